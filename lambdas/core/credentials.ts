@@ -1,0 +1,38 @@
+import { parseToken, type TokenParts } from './token';
+
+/** The admin key's shape: what Secrets Manager generates with punctuation excluded. */
+export const ADMIN_KEY_RE = /^[A-Za-z0-9]{32,128}$/;
+
+export type ParsedCredential =
+  | { scheme: 'bearer'; kind: 'token'; token: string; parts: TokenParts }
+  | { scheme: 'bearer'; kind: 'admin'; value: string };
+
+export type ParseFailure = 'missing' | 'unsupported_scheme' | 'malformed' | 'bad_checksum';
+
+export type ParseResult = { ok: true; credential: ParsedCredential } | { ok: false; reason: ParseFailure };
+
+/**
+ * Parses an Authorization header value. Pure and total: never throws, never does I/O, so a
+ * malformed credential is refused before any database call.
+ */
+export function parseAuthorization(header: string | undefined | null, prefix: string): ParseResult {
+  if (header === undefined || header === null || header.trim() === '')
+    return { ok: false, reason: 'missing' };
+  const match = /^\s*([A-Za-z-]+)\s+(\S+)\s*$/.exec(header);
+  if (!match) return { ok: false, reason: 'malformed' };
+  const scheme = (match[1] as string).toLowerCase();
+  const value = match[2] as string;
+  if (scheme !== 'bearer') return { ok: false, reason: 'unsupported_scheme' };
+  if (value.startsWith(`${prefix}_`)) {
+    const parts = parseToken(value, prefix);
+    if (parts === null)
+      return { ok: false, reason: looksLikeToken(value, prefix) ? 'bad_checksum' : 'malformed' };
+    return { ok: true, credential: { scheme: 'bearer', kind: 'token', token: value, parts } };
+  }
+  if (ADMIN_KEY_RE.test(value)) return { ok: true, credential: { scheme: 'bearer', kind: 'admin', value } };
+  return { ok: false, reason: 'malformed' };
+}
+
+function looksLikeToken(value: string, prefix: string): boolean {
+  return new RegExp(`^${prefix}_[A-Za-z0-9]{16}_[A-Za-z0-9]{49}$`).test(value);
+}

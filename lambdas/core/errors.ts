@@ -1,0 +1,60 @@
+/**
+ * The one error vocabulary: a closed set of codes, one code→status table, one body shape.
+ */
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  key_limit_reached: 409,
+  cannot_modify_self: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  internal_error: 500,
+  service_unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** The message every credential failure gets, whatever the reason. */
+export const UNAUTHORIZED_MESSAGE = 'A valid API key or admin key is required.';
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; request_id: string };
+}
+
+/** An error that maps to an HTTP response with a known code; its message is safe to show. */
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly field: string | undefined;
+
+  constructor(code: ErrorCode, message: string, field?: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+    this.field = field;
+  }
+}
+
+/** A field of a request failed validation. */
+export class ValidationError extends ApiError {
+  constructor(field: string, message: string) {
+    super('invalid_request', message, field);
+    this.name = 'ValidationError';
+  }
+}
+
+/** A dependency (DynamoDB, Secrets Manager) failed: the request is refused, never allowed. */
+export class DependencyError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DependencyError';
+  }
+}
+
+export function errorBody(code: ErrorCode, message: string, requestId: string): ErrorBody {
+  return { error: { code, message, request_id: requestId } };
+}

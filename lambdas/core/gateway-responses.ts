@@ -1,0 +1,112 @@
+import { type ErrorCode, UNAUTHORIZED_MESSAGE } from './errors';
+
+/**
+ * The responses API Gateway itself sends (before or instead of an integration), in the one error
+ * body shape. The CDK stack installs them as gateway responses; the local gateway renders the same
+ * templates. Templates are plain substitution (API Gateway does not run VTL on them), so only
+ * `$context.requestId` and `$context.authorizer.*` appear.
+ */
+export type GatewayResponseType =
+  | 'UNAUTHORIZED'
+  | 'ACCESS_DENIED'
+  | 'MISSING_AUTHENTICATION_TOKEN'
+  | 'AUTHORIZER_FAILURE'
+  | 'AUTHORIZER_CONFIGURATION_ERROR'
+  | 'REQUEST_TOO_LARGE'
+  | 'THROTTLED'
+  | 'INTEGRATION_FAILURE'
+  | 'INTEGRATION_TIMEOUT'
+  | 'DEFAULT_4XX'
+  | 'DEFAULT_5XX';
+
+export interface GatewayResponseSpec {
+  type: GatewayResponseType;
+  statusCode: number;
+  /** An error code, or `$context.authorizer.error_code` for the authorizer's Deny reasons. */
+  code: ErrorCode | '$context.authorizer.error_code';
+  message: string;
+}
+
+export const GATEWAY_RESPONSES: readonly GatewayResponseSpec[] = [
+  { type: 'UNAUTHORIZED', statusCode: 401, code: 'unauthorized', message: UNAUTHORIZED_MESSAGE },
+  {
+    type: 'ACCESS_DENIED',
+    statusCode: 403,
+    code: '$context.authorizer.error_code',
+    message: '$context.authorizer.error_message',
+  },
+  {
+    type: 'MISSING_AUTHENTICATION_TOKEN',
+    statusCode: 404,
+    code: 'not_found',
+    message: 'No route matches this method and path.',
+  },
+  {
+    type: 'AUTHORIZER_FAILURE',
+    statusCode: 503,
+    code: 'service_unavailable',
+    message: 'Credentials could not be checked right now. Try again shortly.',
+  },
+  {
+    type: 'AUTHORIZER_CONFIGURATION_ERROR',
+    statusCode: 500,
+    code: 'internal_error',
+    message: 'The authorizer returned an invalid response.',
+  },
+  {
+    type: 'REQUEST_TOO_LARGE',
+    statusCode: 413,
+    code: 'payload_too_large',
+    message: 'The request is too large.',
+  },
+  {
+    type: 'THROTTLED',
+    statusCode: 429,
+    code: 'rate_limited',
+    message: 'Too many requests to this API. Slow down.',
+  },
+  {
+    type: 'INTEGRATION_FAILURE',
+    statusCode: 502,
+    code: 'internal_error',
+    message: 'The integration failed.',
+  },
+  {
+    type: 'INTEGRATION_TIMEOUT',
+    statusCode: 504,
+    code: 'service_unavailable',
+    message: 'The integration timed out.',
+  },
+  { type: 'DEFAULT_4XX', statusCode: 400, code: 'invalid_request', message: 'The request was not valid.' },
+  { type: 'DEFAULT_5XX', statusCode: 500, code: 'internal_error', message: 'An internal error occurred.' },
+];
+
+/** The body template, as installed on API Gateway. */
+export function gatewayResponseTemplate(spec: GatewayResponseSpec): string {
+  return `{"error":{"code":"${spec.code}","message":"${spec.message}","request_id":"$context.requestId"}}`;
+}
+
+export function gatewayResponseSpec(type: GatewayResponseType): GatewayResponseSpec {
+  const spec = GATEWAY_RESPONSES.find((r) => r.type === type);
+  if (!spec) throw new Error(`no gateway response ${type}`);
+  return spec;
+}
+
+function jsonEscape(value: string): string {
+  return JSON.stringify(value).slice(1, -1);
+}
+
+/** Renders a gateway response as API Gateway would (used by the local gateway). */
+export function renderGatewayResponse(
+  type: GatewayResponseType,
+  requestId: string,
+  authorizer: Readonly<Record<string, string>> = {},
+): { statusCode: number; body: string } {
+  const spec = gatewayResponseSpec(type);
+  const body = gatewayResponseTemplate(spec)
+    .replace(/\$context\.authorizer\.([A-Za-z0-9_]+)/g, (_, name: string) =>
+      jsonEscape(authorizer[name] ?? ''),
+    )
+    .replace(/\$context\.requestId/g, jsonEscape(requestId));
+  return { statusCode: spec.statusCode, body };
+}

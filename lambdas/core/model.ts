@@ -1,0 +1,88 @@
+import type { Permission } from './permissions';
+import { keyPrefixOf } from './token';
+
+/** A key as stored. Holds a hash and a salt, never a usable secret. */
+export interface KeyRecord {
+  id: string;
+  org_id: string;
+  name: string;
+  description: string | null;
+  /** SHA-256 (hex) of the full token. */
+  key_hash: string;
+  /** Non-secret input to re-derive the token from the signing master secret. */
+  salt: string;
+  roles: string[];
+  permissions: Permission[];
+  rate_limit_per_minute: number;
+  created_at: string;
+  created_by: string;
+  /** Epoch milliseconds; null when the key never expires. */
+  expires_at_ms: number | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  calls: number;
+  /** true once the key no longer counts towards its organization's limit (revoked, rotated or expired). */
+  released: boolean;
+  rotated_from: string | null;
+  rotated_to: string | null;
+}
+
+export type KeyStatus = 'active' | 'revoked' | 'expired';
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  description: string | null;
+  org_id: string;
+  key_prefix: string;
+  roles: string[];
+  permissions: Permission[];
+  rate_limit_per_minute: number;
+  enabled: boolean;
+  status: KeyStatus;
+  created_at: string;
+  created_by: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  calls: number;
+}
+
+export interface OrgRecord {
+  org_id: string;
+  /** null = unlimited. */
+  max_keys: number | null;
+  active_keys: number;
+}
+
+export function keyStatus(record: Pick<KeyRecord, 'revoked_at' | 'expires_at_ms'>, nowMs: number): KeyStatus {
+  if (record.revoked_at !== null) return 'revoked';
+  if (record.expires_at_ms !== null && record.expires_at_ms <= nowMs) return 'expired';
+  return 'active';
+}
+
+/** The public shape of a key: an explicit allow-list of fields, so no hash or salt can slip out. */
+export function toApiKey(record: KeyRecord, tokenPrefix: string, nowMs: number): ApiKey {
+  const status = keyStatus(record, nowMs);
+  return {
+    id: record.id,
+    name: record.name,
+    description: record.description,
+    org_id: record.org_id,
+    key_prefix: keyPrefixOf(tokenPrefix, record.id),
+    roles: [...record.roles],
+    permissions: [...record.permissions],
+    rate_limit_per_minute: record.rate_limit_per_minute,
+    enabled: status === 'active',
+    status,
+    created_at: record.created_at,
+    created_by: record.created_by,
+    expires_at: record.expires_at_ms === null ? null : new Date(record.expires_at_ms).toISOString(),
+    revoked_at: record.revoked_at,
+    last_used_at: record.last_used_at,
+    calls: record.calls,
+  };
+}
+
+export const NEW_KEY_WARNING =
+  'Store this key now: raw_key is shown only in this response and cannot be retrieved again.';

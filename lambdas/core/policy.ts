@@ -1,0 +1,102 @@
+import type { AuthorizerContext, Principal } from './principal';
+import { allowedMethods } from './principal';
+import { ROUTES, type Route } from './routes';
+
+export interface PolicyStatement {
+  Action: 'execute-api:Invoke';
+  Effect: 'Allow' | 'Deny';
+  Resource: string[];
+}
+
+export interface AuthorizerResult {
+  principalId: string;
+  policyDocument: { Version: '2012-10-17'; Statement: PolicyStatement[] };
+  context: AuthorizerContext;
+}
+
+/** `arn:aws:execute-api:region:account:api/stage/METHOD/path` → `arn:…:api/stage`. */
+export function stageArnOf(methodArn: string): string {
+  const parts = methodArn.split('/');
+  if (parts.length < 3 || !parts[0]?.startsWith('arn:'))
+    throw new Error('methodArn is not an execute-api ARN');
+  return `${parts[0]}/${parts[1]}`;
+}
+
+/** API Gateway resource path → the path part of an execute-api ARN (`{param}` segments become `*`). */
+export function arnPathOf(resourcePath: string): string {
+  return resourcePath
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => (s.startsWith('{') ? '*' : s))
+    .join('/');
+}
+
+/**
+ * An Allow policy covering every route the principal may call, so that the result stays correct
+ * if the authorizer cache is turned on (a cached policy is reused for other routes).
+ */
+export function buildAllowPolicy(
+  principal: Principal,
+  principalId: string,
+  methodArn: string,
+  context: AuthorizerContext,
+  routes: readonly Route[] = ROUTES,
+): AuthorizerResult {
+  const stageArn = stageArnOf(methodArn);
+  const resources: string[] = [];
+  for (const route of routes) {
+    for (const method of allowedMethods(principal, route)) {
+      resources.push(`${stageArn}/${method}/${arnPathOf(route.path)}`);
+    }
+  }
+  const statement: PolicyStatement =
+    resources.length > 0
+      ? { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: resources }
+      : { Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [`${stageArn}/*`] };
+  return { principalId, policyDocument: { Version: '2012-10-17', Statement: [statement] }, context };
+}
+
+/** A Deny for every route of the stage, with the reason in the context for the gateway response body. */
+export function buildDenyPolicy(
+  principalId: string,
+  methodArn: string,
+  context: AuthorizerContext,
+): AuthorizerResult {
+  return {
+    principalId,
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [`${stageArnOf(methodArn)}/*`] }],
+    },
+    context,
+  };
+}
+
+function globToRegExp(glob: string): RegExp {
+  const escaped = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${escaped}$`);
+}
+
+/**
+ * Evaluates an execute-api policy for one method ARN as API Gateway does: an explicit Deny wins,
+ * then any Allow, and no match is a Deny.
+ */
+export function evaluatePolicy(policy: { Statement?: unknown }, methodArn: string): 'Allow' | 'Deny' {
+  const statements = Array.isArray(policy.Statement) ? policy.Statement : [];
+  let allowed = false;
+  for (const raw of statements) {
+    const s = raw as { Effect?: unknown; Action?: unknown; Resource?: unknown };
+    const actions = ([] as unknown[]).concat(s.Action ?? []);
+    if (!actions.some((a) => a === 'execute-api:Invoke' || a === 'execute-api:*' || a === '*')) continue;
+    const resources = ([] as unknown[])
+      .concat(s.Resource ?? [])
+      .filter((r): r is string => typeof r === 'string');
+    if (!resources.some((r) => globToRegExp(r).test(methodArn))) continue;
+    if (s.Effect === 'Deny') return 'Deny';
+    if (s.Effect === 'Allow') allowed = true;
+  }
+  return allowed ? 'Allow' : 'Deny';
+}

@@ -1,0 +1,75 @@
+import { isPermission, type Permission } from './permissions';
+import { ALL_PERMISSIONS, type HttpMethod, READ_METHODS, type Route, WRITE_METHODS } from './routes';
+
+export type Principal =
+  | { type: 'admin'; permissions: readonly Permission[] }
+  | { type: 'key'; keyId: string; orgId: string; permissions: readonly Permission[] };
+
+export const ADMIN_PRINCIPAL: Principal = { type: 'admin', permissions: ALL_PERMISSIONS };
+
+/** The methods a principal may call on a route (empty when none). */
+export function allowedMethods(principal: Principal, route: Route): HttpMethod[] {
+  const methods: readonly HttpMethod[] =
+    route.method === 'ANY' ? [...READ_METHODS, ...WRITE_METHODS] : [route.method];
+  const has = (p: Permission) => principal.permissions.includes(p);
+  switch (route.needs) {
+    case 'admin':
+      return principal.type === 'admin' ? [...methods] : [];
+    case 'authenticated':
+      return [...methods];
+    case 'application':
+      return methods.filter((m) => has(READ_METHODS.includes(m) ? 'api:read' : 'api:write'));
+    default:
+      return has(route.needs) ? [...methods] : [];
+  }
+}
+
+/**
+ * The authorizer context: flat strings only, as API Gateway requires. Read back by the Lambdas
+ * behind the gateway and by the gateway responses' templates.
+ */
+export interface AuthorizerContext {
+  [key: string]: string;
+  principal: 'admin' | 'key';
+  key_id: string;
+  org_id: string;
+  permissions: string;
+  /** Used by the ACCESS_DENIED gateway response body. */
+  error_code: string;
+  error_message: string;
+  retry_after: string;
+}
+
+export const FORBIDDEN_MESSAGE = 'This credential is not allowed to call this route.';
+
+export function principalContext(principal: Principal): AuthorizerContext {
+  return {
+    principal: principal.type,
+    key_id: principal.type === 'key' ? principal.keyId : '',
+    org_id: principal.type === 'key' ? principal.orgId : '',
+    permissions: principal.permissions.join(','),
+    error_code: 'forbidden',
+    error_message: FORBIDDEN_MESSAGE,
+    retry_after: '',
+  };
+}
+
+/** Reads the principal back from the authorizer context API Gateway passes to integrations. */
+export function principalFromContext(
+  ctx: Readonly<Record<string, unknown>> | null | undefined,
+): Principal | null {
+  if (!ctx) return null;
+  const perms =
+    typeof ctx.permissions === 'string' && ctx.permissions !== '' ? ctx.permissions.split(',') : [];
+  const permissions = perms.filter(isPermission);
+  if (ctx.principal === 'admin') return ADMIN_PRINCIPAL;
+  if (
+    ctx.principal === 'key' &&
+    typeof ctx.key_id === 'string' &&
+    typeof ctx.org_id === 'string' &&
+    ctx.key_id
+  ) {
+    return { type: 'key', keyId: ctx.key_id, orgId: ctx.org_id, permissions };
+  }
+  return null;
+}

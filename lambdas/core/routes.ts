@@ -1,0 +1,170 @@
+import { PERMISSIONS, type Permission } from './permissions';
+
+/**
+ * The one route table. The CDK stack builds API Gateway resources from it, the local gateway serves
+ * it, the authorizer's policy covers it, and the management handler dispatches on it.
+ */
+export type HttpMethod = 'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export const READ_METHODS: readonly HttpMethod[] = ['GET', 'HEAD', 'OPTIONS'];
+export const WRITE_METHODS: readonly HttpMethod[] = ['POST', 'PUT', 'PATCH', 'DELETE'];
+
+/**
+ * What a route needs:
+ * - a permission;
+ * - `admin`: the admin key only;
+ * - `authenticated`: any valid credential;
+ * - `application`: api:read for GET/HEAD/OPTIONS, api:write for any other method.
+ */
+export type RouteRequirement = Permission | 'admin' | 'authenticated' | 'application';
+
+export type RouteHandler = 'management' | 'echo';
+
+export interface Route {
+  /** Stable identifier used by the handlers' dispatch tables. */
+  id: string;
+  method: HttpMethod | 'ANY';
+  /** API Gateway resource path, with `{param}` and `{proxy+}` segments. */
+  path: string;
+  needs: RouteRequirement;
+  handler: RouteHandler;
+  /** Whether the handler reads a request body (and so checks Content-Digest on signed requests). */
+  hasBody: boolean;
+}
+
+export const ROUTES: readonly Route[] = [
+  {
+    id: 'createKey',
+    method: 'POST',
+    path: '/v1/keys',
+    needs: 'keys:write',
+    handler: 'management',
+    hasBody: true,
+  },
+  {
+    id: 'listKeys',
+    method: 'GET',
+    path: '/v1/keys',
+    needs: 'keys:read',
+    handler: 'management',
+    hasBody: false,
+  },
+  {
+    id: 'getKey',
+    method: 'GET',
+    path: '/v1/keys/{id}',
+    needs: 'keys:read',
+    handler: 'management',
+    hasBody: false,
+  },
+  {
+    id: 'revokeKey',
+    method: 'DELETE',
+    path: '/v1/keys/{id}',
+    needs: 'keys:write',
+    handler: 'management',
+    hasBody: false,
+  },
+  {
+    id: 'rotateKey',
+    method: 'POST',
+    path: '/v1/keys/{id}/rotate',
+    needs: 'keys:write',
+    handler: 'management',
+    hasBody: true,
+  },
+  {
+    id: 'getOrg',
+    method: 'GET',
+    path: '/v1/orgs/{org_id}',
+    needs: 'admin',
+    handler: 'management',
+    hasBody: false,
+  },
+  {
+    id: 'putOrg',
+    method: 'PUT',
+    path: '/v1/orgs/{org_id}',
+    needs: 'admin',
+    handler: 'management',
+    hasBody: true,
+  },
+  {
+    id: 'whoami',
+    method: 'GET',
+    path: '/v1/whoami',
+    needs: 'authenticated',
+    handler: 'management',
+    hasBody: false,
+  },
+  {
+    id: 'echo',
+    method: 'ANY',
+    path: '/v1/echo/{proxy+}',
+    needs: 'application',
+    handler: 'echo',
+    hasBody: true,
+  },
+];
+
+export const ALL_PERMISSIONS: readonly Permission[] = PERMISSIONS;
+
+export interface RouteMatch {
+  route: Route;
+  pathParameters: Record<string, string>;
+}
+
+function segmentsOf(path: string): string[] {
+  return path.split('/').filter((s) => s !== '');
+}
+
+/** Matches a request path (without stage) against a route's resource path, as API Gateway does. */
+export function matchPath(resourcePath: string, requestPath: string): Record<string, string> | null {
+  const pattern = segmentsOf(resourcePath);
+  const actual = segmentsOf(requestPath);
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i] as string;
+    if (p.endsWith('+}')) {
+      const rest = actual.slice(i);
+      if (rest.length === 0) return null;
+      params[p.slice(1, -2)] = rest.map(decodeSegment).join('/');
+      return params;
+    }
+    const a = actual[i];
+    if (a === undefined) return null;
+    if (p.startsWith('{') && p.endsWith('}')) params[p.slice(1, -1)] = decodeSegment(a);
+    else if (p !== a) return null;
+  }
+  return actual.length === pattern.length ? params : null;
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** Finds the route for a method and path; a literal method wins over ANY, as in API Gateway. */
+export function matchRoute(
+  method: string,
+  requestPath: string,
+  routes: readonly Route[] = ROUTES,
+): RouteMatch | null {
+  let anyMatch: RouteMatch | null = null;
+  for (const route of routes) {
+    const params = matchPath(route.path, requestPath);
+    if (params === null) continue;
+    if (route.method === method) return { route, pathParameters: params };
+    if (route.method === 'ANY' && anyMatch === null) anyMatch = { route, pathParameters: params };
+  }
+  return anyMatch;
+}
+
+/** Whether a path names a known resource at all (for 404 vs. method mismatch). */
+export function findRoute(id: string): Route {
+  const route = ROUTES.find((r) => r.id === id);
+  if (!route) throw new Error(`no route with id ${id}`);
+  return route;
+}

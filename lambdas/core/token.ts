@@ -1,0 +1,83 @@
+import { createHmac } from 'node:crypto';
+import { encodeBase62, encodeBase62Number, isBase62, randomBase62 } from './base62';
+import { crc32 } from './crc32';
+
+/**
+ * API-key tokens: `<prefix>_<keyId>_<secret><checksum>`.
+ *
+ * - keyId: 16 random base62 characters (≈95 bits), the key's public id.
+ * - secret: 43 base62 characters holding the 256-bit HMAC-SHA256(master, keyId ‖ salt).
+ * - checksum: 6 base62 characters, CRC-32 of everything before it, so typos and truncated
+ *   tokens are refused without any database call.
+ */
+export const KEY_ID_LENGTH = 16;
+export const SECRET_LENGTH = 43;
+export const CHECKSUM_LENGTH = 6;
+export const SALT_LENGTH = 22;
+export const PREFIX_RE = /^[a-z0-9]{1,16}$/;
+export const KEY_ID_RE = /^[0-9A-Za-z]{16}$/;
+
+export interface TokenParts {
+  prefix: string;
+  keyId: string;
+  secret: string;
+  checksum: string;
+}
+
+export function assertValidPrefix(prefix: string): void {
+  if (!PREFIX_RE.test(prefix)) {
+    throw new Error(`token prefix must be 1-16 lowercase letters or digits, got ${JSON.stringify(prefix)}`);
+  }
+}
+
+export function checksumOf(body: string): string {
+  return encodeBase62Number(BigInt(crc32(body)), CHECKSUM_LENGTH);
+}
+
+export function newKeyId(): string {
+  return randomBase62(KEY_ID_LENGTH);
+}
+
+export function newSalt(): string {
+  return randomBase62(SALT_LENGTH);
+}
+
+/** The token's secret part: a keyed PRF, so the table alone (salt, hash) never yields a token. */
+export function deriveSecret(masterSecret: string, keyId: string, salt: string): string {
+  const mac = createHmac('sha256', Buffer.from(masterSecret, 'utf8'))
+    .update(`${keyId}:${salt}`, 'utf8')
+    .digest();
+  return encodeBase62(mac, SECRET_LENGTH);
+}
+
+export function formatToken(prefix: string, keyId: string, secret: string): string {
+  const body = `${prefix}_${keyId}_${secret}`;
+  return body + checksumOf(body);
+}
+
+/** The full token for a key, re-derived from the master secret and the key's non-secret salt. */
+export function tokenFor(prefix: string, masterSecret: string, keyId: string, salt: string): string {
+  return formatToken(prefix, keyId, deriveSecret(masterSecret, keyId, salt));
+}
+
+export function keyPrefixOf(prefix: string, keyId: string): string {
+  return `${prefix}_${keyId}`;
+}
+
+/**
+ * Parses a token of this deployment's prefix. Returns null for anything that is not a well-formed
+ * token with a correct checksum. Pure: no I/O, no exceptions.
+ */
+export function parseToken(token: string, prefix: string): TokenParts | null {
+  const expectedLength = prefix.length + 1 + KEY_ID_LENGTH + 1 + SECRET_LENGTH + CHECKSUM_LENGTH;
+  if (typeof token !== 'string' || token.length !== expectedLength) return null;
+  if (!token.startsWith(`${prefix}_`)) return null;
+  const keyId = token.slice(prefix.length + 1, prefix.length + 1 + KEY_ID_LENGTH);
+  const sep = token.charAt(prefix.length + 1 + KEY_ID_LENGTH);
+  const tail = token.slice(prefix.length + 2 + KEY_ID_LENGTH);
+  if (sep !== '_' || !isBase62(keyId) || !isBase62(tail)) return null;
+  const secret = tail.slice(0, SECRET_LENGTH);
+  const checksum = tail.slice(SECRET_LENGTH);
+  if (checksumOf(token.slice(0, token.length - CHECKSUM_LENGTH)) !== checksum) return null;
+  return { prefix, keyId, secret, checksum };
+}

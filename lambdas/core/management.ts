@@ -1,0 +1,226 @@
+import { sha256Hex } from './crypto';
+import { ApiError } from './errors';
+import { type ApiKey, type KeyRecord, NEW_KEY_WARNING, type OrgRecord, toApiKey } from './model';
+import { assertNoEscalation, type Permission, type RoleMatrix, resolvePermissions } from './permissions';
+import type { Principal } from './principal';
+import { newKeyId, newSalt, tokenFor } from './token';
+import type { CreateKeyInput, ListKeysInput, OrgLimitInput } from './validation';
+
+export const DEFAULT_ORG = 'default';
+
+/** What the management service needs from storage (implemented by the DynamoDB store). */
+export interface KeyRepository {
+  getKey(id: string): Promise<KeyRecord | null>;
+  createKey(record: KeyRecord, nowMs: number): Promise<void>;
+  revokeKey(id: string, nowMs: number): Promise<KeyRecord | null>;
+  listKeys(query: {
+    orgId: string;
+    limit: number;
+    cursor: string | null;
+    status: ListKeysInput['status'];
+    nowMs: number;
+  }): Promise<{ records: KeyRecord[]; nextCursor: string | null }>;
+  getOrg(orgId: string, nowMs: number): Promise<OrgRecord>;
+  putOrgLimit(orgId: string, maxKeys: number | null, nowMs: number): Promise<OrgRecord>;
+}
+
+export type AuditSink = (event: {
+  action: 'key.created' | 'key.rotated' | 'key.revoked' | 'org.limit_changed';
+  actor: string;
+  org_id: string;
+  key_id?: string;
+  details?: Record<string, string | number | boolean | null>;
+}) => void;
+
+export interface ManagementDeps {
+  repo: KeyRepository;
+  tokenPrefix: string;
+  defaultRateLimit: number;
+  roleMatrix: RoleMatrix;
+  defaultRole: string;
+  signingSecret: () => Promise<string>;
+  now: () => number;
+  audit: AuditSink;
+}
+
+export interface NewKeyResponse {
+  key: ApiKey;
+  raw_key: string;
+  warning: string;
+}
+
+export function actorOf(principal: Principal): string {
+  return principal.type === 'admin' ? 'admin' : `key:${principal.keyId}`;
+}
+
+function requirePermission(principal: Principal, permission: Permission): void {
+  if (!principal.permissions.includes(permission)) {
+    throw new ApiError('forbidden', `This credential lacks the ${permission} permission.`);
+  }
+}
+
+function requireAdmin(principal: Principal): void {
+  if (principal.type !== 'admin')
+    throw new ApiError('forbidden', 'Only the admin key can manage organizations.');
+}
+
+function notFound(id: string): ApiError {
+  return new ApiError('not_found', `No key with id ${id}.`);
+}
+
+/**
+ * The management API's behaviour, independent of HTTP and of DynamoDB. Every method enforces the
+ * permission rules itself as well (the gateway's policy is the first line, this is the second).
+ */
+export class ManagementService {
+  private readonly deps: ManagementDeps;
+
+  constructor(deps: ManagementDeps) {
+    this.deps = deps;
+  }
+
+  private view(record: KeyRecord): ApiKey {
+    return toApiKey(record, this.deps.tokenPrefix, this.deps.now());
+  }
+
+  /** Loads a key the principal may see; another organization's key is reported as not found. */
+  private async visibleKey(principal: Principal, id: string): Promise<KeyRecord> {
+    const record = /^[0-9A-Za-z]{16}$/.test(id) ? await this.deps.repo.getKey(id) : null;
+    if (record === null) throw notFound(id);
+    if (principal.type === 'key' && record.org_id !== principal.orgId) throw notFound(id);
+    return record;
+  }
+
+  private orgFor(principal: Principal, requested: string | null): string {
+    if (principal.type === 'admin') return requested ?? DEFAULT_ORG;
+    if (requested !== null && requested !== principal.orgId) {
+      throw new ApiError('forbidden', 'Only the admin key can act on another organization.');
+    }
+    return principal.orgId;
+  }
+
+  private async issue(
+    template: Omit<
+      KeyRecord,
+      'id' | 'key_hash' | 'salt' | 'calls' | 'last_used_at' | 'revoked_at' | 'released' | 'rotated_to'
+    >,
+  ): Promise<{ record: KeyRecord; token: string }> {
+    const id = newKeyId();
+    const salt = newSalt();
+    const token = tokenFor(this.deps.tokenPrefix, await this.deps.signingSecret(), id, salt);
+    const record: KeyRecord = {
+      ...template,
+      id,
+      salt,
+      key_hash: sha256Hex(token),
+      calls: 0,
+      last_used_at: null,
+      revoked_at: null,
+      released: false,
+      rotated_to: null,
+    };
+    return { record, token };
+  }
+
+  async createKey(principal: Principal, input: CreateKeyInput): Promise<NewKeyResponse> {
+    requirePermission(principal, 'keys:write');
+    const orgId = this.orgFor(principal, input.org_id);
+    const roles = input.roles ?? [this.deps.defaultRole];
+    const permissions = resolvePermissions(roles, this.deps.roleMatrix);
+    if (principal.type === 'key') assertNoEscalation(principal.permissions, permissions);
+    const nowMs = this.deps.now();
+    const { record, token } = await this.issue({
+      org_id: orgId,
+      name: input.name,
+      description: input.description,
+      roles,
+      permissions,
+      rate_limit_per_minute: input.rate_limit_per_minute ?? this.deps.defaultRateLimit,
+      created_at: new Date(nowMs).toISOString(),
+      created_by: actorOf(principal),
+      expires_at_ms: input.expires_at_ms,
+      rotated_from: null,
+    });
+    await this.deps.repo.createKey(record, nowMs);
+    this.deps.audit({
+      action: 'key.created',
+      actor: actorOf(principal),
+      org_id: orgId,
+      key_id: record.id,
+      details: { roles: roles.join(','), rate_limit_per_minute: record.rate_limit_per_minute },
+    });
+    return { key: this.view(record), raw_key: token, warning: NEW_KEY_WARNING };
+  }
+
+  async listKeys(
+    principal: Principal,
+    input: ListKeysInput,
+  ): Promise<{ keys: ApiKey[]; next_cursor: string | null }> {
+    requirePermission(principal, 'keys:read');
+    const orgId = this.orgFor(principal, input.org_id);
+    const page = await this.deps.repo.listKeys({
+      orgId,
+      limit: input.limit,
+      cursor: input.cursor,
+      status: input.status,
+      nowMs: this.deps.now(),
+    });
+    return { keys: page.records.map((r) => this.view(r)), next_cursor: page.nextCursor };
+  }
+
+  async getKey(principal: Principal, id: string): Promise<{ key: ApiKey }> {
+    requirePermission(principal, 'keys:read');
+    return { key: this.view(await this.visibleKey(principal, id)) };
+  }
+
+  async revokeKey(principal: Principal, id: string): Promise<{ revoked: true; key: ApiKey }> {
+    requirePermission(principal, 'keys:write');
+    const record = await this.visibleKey(principal, id);
+    if (principal.type === 'key' && principal.keyId === record.id) {
+      throw new ApiError('cannot_modify_self', 'A key cannot revoke the key it is authenticating with.');
+    }
+    const updated = record.revoked_at === null ? await this.deps.repo.revokeKey(id, this.deps.now()) : record;
+    if (updated === null) throw notFound(id);
+    if (record.revoked_at === null) {
+      this.deps.audit({
+        action: 'key.revoked',
+        actor: actorOf(principal),
+        org_id: record.org_id,
+        key_id: id,
+      });
+    }
+    return { revoked: true, key: this.view(updated) };
+  }
+
+  async getOrg(principal: Principal, orgId: string): Promise<OrgRecord> {
+    requireAdmin(principal);
+    return this.deps.repo.getOrg(orgId, this.deps.now());
+  }
+
+  async putOrg(principal: Principal, orgId: string, input: OrgLimitInput): Promise<OrgRecord> {
+    requireAdmin(principal);
+    const org = await this.deps.repo.putOrgLimit(orgId, input.max_keys, this.deps.now());
+    this.deps.audit({
+      action: 'org.limit_changed',
+      actor: actorOf(principal),
+      org_id: orgId,
+      details: { max_keys: input.max_keys },
+    });
+    return org;
+  }
+
+  async whoami(
+    principal: Principal,
+  ): Promise<{ principal: 'admin' | 'key'; key?: ApiKey; org_id: string | null; permissions: Permission[] }> {
+    if (principal.type === 'admin') {
+      return { principal: 'admin', org_id: null, permissions: [...principal.permissions] };
+    }
+    const record = await this.visibleKey(principal, principal.keyId);
+    return {
+      principal: 'key',
+      key: this.view(record),
+      org_id: principal.orgId,
+      permissions: [...principal.permissions],
+    };
+  }
+}

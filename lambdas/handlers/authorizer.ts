@@ -1,0 +1,63 @@
+import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { type AuthorizerResult, buildAllowPolicy, buildDenyPolicy } from '../core/policy';
+import { principalContext } from '../core/principal';
+import { verifyRequest } from '../core/verify';
+import { lowerCaseHeaders } from '../shared/http';
+import { logger } from '../shared/logger';
+import { defaultRuntime, type Runtime } from '../shared/runtime';
+
+/**
+ * The Lambda REQUEST authorizer. Allow → a policy covering every route the principal may call;
+ * rate limited → an explicit Deny whose context names the reason (API Gateway answers 403 with code
+ * `rate_limited`); any credential failure → `Unauthorized` (401, one body for every reason);
+ * a dependency failure → any other error (API Gateway answers 5xx: fail closed).
+ */
+export function createAuthorizerHandler(runtime: Runtime) {
+  const deps = {
+    tokenPrefix: runtime.config.tokenPrefix,
+    now: runtime.now,
+    adminKey: runtime.adminKey.get,
+    recordUse: runtime.store.recordUse.bind(runtime.store),
+  };
+  return async (event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerResult> => {
+    const headers = lowerCaseHeaders(event.headers);
+    const requestId = event.requestContext?.requestId;
+    let result: Awaited<ReturnType<typeof verifyRequest>>;
+    try {
+      result = await verifyRequest(deps, { authorization: headers.authorization });
+    } catch (error) {
+      logger.error('authorizer dependency failure: refusing the request', {
+        error: error instanceof Error ? error.message : 'unknown',
+        request_id: requestId,
+      });
+      throw new Error('Dependency failure');
+    }
+    if (result.ok) {
+      const principal = result.principal;
+      const principalId = principal.type === 'admin' ? 'admin' : principal.keyId;
+      logger.info('allow', { principal: principal.type, key_id: principalId, request_id: requestId });
+      return buildAllowPolicy(principal, principalId, event.methodArn, principalContext(principal));
+    }
+    if (result.kind === 'rate_limited') {
+      logger.warn('deny', { reason: 'rate_limited', key_id: result.keyId, request_id: requestId });
+      return buildDenyPolicy(result.keyId, event.methodArn, {
+        principal: 'key',
+        key_id: result.keyId,
+        org_id: '',
+        permissions: '',
+        error_code: 'rate_limited',
+        error_message: `Rate limit exceeded for this key. Retry after ${result.retryAfterSeconds} seconds.`,
+        retry_after: String(result.retryAfterSeconds),
+      });
+    }
+    logger.warn('unauthorized', { reason: result.reason, key_id: result.keyId, request_id: requestId });
+    throw new Error('Unauthorized');
+  };
+}
+
+let instance: ReturnType<typeof createAuthorizerHandler> | undefined;
+
+export const handler = (event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerResult> => {
+  instance ??= createAuthorizerHandler(defaultRuntime());
+  return instance(event);
+};

@@ -1,0 +1,38 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { ApiError } from '../core/errors';
+import { MAX_BODY_BYTES } from '../core/validation';
+import { errorResponse, fromProxyEvent, jsonResponse } from '../shared/http';
+
+/**
+ * The sample application route, `ANY /v1/echo/{proxy+}`: shows how your own routes plug in behind
+ * the authorizer. It echoes what the gateway passed on: method, path, principal and body.
+ */
+export async function echo(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const request = fromProxyEvent(event);
+  try {
+    if (!request.principal) throw new ApiError('unauthorized', 'A valid API key or admin key is required.');
+    if (request.body !== null && Buffer.byteLength(request.body, 'utf8') > MAX_BODY_BYTES) {
+      throw new ApiError('payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`);
+    }
+    const principal = request.principal;
+    return jsonResponse(
+      200,
+      {
+        method: request.method,
+        path: request.path,
+        proxy: request.pathParameters.proxy ?? '',
+        query: request.query,
+        principal:
+          principal.type === 'admin'
+            ? { type: 'admin' }
+            : { type: 'key', key_id: principal.keyId, org_id: principal.orgId },
+        body: request.body,
+      },
+      request.requestId,
+    );
+  } catch (error) {
+    return errorResponse(error, request.requestId);
+  }
+}
+
+export const handler = echo;

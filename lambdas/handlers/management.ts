@@ -1,0 +1,91 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { ApiError } from '../core/errors';
+import { ManagementService } from '../core/management';
+import type { Principal } from '../core/principal';
+import { ROUTES } from '../core/routes';
+import {
+  parseJsonObject,
+  validateCreateKey,
+  validateListKeys,
+  validateOrgId,
+  validateOrgLimit,
+  validateRotateKey,
+} from '../core/validation';
+import { type ApiRequest, errorResponse, fromProxyEvent, jsonResponse } from '../shared/http';
+import { audit } from '../shared/logger';
+import { defaultRuntime, type Runtime } from '../shared/runtime';
+
+type Action = (
+  service: ManagementService,
+  principal: Principal,
+  request: ApiRequest,
+  nowMs: number,
+) => Promise<{ status: number; body: unknown }>;
+
+const param = (request: ApiRequest, name: string): string => request.pathParameters[name] ?? '';
+
+/** route id → what it does. Every management route in the route table has exactly one entry. */
+export const ACTIONS: Record<string, Action> = {
+  createKey: async (svc, p, req, now) => ({
+    status: 201,
+    body: await svc.createKey(p, validateCreateKey(parseJsonObject(req.body), now)),
+  }),
+  listKeys: async (svc, p, req) => ({
+    status: 200,
+    body: await svc.listKeys(p, validateListKeys(req.query)),
+  }),
+  getKey: async (svc, p, req) => ({ status: 200, body: await svc.getKey(p, param(req, 'id')) }),
+  revokeKey: async (svc, p, req) => ({ status: 200, body: await svc.revokeKey(p, param(req, 'id')) }),
+  rotateKey: async (_svc, _p, req) => {
+    validateRotateKey(parseJsonObject(req.body));
+    throw new ApiError('not_found', 'Key rotation is not available in this version.');
+  },
+  getOrg: async (svc, p, req) => ({
+    status: 200,
+    body: await svc.getOrg(p, validateOrgId(param(req, 'org_id'))),
+  }),
+  putOrg: async (svc, p, req) => ({
+    status: 200,
+    body: await svc.putOrg(
+      p,
+      validateOrgId(param(req, 'org_id')),
+      validateOrgLimit(parseJsonObject(req.body)),
+    ),
+  }),
+  whoami: async (svc, p) => ({ status: 200, body: await svc.whoami(p) }),
+};
+
+export function createManagementHandler(runtime: Runtime) {
+  const service = new ManagementService({
+    repo: runtime.store,
+    tokenPrefix: runtime.config.tokenPrefix,
+    defaultRateLimit: runtime.config.defaultRateLimit,
+    roleMatrix: runtime.config.roleMatrix,
+    defaultRole: runtime.config.defaultRole,
+    signingSecret: runtime.signingSecret.get,
+    now: runtime.now,
+    audit,
+  });
+  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const request = fromProxyEvent(event);
+    try {
+      const route = ROUTES.find(
+        (r) => r.handler === 'management' && r.path === request.resource && r.method === request.method,
+      );
+      const action = route ? ACTIONS[route.id] : undefined;
+      if (!action) throw new ApiError('not_found', 'No route matches this method and path.');
+      if (!request.principal) throw new ApiError('unauthorized', 'A valid API key or admin key is required.');
+      const result = await action(service, request.principal, request, runtime.now());
+      return jsonResponse(result.status, result.body, request.requestId);
+    } catch (error) {
+      return errorResponse(error, request.requestId);
+    }
+  };
+}
+
+let instance: ReturnType<typeof createManagementHandler> | undefined;
+
+export const handler = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+  instance ??= createManagementHandler(defaultRuntime());
+  return instance(event);
+};

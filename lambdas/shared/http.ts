@@ -1,0 +1,96 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { ApiError, DependencyError, errorBody } from '../core/errors';
+import { type Principal, principalFromContext } from '../core/principal';
+import { logger } from './logger';
+
+/**
+ * A plain request, translated once from the API Gateway proxy event at the edge: nothing past this
+ * point sees Lambda event shapes.
+ */
+export interface ApiRequest {
+  method: string;
+  /** API Gateway resource path, e.g. `/v1/keys/{id}`. */
+  resource: string;
+  /** The path as the client sent it (includes the stage on execute-api URLs). */
+  path: string;
+  pathParameters: Record<string, string>;
+  query: Record<string, string>;
+  /** Header names lower-cased. */
+  headers: Record<string, string>;
+  body: string | null;
+  requestId: string;
+  principal: Principal | null;
+}
+
+export function lowerCaseHeaders(
+  headers: Readonly<Record<string, string | undefined>> | null | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value !== undefined) out[name.toLowerCase()] = value;
+  }
+  return out;
+}
+
+function definedValues(
+  input: Readonly<Record<string, string | undefined>> | null | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(input ?? {})) if (value !== undefined) out[name] = value;
+  return out;
+}
+
+export function fromProxyEvent(event: APIGatewayProxyEvent): ApiRequest {
+  const body =
+    event.body === null || event.body === undefined
+      ? null
+      : event.isBase64Encoded
+        ? Buffer.from(event.body, 'base64').toString('utf8')
+        : event.body;
+  return {
+    method: event.httpMethod,
+    resource: event.resource,
+    path: event.requestContext?.path ?? event.path,
+    pathParameters: definedValues(event.pathParameters),
+    query: definedValues(event.queryStringParameters),
+    headers: lowerCaseHeaders(event.headers),
+    body,
+    requestId: event.requestContext?.requestId ?? 'unknown',
+    principal: principalFromContext(
+      event.requestContext?.authorizer as Record<string, unknown> | null | undefined,
+    ),
+  };
+}
+
+export function jsonResponse(statusCode: number, body: unknown, requestId: string): APIGatewayProxyResult {
+  return {
+    statusCode,
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-request-id': requestId,
+    },
+    body: JSON.stringify(body),
+  };
+}
+
+/** Maps any error to the one error body. Unknown errors become a generic 500 with the request id. */
+export function errorResponse(error: unknown, requestId: string): APIGatewayProxyResult {
+  if (error instanceof ApiError) {
+    if (error.status >= 500) logger.error('request failed', { code: error.code, request_id: requestId });
+    return jsonResponse(error.status, errorBody(error.code, error.message, requestId), requestId);
+  }
+  if (error instanceof DependencyError) {
+    logger.error('dependency failure', { error: error.message, request_id: requestId });
+    return jsonResponse(
+      503,
+      errorBody('service_unavailable', 'A dependency is unavailable. Try again shortly.', requestId),
+      requestId,
+    );
+  }
+  logger.error('unhandled error', {
+    error: error instanceof Error ? error.name : 'unknown',
+    request_id: requestId,
+  });
+  return jsonResponse(500, errorBody('internal_error', 'An internal error occurred.', requestId), requestId);
+}

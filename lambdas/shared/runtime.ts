@@ -1,0 +1,59 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createDynamoClient, createSecretsClient } from '../adapters/aws';
+import { DynamoStore } from '../adapters/dynamo-store';
+import { SecretCache } from '../adapters/secrets';
+import { type Config, loadConfig } from './config';
+
+/** Everything a handler needs, built once per cold start from validated configuration. */
+export interface Runtime {
+  config: Config;
+  dynamo: DynamoDBClient;
+  store: DynamoStore;
+  adminKey: SecretCache;
+  signingSecret: SecretCache;
+  now: () => number;
+}
+
+export interface RuntimeOverrides {
+  dynamo?: DynamoDBClient;
+  secrets?: SecretsManagerClient;
+  now?: () => number;
+}
+
+export function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Runtime {
+  const dynamo = overrides.dynamo ?? createDynamoClient(config.dynamodbEndpoint);
+  const secrets = overrides.secrets ?? createSecretsClient(config.secretsEndpoint);
+  const now = overrides.now ?? Date.now;
+  return {
+    config,
+    dynamo,
+    now,
+    store: new DynamoStore({
+      client: dynamo,
+      tableName: config.tableName,
+      defaultMaxKeys: config.defaultMaxKeys,
+      retentionSeconds: config.retentionSeconds,
+    }),
+    adminKey: new SecretCache({
+      client: secrets,
+      secretId: config.adminKeySecretId,
+      ttlMs: config.secretCacheMs,
+      now,
+    }),
+    signingSecret: new SecretCache({
+      client: secrets,
+      secretId: config.signingSecretId,
+      ttlMs: config.secretCacheMs,
+      now,
+    }),
+  };
+}
+
+let shared: Runtime | undefined;
+
+/** The process-wide runtime, from the environment, created on first use (the cold start). */
+export function defaultRuntime(): Runtime {
+  shared ??= createRuntime(loadConfig());
+  return shared;
+}

@@ -1,0 +1,304 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type {
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  APIGatewayRequestAuthorizerEvent,
+} from 'aws-lambda';
+import { type GatewayResponseType, renderGatewayResponse } from '../../lambdas/core/gateway-responses';
+import { evaluatePolicy } from '../../lambdas/core/policy';
+import { matchRoute, ROUTES, type Route, type RouteHandler } from '../../lambdas/core/routes';
+
+/**
+ * A local stand-in for the API Gateway REST API: it builds the events API Gateway builds, runs the
+ * real authorizer and handlers in-process, evaluates the returned IAM policy, and answers with the
+ * same gateway responses as the deployed stack.
+ */
+export type AuthorizerFn = (event: APIGatewayRequestAuthorizerEvent) => Promise<unknown>;
+export type IntegrationFn = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+export interface LocalGatewayOptions {
+  authorizer: AuthorizerFn;
+  integrations: Record<RouteHandler, IntegrationFn>;
+  routes?: readonly Route[];
+  port?: number;
+  host?: string;
+  stage?: string;
+  region?: string;
+  accountId?: string;
+  apiId?: string;
+  /** API Gateway's payload limit is 10 MB. */
+  maxPayloadBytes?: number;
+}
+
+export interface LocalGateway {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+type MultiValue = Record<string, string[]>;
+
+interface IncomingRequest {
+  method: string;
+  path: string;
+  rawQuery: string;
+  headers: Record<string, string>;
+  multiValueHeaders: MultiValue;
+  query: Record<string, string>;
+  multiValueQuery: MultiValue;
+  body: Buffer;
+  sourceIp: string;
+}
+
+function collectHeaders(req: IncomingMessage): { headers: Record<string, string>; multi: MultiValue } {
+  const headers: Record<string, string> = {};
+  const multi: MultiValue = {};
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const value = raw[i + 1] as string;
+    const existing = Object.keys(multi).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name;
+    multi[existing] = [...(multi[existing] ?? []), value];
+    headers[existing] = value;
+  }
+  return { headers, multi };
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooLarge ? null : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+const orNull = <T extends object>(value: T): T | null => (Object.keys(value).length > 0 ? value : null);
+
+export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
+  const routes = options.routes ?? ROUTES;
+  const stage = options.stage ?? 'local';
+  const region = options.region ?? 'us-east-1';
+  const accountId = options.accountId ?? '000000000000';
+  const apiId = options.apiId ?? 'latchkeylocal';
+  const host = options.host ?? '127.0.0.1';
+  const maxPayload = options.maxPayloadBytes ?? 10 * 1024 * 1024;
+
+  const send = (res: ServerResponse, statusCode: number, headers: Record<string, string>, body: string) => {
+    res.writeHead(statusCode, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
+    res.end(body);
+  };
+
+  const gatewayResponse = (
+    res: ServerResponse,
+    type: GatewayResponseType,
+    requestId: string,
+    context: Record<string, string> = {},
+  ) => {
+    const { statusCode, body } = renderGatewayResponse(type, requestId, context);
+    send(res, statusCode, { 'content-type': 'application/json', 'x-amzn-requestid': requestId }, body);
+  };
+
+  const requestContext = (r: IncomingRequest, route: Route, requestId: string, now: Date) => ({
+    accountId,
+    apiId,
+    domainName: `${host}:${port}`,
+    domainPrefix: host,
+    extendedRequestId: requestId,
+    httpMethod: r.method,
+    identity: {
+      accessKey: null,
+      accountId: null,
+      apiKey: null,
+      apiKeyId: null,
+      caller: null,
+      clientCert: null,
+      cognitoAuthenticationProvider: null,
+      cognitoAuthenticationType: null,
+      cognitoIdentityId: null,
+      cognitoIdentityPoolId: null,
+      principalOrgId: null,
+      sourceIp: r.sourceIp,
+      user: null,
+      userAgent:
+        r.headers[Object.keys(r.headers).find((k) => k.toLowerCase() === 'user-agent') ?? ''] ?? null,
+      userArn: null,
+    },
+    path: r.path,
+    protocol: 'HTTP/1.1',
+    requestId,
+    requestTime: now.toUTCString(),
+    requestTimeEpoch: now.getTime(),
+    resourceId: route.id,
+    resourcePath: route.path,
+    stage,
+  });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const requestId = randomUUID();
+    const now = new Date();
+    const url = new URL(req.url ?? '/', 'http://local');
+    const bodyBuffer = await readBody(req, maxPayload);
+    if (bodyBuffer === null) return gatewayResponse(res, 'REQUEST_TOO_LARGE', requestId);
+    const { headers, multi } = collectHeaders(req);
+    const query: Record<string, string> = {};
+    const multiQuery: MultiValue = {};
+    for (const [k, v] of url.searchParams) {
+      query[k] = v;
+      multiQuery[k] = [...(multiQuery[k] ?? []), v];
+    }
+    const rawPath = (req.url ?? '/').split('?')[0] as string;
+    const r: IncomingRequest = {
+      method: (req.method ?? 'GET').toUpperCase(),
+      path: rawPath,
+      rawQuery: url.search,
+      headers,
+      multiValueHeaders: multi,
+      query,
+      multiValueQuery: multiQuery,
+      body: bodyBuffer,
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+    };
+
+    const match = matchRoute(r.method, r.path, routes);
+    if (!match) return gatewayResponse(res, 'MISSING_AUTHENTICATION_TOKEN', requestId);
+    const { route, pathParameters } = match;
+
+    // The identity source is the Authorization header: without it API Gateway answers 401 itself.
+    const authHeader = Object.entries(headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
+    if (authHeader === undefined || authHeader.trim() === '')
+      return gatewayResponse(res, 'UNAUTHORIZED', requestId);
+
+    const ctx = requestContext(r, route, requestId, now);
+    const methodArn = `arn:aws:execute-api:${region}:${accountId}:${apiId}/${stage}/${r.method}${r.path}`;
+    const authorizerEvent = {
+      type: 'REQUEST',
+      methodArn,
+      resource: route.path,
+      path: r.path,
+      httpMethod: r.method,
+      headers,
+      multiValueHeaders: multi,
+      queryStringParameters: orNull(query),
+      multiValueQueryStringParameters: orNull(multiQuery),
+      pathParameters: orNull(pathParameters),
+      stageVariables: null,
+      requestContext: ctx,
+    } as unknown as APIGatewayRequestAuthorizerEvent;
+
+    let authResult: unknown;
+    try {
+      authResult = await options.authorizer(authorizerEvent);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return gatewayResponse(
+        res,
+        message === 'Unauthorized' ? 'UNAUTHORIZED' : 'AUTHORIZER_FAILURE',
+        requestId,
+      );
+    }
+    const checked = checkAuthorizerResult(authResult);
+    if (!checked) return gatewayResponse(res, 'AUTHORIZER_CONFIGURATION_ERROR', requestId);
+    if (evaluatePolicy(checked.policyDocument, methodArn) !== 'Allow') {
+      return gatewayResponse(res, 'ACCESS_DENIED', requestId, checked.context);
+    }
+
+    const integration = options.integrations[route.handler];
+    const text = r.body.length > 0 ? r.body.toString('utf8') : null;
+    const proxyEvent = {
+      resource: route.path,
+      path: r.path,
+      httpMethod: r.method,
+      headers,
+      multiValueHeaders: multi,
+      queryStringParameters: orNull(query),
+      multiValueQueryStringParameters: orNull(multiQuery),
+      pathParameters: orNull(pathParameters),
+      stageVariables: null,
+      requestContext: {
+        ...ctx,
+        authorizer: { ...checked.context, principalId: checked.principalId, integrationLatency: 0 },
+      },
+      body: text,
+      isBase64Encoded: false,
+    } as unknown as APIGatewayProxyEvent;
+
+    let result: APIGatewayProxyResult;
+    try {
+      result = await integration(proxyEvent);
+    } catch {
+      return gatewayResponse(res, 'INTEGRATION_FAILURE', requestId);
+    }
+    if (
+      !result ||
+      typeof result.statusCode !== 'number' ||
+      (result.body !== undefined && typeof result.body !== 'string')
+    ) {
+      return gatewayResponse(res, 'INTEGRATION_FAILURE', requestId);
+    }
+    const outHeaders: Record<string, string> = { 'x-amzn-requestid': requestId };
+    for (const [k, v] of Object.entries(result.headers ?? {})) outHeaders[k] = String(v);
+    const body = result.isBase64Encoded
+      ? Buffer.from(result.body ?? '', 'base64').toString('utf8')
+      : (result.body ?? '');
+    send(res, result.statusCode, outHeaders, body);
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) gatewayResponse(res, 'DEFAULT_5XX', randomUUID());
+      else res.end();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+
+  let port = 0;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+interface CheckedAuthorizerResult {
+  principalId: string;
+  policyDocument: { Statement?: unknown };
+  context: Record<string, string>;
+}
+
+/** API Gateway's checks on an authorizer's answer: anything else is a configuration error (500). */
+function checkAuthorizerResult(value: unknown): CheckedAuthorizerResult | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const v = value as { principalId?: unknown; policyDocument?: unknown; context?: unknown };
+  if (typeof v.principalId !== 'string' || typeof v.policyDocument !== 'object' || v.policyDocument === null)
+    return null;
+  const context: Record<string, string> = {};
+  if (v.context !== undefined && v.context !== null) {
+    if (typeof v.context !== 'object') return null;
+    for (const [k, val] of Object.entries(v.context as Record<string, unknown>)) {
+      if (typeof val !== 'string' && typeof val !== 'number' && typeof val !== 'boolean') return null;
+      context[k] = String(val);
+    }
+  }
+  return { principalId: v.principalId, policyDocument: v.policyDocument as { Statement?: unknown }, context };
+}

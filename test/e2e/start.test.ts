@@ -1,0 +1,178 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../lib/local/dynamodb-local';
+
+/**
+ * `npm start` as a user runs it: a real process, real ports, the README's curl walkthrough run
+ * verbatim with curl and bash, Ctrl-C, a restart on the same data, and its failure messages.
+ */
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function start(env: Record<string, string>): Started {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/start.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => out, stderr: () => err, exited };
+}
+
+async function waitForLine(s: Started, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const m = pattern.exec(s.output());
+    if (m) return m[0];
+    if (s.child.exitCode !== null) throw new Error(`exited early: ${s.stderr()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${pattern}: ${s.output()} ${s.stderr()}`);
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/** The README's walkthrough, exactly as written, with only the base URL line pointed at this run. */
+function walkthrough(url: string): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const block = /```bash walkthrough\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (!block) throw new Error('README has no walkthrough block');
+  return block.replace(/^export LATCHKEY_URL=.*$/m, `export LATCHKEY_URL=${url}`);
+}
+
+let dataDir: string;
+let port: number;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'latchkey-start-'));
+  port = await freePort();
+  env = {
+    PORT: String(port),
+    LATCHKEY_SECRETS_PORT: String(await freePort()),
+    LATCHKEY_DYNAMODB_PORT: String(await freePort()),
+    LATCHKEY_DATA_DIR: dataDir,
+  };
+});
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('npm start', () => {
+  it('runs the README walkthrough verbatim, stops on Ctrl-C, and keeps every key across a restart', async () => {
+    const first = start(env);
+    let firstKey = '';
+    try {
+      const line = await waitForLine(first, /latchkey listening on http:\/\/\S+/);
+      expect(line).toBe(`latchkey listening on http://127.0.0.1:${port}`);
+      expect(first.output()).toMatch(/Admin key \(generated now/);
+
+      const script = walkthrough(`http://127.0.0.1:${port}`);
+      const transcript = execFileSync('bash', ['-euo', 'pipefail', '-c', script], {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      // The walkthrough ends with the revoked key being refused.
+      expect(transcript).toContain('"code":"unauthorized"');
+      expect(transcript).toMatch(/"principal":"key"/);
+      firstKey = /lk_[A-Za-z0-9]{16}_[A-Za-z0-9]{49}/.exec(transcript)?.[0] ?? '';
+      expect(firstKey).not.toBe('');
+    } finally {
+      first.child.kill('SIGINT');
+    }
+    expect(await first.exited).toBe(0);
+    expect(first.output()).toContain('shutting down');
+    // Everything it started is gone: the ports are free again.
+    for (const p of [env.PORT, env.LATCHKEY_SECRETS_PORT, env.LATCHKEY_DYNAMODB_PORT]) {
+      expect(await portIsFree(Number(p))).toBe(true);
+    }
+    // Handler logs never contain the key or the admin key.
+    const logLines = first
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'));
+    expect(logLines.length).toBeGreaterThan(0);
+    const adminKey =
+      /Admin key \(generated now, shown once here\): (\S+)/.exec(first.output())?.[1] ?? 'missing';
+    for (const l of logLines) {
+      expect(l).not.toContain(firstKey.slice(20));
+      expect(l).not.toContain(adminKey);
+    }
+
+    const second = start(env);
+    try {
+      await waitForLine(second, /latchkey listening on/);
+      expect(second.output()).not.toMatch(/generated now/);
+      const admin = execFileSync('npm', ['run', '-s', 'admin-key'], {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+      })
+        .toString()
+        .trim();
+      expect(admin).toBe(adminKey);
+      const res = await fetch(`http://127.0.0.1:${port}/v1/keys?limit=100`, {
+        headers: { authorization: `Bearer ${admin}` },
+      });
+      const body = (await res.json()) as { keys: Array<{ status: string }> };
+      expect(body.keys.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
+  });
+
+  it('explains a busy port in one line, without a stack trace', async () => {
+    const blocker = createServer();
+    const busy = await freePort();
+    await new Promise<void>((r) => blocker.listen(busy, '127.0.0.1', () => r()));
+    try {
+      const s = start({ ...env, PORT: String(busy) });
+      expect(await s.exited).toBe(1);
+      const lines = s.stderr().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^latchkey: Port ${busy} is already in use.*PORT`));
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('uses LATCHKEY_ADMIN_KEY when set', async () => {
+    const adminKey = 'A'.repeat(20) + 'b'.repeat(20);
+    const s = start({ ...env, LATCHKEY_ADMIN_KEY: adminKey, LATCHKEY_DATA_DIR: join(dataDir, 'other') });
+    try {
+      await waitForLine(s, /latchkey listening on/);
+      expect(s.output()).not.toContain(adminKey);
+      const res = await fetch(`http://127.0.0.1:${port}/v1/whoami`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      expect(res.status).toBe(200);
+    } finally {
+      s.child.kill('SIGINT');
+      await s.exited;
+    }
+  });
+});

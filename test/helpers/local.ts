@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { type LocalMode, type LocalModeOptions, startLocalMode } from '../../lib/local/local-mode';
+
+/** latchkey in local mode on the suite's shared DynamoDB Local, with a table of its own. */
+export function startTestLatchkey(options: Partial<LocalModeOptions> = {}): Promise<LocalMode> {
+  return startLocalMode({
+    dataDir: null,
+    dynamodbEndpoint: inject('dynamodbEndpoint'),
+    tableName: `latchkey-test-${randomBytes(6).toString('hex')}`,
+    ...options,
+  });
+}
+
+export interface ApiResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface CallOptions {
+  token?: string | null;
+  authorization?: string;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+/** A small HTTP client for the local gateway. */
+export function client(baseUrl: string) {
+  return async function call<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    options: CallOptions = {},
+  ): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.authorization !== undefined) headers.authorization = options.authorization;
+    else if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined;
+    if (options.rawBody !== undefined) body = options.rawBody;
+    else if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] = 'application/json';
+    }
+    const res = await fetch(`${baseUrl}${path}`, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = null;
+    try {
+      parsed = text === '' ? null : JSON.parse(text);
+    } catch {
+      parsed = null;
+    }
+    return { status: res.status, headers: res.headers, body: parsed as T, text };
+  };
+}
+
+export type Call = ReturnType<typeof client>;
+
+/** Creates a key with the admin key and returns its id and token. */
+export async function createKey(
+  call: Call,
+  adminKey: string,
+  body: Record<string, unknown> = {},
+): Promise<{ id: string; token: string; key: Record<string, unknown> }> {
+  const res = await call<{ key: { id: string }; raw_key: string }>('POST', '/v1/keys', {
+    token: adminKey,
+    body: { name: 'test key', ...body },
+  });
+  if (res.status !== 201) throw new Error(`create failed: ${res.status} ${res.text}`);
+  return {
+    id: res.body.key.id,
+    token: res.body.raw_key,
+    key: res.body.key as unknown as Record<string, unknown>,
+  };
+}

@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBase62 } from '../../lambdas/core/base62';
+import { evaluatePolicy } from '../../lambdas/core/policy';
+import { formatToken } from '../../lambdas/core/token';
+import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer';
+import type { LocalMode } from '../../lib/local/local-mode';
+import { type Call, client, createKey, startTestLatchkey } from '../helpers/local';
+
+/**
+ * The authorizer handler fed with a real API Gateway REQUEST authorizer event (checked-in sample),
+ * against DynamoDB Local, counting the SDK's requests to prove the hot-path budget.
+ */
+const sample = JSON.parse(
+  readFileSync(new URL('../fixtures/apigw-rest/authorizer-request.json', import.meta.url), 'utf8'),
+) as APIGatewayRequestAuthorizerEvent;
+
+let local: LocalMode;
+let call: Call;
+let authorize: ReturnType<typeof createAuthorizerHandler>;
+let ddbCalls: string[] = [];
+
+function eventWith(
+  authorization: string | undefined,
+  method = 'GET',
+  path = '/v1/whoami',
+): APIGatewayRequestAuthorizerEvent {
+  const stageArn = sample.methodArn.split('/').slice(0, 2).join('/');
+  const headers: Record<string, string | undefined> = { ...(sample.headers ?? {}) };
+  for (const name of Object.keys(headers)) if (name.toLowerCase() === 'authorization') delete headers[name];
+  if (authorization !== undefined) headers.Authorization = authorization;
+  return { ...sample, httpMethod: method, path, headers, methodArn: `${stageArn}/${method}${path}` };
+}
+
+beforeAll(async () => {
+  local = await startTestLatchkey();
+  call = client(local.url);
+  local.runtime.dynamo.middlewareStack.add(
+    (next, context) => async (args) => {
+      ddbCalls.push(context.commandName ?? 'unknown');
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCalls' },
+  );
+  authorize = createAuthorizerHandler(local.runtime);
+});
+afterAll(() => local.stop());
+
+describe('authorizer on a real REQUEST event', () => {
+  it('allows a valid key with one DynamoDB round trip and a policy covering its routes', async () => {
+    const k = await createKey(call, local.adminKey, { roles: ['viewer'] });
+    ddbCalls = [];
+    const event = eventWith(`Bearer ${k.token}`);
+    const result = await authorize(event);
+    expect(ddbCalls).toEqual(['UpdateItemCommand']);
+    expect(result.principalId).toBe(k.id);
+    expect(result.context).toMatchObject({
+      principal: 'key',
+      key_id: k.id,
+      org_id: 'default',
+      permissions: 'api:read',
+    });
+    expect(evaluatePolicy(result.policyDocument, event.methodArn)).toBe('Allow');
+    const stageArn = event.methodArn.split('/').slice(0, 2).join('/');
+    expect(evaluatePolicy(result.policyDocument, `${stageArn}/GET/v1/echo/a/b`)).toBe('Allow');
+    expect(evaluatePolicy(result.policyDocument, `${stageArn}/POST/v1/echo/a`)).toBe('Deny');
+    expect(evaluatePolicy(result.policyDocument, `${stageArn}/POST/v1/keys`)).toBe('Deny');
+  });
+
+  it('refuses a malformed or bad-checksum token with zero DynamoDB calls', async () => {
+    const k = await createKey(call, local.adminKey);
+    for (const bad of ['Bearer lk_short', `Bearer ${k.token.slice(0, -1)}x`, 'Token abc', 'Bearer']) {
+      ddbCalls = [];
+      await expect(authorize(eventWith(bad))).rejects.toThrow(/^Unauthorized$/);
+      expect(ddbCalls, bad).toEqual([]);
+    }
+  });
+
+  it('refuses a wrong secret with one conditional write that writes nothing', async () => {
+    const k = await createKey(call, local.adminKey);
+    const wrong = formatToken('lk', k.id, randomBase62(43));
+    ddbCalls = [];
+    await expect(authorize(eventWith(`Bearer ${wrong}`))).rejects.toThrow(/^Unauthorized$/);
+    expect(ddbCalls).toEqual(['UpdateItemCommand']);
+    const after = await call<{ key: { calls: number } }>('GET', `/v1/keys/${k.id}`, {
+      token: local.adminKey,
+    });
+    expect(after.body.key.calls).toBe(0);
+  });
+
+  it('the admin key needs no DynamoDB call', async () => {
+    ddbCalls = [];
+    const result = await authorize(eventWith(`Bearer ${local.adminKey}`, 'PUT', '/v1/orgs/acme'));
+    expect(ddbCalls).toEqual([]);
+    expect(result.principalId).toBe('admin');
+    expect(evaluatePolicy(result.policyDocument, eventWith('x', 'PUT', '/v1/orgs/acme').methodArn)).toBe(
+      'Allow',
+    );
+  });
+
+  it('finds the Authorization header whatever its casing', async () => {
+    const k = await createKey(call, local.adminKey);
+    const event = eventWith(undefined);
+    event.headers = { ...event.headers, aUtHoRiZaTiOn: `Bearer ${k.token}` };
+    await expect(authorize(event)).resolves.toMatchObject({ principalId: k.id });
+  });
+});

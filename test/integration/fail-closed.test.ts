@@ -1,0 +1,168 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer';
+import { echo } from '../../lambdas/handlers/echo';
+import { createManagementHandler } from '../../lambdas/handlers/management';
+import { createRuntime } from '../../lambdas/shared/runtime';
+import { startDynamoDbLocal } from '../../lib/local/dynamodb-local';
+import { startLocalGateway } from '../../lib/local/gateway';
+import { type LocalMode, startLocalMode } from '../../lib/local/local-mode';
+import { client, createKey, startTestLatchkey } from '../helpers/local';
+
+/**
+ * Every dependency failure fails closed: 5xx, never 2xx, never 401, and nothing cached. SDK-level
+ * faults that DynamoDB Local cannot produce (throttling, timeouts, internal errors) are injected
+ * with SDK middleware; an outage is produced for real by stopping DynamoDB Local.
+ */
+function faultyClients(local: LocalMode, fault: { error: Error | null }) {
+  const creds = { accessKeyId: 'local', secretAccessKey: 'local' };
+  const dynamo = new DynamoDBClient({
+    endpoint: local.dynamodbEndpoint,
+    region: 'us-east-1',
+    credentials: creds,
+  });
+  const secrets = new SecretsManagerClient({
+    endpoint: local.secretsEndpoint,
+    region: 'us-east-1',
+    credentials: creds,
+  });
+  const options = { step: 'initialize', name: 'faultInjection' } as const;
+  dynamo.middlewareStack.add(
+    (next) => async (args) => {
+      if (fault.error) throw fault.error;
+      return next(args);
+    },
+    options,
+  );
+  secrets.middlewareStack.add(
+    (next) => async (args) => {
+      if (fault.error) throw fault.error;
+      return next(args);
+    },
+    options,
+  );
+  return { dynamo, secrets };
+}
+
+function named(name: string, message: string): Error {
+  const e = new Error(message);
+  e.name = name;
+  return e;
+}
+
+describe('SDK faults', () => {
+  let local: LocalMode;
+  beforeAll(async () => {
+    local = await startTestLatchkey({ settings: { LATCHKEY_SECRET_CACHE_SECONDS: '0' } });
+  });
+  afterAll(() => local.stop());
+
+  const faults = [
+    named('ThrottlingException', 'Rate of requests exceeds the allowed throughput.'),
+    named(
+      'ProvisionedThroughputExceededException',
+      'The level of configured provisioned throughput was exceeded.',
+    ),
+    named('TimeoutError', 'Connection timed out after 1000 ms'),
+    named('InternalServerError', 'Internal server error'),
+    named('ResourceNotFoundException', 'Requested resource not found'),
+  ];
+
+  it.each(faults.map((f) => [f.name, f] as const))(
+    '%s: bearer and admin requests get 503, then recover',
+    async (_n, error) => {
+      const fault: { error: Error | null } = { error: null };
+      const runtime = createRuntime(local.config, faultyClients(local, fault));
+      const gateway = await startLocalGateway({
+        authorizer: createAuthorizerHandler(runtime),
+        integrations: { management: createManagementHandler(runtime), echo },
+      });
+      try {
+        const call = client(gateway.url);
+        const k = await createKey(call, local.adminKey);
+        fault.error = error;
+        for (const token of [k.token, local.adminKey]) {
+          const res = await call<{ error: { code: string } }>('GET', '/v1/whoami', { token });
+          expect(res.status).toBe(503);
+          expect(res.body.error.code).toBe('service_unavailable');
+        }
+        fault.error = null;
+        expect((await call('GET', '/v1/whoami', { token: k.token })).status).toBe(200);
+        expect((await call('GET', '/v1/whoami', { token: local.adminKey })).status).toBe(200);
+      } finally {
+        await gateway.close();
+      }
+    },
+  );
+
+  it('a failure inside a management handler is a 503 in the error shape', async () => {
+    const fault: { error: Error | null } = { error: null };
+    const healthy = createRuntime(local.config);
+    const broken = createRuntime(local.config, faultyClients(local, fault));
+    const gateway = await startLocalGateway({
+      authorizer: createAuthorizerHandler(healthy),
+      integrations: { management: createManagementHandler(broken), echo },
+    });
+    try {
+      fault.error = named('ThrottlingException', 'slow down');
+      const res = await client(gateway.url)<{ error: { code: string; request_id: string } }>(
+        'GET',
+        '/v1/keys',
+        {
+          token: local.adminKey,
+        },
+      );
+      expect(res.status).toBe(503);
+      expect(res.body.error.code).toBe('service_unavailable');
+      expect(res.text).not.toContain('slow down');
+    } finally {
+      await gateway.close();
+    }
+  });
+});
+
+describe('DynamoDB Local stopped mid-traffic', () => {
+  let dataDir: string;
+  let local: LocalMode;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'latchkey-outage-'));
+    local = await startLocalMode({ dataDir });
+  });
+  afterAll(async () => {
+    await local.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('refuses with 5xx while it is down and works again once it is back, with every key intact', async () => {
+    const call = client(local.url);
+    const k = await createKey(call, local.adminKey);
+    expect((await call('GET', '/v1/echo/x', { token: k.token })).status).toBe(200);
+
+    const ddb = local.dynamodb;
+    if (ddb === null) throw new Error('expected local mode to own its DynamoDB Local');
+    const port = ddb.port;
+    await ddb.stop();
+    const during = await Promise.all([
+      call('GET', '/v1/echo/x', { token: k.token }),
+      call('GET', '/v1/keys', { token: local.adminKey }),
+      call('POST', '/v1/keys', { token: local.adminKey, body: { name: 'during outage' } }),
+    ]);
+    for (const res of during) {
+      expect(res.status).toBeGreaterThanOrEqual(500);
+      expect(res.status).not.toBe(401);
+    }
+
+    const restarted = await startDynamoDbLocal({ port, dataDir: join(dataDir, 'dynamodb') });
+    try {
+      expect((await call('GET', '/v1/echo/x', { token: k.token })).status).toBe(200);
+      const list = await call<{ keys: Array<{ id: string }> }>('GET', '/v1/keys', { token: local.adminKey });
+      expect(list.body.keys.map((x) => x.id)).toEqual([k.id]);
+    } finally {
+      await restarted.stop();
+    }
+  });
+});

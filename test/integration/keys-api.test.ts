@@ -1,0 +1,242 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalMode } from '../../lib/local/local-mode';
+import { type Call, client, createKey, startTestLatchkey } from '../helpers/local';
+
+/** Happy paths of every management route, through the local gateway over real HTTP. */
+let local: LocalMode;
+let call: Call;
+let admin: string;
+
+beforeAll(async () => {
+  local = await startTestLatchkey();
+  call = client(local.url);
+  admin = local.adminKey;
+});
+afterAll(() => local.stop());
+
+const KEY_FIELDS = [
+  'calls',
+  'created_at',
+  'created_by',
+  'description',
+  'enabled',
+  'expires_at',
+  'id',
+  'key_prefix',
+  'last_used_at',
+  'name',
+  'org_id',
+  'permissions',
+  'rate_limit_per_minute',
+  'revoked_at',
+  'roles',
+  'status',
+];
+
+describe('POST /v1/keys', () => {
+  it('creates a key and shows its token once, with exactly the documented fields', async () => {
+    const res = await call<{ key: Record<string, unknown>; raw_key: string; warning: string }>(
+      'POST',
+      '/v1/keys',
+      {
+        token: admin,
+        body: { name: 'billing service', description: 'prod', rate_limit_per_minute: 120 },
+      },
+    );
+    expect(res.status).toBe(201);
+    expect(Object.keys(res.body).sort()).toEqual(['key', 'raw_key', 'warning']);
+    expect(Object.keys(res.body.key).sort()).toEqual(KEY_FIELDS);
+    const key = res.body.key;
+    expect(res.body.raw_key).toMatch(new RegExp(`^lk_${key.id}_[A-Za-z0-9]{49}$`));
+    expect(key).toMatchObject({
+      name: 'billing service',
+      description: 'prod',
+      org_id: 'default',
+      key_prefix: `lk_${key.id}`,
+      roles: ['member'],
+      permissions: ['api:read', 'api:write'],
+      rate_limit_per_minute: 120,
+      enabled: true,
+      status: 'active',
+      created_by: 'admin',
+      expires_at: null,
+      revoked_at: null,
+      last_used_at: null,
+      calls: 0,
+    });
+    expect(res.text).not.toMatch(/hash|salt/i);
+
+    const again = await call<{ key: Record<string, unknown> }>('GET', `/v1/keys/${key.id}`, { token: admin });
+    expect(again.status).toBe(200);
+    expect(again.text).not.toContain(res.body.raw_key);
+    expect(again.body.key).toEqual(key);
+  });
+
+  it('applies the default rate limit and an explicit expiry and organization', async () => {
+    const expires = new Date(Date.now() + 86_400_000).toISOString();
+    const res = await call<{ key: Record<string, unknown> }>('POST', '/v1/keys', {
+      token: admin,
+      body: { name: 'temp', expires_at: expires, org_id: 'acme', roles: ['viewer'] },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.key).toMatchObject({
+      rate_limit_per_minute: 60,
+      expires_at: expires,
+      org_id: 'acme',
+      roles: ['viewer'],
+      permissions: ['api:read'],
+    });
+  });
+
+  it('lets a key with keys:write create keys in its own organization', async () => {
+    const manager = await createKey(call, admin, { roles: ['admin'], org_id: 'team-a' });
+    const res = await call<{ key: Record<string, unknown> }>('POST', '/v1/keys', {
+      token: manager.token,
+      body: { name: 'made by a key', roles: ['viewer'] },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.key).toMatchObject({ org_id: 'team-a', created_by: `key:${manager.id}` });
+  });
+});
+
+describe('GET /v1/keys', () => {
+  it('pages through an organization newest first with a cursor', async () => {
+    const created: string[] = [];
+    for (let i = 0; i < 5; i++)
+      created.push((await createKey(call, admin, { org_id: 'paging', name: `k${i}` })).id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = `?org_id=paging&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const res = await call<{ keys: Array<{ id: string }>; next_cursor: string | null }>(
+        'GET',
+        `/v1/keys${query}`,
+        {
+          token: admin,
+        },
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.keys.length).toBeLessThanOrEqual(2);
+      seen.push(...res.body.keys.map((k) => k.id));
+      cursor = res.body.next_cursor;
+      pages++;
+    } while (cursor !== null);
+    expect(pages).toBe(3);
+    expect(seen).toEqual([...created].reverse());
+  });
+
+  it('filters by status', async () => {
+    const a = await createKey(call, admin, { org_id: 'filter' });
+    const b = await createKey(call, admin, { org_id: 'filter' });
+    expect((await call('DELETE', `/v1/keys/${b.id}`, { token: admin })).status).toBe(200);
+    const active = await call<{ keys: Array<{ id: string }> }>(
+      'GET',
+      '/v1/keys?org_id=filter&status=active',
+      {
+        token: admin,
+      },
+    );
+    const revoked = await call<{ keys: Array<{ id: string }> }>(
+      'GET',
+      '/v1/keys?org_id=filter&status=revoked',
+      {
+        token: admin,
+      },
+    );
+    expect(active.body.keys.map((k) => k.id)).toEqual([a.id]);
+    expect(revoked.body.keys.map((k) => k.id)).toEqual([b.id]);
+  });
+
+  it('lists only the calling key’s own organization', async () => {
+    const reader = await createKey(call, admin, { org_id: 'own-org', roles: ['admin'] });
+    await createKey(call, admin, { org_id: 'someone-else' });
+    const res = await call<{ keys: Array<{ org_id: string }> }>('GET', '/v1/keys', { token: reader.token });
+    expect(res.status).toBe(200);
+    expect(res.body.keys.length).toBeGreaterThan(0);
+    expect(new Set(res.body.keys.map((k) => k.org_id))).toEqual(new Set(['own-org']));
+  });
+});
+
+describe('DELETE /v1/keys/{id}', () => {
+  it('revokes immediately and permanently; repeating it is harmless', async () => {
+    const k = await createKey(call, admin);
+    expect((await call('GET', '/v1/whoami', { token: k.token })).status).toBe(200);
+    const res = await call<{ revoked: boolean; key: Record<string, unknown> }>('DELETE', `/v1/keys/${k.id}`, {
+      token: admin,
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.revoked).toBe(true);
+    expect(res.body.key).toMatchObject({ id: k.id, status: 'revoked', enabled: false });
+    expect(typeof res.body.key.revoked_at).toBe('string');
+    // The very next request with the key is refused.
+    expect((await call('GET', '/v1/whoami', { token: k.token })).status).toBe(401);
+    const again = await call<{ revoked: boolean; key: Record<string, unknown> }>(
+      'DELETE',
+      `/v1/keys/${k.id}`,
+      {
+        token: admin,
+      },
+    );
+    expect(again.status).toBe(200);
+    expect(again.body.key.revoked_at).toBe(res.body.key.revoked_at);
+  });
+});
+
+describe('GET/PUT /v1/orgs/{org_id}', () => {
+  it('reports and changes an organization’s key limit', async () => {
+    const before = await call('GET', '/v1/orgs/plans', { token: admin });
+    expect(before.status).toBe(200);
+    expect(before.body).toEqual({ org_id: 'plans', max_keys: 50, active_keys: 0 });
+    await createKey(call, admin, { org_id: 'plans' });
+    const put = await call('PUT', '/v1/orgs/plans', { token: admin, body: { max_keys: 3 } });
+    expect(put.status).toBe(200);
+    expect(put.body).toEqual({ org_id: 'plans', max_keys: 3, active_keys: 1 });
+    const unlimited = await call('PUT', '/v1/orgs/plans', { token: admin, body: { max_keys: null } });
+    expect(unlimited.body).toEqual({ org_id: 'plans', max_keys: null, active_keys: 1 });
+  });
+});
+
+describe('GET /v1/whoami', () => {
+  it('describes the admin', async () => {
+    const res = await call('GET', '/v1/whoami', { token: admin });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      principal: 'admin',
+      org_id: null,
+      permissions: ['keys:read', 'keys:write', 'api:read', 'api:write'],
+    });
+  });
+
+  it('describes a key, with its usage counted', async () => {
+    const k = await createKey(call, admin, { roles: ['viewer'], org_id: 'who' });
+    const first = await call<{ key: { calls: number; last_used_at: string | null } }>('GET', '/v1/whoami', {
+      token: k.token,
+    });
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ principal: 'key', org_id: 'who', permissions: ['api:read'] });
+    expect(first.body.key).toMatchObject({ id: k.id, calls: 1 });
+    expect(first.body.key.last_used_at).not.toBeNull();
+    const second = await call<{ key: { calls: number } }>('GET', '/v1/whoami', { token: k.token });
+    expect(second.body.key.calls).toBe(2);
+  });
+});
+
+describe('ANY /v1/echo/{proxy+}', () => {
+  it('echoes method, path, principal and body for a member key', async () => {
+    const k = await createKey(call, admin, { org_id: 'echoes' });
+    const get = await call('GET', '/v1/echo/hello/world?x=1', { token: k.token });
+    expect(get.status).toBe(200);
+    expect(get.body).toMatchObject({
+      method: 'GET',
+      path: '/v1/echo/hello/world',
+      proxy: 'hello/world',
+      query: { x: '1' },
+      principal: { type: 'key', key_id: k.id, org_id: 'echoes' },
+      body: null,
+    });
+    const post = await call('POST', '/v1/echo/items', { token: k.token, body: { a: 1 } });
+    expect(post.status).toBe(200);
+    expect(post.body).toMatchObject({ method: 'POST', body: '{"a":1}' });
+  });
+});

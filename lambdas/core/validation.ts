@@ -48,12 +48,12 @@ export function parseJsonObject(body: string | null): Json {
   return parsed as Json;
 }
 
-function rejectUnknown(input: Json, allowed: readonly string[], where = ''): void {
+function rejectUnknown(input: Json, allowed: readonly string[], kind = 'field'): void {
   for (const field of Object.keys(input)) {
     if (!allowed.includes(field)) {
       throw new ValidationError(
         field,
-        `${where}${field}: unknown field; allowed fields are ${allowed.join(', ')}`,
+        `${field}: unknown ${kind}; allowed are ${allowed.join(', ')}`,
       );
     }
   }
@@ -161,7 +161,7 @@ export function validateOrgLimit(input: Json): OrgLimitInput {
 }
 
 export function validateListKeys(query: Readonly<Record<string, string | undefined>>): ListKeysInput {
-  rejectUnknown(query as Json, ['limit', 'cursor', 'status', 'org_id'], 'query parameter ');
+  rejectUnknown(query as Json, ['limit', 'cursor', 'status', 'org_id'], 'query parameter');
   let limit = 50;
   if (query.limit !== undefined) {
     limit = /^\d{1,3}$/.test(query.limit) ? Number(query.limit) : 0;

@@ -13,7 +13,13 @@ import {
 import { ApiError, DependencyError, ValidationError } from '../core/errors';
 import type { KeyRecord, OrgRecord } from '../core/model';
 import { isPermission } from '../core/permissions';
-import type { RecordUseInput, RecordUseResult } from '../core/verify';
+import {
+  type RecordSignedUseInput,
+  type RecordSignedUseResult,
+  type RecordUseInput,
+  type RecordUseResult,
+  rateWindowOf,
+} from '../core/verify';
 
 /**
  * The single-table data model (see README "Data model"):
@@ -40,6 +46,8 @@ export interface DynamoStoreOptions {
   defaultMaxKeys: number;
   /** How long revoked, rotated and expired key records are kept before TTL deletes them. */
   retentionSeconds: number;
+  /** The clock for rate-limit windows seen on reads (default Date.now). */
+  now?: () => number;
 }
 
 export interface ListKeysQuery {
@@ -152,6 +160,7 @@ export class DynamoStore {
   private readonly client: DynamoDBClient;
   private readonly defaultMaxKeys: number;
   private readonly retentionSeconds: number;
+  private readonly now: () => number;
   /** key id → rate-limit window attributes seen stale on this instance, removed on the next use. */
   private readonly staleWindows = new Map<string, string[]>();
 
@@ -160,6 +169,7 @@ export class DynamoStore {
     this.tableName = options.tableName;
     this.defaultMaxKeys = options.defaultMaxKeys;
     this.retentionSeconds = options.retentionSeconds;
+    this.now = options.now ?? Date.now;
   }
 
   private ttlFrom(nowMs: number): number {
@@ -171,40 +181,22 @@ export class DynamoStore {
    * rate-limit window, and counts the call. Nothing is written when any check fails.
    */
   async recordUse(input: RecordUseInput): Promise<RecordUseResult> {
-    const current = `${RL_PREFIX}${input.window}`;
-    const remove = [`${RL_PREFIX}${input.window - 1}`, ...(this.staleWindows.get(input.keyId) ?? [])]
-      .filter((name) => name !== current)
-      .slice(0, 8);
-    const names: Record<string, string> = { '#cur': current };
-    remove.forEach((name, i) => {
-      names[`#old${i}`] = name;
-    });
+    const usage = this.usageUpdate(input.keyId, input.window, input.nowMs);
     try {
       const out = await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: keyOf(input.keyId),
-          ConditionExpression:
-            'key_hash = :hash AND attribute_not_exists(revoked_at) AND ' +
-            '(attribute_not_exists(expires_at_ms) OR expires_at_ms > :now) AND ' +
-            '(attribute_not_exists(#cur) OR #cur < rate_limit_per_minute)',
-          UpdateExpression:
-            'SET #cur = if_not_exists(#cur, :zero) + :one, calls = calls + :one, last_used_at = :iso ' +
-            `REMOVE ${remove.map((_, i) => `#old${i}`).join(', ')}`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: {
-            ':hash': s(input.tokenHash),
-            ':now': n(input.nowMs),
-            ':zero': n(0),
-            ':one': n(1),
-            ':iso': s(new Date(input.nowMs).toISOString()),
-          },
+          ConditionExpression: `key_hash = :hash AND ${usage.condition}`,
+          UpdateExpression: usage.update,
+          ExpressionAttributeNames: usage.names,
+          ExpressionAttributeValues: { ...usage.values, ':hash': s(input.tokenHash) },
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       const item = out.Attributes ?? {};
-      this.noteStaleWindows(input.keyId, item, current);
+      this.noteStaleWindows(input.keyId, item, usage.current);
       return { updated: true, record: itemToRecord(item) };
     } catch (error) {
       if (isConditionFailure(error)) {
@@ -215,8 +207,106 @@ export class DynamoStore {
     }
   }
 
-  private noteStaleWindows(keyId: string, item: Item, current: string): void {
-    const stale = Object.keys(item).filter((k) => k.startsWith(RL_PREFIX) && k !== current);
+  /**
+   * The signed hot path's one write: a transaction that records the nonce and the signature (each
+   * accepted once per key) and counts the call and the rate-limit window on the key item, only if the
+   * key is still usable. All or nothing: a replay or a refusal writes nothing.
+   */
+  async recordSignedUse(input: RecordSignedUseInput): Promise<RecordSignedUseResult> {
+    const usage = this.usageUpdate(input.keyId, input.window, input.nowMs);
+    const replayItem = (pk: string): Item => ({ pk: s(pk), sk: s('REPLAY'), ttl: n(input.replayTtl) });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.client.send(
+          new TransactWriteItemsCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: replayItem(`NONCE#${input.keyId}#${input.nonce}`),
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: replayItem(`SIG#${input.keyId}#${input.signatureHash}`),
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: keyOf(input.keyId),
+                  ConditionExpression: `attribute_exists(pk) AND ${usage.condition}`,
+                  UpdateExpression: usage.update,
+                  ExpressionAttributeNames: usage.names,
+                  ExpressionAttributeValues: usage.values,
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                },
+              },
+            ],
+          }),
+        );
+        return { outcome: 'recorded' };
+      } catch (error) {
+        const codes = cancellationCodes(error);
+        if (codes?.[0] === 'ConditionalCheckFailed' || codes?.[1] === 'ConditionalCheckFailed') {
+          return { outcome: 'replayed' };
+        }
+        if (codes?.[2] === 'ConditionalCheckFailed') {
+          const old = (error as TransactionCanceledException).CancellationReasons?.[2]?.Item;
+          return {
+            outcome: 'refused',
+            record: old && Object.keys(old).length > 0 ? itemToRecord(old) : null,
+          };
+        }
+        if (codes?.includes('TransactionConflict') && attempt < MAX_TRANSACTION_ATTEMPTS) {
+          await backoff(attempt);
+          continue;
+        }
+        return dependency(error);
+      }
+    }
+  }
+
+  /**
+   * Usage and rate-limit accounting on a key item: the current minute's counter (named after the
+   * window, so a new window needs no reset), `calls` and `last_used_at`; the previous window's counter
+   * and any stale ones this instance has seen are removed in the same write.
+   */
+  private usageUpdate(keyId: string, window: number, nowMs: number) {
+    const current = `${RL_PREFIX}${window}`;
+    const remove = [...new Set([`${RL_PREFIX}${window - 1}`, ...(this.staleWindows.get(keyId) ?? [])])]
+      .filter((name) => name !== current)
+      .slice(0, 8);
+    const names: Record<string, string> = { '#cur': current };
+    remove.forEach((name, i) => {
+      names[`#old${i}`] = name;
+    });
+    return {
+      current,
+      names,
+      condition:
+        'attribute_not_exists(revoked_at) AND (attribute_not_exists(expires_at_ms) OR expires_at_ms > :now) AND ' +
+        '(attribute_not_exists(#cur) OR #cur < rate_limit_per_minute)',
+      update:
+        'SET #cur = if_not_exists(#cur, :zero) + :one, calls = calls + :one, last_used_at = :iso ' +
+        `REMOVE ${remove.map((_, i) => `#old${i}`).join(', ')}`,
+      values: {
+        ':now': n(nowMs),
+        ':zero': n(0),
+        ':one': n(1),
+        ':iso': s(new Date(nowMs).toISOString()),
+      } as Item,
+    };
+  }
+
+  /** Remembers rate-limit counters older than the previous window, to remove them on the next write. */
+  private noteStaleWindows(keyId: string, item: Item, current: string | null): void {
+    const recent = current ?? `${RL_PREFIX}${rateWindowOf(this.now())}`;
+    const previous = `${RL_PREFIX}${Number(recent.slice(RL_PREFIX.length)) - 1}`;
+    const stale = Object.keys(item).filter((k) => k.startsWith(RL_PREFIX) && k !== recent && k !== previous);
     if (stale.length === 0) {
       this.staleWindows.delete(keyId);
       return;
@@ -230,7 +320,9 @@ export class DynamoStore {
       const out = await this.client.send(
         new GetItemCommand({ TableName: this.tableName, Key: keyOf(id), ConsistentRead: true }),
       );
-      return out.Item ? itemToRecord(out.Item) : null;
+      if (!out.Item) return null;
+      this.noteStaleWindows(id, out.Item, null);
+      return itemToRecord(out.Item);
     } catch (error) {
       return dependency(error);
     }
@@ -392,6 +484,72 @@ export class DynamoStore {
       }
     }
     return this.getKey(id);
+  }
+
+  /**
+   * Rotation in one transaction: the new key takes over the old key's organization slot, and the old
+   * key is released and set to stop working at the end of the grace period (revoked at once for 0).
+   * Returns false when the old key was revoked, rotated or expired in the meantime.
+   */
+  async rotateKey(
+    old: KeyRecord,
+    replacement: KeyRecord,
+    graceSeconds: number,
+    nowMs: number,
+  ): Promise<boolean> {
+    const graceEnd = nowMs + graceSeconds * 1000;
+    const ends = old.expires_at_ms === null ? graceEnd : Math.min(old.expires_at_ms, graceEnd);
+    // The expiry is compared with the one read, so a concurrent change makes this fail, not race.
+    const expiryUnchanged =
+      old.expires_at_ms === null ? 'attribute_not_exists(expires_at_ms)' : 'expires_at_ms = :oldExpiry';
+    const values: Item = {
+      ':false': { BOOL: false },
+      ':true': { BOOL: true },
+      ':newId': s(replacement.id),
+      ':ttl': n(this.ttlFrom(ends)),
+      ...(old.expires_at_ms === null ? {} : { ':oldExpiry': n(old.expires_at_ms) }),
+      ...(graceSeconds === 0 ? { ':iso': s(new Date(nowMs).toISOString()) } : { ':ends': n(ends) }),
+    };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.client.send(
+          new TransactWriteItemsCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: keyOf(old.id),
+                  ConditionExpression: `released = :false AND attribute_not_exists(revoked_at) AND ${expiryUnchanged}`,
+                  UpdateExpression: `SET released = :true, rotated_to = :newId, #ttl = :ttl, ${
+                    graceSeconds === 0 ? 'revoked_at = :iso' : 'expires_at_ms = :ends'
+                  }`,
+                  ExpressionAttributeNames: { '#ttl': 'ttl' },
+                  ExpressionAttributeValues: values,
+                },
+              },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: recordToItem(replacement),
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+            ],
+          }),
+        );
+        return true;
+      } catch (error) {
+        const codes = cancellationCodes(error);
+        if (codes?.[0] === 'ConditionalCheckFailed') return false;
+        if (codes?.[1] === 'ConditionalCheckFailed')
+          throw new ApiError('conflict', 'A key with this id already exists.');
+        if (codes?.includes('TransactionConflict') && attempt < MAX_TRANSACTION_ATTEMPTS) {
+          await backoff(attempt);
+          continue;
+        }
+        return dependency(error);
+      }
+    }
   }
 
   /** Releases the organization slots of keys that have expired; returns how many were released. */

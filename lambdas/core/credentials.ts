@@ -1,3 +1,4 @@
+import { type ArmorCredentials, parseArmorCredentials } from './armor';
 import { parseToken, type TokenParts } from './token';
 
 /** The admin key's shape: what Secrets Manager generates with punctuation excluded. */
@@ -5,15 +6,17 @@ export const ADMIN_KEY_RE = /^[A-Za-z0-9]{32,128}$/;
 
 export type ParsedCredential =
   | { scheme: 'bearer'; kind: 'token'; token: string; parts: TokenParts }
-  | { scheme: 'bearer'; kind: 'admin'; value: string };
+  | { scheme: 'bearer'; kind: 'admin'; value: string }
+  | { scheme: 'armor'; kind: 'signed'; armor: ArmorCredentials };
 
 export type ParseFailure = 'missing' | 'unsupported_scheme' | 'malformed' | 'bad_checksum';
 
 export type ParseResult = { ok: true; credential: ParsedCredential } | { ok: false; reason: ParseFailure };
 
 /**
- * Parses an Authorization header value. Pure and total: never throws, never does I/O, so a
- * malformed credential is refused before any database call.
+ * Parses an Authorization header value (`Bearer …` or `ARMOR-PSK …`, scheme case-insensitive).
+ * Pure and total: never throws, never does I/O, so a malformed credential is refused before any
+ * database call.
  */
 export function parseAuthorization(header: string | undefined | null, prefix: string): ParseResult {
   if (header === undefined || header === null || header.trim() === '')
@@ -22,6 +25,12 @@ export function parseAuthorization(header: string | undefined | null, prefix: st
   if (!match) return { ok: false, reason: 'malformed' };
   const scheme = (match[1] as string).toLowerCase();
   const value = match[2] as string;
+  if (scheme === 'armor-psk') {
+    const armor = parseArmorCredentials(value);
+    return armor
+      ? { ok: true, credential: { scheme: 'armor', kind: 'signed', armor } }
+      : { ok: false, reason: 'malformed' };
+  }
   if (scheme !== 'bearer') return { ok: false, reason: 'unsupported_scheme' };
   if (value.startsWith(`${prefix}_`)) {
     const parts = parseToken(value, prefix);

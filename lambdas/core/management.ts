@@ -1,10 +1,10 @@
 import { sha256Hex } from './crypto';
 import { ApiError } from './errors';
-import { type ApiKey, type KeyRecord, NEW_KEY_WARNING, type OrgRecord, toApiKey } from './model';
+import { type ApiKey, type KeyRecord, keyStatus, NEW_KEY_WARNING, type OrgRecord, toApiKey } from './model';
 import { assertNoEscalation, type Permission, type RoleMatrix, resolvePermissions } from './permissions';
 import type { Principal } from './principal';
 import { newKeyId, newSalt, tokenFor } from './token';
-import type { CreateKeyInput, ListKeysInput, OrgLimitInput } from './validation';
+import type { CreateKeyInput, ListKeysInput, OrgLimitInput, RotateKeyInput } from './validation';
 
 export const DEFAULT_ORG = 'default';
 
@@ -22,6 +22,7 @@ export interface KeyRepository {
   }): Promise<{ records: KeyRecord[]; nextCursor: string | null }>;
   getOrg(orgId: string, nowMs: number): Promise<OrgRecord>;
   putOrgLimit(orgId: string, maxKeys: number | null, nowMs: number): Promise<OrgRecord>;
+  rotateKey(old: KeyRecord, replacement: KeyRecord, graceSeconds: number, nowMs: number): Promise<boolean>;
 }
 
 export type AuditSink = (event: {
@@ -190,6 +191,49 @@ export class ManagementService {
       });
     }
     return { revoked: true, key: this.view(updated) };
+  }
+
+  /**
+   * A new key with the same name, description, roles, frozen permissions, rate limit, expiry and
+   * organization; the old key stops working when the grace period ends (at once for 0).
+   */
+  async rotateKey(principal: Principal, id: string, input: RotateKeyInput): Promise<NewKeyResponse> {
+    requirePermission(principal, 'keys:write');
+    const old = await this.visibleKey(principal, id);
+    if (principal.type === 'key' && principal.keyId === old.id) {
+      throw new ApiError('cannot_modify_self', 'A key cannot rotate the key it is authenticating with.');
+    }
+    if (principal.type === 'key') assertNoEscalation(principal.permissions, old.permissions);
+    const nowMs = this.deps.now();
+    if (keyStatus(old, nowMs) !== 'active' || old.released) {
+      throw new ApiError(
+        'conflict',
+        `Key ${id} is ${old.rotated_to ? 'already rotated' : keyStatus(old, nowMs)} and cannot be rotated.`,
+      );
+    }
+    const { record, token } = await this.issue({
+      org_id: old.org_id,
+      name: old.name,
+      description: old.description,
+      roles: old.roles,
+      permissions: old.permissions,
+      rate_limit_per_minute: old.rate_limit_per_minute,
+      created_at: new Date(nowMs).toISOString(),
+      created_by: actorOf(principal),
+      expires_at_ms: old.expires_at_ms,
+      rotated_from: old.id,
+    });
+    if (!(await this.deps.repo.rotateKey(old, record, input.grace_period_seconds, nowMs))) {
+      throw new ApiError('conflict', `Key ${id} changed while it was being rotated; read it and try again.`);
+    }
+    this.deps.audit({
+      action: 'key.rotated',
+      actor: actorOf(principal),
+      org_id: old.org_id,
+      key_id: old.id,
+      details: { new_key_id: record.id, grace_period_seconds: input.grace_period_seconds },
+    });
+    return { key: this.view(record), raw_key: token, warning: NEW_KEY_WARNING };
   }
 
   async getOrg(principal: Principal, orgId: string): Promise<OrgRecord> {

@@ -38,11 +38,16 @@ export interface AuthorizerContext {
   error_code: string;
   error_message: string;
   retry_after: string;
+  /** `bearer` or `armor`: integrations check Content-Digest against the body for `armor`. */
+  auth_scheme: string;
 }
 
 export const FORBIDDEN_MESSAGE = 'This credential is not allowed to call this route.';
 
-export function principalContext(principal: Principal): AuthorizerContext {
+export function principalContext(
+  principal: Principal,
+  scheme: 'bearer' | 'armor' = 'bearer',
+): AuthorizerContext {
   return {
     principal: principal.type,
     key_id: principal.type === 'key' ? principal.keyId : '',
@@ -51,6 +56,7 @@ export function principalContext(principal: Principal): AuthorizerContext {
     error_code: 'forbidden',
     error_message: FORBIDDEN_MESSAGE,
     retry_after: '',
+    auth_scheme: scheme,
   };
 }
 

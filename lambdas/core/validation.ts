@@ -51,10 +51,7 @@ export function parseJsonObject(body: string | null): Json {
 function rejectUnknown(input: Json, allowed: readonly string[], kind = 'field'): void {
   for (const field of Object.keys(input)) {
     if (!allowed.includes(field)) {
-      throw new ValidationError(
-        field,
-        `${field}: unknown ${kind}; allowed are ${allowed.join(', ')}`,
-      );
+      throw new ValidationError(field, `${field}: unknown ${kind}; allowed are ${allowed.join(', ')}`);
     }
   }
 }

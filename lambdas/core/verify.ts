@@ -1,7 +1,9 @@
+import { checkTimestamp, NONCE_TTL_SECONDS, parseContentDigest, verifyArmorSignature } from './armor';
 import { type ParseFailure, parseAuthorization } from './credentials';
 import { constantTimeEqual, sha256Hex } from './crypto';
 import { type KeyRecord, keyStatus } from './model';
 import { ADMIN_PRINCIPAL, type Principal } from './principal';
+import { tokenFor } from './token';
 
 export const RATE_WINDOW_MS = 60_000;
 
@@ -11,10 +13,18 @@ export type FailureReason =
   | 'unknown_key'
   | 'wrong_secret'
   | 'revoked'
-  | 'expired';
+  | 'expired'
+  | 'stale_timestamp'
+  | 'future_timestamp'
+  | 'bad_content_digest'
+  | 'bad_signature'
+  | 'replayed'
+  | 'key_mismatch';
+
+export type Scheme = 'bearer' | 'armor';
 
 export type Verification =
-  | { ok: true; principal: Principal; record: KeyRecord | null }
+  | { ok: true; principal: Principal; record: KeyRecord | null; scheme: Scheme }
   | { ok: false; kind: 'unauthorized'; reason: FailureReason; keyId: string | null }
   | { ok: false; kind: 'rate_limited'; retryAfterSeconds: number; keyId: string };
 
@@ -36,16 +46,42 @@ export interface RecordUseResult {
   record: KeyRecord | null;
 }
 
+export interface RecordSignedUseInput {
+  keyId: string;
+  nonce: string;
+  /** SHA-256 of the presented signature: a signature is accepted once, whatever nonce it claims. */
+  signatureHash: string;
+  /** Unix seconds after which the replay records may be deleted. */
+  replayTtl: number;
+  nowMs: number;
+  window: number;
+}
+
+/** One atomic write: the nonce, the signature, and the key's usage and rate-limit window. */
+export type RecordSignedUseResult =
+  | { outcome: 'recorded' }
+  | { outcome: 'replayed' }
+  | { outcome: 'refused'; record: KeyRecord | null };
+
 /** What verification needs from the outside world. Every method may throw: the caller fails closed. */
 export interface VerifierDeps {
   tokenPrefix: string;
   now: () => number;
   adminKey: () => Promise<string>;
+  signingSecret: () => Promise<string>;
   recordUse: (input: RecordUseInput) => Promise<RecordUseResult>;
+  getKey: (keyId: string) => Promise<KeyRecord | null>;
+  recordSignedUse: (input: RecordSignedUseInput) => Promise<RecordSignedUseResult>;
 }
 
 export interface VerifyRequest {
   authorization: string | undefined;
+  /** HTTP method as sent. */
+  method: string;
+  /** The URL path exactly as the client sent it (with the stage on execute-api URLs), no query. */
+  path: string;
+  /** The `Content-Digest` header, if any. */
+  contentDigest: string | undefined;
 }
 
 export function rateWindowOf(nowMs: number): number {
@@ -74,32 +110,82 @@ export function keyPrincipal(record: KeyRecord): Principal {
   return { type: 'key', keyId: record.id, orgId: record.org_id, permissions: record.permissions };
 }
 
+const refuse = (reason: FailureReason, keyId: string | null): Verification => ({
+  ok: false,
+  kind: 'unauthorized',
+  reason,
+  keyId,
+});
+
+function refusal(reason: FailureReason | 'rate_limited', keyId: string, nowMs: number): Verification {
+  return reason === 'rate_limited'
+    ? { ok: false, kind: 'rate_limited', retryAfterSeconds: retryAfterSeconds(nowMs), keyId }
+    : refuse(reason, keyId);
+}
+
 /**
  * Verifies a request's credential. Returns a value with a reason code for every refusal; throws
  * only when a dependency fails (and then the caller must refuse with a 5xx).
+ *
+ * I/O budget: malformed credentials and stale timestamps 0 calls; bearer 1 conditional write;
+ * signed 1 read + 1 transactional write, and a bad signature writes nothing.
  */
 export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest): Promise<Verification> {
   const parsed = parseAuthorization(request.authorization, deps.tokenPrefix);
-  if (!parsed.ok) return { ok: false, kind: 'unauthorized', reason: parsed.reason, keyId: null };
+  if (!parsed.ok) return refuse(parsed.reason, null);
   const credential = parsed.credential;
 
   if (credential.kind === 'admin') {
     const adminKey = await deps.adminKey();
     return constantTimeEqual(credential.value, adminKey)
-      ? { ok: true, principal: ADMIN_PRINCIPAL, record: null }
-      : { ok: false, kind: 'unauthorized', reason: 'wrong_admin_key', keyId: null };
+      ? { ok: true, principal: ADMIN_PRINCIPAL, record: null, scheme: 'bearer' }
+      : refuse('wrong_admin_key', null);
   }
 
-  const keyId = credential.parts.keyId;
-  const tokenHash = sha256Hex(credential.token);
   const nowMs = deps.now();
-  const result = await deps.recordUse({ keyId, tokenHash, nowMs, window: rateWindowOf(nowMs) });
-  if (result.updated && result.record && constantTimeEqual(result.record.key_hash, tokenHash)) {
-    return { ok: true, principal: keyPrincipal(result.record), record: result.record };
+  if (credential.kind === 'token') {
+    const keyId = credential.parts.keyId;
+    const tokenHash = sha256Hex(credential.token);
+    const result = await deps.recordUse({ keyId, tokenHash, nowMs, window: rateWindowOf(nowMs) });
+    if (result.updated && result.record && constantTimeEqual(result.record.key_hash, tokenHash)) {
+      return { ok: true, principal: keyPrincipal(result.record), record: result.record, scheme: 'bearer' };
+    }
+    return refusal(classifyRefusal(result.updated ? null : result.record, tokenHash, nowMs), keyId, nowMs);
   }
-  const reason = classifyRefusal(result.updated ? null : result.record, tokenHash, nowMs);
-  if (reason === 'rate_limited') {
-    return { ok: false, kind: 'rate_limited', retryAfterSeconds: retryAfterSeconds(nowMs), keyId };
+
+  // ARMOR-PSK: everything that needs no I/O first.
+  const armor = credential.armor;
+  const keyId = armor.keyId;
+  const clock = checkTimestamp(armor.timestamp, nowMs);
+  if (clock !== 'ok') return refuse(clock === 'stale' ? 'stale_timestamp' : 'future_timestamp', keyId);
+  let bodyDigest = '';
+  if (request.contentDigest !== undefined) {
+    const digest = parseContentDigest(request.contentDigest);
+    if (digest === null) return refuse('bad_content_digest', keyId);
+    bodyDigest = digest;
   }
-  return { ok: false, kind: 'unauthorized', reason, keyId };
+
+  const record = await deps.getKey(keyId);
+  if (record === null) return refuse('unknown_key', keyId);
+  const token = tokenFor(deps.tokenPrefix, await deps.signingSecret(), record.id, record.salt);
+  // The token re-derived from the master secret must be the one whose hash was stored at creation.
+  if (!constantTimeEqual(sha256Hex(token), record.key_hash)) return refuse('key_mismatch', keyId);
+  if (!verifyArmorSignature(token, armor, { method: request.method, path: request.path, bodyDigest })) {
+    return refuse('bad_signature', keyId);
+  }
+  const status = keyStatus(record, nowMs);
+  if (status !== 'active') return refuse(status, keyId);
+
+  const written = await deps.recordSignedUse({
+    keyId,
+    nonce: armor.nonce,
+    signatureHash: sha256Hex(armor.signature),
+    replayTtl: armor.timestamp + NONCE_TTL_SECONDS,
+    nowMs,
+    window: rateWindowOf(nowMs),
+  });
+  if (written.outcome === 'replayed') return refuse('replayed', keyId);
+  if (written.outcome === 'refused')
+    return refusal(classifyRefusal(written.record, record.key_hash, nowMs), keyId, nowMs);
+  return { ok: true, principal: keyPrincipal(record), record, scheme: 'armor' };
 }

@@ -17,14 +17,23 @@ export function createAuthorizerHandler(runtime: Runtime) {
     tokenPrefix: runtime.config.tokenPrefix,
     now: runtime.now,
     adminKey: runtime.adminKey.get,
+    signingSecret: runtime.signingSecret.get,
     recordUse: runtime.store.recordUse.bind(runtime.store),
+    getKey: runtime.store.getKey.bind(runtime.store),
+    recordSignedUse: runtime.store.recordSignedUse.bind(runtime.store),
   };
   return async (event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerResult> => {
     const headers = lowerCaseHeaders(event.headers);
     const requestId = event.requestContext?.requestId;
     let result: Awaited<ReturnType<typeof verifyRequest>>;
     try {
-      result = await verifyRequest(deps, { authorization: headers.authorization });
+      result = await verifyRequest(deps, {
+        authorization: headers.authorization,
+        method: event.httpMethod,
+        // The path as the client sent it: with the stage on execute-api URLs, as clients sign it.
+        path: event.requestContext?.path ?? event.path,
+        contentDigest: headers['content-digest'],
+      });
     } catch (error) {
       logger.error('authorizer dependency failure: refusing the request', {
         error: error instanceof Error ? error.message : 'unknown',
@@ -35,8 +44,18 @@ export function createAuthorizerHandler(runtime: Runtime) {
     if (result.ok) {
       const principal = result.principal;
       const principalId = principal.type === 'admin' ? 'admin' : principal.keyId;
-      logger.info('allow', { principal: principal.type, key_id: principalId, request_id: requestId });
-      return buildAllowPolicy(principal, principalId, event.methodArn, principalContext(principal));
+      logger.info('allow', {
+        principal: principal.type,
+        key_id: principalId,
+        scheme: result.scheme,
+        request_id: requestId,
+      });
+      return buildAllowPolicy(
+        principal,
+        principalId,
+        event.methodArn,
+        principalContext(principal, result.scheme),
+      );
     }
     if (result.kind === 'rate_limited') {
       logger.warn('deny', { reason: 'rate_limited', key_id: result.keyId, request_id: requestId });
@@ -48,6 +67,7 @@ export function createAuthorizerHandler(runtime: Runtime) {
         error_code: 'rate_limited',
         error_message: `Rate limit exceeded for this key. Retry after ${result.retryAfterSeconds} seconds.`,
         retry_after: String(result.retryAfterSeconds),
+        auth_scheme: '',
       });
     }
     logger.warn('unauthorized', { reason: result.reason, key_id: result.keyId, request_id: requestId });

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ApiError } from '../core/errors';
+import { ApiError, UNAUTHORIZED_MESSAGE } from '../core/errors';
 import { MAX_BODY_BYTES } from '../core/validation';
-import { errorResponse, fromProxyEvent, jsonResponse } from '../shared/http';
+import { assertBodyIntegrity, errorResponse, fromProxyEvent, jsonResponse } from '../shared/http';
 
 /**
  * The sample application route, `ANY /v1/echo/{proxy+}`: shows how your own routes plug in behind
@@ -10,7 +10,8 @@ import { errorResponse, fromProxyEvent, jsonResponse } from '../shared/http';
 export async function echo(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const request = fromProxyEvent(event);
   try {
-    if (!request.principal) throw new ApiError('unauthorized', 'A valid API key or admin key is required.');
+    if (!request.principal) throw new ApiError('unauthorized', UNAUTHORIZED_MESSAGE);
+    assertBodyIntegrity(request);
     if (request.body !== null && Buffer.byteLength(request.body, 'utf8') > MAX_BODY_BYTES) {
       throw new ApiError('payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`);
     }

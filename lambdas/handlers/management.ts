@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ApiError } from '../core/errors';
+import { ApiError, UNAUTHORIZED_MESSAGE } from '../core/errors';
 import { ManagementService } from '../core/management';
 import type { Principal } from '../core/principal';
 import { ROUTES } from '../core/routes';
@@ -11,7 +11,13 @@ import {
   validateOrgLimit,
   validateRotateKey,
 } from '../core/validation';
-import { type ApiRequest, errorResponse, fromProxyEvent, jsonResponse } from '../shared/http';
+import {
+  type ApiRequest,
+  assertBodyIntegrity,
+  errorResponse,
+  fromProxyEvent,
+  jsonResponse,
+} from '../shared/http';
 import { audit } from '../shared/logger';
 import { defaultRuntime, type Runtime } from '../shared/runtime';
 
@@ -36,10 +42,10 @@ export const ACTIONS: Record<string, Action> = {
   }),
   getKey: async (svc, p, req) => ({ status: 200, body: await svc.getKey(p, param(req, 'id')) }),
   revokeKey: async (svc, p, req) => ({ status: 200, body: await svc.revokeKey(p, param(req, 'id')) }),
-  rotateKey: async (_svc, _p, req) => {
-    validateRotateKey(parseJsonObject(req.body));
-    throw new ApiError('not_found', 'Key rotation is not available in this version.');
-  },
+  rotateKey: async (svc, p, req) => ({
+    status: 201,
+    body: await svc.rotateKey(p, param(req, 'id'), validateRotateKey(parseJsonObject(req.body))),
+  }),
   getOrg: async (svc, p, req) => ({
     status: 200,
     body: await svc.getOrg(p, validateOrgId(param(req, 'org_id'))),
@@ -74,7 +80,8 @@ export function createManagementHandler(runtime: Runtime) {
       );
       const action = route ? ACTIONS[route.id] : undefined;
       if (!action) throw new ApiError('not_found', 'No route matches this method and path.');
-      if (!request.principal) throw new ApiError('unauthorized', 'A valid API key or admin key is required.');
+      if (!request.principal) throw new ApiError('unauthorized', UNAUTHORIZED_MESSAGE);
+      assertBodyIntegrity(request);
       const result = await action(service, request.principal, request, runtime.now());
       return jsonResponse(result.status, result.body, request.requestId);
     } catch (error) {

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ApiError, DependencyError, errorBody } from '../core/errors';
+import { verifyBodyDigest } from '../core/armor';
+import { ApiError, DependencyError, errorBody, UNAUTHORIZED_MESSAGE } from '../core/errors';
 import { type Principal, principalFromContext } from '../core/principal';
 import { logger } from './logger';
 
@@ -20,6 +21,10 @@ export interface ApiRequest {
   body: string | null;
   requestId: string;
   principal: Principal | null;
+  /** How the authorizer verified the caller: `armor` means the body must match Content-Digest. */
+  scheme: 'bearer' | 'armor' | null;
+  /** The body's raw bytes (API Gateway's base64 decoded), for digest checks. */
+  rawBody: Buffer | null;
 }
 
 export function lowerCaseHeaders(
@@ -40,13 +45,16 @@ function definedValues(
   return out;
 }
 
+export function rawBodyOf(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>): Buffer | null {
+  if (event.body === null || event.body === undefined) return null;
+  return Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+}
+
 export function fromProxyEvent(event: APIGatewayProxyEvent): ApiRequest {
-  const body =
-    event.body === null || event.body === undefined
-      ? null
-      : event.isBase64Encoded
-        ? Buffer.from(event.body, 'base64').toString('utf8')
-        : event.body;
+  const rawBody = rawBodyOf(event);
+  const body = rawBody === null ? null : rawBody.toString('utf8');
+  const authorizer = event.requestContext?.authorizer as Record<string, unknown> | null | undefined;
+  const scheme = authorizer?.auth_scheme;
   return {
     method: event.httpMethod,
     resource: event.resource,
@@ -56,10 +64,25 @@ export function fromProxyEvent(event: APIGatewayProxyEvent): ApiRequest {
     headers: lowerCaseHeaders(event.headers),
     body,
     requestId: event.requestContext?.requestId ?? 'unknown',
-    principal: principalFromContext(
-      event.requestContext?.authorizer as Record<string, unknown> | null | undefined,
-    ),
+    principal: principalFromContext(authorizer),
+    scheme: scheme === 'armor' || scheme === 'bearer' ? scheme : null,
+    rawBody,
   };
+}
+
+/**
+ * API Gateway never shows the body to the authorizer, which verified a signed request's signature
+ * over its Content-Digest header: whatever reads the body must check the body against it. A signed
+ * request whose body does not match, or has a body and no digest, is refused like any other
+ * credential failure.
+ */
+export function assertBodyIntegrity(request: ApiRequest): void {
+  if (request.scheme !== 'armor') return;
+  const outcome = verifyBodyDigest(request.rawBody, request.headers['content-digest']);
+  if (outcome === 'missing' || outcome === 'mismatch') {
+    logger.warn('unauthorized', { reason: `content_digest_${outcome}`, request_id: request.requestId });
+    throw new ApiError('unauthorized', UNAUTHORIZED_MESSAGE);
+  }
 }
 
 export function jsonResponse(statusCode: number, body: unknown, requestId: string): APIGatewayProxyResult {

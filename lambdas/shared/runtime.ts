@@ -34,6 +34,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       tableName: config.tableName,
       defaultMaxKeys: config.defaultMaxKeys,
       retentionSeconds: config.retentionSeconds,
+      now,
     }),
     adminKey: new SecretCache({
       client: secrets,

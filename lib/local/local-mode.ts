@@ -37,6 +37,8 @@ export interface LocalModeOptions {
   adminKey?: string;
   /** Extra LATCHKEY_* settings (token prefix, default limits, role matrix…), as environment values. */
   settings?: Record<string, string>;
+  /** The clock the handlers use (tests move it to cross rate-limit windows and grace periods). */
+  now?: () => number;
   /** Names of the environment variables that set the ports, for error messages. */
   portEnvNames?: { gateway?: string; secrets?: string; dynamodb?: string };
 }
@@ -119,7 +121,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       [ENV.dynamodbEndpoint]: dynamodbEndpoint,
       [ENV.secretsEndpoint]: secrets.endpoint,
     });
-    const runtime = createRuntime(config);
+    const runtime = createRuntime(config, options.now ? { now: options.now } : {});
     const gateway: LocalGateway = await startLocalGateway({
       host,
       port: options.port ?? 0,

@@ -1,0 +1,86 @@
+import {
+  ARMOR_SCHEME,
+  bodyDigestOf,
+  canonicalString,
+  computeSignature,
+  isValidNonce,
+  isValidTimestamp,
+} from './armor';
+import { randomBase62 } from './base62';
+import { KEY_ID_RE } from './token';
+
+/**
+ * Client side of ARMOR-PSK (SPEC §2): builds the `Authorization` and `Content-Digest` header values
+ * for one request. Only node:crypto underneath, so it can ship in an SDK unchanged.
+ */
+export const DEFAULT_NONCE_LENGTH = 24;
+
+export interface SignRequestInput {
+  /** The full API-key token, `<prefix>_<keyId>_<secret><checksum>`. */
+  token: string;
+  method: string;
+  /** The URL path as it will be sent (with the stage, e.g. `/prod/v1/keys`); a query string is dropped. */
+  path: string;
+  body?: string | Uint8Array;
+  /** Default: 24 random base62 characters. */
+  nonce?: string;
+  /** Unix seconds; default: now. */
+  timestamp?: number;
+}
+
+export interface SignedHeaders {
+  /** Full `Authorization` header value: `ARMOR-PSK <keyId>:<signature>:<nonce>:<timestamp>`. */
+  authorization: string;
+  /** `Content-Digest` header value, present only when the body is non-empty. */
+  contentDigest?: string;
+  nonce: string;
+  timestamp: number;
+}
+
+/** The `Content-Digest` header value for a body (`sha-512=:<b64>:`), or undefined for an empty body. */
+export function contentDigestHeader(body: string | Uint8Array | undefined | null): string | undefined {
+  const digest = bodyDigestOf(body ?? '');
+  return digest === '' ? undefined : `sha-512=:${digest}:`;
+}
+
+/** The keyId of a token `<prefix>_<keyId>_<rest>`, without requiring a particular prefix. */
+export function keyIdOfToken(token: string): string | null {
+  if (typeof token !== 'string') return null;
+  const parts = token.split('_');
+  if (parts.length !== 3) return null;
+  const [prefix, keyId, rest] = parts as [string, string, string];
+  if (prefix === '' || rest === '' || !KEY_ID_RE.test(keyId)) return null;
+  return keyId;
+}
+
+/** Signs one request. Throws (without echoing the token) when an input cannot be signed. */
+export function signRequest(input: SignRequestInput): SignedHeaders {
+  const keyId = keyIdOfToken(input.token);
+  if (keyId === null) throw new TypeError('token is not of the form <prefix>_<keyId>_<secret>');
+  const method = input.method.toUpperCase();
+  if (!/^[A-Z0-9!#$%&'*+.^_`|~-]+$/.test(method)) throw new TypeError('method is not an HTTP token');
+  const path = stripQuery(input.path);
+  const nonce = input.nonce ?? randomBase62(DEFAULT_NONCE_LENGTH);
+  if (!isValidNonce(nonce)) throw new TypeError('nonce must be 1-128 printable ASCII characters without ":"');
+  const timestamp = input.timestamp ?? Math.floor(Date.now() / 1000);
+  if (!Number.isSafeInteger(timestamp) || !isValidTimestamp(String(timestamp))) {
+    throw new TypeError('timestamp must be a non-negative integer of Unix seconds (at most 12 digits)');
+  }
+  const bodyDigest = bodyDigestOf(input.body ?? '');
+  const signature = computeSignature(
+    input.token,
+    canonicalString({ keyId, method, path, nonce, timestamp: String(timestamp), bodyDigest }),
+  );
+  const result: SignedHeaders = {
+    authorization: `${ARMOR_SCHEME} ${keyId}:${signature}:${nonce}:${timestamp}`,
+    nonce,
+    timestamp,
+  };
+  if (bodyDigest !== '') result.contentDigest = `sha-512=:${bodyDigest}:`;
+  return result;
+}
+
+function stripQuery(path: string): string {
+  const cut = path.search(/[?#]/);
+  return cut === -1 ? path : path.slice(0, cut);
+}

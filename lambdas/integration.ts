@@ -1,0 +1,39 @@
+/**
+ * For your own Lambda integrations behind the latchkey authorizer.
+ *
+ * API Gateway never passes the request body to an authorizer, so for ARMOR-PSK signed requests the
+ * authorizer verifies the signature over the `Content-Digest` header. Any integration that reads the
+ * body must check that the body matches that header; `checkSignedBody` does it:
+ *
+ * ```ts
+ * import { checkSignedBody } from 'latchkey/integration';
+ *
+ * export const handler = async (event: APIGatewayProxyEvent) => {
+ *   const refused = checkSignedBody(event);
+ *   if (refused) return refused; // 401, latchkey's error body
+ *   // … event.body is what the client signed
+ * };
+ * ```
+ *
+ * Bearer requests pass through unchanged (there is nothing to check).
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { verifyBodyDigest } from './core/armor';
+import { errorBody, UNAUTHORIZED_MESSAGE } from './core/errors';
+import { lowerCaseHeaders, rawBodyOf } from './shared/http';
+
+export { verifyBodyDigest } from './core/armor';
+
+/** null when the body may be used; otherwise the 401 response to return. */
+export function checkSignedBody(event: APIGatewayProxyEvent): APIGatewayProxyResult | null {
+  const authorizer = event.requestContext?.authorizer as Record<string, unknown> | null | undefined;
+  if (authorizer?.auth_scheme !== 'armor') return null;
+  const outcome = verifyBodyDigest(rawBodyOf(event), lowerCaseHeaders(event.headers)['content-digest']);
+  if (outcome === 'ok' || outcome === 'not_expected') return null;
+  const requestId = event.requestContext?.requestId ?? 'unknown';
+  return {
+    statusCode: 401,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+    body: JSON.stringify(errorBody('unauthorized', UNAUTHORIZED_MESSAGE, requestId)),
+  };
+}

@@ -56,12 +56,18 @@ async function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** The README's walkthrough, exactly as written, with only the base URL line pointed at this run. */
-function walkthrough(url: string): string {
+/** A README code block, exactly as written. */
+function readmeBlock(tag: string): string {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const block = /```bash walkthrough\n([\s\S]*?)```/.exec(readme)?.[1];
-  if (!block) throw new Error('README has no walkthrough block');
-  return block.replace(/^export LATCHKEY_URL=.*$/m, `export LATCHKEY_URL=${url}`);
+  const block = new RegExp(`\`\`\`bash ${tag}\\n([\\s\\S]*?)\`\`\``).exec(readme)?.[1];
+  if (!block) throw new Error(`README has no ${tag} block`);
+  return block;
+}
+
+/** The README's walkthrough then its signed-requests example, with only the base URL pointed at this run. */
+function walkthrough(url: string): string {
+  const script = `${readmeBlock('walkthrough')}\n${readmeBlock('signed')}`;
+  return script.replace(/^export LATCHKEY_URL=.*$/m, `export LATCHKEY_URL=${url}`);
 }
 
 let dataDir: string;
@@ -99,6 +105,10 @@ describe('npm start', () => {
       // The walkthrough ends with the revoked key being refused.
       expect(transcript).toContain('"code":"unauthorized"');
       expect(transcript).toMatch(/"principal":"key"/);
+      // The signed GET and POST are echoed back, the POST with its body.
+      expect(transcript).toMatch(/"method":"GET","path":"\/v1\/echo\/orders"/);
+      expect(transcript).toContain('"method":"POST","path":"/v1/echo/orders"');
+      expect(transcript).toContain('"body":"{\\"sku\\": \\"A-1\\", \\"qty\\": 2}"');
       firstKey = /lk_[A-Za-z0-9]{16}_[A-Za-z0-9]{49}/.exec(transcript)?.[0] ?? '';
       expect(firstKey).not.toBe('');
     } finally {

@@ -103,10 +103,10 @@ export function renderGatewayResponse(
   authorizer: Readonly<Record<string, string>> = {},
 ): { statusCode: number; body: string } {
   const spec = gatewayResponseSpec(type);
-  const body = gatewayResponseTemplate(spec)
-    .replace(/\$context\.authorizer\.([A-Za-z0-9_]+)/g, (_, name: string) =>
-      jsonEscape(authorizer[name] ?? ''),
-    )
-    .replace(/\$context\.requestId/g, jsonEscape(requestId));
+  // One pass with a function replacement: substituted values are never re-read as templates.
+  const body = gatewayResponseTemplate(spec).replace(
+    /\$context\.(?:authorizer\.([A-Za-z0-9_]+)|requestId)/g,
+    (_, name: string | undefined) => jsonEscape(name === undefined ? requestId : (authorizer[name] ?? '')),
+  );
   return { statusCode: spec.statusCode, body };
 }

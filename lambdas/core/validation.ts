@@ -2,6 +2,9 @@ import { ApiError, ValidationError } from './errors';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 export const ORG_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** ISO 8601 with an explicit zone (Z or ±hh:mm): a zoneless time would depend on the server's zone. */
+const ISO_TIMESTAMP_RE =
+  /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 export const KEY_STATUSES = ['active', 'revoked', 'expired'] as const;
 
 export interface CreateKeyInput {
@@ -123,7 +126,14 @@ export function validateCreateKey(input: Json, nowMs: number): CreateKeyInput {
   let expiresAtMs: number | null = null;
   if (input.expires_at !== undefined && input.expires_at !== null) {
     const v = input.expires_at;
-    const ms = typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v) ? Date.parse(v) : Number.NaN;
+    const m = typeof v === 'string' ? ISO_TIMESTAMP_RE.exec(v) : null;
+    let ms = m ? Date.parse(v as string) : Number.NaN;
+    if (m) {
+      // Date.parse rolls 2030-02-30 over to March: check the day against the month.
+      const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+      if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate())
+        ms = Number.NaN;
+    }
     if (Number.isNaN(ms)) {
       throw new ValidationError(
         'expires_at',

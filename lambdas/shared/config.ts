@@ -46,7 +46,7 @@ function required(env: Env, name: string): string {
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
+  const value = /^\d{1,10}$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new Error(
       `configuration: ${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`,
@@ -57,7 +57,11 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 
 export function loadConfig(env: Env = process.env): Config {
   const tokenPrefix = env[ENV.tokenPrefix] || 'lk';
-  assertValidPrefix(tokenPrefix);
+  try {
+    assertValidPrefix(tokenPrefix);
+  } catch (error) {
+    throw new Error(`configuration: ${ENV.tokenPrefix} is not valid: ${(error as Error).message}`);
+  }
   let roleMatrix = DEFAULT_ROLE_MATRIX;
   const rawMatrix = env[ENV.roleMatrix];
   if (rawMatrix) {
@@ -69,7 +73,9 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const defaultRole = env[ENV.defaultRole] || DEFAULT_ROLE;
   if (!Object.hasOwn(roleMatrix, defaultRole)) {
-    throw new Error(`configuration: default role ${JSON.stringify(defaultRole)} is not in the role matrix`);
+    throw new Error(
+      `configuration: ${ENV.defaultRole} ${JSON.stringify(defaultRole)} is not a role of the matrix (${Object.keys(roleMatrix).join(', ')})`,
+    );
   }
   return {
     tableName: required(env, ENV.tableName),

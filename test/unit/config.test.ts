@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_ROLE_MATRIX } from '../../lambdas/core/permissions';
+import { ENV, loadConfig } from '../../lambdas/shared/config';
+
+const REQUIRED = {
+  LATCHKEY_TABLE_NAME: 'latchkey-keys',
+  LATCHKEY_ADMIN_KEY_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin-AbCdEf',
+  LATCHKEY_SIGNING_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:signing-AbCdEf',
+};
+
+function thrownMessage(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('ENV', () => {
+  it('names every variable LATCHKEY_*', () => {
+    for (const name of Object.values(ENV)) expect(name).toMatch(/^LATCHKEY_[A-Z_]+$/);
+    expect(new Set(Object.values(ENV)).size).toBe(Object.values(ENV).length);
+  });
+});
+
+describe('loadConfig', () => {
+  it('applies the defaults', () => {
+    expect(loadConfig(REQUIRED)).toEqual({
+      tableName: 'latchkey-keys',
+      adminKeySecretId: REQUIRED.LATCHKEY_ADMIN_KEY_SECRET_ID,
+      signingSecretId: REQUIRED.LATCHKEY_SIGNING_SECRET_ID,
+      tokenPrefix: 'lk',
+      defaultMaxKeys: 50,
+      defaultRateLimit: 60,
+      roleMatrix: DEFAULT_ROLE_MATRIX,
+      defaultRole: 'member',
+      retentionSeconds: 30 * 86_400,
+      secretCacheMs: 60_000,
+      dynamodbEndpoint: undefined,
+      secretsEndpoint: undefined,
+    });
+  });
+
+  it('treats empty strings as unset', () => {
+    const blank = Object.fromEntries(
+      [
+        ENV.tokenPrefix,
+        ENV.defaultMaxKeys,
+        ENV.defaultRateLimit,
+        ENV.roleMatrix,
+        ENV.defaultRole,
+        ENV.retentionDays,
+        ENV.secretCacheSeconds,
+        ENV.dynamodbEndpoint,
+        ENV.secretsEndpoint,
+      ].map((name) => [name, '']),
+    );
+    expect(loadConfig({ ...REQUIRED, ...blank })).toEqual(loadConfig(REQUIRED));
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      ...REQUIRED,
+      LATCHKEY_TOKEN_PREFIX: 'acme',
+      LATCHKEY_DEFAULT_MAX_KEYS: '0',
+      LATCHKEY_DEFAULT_RATE_LIMIT: '100000',
+      LATCHKEY_ROLE_MATRIX: JSON.stringify({ reader: ['api:read'], writer: ['api:write', 'api:read'] }),
+      LATCHKEY_DEFAULT_ROLE: 'reader',
+      LATCHKEY_RETENTION_DAYS: '3650',
+      LATCHKEY_SECRET_CACHE_SECONDS: '0',
+      LATCHKEY_DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000',
+      LATCHKEY_SECRETS_ENDPOINT: 'http://127.0.0.1:8788',
+    });
+    expect(config).toMatchObject({
+      tokenPrefix: 'acme',
+      defaultMaxKeys: 0,
+      defaultRateLimit: 100_000,
+      roleMatrix: { reader: ['api:read'], writer: ['api:read', 'api:write'] },
+      defaultRole: 'reader',
+      retentionSeconds: 3650 * 86_400,
+      secretCacheMs: 0,
+      dynamodbEndpoint: 'http://127.0.0.1:8000',
+      secretsEndpoint: 'http://127.0.0.1:8788',
+    });
+  });
+
+  it.each([ENV.tableName, ENV.adminKeySecretId, ENV.signingSecretId])(
+    'requires %s, naming it when missing or empty',
+    (name) => {
+      const missing: Record<string, string> = { ...REQUIRED };
+      delete missing[name];
+      expect(thrownMessage(() => loadConfig(missing))).toContain(name);
+      expect(thrownMessage(() => loadConfig({ ...REQUIRED, [name]: '' }))).toContain(name);
+    },
+  );
+
+  describe('integers', () => {
+    it.each([
+      [ENV.defaultMaxKeys, ['0', '1000000'], ['-1', '1000001', '1.5', 'fifty', '5O']],
+      [ENV.defaultRateLimit, ['1', '100000'], ['0', '100001', '60.5', 'sixty', '-60']],
+      [ENV.retentionDays, ['1', '3650'], ['0', '3651', '7.5', 'month']],
+      [ENV.secretCacheSeconds, ['0', '3600'], ['-1', '3601', '0.5', 'forever']],
+    ])('%s: accepts the bounds and names itself when invalid', (name, good, bad) => {
+      for (const value of good) expect(() => loadConfig({ ...REQUIRED, [name]: value })).not.toThrow();
+      for (const value of bad) {
+        const message = thrownMessage(() => loadConfig({ ...REQUIRED, [name]: value }));
+        expect(message, value).toContain(name);
+        expect(message, value).toContain(JSON.stringify(value));
+      }
+    });
+  });
+
+  describe('role matrix', () => {
+    it.each([
+      ['invalid JSON', '{admin:'],
+      ['a list', '["admin"]'],
+      ['an empty object', '{}'],
+      ['an unknown permission', '{"ops":["api:delete"]}'],
+      ['a bad role name', '{"Ops":["api:read"]}'],
+    ])('names %s when it is %s', (_, raw) => {
+      expect(thrownMessage(() => loadConfig({ ...REQUIRED, LATCHKEY_ROLE_MATRIX: raw }))).toContain(
+        ENV.roleMatrix,
+      );
+    });
+
+    it('requires the default role to be in the matrix', () => {
+      const message = thrownMessage(() =>
+        loadConfig({ ...REQUIRED, LATCHKEY_ROLE_MATRIX: '{"reader":["api:read"]}' }),
+      );
+      expect(message).toContain('"member"');
+      expect(thrownMessage(() => loadConfig({ ...REQUIRED, LATCHKEY_DEFAULT_ROLE: 'owner' }))).toContain(
+        '"owner"',
+      );
+    });
+
+    it('does not accept an inherited property as the default role', () => {
+      expect(() => loadConfig({ ...REQUIRED, LATCHKEY_DEFAULT_ROLE: 'constructor' })).toThrow(/constructor/);
+    });
+  });
+
+  describe('token prefix', () => {
+    it.each(['a', 'acme', 'lk2', 'a'.repeat(16)])('accepts %j', (prefix) => {
+      expect(loadConfig({ ...REQUIRED, LATCHKEY_TOKEN_PREFIX: prefix }).tokenPrefix).toBe(prefix);
+    });
+
+    it.each(['LK', 'l_k', 'l-k', 'a'.repeat(17), 'lk '])('rejects %j', (prefix) => {
+      expect(() => loadConfig({ ...REQUIRED, LATCHKEY_TOKEN_PREFIX: prefix })).toThrow(/prefix/);
+    });
+  });
+});
+
+describe('configuration errors name the variable', () => {
+  const REQUIRED_ENV = {
+    LATCHKEY_TABLE_NAME: 't',
+    LATCHKEY_ADMIN_KEY_SECRET_ID: 'a',
+    LATCHKEY_SIGNING_SECRET_ID: 's',
+  };
+  it('for a bad prefix and an unknown default role', () => {
+    expect(() => loadConfig({ ...REQUIRED_ENV, LATCHKEY_TOKEN_PREFIX: 'LK' })).toThrow(
+      'LATCHKEY_TOKEN_PREFIX',
+    );
+    expect(() => loadConfig({ ...REQUIRED_ENV, LATCHKEY_DEFAULT_ROLE: 'owner' })).toThrow(
+      'LATCHKEY_DEFAULT_ROLE',
+    );
+  });
+  it.each(['0x10', '1e3', ' 12 ', '12.0'])('rejects the lenient number %j', (raw) => {
+    expect(() => loadConfig({ ...REQUIRED_ENV, LATCHKEY_DEFAULT_MAX_KEYS: raw })).toThrow(
+      'LATCHKEY_DEFAULT_MAX_KEYS',
+    );
+  });
+});

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { type KeyRecord, keyStatus, NEW_KEY_WARNING, toApiKey } from '../../lambdas/core/model';
+
+const NOW = Date.parse('2025-06-01T12:00:00.000Z');
+
+function record(overrides: Partial<KeyRecord> = {}): KeyRecord {
+  return {
+    id: '3hQx9TmP2wLk8ZrA',
+    org_id: 'acme',
+    name: 'ci',
+    description: 'deploys',
+    key_hash: 'f'.repeat(64),
+    salt: 'AbCdEfGhIjKlMnOpQrStUv',
+    roles: ['member'],
+    permissions: ['api:read', 'api:write'],
+    rate_limit_per_minute: 60,
+    created_at: '2025-01-01T00:00:00.000Z',
+    created_by: 'admin',
+    expires_at_ms: null,
+    revoked_at: null,
+    last_used_at: '2025-05-31T23:59:59.000Z',
+    calls: 42,
+    released: false,
+    rotated_from: 'OldOldOldOldOld1',
+    rotated_to: null,
+    ...overrides,
+  };
+}
+
+describe('keyStatus', () => {
+  it.each([
+    ['never expires', { revoked_at: null, expires_at_ms: null }, 'active'],
+    ['expires later', { revoked_at: null, expires_at_ms: NOW + 1 }, 'active'],
+    ['expires at this very millisecond', { revoked_at: null, expires_at_ms: NOW }, 'expired'],
+    ['expired earlier', { revoked_at: null, expires_at_ms: NOW - 1 }, 'expired'],
+    ['revoked', { revoked_at: '2025-05-01T00:00:00.000Z', expires_at_ms: null }, 'revoked'],
+    ['revoked and expired', { revoked_at: '2025-05-01T00:00:00.000Z', expires_at_ms: NOW - 1 }, 'revoked'],
+  ] as const)('%s → %s', (_, fields, expected) => {
+    expect(keyStatus(fields, NOW)).toBe(expected);
+  });
+});
+
+describe('toApiKey', () => {
+  it('returns exactly the SPEC §4 key object', () => {
+    expect(toApiKey(record(), 'lk', NOW)).toEqual({
+      id: '3hQx9TmP2wLk8ZrA',
+      name: 'ci',
+      description: 'deploys',
+      org_id: 'acme',
+      key_prefix: 'lk_3hQx9TmP2wLk8ZrA',
+      roles: ['member'],
+      permissions: ['api:read', 'api:write'],
+      rate_limit_per_minute: 60,
+      enabled: true,
+      status: 'active',
+      created_at: '2025-01-01T00:00:00.000Z',
+      created_by: 'admin',
+      expires_at: null,
+      revoked_at: null,
+      last_used_at: '2025-05-31T23:59:59.000Z',
+      calls: 42,
+    });
+  });
+
+  it('never exposes a hash, a salt or internal bookkeeping', () => {
+    const key = toApiKey(record(), 'lk', NOW) as unknown as Record<string, unknown>;
+    for (const field of ['key_hash', 'salt', 'released', 'rotated_from', 'rotated_to', 'expires_at_ms']) {
+      expect(key).not.toHaveProperty(field);
+    }
+    const json = JSON.stringify(key);
+    expect(json).not.toContain('f'.repeat(64));
+    expect(json).not.toContain('AbCdEfGhIjKlMnOpQrStUv');
+  });
+
+  it('uses the deployment prefix in key_prefix', () => {
+    expect(toApiKey(record(), 'acme', NOW).key_prefix).toBe('acme_3hQx9TmP2wLk8ZrA');
+  });
+
+  it('renders expires_at as ISO 8601 UTC', () => {
+    const key = toApiKey(record({ expires_at_ms: Date.UTC(2030, 0, 1) }), 'lk', NOW);
+    expect(key.expires_at).toBe('2030-01-01T00:00:00.000Z');
+    expect(key.status).toBe('active');
+  });
+
+  it.each([
+    ['revoked', record({ revoked_at: '2025-05-01T00:00:00.000Z' })],
+    ['expired', record({ expires_at_ms: NOW - 1 })],
+  ])('marks a %s key as not enabled', (status, stored) => {
+    const key = toApiKey(stored, 'lk', NOW);
+    expect(key.status).toBe(status);
+    expect(key.enabled).toBe(false);
+  });
+
+  it('copies the lists, so the response cannot alias the record', () => {
+    const stored = record();
+    const key = toApiKey(stored, 'lk', NOW);
+    key.roles.push('admin');
+    key.permissions.push('keys:write');
+    expect(stored.roles).toEqual(['member']);
+    expect(stored.permissions).toEqual(['api:read', 'api:write']);
+  });
+});
+
+describe('NEW_KEY_WARNING', () => {
+  it('tells the caller raw_key is shown once', () => {
+    expect(NEW_KEY_WARNING).toMatch(/raw_key/);
+    expect(NEW_KEY_WARNING).toMatch(/only/);
+  });
+});

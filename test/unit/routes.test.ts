@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import {
+  findRoute,
+  matchPath,
+  matchRoute,
+  READ_METHODS,
+  ROUTES,
+  type Route,
+  WRITE_METHODS,
+} from '../../lambdas/core/routes';
+
+const route = (overrides: Partial<Route> & Pick<Route, 'id' | 'method' | 'path'>): Route => ({
+  needs: 'authenticated',
+  handler: 'management',
+  hasBody: false,
+  ...overrides,
+});
+
+describe('ROUTES', () => {
+  it('is the SPEC §4 endpoint table', () => {
+    expect(ROUTES.map((r) => `${r.method} ${r.path} ${r.needs}`)).toEqual([
+      'POST /v1/keys keys:write',
+      'GET /v1/keys keys:read',
+      'GET /v1/keys/{id} keys:read',
+      'DELETE /v1/keys/{id} keys:write',
+      'POST /v1/keys/{id}/rotate keys:write',
+      'GET /v1/orgs/{org_id} admin',
+      'PUT /v1/orgs/{org_id} admin',
+      'GET /v1/whoami authenticated',
+      'ANY /v1/echo/{proxy+} application',
+    ]);
+  });
+
+  it('has unique ids and unique method + path pairs', () => {
+    expect(new Set(ROUTES.map((r) => r.id)).size).toBe(ROUTES.length);
+    expect(new Set(ROUTES.map((r) => `${r.method} ${r.path}`)).size).toBe(ROUTES.length);
+  });
+
+  it('marks exactly the routes that read a body', () => {
+    expect(
+      ROUTES.filter((r) => r.hasBody)
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(['createKey', 'echo', 'putOrg', 'rotateKey']);
+  });
+
+  it('sends echo to the echo handler and everything else to management', () => {
+    for (const r of ROUTES) expect(r.handler).toBe(r.id === 'echo' ? 'echo' : 'management');
+  });
+
+  it('splits methods into read and write, covering all seven', () => {
+    expect([...READ_METHODS, ...WRITE_METHODS].sort()).toEqual(
+      ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'].sort(),
+    );
+  });
+});
+
+describe('findRoute', () => {
+  it('finds a route by id', () => {
+    expect(findRoute('rotateKey').path).toBe('/v1/keys/{id}/rotate');
+  });
+
+  it('throws for an unknown id', () => {
+    expect(() => findRoute('nope')).toThrow(/nope/);
+  });
+});
+
+describe('matchPath', () => {
+  it.each([
+    ['/v1/keys', '/v1/keys', {}],
+    ['/v1/keys', '/v1/keys/', {}],
+    ['/v1/keys/{id}', '/v1/keys/abc', { id: 'abc' }],
+    ['/v1/keys/{id}/rotate', '/v1/keys/abc/rotate', { id: 'abc' }],
+    ['/v1/echo/{proxy+}', '/v1/echo/x', { proxy: 'x' }],
+    ['/v1/echo/{proxy+}', '/v1/echo/a/b/c', { proxy: 'a/b/c' }],
+  ])('%s matches %s', (resource, path, params) => {
+    expect(matchPath(resource, path)).toEqual(params);
+  });
+
+  it.each([
+    ['/v1/keys', '/v1/key'],
+    ['/v1/keys', '/v1/keys/abc'],
+    ['/v1/keys/{id}', '/v1/keys'],
+    ['/v1/keys/{id}', '/v1/keys/abc/def'],
+    ['/v1/keys/{id}/rotate', '/v1/keys/abc/rotat'],
+    ['/v1/echo/{proxy+}', '/v1/echo'],
+    ['/v1/echo/{proxy+}', '/v1/echo/'],
+    ['/v1/echo/{proxy+}', '/v1/ech/x'],
+    ['/v1/keys', '/V1/KEYS'],
+  ])('%s does not match %s', (resource, path) => {
+    expect(matchPath(resource, path)).toBeNull();
+  });
+
+  it('decodes percent-encoded parameters', () => {
+    expect(matchPath('/v1/keys/{id}', '/v1/keys/a%20b')).toEqual({ id: 'a b' });
+    expect(matchPath('/v1/orgs/{org_id}', '/v1/orgs/%C3%A9')).toEqual({ org_id: 'é' });
+    expect(matchPath('/v1/echo/{proxy+}', '/v1/echo/a%2Fb/c%3Fd')).toEqual({ proxy: 'a/b/c?d' });
+  });
+
+  it('keeps a segment whose percent-encoding is invalid as it is', () => {
+    expect(matchPath('/v1/keys/{id}', '/v1/keys/%E0%A4%A')).toEqual({ id: '%E0%A4%A' });
+    expect(matchPath('/v1/keys/{id}', '/v1/keys/100%')).toEqual({ id: '100%' });
+  });
+});
+
+describe('matchRoute', () => {
+  it.each([
+    ['POST', '/v1/keys', 'createKey', {}],
+    ['GET', '/v1/keys', 'listKeys', {}],
+    ['GET', '/v1/keys/k1', 'getKey', { id: 'k1' }],
+    ['DELETE', '/v1/keys/k1', 'revokeKey', { id: 'k1' }],
+    ['POST', '/v1/keys/k1/rotate', 'rotateKey', { id: 'k1' }],
+    ['GET', '/v1/orgs/acme', 'getOrg', { org_id: 'acme' }],
+    ['PUT', '/v1/orgs/acme', 'putOrg', { org_id: 'acme' }],
+    ['GET', '/v1/whoami', 'whoami', {}],
+    ['GET', '/v1/echo/hello', 'echo', { proxy: 'hello' }],
+    ['PATCH', '/v1/echo/a/b', 'echo', { proxy: 'a/b' }],
+    ['OPTIONS', '/v1/echo/x', 'echo', { proxy: 'x' }],
+  ])('%s %s → %s', (method, path, id, params) => {
+    const match = matchRoute(method, path);
+    expect(match?.route.id).toBe(id);
+    expect(match?.pathParameters).toEqual(params);
+  });
+
+  it.each([
+    ['PUT', '/v1/keys'],
+    ['PATCH', '/v1/keys/k1'],
+    ['GET', '/v1/keys/k1/rotate'],
+    ['DELETE', '/v1/orgs/acme'],
+    ['POST', '/v1/whoami'],
+    ['GET', '/v1/echo'],
+    ['GET', '/'],
+    ['GET', '/v2/keys'],
+    ['get', '/v1/keys'],
+  ])('%s %s → no route', (method, path) => {
+    expect(matchRoute(method, path)).toBeNull();
+  });
+
+  it('prefers a literal method over ANY on the same path, whatever the table order', () => {
+    const any = route({ id: 'any', method: 'ANY', path: '/things/{id}' });
+    const get = route({ id: 'get', method: 'GET', path: '/things/{id}' });
+    for (const table of [
+      [any, get],
+      [get, any],
+    ]) {
+      expect(matchRoute('GET', '/things/1', table)?.route.id).toBe('get');
+      expect(matchRoute('POST', '/things/1', table)?.route.id).toBe('any');
+      expect(matchRoute('POST', '/things/1', table)?.pathParameters).toEqual({ id: '1' });
+    }
+  });
+
+  it('requires at least one segment for {proxy+}', () => {
+    const table = [route({ id: 'proxy', method: 'ANY', path: '/{proxy+}' })];
+    expect(matchRoute('GET', '/', table)).toBeNull();
+    expect(matchRoute('GET', '/a', table)?.pathParameters).toEqual({ proxy: 'a' });
+  });
+});

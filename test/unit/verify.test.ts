@@ -1,0 +1,313 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { KeyRecord } from '../../lambdas/core/model';
+import { ADMIN_PRINCIPAL } from '../../lambdas/core/principal';
+import { deriveSecret, formatToken } from '../../lambdas/core/token';
+import {
+  classifyRefusal,
+  keyPrincipal,
+  RATE_WINDOW_MS,
+  type RecordUseInput,
+  type RecordUseResult,
+  rateWindowOf,
+  retryAfterSeconds,
+  type VerifierDeps,
+  verifyRequest,
+} from '../../lambdas/core/verify';
+
+const KEY_ID = '3hQx9TmP2wLk8ZrA';
+const TOKEN = formatToken('lk', KEY_ID, deriveSecret('master', KEY_ID, 'AbCdEfGhIjKlMnOpQrStUv'));
+const OTHER_TOKEN = formatToken(
+  'lk',
+  KEY_ID,
+  deriveSecret('another master', KEY_ID, 'AbCdEfGhIjKlMnOpQrStUv'),
+);
+const ADMIN_KEY = 'Zq7mW2xR9tLk4pV8nB3cJ6hF1dS5gA0e';
+/** 12:00:30.000 UTC: half-way through a rate window. */
+const NOW = Date.parse('2025-06-01T12:00:30.000Z');
+
+const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
+
+function record(overrides: Partial<KeyRecord> = {}): KeyRecord {
+  return {
+    id: KEY_ID,
+    org_id: 'acme',
+    name: 'ci',
+    description: null,
+    key_hash: sha256(TOKEN),
+    salt: 'AbCdEfGhIjKlMnOpQrStUv',
+    roles: ['member'],
+    permissions: ['api:read', 'api:write'],
+    rate_limit_per_minute: 60,
+    created_at: '2025-01-01T00:00:00.000Z',
+    created_by: 'admin',
+    expires_at_ms: null,
+    revoked_at: null,
+    last_used_at: null,
+    calls: 0,
+    released: false,
+    rotated_from: null,
+    rotated_to: null,
+    ...overrides,
+  };
+}
+
+/** In-test fakes: every dependency counts its calls; the ones a test does not expect to run throw. */
+function fakes(options: {
+  adminKey?: () => Promise<string>;
+  recordUse?: (input: RecordUseInput) => Promise<RecordUseResult>;
+  now?: () => number;
+}) {
+  const calls = { adminKey: 0, recordUse: 0, now: 0, signingSecret: 0, getKey: 0, recordSignedUse: 0 };
+  const inputs: RecordUseInput[] = [];
+  const unexpected = (name: string) => () => Promise.reject(new Error(`unexpected call to ${name}`));
+  const deps: VerifierDeps = {
+    tokenPrefix: 'lk',
+    now: () => {
+      calls.now++;
+      return (options.now ?? (() => NOW))();
+    },
+    adminKey: () => {
+      calls.adminKey++;
+      return (options.adminKey ?? unexpected('adminKey'))();
+    },
+    recordUse: (input) => {
+      calls.recordUse++;
+      inputs.push(input);
+      return (options.recordUse ?? unexpected('recordUse'))(input);
+    },
+    signingSecret: () => {
+      calls.signingSecret++;
+      return unexpected('signingSecret')();
+    },
+    getKey: () => {
+      calls.getKey++;
+      return unexpected('getKey')();
+    },
+    recordSignedUse: () => {
+      calls.recordSignedUse++;
+      return unexpected('recordSignedUse')();
+    },
+  };
+  return { deps, calls, inputs };
+}
+
+const request = (authorization: string | undefined) => ({
+  authorization,
+  method: 'GET',
+  path: '/prod/v1/whoami',
+  contentDigest: undefined,
+});
+
+const ioCalls = (calls: ReturnType<typeof fakes>['calls']) =>
+  calls.adminKey + calls.recordUse + calls.signingSecret + calls.getKey + calls.recordSignedUse;
+
+describe('verifyRequest: refusals decided without any I/O', () => {
+  it.each([
+    ['no header', undefined, 'missing'],
+    ['an empty header', '', 'missing'],
+    ['a bare token', TOKEN, 'malformed'],
+    ['a truncated token', `Bearer ${TOKEN.slice(0, -1)}`, 'malformed'],
+    ['a short admin-like value', 'Bearer abc', 'malformed'],
+    ['a wrong checksum', `Bearer ${TOKEN.slice(0, -1)}${TOKEN.endsWith('a') ? 'b' : 'a'}`, 'bad_checksum'],
+    [
+      'a one-character typo in the secret',
+      `Bearer ${TOKEN.slice(0, 40)}${TOKEN[40] === 'x' ? 'y' : 'x'}${TOKEN.slice(41)}`,
+      'bad_checksum',
+    ],
+    ['Basic auth', 'Basic dXNlcjpwYXNz', 'unsupported_scheme'],
+    ['a malformed ARMOR-PSK header', 'ARMOR-PSK not:valid', 'malformed'],
+  ])('%s → unauthorized %s, with zero calls to any dependency', async (_, authorization, reason) => {
+    const { deps, calls } = fakes({
+      adminKey: async () => ADMIN_KEY,
+      recordUse: async () => ({ updated: true, record: record() }),
+    });
+    await expect(verifyRequest(deps, request(authorization))).resolves.toEqual({
+      ok: false,
+      kind: 'unauthorized',
+      reason,
+      keyId: null,
+    });
+    expect(ioCalls(calls)).toBe(0);
+    expect(calls.adminKey).toBe(0);
+    expect(calls.recordUse).toBe(0);
+  });
+});
+
+describe('verifyRequest: the admin key', () => {
+  it('calls adminKey once, never recordUse, and allows the admin principal', async () => {
+    const { deps, calls } = fakes({ adminKey: async () => ADMIN_KEY });
+    const result = await verifyRequest(deps, request(`Bearer ${ADMIN_KEY}`));
+    expect(result).toMatchObject({ ok: true, principal: ADMIN_PRINCIPAL, record: null });
+    expect(calls.adminKey).toBe(1);
+    expect(calls.recordUse).toBe(0);
+    expect(ioCalls(calls)).toBe(1);
+  });
+
+  it.each([
+    ['a different key', 'Xq7mW2xR9tLk4pV8nB3cJ6hF1dS5gA0e'],
+    ['a case variant', ADMIN_KEY.toLowerCase()],
+    ['a longer key with the same start', `${ADMIN_KEY}0`],
+  ])('refuses %s with wrong_admin_key', async (_, presented) => {
+    const { deps, calls } = fakes({ adminKey: async () => ADMIN_KEY });
+    await expect(verifyRequest(deps, request(`Bearer ${presented}`))).resolves.toEqual({
+      ok: false,
+      kind: 'unauthorized',
+      reason: 'wrong_admin_key',
+      keyId: null,
+    });
+    expect(calls.adminKey).toBe(1);
+    expect(calls.recordUse).toBe(0);
+  });
+
+  it('rejects (fails closed) when the admin key cannot be read', async () => {
+    const failure = new Error('Secrets Manager unavailable');
+    const { deps } = fakes({ adminKey: () => Promise.reject(failure) });
+    await expect(verifyRequest(deps, request(`Bearer ${ADMIN_KEY}`))).rejects.toBe(failure);
+  });
+});
+
+describe('verifyRequest: API-key tokens', () => {
+  it('makes one recordUse call with the SHA-256 of the token, never the token itself', async () => {
+    const { deps, calls, inputs } = fakes({ recordUse: async () => ({ updated: true, record: record() }) });
+    await verifyRequest(deps, request(`Bearer ${TOKEN}`));
+    expect(calls.recordUse).toBe(1);
+    expect(calls.adminKey).toBe(0);
+    expect(inputs).toEqual([
+      { keyId: KEY_ID, tokenHash: sha256(TOKEN), nowMs: NOW, window: Math.floor(NOW / 60_000) },
+    ]);
+    const serialized = JSON.stringify(inputs[0]);
+    expect(serialized).not.toContain(TOKEN);
+    expect(serialized).not.toContain(TOKEN.slice(20, 63)); // the secret part
+  });
+
+  it('allows a usable key with its frozen permissions, org and record', async () => {
+    const stored = record({ permissions: ['api:read'], org_id: 'globex' });
+    const { deps } = fakes({ recordUse: async () => ({ updated: true, record: stored }) });
+    await expect(verifyRequest(deps, request(`Bearer ${TOKEN}`))).resolves.toMatchObject({
+      ok: true,
+      principal: { type: 'key', keyId: KEY_ID, orgId: 'globex', permissions: ['api:read'] },
+      record: stored,
+    });
+  });
+
+  it.each([
+    ['no key with that id', null, 'unknown_key'],
+    ['a different secret', record({ key_hash: sha256(OTHER_TOKEN) }), 'wrong_secret'],
+    ['a revoked key', record({ revoked_at: '2025-05-01T00:00:00.000Z' }), 'revoked'],
+    ['a key that expired earlier', record({ expires_at_ms: NOW - 1 }), 'expired'],
+    ['a key expiring at this very millisecond', record({ expires_at_ms: NOW }), 'expired'],
+    [
+      'a revoked key, presented with the wrong secret',
+      record({ key_hash: sha256(OTHER_TOKEN), revoked_at: '2025-05-01T00:00:00.000Z' }),
+      'wrong_secret',
+    ],
+  ])('classifies a refused write on %s as %s', async (_, stored, reason) => {
+    const { deps, calls } = fakes({ recordUse: async () => ({ updated: false, record: stored }) });
+    await expect(verifyRequest(deps, request(`Bearer ${TOKEN}`))).resolves.toEqual({
+      ok: false,
+      kind: 'unauthorized',
+      reason,
+      keyId: KEY_ID,
+    });
+    expect(calls.recordUse).toBe(1);
+  });
+
+  it('classifies a refused write on a usable key as rate_limited, with Retry-After in 1..60', async () => {
+    const { deps } = fakes({ recordUse: async () => ({ updated: false, record: record() }) });
+    const result = await verifyRequest(deps, request(`Bearer ${TOKEN}`));
+    expect(result).toEqual({ ok: false, kind: 'rate_limited', retryAfterSeconds: 30, keyId: KEY_ID });
+  });
+
+  it.each([
+    [0, 60],
+    [1, 60],
+    [999, 60],
+    [1_000, 59],
+    [30_000, 30],
+    [59_000, 1],
+    [59_500, 1],
+    [59_999, 1],
+  ])('rate_limited at %i ms into the window → Retry-After %i', async (offset, expected) => {
+    const windowStart = Math.floor(NOW / RATE_WINDOW_MS) * RATE_WINDOW_MS;
+    const { deps } = fakes({
+      now: () => windowStart + offset,
+      recordUse: async () => ({ updated: false, record: record() }),
+    });
+    await expect(verifyRequest(deps, request(`Bearer ${TOKEN}`))).resolves.toMatchObject({
+      kind: 'rate_limited',
+      retryAfterSeconds: expected,
+    });
+  });
+
+  it('never allows a write reported as done without a matching record (fails closed)', async () => {
+    for (const stored of [null, record({ key_hash: sha256(OTHER_TOKEN) })]) {
+      const { deps } = fakes({ recordUse: async () => ({ updated: true, record: stored }) });
+      const result = await verifyRequest(deps, request(`Bearer ${TOKEN}`));
+      expect(result.ok).toBe(false);
+    }
+  });
+
+  it('rejects (fails closed) when recordUse throws', async () => {
+    const failure = new Error('ProvisionedThroughputExceededException');
+    const { deps } = fakes({ recordUse: () => Promise.reject(failure) });
+    await expect(verifyRequest(deps, request(`Bearer ${TOKEN}`))).rejects.toBe(failure);
+  });
+
+  it('rejects when the clock throws, rather than returning ok', async () => {
+    const { deps } = fakes({
+      now: () => {
+        throw new Error('clock');
+      },
+      recordUse: async () => ({ updated: true, record: record() }),
+    });
+    await expect(verifyRequest(deps, request(`Bearer ${TOKEN}`))).rejects.toThrow('clock');
+  });
+});
+
+describe('rateWindowOf / retryAfterSeconds', () => {
+  it('uses one-minute windows', () => {
+    expect(RATE_WINDOW_MS).toBe(60_000);
+    expect(rateWindowOf(0)).toBe(0);
+    expect(rateWindowOf(59_999)).toBe(0);
+    expect(rateWindowOf(60_000)).toBe(1);
+  });
+
+  it('always answers 1..60 seconds, reaching the next window', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 47 }), (nowMs) => {
+        const seconds = retryAfterSeconds(nowMs);
+        expect(Number.isInteger(seconds)).toBe(true);
+        expect(seconds).toBeGreaterThanOrEqual(1);
+        expect(seconds).toBeLessThanOrEqual(60);
+        expect(rateWindowOf(nowMs + seconds * 1000)).toBeGreaterThan(rateWindowOf(nowMs));
+      }),
+    );
+  });
+});
+
+describe('classifyRefusal', () => {
+  const hash = sha256(TOKEN);
+  it.each([
+    ['no record', null, 'unknown_key'],
+    ['another hash', record({ key_hash: sha256(OTHER_TOKEN) }), 'wrong_secret'],
+    ['revoked', record({ revoked_at: '2025-01-02T00:00:00.000Z' }), 'revoked'],
+    ['expired', record({ expires_at_ms: NOW }), 'expired'],
+    ['expires later', record({ expires_at_ms: NOW + 1 }), 'rate_limited'],
+    ['active', record(), 'rate_limited'],
+  ])('%s → %s', (_, stored, expected) => {
+    expect(classifyRefusal(stored, hash, NOW)).toBe(expected);
+  });
+});
+
+describe('keyPrincipal', () => {
+  it('takes id, org and permissions from the record', () => {
+    expect(keyPrincipal(record())).toEqual({
+      type: 'key',
+      keyId: KEY_ID,
+      orgId: 'acme',
+      permissions: ['api:read', 'api:write'],
+    });
+  });
+});

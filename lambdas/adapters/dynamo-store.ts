@@ -8,6 +8,7 @@ import {
   type QueryCommandOutput,
   TransactionCanceledException,
   TransactWriteItemsCommand,
+  type TransactWriteItemsCommandInput,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { ApiError, DependencyError, ValidationError } from '../core/errors';
@@ -137,16 +138,18 @@ function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException;
 }
 
-function cancellationCodes(error: unknown): string[] | null {
-  if (!(error instanceof TransactionCanceledException)) return null;
-  return (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
-}
-
 function dependency(error: unknown): never {
   if (error instanceof ApiError || error instanceof DependencyError) throw error;
   const name = error instanceof Error ? error.name : 'UnknownError';
   throw new DependencyError(`DynamoDB request failed: ${name}`, { cause: error });
 }
+
+type TransactItems = NonNullable<TransactWriteItemsCommandInput['TransactItems']>;
+
+/** Outcome of a transaction: written, or cancelled with one reason per item (and the old items). */
+type TransactOutcome =
+  | { written: true }
+  | { written: false; codes: string[]; items: Array<Item | undefined> };
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -215,59 +218,39 @@ export class DynamoStore {
   async recordSignedUse(input: RecordSignedUseInput): Promise<RecordSignedUseResult> {
     const usage = this.usageUpdate(input.keyId, input.window, input.nowMs);
     const replayItem = (pk: string): Item => ({ pk: s(pk), sk: s('REPLAY'), ttl: n(input.replayTtl) });
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.client.send(
-          new TransactWriteItemsCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: replayItem(`NONCE#${input.keyId}#${input.nonce}`),
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: replayItem(`SIG#${input.keyId}#${input.signatureHash}`),
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: keyOf(input.keyId),
-                  ConditionExpression: `attribute_exists(pk) AND ${usage.condition}`,
-                  UpdateExpression: usage.update,
-                  ExpressionAttributeNames: usage.names,
-                  ExpressionAttributeValues: usage.values,
-                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-                },
-              },
-            ],
-          }),
-        );
-        return { outcome: 'recorded' };
-      } catch (error) {
-        const codes = cancellationCodes(error);
-        if (codes?.[0] === 'ConditionalCheckFailed' || codes?.[1] === 'ConditionalCheckFailed') {
-          return { outcome: 'replayed' };
-        }
-        if (codes?.[2] === 'ConditionalCheckFailed') {
-          const old = (error as TransactionCanceledException).CancellationReasons?.[2]?.Item;
-          return {
-            outcome: 'refused',
-            record: old && Object.keys(old).length > 0 ? itemToRecord(old) : null,
-          };
-        }
-        if (codes?.includes('TransactionConflict') && attempt < MAX_TRANSACTION_ATTEMPTS) {
-          await backoff(attempt);
-          continue;
-        }
-        return dependency(error);
-      }
+    const outcome = await this.transact([
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: replayItem(`NONCE#${input.keyId}#${input.nonce}`),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: replayItem(`SIG#${input.keyId}#${input.signatureHash}`),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: keyOf(input.keyId),
+          ConditionExpression: `attribute_exists(pk) AND ${usage.condition}`,
+          UpdateExpression: usage.update,
+          ExpressionAttributeNames: usage.names,
+          ExpressionAttributeValues: usage.values,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+    ]);
+    if (outcome.written) return { outcome: 'recorded' };
+    if (outcome.codes[0] === 'ConditionalCheckFailed' || outcome.codes[1] === 'ConditionalCheckFailed') {
+      return { outcome: 'replayed' };
     }
+    const old = outcome.items[2];
+    return { outcome: 'refused', record: old && Object.keys(old).length > 0 ? itemToRecord(old) : null };
   }
 
   /**
@@ -300,6 +283,41 @@ export class DynamoStore {
         ':iso': s(new Date(nowMs).toISOString()),
       } as Item,
     };
+  }
+
+  /**
+   * Runs a transaction, retrying with backoff while it conflicts with a concurrent one on the same
+   * items (a hot organization or key item). Condition failures come back as a value, with the old
+   * items where the request asked for them; any other failure is a dependency error.
+   */
+  private async transact(items: TransactItems): Promise<TransactOutcome> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
+        return { written: true };
+      } catch (error) {
+        const conflict =
+          (error instanceof TransactionCanceledException &&
+            (error.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict')) ||
+          (error instanceof Error && error.name === 'TransactionConflictException');
+        const conditionFailed =
+          error instanceof TransactionCanceledException &&
+          (error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed');
+        if (conditionFailed) {
+          const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
+          return {
+            written: false,
+            codes: reasons.map((r) => r.Code ?? 'None'),
+            items: reasons.map((r) => r.Item),
+          };
+        }
+        if (conflict && attempt < MAX_TRANSACTION_ATTEMPTS) {
+          await backoff(attempt);
+          continue;
+        }
+        return dependency(error);
+      }
+    }
   }
 
   /** Remembers rate-limit counters older than the previous window, to remove them on the next write. */
@@ -361,98 +379,65 @@ export class DynamoStore {
   /** true: created; false: the organization is full. */
   private async tryCreateKey(record: KeyRecord): Promise<boolean> {
     const limit = this.orgLimitCondition();
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.client.send(
-          new TransactWriteItemsCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: orgKeyOf(record.org_id),
-                  ConditionExpression: limit.expression,
-                  UpdateExpression:
-                    'SET active_keys = if_not_exists(active_keys, :zero) + :one, org_id = :org',
-                  ExpressionAttributeValues: {
-                    ...limit.values,
-                    ':zero': n(0),
-                    ':one': n(1),
-                    ':org': s(record.org_id),
-                  },
-                },
-              },
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: recordToItem(record),
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-            ],
-          }),
-        );
-        return true;
-      } catch (error) {
-        const codes = cancellationCodes(error);
-        if (codes?.[0] === 'ConditionalCheckFailed') return false;
-        if (codes?.[1] === 'ConditionalCheckFailed')
-          throw new ApiError('conflict', 'A key with this id already exists.');
-        const retryable =
-          codes?.includes('TransactionConflict') || (error as Error).name === 'TransactionConflictException';
-        if (retryable && attempt < MAX_TRANSACTION_ATTEMPTS) {
-          await backoff(attempt);
-          continue;
-        }
-        return dependency(error);
-      }
-    }
+    const outcome = await this.transact([
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: orgKeyOf(record.org_id),
+          ConditionExpression: limit.expression,
+          UpdateExpression: 'SET active_keys = if_not_exists(active_keys, :zero) + :one, org_id = :org',
+          ExpressionAttributeValues: {
+            ...limit.values,
+            ':zero': n(0),
+            ':one': n(1),
+            ':org': s(record.org_id),
+          },
+        },
+      },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: recordToItem(record),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ]);
+    if (outcome.written) return true;
+    if (outcome.codes[1] === 'ConditionalCheckFailed')
+      throw new ApiError('conflict', 'A key with this id already exists.');
+    return false;
   }
 
   /** Moves a key out of its organization's count (revoked, rotated or expired), once. */
   private async releaseKey(record: KeyRecord, set: string, values: Item, nowMs: number): Promise<boolean> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.client.send(
-          new TransactWriteItemsCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: keyOf(record.id),
-                  ConditionExpression: 'released = :false',
-                  UpdateExpression: `SET released = :true, #ttl = :ttl${set}`,
-                  ExpressionAttributeNames: { '#ttl': 'ttl' },
-                  ExpressionAttributeValues: {
-                    ...values,
-                    ':false': { BOOL: false },
-                    ':true': { BOOL: true },
-                    ':ttl': n(this.ttlFrom(nowMs)),
-                  },
-                },
-              },
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: orgKeyOf(record.org_id),
-                  ConditionExpression: 'active_keys > :zero',
-                  UpdateExpression: 'SET active_keys = active_keys - :one',
-                  ExpressionAttributeValues: { ':zero': n(0), ':one': n(1) },
-                },
-              },
-            ],
-          }),
-        );
-        return true;
-      } catch (error) {
-        const codes = cancellationCodes(error);
-        if (codes?.[0] === 'ConditionalCheckFailed') return false;
-        if (codes?.includes('TransactionConflict') && attempt < MAX_TRANSACTION_ATTEMPTS) {
-          await backoff(attempt);
-          continue;
-        }
-        return dependency(error);
-      }
-    }
+    return (
+      await this.transact([
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: keyOf(record.id),
+            ConditionExpression: 'released = :false',
+            UpdateExpression: `SET released = :true, #ttl = :ttl${set}`,
+            ExpressionAttributeNames: { '#ttl': 'ttl' },
+            ExpressionAttributeValues: {
+              ...values,
+              ':false': { BOOL: false },
+              ':true': { BOOL: true },
+              ':ttl': n(this.ttlFrom(nowMs)),
+            },
+          },
+        },
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: orgKeyOf(record.org_id),
+            ConditionExpression: 'active_keys > :zero',
+            UpdateExpression: 'SET active_keys = active_keys - :one',
+            ExpressionAttributeValues: { ':zero': n(0), ':one': n(1) },
+          },
+        },
+      ])
+    ).written;
   }
 
   /** Revokes a key immediately and permanently. Repeating it is harmless. */
@@ -510,46 +495,31 @@ export class DynamoStore {
       ...(old.expires_at_ms === null ? {} : { ':oldExpiry': n(old.expires_at_ms) }),
       ...(graceSeconds === 0 ? { ':iso': s(new Date(nowMs).toISOString()) } : { ':ends': n(ends) }),
     };
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.client.send(
-          new TransactWriteItemsCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: keyOf(old.id),
-                  ConditionExpression: `released = :false AND attribute_not_exists(revoked_at) AND ${expiryUnchanged}`,
-                  UpdateExpression: `SET released = :true, rotated_to = :newId, #ttl = :ttl, ${
-                    graceSeconds === 0 ? 'revoked_at = :iso' : 'expires_at_ms = :ends'
-                  }`,
-                  ExpressionAttributeNames: { '#ttl': 'ttl' },
-                  ExpressionAttributeValues: values,
-                },
-              },
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: recordToItem(replacement),
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-            ],
-          }),
-        );
-        return true;
-      } catch (error) {
-        const codes = cancellationCodes(error);
-        if (codes?.[0] === 'ConditionalCheckFailed') return false;
-        if (codes?.[1] === 'ConditionalCheckFailed')
-          throw new ApiError('conflict', 'A key with this id already exists.');
-        if (codes?.includes('TransactionConflict') && attempt < MAX_TRANSACTION_ATTEMPTS) {
-          await backoff(attempt);
-          continue;
-        }
-        return dependency(error);
-      }
-    }
+    const outcome = await this.transact([
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: keyOf(old.id),
+          ConditionExpression: `released = :false AND attribute_not_exists(revoked_at) AND ${expiryUnchanged}`,
+          UpdateExpression: `SET released = :true, rotated_to = :newId, #ttl = :ttl, ${
+            graceSeconds === 0 ? 'revoked_at = :iso' : 'expires_at_ms = :ends'
+          }`,
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: values,
+        },
+      },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: recordToItem(replacement),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ]);
+    if (outcome.written) return true;
+    if (outcome.codes[1] === 'ConditionalCheckFailed')
+      throw new ApiError('conflict', 'A key with this id already exists.');
+    return false;
   }
 
   /** Releases the organization slots of keys that have expired; returns how many were released. */

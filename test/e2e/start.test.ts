@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,5 +184,25 @@ describe('npm start', () => {
       s.child.kill('SIGINT');
       await s.exited;
     }
+  });
+
+  it('explains a missing or too old Java in one line', async () => {
+    const noJava = mkdtempSync(join(tmpdir(), 'latchkey-nojava-'));
+    const missing = start({ ...env, PATH: noJava, LATCHKEY_DATA_DIR: join(dataDir, 'nojava') });
+    expect(await missing.exited).toBe(1);
+    expect(missing.stderr().trim().split('\n')).toEqual([
+      expect.stringMatching(/^latchkey: Java 17 or newer is required for DynamoDB Local: install it/),
+    ]);
+
+    writeFileSync(join(noJava, 'java'), '#!/bin/sh\necho \'java version "1.8.0_292"\' >&2\n', {
+      mode: 0o755,
+    });
+    const old = start({
+      ...env,
+      PATH: `${noJava}:/bin:/usr/bin`,
+      LATCHKEY_DATA_DIR: join(dataDir, 'oldjava'),
+    });
+    expect(await old.exited).toBe(1);
+    expect(old.stderr().trim().split('\n')).toEqual([expect.stringMatching(/^latchkey: .*\(found Java 8\)/)]);
   });
 });

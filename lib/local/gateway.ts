@@ -179,18 +179,23 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
 
     const ctx = requestContext(r, route, requestId, now);
     const methodArn = `arn:aws:execute-api:${region}:${accountId}:${apiId}/${stage}/${r.method}${r.path}`;
-    const authorizerEvent = {
-      type: 'REQUEST',
-      methodArn,
+    // What both events carry. Real REQUEST authorizer events have {} for absent parameters, proxy
+    // events null (see test/fixtures/apigw-rest).
+    const shared = {
       resource: route.path,
       path: r.path,
       httpMethod: r.method,
       headers,
       multiValueHeaders: multi,
-      queryStringParameters: orNull(query),
-      multiValueQueryStringParameters: orNull(multiQuery),
-      pathParameters: orNull(pathParameters),
       stageVariables: null,
+    };
+    const authorizerEvent = {
+      ...shared,
+      type: 'REQUEST',
+      methodArn,
+      queryStringParameters: query,
+      multiValueQueryStringParameters: multiQuery,
+      pathParameters,
       requestContext: ctx,
     } as unknown as APIGatewayRequestAuthorizerEvent;
 
@@ -214,15 +219,10 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     const integration = options.integrations[route.handler];
     const text = r.body.length > 0 ? r.body.toString('utf8') : null;
     const proxyEvent = {
-      resource: route.path,
-      path: r.path,
-      httpMethod: r.method,
-      headers,
-      multiValueHeaders: multi,
+      ...shared,
       queryStringParameters: orNull(query),
       multiValueQueryStringParameters: orNull(multiQuery),
       pathParameters: orNull(pathParameters),
-      stageVariables: null,
       requestContext: {
         ...ctx,
         authorizer: { ...checked.context, principalId: checked.principalId, integrationLatency: 0 },

@@ -33,6 +33,16 @@ export class SecretCache {
     return this.inflight;
   };
 
+  /**
+   * Reads the secret again if the value held is older than `minAgeMs` (a rotated secret is then
+   * honoured at once); resolves to the new value, or null when the value held is recent.
+   */
+  refresh = async (minAgeMs: number): Promise<string | null> => {
+    if (this.value !== null && this.now() - this.fetchedAt < minAgeMs) return null;
+    this.value = null;
+    return this.get();
+  };
+
   private async fetch(): Promise<string> {
     let secret: string | undefined;
     try {

@@ -1,6 +1,6 @@
 import type { AuthorizerContext, Principal } from './principal';
 import { allowedMethods } from './principal';
-import { ROUTES, type Route } from './routes';
+import { type PolicyRoute, ROUTES } from './routes';
 
 export interface PolicyStatement {
   Action: 'execute-api:Invoke';
@@ -40,7 +40,7 @@ export function buildAllowPolicy(
   principalId: string,
   methodArn: string,
   context: AuthorizerContext,
-  routes: readonly Route[] = ROUTES,
+  routes: readonly PolicyRoute[] = ROUTES,
 ): AuthorizerResult {
   const stageArn = stageArnOf(methodArn);
   const resources: string[] = [];

@@ -8,7 +8,7 @@ export type Principal =
 export const ADMIN_PRINCIPAL: Principal = { type: 'admin', permissions: ALL_PERMISSIONS };
 
 /** The methods a principal may call on a route (empty when none). */
-export function allowedMethods(principal: Principal, route: Route): HttpMethod[] {
+export function allowedMethods(principal: Principal, route: Pick<Route, 'method' | 'needs'>): HttpMethod[] {
   const methods: readonly HttpMethod[] =
     route.method === 'ANY' ? [...READ_METHODS, ...WRITE_METHODS] : [route.method];
   const has = (p: Permission) => principal.permissions.includes(p);

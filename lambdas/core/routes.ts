@@ -108,6 +108,33 @@ export const ROUTES: readonly Route[] = [
 
 export const ALL_PERMISSIONS: readonly Permission[] = PERMISSIONS;
 
+const ROUTE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE', 'ANY']);
+const RESOURCE_PATH_RE = /^(\/([A-Za-z0-9._~-]+|\{[A-Za-z0-9_]+\+?\}))+$/;
+
+/**
+ * Routes of your own API protected by the latchkey authorizer (`LATCHKEY_APPLICATION_ROUTES`, a JSON
+ * array of `{method, path}` written by the CDK construct): each needs api:read for GET/HEAD/OPTIONS
+ * and api:write for other methods, so the Allow policy must cover them too.
+ */
+export function parseApplicationRoutes(input: unknown): PolicyRoute[] {
+  if (!Array.isArray(input)) throw new Error('application routes must be a JSON array of {method, path}');
+  return input.map((entry, i) => {
+    const e = entry as { method?: unknown; path?: unknown };
+    const method = typeof e?.method === 'string' ? e.method.toUpperCase() : '';
+    if (!ROUTE_METHODS.has(method))
+      throw new Error(`application route ${i}: method must be an HTTP method or ANY`);
+    if (typeof e.path !== 'string' || !RESOURCE_PATH_RE.test(e.path)) {
+      throw new Error(
+        `application route ${i}: path must be an API Gateway resource path such as /orders/{id}`,
+      );
+    }
+    return { method: method as Route['method'], path: e.path, needs: 'application' };
+  });
+}
+
+/** What the authorizer's policy needs to know of a route. */
+export type PolicyRoute = Pick<Route, 'method' | 'path' | 'needs'>;
+
 export interface RouteMatch {
   route: Route;
   pathParameters: Record<string, string>;

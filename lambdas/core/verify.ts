@@ -68,6 +68,11 @@ export interface VerifierDeps {
   tokenPrefix: string;
   now: () => number;
   adminKey: () => Promise<string>;
+  /**
+   * After an admin-key mismatch: the secret read again if the cached value is old enough (so a
+   * just-rotated admin key works at once), or null. Optional.
+   */
+  adminKeyRefresh?: () => Promise<string | null>;
   signingSecret: () => Promise<string>;
   recordUse: (input: RecordUseInput) => Promise<RecordUseResult>;
   getKey: (keyId: string) => Promise<KeyRecord | null>;
@@ -136,8 +141,12 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
   const credential = parsed.credential;
 
   if (credential.kind === 'admin') {
-    const adminKey = await deps.adminKey();
-    return constantTimeEqual(credential.value, adminKey)
+    let matches = constantTimeEqual(credential.value, await deps.adminKey());
+    if (!matches && deps.adminKeyRefresh) {
+      const fresh = await deps.adminKeyRefresh();
+      matches = fresh !== null && constantTimeEqual(credential.value, fresh);
+    }
+    return matches
       ? { ok: true, principal: ADMIN_PRINCIPAL, record: null, scheme: 'bearer' }
       : refuse('wrong_admin_key', null);
   }

@@ -1,7 +1,9 @@
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { type AuthorizerResult, buildAllowPolicy, buildDenyPolicy } from '../core/policy';
 import { principalContext } from '../core/principal';
+import { ROUTES } from '../core/routes';
 import { verifyRequest } from '../core/verify';
+import { ENV } from '../shared/config';
 import { lowerCaseHeaders } from '../shared/http';
 import { logger } from '../shared/logger';
 import { defaultRuntime, type Runtime } from '../shared/runtime';
@@ -12,11 +14,19 @@ import { defaultRuntime, type Runtime } from '../shared/runtime';
  * `rate_limited`); any credential failure → `Unauthorized` (401, one body for every reason);
  * a dependency failure → any other error (API Gateway answers 5xx: fail closed).
  */
+const ADMIN_KEY_REFRESH_MS = 5_000;
+
 export function createAuthorizerHandler(runtime: Runtime) {
+  const adminKey = runtime.adminKey;
+  if (adminKey === null)
+    throw new Error(`configuration: ${ENV.adminKeySecretId} must be set for the authorizer`);
+  const routes = [...ROUTES, ...runtime.config.applicationRoutes];
   const deps = {
     tokenPrefix: runtime.config.tokenPrefix,
     now: runtime.now,
-    adminKey: runtime.adminKey.get,
+    adminKey: adminKey.get,
+    // A mismatch re-reads the secret at most every 5 s, so a rotated admin key works at once.
+    adminKeyRefresh: () => adminKey.refresh(ADMIN_KEY_REFRESH_MS),
     signingSecret: runtime.signingSecret.get,
     recordUse: runtime.store.recordUse.bind(runtime.store),
     getKey: runtime.store.getKey.bind(runtime.store),
@@ -55,6 +65,7 @@ export function createAuthorizerHandler(runtime: Runtime) {
         principalId,
         event.methodArn,
         principalContext(principal, result.scheme),
+        routes,
       );
     }
     if (result.kind === 'rate_limited') {

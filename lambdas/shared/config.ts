@@ -1,4 +1,5 @@
 import { DEFAULT_ROLE, DEFAULT_ROLE_MATRIX, parseRoleMatrix, type RoleMatrix } from '../core/permissions';
+import { type PolicyRoute, parseApplicationRoutes } from '../core/routes';
 import { assertValidPrefix } from '../core/token';
 
 /**
@@ -18,11 +19,13 @@ export const ENV = {
   secretCacheSeconds: 'LATCHKEY_SECRET_CACHE_SECONDS',
   dynamodbEndpoint: 'LATCHKEY_DYNAMODB_ENDPOINT',
   secretsEndpoint: 'LATCHKEY_SECRETS_ENDPOINT',
+  applicationRoutes: 'LATCHKEY_APPLICATION_ROUTES',
 } as const;
 
 export interface Config {
   tableName: string;
-  adminKeySecretId: string;
+  /** Only the authorizer reads the admin key; the other functions do not get this variable. */
+  adminKeySecretId: string | undefined;
   signingSecretId: string;
   tokenPrefix: string;
   defaultMaxKeys: number;
@@ -33,6 +36,8 @@ export interface Config {
   secretCacheMs: number;
   dynamodbEndpoint: string | undefined;
   secretsEndpoint: string | undefined;
+  /** Routes of your own API behind the authorizer, covered by its Allow policy. */
+  applicationRoutes: PolicyRoute[];
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -77,9 +82,18 @@ export function loadConfig(env: Env = process.env): Config {
       `configuration: ${ENV.defaultRole} ${JSON.stringify(defaultRole)} is not a role of the matrix (${Object.keys(roleMatrix).join(', ')})`,
     );
   }
+  let applicationRoutes: PolicyRoute[] = [];
+  const rawRoutes = env[ENV.applicationRoutes];
+  if (rawRoutes) {
+    try {
+      applicationRoutes = parseApplicationRoutes(JSON.parse(rawRoutes));
+    } catch (error) {
+      throw new Error(`configuration: ${ENV.applicationRoutes} is not valid: ${(error as Error).message}`);
+    }
+  }
   return {
     tableName: required(env, ENV.tableName),
-    adminKeySecretId: required(env, ENV.adminKeySecretId),
+    adminKeySecretId: env[ENV.adminKeySecretId] || undefined,
     signingSecretId: required(env, ENV.signingSecretId),
     tokenPrefix,
     defaultMaxKeys: integer(env, ENV.defaultMaxKeys, 50, 0, 1_000_000),
@@ -90,5 +104,6 @@ export function loadConfig(env: Env = process.env): Config {
     secretCacheMs: integer(env, ENV.secretCacheSeconds, 60, 0, 3600) * 1000,
     dynamodbEndpoint: env[ENV.dynamodbEndpoint] || undefined,
     secretsEndpoint: env[ENV.secretsEndpoint] || undefined,
+    applicationRoutes,
   };
 }

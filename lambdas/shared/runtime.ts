@@ -10,7 +10,8 @@ export interface Runtime {
   config: Config;
   dynamo: DynamoDBClient;
   store: DynamoStore;
-  adminKey: SecretCache;
+  /** null in functions that must not read the admin key (only the authorizer does). */
+  adminKey: SecretCache | null;
   signingSecret: SecretCache;
   now: () => number;
 }
@@ -36,12 +37,14 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       retentionSeconds: config.retentionSeconds,
       now,
     }),
-    adminKey: new SecretCache({
-      client: secrets,
-      secretId: config.adminKeySecretId,
-      ttlMs: config.secretCacheMs,
-      now,
-    }),
+    adminKey: config.adminKeySecretId
+      ? new SecretCache({
+          client: secrets,
+          secretId: config.adminKeySecretId,
+          ttlMs: config.secretCacheMs,
+          now,
+        })
+      : null,
     signingSecret: new SecretCache({
       client: secrets,
       secretId: config.signingSecretId,

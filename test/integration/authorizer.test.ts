@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBase62 } from '../../lambdas/core/base62';
 import { evaluatePolicy } from '../../lambdas/core/policy';
 import { formatToken } from '../../lambdas/core/token';
 import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer';
+import { loadConfig } from '../../lambdas/shared/config';
+import { createRuntime } from '../../lambdas/shared/runtime';
 import type { LocalMode } from '../../lib/local/local-mode';
 import { type Call, client, createKey, startTestLatchkey } from '../helpers/local';
 
@@ -104,5 +107,55 @@ describe('authorizer on a real REQUEST event', () => {
     const event = eventWith(undefined);
     event.headers = { ...event.headers, aUtHoRiZaTiOn: `Bearer ${k.token}` };
     await expect(authorize(event)).resolves.toMatchObject({ principalId: k.id });
+  });
+
+  it('covers the application routes of your own API in the Allow policy', async () => {
+    const config = loadConfig({
+      ...process.env,
+      LATCHKEY_TABLE_NAME: local.tableName,
+      LATCHKEY_ADMIN_KEY_SECRET_ID: 'latchkey/admin-key',
+      LATCHKEY_SIGNING_SECRET_ID: 'latchkey/signing-secret',
+      LATCHKEY_DYNAMODB_ENDPOINT: local.dynamodbEndpoint,
+      LATCHKEY_SECRETS_ENDPOINT: local.secretsEndpoint,
+      LATCHKEY_APPLICATION_ROUTES: JSON.stringify([{ method: 'ANY', path: '/orders/{proxy+}' }]),
+    });
+    const withApp = createAuthorizerHandler(createRuntime(config));
+    const viewer = await createKey(call, local.adminKey, { roles: ['viewer'] });
+    const event = eventWith(`Bearer ${viewer.token}`, 'GET', '/orders/42');
+    const result = await withApp(event);
+    const stageArn = event.methodArn.split('/').slice(0, 2).join('/');
+    expect(evaluatePolicy(result.policyDocument, `${stageArn}/GET/orders/42`)).toBe('Allow');
+    expect(evaluatePolicy(result.policyDocument, `${stageArn}/POST/orders/42`)).toBe('Deny');
+    // Without the setting, the same route is outside the policy (fails closed with 403).
+    expect(
+      evaluatePolicy(
+        (await authorize(eventWith(`Bearer ${viewer.token}`))).policyDocument,
+        `${stageArn}/GET/orders/42`,
+      ),
+    ).toBe('Deny');
+  });
+
+  it('a rotated admin key works at once; the old one only until the cache expires', async () => {
+    const sm = new SecretsManagerClient({
+      endpoint: local.secretsEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const oldKey = local.adminKey;
+    await expect(authorize(eventWith(`Bearer ${oldKey}`))).resolves.toMatchObject({ principalId: 'admin' });
+    const newKey = randomBase62(64);
+    await sm.send(new PutSecretValueCommand({ SecretId: 'latchkey/admin-key', SecretString: newKey }));
+    await new Promise((r) => setTimeout(r, 5_100));
+    await expect(authorize(eventWith(`Bearer ${newKey}`))).resolves.toMatchObject({ principalId: 'admin' });
+    // The refresh replaced the cached value: the old key is refused from now on.
+    await expect(authorize(eventWith(`Bearer ${oldKey}`))).rejects.toThrow(/^Unauthorized$/);
+    await sm.send(new PutSecretValueCommand({ SecretId: 'latchkey/admin-key', SecretString: oldKey }));
+  });
+});
+
+describe('authorizer configuration', () => {
+  it('refuses to start without the admin-key secret id (only the authorizer needs it)', () => {
+    const config = { ...local.config, adminKeySecretId: undefined };
+    expect(() => createAuthorizerHandler(createRuntime(config))).toThrow('LATCHKEY_ADMIN_KEY_SECRET_ID');
   });
 });

@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       secretCacheMs: 60_000,
       dynamodbEndpoint: undefined,
       secretsEndpoint: undefined,
+      applicationRoutes: [],
     });
   });
 
@@ -85,7 +86,7 @@ describe('loadConfig', () => {
     });
   });
 
-  it.each([ENV.tableName, ENV.adminKeySecretId, ENV.signingSecretId])(
+  it.each([ENV.tableName, ENV.signingSecretId])(
     'requires %s, naming it when missing or empty',
     (name) => {
       const missing: Record<string, string> = { ...REQUIRED };
@@ -167,6 +168,35 @@ describe('configuration errors name the variable', () => {
   it.each(['0x10', '1e3', ' 12 ', '12.0'])('rejects the lenient number %j', (raw) => {
     expect(() => loadConfig({ ...REQUIRED_ENV, LATCHKEY_DEFAULT_MAX_KEYS: raw })).toThrow(
       'LATCHKEY_DEFAULT_MAX_KEYS',
+    );
+  });
+});
+
+describe('LATCHKEY_APPLICATION_ROUTES', () => {
+  const REQUIRED_ENV = { LATCHKEY_TABLE_NAME: 't', LATCHKEY_SIGNING_SECRET_ID: 's' };
+  it('parses routes of your own API, each needing api:read or api:write', () => {
+    const config = loadConfig({
+      ...REQUIRED_ENV,
+      LATCHKEY_APPLICATION_ROUTES: JSON.stringify([
+        { method: 'get', path: '/orders' },
+        { method: 'ANY', path: '/orders/{id}/{proxy+}' },
+      ]),
+    });
+    expect(config.applicationRoutes).toEqual([
+      { method: 'GET', path: '/orders', needs: 'application' },
+      { method: 'ANY', path: '/orders/{id}/{proxy+}', needs: 'application' },
+    ]);
+    expect(config.adminKeySecretId).toBeUndefined();
+  });
+  it.each([
+    ['not an array', '{"method":"GET"}'],
+    ['bad method', '[{"method":"FETCH","path":"/a"}]'],
+    ['bad path', '[{"method":"GET","path":"orders"}]'],
+    ['wildcard path', '[{"method":"GET","path":"/orders/*"}]'],
+    ['not JSON', '[{'],
+  ])('rejects %s, naming the variable', (_name, raw) => {
+    expect(() => loadConfig({ ...REQUIRED_ENV, LATCHKEY_APPLICATION_ROUTES: raw })).toThrow(
+      'LATCHKEY_APPLICATION_ROUTES',
     );
   });
 });

@@ -1,0 +1,131 @@
+import { Duration, Lazy } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { LatchkeyKeyStore } from './key-store';
+import { LatchkeyFunction } from './latchkey-function';
+
+/** The header API Gateway passes to the authorizer, and keys its result cache on. */
+export const IDENTITY_HEADER = 'Authorization';
+
+/**
+ * Environment variable listing the application routes (beyond latchkey's own route table) that the
+ * authorizer's Allow policy must cover: a JSON array of `{ "method", "path" }`, each needing
+ * `api:read` (GET/HEAD/OPTIONS) or `api:write` (other methods).
+ */
+export const APPLICATION_ROUTES_ENV = 'LATCHKEY_APPLICATION_ROUTES';
+
+export interface ApplicationRoute {
+  /** An HTTP method, or `ANY`. */
+  readonly method: string;
+  /** The API Gateway resource path, with `{param}` / `{proxy+}` segments. */
+  readonly path: string;
+}
+
+const METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE', 'ANY']);
+
+export interface LatchkeyAuthorizerProps {
+  /** The key table and secrets the authorizer verifies credentials against. */
+  readonly keyStore: LatchkeyKeyStore;
+  /**
+   * How long API Gateway caches the authorizer's answer per `Authorization` value (0–3600 s).
+   *
+   * Keep 0 unless you accept the trade-offs: while a result is cached, a revoked or expired key keeps
+   * working, the per-key rate limit and usage counters are skipped (the authorizer is not called),
+   * and a signed request's nonce check is skipped — with a cache, a replayed signed request is
+   * accepted. In exchange, a cached request saves one Lambda invocation and one DynamoDB write.
+   * @default Duration.seconds(0)
+   */
+  readonly resultsCacheTtl?: Duration;
+  /**
+   * Memory of the authorizer function in MB.
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * Timeout of the authorizer function. API Gateway answers 503 (`service_unavailable`) if it is hit.
+   * @default Duration.seconds(5)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Retention of the authorizer's log group.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The latchkey Lambda REQUEST authorizer, reusable on any REST API: attach `authorizer` to methods
+ * of your own `RestApi` (or spread `methodOptions`) and every request must carry a valid latchkey
+ * bearer token or signed request. The function reads key items, writes usage, rate-limit and nonce
+ * state, and reads both secrets (the admin key and the signing master secret) — nothing more.
+ *
+ * An authorizer belongs to one REST API: create one `LatchkeyAuthorizer` per API.
+ */
+export class LatchkeyAuthorizer extends Construct {
+  public readonly function: LatchkeyFunction;
+  public readonly authorizer: apigateway.RequestAuthorizer;
+  public readonly resultsCacheTtl: Duration;
+  /** Routes of your own API registered with `protect`, covered by the authorizer's policy. */
+  public readonly applicationRoutes: ApplicationRoute[] = [];
+
+  constructor(scope: Construct, id: string, props: LatchkeyAuthorizerProps) {
+    super(scope, id);
+    this.resultsCacheTtl = props.resultsCacheTtl ?? Duration.seconds(0);
+    const ttl = this.resultsCacheTtl.toSeconds({ integral: false });
+    if (!Number.isInteger(ttl) || ttl < 0 || ttl > 3600) {
+      throw new Error(`${this.node.path}: resultsCacheTtl must be whole seconds from 0 to 3600, got ${ttl}`);
+    }
+
+    this.function = new LatchkeyFunction(this, 'Handler', {
+      entry: 'lambdas/handlers/authorizer.ts',
+      description: 'latchkey: REQUEST authorizer (bearer tokens and signed requests)',
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(5),
+      logRetention: props.logRetention,
+    });
+    const fn = this.function.function;
+    props.keyStore.grantVerify(fn);
+    props.keyStore.grantReadAdminKey(fn);
+    props.keyStore.grantReadSigningSecret(fn);
+
+    this.authorizer = new apigateway.RequestAuthorizer(this, 'Authorizer', {
+      handler: fn,
+      identitySources: [apigateway.IdentitySource.header(IDENTITY_HEADER)],
+      resultsCacheTtl: this.resultsCacheTtl,
+    });
+  }
+
+  /**
+   * Method options that put a method behind this authorizer. For your own routes prefer `protect`,
+   * which also adds the route to the authorizer's policy.
+   */
+  public get methodOptions(): apigateway.MethodOptions {
+    return { authorizer: this.authorizer, authorizationType: apigateway.AuthorizationType.CUSTOM };
+  }
+
+  /**
+   * Adds a method of your own behind the latchkey authorizer: callers need `api:read` for
+   * GET/HEAD/OPTIONS and `api:write` for other methods. The route is added to the policy the
+   * authorizer returns (environment variable `LATCHKEY_APPLICATION_ROUTES`).
+   */
+  public protect(
+    resource: apigateway.IResource,
+    httpMethod: string,
+    integration?: apigateway.Integration,
+    options: apigateway.MethodOptions = {},
+  ): apigateway.Method {
+    const method = httpMethod.toUpperCase();
+    if (!METHODS.has(method)) {
+      throw new Error(`${this.node.path}: protect: unknown HTTP method ${JSON.stringify(httpMethod)}`);
+    }
+    if (this.applicationRoutes.length === 0) {
+      this.function.function.addEnvironment(
+        APPLICATION_ROUTES_ENV,
+        Lazy.string({ produce: () => JSON.stringify(this.applicationRoutes) }),
+      );
+    }
+    this.applicationRoutes.push({ method, path: resource.path });
+    return resource.addMethod(method, integration, { ...options, ...this.methodOptions });
+  }
+}

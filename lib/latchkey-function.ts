@@ -1,0 +1,116 @@
+import { fileURLToPath } from 'node:url';
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** The repository root (this file lives in `lib/`). */
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Absolute path of a file in the repository, from a path relative to its root. */
+export function projectPath(relative: string): string {
+  return fileURLToPath(new URL(`../${relative}`, import.meta.url));
+}
+
+/**
+ * esbuild needs this banner for ESM bundles: some bundled CommonJS dependencies call `require` for
+ * Node built-ins, which does not exist in an ES module.
+ */
+const ESM_REQUIRE_SHIM =
+  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+export interface LatchkeyFunctionProps {
+  /** The handler file, relative to the repository root; it must export `handler`. */
+  readonly entry: string;
+  /** What the function does (shown in the Lambda console). */
+  readonly description: string;
+  /**
+   * Memory in MB. CPU scales with it, so it also sets how fast a cold start is.
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * @default Duration.seconds(10)
+   */
+  readonly timeout?: Duration;
+  /**
+   * How long the function's log group keeps logs.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Environment variables set at creation. Grant methods (see `LatchkeyKeyStore`) add their own.
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
+}
+
+/**
+ * One latchkey Lambda, with everything each of them gets: Node.js 24 on arm64, bundled locally by
+ * esbuild (ESM, minified, AWS SDK bundled in — no Docker), its own log group with retention, active
+ * X-Ray tracing, and its own role that can write to that log group and nothing else until a grant
+ * method adds what it needs. No AWS managed policy is attached.
+ */
+export class LatchkeyFunction extends Construct {
+  public readonly function: NodejsFunction;
+  public readonly role: iam.Role;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: LatchkeyFunctionProps) {
+    super(scope, id);
+    const memorySize = props.memorySize ?? 512;
+    if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10_240) {
+      throw new Error(
+        `${this.node.path}: memorySize must be an integer from 128 to 10240 MB, got ${memorySize}`,
+      );
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role: ${props.description}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: projectPath(props.entry),
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize,
+      timeout: props.timeout ?? Duration.seconds(10),
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: props.environment,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: projectPath('package-lock.json'),
+      bundling: {
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        target: 'node24',
+        minify: true,
+        sourceMap: false,
+        // Bundle the AWS SDK rather than load the runtime's copy: smaller cold start, pinned version.
+        externalModules: [],
+        banner: ESM_REQUIRE_SHIM,
+        forceDockerBundling: false,
+      },
+    });
+
+    // Active tracing makes CDK add xray:PutTraceSegments and xray:PutTelemetryRecords on "*".
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only the X-Ray statement added by Tracing.ACTIVE uses "*": xray:PutTraceSegments and ' +
+        'xray:PutTelemetryRecords support no resource-level permissions. Data-plane grants name the ' +
+        'table and secret ARNs (checked by test/infra).',
+    });
+  }
+}

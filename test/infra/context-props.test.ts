@@ -1,0 +1,53 @@
+import { Duration } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { describe, expect, it } from 'vitest';
+import { propsFromContext } from '../../lib/context-props';
+
+describe('operator settings from CDK context (-c latchkey:<prop>=<value>)', () => {
+  it('reads strings from -c and JSON values from cdk.json alike', () => {
+    const props = propsFromContext({
+      'latchkey:tokenPrefix': 'acme',
+      'latchkey:defaultRateLimit': '120',
+      'latchkey:defaultMaxKeys': 10,
+      'latchkey:authorizerCacheTtlSeconds': '0',
+      'latchkey:adminKeyRotationDays': 30,
+      'latchkey:logRetentionDays': '90',
+      'latchkey:throttlingRateLimit': '100',
+      'latchkey:throttlingBurstLimit': 200,
+      'latchkey:executionLogLevel': 'INFO',
+      'latchkey:cloudWatchRole': 'false',
+      'latchkey:roleMatrix': '{"reader":["api:read"]}',
+      'latchkey:defaultRole': 'reader',
+      '@aws-cdk/core:checkSecretUsage': true,
+    });
+    expect(props).toEqual({
+      tokenPrefix: 'acme',
+      defaultRateLimit: 120,
+      defaultMaxKeys: 10,
+      authorizerCacheTtl: Duration.seconds(0),
+      adminKeyRotation: Duration.days(30),
+      logRetention: logs.RetentionDays.THREE_MONTHS,
+      throttling: { rateLimit: 100, burstLimit: 200 },
+      executionLogLevel: apigateway.MethodLoggingLevel.INFO,
+      cloudWatchRole: false,
+      roleMatrix: { reader: ['api:read'] },
+      defaultRole: 'reader',
+    });
+  });
+
+  it.each([
+    [{ 'latchkey:tokenPrefx': 'a' }, /unknown context key latchkey:tokenPrefx/],
+    [{ 'latchkey:defaultRateLimit': 'fast' }, /latchkey:defaultRateLimit: expected an integer, got "fast"/],
+    [{ 'latchkey:logRetentionDays': '10' }, /latchkey:logRetentionDays: expected one of/],
+    [{ 'latchkey:cloudWatchRole': 'yes' }, /expected true or false/],
+    [{ 'latchkey:roleMatrix': '{oops' }, /latchkey:roleMatrix: expected JSON/],
+    [
+      { 'latchkey:throttlingRateLimit': '5' },
+      /set both latchkey:throttlingRateLimit and latchkey:throttlingBurstLimit/,
+    ],
+    [{ 'latchkey:executionLogLevel': 'OFF' }, /expected ERROR or INFO/],
+  ])('rejects %j', (context, message) => {
+    expect(() => propsFromContext(context)).toThrow(message);
+  });
+});

@@ -1,0 +1,344 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../lambdas/shared/config';
+import { LatchkeyAuthorizer } from '../../lib/authorizer';
+import { LatchkeyKeyStore } from '../../lib/key-store';
+import { LatchkeyStack, type LatchkeyStackProps } from '../../lib/latchkey-stack';
+import { LatchkeyApi } from '../../lib/management-api';
+import {
+  propsOf,
+  resourcesOf,
+  SYNTH_TIMEOUT,
+  type Synthesized,
+  synthesize,
+  synthLatchkey,
+  testApp,
+} from './support';
+
+type Json = Record<string, unknown>;
+
+/** Constructs the stack (no synth): prop validation happens in the constructors. */
+function construct(props: LatchkeyStackProps): void {
+  new LatchkeyStack(testApp(), 'Latchkey', props);
+}
+
+/** A stack of your own composing the constructs, as the README's "own RestApi" section shows. */
+function ownStack() {
+  const stack = new Stack(testApp(), 'Own');
+  const keyStore = new LatchkeyKeyStore(stack, 'KeyStore');
+  const authorizer = new LatchkeyAuthorizer(stack, 'Authorizer', { keyStore });
+  return { stack, keyStore, authorizer };
+}
+
+describe('prop validation: clear errors at synth time', () => {
+  const cases: [string, LatchkeyStackProps, RegExp][] = [
+    ['token prefix with capitals', { tokenPrefix: 'LK' }, /tokenPrefix: token prefix must be 1-16 lowercase/],
+    ['token prefix too long', { tokenPrefix: 'a'.repeat(17) }, /tokenPrefix/],
+    [
+      'authorizer cache above 3600 s',
+      { authorizerCacheTtl: Duration.seconds(3601) },
+      /resultsCacheTtl must be whole seconds from 0 to 3600/,
+    ],
+    ['authorizer cache in fractions', { authorizerCacheTtl: Duration.millis(1500) }, /resultsCacheTtl/],
+    [
+      'secret cache above an hour',
+      { secretCacheTtl: Duration.hours(2) },
+      /secretCacheTtl must be whole seconds/,
+    ],
+    [
+      'secret cache in fractions',
+      { secretCacheTtl: Duration.millis(500) },
+      /secretCacheTtl must be whole seconds/,
+    ],
+    [
+      'rotation with a secret cache over a minute',
+      { adminKeyRotation: Duration.days(30), secretCacheTtl: Duration.minutes(5) },
+      /with adminKeyRotation, secretCacheTtl must be at most 60 seconds/,
+    ],
+    [
+      'rotation more often than 4 hours',
+      { adminKeyRotation: Duration.hours(1) },
+      /automaticallyAfter must not be smaller than 4 hours/,
+    ],
+    [
+      'role matrix with an unknown permission',
+      { roleMatrix: { ops: ['keys:delete' as never] } },
+      /roleMatrix: role ops must list permissions/,
+    ],
+    ['empty role matrix', { roleMatrix: {} }, /roleMatrix: role matrix must define at least one role/],
+    [
+      'default role not in the matrix',
+      { roleMatrix: { reader: ['api:read'] } },
+      /defaultRole "member" is not in roleMatrix \(reader\)/,
+    ],
+    ['default role misspelt', { defaultRole: 'memebr' }, /defaultRole "memebr" is not in roleMatrix/],
+    [
+      'rate limit of 0',
+      { defaultRateLimit: 0 },
+      /defaultRateLimit must be an integer from 1 to 100000, got 0/,
+    ],
+    ['fractional max keys', { defaultMaxKeys: 2.5 }, /defaultMaxKeys must be an integer from 0 to 1000000/],
+    [
+      'retention under a day',
+      { keyRetention: Duration.hours(12) },
+      /keyRetention \(days\) must be an integer from 1 to 3650/,
+    ],
+    ['stage name with a space', { stageName: 'my stage' }, /stageName must be 1-128 letters/],
+    [
+      'throttling without burst',
+      { throttling: { rateLimit: 10 } },
+      /throttling needs both rateLimit and burstLimit/,
+    ],
+    [
+      'negative throttling',
+      { throttling: { rateLimit: -1, burstLimit: 5 } },
+      /throttling.rateLimit must be > 0/,
+    ],
+    [
+      'execution logging off',
+      { executionLogLevel: apigateway.MethodLoggingLevel.OFF as apigateway.MethodLoggingLevel.ERROR },
+      /executionLogLevel cannot be OFF/,
+    ],
+    [
+      'authorizer memory below 128 MB',
+      { authorizerMemorySize: 64 },
+      /memorySize must be an integer from 128 to 10240/,
+    ],
+  ];
+  it.each(cases)('%s', (_name, props, message) => {
+    expect(() => construct(props)).toThrow(message);
+  });
+
+  it('existingRestApi cannot be combined with stage settings', () => {
+    const { stack, keyStore, authorizer } = ownStack();
+    const existingRestApi = new apigateway.RestApi(stack, 'Mine');
+    expect(
+      () =>
+        new LatchkeyApi(stack, 'Api', {
+          keyStore,
+          authorizer,
+          existingRestApi,
+          stageName: 'v1',
+          throttling: { rateLimit: 1, burstLimit: 1 },
+        }),
+    ).toThrow(/Own\/Api: stageName, throttling cannot be combined with existingRestApi/);
+  });
+
+  it('existingTable cannot be combined with tableProps, and the key schema cannot be overridden', () => {
+    const app = testApp();
+    const stack = new Stack(app, 'Own');
+    const existingTable = dynamodb.Table.fromTableName(stack, 'Existing', 'keys');
+    expect(
+      () =>
+        new LatchkeyKeyStore(stack, 'A', {
+          existingTable,
+          tableProps: { contributorInsightsSpecification: { enabled: true } },
+        }),
+    ).toThrow(/existingTable and tableProps cannot be combined/);
+    expect(
+      () =>
+        new LatchkeyKeyStore(stack, 'B', {
+          tableProps: { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } },
+        }),
+    ).toThrow(/tableProps cannot change the key schema/);
+  });
+});
+
+describe('an operator-configured stack', () => {
+  let configured: Synthesized;
+  let template: Template;
+  let stack: LatchkeyStack;
+  beforeAll(() => {
+    configured = synthLatchkey(
+      {
+        tokenPrefix: 'acme',
+        authorizerCacheTtl: Duration.seconds(300),
+        adminKeyRotation: Duration.days(30),
+        secretCacheTtl: Duration.seconds(30),
+        stageName: 'live',
+        throttling: { rateLimit: 50, burstLimit: 100 },
+        logRetention: logs.RetentionDays.ONE_YEAR,
+        executionLogLevel: apigateway.MethodLoggingLevel.INFO,
+        roleMatrix: { owner: ['keys:read', 'keys:write', 'api:read', 'api:write'], client: ['api:read'] },
+        defaultRole: 'client',
+        defaultMaxKeys: 5,
+        defaultRateLimit: 600,
+        keyRetention: Duration.days(90),
+        managementMemorySize: 1024,
+      },
+      { nag: true },
+    );
+    template = configured.template;
+    stack = configured.stack as LatchkeyStack;
+  }, 120_000);
+
+  const logicalId = (c: { node: { defaultChild?: unknown } }) =>
+    Stack.of(c as never).getLogicalId(c.node.defaultChild as never);
+
+  it('passes cdk-nag with rotation enabled', () => {
+    expect(configured.report.pluginReports.flatMap((r) => r.violations)).toEqual([]);
+  });
+
+  it('uses the configured authorizer cache TTL', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', { AuthorizerResultTtlInSeconds: 300 });
+  });
+
+  it('passes settings to the functions through their environment', () => {
+    const fns = template.findResources('AWS::Lambda::Function') as Record<string, Json>;
+    const envOf = (c: { node: { defaultChild?: unknown } }) =>
+      (propsOf(fns[logicalId(c)] ?? {}).Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(envOf(stack.authorizer.function.function)).toMatchObject({
+      [ENV.tokenPrefix]: 'acme',
+      [ENV.secretCacheSeconds]: '30',
+    });
+    expect(envOf(stack.api.managementFunction.function)).toMatchObject({
+      [ENV.tokenPrefix]: 'acme',
+      [ENV.defaultMaxKeys]: '5',
+      [ENV.defaultRateLimit]: '600',
+      [ENV.defaultRole]: 'client',
+      [ENV.retentionDays]: '90',
+      [ENV.roleMatrix]: JSON.stringify({
+        owner: ['keys:read', 'keys:write', 'api:read', 'api:write'],
+        client: ['api:read'],
+      }),
+    });
+    expect(propsOf(fns[logicalId(stack.api.managementFunction.function)] ?? {}).MemorySize).toBe(1024);
+  });
+
+  it('applies stage name, throttling, log level and log retention', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'live',
+      MethodSettings: [
+        {
+          LoggingLevel: 'INFO',
+          DataTraceEnabled: false,
+          ThrottlingRateLimit: 50,
+          ThrottlingBurstLimit: 100,
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          MetricsEnabled: false,
+        },
+      ],
+    });
+    for (const [id, group] of resourcesOf(template, 'AWS::Logs::LogGroup')) {
+      expect(propsOf(group).RetentionInDays, id).toBe(365);
+    }
+  });
+
+  it('schedules admin-key rotation; the rotation function is the only other reader of the admin key', () => {
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      SecretId: { Ref: logicalId(stack.keyStore.adminKeySecret) },
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      RotateImmediatelyOnUpdate: false,
+    });
+    const rotation = stack.keyStore.adminKeyRotationFunction;
+    expect(rotation).toBeDefined();
+    const adminKey = logicalId(stack.keyStore.adminKeySecret);
+    const readers = new Set<string>();
+    for (const [, policy] of resourcesOf(template, 'AWS::IAM::Policy')) {
+      const p = propsOf(policy);
+      for (const s of (p.PolicyDocument as { Statement: Json[] }).Statement) {
+        const actions = ([] as string[]).concat(s.Action as string[]);
+        if (
+          actions.includes('secretsmanager:GetSecretValue') &&
+          JSON.stringify(s.Resource).includes(`"${adminKey}"`)
+        ) {
+          for (const r of p.Roles as { Ref: string }[]) readers.add(r.Ref);
+        }
+      }
+    }
+    expect([...readers].sort()).toEqual(
+      [logicalId(stack.authorizer.function.role), logicalId(rotation?.role as never)].sort(),
+    );
+  });
+
+  it('the rotation function uses "*" only for GetRandomPassword and X-Ray, and only Secrets Manager of this account may invoke it', () => {
+    const role = logicalId(stack.keyStore.adminKeyRotationFunction?.role as never);
+    for (const [, policy] of resourcesOf(template, 'AWS::IAM::Policy')) {
+      const p = propsOf(policy);
+      if (!(p.Roles as { Ref: string }[]).some((r) => r.Ref === role)) continue;
+      for (const s of (p.PolicyDocument as { Statement: Json[] }).Statement) {
+        const actions = ([] as string[]).concat(s.Action as string[]);
+        if (s.Resource === '*') {
+          expect(actions.sort()).toEqual([
+            'secretsmanager:GetRandomPassword',
+            'xray:PutTelemetryRecords',
+            'xray:PutTraceSegments',
+          ]);
+        } else {
+          expect(JSON.stringify(s.Resource)).not.toContain('*');
+        }
+      }
+    }
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Principal: 'secretsmanager.amazonaws.com',
+      SourceAccount: { Ref: 'AWS::AccountId' },
+    });
+  });
+});
+
+describe('bring your own RestApi and table', () => {
+  it(
+    'adds the latchkey routes to your RestApi and protects your own routes with the same authorizer',
+    SYNTH_TIMEOUT,
+    () => {
+      const app = testApp();
+      const stack = new Stack(app, 'Own');
+      const existingTable = dynamodb.Table.fromTableName(stack, 'Keys', 'my-latchkey-table');
+      const keyStore = new LatchkeyKeyStore(stack, 'KeyStore', { existingTable });
+      const authorizer = new LatchkeyAuthorizer(stack, 'Authorizer', { keyStore });
+      const restApi = new apigateway.RestApi(stack, 'Shop', { deployOptions: { stageName: 'v1' } });
+      const orders = restApi.root.addResource('orders');
+      authorizer.protect(orders, 'GET', new apigateway.MockIntegration());
+      authorizer.protect(orders.addResource('{id}'), 'delete', new apigateway.MockIntegration());
+      new LatchkeyApi(stack, 'Latchkey', { keyStore, authorizer, existingRestApi: restApi });
+      const { template } = synthesize(app, stack);
+
+      template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+      template.resourceCountIs('AWS::DynamoDB::Table', 0);
+      const methods = resourcesOf(template, 'AWS::ApiGateway::Method');
+      expect(methods.length).toBe(11);
+      for (const [id, method] of methods) {
+        expect(propsOf(method).AuthorizationType, id).toBe('CUSTOM');
+      }
+      template.resourceCountIs('AWS::ApiGateway::GatewayResponse', 11);
+      // the authorizer's policy will cover the routes you protect
+      const fns = template.findResources('AWS::Lambda::Function') as Record<string, Json>;
+      const authorizerFn =
+        fns[Stack.of(stack).getLogicalId(authorizer.function.function.node.defaultChild as never)];
+      const env = (propsOf(authorizerFn ?? {}).Environment as { Variables: Record<string, string> })
+        .Variables;
+      expect(JSON.parse(env.LATCHKEY_APPLICATION_ROUTES ?? '[]')).toEqual([
+        { method: 'GET', path: '/orders' },
+        { method: 'DELETE', path: '/orders/{id}' },
+      ]);
+      // grants name the existing table
+      const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+      expect(policies).toContain(':table/my-latchkey-table');
+    },
+  );
+
+  it('adopts the table and secrets a destroyed stack left behind, by name and ARN', SYNTH_TIMEOUT, () => {
+    const adminArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:LatchkeyAdminKey-AbC123';
+    const signingArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:LatchkeySigning-XyZ789';
+    const { template } = synthLatchkey(
+      {
+        existingTableName: 'Latchkey-KeyStoreTable-1ABC',
+        existingAdminKeySecretArn: adminArn,
+        existingSigningSecretArn: signingArn,
+      },
+      { nag: true },
+    );
+    template.resourceCountIs('AWS::DynamoDB::Table', 0);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain(':table/Latchkey-KeyStoreTable-1ABC');
+    expect(policies).toContain(adminArn);
+    expect(policies).toContain(signingArn);
+    expect(template.findOutputs('AdminKeySecretArn').AdminKeySecretArn?.Value).toBe(adminArn);
+  });
+});

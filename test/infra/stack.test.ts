@@ -1,0 +1,541 @@
+import { readFileSync } from 'node:fs';
+import { Stack, Validations } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  GATEWAY_RESPONSES,
+  gatewayResponseTemplate,
+  renderGatewayResponse,
+} from '../../lambdas/core/gateway-responses';
+import { ROUTES } from '../../lambdas/core/routes';
+import { TABLE_SCHEMA } from '../../lambdas/core/table';
+import { ENV, loadConfig } from '../../lambdas/shared/config';
+import { ITEM_PREFIXES } from '../../lib/key-store';
+import { projectPath } from '../../lib/latchkey-function';
+import type { LatchkeyStack } from '../../lib/latchkey-stack';
+import { startLocalGateway } from '../../lib/local/gateway';
+import { propsOf, resourcesOf, SYNTH_TIMEOUT, type Synthesized, synthLatchkey, testApp } from './support';
+
+type Json = Record<string, unknown>;
+
+let synthError: Error | undefined;
+let synthesized: Synthesized | undefined;
+let template: Template;
+let stack: LatchkeyStack;
+
+beforeAll(() => {
+  try {
+    // The default stack, with cdk-nag registered exactly as bin/latchkey.ts does.
+    synthesized = synthLatchkey({}, { nag: true });
+    template = synthesized.template;
+    stack = synthesized.stack as LatchkeyStack;
+  } catch (error) {
+    synthError = error as Error;
+    throw error;
+  }
+}, 120_000);
+
+const ref = (logicalId: string) => ({ Ref: logicalId });
+
+function logicalIdOf(construct: IConstruct): string {
+  return Stack.of(construct).getLogicalId(construct.node.defaultChild as never);
+}
+
+/** Every statement of every AWS::IAM::Policy, with the roles it is attached to. */
+function statements(): { policyId: string; roles: string[]; statement: Json }[] {
+  const out: { policyId: string; roles: string[]; statement: Json }[] = [];
+  for (const [policyId, policy] of resourcesOf(template, 'AWS::IAM::Policy')) {
+    const p = propsOf(policy);
+    const roles = ((p.Roles ?? []) as { Ref: string }[]).map((r) => r.Ref);
+    for (const statement of (p.PolicyDocument as { Statement: Json[] }).Statement) {
+      out.push({ policyId, roles, statement });
+    }
+  }
+  return out;
+}
+
+const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+function roleIdOfFunction(fn: { role?: IConstruct | undefined }): string {
+  if (!fn.role) throw new Error('function without role');
+  return logicalIdOf(fn.role);
+}
+
+describe('cdk-nag (AwsSolutions) and acknowledgements', () => {
+  it('synthesizes with zero unacknowledged findings', () => {
+    expect(synthError).toBeUndefined();
+    const nag = synthesized?.report.pluginReports.find((r) => r.pluginName === 'AwsSolutions');
+    expect(nag?.violations ?? []).toEqual([]);
+  });
+
+  it('every acknowledgement names one specific rule and gives a real reason', () => {
+    const acks: { path: string; id: string; reason: string }[] = [];
+    for (const construct of stack.node.findAll()) {
+      for (const entry of construct.node.metadata) {
+        if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+        // { "Annotation::<rule id>": reason }
+        for (const [key, reason] of Object.entries(entry.data as Record<string, string>)) {
+          acks.push({ path: construct.node.path, id: key.replace(/^annotation::/i, ''), reason });
+        }
+      }
+    }
+    expect(acks.length).toBeGreaterThan(0);
+    for (const ack of acks) {
+      expect(ack.id, ack.path).toMatch(/^AwsSolutions-[A-Z]+\d+(\[.+\])?$/);
+      expect(ack.reason.length, `${ack.path} ${ack.id}`).toBeGreaterThan(60);
+    }
+    // The complete list: a new acknowledgement must be added here on purpose.
+    expect([...new Set(acks.map((a) => a.id))].sort()).toEqual([
+      'AwsSolutions-APIG3',
+      'AwsSolutions-COG4',
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      'AwsSolutions-IAM5[Resource::*]',
+      'AwsSolutions-SMG4',
+    ]);
+    // Nothing is acknowledged for a whole stack or construct tree: only on the resource concerned.
+    expect(acks.map((a) => a.path)).not.toContain(stack.node.path);
+  });
+
+  it('fails synthesis on an unacknowledged finding (the check is live)', SYNTH_TIMEOUT, () => {
+    const app = testApp({ nag: true });
+    const bad = new Stack(app, 'Bad');
+    new sqs.Queue(bad, 'Queue');
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS3/);
+  });
+});
+
+describe('REST API methods', () => {
+  it('every non-OPTIONS method uses the latchkey REQUEST authorizer', () => {
+    const authorizerId = logicalIdOf(stack.authorizer.authorizer);
+    const methods = resourcesOf(template, 'AWS::ApiGateway::Method');
+    expect(methods.length).toBe(ROUTES.length);
+    for (const [id, method] of methods) {
+      const p = propsOf(method);
+      if (p.HttpMethod === 'OPTIONS') continue;
+      expect(p.AuthorizationType, id).toBe('CUSTOM');
+      expect(p.AuthorizerId, id).toEqual(ref(authorizerId));
+      expect(p.RequestValidatorId, id).toBeDefined();
+      expect(p.RequestParameters, id).toMatchObject({ 'method.request.header.Authorization': true });
+    }
+  });
+
+  it('the authorizer reads the Authorization header and caches nothing by default', () => {
+    const [[, authorizer]] = resourcesOf(template, 'AWS::ApiGateway::Authorizer') as [[string, Json]];
+    expect(propsOf(authorizer)).toMatchObject({
+      Type: 'REQUEST',
+      IdentitySource: 'method.request.header.Authorization',
+      AuthorizerResultTtlInSeconds: 0,
+    });
+  });
+
+  it('the request validator checks parameters', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RequestValidator', { ValidateRequestParameters: true });
+  });
+
+  /** The synthesized methods as `{ method, path, handler }`, with each method's full resource path. */
+  function synthesizedRoutes(): { method: string; path: string; handler: string }[] {
+    const resources = template.findResources('AWS::ApiGateway::Resource') as Record<string, Json>;
+    const pathOf = (resourceId: unknown): string => {
+      const id = (resourceId as { Ref?: string }).Ref;
+      if (id === undefined) return ''; // Fn::GetAtt RestApi.RootResourceId
+      const resource = resources[id];
+      if (!resource) throw new Error(`unknown resource ${id}`);
+      const p = propsOf(resource);
+      return `${pathOf(p.ParentId)}/${p.PathPart as string}`;
+    };
+    const echoFn = logicalIdOf(stack.api.echoFunction.function);
+    return resourcesOf(template, 'AWS::ApiGateway::Method')
+      .map(([, m]) => propsOf(m))
+      .filter((p) => p.HttpMethod !== 'OPTIONS')
+      .map((p) => ({
+        method: p.HttpMethod as string,
+        path: pathOf(p.ResourceId),
+        handler: JSON.stringify((p.Integration as Json).Uri).includes(echoFn) ? 'echo' : 'management',
+      }));
+  }
+
+  it('the synthesized method set (method + full resource path) equals ROUTES', () => {
+    const synthesizedSet = synthesizedRoutes()
+      .map((r) => `${r.method} ${r.path} -> ${r.handler}`)
+      .sort();
+    expect(synthesizedSet).toEqual(ROUTES.map((r) => `${r.method} ${r.path} -> ${r.handler}`).sort());
+  });
+
+  it(
+    'the local gateway serves exactly the synthesized routes, to the same handlers',
+    SYNTH_TIMEOUT,
+    async () => {
+      const hits: string[] = [];
+      const allowAll = async () => ({
+        principalId: 'admin',
+        policyDocument: {
+          Version: '2012-10-17',
+          Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: ['*'] }],
+        },
+        context: { principal: 'admin', key_id: '', org_id: '', permissions: '' },
+      });
+      const record = (handler: string) => async (event: { httpMethod: string; resource: string }) => {
+        hits.push(`${handler} ${event.httpMethod} ${event.resource}`);
+        return { statusCode: 200, body: '{}' };
+      };
+      const gateway = await startLocalGateway({
+        authorizer: allowAll,
+        integrations: { management: record('management'), echo: record('echo') },
+        port: 0,
+      });
+      try {
+        const call = (method: string, path: string) =>
+          fetch(`${gateway.url}${path}`, { method, headers: { authorization: 'Bearer test' } });
+        for (const route of synthesizedRoutes()) {
+          const concrete = route.path.replace(/\{[^}]+\+\}/, 'a/b').replace(/\{[^}]+\}/g, 'x1');
+          for (const method of route.method === 'ANY' ? ['GET', 'POST', 'DELETE'] : [route.method]) {
+            const res = await call(method, concrete);
+            expect(res.status, `${method} ${concrete}`).toBe(200);
+            expect(hits.at(-1)).toBe(`${route.handler} ${method} ${route.path}`);
+          }
+        }
+        expect((await call('GET', '/v1/not-a-route')).status).toBe(404);
+        expect((await call('PATCH', '/v1/keys')).status).toBe(404);
+      } finally {
+        await gateway.close();
+      }
+    },
+  );
+
+  it('routes reach the handler named in the route table', () => {
+    const managementFn = logicalIdOf(stack.api.managementFunction.function);
+    const echoFn = logicalIdOf(stack.api.echoFunction.function);
+    for (const [, method] of resourcesOf(template, 'AWS::ApiGateway::Method')) {
+      const p = propsOf(method);
+      const route = ROUTES.find((r) => r.id === p.OperationName);
+      expect(route, String(p.OperationName)).toBeDefined();
+      const uri = JSON.stringify((p.Integration as Json).Uri);
+      expect(uri).toContain(route?.handler === 'echo' ? echoFn : managementFn);
+      expect((p.Integration as Json).Type).toBe('AWS_PROXY');
+    }
+  });
+});
+
+describe('gateway responses', () => {
+  it('installs every gateway response of the shared table with its status and template', () => {
+    for (const spec of GATEWAY_RESPONSES) {
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: spec.type,
+        StatusCode: String(spec.statusCode),
+        ResponseTemplates: { 'application/json': gatewayResponseTemplate(spec) },
+      });
+    }
+    const types = resourcesOf(template, 'AWS::ApiGateway::GatewayResponse').map(
+      ([, r]) => propsOf(r).ResponseType,
+    );
+    expect(types).toEqual(
+      expect.arrayContaining(['UNAUTHORIZED', 'ACCESS_DENIED', 'DEFAULT_4XX', 'DEFAULT_5XX']),
+    );
+    expect(types).toHaveLength(GATEWAY_RESPONSES.length);
+  });
+
+  it('every installed template renders the SPEC error body', () => {
+    for (const [, response] of resourcesOf(template, 'AWS::ApiGateway::GatewayResponse')) {
+      const p = propsOf(response);
+      const installed = (p.ResponseTemplates as Record<string, string>)['application/json'] as string;
+      // What API Gateway does: plain substitution of $context variables.
+      const body = installed
+        .replace(/\$context\.authorizer\.error_code/g, 'rate_limited')
+        .replace(/\$context\.authorizer\.error_message/g, 'Rate limit exceeded for this key.')
+        .replace(/\$context\.requestId/g, 'req-123');
+      const parsed = JSON.parse(body) as { error: { code: string; message: string; request_id: string } };
+      expect(Object.keys(parsed)).toEqual(['error']);
+      expect(Object.keys(parsed.error).sort()).toEqual(['code', 'message', 'request_id']);
+      expect(parsed.error.code).toMatch(/^[a-z_]+$/);
+      expect(parsed.error.message.length).toBeGreaterThan(0);
+      expect(parsed.error.request_id).toBe('req-123');
+    }
+    const denied = JSON.parse(
+      renderGatewayResponse('ACCESS_DENIED', 'r1', {
+        error_code: 'rate_limited',
+        error_message: 'Slow down.',
+      }).body,
+    );
+    expect(denied.error.code).toBe('rate_limited');
+  });
+});
+
+describe('stage', () => {
+  it('has throttling, execution logging without data trace, access logs and tracing', () => {
+    const [[, stage]] = resourcesOf(template, 'AWS::ApiGateway::Stage') as [[string, Json]];
+    const p = propsOf(stage);
+    expect(p.StageName).toBe('prod');
+    expect(p.TracingEnabled).toBe(true);
+    expect(p.MethodSettings).toEqual([
+      expect.objectContaining({
+        HttpMethod: '*',
+        ResourcePath: '/*',
+        LoggingLevel: 'ERROR',
+        DataTraceEnabled: false,
+        ThrottlingRateLimit: 500,
+        ThrottlingBurstLimit: 1000,
+      }),
+    ]);
+    const access = p.AccessLogSetting as { DestinationArn: unknown; Format: string };
+    expect(access.DestinationArn).toBeDefined();
+    const format = JSON.parse(access.Format) as Record<string, string>;
+    expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+    expect(access.Format).not.toMatch(/Authorization/i);
+  });
+
+  it('the execution log group API Gateway writes to has a retention', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: {
+        'Fn::Join': ['', ['API-Gateway-Execution-Logs_', { Ref: logicalIdOf(stack.api.restApi) }, '/prod']],
+      },
+      RetentionInDays: 30,
+    });
+  });
+});
+
+describe('DynamoDB table', () => {
+  it('is on-demand with PITR, deletion protection, TTL and RETAIN', () => {
+    const tables = resourcesOf(template, 'AWS::DynamoDB::Table');
+    expect(tables).toHaveLength(1);
+    const [[, table]] = tables as [[string, Json]];
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.UpdateReplacePolicy).toBe('Retain');
+    expect(propsOf(table)).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      DeletionProtectionEnabled: true,
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: TABLE_SCHEMA.ttlAttribute, Enabled: true },
+      KeySchema: [
+        { AttributeName: TABLE_SCHEMA.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TABLE_SCHEMA.sortKey, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: TABLE_SCHEMA.gsi1.name,
+          KeySchema: [
+            { AttributeName: TABLE_SCHEMA.gsi1.partitionKey, KeyType: 'HASH' },
+            { AttributeName: TABLE_SCHEMA.gsi1.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    });
+    expect(propsOf(table).TableName).toBeUndefined();
+  });
+});
+
+describe('secrets', () => {
+  it('admin key and signing secret are generated at deploy and retained', () => {
+    const secrets = resourcesOf(template, 'AWS::SecretsManager::Secret');
+    expect(secrets).toHaveLength(2);
+    for (const [id, secret] of secrets) {
+      expect(secret.DeletionPolicy, id).toBe('Retain');
+      expect(secret.UpdateReplacePolicy, id).toBe('Retain');
+      expect(propsOf(secret).GenerateSecretString, id).toEqual({
+        PasswordLength: 64,
+        ExcludePunctuation: true,
+        IncludeSpace: false,
+      });
+      expect(propsOf(secret).SecretString, id).toBeUndefined();
+      expect(propsOf(secret).Name, id).toBeUndefined();
+    }
+  });
+
+  it('no rotation schedule unless asked for', () => {
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
+  });
+
+  function readersOf(secretId: string): string[] {
+    const readers = new Set<string>();
+    for (const { roles, statement } of statements()) {
+      const actions = list(statement.Action as string | string[]);
+      const reads = actions.some(
+        (a) => a === 'secretsmanager:GetSecretValue' || a === 'secretsmanager:*' || a === '*',
+      );
+      const resources = JSON.stringify(statement.Resource);
+      if (reads && (resources.includes(`"${secretId}"`) || resources === '"*"')) {
+        for (const role of roles) readers.add(role);
+      }
+    }
+    return [...readers].sort();
+  }
+
+  it('the admin key is readable by the authorizer only', () => {
+    const adminKey = logicalIdOf(stack.keyStore.adminKeySecret);
+    expect(readersOf(adminKey)).toEqual([roleIdOfFunction(stack.authorizer.function.function)]);
+    expect(template.findResources('AWS::SecretsManager::ResourcePolicy')).toEqual({});
+  });
+
+  it('the signing secret is readable by the authorizer and the management function only', () => {
+    const signing = logicalIdOf(stack.keyStore.signingSecret);
+    expect(readersOf(signing)).toEqual(
+      [
+        roleIdOfFunction(stack.authorizer.function.function),
+        roleIdOfFunction(stack.api.managementFunction.function),
+      ].sort(),
+    );
+  });
+});
+
+describe('IAM least privilege', () => {
+  const DATA_PLANE = /^(dynamodb|secretsmanager|kms|s3|sqs|sns|lambda|execute-api):/;
+
+  it('grants no data-plane action on a wildcard resource, and no wildcard actions', () => {
+    for (const { policyId, statement } of statements()) {
+      const actions = list(statement.Action as string | string[]);
+      for (const action of actions) expect(action, policyId).not.toMatch(/\*/);
+      if (!actions.some((a) => DATA_PLANE.test(a))) continue;
+      for (const resource of list(statement.Resource)) {
+        expect(JSON.stringify(resource), `${policyId} ${actions.join(',')}`).not.toMatch(/\*/);
+      }
+    }
+  });
+
+  it('the only "*" resources are X-Ray statements', () => {
+    for (const { policyId, statement } of statements()) {
+      if (!list(statement.Resource).includes('*')) continue;
+      expect(list(statement.Action as string | string[]).sort(), policyId).toEqual([
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ]);
+    }
+  });
+
+  function dynamoStatementsOf(roleId: string): Json[] {
+    return statements()
+      .filter((s) => s.roles.includes(roleId))
+      .map((s) => s.statement)
+      .filter((s) => list(s.Action as string | string[]).some((a) => a.startsWith('dynamodb:')));
+  }
+
+  it('the authorizer reads and counts on key items and writes only replay items', () => {
+    const role = roleIdOfFunction(stack.authorizer.function.function);
+    const byActions = Object.fromEntries(
+      dynamoStatementsOf(role).map((s) => [
+        list(s.Action as string | string[])
+          .sort()
+          .join(','),
+        s,
+      ]),
+    );
+    expect(Object.keys(byActions).sort()).toEqual([
+      'dynamodb:GetItem,dynamodb:UpdateItem',
+      'dynamodb:PutItem',
+    ]);
+    expect(byActions['dynamodb:GetItem,dynamodb:UpdateItem']?.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['KEY#*'] },
+    });
+    expect(byActions['dynamodb:PutItem']?.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['NONCE#*', 'SIG#*'] },
+    });
+  });
+
+  it('the management function works on key and org items and queries gsi1; nothing deletes or scans', () => {
+    const role = roleIdOfFunction(stack.api.managementFunction.function);
+    const actions = dynamoStatementsOf(role).flatMap((s) => list(s.Action as string | string[]));
+    expect(actions.sort()).toEqual([
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    const all = statements().flatMap((s) => list(s.statement.Action as string | string[]));
+    for (const forbidden of [
+      'dynamodb:DeleteItem',
+      'dynamodb:Scan',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteTable',
+    ]) {
+      expect(all).not.toContain(forbidden);
+    }
+  });
+
+  it('the echo function has no data access at all', () => {
+    const role = roleIdOfFunction(stack.api.echoFunction.function);
+    const actions = statements()
+      .filter((s) => s.roles.includes(role))
+      .flatMap((s) => list(s.statement.Action as string | string[]));
+    expect(actions.sort()).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
+  });
+
+  it('the IAM conditions cover every partition-key prefix the store writes', () => {
+    const store = readFileSync(projectPath('lambdas/adapters/dynamo-store.ts'), 'utf8');
+    const prefixes = new Set([...store.matchAll(/`([A-Z]+#)\$\{/g)].map((m) => m[1]));
+    expect([...prefixes].sort()).toEqual(Object.values(ITEM_PREFIXES).sort());
+  });
+
+  it('Lambda roles carry no AWS managed policy', () => {
+    const roles = template.findResources('AWS::IAM::Role') as Record<string, Json>;
+    for (const fn of [stack.authorizer.function, stack.api.managementFunction, stack.api.echoFunction]) {
+      const role = roles[logicalIdOf(fn.role)];
+      expect(role).toBeDefined();
+      expect(propsOf(role ?? {}).ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe('Lambda functions', () => {
+  it('run Node.js 24 on arm64 with explicit memory, timeout, tracing and a retained log group', () => {
+    const functions = resourcesOf(template, 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(3);
+    const logGroups = template.findResources('AWS::Logs::LogGroup') as Record<string, Json>;
+    for (const [id, fn] of functions) {
+      const p = propsOf(fn);
+      expect(p.Runtime, id).toBe('nodejs24.x');
+      expect(p.Architectures, id).toEqual(['arm64']);
+      expect(p.MemorySize, id).toEqual(expect.any(Number));
+      expect(p.Timeout, id).toEqual(expect.any(Number));
+      expect(p.TracingConfig, id).toEqual({ Mode: 'Active' });
+      const logGroupId = ((p.LoggingConfig as Json).LogGroup as { Ref: string }).Ref;
+      expect(propsOf(logGroups[logGroupId] ?? {}).RetentionInDays, id).toBe(30);
+    }
+  });
+
+  it('the authorizer and management environments pass the cold-start validation', () => {
+    const placeholder = (value: unknown) => (typeof value === 'string' ? value : 'resolved-at-deploy');
+    for (const fn of [stack.authorizer.function.function, stack.api.managementFunction.function]) {
+      const resource = template.findResources('AWS::Lambda::Function')[logicalIdOf(fn)] as Json;
+      const variables = ((propsOf(resource).Environment as Json).Variables ?? {}) as Record<string, unknown>;
+      const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, placeholder(v)]));
+      const config = loadConfig(env);
+      expect(config.tokenPrefix).toBe('lk');
+      expect(config.secretCacheMs).toBe(60_000);
+      expect(variables[ENV.tableName]).toEqual(ref(logicalIdOf(stack.keyStore.table as never)));
+    }
+  });
+});
+
+describe('outputs', () => {
+  it('publishes the API URL, the admin-key secret ARN, the command to read it, the table and signing secret', () => {
+    const outputs = template.findOutputs('*');
+    expect(Object.keys(outputs).sort()).toEqual([
+      'AdminKeySecretArn',
+      'ApiUrl',
+      'ReadAdminKeyCommand',
+      'SigningSecretArn',
+      'TableName',
+    ]);
+    const adminKey = logicalIdOf(stack.keyStore.adminKeySecret);
+    expect(outputs.AdminKeySecretArn?.Value).toEqual(ref(adminKey));
+    expect(outputs.ReadAdminKeyCommand?.Value).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'aws secretsmanager get-secret-value --secret-id ',
+          ref(adminKey),
+          ' --region ',
+          ref('AWS::Region'),
+          ' --query SecretString --output text',
+        ],
+      ],
+    });
+  });
+});

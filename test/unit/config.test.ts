@@ -86,15 +86,12 @@ describe('loadConfig', () => {
     });
   });
 
-  it.each([ENV.tableName, ENV.signingSecretId])(
-    'requires %s, naming it when missing or empty',
-    (name) => {
-      const missing: Record<string, string> = { ...REQUIRED };
-      delete missing[name];
-      expect(thrownMessage(() => loadConfig(missing))).toContain(name);
-      expect(thrownMessage(() => loadConfig({ ...REQUIRED, [name]: '' }))).toContain(name);
-    },
-  );
+  it.each([ENV.tableName, ENV.signingSecretId])('requires %s, naming it when missing or empty', (name) => {
+    const missing: Record<string, string> = { ...REQUIRED };
+    delete missing[name];
+    expect(thrownMessage(() => loadConfig(missing))).toContain(name);
+    expect(thrownMessage(() => loadConfig({ ...REQUIRED, [name]: '' }))).toContain(name);
+  });
 
   describe('integers', () => {
     it.each([

@@ -66,8 +66,8 @@ function readmeBlock(tag: string): string {
 
 /** The README's walkthrough then its signed-requests example, with only the base URL pointed at this run. */
 function walkthrough(url: string): string {
-  const script = `${readmeBlock('walkthrough')}\n${readmeBlock('signed')}`;
-  return script.replace(/^export LATCHKEY_URL=.*$/m, `export LATCHKEY_URL=${url}`);
+  const script = `${readmeBlock('walkthrough')}\n${readmeBlock('signed')}\n${readmeBlock('cli')}`;
+  return script.replace(/^export LATCHKEY_URL=.*$/gm, `export LATCHKEY_URL=${url}`);
 }
 
 let dataDir: string;
@@ -109,6 +109,9 @@ describe('npm start', () => {
       expect(transcript).toMatch(/"method":"GET","path":"\/v1\/echo\/orders"/);
       expect(transcript).toContain('"method":"POST","path":"/v1/echo/orders"');
       expect(transcript).toContain('"body":"{\\"sku\\": \\"A-1\\", \\"qty\\": 2}"');
+      // The CLI block ran to its end: the rotated key is listed as revoked.
+      expect(transcript).toMatch(/^Revoked key [A-Za-z0-9]{16} \(ci\) at /m);
+      expect(transcript).toMatch(/^active keys +1$/m);
       firstKey = /lk_[A-Za-z0-9]{16}_[A-Za-z0-9]{49}/.exec(transcript)?.[0] ?? '';
       expect(firstKey).not.toBe('');
     } finally {

@@ -1,0 +1,424 @@
+import { keyIdOfToken, signRequest } from '../../lambdas/core/signer';
+import { LatchkeyError } from './errors';
+import type {
+  ApiKey,
+  CreateKeyInput,
+  KeyPage,
+  KeyResponse,
+  ListKeysParams,
+  NewKeyResponse,
+  Org,
+  RevokeKeyResponse,
+  RotateKeyInput,
+  Whoami,
+} from './types';
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_RETRIES = 2;
+export const DEFAULT_RETRY_DELAY_MS = 250;
+/** Longest wait between two attempts, whatever the backoff or a `Retry-After` header says. */
+export const MAX_RETRY_DELAY_MS = 10_000;
+
+/** Methods that are safe to send twice; only these are retried. POST and PATCH never are. */
+const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+export interface LatchkeyClientOptions {
+  /**
+   * Where the API lives: `http://127.0.0.1:8787` locally, `https://<id>.execute-api.<region>.amazonaws.com/prod`
+   * on AWS (the stack's `ApiUrl` output). A path in it (the stage) is part of every request path and of
+   * what is signed.
+   */
+  baseUrl: string | URL;
+  /** The admin key or an API-key token. Never logged, never part of an error message. */
+  key: string;
+  /**
+   * Sign every request with ARMOR-PSK (fresh nonce and timestamp per attempt, `Content-Digest` for bodies)
+   * instead of sending the key as a bearer token. Needs an API-key token: the admin key cannot sign.
+   */
+  sign?: boolean;
+  /** A `fetch` implementation; default the global one (Node 20+). */
+  fetch?: typeof globalThis.fetch;
+  /** Per attempt; for API methods it covers reading the body, for `client.fetch` until the headers arrive. Default 30 s. */
+  timeoutMs?: number;
+  /**
+   * Extra attempts for idempotent requests (GET, HEAD, OPTIONS, PUT, DELETE) after a network error, a
+   * timeout, a 5xx or a 429, with exponential backoff. POST and PATCH are never retried. Default 2.
+   */
+  retries?: number;
+  /** First backoff delay; doubled per attempt, with jitter. Default 250 ms. */
+  retryDelayMs?: number;
+}
+
+export interface RequestOptions {
+  /** Cancels the request; the promise then rejects with the signal's reason, not a LatchkeyError. */
+  signal?: AbortSignal;
+}
+
+/** `client.fetch` options: a RequestInit whose body the client can hash and resend. */
+export interface LatchkeyFetchInit extends Omit<RequestInit, 'body' | 'method'> {
+  method?: string;
+  body?: string | Uint8Array | null;
+  /** Overrides the client's `sign` option for this request. */
+  sign?: boolean;
+}
+
+interface Exchange {
+  method: string;
+  /** Route path with an optional query string, e.g. `/v1/keys?limit=2`. */
+  path: string;
+  body?: string | Uint8Array | null | undefined;
+  headers?: RequestInit['headers'];
+  signal?: AbortSignal | null | undefined;
+  sign: boolean;
+  init?: Omit<RequestInit, 'body' | 'method' | 'headers' | 'signal'>;
+}
+
+type Reader<T> = (response: Response, attempts: number) => Promise<T>;
+
+/**
+ * A typed client for latchkey's management API and for your own routes behind its authorizer.
+ *
+ * ```ts
+ * const admin = new LatchkeyClient({ baseUrl: 'http://127.0.0.1:8787', key: process.env.ADMIN_KEY! });
+ * const { key, raw_key } = await admin.createKey({ name: 'billing', roles: ['member'] });
+ * const app = new LatchkeyClient({ baseUrl: 'http://127.0.0.1:8787', key: raw_key, sign: true });
+ * const res = await app.fetch('/v1/echo/orders', { method: 'POST', body: JSON.stringify({ qty: 2 }) });
+ * ```
+ */
+export class LatchkeyClient {
+  readonly baseUrl: string;
+  readonly sign: boolean;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly retryDelayMs: number;
+  readonly #key: string;
+  readonly #origin: string;
+  /** The base URL's path without a trailing slash: `''` locally, `/prod` with a stage. */
+  readonly #basePath: string;
+  readonly #fetch: typeof globalThis.fetch;
+
+  constructor(options: LatchkeyClientOptions) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('options are required');
+    let base: URL;
+    try {
+      base = new URL(String(options.baseUrl));
+    } catch {
+      throw new TypeError('baseUrl must be an absolute http(s) URL, e.g. http://127.0.0.1:8787');
+    }
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+      throw new TypeError('baseUrl must be an absolute http(s) URL, e.g. http://127.0.0.1:8787');
+    }
+    if (base.search !== '' || base.hash !== '' || base.username !== '' || base.password !== '') {
+      throw new TypeError('baseUrl must not contain credentials, a query string or a fragment');
+    }
+    if (typeof options.key !== 'string' || !/^[\x21-\x7e]+$/.test(options.key)) {
+      throw new TypeError('key must be the admin key or an API-key token (printable characters, no spaces)');
+    }
+    const sign = options.sign === true;
+    if (sign && keyIdOfToken(options.key) === null) {
+      throw new TypeError(
+        'sign: true needs an API-key token (<prefix>_<keyId>_<secret>); the admin key can only be sent as a bearer token',
+      );
+    }
+    const fetchImpl = options.fetch ?? globalThis.fetch;
+    if (typeof fetchImpl !== 'function')
+      throw new TypeError('no fetch implementation: use Node 20+ or pass one');
+    this.#origin = base.origin;
+    this.#basePath = base.pathname.replace(/\/+$/, '');
+    this.baseUrl = `${this.#origin}${this.#basePath}`;
+    this.#key = options.key;
+    this.#fetch = fetchImpl;
+    this.sign = sign;
+    this.timeoutMs = positiveInteger(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs', 1);
+    this.retries = positiveInteger(options.retries, DEFAULT_RETRIES, 'retries', 0);
+    this.retryDelayMs = positiveInteger(options.retryDelayMs, DEFAULT_RETRY_DELAY_MS, 'retryDelayMs', 0);
+  }
+
+  // ---- management API (SPEC §4); every method resolves to the response body, unchanged ----
+
+  /** `POST /v1/keys` → 201 `{key, raw_key, warning}`. `raw_key` is returned this once only. Never retried. */
+  createKey(input: CreateKeyInput, options?: RequestOptions): Promise<NewKeyResponse> {
+    const body: Record<string, unknown> = { ...input };
+    if (input.expires_at instanceof Date) body.expires_at = input.expires_at.toISOString();
+    return this.#json('POST', '/v1/keys', { body, ...options });
+  }
+
+  /** `GET /v1/keys`: one page, newest first. Pass `next_cursor` back as `cursor` for the next page. */
+  listKeys(params: ListKeysParams = {}, options?: RequestOptions): Promise<KeyPage> {
+    const query = new URLSearchParams();
+    if (params.limit !== undefined) query.set('limit', String(params.limit));
+    if (params.cursor !== undefined && params.cursor !== null) query.set('cursor', params.cursor);
+    if (params.status !== undefined) query.set('status', params.status);
+    if (params.org_id !== undefined) query.set('org_id', params.org_id);
+    const qs = query.toString();
+    return this.#json('GET', qs === '' ? '/v1/keys' : `/v1/keys?${qs}`, { ...options });
+  }
+
+  /** Every key, across all pages (`limit` is the page size): `for await (const key of client.iterateKeys()) …`. */
+  async *iterateKeys(
+    params: ListKeysParams = {},
+    options?: RequestOptions,
+  ): AsyncGenerator<ApiKey, void, undefined> {
+    let cursor = params.cursor ?? null;
+    const seen = new Set<string>();
+    do {
+      const page = await this.listKeys({ ...params, cursor }, options);
+      for (const key of page.keys) yield key;
+      if (page.next_cursor !== null && seen.has(page.next_cursor)) {
+        throw new LatchkeyError({
+          kind: 'http',
+          status: 200,
+          code: 'invalid_response',
+          message: 'The server returned the same cursor twice; stopping instead of looping.',
+          method: 'GET',
+          path: '/v1/keys',
+        });
+      }
+      if (page.next_cursor !== null) seen.add(page.next_cursor);
+      cursor = page.next_cursor;
+    } while (cursor !== null);
+  }
+
+  /** `GET /v1/keys/{id}` → `{key}`. */
+  getKey(id: string, options?: RequestOptions): Promise<KeyResponse> {
+    return this.#json('GET', `/v1/keys/${segment(id, 'id')}`, { ...options });
+  }
+
+  /** `DELETE /v1/keys/{id}` → `{revoked: true, key}`; immediate and permanent, harmless to repeat. */
+  revokeKey(id: string, options?: RequestOptions): Promise<RevokeKeyResponse> {
+    return this.#json('DELETE', `/v1/keys/${segment(id, 'id')}`, { ...options });
+  }
+
+  /** `POST /v1/keys/{id}/rotate` → 201 `{key, raw_key, warning}` for the new key. Never retried. */
+  rotateKey(id: string, input: RotateKeyInput = {}, options?: RequestOptions): Promise<NewKeyResponse> {
+    return this.#json('POST', `/v1/keys/${segment(id, 'id')}/rotate`, { body: { ...input }, ...options });
+  }
+
+  /** `GET /v1/whoami` → `{principal, key?, org_id, permissions}`. */
+  whoami(options?: RequestOptions): Promise<Whoami> {
+    return this.#json('GET', '/v1/whoami', { ...options });
+  }
+
+  /** `GET /v1/orgs/{org_id}` → `{org_id, max_keys, active_keys}` (admin key only). */
+  getOrg(orgId: string, options?: RequestOptions): Promise<Org> {
+    return this.#json('GET', `/v1/orgs/${segment(orgId, 'orgId')}`, { ...options });
+  }
+
+  /** `PUT /v1/orgs/{org_id}` with `{max_keys}`: null = unlimited, 0 = no API keys (admin key only). */
+  setOrgLimit(orgId: string, maxKeys: number | null, options?: RequestOptions): Promise<Org> {
+    return this.#json('PUT', `/v1/orgs/${segment(orgId, 'orgId')}`, {
+      body: { max_keys: maxKeys },
+      ...options,
+    });
+  }
+
+  // ---- application routes ----
+
+  /**
+   * Calls any route behind latchkey's authorizer (`/v1/echo/…`, your own) with the client's key, signed
+   * when the client (or `init.sign`) says so. `path` is relative to `baseUrl` and may carry a query string
+   * (which a signature does not cover). Resolves to the Response whatever its status; rejects with a
+   * LatchkeyError only for network errors and timeouts. Idempotent methods are retried like API methods.
+   */
+  fetch(path: string, init: LatchkeyFetchInit = {}): Promise<Response> {
+    const { method = 'GET', body, headers, signal, sign, ...rest } = init;
+    if (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) {
+      throw new TypeError('body must be a string or a Uint8Array, so that it can be hashed and resent');
+    }
+    const upper = method.toUpperCase();
+    if ((upper === 'GET' || upper === 'HEAD') && body !== undefined && body !== null && body.length > 0) {
+      throw new TypeError(`a ${upper} request cannot have a body`);
+    }
+    if (sign === true && keyIdOfToken(this.#key) === null) {
+      throw new TypeError(
+        'sign: true needs an API-key token; the admin key can only be sent as a bearer token',
+      );
+    }
+    return this.#exchange(
+      { method, path, body, headers, signal, sign: sign ?? this.sign, init: rest },
+      async (response) => response,
+    );
+  }
+
+  // ---- plumbing ----
+
+  #json<T>(method: string, path: string, options: { body?: unknown; signal?: AbortSignal }): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] = 'application/json';
+    }
+    const routePath = path.split('?')[0] ?? path;
+    return this.#exchange(
+      { method, path, body, headers, signal: options.signal, sign: this.sign },
+      async (response, attempts) => {
+        const text = await response.text();
+        const context = { method, path: routePath, attempts };
+        if (!response.ok) {
+          throw LatchkeyError.fromBody(response.status, response.statusText, response.headers, text, context);
+        }
+        try {
+          return JSON.parse(text) as T;
+        } catch (cause) {
+          throw new LatchkeyError({
+            kind: 'http',
+            status: response.status,
+            code: 'invalid_response',
+            message: `The server answered ${response.status} with a body that is not JSON.`,
+            requestId: response.headers.get('x-amzn-requestid'),
+            cause,
+            ...context,
+          });
+        }
+      },
+    );
+  }
+
+  /**
+   * Sends one request, retrying idempotent ones. Each attempt is authorized afresh: a signed request gets
+   * a new nonce and timestamp every time, so no attempt ever replays another's nonce.
+   */
+  async #exchange<T>(request: Exchange, read: Reader<T>): Promise<T> {
+    const method = request.method.toUpperCase();
+    if (typeof request.path !== 'string' || !request.path.startsWith('/') || request.path.startsWith('//')) {
+      throw new TypeError('path must start with a single "/", e.g. /v1/keys');
+    }
+    const url = new URL(`${this.#basePath}${request.path}`, this.#origin);
+    /** What is signed: the path as sent, stage included. */
+    const signedPath = url.pathname;
+    /** What errors name: the route, as the caller wrote it, without the query string. */
+    const routePath = request.path.split(/[?#]/)[0] ?? request.path;
+    const retriable = IDEMPOTENT_METHODS.has(method);
+    const userSignal = request.signal ?? undefined;
+    const body = request.body ?? undefined;
+
+    for (let attempt = 1; ; attempt++) {
+      userSignal?.throwIfAborted();
+      const headers = new Headers(request.headers);
+      this.#authorize(headers, method, signedPath, body, request.sign);
+      const timeout = new AbortController();
+      const timer = setTimeout(
+        () => timeout.abort(new Error(`timed out after ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
+      const signal = userSignal ? AbortSignal.any([userSignal, timeout.signal]) : timeout.signal;
+      const canRetry = retriable && attempt <= this.retries;
+      let waitMs = 0;
+      try {
+        const response = await this.#fetch(url, {
+          redirect: 'manual',
+          ...request.init,
+          method,
+          headers,
+          body,
+          signal,
+        });
+        const retryAfter = retryAfterMs(response.headers.get('retry-after'));
+        // A Retry-After longer than we are willing to sleep: hand back this answer instead of waiting.
+        if (!canRetry || !isRetriableStatus(response.status) || (retryAfter ?? 0) > MAX_RETRY_DELAY_MS) {
+          return await read(response, attempt);
+        }
+        waitMs = retryAfter ?? 0;
+        await response.body?.cancel().catch(() => undefined);
+      } catch (error) {
+        if (error instanceof LatchkeyError) throw error;
+        if (userSignal?.aborted) throw userSignal.reason;
+        const failure = timeout.signal.aborted
+          ? new LatchkeyError({
+              kind: 'timeout',
+              status: null,
+              code: 'timeout',
+              message: `No response from ${this.#origin} within ${this.timeoutMs} ms (${method} ${routePath}).`,
+              method,
+              path: routePath,
+              attempts: attempt,
+              cause: error,
+            })
+          : new LatchkeyError({
+              kind: 'network',
+              status: null,
+              code: 'network_error',
+              message: `Could not reach ${this.#origin} (${describeNetworkError(error)}) for ${method} ${routePath}.`,
+              method,
+              path: routePath,
+              attempts: attempt,
+              cause: error,
+            });
+        if (!canRetry) throw failure;
+      } finally {
+        clearTimeout(timer);
+      }
+      await sleep(Math.max(waitMs, this.#backoff(attempt)), userSignal);
+    }
+  }
+
+  #authorize(
+    headers: Headers,
+    method: string,
+    path: string,
+    body: string | Uint8Array | undefined,
+    sign: boolean,
+  ): void {
+    if (!sign) {
+      headers.set('authorization', `Bearer ${this.#key}`);
+      return;
+    }
+    const signed = signRequest({ token: this.#key, method, path, body });
+    headers.set('authorization', signed.authorization);
+    if (signed.contentDigest !== undefined) headers.set('content-digest', signed.contentDigest);
+    else headers.delete('content-digest');
+  }
+
+  /** Exponential backoff with jitter: about 250, 500, 1000 ms…, capped. */
+  #backoff(attempt: number): number {
+    const base = Math.min(MAX_RETRY_DELAY_MS, this.retryDelayMs * 2 ** (attempt - 1));
+    return Math.round(base / 2 + Math.random() * (base / 2));
+  }
+}
+
+function isRetriableStatus(status: number): boolean {
+  return status === 429 || (status >= 500 && status !== 501 && status !== 505);
+}
+
+/** `Retry-After` as milliseconds (delta-seconds or an HTTP date), or null when absent or unreadable. */
+function retryAfterMs(value: string | null): number | null {
+  if (value === null) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+}
+
+function positiveInteger(value: number | undefined, fallback: number, name: string, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < min)
+    throw new TypeError(`${name} must be an integer >= ${min}`);
+  return value;
+}
+
+function segment(value: string, name: string): string {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`${name} must be a non-empty string`);
+  return encodeURIComponent(value);
+}
+
+function describeNetworkError(error: unknown): string {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return code;
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

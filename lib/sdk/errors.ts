@@ -1,0 +1,122 @@
+/**
+ * One error class for everything the client can fail with. `kind` tells them apart:
+ * - `http`: the server answered with a non-2xx status (or an unreadable body); `status`, `code`,
+ *   `message` and `requestId` come from latchkey's error body (SPEC §5);
+ * - `network`: no HTTP response at all (DNS, refused connection, reset, TLS…); `status` is null;
+ * - `timeout`: no complete response within `timeoutMs`; `status` is null.
+ */
+export type LatchkeyErrorKind = 'http' | 'network' | 'timeout';
+
+export interface LatchkeyErrorInit {
+  kind: LatchkeyErrorKind;
+  status: number | null;
+  code: string;
+  message: string;
+  requestId?: string | null;
+  method?: string;
+  /** The request path (no query string), e.g. `/v1/keys/abc`. */
+  path?: string;
+  /** How many attempts were made (1 when the request was not retried). */
+  attempts?: number;
+  cause?: unknown;
+}
+
+/** Codes of SPEC §5 by status, for error responses without a latchkey body (a proxy's 502, say). */
+const CODE_BY_STATUS: Readonly<Record<number, string>> = {
+  400: 'invalid_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'payload_too_large',
+  429: 'rate_limited',
+  500: 'internal_error',
+  503: 'service_unavailable',
+};
+
+export class LatchkeyError extends Error {
+  readonly kind: LatchkeyErrorKind;
+  /** HTTP status, or null for network errors and timeouts. */
+  readonly status: number | null;
+  /** latchkey's snake_case error code (`unauthorized`, `key_limit_reached`…), `network_error` or `timeout`. */
+  readonly code: string;
+  /** The server's request id (`request_id` in the body, else the `x-amzn-requestid` header). */
+  readonly requestId: string | null;
+  readonly method: string | null;
+  readonly path: string | null;
+  readonly attempts: number;
+
+  constructor(init: LatchkeyErrorInit) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = 'LatchkeyError';
+    this.kind = init.kind;
+    this.status = init.status;
+    this.code = init.code;
+    this.requestId = init.requestId ?? null;
+    this.method = init.method ?? null;
+    this.path = init.path ?? null;
+    this.attempts = init.attempts ?? 1;
+  }
+
+  /** True for 403 `rate_limited` (latchkey's per-key limit) and 429 (gateway throttling). */
+  get isRateLimited(): boolean {
+    return this.code === 'rate_limited' || this.status === 429;
+  }
+
+  /**
+   * Builds the error for a non-2xx response from its body text. Use it with `client.fetch` on your own
+   * routes: `if (!res.ok) throw await LatchkeyError.fromResponse(res)`.
+   */
+  static async fromResponse(
+    response: Response,
+    context: { method?: string; path?: string; attempts?: number } = {},
+  ): Promise<LatchkeyError> {
+    let text = '';
+    try {
+      text = await response.text();
+    } catch {
+      text = '';
+    }
+    return LatchkeyError.fromBody(response.status, response.statusText, response.headers, text, context);
+  }
+
+  /** @internal */
+  static fromBody(
+    status: number,
+    statusText: string,
+    headers: Headers,
+    text: string,
+    context: { method?: string; path?: string; attempts?: number } = {},
+  ): LatchkeyError {
+    const body = parseErrorBody(text);
+    const headerId = headers.get('x-amzn-requestid') ?? headers.get('x-request-id');
+    return new LatchkeyError({
+      kind: 'http',
+      status,
+      code: body?.code ?? CODE_BY_STATUS[status] ?? `http_${status}`,
+      message:
+        body?.message ??
+        `The server answered ${status}${statusText ? ` ${statusText}` : ''} without an error body.`,
+      requestId: body?.request_id ?? headerId,
+      ...context,
+    });
+  }
+}
+
+function parseErrorBody(text: string): { code?: string; message?: string; request_id?: string } | null {
+  if (text === '') return null;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null) return null;
+    const error = (parsed as { error?: unknown }).error;
+    if (typeof error !== 'object' || error === null) return null;
+    const { code, message, request_id } = error as Record<string, unknown>;
+    return {
+      ...(typeof code === 'string' && code !== '' ? { code } : {}),
+      ...(typeof message === 'string' && message !== '' ? { message } : {}),
+      ...(typeof request_id === 'string' && request_id !== '' ? { request_id } : {}),
+    };
+  } catch {
+    return null;
+  }
+}

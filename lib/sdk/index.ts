@@ -1,0 +1,37 @@
+/**
+ * latchkey's client SDK: `import { LatchkeyClient, LatchkeyError } from 'latchkey'`.
+ * Node 20+ (built-in fetch); only node:crypto underneath, for signing.
+ */
+export {
+  contentDigestHeader,
+  keyIdOfToken,
+  type SignedHeaders,
+  type SignRequestInput,
+  signRequest,
+} from '../../lambdas/core/signer';
+export {
+  DEFAULT_RETRIES,
+  DEFAULT_RETRY_DELAY_MS,
+  DEFAULT_TIMEOUT_MS,
+  LatchkeyClient,
+  type LatchkeyClientOptions,
+  type LatchkeyFetchInit,
+  MAX_RETRY_DELAY_MS,
+  type RequestOptions,
+} from './client';
+export { LatchkeyError, type LatchkeyErrorInit, type LatchkeyErrorKind } from './errors';
+export type {
+  ApiKey,
+  CreateKeyInput,
+  ErrorBody,
+  KeyPage,
+  KeyResponse,
+  KeyStatus,
+  ListKeysParams,
+  NewKeyResponse,
+  Org,
+  Permission,
+  RevokeKeyResponse,
+  RotateKeyInput,
+  Whoami,
+} from './types';

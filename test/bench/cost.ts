@@ -1,0 +1,86 @@
+/**
+ * cost_per_million_usd: what a million verifications cost at AWS list prices (us-east-1), from the
+ * figures measured in this run.
+ *
+ * - REST API: $3.50 per million requests.
+ * - Lambda arm64: $0.20 per million requests + $0.0000133334 per GB-s, billed per 1 ms, at the
+ *   authorizer's configured memory. Lambda gives a function CPU in proportion to its memory (one full
+ *   vCPU at 1,769 MB), so the CPU part of the measured duration is scaled by 1769 / memory.
+ * - DynamoDB on-demand: $0.625 per million write units, $0.125 per million read units; a standard
+ *   write is 1 WRU per KB, a transactional write 2 WRU per item per KB, a strongly consistent read
+ *   1 RRU per 4 KB.
+ */
+import { readFileSync } from 'node:fs';
+
+export const PRICES = {
+  rest_api_per_million: 3.5,
+  lambda_requests_per_million: 0.2,
+  lambda_arm64_gb_second: 0.0000133334,
+  ddb_wru_per_million: 0.625,
+  ddb_rru_per_million: 0.125,
+};
+
+/** Memory at which Lambda allocates one full vCPU. */
+export const FULL_VCPU_MB = 1769;
+
+/** The authorizer's default memory, read from the stack code (`lib/authorizer.ts`). */
+export function authorizerMemoryMb(): { mb: number; source: string } {
+  const file = new URL('../../lib/authorizer.ts', import.meta.url);
+  try {
+    const text = readFileSync(file, 'utf8');
+    const m = /memorySize:\s*props\.memorySize\s*\?\?\s*(\d+)/.exec(text);
+    if (m) return { mb: Number(m[1]), source: 'lib/authorizer.ts (LatchkeyAuthorizer default)' };
+  } catch {
+    // fall through
+  }
+  return { mb: 512, source: 'assumed (lib/authorizer.ts not readable)' };
+}
+
+export interface PathCostInput {
+  /** Per-invocation wall times measured in-process against DynamoDB Local, ms. */
+  durationsMs: number[];
+  /** The handler's own CPU per verification, µs (at this machine's full-core speed). */
+  cpuUs: number;
+  wru: number;
+  rru: number;
+}
+
+export interface PathCost {
+  total: number;
+  api_gateway: number;
+  lambda_requests: number;
+  lambda_duration: number;
+  dynamodb: number;
+  billed_ms_mean: number;
+}
+
+const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
+
+export function costPerMillion(input: PathCostInput, memoryMb: number): PathCost {
+  const cpuStretchMs = (input.cpuUs / 1000) * Math.max(0, FULL_VCPU_MB / memoryMb - 1);
+  const billed = input.durationsMs.map((d) => Math.max(1, Math.ceil(d + cpuStretchMs)));
+  const billedMean = billed.reduce((a, b) => a + b, 0) / billed.length;
+  const gbSeconds = (memoryMb / 1024) * (billedMean / 1000) * 1e6;
+  const lambdaDuration = gbSeconds * PRICES.lambda_arm64_gb_second;
+  const dynamodb = input.wru * PRICES.ddb_wru_per_million + input.rru * PRICES.ddb_rru_per_million;
+  const total = PRICES.rest_api_per_million + PRICES.lambda_requests_per_million + lambdaDuration + dynamodb;
+  return {
+    total: r4(total),
+    api_gateway: PRICES.rest_api_per_million,
+    lambda_requests: PRICES.lambda_requests_per_million,
+    lambda_duration: r4(lambdaDuration),
+    dynamodb: r4(dynamodb),
+    billed_ms_mean: Math.round(billedMean * 100) / 100,
+  };
+}
+
+/** Lambda duration cost alone of a CPU-bound step taking `cpuUs` at full-core speed. */
+export function cpuCostPerMillion(cpuUs: number, memoryMb: number): number {
+  const ms = (cpuUs / 1000) * (FULL_VCPU_MB / memoryMb);
+  return r4((memoryMb / 1024) * (ms / 1000) * 1e6 * PRICES.lambda_arm64_gb_second);
+}
+
+/** Write units of one item of `bytes` (standard write), per KB rounded up. */
+export const wruOf = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
+/** Read units of a strongly consistent read of `bytes`. */
+export const rruOf = (bytes: number) => Math.max(1, Math.ceil(bytes / 4096));

@@ -1,0 +1,354 @@
+/**
+ * `npm run bench`: latchkey's speed and cost figures, reproducible on any machine with Node and Java.
+ *
+ * Starts its own in-memory DynamoDB Local and its own local mode, then measures:
+ *   verify       the authorizer in-process vs the bare DynamoDB round trips (same client, interleaved)
+ *   cpu_us       the authorizer's own CPU per verification, network answered from memory, vs raw crypto
+ *   peers        the same bearer check with scrypt (Node defaults) and Seam's prefixed-api-key
+ *   cold_start   the production esbuild bundle: size, fresh-process load + one verification vs bare node
+ *   gateway      requests/s and p99 through the local gateway, authenticated vs a no-auth baseline
+ *   cost         per million verifications at AWS list prices
+ * Prints a table and writes JSON to $BENCH_OUT (default bench-results.json).
+ *
+ * Knobs (environment): BENCH_OUT, BENCH_QUICK=1 (a short smoke run), BENCH_VERIFY_ITERATIONS,
+ * BENCH_COLD_RUNS, BENCH_GATEWAY_SECONDS, BENCH_GATEWAY_CONCURRENCY, BENCH_GATEWAY_ROUNDS.
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { benchColdStart } from './cold-start';
+import { authorizerMemoryMb, costPerMillion, cpuCostPerMillion, PRICES, rruOf, wruOf } from './cost';
+import { benchCpu } from './cpu';
+import { benchGateway } from './gateway';
+import { muteHandlerLogs, progress, round, say, table } from './lib';
+import { startBench } from './setup';
+import { benchVerify } from './verify';
+
+// The SDK warns once that it will need Node >= 22 in 2027; not a benchmark finding.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const GOALS = { ratio_p50: 1.25, bundle_bytes: 350 * 1024, load_ratio: 1.6 };
+
+function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const quick = process.env.BENCH_QUICK === '1';
+  const settings = {
+    verifyIterations: intFromEnv('BENCH_VERIFY_ITERATIONS', quick ? 200 : 2000),
+    verifyWarmup: quick ? 50 : 300,
+    coldRuns: intFromEnv('BENCH_COLD_RUNS', quick ? 3 : 15),
+    gatewaySeconds: intFromEnv('BENCH_GATEWAY_SECONDS', quick ? 2 : 8),
+    gatewayConcurrency: intFromEnv('BENCH_GATEWAY_CONCURRENCY', 16),
+    gatewayRounds: intFromEnv('BENCH_GATEWAY_ROUNDS', quick ? 1 : 2),
+  };
+  const out = resolve(process.env.BENCH_OUT || 'bench-results.json');
+  const started = Date.now();
+  const loadBefore = loadavg()[0] ?? 0;
+
+  progress('setup', 'starting DynamoDB Local (in memory) and local mode');
+  const logs = muteHandlerLogs();
+  const bench = await startBench();
+  try {
+    progress(
+      'verify',
+      `${settings.verifyIterations} interleaved rounds after ${settings.verifyWarmup} warm-up`,
+    );
+    const { figures: verify, durations } = await benchVerify(bench, {
+      iterations: settings.verifyIterations,
+      warmup: settings.verifyWarmup,
+    });
+    progress('cpu', 'handler CPU with the network answered from memory, crypto floors, peers');
+    const { cpu, peers } = await benchCpu(bench);
+    progress('cold start', 'bundling the authorizer as the CDK stack does');
+    const coldStart = await benchColdStart(bench, { runs: settings.coldRuns });
+    progress('gateway', `concurrency ${settings.gatewayConcurrency}, ${settings.gatewaySeconds} s per phase`);
+    const gateway = await benchGateway(bench, {
+      concurrency: settings.gatewayConcurrency,
+      seconds: settings.gatewaySeconds,
+      rounds: settings.gatewayRounds,
+    });
+
+    const memory = authorizerMemoryMb();
+    const keyWru = wruOf(verify.key_item_bytes);
+    const replayWru = wruOf(verify.replay_item_bytes);
+    const bearerCost = costPerMillion(
+      { durationsMs: durations.bearer, cpuUs: cpu.bearer, wru: keyWru, rru: 0 },
+      memory.mb,
+    );
+    const signedCost = costPerMillion(
+      {
+        durationsMs: durations.signed,
+        cpuUs: cpu.signed,
+        // TransactWriteItems: nonce + signature records + key update, 2 WRU per item per KB.
+        wru: 2 * (2 * replayWru + keyWru),
+        rru: rruOf(verify.key_item_bytes),
+      },
+      memory.mb,
+    );
+
+    const goals = {
+      bearer_ratio_p50: {
+        goal: `<= ${GOALS.ratio_p50}`,
+        value: verify.bearer.ratio_p50,
+        met: verify.bearer.ratio_p50 <= GOALS.ratio_p50,
+      },
+      signed_ratio_p50: {
+        goal: `<= ${GOALS.ratio_p50}`,
+        value: verify.signed.ratio_p50,
+        met: verify.signed.ratio_p50 <= GOALS.ratio_p50,
+      },
+      bearer_same_ops_ratio_p50: {
+        goal: `<= ${GOALS.ratio_p50}`,
+        value: verify.bearer.same_ops_ratio_p50,
+        met: verify.bearer.same_ops_ratio_p50 <= GOALS.ratio_p50,
+      },
+      signed_same_ops_ratio_p50: {
+        goal: `<= ${GOALS.ratio_p50}`,
+        value: verify.signed.same_ops_ratio_p50,
+        met: verify.signed.same_ops_ratio_p50 <= GOALS.ratio_p50,
+      },
+      ddb_calls: {
+        goal: 'bearer <= 1, signed <= 2, malformed 0, bad signature writes nothing',
+        value: `${verify.bearer.ddb_calls} / ${verify.signed.ddb_calls} / ${verify.malformed.ddb_calls} / ${verify.bad_signature.writes}`,
+        met:
+          verify.bearer.ddb_calls <= 1 &&
+          verify.signed.ddb_calls <= 2 &&
+          verify.malformed.ddb_calls === 0 &&
+          verify.bad_signature.writes === 0,
+      },
+      bundle_bytes: {
+        goal: `<= ${GOALS.bundle_bytes}`,
+        value: coldStart.authorizer_bundle_bytes,
+        met: coldStart.authorizer_bundle_bytes <= GOALS.bundle_bytes,
+      },
+      load_ratio: {
+        goal: `<= ${GOALS.load_ratio}`,
+        value: coldStart.ratio,
+        met: coldStart.ratio <= GOALS.load_ratio,
+      },
+    };
+
+    const results = {
+      meta: {
+        command: 'npm run bench',
+        date: new Date().toISOString(),
+        node: process.version,
+        cpu: cpus()[0]?.model ?? 'unknown',
+        cores: cpus().length,
+        load_average_1m: { before: round(loadBefore, 2), after: round(loadavg()[0] ?? 0, 2) },
+        duration_s: 0,
+        settings,
+        dynamodb: 'DynamoDB Local (in memory), same machine',
+      },
+      verify,
+      cpu_us: cpu,
+      peers: {
+        ...peers,
+        scrypt_cost_per_million_usd: cpuCostPerMillion(peers.scrypt_verify_us, memory.mb),
+      },
+      cold_start: coldStart,
+      gateway,
+      cost_per_million_usd: {
+        bearer: bearerCost.total,
+        signed: signedCost.total,
+        breakdown: { bearer: bearerCost, signed: signedCost },
+        assumptions: {
+          authorizer_memory_mb: memory.mb,
+          memory_source: memory.source,
+          architecture: 'arm64',
+          prices: PRICES,
+          key_item_bytes: verify.key_item_bytes,
+          bearer_units: { wru: keyWru, rru: 0 },
+          signed_units: { wru: 2 * (2 * replayWru + keyWru), rru: rruOf(verify.key_item_bytes) },
+          duration:
+            'measured in-process wall time per verification against DynamoDB Local, plus the handler CPU ' +
+            'scaled to the CPU share Lambda gives at this memory (1,769 MB = 1 vCPU), billed per 1 ms',
+        },
+      },
+      goals,
+    };
+    results.meta.duration_s = Math.round((Date.now() - started) / 1000);
+    writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+    logs.restore();
+    printReport(results);
+    say(
+      `\nwritten to ${out} in ${results.meta.duration_s} s (handler log lines formatted and discarded: ${logs.count()})`,
+    );
+  } finally {
+    logs.restore();
+    await bench.stop();
+  }
+}
+
+type Results = {
+  meta: { node: string; cpu: string; cores: number; load_average_1m: { before: number; after: number } };
+  verify: Awaited<ReturnType<typeof benchVerify>>['figures'];
+  cpu_us: Awaited<ReturnType<typeof benchCpu>>['cpu'];
+  peers: Awaited<ReturnType<typeof benchCpu>>['peers'] & { scrypt_cost_per_million_usd: number };
+  cold_start: Awaited<ReturnType<typeof benchColdStart>>;
+  gateway: Awaited<ReturnType<typeof benchGateway>>;
+  cost_per_million_usd: {
+    bearer: number;
+    signed: number;
+    breakdown: Record<'bearer' | 'signed', ReturnType<typeof costPerMillion>>;
+    assumptions: { authorizer_memory_mb: number };
+  };
+  goals: Record<string, { goal: string; value: number | string; met: boolean }>;
+};
+
+function printReport(r: Results): void {
+  const v = r.verify;
+  const ms = (x: number) => x.toFixed(2);
+  say(
+    `\nlatchkey bench — Node ${r.meta.node}, ${r.meta.cores} × ${r.meta.cpu}, load ${r.meta.load_average_1m.before}`,
+  );
+  say('\nverify (authorizer in-process vs bare DynamoDB Local round trips, same client, interleaved)');
+  say(
+    table([
+      [
+        'path',
+        'p50 ms',
+        'p99 ms',
+        'floor',
+        'floor p50',
+        'ratio',
+        'same-ops floor',
+        'p50',
+        'ratio',
+        'ddb calls',
+      ],
+      [
+        'bearer',
+        ms(v.bearer.p50_ms),
+        ms(v.bearer.p99_ms),
+        'GetItem',
+        ms(v.bearer.floor_p50_ms),
+        v.bearer.ratio_p50.toFixed(2),
+        'same UpdateItem, bare',
+        ms(v.bearer.same_ops_floor_p50_ms),
+        v.bearer.same_ops_ratio_p50.toFixed(2),
+        String(v.bearer.ddb_calls),
+      ],
+      [
+        'signed',
+        ms(v.signed.p50_ms),
+        ms(v.signed.p99_ms),
+        'GetItem+PutItem',
+        ms(v.signed.floor_p50_ms),
+        v.signed.ratio_p50.toFixed(2),
+        'same Get+TransactWrite, bare',
+        ms(v.signed.same_ops_floor_p50_ms),
+        v.signed.same_ops_ratio_p50.toFixed(2),
+        String(v.signed.ddb_calls),
+      ],
+    ]),
+  );
+  say(
+    `malformed: ${v.malformed.ddb_calls} DynamoDB calls; bad signature: ${v.bad_signature.ddb_calls} call ` +
+      `(${v.bad_signature.commands.join(', ')}), ${v.bad_signature.writes} writes; wrong secret: ` +
+      `${v.wrong_secret.ddb_calls} (${v.wrong_secret.commands.join(', ')}, refused by its condition)`,
+  );
+
+  const c = r.cpu_us;
+  const p = r.peers;
+  say('\ncpu µs per verification (network answered from memory)');
+  say(
+    table([
+      ['what', 'µs'],
+      ['bearer, whole handler (SDK, SigV4, policy, log line)', c.bearer.toFixed(1)],
+      ['signed, whole handler', c.signed.toFixed(1)],
+      ['bearer, verifyRequest only', c.bearer_core.toFixed(1)],
+      ['signed, verifyRequest only', c.signed_core.toFixed(1)],
+      ['floor: one SHA-256 of a token', c.sha256_floor.toFixed(2)],
+      ['floor: one HMAC-SHA512 of a canonical string', c.hmac_floor.toFixed(2)],
+    ]),
+  );
+  say('\npeers: the same bearer check, no I/O');
+  say(
+    table([
+      ['design', 'µs per verification'],
+      ['latchkey (parse + CRC-32 + SHA-256 + constant-time compare)', p.latchkey_verify_us.toFixed(2)],
+      [`prefixed-api-key ${p.prefixed_api_key_version} checkAPIKey`, p.prefixed_api_key_verify_us.toFixed(2)],
+      [`scrypt, ${p.scrypt_params}`, p.scrypt_verify_us.toFixed(0)],
+    ]),
+  );
+  say(
+    `scrypt alone would add $${p.scrypt_cost_per_million_usd.toFixed(2)} per million verifications in Lambda time ` +
+      `at ${r.cost_per_million_usd.assumptions.authorizer_memory_mb} MB`,
+  );
+
+  const cs = r.cold_start;
+  say('\ncold start (fresh node: load the bundle + answer one verification)');
+  say(
+    table([
+      ['bundle', 'KB', 'load ms', '× bare node'],
+      ...cs.variants.map((x) => [
+        x.name,
+        (x.bundle_bytes / 1024).toFixed(0),
+        x.load_ms.toFixed(1),
+        x.ratio.toFixed(2),
+      ]),
+      ['bare node (empty ES module)', '', cs.node_baseline_ms.toFixed(1), '1.00'],
+    ]),
+  );
+  say(
+    `inside the child (ms after process start): user code runs at ${cs.bootstrap_ms}, bundle imported at ` +
+      `${cs.import_ms}, then the first verification takes ${cs.first_verify_ms}`,
+  );
+
+  const g = r.gateway;
+  say(`\ngateway: GET /v1/echo/x through the local gateway, concurrency ${g.concurrency}`);
+  say(
+    table([
+      ['authorizer', 'req/s', 'p50 ms', 'p99 ms'],
+      ['latchkey, bearer', String(g.auth_rps), ms(g.auth_p50_ms), ms(g.auth_p99_ms)],
+      ['latchkey, signed', String(g.signed_rps), ms(g.signed_p50_ms), ms(g.signed_p99_ms)],
+      ['no-auth baseline (static Allow)', String(g.noauth_rps), ms(g.noauth_p50_ms), ms(g.noauth_p99_ms)],
+      ['DynamoDB Local alone: bare cond. UpdateItem', String(g.ddb_floor_rps), '', ms(g.ddb_floor_p99_ms)],
+    ]),
+  );
+  if (g.non_200 > 0) say(`!! ${g.non_200} responses were not 200`);
+
+  const cost = r.cost_per_million_usd;
+  say(
+    `\ncost per million verifications (AWS list prices, arm64, ${cost.assumptions.authorizer_memory_mb} MB)`,
+  );
+  say(
+    table([
+      ['path', 'total $', 'API GW', 'Lambda req', 'Lambda GB-s', 'DynamoDB', 'billed ms'],
+      ...(['bearer', 'signed'] as const).map((k) => {
+        const b = cost.breakdown[k];
+        return [
+          k,
+          b.total.toFixed(2),
+          b.api_gateway.toFixed(2),
+          b.lambda_requests.toFixed(2),
+          b.lambda_duration.toFixed(2),
+          b.dynamodb.toFixed(2),
+          b.billed_ms_mean.toFixed(2),
+        ];
+      }),
+    ]),
+  );
+
+  say('\ngoals');
+  say(
+    table([
+      ['goal', 'target', 'measured', 'met'],
+      ...Object.entries(r.goals).map(([k, x]) => [k, x.goal, String(x.value), x.met ? 'yes' : 'NO']),
+    ]),
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -3,31 +3,11 @@
  * timestamps. The SDK returns response bodies unchanged, so these are also what `--json` prints.
  */
 
-export type Permission = 'keys:read' | 'keys:write' | 'api:read' | 'api:write';
+// The key object and its parts are the server's own types (one definition for both sides).
+import type { ApiKey, KeyStatus } from '../../lambdas/core/model';
+import type { Permission } from '../../lambdas/core/permissions';
 
-export type KeyStatus = 'active' | 'revoked' | 'expired';
-
-/** A key as the API describes it. Never holds a hash, a salt or a secret. */
-export interface ApiKey {
-  id: string;
-  name: string;
-  description: string | null;
-  org_id: string;
-  /** `<prefix>_<keyId>`: enough to recognise a key, never enough to use it. */
-  key_prefix: string;
-  roles: string[];
-  permissions: Permission[];
-  rate_limit_per_minute: number;
-  enabled: boolean;
-  status: KeyStatus;
-  created_at: string;
-  /** `admin` or `key:<id>`. */
-  created_by: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-  last_used_at: string | null;
-  calls: number;
-}
+export type { ApiKey, KeyStatus, Permission };
 
 /** `POST /v1/keys` body. */
 export interface CreateKeyInput {

@@ -1,52 +1,17 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../lib/local/dynamodb-local';
+import { ROOT, startLocalProcess, waitForLine } from '../helpers/process';
 
 /**
  * `npm start` as a user runs it: a real process, real ports, the README's curl walkthrough run
  * verbatim with curl and bash, Ctrl-C, a restart on the same data, and its failure messages.
  */
-const ROOT = new URL('../..', import.meta.url).pathname;
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-function start(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/start.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    err += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => out, stderr: () => err, exited };
-}
-
-async function waitForLine(s: Started, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const m = pattern.exec(s.output());
-    if (m) return m[0];
-    if (s.child.exitCode !== null) throw new Error(`exited early: ${s.stderr()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${pattern}: ${s.output()} ${s.stderr()}`);
-}
+const start = startLocalProcess;
 
 async function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../lib/local/dynamodb-local';
 import { type Call, client, createKey } from '../helpers/local';
+import { type StartedProcess, startLocalProcess, waitForLine } from '../helpers/process';
 import { signedCall, sleep } from './support';
 
 /**
@@ -14,39 +14,13 @@ import { signedCall, sleep } from './support';
  * key whose creation was acknowledged, with its state (revoked, rotated, usage) intact, and the same
  * admin key.
  */
-const ROOT = new URL('../..', import.meta.url).pathname;
 
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
+const start = startLocalProcess;
+type Started = StartedProcess;
 
-function start(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/start.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => out, exited };
-}
-
+/** Waits for the ready line; on failure shows stdout and stderr together. */
 async function waitForListening(s: Started, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (/latchkey listening on http:\/\/\S+/.test(s.output())) return;
-    if (s.child.exitCode !== null) throw new Error(`npm start exited early: ${s.output().slice(-2000)}`);
-    await sleep(100);
-  }
-  throw new Error(`npm start did not get ready: ${s.output().slice(-2000)}`);
+  await waitForLine(s, /latchkey listening on http:\/\/\S+/, timeoutMs);
 }
 
 /** Pids of DynamoDB Local JVMs started with `-port <port>`, found through /proc. */

@@ -18,22 +18,20 @@
  * Bearer requests pass through unchanged (there is nothing to check).
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { verifyBodyDigest } from './core/armor';
 import { errorBody, UNAUTHORIZED_MESSAGE } from './core/errors';
-import { lowerCaseHeaders, rawBodyOf } from './shared/http';
+import { jsonResponse, lowerCaseHeaders, rawBodyOf, signedBodyRefusal } from './shared/http';
 
 export { verifyBodyDigest } from './core/armor';
 
 /** null when the body may be used; otherwise the 401 response to return. */
 export function checkSignedBody(event: APIGatewayProxyEvent): APIGatewayProxyResult | null {
   const authorizer = event.requestContext?.authorizer as Record<string, unknown> | null | undefined;
-  if (authorizer?.auth_scheme !== 'armor') return null;
-  const outcome = verifyBodyDigest(rawBodyOf(event), lowerCaseHeaders(event.headers)['content-digest']);
-  if (outcome === 'ok' || outcome === 'not_expected') return null;
+  const refusal = signedBodyRefusal(
+    authorizer?.auth_scheme,
+    rawBodyOf(event),
+    lowerCaseHeaders(event.headers)['content-digest'],
+  );
+  if (refusal === null) return null;
   const requestId = event.requestContext?.requestId ?? 'unknown';
-  return {
-    statusCode: 401,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-    body: JSON.stringify(errorBody('unauthorized', UNAUTHORIZED_MESSAGE, requestId)),
-  };
+  return jsonResponse(401, errorBody('unauthorized', UNAUTHORIZED_MESSAGE, requestId), requestId);
 }

@@ -29,7 +29,8 @@ import {
  * |----------------|------------------------|---------|-------------|---------------------|--------------------------|
  * | key            | KEY#<keyId>            | KEY     | ORG#<org>   | <created_at>#<id>   | released + retention     |
  * | organization   | ORG#<org>              | ORG     |             |                     |                          |
- * | replay nonce   | NONCE#<keyId>#<nonce>  | NONCE   |             |                     | timestamp + 600 s        |
+ * | replay nonce   | NONCE#<keyId>#<nonce>  | REPLAY  |             |                     | timestamp + 600 s        |
+ * | replay sig.    | SIG#<keyId>#<sha256>   | REPLAY  |             |                     | timestamp + 600 s        |
  *
  * Rate-limit windows and usage live on the key item itself (`rl_<minute>`, `calls`, `last_used_at`)
  * so that a bearer verification is exactly one conditional UpdateItem.

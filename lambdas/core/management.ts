@@ -25,13 +25,16 @@ export interface KeyRepository {
   rotateKey(old: KeyRecord, replacement: KeyRecord, graceSeconds: number, nowMs: number): Promise<boolean>;
 }
 
-export type AuditSink = (event: {
+/** A key lifecycle event: who did what to which key. Never carries a secret. */
+export interface AuditEvent {
   action: 'key.created' | 'key.rotated' | 'key.revoked' | 'org.limit_changed';
   actor: string;
   org_id: string;
   key_id?: string;
   details?: Record<string, string | number | boolean | null>;
-}) => void;
+}
+
+export type AuditSink = (event: AuditEvent) => void;
 
 export interface ManagementDeps {
   repo: KeyRepository;

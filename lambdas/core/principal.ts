@@ -1,11 +1,11 @@
-import { isPermission, type Permission } from './permissions';
-import { ALL_PERMISSIONS, type HttpMethod, READ_METHODS, type Route, WRITE_METHODS } from './routes';
+import { isPermission, PERMISSIONS, type Permission } from './permissions';
+import { type HttpMethod, READ_METHODS, type Route, WRITE_METHODS } from './routes';
 
 export type Principal =
   | { type: 'admin'; permissions: readonly Permission[] }
   | { type: 'key'; keyId: string; orgId: string; permissions: readonly Permission[] };
 
-export const ADMIN_PRINCIPAL: Principal = { type: 'admin', permissions: ALL_PERMISSIONS };
+export const ADMIN_PRINCIPAL: Principal = { type: 'admin', permissions: PERMISSIONS };
 
 /** The methods a principal may call on a route (empty when none). */
 export function allowedMethods(principal: Principal, route: Pick<Route, 'method' | 'needs'>): HttpMethod[] {

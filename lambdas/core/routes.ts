@@ -1,4 +1,4 @@
-import { PERMISSIONS, type Permission } from './permissions';
+import type { Permission } from './permissions';
 
 /**
  * The one route table. The CDK stack builds API Gateway resources from it, the local gateway serves
@@ -105,8 +105,6 @@ export const ROUTES: readonly Route[] = [
     hasBody: true,
   },
 ];
-
-export const ALL_PERMISSIONS: readonly Permission[] = PERMISSIONS;
 
 const ROUTE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE', 'ANY']);
 const RESOURCE_PATH_RE = /^(\/([A-Za-z0-9._~-]+|\{[A-Za-z0-9_]+\+?\}))+$/;

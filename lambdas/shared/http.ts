@@ -77,12 +77,22 @@ export function fromProxyEvent(event: APIGatewayProxyEvent): ApiRequest {
  * credential failure.
  */
 export function assertBodyIntegrity(request: ApiRequest): void {
-  if (request.scheme !== 'armor') return;
-  const outcome = verifyBodyDigest(request.rawBody, request.headers['content-digest']);
-  if (outcome === 'missing' || outcome === 'mismatch') {
-    logger.warn('unauthorized', { reason: `content_digest_${outcome}`, request_id: request.requestId });
+  const refusal = signedBodyRefusal(request.scheme, request.rawBody, request.headers['content-digest']);
+  if (refusal !== null) {
+    logger.warn('unauthorized', { reason: refusal, request_id: request.requestId });
     throw new ApiError('unauthorized', UNAUTHORIZED_MESSAGE);
   }
+}
+
+/** Why a signed request's body must be refused (no or a wrong Content-Digest), or null. */
+export function signedBodyRefusal(
+  scheme: unknown,
+  rawBody: Buffer | null,
+  contentDigest: string | undefined,
+): 'content_digest_missing' | 'content_digest_mismatch' | null {
+  if (scheme !== 'armor') return null;
+  const outcome = verifyBodyDigest(rawBody, contentDigest);
+  return outcome === 'missing' || outcome === 'mismatch' ? `content_digest_${outcome}` : null;
 }
 
 export function jsonResponse(statusCode: number, body: unknown, requestId: string): APIGatewayProxyResult {

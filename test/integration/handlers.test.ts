@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PRINCIPAL, principalContext } from '../../lambdas/core/principal';
 import { echo } from '../../lambdas/handlers/echo';
 import { createManagementHandler } from '../../lambdas/handlers/management';
+import { checkSignedBody } from '../../lambdas/integration';
 import type { LocalMode } from '../../lib/local/local-mode';
 import { startTestLatchkey } from '../helpers/local';
 
@@ -120,5 +122,38 @@ describe('echo handler on a real proxy event', () => {
       proxy: 'a/b',
       principal: { type: 'key', key_id: 'AAAAAAAAAAAAAAAA', org_id: 'acme' },
     });
+  });
+});
+
+describe('checkSignedBody (the helper for your own integrations) on a real proxy event', () => {
+  const body = '{"sku":"A-1"}';
+  const digest = `sha-512=:${createHash('sha512').update(body).digest('base64')}:`;
+  const signed = {
+    principal: 'key',
+    key_id: 'AAAAAAAAAAAAAAAA',
+    org_id: 'acme',
+    permissions: 'api:write',
+    auth_scheme: 'armor',
+  };
+  const withHeaders = (event: APIGatewayProxyEvent, headers: Record<string, string>) => ({
+    ...event,
+    headers: { ...event.headers, ...headers },
+  });
+
+  it('lets a signed body through only when it matches Content-Digest', () => {
+    const event = proxyEvent('POST', '/orders', '/orders', signed, body);
+    expect(checkSignedBody(withHeaders(event, { 'Content-Digest': digest }))).toBeNull();
+    const missing = checkSignedBody(event);
+    expect(missing?.statusCode).toBe(401);
+    expect(JSON.parse(missing?.body ?? '{}').error.code).toBe('unauthorized');
+    const tampered = proxyEvent('POST', '/orders', '/orders', signed, '{"sku":"B-2"}');
+    expect(checkSignedBody(withHeaders(tampered, { 'content-digest': digest }))?.statusCode).toBe(401);
+  });
+
+  it('has nothing to check for bearer requests or empty signed bodies', () => {
+    expect(
+      checkSignedBody(proxyEvent('POST', '/orders', '/orders', { ...signed, auth_scheme: 'bearer' }, body)),
+    ).toBeNull();
+    expect(checkSignedBody(proxyEvent('GET', '/orders', '/orders', signed, null))).toBeNull();
   });
 });

@@ -5,18 +5,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { TABLE_SCHEMA } from '../lambdas/core/table';
+import { ITEM_PREFIXES, TABLE_SCHEMA } from '../lambdas/core/table';
 import { assertValidPrefix } from '../lambdas/core/token';
 import { ENV } from '../lambdas/shared/config';
 import { LatchkeyFunction } from './latchkey-function';
-
-/**
- * Partition-key prefixes of the single-table data model (see `lambdas/adapters/dynamo-store.ts`):
- * key records, organizations, and the two replay-protection items of a signed request (nonce and
- * signature). IAM conditions on `dynamodb:LeadingKeys` use them to confine each function to its own
- * items; test/infra fails if the store starts writing a prefix that is not listed here.
- */
-export const ITEM_PREFIXES = { key: 'KEY#', org: 'ORG#', nonce: 'NONCE#', signature: 'SIG#' } as const;
 
 /** Length of the generated admin key and signing master secret: letters and digits only. */
 export const SECRET_LENGTH = 64;

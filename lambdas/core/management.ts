@@ -1,27 +1,46 @@
+/**
+ * The management API's behaviour, independent of HTTP and of DynamoDB: create, list, read, revoke and
+ * rotate keys, read and set organization limits, and whoami. Every method enforces the rules itself
+ * (the gateway's policy is the first line, this is the second): the permission each action needs, no
+ * escalation (a key cannot grant or rotate what it does not hold), visibility (another organization's
+ * key is reported as not found), and no key revoking or rotating itself. Storage is the `KeyRepository`
+ * interface defined here (DynamoDB: `lambdas/adapters/dynamo-keys.ts`).
+ */
 import { sha256Hex } from './crypto';
 import { ApiError } from './errors';
 import { type ApiKey, type KeyRecord, keyStatus, NEW_KEY_WARNING, type OrgRecord, toApiKey } from './model';
 import { assertNoEscalation, type Permission, type RoleMatrix, resolvePermissions } from './permissions';
 import type { Principal } from './principal';
 import { newKeyId, newSalt, tokenFor } from './token';
-import type { CreateKeyInput, ListKeysInput, OrgLimitInput, RotateKeyInput } from './validation';
+import type { CreateKeyCommand, ListKeysCommand, OrgLimitCommand, RotateKeyCommand } from './validation';
 
 export const DEFAULT_ORG = 'default';
 
-/** What the management service needs from storage (implemented by the DynamoDB store). */
+/** One page of an organization's keys, newest first; `cursor` continues a previous page. */
+export interface ListKeysQuery {
+  orgId: string;
+  limit: number;
+  cursor: string | null;
+  status: ListKeysCommand['status'];
+  nowMs: number;
+}
+
+/**
+ * What the management service needs from storage (DynamoDB: `DynamoKeyRepository`). The repository
+ * keeps each organization's count of active keys: `createKey` throws `key_limit_reached` when the
+ * organization is full and `conflict` when the id is taken; `revokeKey` and `rotateKey` release the
+ * key's slot once.
+ */
 export interface KeyRepository {
   getKey(id: string): Promise<KeyRecord | null>;
   createKey(record: KeyRecord, nowMs: number): Promise<void>;
+  /** The record after revocation (unchanged if already revoked), or null when no key has that id. */
   revokeKey(id: string, nowMs: number): Promise<KeyRecord | null>;
-  listKeys(query: {
-    orgId: string;
-    limit: number;
-    cursor: string | null;
-    status: ListKeysInput['status'];
-    nowMs: number;
-  }): Promise<{ records: KeyRecord[]; nextCursor: string | null }>;
+  listKeys(query: ListKeysQuery): Promise<{ records: KeyRecord[]; nextCursor: string | null }>;
+  /** The organization's limit and active count (expired keys' slots released first). */
   getOrg(orgId: string, nowMs: number): Promise<OrgRecord>;
   putOrgLimit(orgId: string, maxKeys: number | null, nowMs: number): Promise<OrgRecord>;
+  /** false when the old key was revoked, rotated or expired in the meantime. */
   rotateKey(old: KeyRecord, replacement: KeyRecord, graceSeconds: number, nowMs: number): Promise<boolean>;
 }
 
@@ -126,7 +145,7 @@ export class ManagementService {
     return { record, token };
   }
 
-  async createKey(principal: Principal, input: CreateKeyInput): Promise<NewKeyResponse> {
+  async createKey(principal: Principal, input: CreateKeyCommand): Promise<NewKeyResponse> {
     requirePermission(principal, 'keys:write');
     const orgId = this.orgFor(principal, input.org_id);
     const roles = input.roles ?? [this.deps.defaultRole];
@@ -158,7 +177,7 @@ export class ManagementService {
 
   async listKeys(
     principal: Principal,
-    input: ListKeysInput,
+    input: ListKeysCommand,
   ): Promise<{ keys: ApiKey[]; next_cursor: string | null }> {
     requirePermission(principal, 'keys:read');
     const orgId = this.orgFor(principal, input.org_id);
@@ -200,7 +219,7 @@ export class ManagementService {
    * A new key with the same name, description, roles, frozen permissions, rate limit, expiry and
    * organization; the old key stops working when the grace period ends (at once for 0).
    */
-  async rotateKey(principal: Principal, id: string, input: RotateKeyInput): Promise<NewKeyResponse> {
+  async rotateKey(principal: Principal, id: string, input: RotateKeyCommand): Promise<NewKeyResponse> {
     requirePermission(principal, 'keys:write');
     const old = await this.visibleKey(principal, id);
     if (principal.type === 'key' && principal.keyId === old.id) {
@@ -244,7 +263,7 @@ export class ManagementService {
     return this.deps.repo.getOrg(orgId, this.deps.now());
   }
 
-  async putOrg(principal: Principal, orgId: string, input: OrgLimitInput): Promise<OrgRecord> {
+  async putOrg(principal: Principal, orgId: string, input: OrgLimitCommand): Promise<OrgRecord> {
     requireAdmin(principal);
     const org = await this.deps.repo.putOrgLimit(orgId, input.max_keys, this.deps.now());
     this.deps.audit({

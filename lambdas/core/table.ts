@@ -1,9 +1,54 @@
 /**
- * The key table's physical schema, shared by the CDK stack and local mode so both create the same table.
+ * The key table's storage schema, in one place: the physical key schema (partition and sort key, the
+ * GSI, the TTL attribute) that the CDK stack and local mode's table creation read, the item prefixes
+ * that the stack's IAM conditions on `dynamodb:LeadingKeys` read, and the sort keys, attribute names
+ * and key builders that the DynamoDB adapters read. The single-table data model:
+ *
+ * | item           | pk                     | sk      | gsi1pk      | gsi1sk              | ttl                      |
+ * |----------------|------------------------|---------|-------------|---------------------|--------------------------|
+ * | key            | KEY#<keyId>            | KEY     | ORG#<org>   | <created_at>#<id>   | released + retention     |
+ * | organization   | ORG#<org>              | ORG     |             |                     |                          |
+ * | replay nonce   | NONCE#<keyId>#<nonce>  | REPLAY  |             |                     | timestamp + 600 s        |
+ * | replay sig.    | SIG#<keyId>#<sha256>   | REPLAY  |             |                     | timestamp + 600 s        |
+ *
+ * A key item's other attributes are named after the `KeyRecord` fields (`lambdas/core/model.ts`).
+ * Rate-limit windows and usage live on the key item itself (`rl_<minute>`, `calls`, `last_used_at`)
+ * so that a bearer verification is exactly one conditional UpdateItem. Pure: no AWS SDK import.
  */
+
+/** The physical key schema, shared by the CDK stack and local mode so both create the same table. */
 export const TABLE_SCHEMA = {
   partitionKey: 'pk',
   sortKey: 'sk',
   ttlAttribute: 'ttl',
   gsi1: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
 } as const;
+
+/**
+ * Partition-key prefixes: key records, organizations, and the two replay-protection items of a signed
+ * request (nonce and signature). The stack's IAM conditions confine each function to its own items.
+ */
+export const ITEM_PREFIXES = { key: 'KEY#', org: 'ORG#', nonce: 'NONCE#', signature: 'SIG#' } as const;
+
+/** Sort keys, one per item kind (both replay items share one). */
+export const SORT_KEYS = { key: 'KEY', org: 'ORG', replay: 'REPLAY' } as const;
+
+/** Attributes of an organization item besides its keys. */
+export const ORG_ATTRIBUTES = {
+  orgId: 'org_id',
+  maxKeys: 'max_keys',
+  activeKeys: 'active_keys',
+  updatedAt: 'updated_at',
+} as const;
+
+/** A key item's per-minute rate-limit counter is the attribute `rl_<window>`. */
+export const RATE_WINDOW_PREFIX = 'rl_';
+
+export const keyPk = (keyId: string): string => `${ITEM_PREFIXES.key}${keyId}`;
+export const orgPk = (orgId: string): string => `${ITEM_PREFIXES.org}${orgId}`;
+export const noncePk = (keyId: string, nonce: string): string => `${ITEM_PREFIXES.nonce}${keyId}#${nonce}`;
+export const signaturePk = (keyId: string, signatureHash: string): string =>
+  `${ITEM_PREFIXES.signature}${keyId}#${signatureHash}`;
+/** A key's sort key in its organization's listing (GSI1): newest last by creation time, then id. */
+export const keyListingSk = (createdAt: string, keyId: string): string => `${createdAt}#${keyId}`;
+export const rateWindowAttribute = (window: number): string => `${RATE_WINDOW_PREFIX}${window}`;

@@ -1,3 +1,9 @@
+/**
+ * Validation of the management API's request bodies and query strings, once, at the edge of the core:
+ * each `validate…` function turns untrusted JSON into a typed `…Command` (defaults applied, every
+ * field checked) or throws a `ValidationError` naming the field. The `…Command` types are the
+ * server's validated form; the SDK's wire types (`lib/sdk/types.ts`) are what a client sends.
+ */
 import { ApiError, ValidationError } from './errors';
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -7,7 +13,7 @@ const ISO_TIMESTAMP_RE =
   /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 export const KEY_STATUSES = ['active', 'revoked', 'expired'] as const;
 
-export interface CreateKeyInput {
+export interface CreateKeyCommand {
   name: string;
   description: string | null;
   roles: string[] | null;
@@ -16,15 +22,15 @@ export interface CreateKeyInput {
   org_id: string | null;
 }
 
-export interface RotateKeyInput {
+export interface RotateKeyCommand {
   grace_period_seconds: number;
 }
 
-export interface OrgLimitInput {
+export interface OrgLimitCommand {
   max_keys: number | null;
 }
 
-export interface ListKeysInput {
+export interface ListKeysCommand {
   limit: number;
   cursor: string | null;
   status: (typeof KEY_STATUSES)[number] | null;
@@ -103,7 +109,7 @@ const CREATE_FIELDS = [
   'org_id',
 ] as const;
 
-export function validateCreateKey(input: Json, nowMs: number): CreateKeyInput {
+export function validateCreateKey(input: Json, nowMs: number): CreateKeyCommand {
   rejectUnknown(input, CREATE_FIELDS);
   if (input.name === undefined || input.name === null) throw new ValidationError('name', 'name: is required');
   const name = optionalString(input, 'name', 1, 100);
@@ -154,12 +160,12 @@ export function validateCreateKey(input: Json, nowMs: number): CreateKeyInput {
   };
 }
 
-export function validateRotateKey(input: Json): RotateKeyInput {
+export function validateRotateKey(input: Json): RotateKeyCommand {
   rejectUnknown(input, ['grace_period_seconds']);
   return { grace_period_seconds: optionalInteger(input, 'grace_period_seconds', 0, 86_400) ?? 0 };
 }
 
-export function validateOrgLimit(input: Json): OrgLimitInput {
+export function validateOrgLimit(input: Json): OrgLimitCommand {
   rejectUnknown(input, ['max_keys']);
   if (!('max_keys' in input)) {
     throw new ValidationError('max_keys', 'max_keys: is required (a number, or null for unlimited)');
@@ -167,7 +173,7 @@ export function validateOrgLimit(input: Json): OrgLimitInput {
   return { max_keys: optionalInteger(input, 'max_keys', 0, 1_000_000) };
 }
 
-export function validateListKeys(query: Readonly<Record<string, string | undefined>>): ListKeysInput {
+export function validateListKeys(query: Readonly<Record<string, string | undefined>>): ListKeysCommand {
   rejectUnknown(query as Json, ['limit', 'cursor', 'status', 'org_id'], 'query parameter');
   let limit = 50;
   if (query.limit !== undefined) {
@@ -175,12 +181,12 @@ export function validateListKeys(query: Readonly<Record<string, string | undefin
     if (limit < 1 || limit > 100)
       throw new ValidationError('limit', 'limit: must be an integer from 1 to 100');
   }
-  let status: ListKeysInput['status'] = null;
+  let status: ListKeysCommand['status'] = null;
   if (query.status !== undefined) {
     if (!(KEY_STATUSES as readonly string[]).includes(query.status)) {
       throw new ValidationError('status', `status: must be one of ${KEY_STATUSES.join(', ')}`);
     }
-    status = query.status as ListKeysInput['status'];
+    status = query.status as ListKeysCommand['status'];
   }
   const cursor = query.cursor === undefined || query.cursor === '' ? null : query.cursor;
   return { limit, cursor, status, org_id: optionalOrgId(query.org_id) };

@@ -1,3 +1,10 @@
+/**
+ * Credential verification, the authorizer's core: parses the Authorization header, checks the admin
+ * key, a bearer token (one conditional write that checks and counts) or an ARMOR-PSK signed request
+ * (clock, Content-Digest, signature, then one transactional write that records the nonce and the
+ * signature and counts), and returns a `Verification` value with a reason code for every failure.
+ * Storage is reached only through `VerifierDeps`; pure otherwise.
+ */
 import { checkTimestamp, NONCE_TTL_SECONDS, parseContentDigest, verifyArmorSignature } from './armor';
 import { type ParseFailure, parseAuthorization } from './credentials';
 import { constantTimeEqual, sha256Hex } from './crypto';
@@ -115,17 +122,23 @@ export function keyPrincipal(record: KeyRecord): Principal {
   return { type: 'key', keyId: record.id, orgId: record.org_id, permissions: record.permissions };
 }
 
-const refuse = (reason: FailureReason, keyId: string | null): Verification => ({
+/** The verdict for a credential that does not authenticate (401, whatever the reason). */
+const unauthorized = (reason: FailureReason, keyId: string | null): Verification => ({
   ok: false,
   kind: 'unauthorized',
   reason,
   keyId,
 });
 
-function refusal(reason: FailureReason | 'rate_limited', keyId: string, nowMs: number): Verification {
+/** The verdict for a use-write its condition refused, from the reason `classifyRefusal` gave. */
+function refusedUseVerdict(
+  reason: FailureReason | 'rate_limited',
+  keyId: string,
+  nowMs: number,
+): Verification {
   return reason === 'rate_limited'
     ? { ok: false, kind: 'rate_limited', retryAfterSeconds: retryAfterSeconds(nowMs), keyId }
-    : refuse(reason, keyId);
+    : unauthorized(reason, keyId);
 }
 
 /**
@@ -137,7 +150,7 @@ function refusal(reason: FailureReason | 'rate_limited', keyId: string, nowMs: n
  */
 export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest): Promise<Verification> {
   const parsed = parseAuthorization(request.authorization, deps.tokenPrefix);
-  if (!parsed.ok) return refuse(parsed.reason, null);
+  if (!parsed.ok) return unauthorized(parsed.reason, null);
   const credential = parsed.credential;
 
   if (credential.kind === 'admin') {
@@ -148,7 +161,7 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
     }
     return matches
       ? { ok: true, principal: ADMIN_PRINCIPAL, record: null, scheme: 'bearer' }
-      : refuse('wrong_admin_key', null);
+      : unauthorized('wrong_admin_key', null);
   }
 
   const nowMs = deps.now();
@@ -159,31 +172,35 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
     if (result.updated && result.record && constantTimeEqual(result.record.key_hash, tokenHash)) {
       return { ok: true, principal: keyPrincipal(result.record), record: result.record, scheme: 'bearer' };
     }
-    return refusal(classifyRefusal(result.updated ? null : result.record, tokenHash, nowMs), keyId, nowMs);
+    return refusedUseVerdict(
+      classifyRefusal(result.updated ? null : result.record, tokenHash, nowMs),
+      keyId,
+      nowMs,
+    );
   }
 
   // ARMOR-PSK: everything that needs no I/O first.
   const armor = credential.armor;
   const keyId = armor.keyId;
   const clock = checkTimestamp(armor.timestamp, nowMs);
-  if (clock !== 'ok') return refuse(clock === 'stale' ? 'stale_timestamp' : 'future_timestamp', keyId);
+  if (clock !== 'ok') return unauthorized(clock === 'stale' ? 'stale_timestamp' : 'future_timestamp', keyId);
   let bodyDigest = '';
   if (request.contentDigest !== undefined) {
     const digest = parseContentDigest(request.contentDigest);
-    if (digest === null) return refuse('bad_content_digest', keyId);
+    if (digest === null) return unauthorized('bad_content_digest', keyId);
     bodyDigest = digest;
   }
 
   const record = await deps.getKey(keyId);
-  if (record === null) return refuse('unknown_key', keyId);
+  if (record === null) return unauthorized('unknown_key', keyId);
   const token = tokenFor(deps.tokenPrefix, await deps.signingSecret(), record.id, record.salt);
   // The token re-derived from the master secret must be the one whose hash was stored at creation.
-  if (!constantTimeEqual(sha256Hex(token), record.key_hash)) return refuse('key_mismatch', keyId);
+  if (!constantTimeEqual(sha256Hex(token), record.key_hash)) return unauthorized('key_mismatch', keyId);
   if (!verifyArmorSignature(token, armor, { method: request.method, path: request.path, bodyDigest })) {
-    return refuse('bad_signature', keyId);
+    return unauthorized('bad_signature', keyId);
   }
   const status = keyStatus(record, nowMs);
-  if (status !== 'active') return refuse(status, keyId);
+  if (status !== 'active') return unauthorized(status, keyId);
 
   const written = await deps.recordSignedUse({
     keyId,
@@ -193,8 +210,8 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
     nowMs,
     window: rateWindowOf(nowMs),
   });
-  if (written.outcome === 'replayed') return refuse('replayed', keyId);
+  if (written.outcome === 'replayed') return unauthorized('replayed', keyId);
   if (written.outcome === 'refused')
-    return refusal(classifyRefusal(written.record, record.key_hash, nowMs), keyId, nowMs);
+    return refusedUseVerdict(classifyRefusal(written.record, record.key_hash, nowMs), keyId, nowMs);
   return { ok: true, principal: keyPrincipal(record), record, scheme: 'armor' };
 }

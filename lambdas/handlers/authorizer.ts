@@ -1,4 +1,12 @@
+/**
+ * The Lambda REQUEST authorizer. Allow → a policy covering every route the principal may call;
+ * rate limited → an explicit Deny whose context names the reason (API Gateway answers 403 with code
+ * `rate_limited`); any credential failure → `Unauthorized` (401, one body for every reason);
+ * a dependency failure → any other error (API Gateway answers 5xx: fail closed). Its only storage is
+ * the usage store (`lambdas/adapters/dynamo-usage.ts`).
+ */
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { DynamoUsageStore } from '../adapters/dynamo-usage';
 import { type AuthorizerResult, buildAllowPolicy, buildDenyPolicy } from '../core/policy';
 import { principalContext } from '../core/principal';
 import { ROUTES } from '../core/routes';
@@ -8,12 +16,7 @@ import { lowerCaseHeaders } from '../shared/http';
 import { logger } from '../shared/logger';
 import { defaultRuntime, type Runtime } from '../shared/runtime';
 
-/**
- * The Lambda REQUEST authorizer. Allow → a policy covering every route the principal may call;
- * rate limited → an explicit Deny whose context names the reason (API Gateway answers 403 with code
- * `rate_limited`); any credential failure → `Unauthorized` (401, one body for every reason);
- * a dependency failure → any other error (API Gateway answers 5xx: fail closed).
- */
+/** A mismatch re-reads the admin-key secret at most this often. */
 const ADMIN_KEY_REFRESH_MS = 5_000;
 
 export function createAuthorizerHandler(runtime: Runtime) {
@@ -21,6 +24,11 @@ export function createAuthorizerHandler(runtime: Runtime) {
   if (adminKey === null)
     throw new Error(`configuration: ${ENV.adminKeySecretId} must be set for the authorizer`);
   const routes = [...ROUTES, ...runtime.config.applicationRoutes];
+  const store = new DynamoUsageStore({
+    client: runtime.dynamo,
+    tableName: runtime.config.tableName,
+    now: runtime.now,
+  });
   const deps = {
     tokenPrefix: runtime.config.tokenPrefix,
     now: runtime.now,
@@ -28,9 +36,9 @@ export function createAuthorizerHandler(runtime: Runtime) {
     // A mismatch re-reads the secret at most every 5 s, so a rotated admin key works at once.
     adminKeyRefresh: () => adminKey.refresh(ADMIN_KEY_REFRESH_MS),
     signingSecret: runtime.signingSecret.get,
-    recordUse: runtime.store.recordUse.bind(runtime.store),
-    getKey: runtime.store.getKey.bind(runtime.store),
-    recordSignedUse: runtime.store.recordSignedUse.bind(runtime.store),
+    recordUse: store.recordUse.bind(store),
+    getKey: store.getKey.bind(store),
+    recordSignedUse: store.recordSignedUse.bind(store),
   };
   return async (event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerResult> => {
     const headers = lowerCaseHeaders(event.headers);

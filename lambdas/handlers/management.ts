@@ -1,4 +1,11 @@
+/**
+ * The management API's Lambda: finds the route in the route table, checks a signed request's body
+ * against its Content-Digest, validates the input, calls the management core with the principal the
+ * authorizer established, and maps the result or error to one JSON response. Storage is the DynamoDB
+ * key repository (`lambdas/adapters/dynamo-keys.ts`).
+ */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { DynamoKeyRepository } from '../adapters/dynamo-keys';
 import { ApiError, UNAUTHORIZED_MESSAGE } from '../core/errors';
 import { ManagementService } from '../core/management';
 import type { Principal } from '../core/principal';
@@ -63,7 +70,12 @@ export const ACTIONS: Record<string, Action> = {
 
 export function createManagementHandler(runtime: Runtime) {
   const service = new ManagementService({
-    repo: runtime.store,
+    repo: new DynamoKeyRepository({
+      client: runtime.dynamo,
+      tableName: runtime.config.tableName,
+      defaultMaxKeys: runtime.config.defaultMaxKeys,
+      retentionSeconds: runtime.config.retentionSeconds,
+    }),
     tokenPrefix: runtime.config.tokenPrefix,
     defaultRateLimit: runtime.config.defaultRateLimit,
     roleMatrix: runtime.config.roleMatrix,

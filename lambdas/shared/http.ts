@@ -1,3 +1,8 @@
+/**
+ * The HTTP edge shared by the API's Lambdas: the API Gateway proxy event translated once into a plain
+ * `ApiRequest` (with the principal the authorizer established), the signed-body check every body
+ * reader must make (`assertBodyIntegrity`, `signedBodyRefusal`), and the JSON and error responses.
+ */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { verifyBodyDigest } from '../core/armor';
 import { ApiError, DependencyError, errorBody, UNAUTHORIZED_MESSAGE } from '../core/errors';
@@ -77,9 +82,9 @@ export function fromProxyEvent(event: APIGatewayProxyEvent): ApiRequest {
  * credential failure.
  */
 export function assertBodyIntegrity(request: ApiRequest): void {
-  const refusal = signedBodyRefusal(request.scheme, request.rawBody, request.headers['content-digest']);
-  if (refusal !== null) {
-    logger.warn('unauthorized', { reason: refusal, request_id: request.requestId });
+  const bodyFault = signedBodyRefusal(request.scheme, request.rawBody, request.headers['content-digest']);
+  if (bodyFault !== null) {
+    logger.warn('unauthorized', { reason: bodyFault, request_id: request.requestId });
     throw new ApiError('unauthorized', UNAUTHORIZED_MESSAGE);
   }
 }

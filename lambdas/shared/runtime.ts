@@ -1,7 +1,11 @@
+/**
+ * What every handler needs, built once per cold start from validated configuration: the AWS clients,
+ * the secret caches and the clock. Each handler builds its own store on `dynamo` (the authorizer its
+ * usage store, the management API its key repository), so a bundle carries only the store it uses.
+ */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createDynamoClient, createSecretsClient } from '../adapters/aws';
-import { DynamoStore } from '../adapters/dynamo-store';
 import { SecretCache } from '../adapters/secrets';
 import { type Config, loadConfig } from './config';
 
@@ -9,7 +13,6 @@ import { type Config, loadConfig } from './config';
 export interface Runtime {
   config: Config;
   dynamo: DynamoDBClient;
-  store: DynamoStore;
   /** null in functions that must not read the admin key (only the authorizer does). */
   adminKey: SecretCache | null;
   signingSecret: SecretCache;
@@ -30,13 +33,6 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     config,
     dynamo,
     now,
-    store: new DynamoStore({
-      client: dynamo,
-      tableName: config.tableName,
-      defaultMaxKeys: config.defaultMaxKeys,
-      retentionSeconds: config.retentionSeconds,
-      now,
-    }),
     adminKey: config.adminKeySecretId
       ? new SecretCache({
           client: secrets,

@@ -10,7 +10,7 @@ import { createHash, createHmac, randomBytes, scryptSync, timingSafeEqual } from
 import { Readable } from 'node:stream';
 import { type AttributeValue, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { checkAPIKey, generateAPIKey } from 'prefixed-api-key';
-import { itemToRecord } from '../../lambdas/adapters/dynamo-store';
+import { itemToRecord } from '../../lambdas/adapters/dynamo-codec';
 import { canonicalString } from '../../lambdas/core/armor';
 import { parseAuthorization } from '../../lambdas/core/credentials';
 import { constantTimeEqual, sha256Hex } from '../../lambdas/core/crypto';

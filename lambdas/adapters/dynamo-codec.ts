@@ -1,0 +1,117 @@
+/**
+ * The DynamoDB item codec: key items to `KeyRecord`s and back, organization items to `OrgRecord`s,
+ * and the primary keys of every item kind, all built from the storage schema in
+ * `lambdas/core/table.ts`. Shared by the authorizer's usage store and the management API's key
+ * repository; no I/O.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DependencyError } from '../core/errors';
+import type { KeyRecord, OrgRecord } from '../core/model';
+import { isPermission } from '../core/permissions';
+import { keyListingSk, keyPk, ORG_ATTRIBUTES, orgPk, SORT_KEYS, TABLE_SCHEMA } from '../core/table';
+
+export type Item = Record<string, AttributeValue>;
+
+export const s = (value: string): AttributeValue => ({ S: value });
+export const n = (value: number): AttributeValue => ({ N: String(value) });
+
+/** The primary key of a key item. */
+export const keyItemKey = (id: string): Item => ({
+  [TABLE_SCHEMA.partitionKey]: s(keyPk(id)),
+  [TABLE_SCHEMA.sortKey]: s(SORT_KEYS.key),
+});
+
+/** The primary key of an organization item. */
+export const orgItemKey = (orgId: string): Item => ({
+  [TABLE_SCHEMA.partitionKey]: s(orgPk(orgId)),
+  [TABLE_SCHEMA.sortKey]: s(SORT_KEYS.org),
+});
+
+/** A replay-protection item (nonce or signature), deleted by TTL after `ttl` (Unix seconds). */
+export const replayItem = (pk: string, ttl: number): Item => ({
+  [TABLE_SCHEMA.partitionKey]: s(pk),
+  [TABLE_SCHEMA.sortKey]: s(SORT_KEYS.replay),
+  [TABLE_SCHEMA.ttlAttribute]: n(ttl),
+});
+
+export function str(item: Item, name: string): string | null {
+  const v = item[name];
+  return v && 'S' in v && v.S !== undefined ? v.S : null;
+}
+
+export function num(item: Item, name: string): number | null {
+  const v = item[name];
+  return v && 'N' in v && v.N !== undefined ? Number(v.N) : null;
+}
+
+function strList(item: Item, name: string): string[] {
+  const v = item[name];
+  return v && 'L' in v && v.L ? v.L.flatMap((x) => (x.S !== undefined ? [x.S] : [])) : [];
+}
+
+export function recordToItem(r: KeyRecord): Item {
+  const item: Item = {
+    ...keyItemKey(r.id),
+    [TABLE_SCHEMA.gsi1.partitionKey]: s(orgPk(r.org_id)),
+    [TABLE_SCHEMA.gsi1.sortKey]: s(keyListingSk(r.created_at, r.id)),
+    id: s(r.id),
+    org_id: s(r.org_id),
+    name: s(r.name),
+    key_hash: s(r.key_hash),
+    salt: s(r.salt),
+    roles: { L: r.roles.map(s) },
+    permissions: { L: r.permissions.map(s) },
+    rate_limit_per_minute: n(r.rate_limit_per_minute),
+    created_at: s(r.created_at),
+    created_by: s(r.created_by),
+    calls: n(r.calls),
+    released: { BOOL: r.released },
+  };
+  if (r.description !== null) item.description = s(r.description);
+  if (r.expires_at_ms !== null) item.expires_at_ms = n(r.expires_at_ms);
+  if (r.revoked_at !== null) item.revoked_at = s(r.revoked_at);
+  if (r.last_used_at !== null) item.last_used_at = s(r.last_used_at);
+  if (r.rotated_from !== null) item.rotated_from = s(r.rotated_from);
+  if (r.rotated_to !== null) item.rotated_to = s(r.rotated_to);
+  return item;
+}
+
+export function itemToRecord(item: Item): KeyRecord {
+  const id = str(item, 'id');
+  const orgId = str(item, 'org_id');
+  const hash = str(item, 'key_hash');
+  if (id === null || orgId === null || hash === null)
+    throw new DependencyError('key item is missing id, org_id or key_hash');
+  return {
+    id,
+    org_id: orgId,
+    name: str(item, 'name') ?? '',
+    description: str(item, 'description'),
+    key_hash: hash,
+    salt: str(item, 'salt') ?? '',
+    roles: strList(item, 'roles'),
+    permissions: strList(item, 'permissions').filter(isPermission),
+    rate_limit_per_minute: num(item, 'rate_limit_per_minute') ?? 0,
+    created_at: str(item, 'created_at') ?? '',
+    created_by: str(item, 'created_by') ?? '',
+    expires_at_ms: num(item, 'expires_at_ms'),
+    revoked_at: str(item, 'revoked_at'),
+    last_used_at: str(item, 'last_used_at'),
+    calls: num(item, 'calls') ?? 0,
+    released: item.released?.BOOL === true,
+    rotated_from: str(item, 'rotated_from'),
+    rotated_to: str(item, 'rotated_to'),
+  };
+}
+
+/** The record in an old item returned by a failed condition, or null when no key item was there. */
+export function oldRecordOf(item: Item | undefined): KeyRecord | null {
+  return item && Object.keys(item).length > 0 ? itemToRecord(item) : null;
+}
+
+/** An organization item as a record; no limit set means the deployment's default. */
+export function itemToOrg(orgId: string, item: Item, defaultMaxKeys: number): OrgRecord {
+  const max = item[ORG_ATTRIBUTES.maxKeys];
+  const maxKeys = max === undefined ? defaultMaxKeys : max.NULL ? null : Number(max.N);
+  return { org_id: orgId, max_keys: maxKeys, active_keys: num(item, ORG_ATTRIBUTES.activeKeys) ?? 0 };
+}

@@ -1,0 +1,390 @@
+/**
+ * The management API's key repository on DynamoDB (`KeyRepository` in `lambdas/core/management.ts`):
+ * create, list, read, revoke and rotate keys, and read or set an organization's key limit. Each
+ * organization item counts its active keys, and every change of that count happens in one transaction
+ * with the key item it concerns, so the limit holds under any number of concurrent requests. The
+ * authorizer's verify-and-count path is `dynamo-usage.ts`.
+ */
+import {
+  type DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { ApiError, ValidationError } from '../core/errors';
+import type { KeyRepository, ListKeysQuery } from '../core/management';
+import type { KeyRecord, OrgRecord } from '../core/model';
+import { keyListingSk, keyPk, orgPk, SORT_KEYS, TABLE_SCHEMA } from '../core/table';
+import {
+  type Item,
+  itemToOrg,
+  itemToRecord,
+  keyItemKey,
+  n,
+  orgItemKey,
+  recordToItem,
+  s,
+} from './dynamo-codec';
+import { dependency, isConditionFailure, transact } from './dynamo-transact';
+
+export interface DynamoKeyRepositoryOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  /** Active keys an organization may hold when no limit was set for it. */
+  defaultMaxKeys: number;
+  /** How long revoked, rotated and expired key records are kept before TTL deletes them. */
+  retentionSeconds: number;
+}
+
+const GSI1 = TABLE_SCHEMA.gsi1.name;
+
+export class DynamoKeyRepository implements KeyRepository {
+  readonly tableName: string;
+  private readonly client: DynamoDBClient;
+  private readonly defaultMaxKeys: number;
+  private readonly retentionSeconds: number;
+
+  constructor(options: DynamoKeyRepositoryOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.defaultMaxKeys = options.defaultMaxKeys;
+    this.retentionSeconds = options.retentionSeconds;
+  }
+
+  private ttlFrom(nowMs: number): number {
+    return Math.floor(nowMs / 1000) + this.retentionSeconds;
+  }
+
+  async getKey(id: string): Promise<KeyRecord | null> {
+    try {
+      const out = await this.client.send(
+        new GetItemCommand({ TableName: this.tableName, Key: keyItemKey(id), ConsistentRead: true }),
+      );
+      return out.Item ? itemToRecord(out.Item) : null;
+    } catch (error) {
+      return dependency(error);
+    }
+  }
+
+  /**
+   * Creates a key and takes one of its organization's slots in one transaction, so the limit holds
+   * under any number of concurrent creates. When the organization is full, keys that have expired
+   * since are released first and the create is tried once more.
+   */
+  async createKey(record: KeyRecord, nowMs: number): Promise<void> {
+    const taken = await this.tryCreateKey(record);
+    if (taken) return;
+    if ((await this.releaseExpired(record.org_id, nowMs)) > 0 && (await this.tryCreateKey(record))) return;
+    throw new ApiError(
+      'key_limit_reached',
+      `Organization ${record.org_id} has reached its limit of active keys; revoke a key or raise the limit.`,
+    );
+  }
+
+  private orgLimitCondition(): { expression: string; values: Item } {
+    const clauses = [
+      'attribute_type(max_keys, :nullType)',
+      '(attribute_type(max_keys, :numType) AND active_keys < max_keys)',
+    ];
+    const values: Item = { ':nullType': s('NULL'), ':numType': s('N') };
+    if (this.defaultMaxKeys > 0) {
+      clauses.push(
+        '(attribute_not_exists(max_keys) AND (attribute_not_exists(active_keys) OR active_keys < :defaultMax))',
+      );
+      values[':defaultMax'] = n(this.defaultMaxKeys);
+    }
+    return { expression: clauses.join(' OR '), values };
+  }
+
+  /** true: created; false: the organization is full. */
+  private async tryCreateKey(record: KeyRecord): Promise<boolean> {
+    const limit = this.orgLimitCondition();
+    const outcome = await transact(this.client, {
+      org: {
+        Update: {
+          TableName: this.tableName,
+          Key: orgItemKey(record.org_id),
+          ConditionExpression: limit.expression,
+          UpdateExpression: 'SET active_keys = if_not_exists(active_keys, :zero) + :one, org_id = :org',
+          ExpressionAttributeValues: {
+            ...limit.values,
+            ':zero': n(0),
+            ':one': n(1),
+            ':org': s(record.org_id),
+          },
+        },
+      },
+      key: {
+        Put: {
+          TableName: this.tableName,
+          Item: recordToItem(record),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    });
+    if (outcome.written) return true;
+    if (outcome.conditionFailed.key) throw new ApiError('conflict', 'A key with this id already exists.');
+    return false;
+  }
+
+  /** Moves a key out of its organization's count (revoked, rotated or expired), once. */
+  private async releaseKey(record: KeyRecord, set: string, values: Item, nowMs: number): Promise<boolean> {
+    const outcome = await transact(this.client, {
+      key: {
+        Update: {
+          TableName: this.tableName,
+          Key: keyItemKey(record.id),
+          ConditionExpression: 'released = :false',
+          UpdateExpression: `SET released = :true, #ttl = :ttl${set}`,
+          ExpressionAttributeNames: { '#ttl': TABLE_SCHEMA.ttlAttribute },
+          ExpressionAttributeValues: {
+            ...values,
+            ':false': { BOOL: false },
+            ':true': { BOOL: true },
+            ':ttl': n(this.ttlFrom(nowMs)),
+          },
+        },
+      },
+      org: {
+        Update: {
+          TableName: this.tableName,
+          Key: orgItemKey(record.org_id),
+          ConditionExpression: 'active_keys > :zero',
+          UpdateExpression: 'SET active_keys = active_keys - :one',
+          ExpressionAttributeValues: { ':zero': n(0), ':one': n(1) },
+        },
+      },
+    });
+    return outcome.written;
+  }
+
+  /** Revokes a key immediately and permanently. Repeating it is harmless. */
+  async revokeKey(id: string, nowMs: number): Promise<KeyRecord | null> {
+    const record = await this.getKey(id);
+    if (record === null || record.revoked_at !== null) return record;
+    const revokedAt = new Date(nowMs).toISOString();
+    const released =
+      !record.released &&
+      (await this.releaseKey(record, ', revoked_at = :revokedAt', { ':revokedAt': s(revokedAt) }, nowMs));
+    if (!released) {
+      try {
+        await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: keyItemKey(id),
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revoked_at)',
+            UpdateExpression: 'SET revoked_at = :revokedAt, released = :true, #ttl = :ttl',
+            ExpressionAttributeNames: { '#ttl': TABLE_SCHEMA.ttlAttribute },
+            ExpressionAttributeValues: {
+              ':revokedAt': s(revokedAt),
+              ':true': { BOOL: true },
+              ':ttl': n(this.ttlFrom(nowMs)),
+            },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) return dependency(error);
+      }
+    }
+    return this.getKey(id);
+  }
+
+  /**
+   * Rotation in one transaction: the new key takes over the old key's organization slot, and the old
+   * key is released and set to stop working at the end of the grace period (revoked at once for 0).
+   * Returns false when the old key was revoked, rotated or expired in the meantime.
+   */
+  async rotateKey(
+    old: KeyRecord,
+    replacement: KeyRecord,
+    graceSeconds: number,
+    nowMs: number,
+  ): Promise<boolean> {
+    const graceEnd = nowMs + graceSeconds * 1000;
+    const ends = old.expires_at_ms === null ? graceEnd : Math.min(old.expires_at_ms, graceEnd);
+    // The expiry is compared with the one read, so a concurrent change makes this fail, not race.
+    const expiryUnchanged =
+      old.expires_at_ms === null ? 'attribute_not_exists(expires_at_ms)' : 'expires_at_ms = :oldExpiry';
+    const values: Item = {
+      ':false': { BOOL: false },
+      ':true': { BOOL: true },
+      ':newId': s(replacement.id),
+      ':ttl': n(this.ttlFrom(ends)),
+      ...(old.expires_at_ms === null ? {} : { ':oldExpiry': n(old.expires_at_ms) }),
+      ...(graceSeconds === 0 ? { ':iso': s(new Date(nowMs).toISOString()) } : { ':ends': n(ends) }),
+    };
+    const outcome = await transact(this.client, {
+      old: {
+        Update: {
+          TableName: this.tableName,
+          Key: keyItemKey(old.id),
+          ConditionExpression: `released = :false AND attribute_not_exists(revoked_at) AND ${expiryUnchanged}`,
+          UpdateExpression: `SET released = :true, rotated_to = :newId, #ttl = :ttl, ${
+            graceSeconds === 0 ? 'revoked_at = :iso' : 'expires_at_ms = :ends'
+          }`,
+          ExpressionAttributeNames: { '#ttl': TABLE_SCHEMA.ttlAttribute },
+          ExpressionAttributeValues: values,
+        },
+      },
+      replacement: {
+        Put: {
+          TableName: this.tableName,
+          Item: recordToItem(replacement),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    });
+    if (outcome.written) return true;
+    if (outcome.conditionFailed.replacement)
+      throw new ApiError('conflict', 'A key with this id already exists.');
+    return false;
+  }
+
+  /** Releases the organization slots of keys that have expired; returns how many were released. */
+  async releaseExpired(orgId: string, nowMs: number): Promise<number> {
+    let released = 0;
+    let startKey: Item | undefined;
+    do {
+      let out: QueryCommandOutput;
+      try {
+        out = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: GSI1,
+            KeyConditionExpression: 'gsi1pk = :org',
+            FilterExpression: 'released = :false AND expires_at_ms <= :now',
+            ExpressionAttributeValues: {
+              ':org': s(orgPk(orgId)),
+              ':false': { BOOL: false },
+              ':now': n(nowMs),
+            },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+      } catch (error) {
+        return dependency(error);
+      }
+      for (const item of out.Items ?? []) {
+        if (await this.releaseKey(itemToRecord(item), '', {}, nowMs)) released++;
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return released;
+  }
+
+  async listKeys(query: ListKeysQuery): Promise<{ records: KeyRecord[]; nextCursor: string | null }> {
+    const listingPk = orgPk(query.orgId);
+    let startKey = query.cursor === null ? undefined : decodeCursor(query.cursor, listingPk);
+    const filters: Record<string, string> = {
+      active:
+        'attribute_not_exists(revoked_at) AND (attribute_not_exists(expires_at_ms) OR expires_at_ms > :now)',
+      revoked: 'attribute_exists(revoked_at)',
+      expired: 'attribute_not_exists(revoked_at) AND expires_at_ms <= :now',
+    };
+    const records: KeyRecord[] = [];
+    let more = true;
+    while (records.length <= query.limit && more) {
+      const input: QueryCommandInput = {
+        TableName: this.tableName,
+        IndexName: GSI1,
+        KeyConditionExpression: 'gsi1pk = :org',
+        ExpressionAttributeValues: { ':org': s(listingPk) },
+        ScanIndexForward: false,
+        Limit: query.limit + 1 - records.length,
+        ExclusiveStartKey: startKey,
+      };
+      if (query.status !== null) {
+        input.FilterExpression = filters[query.status];
+        if (query.status !== 'revoked')
+          input.ExpressionAttributeValues = { ...input.ExpressionAttributeValues, ':now': n(query.nowMs) };
+      }
+      try {
+        const out = await this.client.send(new QueryCommand(input));
+        records.push(...(out.Items ?? []).map(itemToRecord));
+        startKey = out.LastEvaluatedKey;
+        more = startKey !== undefined;
+      } catch (error) {
+        return dependency(error);
+      }
+    }
+    const page = records.slice(0, query.limit);
+    const last = page[page.length - 1];
+    const hasMore = records.length > query.limit || (more && page.length === query.limit);
+    return { records: page, nextCursor: hasMore && last ? encodeCursor(last) : null };
+  }
+
+  async getOrg(orgId: string, nowMs: number): Promise<OrgRecord> {
+    await this.releaseExpired(orgId, nowMs);
+    try {
+      const out = await this.client.send(
+        new GetItemCommand({ TableName: this.tableName, Key: orgItemKey(orgId), ConsistentRead: true }),
+      );
+      return itemToOrg(orgId, out.Item ?? {}, this.defaultMaxKeys);
+    } catch (error) {
+      return dependency(error);
+    }
+  }
+
+  async putOrgLimit(orgId: string, maxKeys: number | null, nowMs: number): Promise<OrgRecord> {
+    await this.releaseExpired(orgId, nowMs);
+    try {
+      const out = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: orgItemKey(orgId),
+          UpdateExpression:
+            'SET max_keys = :max, org_id = :org, active_keys = if_not_exists(active_keys, :zero), updated_at = :iso',
+          ExpressionAttributeValues: {
+            ':max': maxKeys === null ? { NULL: true } : n(maxKeys),
+            ':org': s(orgId),
+            ':zero': n(0),
+            ':iso': s(new Date(nowMs).toISOString()),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return itemToOrg(orgId, out.Attributes ?? {}, this.defaultMaxKeys);
+    } catch (error) {
+      return dependency(error);
+    }
+  }
+}
+
+const CURSOR_FIELDS = [
+  TABLE_SCHEMA.partitionKey,
+  TABLE_SCHEMA.sortKey,
+  TABLE_SCHEMA.gsi1.partitionKey,
+  TABLE_SCHEMA.gsi1.sortKey,
+] as const;
+
+/** A listing cursor: the last key's primary and GSI1 keys, as base64url JSON. */
+function encodeCursor(record: KeyRecord): string {
+  const key = {
+    [TABLE_SCHEMA.partitionKey]: keyPk(record.id),
+    [TABLE_SCHEMA.sortKey]: SORT_KEYS.key,
+    [TABLE_SCHEMA.gsi1.partitionKey]: orgPk(record.org_id),
+    [TABLE_SCHEMA.gsi1.sortKey]: keyListingSk(record.created_at, record.id),
+  };
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string, listingPk: string): Item {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    key = null;
+  }
+  const k = key as Record<string, unknown> | null;
+  if (
+    !k ||
+    typeof k !== 'object' ||
+    !CURSOR_FIELDS.every((f) => typeof k[f] === 'string') ||
+    k[TABLE_SCHEMA.gsi1.partitionKey] !== listingPk
+  ) {
+    throw new ValidationError('cursor', 'cursor: is not a cursor returned by this listing');
+  }
+  return Object.fromEntries(CURSOR_FIELDS.map((f) => [f, s(k[f] as string)]));
+}

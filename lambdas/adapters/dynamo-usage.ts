@@ -1,0 +1,168 @@
+/**
+ * The authorizer's storage: verify and count. A bearer verification is one conditional UpdateItem on
+ * the key item (hash, revocation, expiry and the rate-limit window checked, the call counted); a signed
+ * one is a consistent read of the key item and then one transaction that records the nonce and the
+ * signature and counts the call. This is all the authorizer bundle carries of DynamoDB; the
+ * management API's key repository lives in `dynamo-keys.ts`.
+ */
+import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { KeyRecord } from '../core/model';
+import { noncePk, RATE_WINDOW_PREFIX, rateWindowAttribute, signaturePk } from '../core/table';
+import {
+  type RecordSignedUseInput,
+  type RecordSignedUseResult,
+  type RecordUseInput,
+  type RecordUseResult,
+  rateWindowOf,
+} from '../core/verify';
+import { type Item, itemToRecord, keyItemKey, n, oldRecordOf, replayItem, s } from './dynamo-codec';
+import { dependency, isConditionFailure, transact } from './dynamo-transact';
+
+export interface DynamoUsageStoreOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  /** The clock for rate-limit windows seen on reads (default Date.now). */
+  now?: () => number;
+}
+
+export class DynamoUsageStore {
+  readonly tableName: string;
+  private readonly client: DynamoDBClient;
+  private readonly now: () => number;
+  /** key id → rate-limit window attributes seen stale on this instance, removed on the next use. */
+  private readonly staleWindows = new Map<string, string[]>();
+
+  constructor(options: DynamoUsageStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * The bearer hot path: one conditional UpdateItem that checks the hash, revocation, expiry and the
+   * rate-limit window, and counts the call. Nothing is written when any check fails.
+   */
+  async recordUse(input: RecordUseInput): Promise<RecordUseResult> {
+    const usage = this.usageUpdate(input.keyId, input.window, input.nowMs);
+    try {
+      const out = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: keyItemKey(input.keyId),
+          ConditionExpression: `key_hash = :hash AND ${usage.condition}`,
+          UpdateExpression: usage.update,
+          ExpressionAttributeNames: usage.names,
+          ExpressionAttributeValues: { ...usage.values, ':hash': s(input.tokenHash) },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      const item = out.Attributes ?? {};
+      this.noteStaleWindows(input.keyId, item, usage.current);
+      return { updated: true, record: itemToRecord(item) };
+    } catch (error) {
+      if (isConditionFailure(error)) return { updated: false, record: oldRecordOf(error.Item) };
+      return dependency(error);
+    }
+  }
+
+  /**
+   * The signed hot path's one write: a transaction that records the nonce and the signature (each
+   * accepted once per key) and counts the call and the rate-limit window on the key item, only if the
+   * key is still usable. All or nothing: a replay or a refused use writes nothing.
+   */
+  async recordSignedUse(input: RecordSignedUseInput): Promise<RecordSignedUseResult> {
+    const usage = this.usageUpdate(input.keyId, input.window, input.nowMs);
+    const outcome = await transact(this.client, {
+      nonce: {
+        Put: {
+          TableName: this.tableName,
+          Item: replayItem(noncePk(input.keyId, input.nonce), input.replayTtl),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      signature: {
+        Put: {
+          TableName: this.tableName,
+          Item: replayItem(signaturePk(input.keyId, input.signatureHash), input.replayTtl),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      key: {
+        Update: {
+          TableName: this.tableName,
+          Key: keyItemKey(input.keyId),
+          ConditionExpression: `attribute_exists(pk) AND ${usage.condition}`,
+          UpdateExpression: usage.update,
+          ExpressionAttributeNames: usage.names,
+          ExpressionAttributeValues: usage.values,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+    });
+    if (outcome.written) return { outcome: 'recorded' };
+    if (outcome.conditionFailed.nonce || outcome.conditionFailed.signature) return { outcome: 'replayed' };
+    return { outcome: 'refused', record: oldRecordOf(outcome.oldItems.key) };
+  }
+
+  /** A key by id, read consistently (the signed path's one read). */
+  async getKey(id: string): Promise<KeyRecord | null> {
+    try {
+      const out = await this.client.send(
+        new GetItemCommand({ TableName: this.tableName, Key: keyItemKey(id), ConsistentRead: true }),
+      );
+      if (!out.Item) return null;
+      this.noteStaleWindows(id, out.Item, null);
+      return itemToRecord(out.Item);
+    } catch (error) {
+      return dependency(error);
+    }
+  }
+
+  /**
+   * Usage and rate-limit accounting on a key item: the current minute's counter (named after the
+   * window, so a new window needs no reset), `calls` and `last_used_at`; the previous window's counter
+   * and any stale ones this instance has seen are removed in the same write.
+   */
+  private usageUpdate(keyId: string, window: number, nowMs: number) {
+    const current = rateWindowAttribute(window);
+    const remove = [...new Set([rateWindowAttribute(window - 1), ...(this.staleWindows.get(keyId) ?? [])])]
+      .filter((name) => name !== current)
+      .slice(0, 8);
+    const names: Record<string, string> = { '#cur': current };
+    remove.forEach((name, i) => {
+      names[`#old${i}`] = name;
+    });
+    return {
+      current,
+      names,
+      condition:
+        'attribute_not_exists(revoked_at) AND (attribute_not_exists(expires_at_ms) OR expires_at_ms > :now) AND ' +
+        '(attribute_not_exists(#cur) OR #cur < rate_limit_per_minute)',
+      update:
+        'SET #cur = if_not_exists(#cur, :zero) + :one, calls = calls + :one, last_used_at = :iso ' +
+        `REMOVE ${remove.map((_, i) => `#old${i}`).join(', ')}`,
+      values: {
+        ':now': n(nowMs),
+        ':zero': n(0),
+        ':one': n(1),
+        ':iso': s(new Date(nowMs).toISOString()),
+      } as Item,
+    };
+  }
+
+  /** Remembers rate-limit counters older than the previous window, to remove them on the next write. */
+  private noteStaleWindows(keyId: string, item: Item, current: string | null): void {
+    const recent = current ?? rateWindowAttribute(rateWindowOf(this.now()));
+    const previous = rateWindowAttribute(Number(recent.slice(RATE_WINDOW_PREFIX.length)) - 1);
+    const stale = Object.keys(item).filter(
+      (k) => k.startsWith(RATE_WINDOW_PREFIX) && k !== recent && k !== previous,
+    );
+    if (stale.length === 0) {
+      this.staleWindows.delete(keyId);
+      return;
+    }
+    if (this.staleWindows.size >= 1000) this.staleWindows.clear();
+    this.staleWindows.set(keyId, stale);
+  }
+}

@@ -1,0 +1,333 @@
+/**
+ * Unit tests of the management core (`lambdas/core/management.ts`) against an in-memory repository:
+ * the permission each action needs, no escalation (a key cannot grant or rotate what it does not
+ * hold), visibility (another organization's key is not found), the self rule (a key cannot revoke or
+ * rotate itself), and the audit events. The same rules over HTTP are in test/integration.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ApiError, type ErrorCode } from '../../lambdas/core/errors';
+import { type AuditEvent, ManagementService } from '../../lambdas/core/management';
+import type { KeyRecord } from '../../lambdas/core/model';
+import { DEFAULT_ROLE, DEFAULT_ROLE_MATRIX, type Permission } from '../../lambdas/core/permissions';
+import { ADMIN_PRINCIPAL, type Principal } from '../../lambdas/core/principal';
+import type { CreateKeyCommand } from '../../lambdas/core/validation';
+import { MemoryKeyRepository } from '../helpers/memory-repository';
+
+const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
+const ALL: Permission[] = ['keys:read', 'keys:write', 'api:read', 'api:write'];
+
+let repo: MemoryKeyRepository;
+let audit: AuditEvent[];
+let service: ManagementService;
+let seq = 0;
+
+beforeEach(() => {
+  repo = new MemoryKeyRepository(50);
+  audit = [];
+  service = new ManagementService({
+    repo,
+    tokenPrefix: 'lk',
+    defaultRateLimit: 60,
+    roleMatrix: DEFAULT_ROLE_MATRIX,
+    defaultRole: DEFAULT_ROLE,
+    signingSecret: async () => 'unit-test-signing-secret-not-a-real-one-0123456789',
+    now: () => NOW,
+    audit: (event) => audit.push(event),
+  });
+});
+
+/** A stored key record; ids are 16 base62 characters like real ones. */
+function stored(overrides: Partial<KeyRecord> = {}): KeyRecord {
+  seq++;
+  return repo.seed({
+    id: `Key${String(seq).padStart(13, '0')}`,
+    org_id: 'acme',
+    name: `key ${seq}`,
+    description: null,
+    key_hash: 'a'.repeat(64),
+    salt: 'salt',
+    roles: ['admin'],
+    permissions: ALL,
+    rate_limit_per_minute: 60,
+    created_at: new Date(NOW - 60_000).toISOString(),
+    created_by: 'admin',
+    expires_at_ms: null,
+    revoked_at: null,
+    last_used_at: null,
+    calls: 0,
+    released: false,
+    rotated_from: null,
+    rotated_to: null,
+    ...overrides,
+  });
+}
+
+const keyPrincipal = (
+  record: KeyRecord,
+  permissions: readonly Permission[] = record.permissions,
+): Principal => ({
+  type: 'key',
+  keyId: record.id,
+  orgId: record.org_id,
+  permissions,
+});
+
+const create = (overrides: Partial<CreateKeyCommand> = {}): CreateKeyCommand => ({
+  name: 'new key',
+  description: null,
+  roles: null,
+  rate_limit_per_minute: null,
+  expires_at_ms: null,
+  org_id: null,
+  ...overrides,
+});
+
+async function refusal(
+  promise: Promise<unknown>,
+): Promise<{ code: ErrorCode; status: number; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ApiError) return { code: error.code, status: error.status, message: error.message };
+    throw error;
+  }
+  throw new Error('expected an ApiError');
+}
+
+describe('permissions', () => {
+  it.each([
+    ['createKey', 'keys:write', (p: Principal) => service.createKey(p, create())],
+    [
+      'listKeys',
+      'keys:read',
+      (p: Principal) => service.listKeys(p, { limit: 10, cursor: null, status: null, org_id: null }),
+    ],
+    ['getKey', 'keys:read', (p: Principal) => service.getKey(p, 'Key0000000000099')],
+    ['revokeKey', 'keys:write', (p: Principal) => service.revokeKey(p, 'Key0000000000099')],
+    [
+      'rotateKey',
+      'keys:write',
+      (p: Principal) => service.rotateKey(p, 'Key0000000000099', { grace_period_seconds: 0 }),
+    ],
+  ] as const)('%s needs %s: 403 forbidden before any storage call', async (_, permission, action) => {
+    const caller = stored({ permissions: ALL.filter((p) => p !== permission) });
+    repo.calls.length = 0;
+    const error = await refusal(action(keyPrincipal(caller)));
+    expect(error).toMatchObject({ code: 'forbidden', status: 403 });
+    expect(error.message).toContain(permission);
+    expect(repo.calls).toEqual([]);
+  });
+
+  it.each([
+    ['getOrg', (p: Principal) => service.getOrg(p, 'acme')],
+    ['putOrg', (p: Principal) => service.putOrg(p, 'acme', { max_keys: 1 })],
+  ] as const)('%s is for the admin key only, even for a key holding every permission', async (_, action) => {
+    const caller = stored();
+    repo.calls.length = 0;
+    expect(await refusal(action(keyPrincipal(caller)))).toMatchObject({ code: 'forbidden', status: 403 });
+    expect(repo.calls).toEqual([]);
+  });
+
+  it('the admin key may manage organizations, and a limit change is audited', async () => {
+    expect(await service.putOrg(ADMIN_PRINCIPAL, 'acme', { max_keys: 3 })).toEqual({
+      org_id: 'acme',
+      max_keys: 3,
+      active_keys: 0,
+    });
+    expect(await service.getOrg(ADMIN_PRINCIPAL, 'acme')).toMatchObject({ max_keys: 3 });
+    expect(audit).toEqual([
+      { action: 'org.limit_changed', actor: 'admin', org_id: 'acme', details: { max_keys: 3 } },
+    ]);
+  });
+
+  it('a key may not act on another organization, even with every permission', async () => {
+    const caller = keyPrincipal(stored());
+    expect(await refusal(service.createKey(caller, create({ org_id: 'other' })))).toMatchObject({
+      code: 'forbidden',
+    });
+    expect(
+      await refusal(service.listKeys(caller, { limit: 10, cursor: null, status: null, org_id: 'other' })),
+    ).toMatchObject({ code: 'forbidden' });
+    expect(repo.keys.size).toBe(1);
+  });
+});
+
+describe('escalation: a key cannot grant what it does not hold', () => {
+  it('creating a key with a role beyond the caller is refused and stores nothing', async () => {
+    const caller = stored({ roles: ['custom'], permissions: ['keys:write', 'api:read'] });
+    const error = await refusal(service.createKey(keyPrincipal(caller), create({ roles: ['member'] })));
+    expect(error).toMatchObject({ code: 'forbidden', status: 403 });
+    expect(error.message).toContain('api:write');
+    expect(repo.keys.size).toBe(1);
+    expect(audit).toEqual([]);
+  });
+
+  it('the default role counts too: a key without api:write cannot create a default (member) key', async () => {
+    const caller = stored({ permissions: ['keys:write', 'api:read'] });
+    expect(await refusal(service.createKey(keyPrincipal(caller), create()))).toMatchObject({
+      code: 'forbidden',
+    });
+  });
+
+  it('creating a key with permissions the caller holds works, in the caller’s organization', async () => {
+    const caller = stored({ permissions: ['keys:write', 'api:read'] });
+    const created = await service.createKey(keyPrincipal(caller), create({ roles: ['viewer'] }));
+    expect(created.key).toMatchObject({ org_id: 'acme', roles: ['viewer'], permissions: ['api:read'] });
+    expect(created.key.created_by).toBe(`key:${caller.id}`);
+    expect(created.raw_key.startsWith('lk_')).toBe(true);
+    expect(audit).toEqual([
+      expect.objectContaining({ action: 'key.created', actor: `key:${caller.id}`, key_id: created.key.id }),
+    ]);
+    expect(JSON.stringify(audit)).not.toContain(created.raw_key);
+  });
+
+  it('rotating a key that holds more than the caller is refused and changes nothing', async () => {
+    const caller = stored({ permissions: ['keys:write', 'api:read'] });
+    const target = stored({ roles: ['member'], permissions: ['api:read', 'api:write'] });
+    const error = await refusal(
+      service.rotateKey(keyPrincipal(caller), target.id, { grace_period_seconds: 0 }),
+    );
+    expect(error).toMatchObject({ code: 'forbidden' });
+    expect(error.message).toContain('api:write');
+    expect(repo.calls).not.toContain('rotateKey');
+    expect(repo.keys.get(target.id)?.rotated_to).toBeNull();
+  });
+
+  it('the admin key may grant anything', async () => {
+    const created = await service.createKey(ADMIN_PRINCIPAL, create({ roles: ['admin'], org_id: 'beta' }));
+    expect(created.key).toMatchObject({ org_id: 'beta', permissions: ALL, created_by: 'admin' });
+  });
+});
+
+describe('visibility: another organization’s key is not found', () => {
+  it.each([
+    ['getKey', (p: Principal, id: string) => service.getKey(p, id)],
+    ['revokeKey', (p: Principal, id: string) => service.revokeKey(p, id)],
+    ['rotateKey', (p: Principal, id: string) => service.rotateKey(p, id, { grace_period_seconds: 0 })],
+  ] as const)('%s answers 404 not_found, the same as for an id that does not exist', async (_, action) => {
+    const caller = keyPrincipal(stored());
+    const foreign = stored({ org_id: 'other' });
+    const theirs = await refusal(action(caller, foreign.id));
+    const missing = await refusal(action(caller, 'Key0000000000999'));
+    expect(theirs).toMatchObject({ code: 'not_found', status: 404 });
+    expect(theirs.message).toBe(`No key with id ${foreign.id}.`);
+    expect(missing).toMatchObject({ code: 'not_found', status: 404 });
+    expect(repo.keys.get(foreign.id)).toMatchObject({ revoked_at: null, rotated_to: null });
+  });
+
+  it('a malformed id is not found without a storage read', async () => {
+    repo.calls.length = 0;
+    expect(await refusal(service.getKey(ADMIN_PRINCIPAL, 'not-an-id'))).toMatchObject({ code: 'not_found' });
+    expect(repo.calls).toEqual([]);
+  });
+
+  it('a key lists only its own organization; the admin key may list any', async () => {
+    const caller = stored();
+    stored({ org_id: 'other' });
+    const mine = await service.listKeys(keyPrincipal(caller), {
+      limit: 10,
+      cursor: null,
+      status: null,
+      org_id: null,
+    });
+    expect(mine.keys.map((k) => k.id)).toEqual([caller.id]);
+    const theirs = await service.listKeys(ADMIN_PRINCIPAL, {
+      limit: 10,
+      cursor: null,
+      status: null,
+      org_id: 'other',
+    });
+    expect(theirs.keys.map((k) => k.org_id)).toEqual(['other']);
+  });
+
+  it('the admin key sees every organization’s keys', async () => {
+    const foreign = stored({ org_id: 'other' });
+    expect((await service.getKey(ADMIN_PRINCIPAL, foreign.id)).key.id).toBe(foreign.id);
+  });
+});
+
+describe('self: a key cannot revoke or rotate the key it authenticates with', () => {
+  it.each([
+    ['revokeKey', (p: Principal, id: string) => service.revokeKey(p, id)],
+    ['rotateKey', (p: Principal, id: string) => service.rotateKey(p, id, { grace_period_seconds: 0 })],
+  ] as const)('%s on itself answers 409 cannot_modify_self and changes nothing', async (_, action) => {
+    const caller = stored();
+    const error = await refusal(action(keyPrincipal(caller), caller.id));
+    expect(error).toMatchObject({ code: 'cannot_modify_self', status: 409 });
+    expect(repo.keys.get(caller.id)).toMatchObject({ revoked_at: null, rotated_to: null, released: false });
+    expect(audit).toEqual([]);
+  });
+
+  it('a key may revoke another key of its organization, once (a second revoke is not audited again)', async () => {
+    const caller = stored();
+    const target = stored();
+    const first = await service.revokeKey(keyPrincipal(caller), target.id);
+    expect(first).toMatchObject({ revoked: true, key: { id: target.id, status: 'revoked', enabled: false } });
+    const again = await service.revokeKey(keyPrincipal(caller), target.id);
+    expect(again.key.revoked_at).toBe(first.key.revoked_at);
+    expect(audit.map((e) => e.action)).toEqual(['key.revoked']);
+    expect(repo.orgs.get('acme')?.active_keys).toBe(1);
+  });
+});
+
+describe('rotation', () => {
+  it('a new key with the same name, roles, permissions and limits; the old one is released', async () => {
+    const old = stored({
+      name: 'rotating',
+      roles: ['viewer'],
+      permissions: ['api:read'],
+      rate_limit_per_minute: 7,
+    });
+    const rotated = await service.rotateKey(ADMIN_PRINCIPAL, old.id, { grace_period_seconds: 60 });
+    expect(rotated.key).toMatchObject({
+      name: 'rotating',
+      roles: ['viewer'],
+      permissions: ['api:read'],
+      rate_limit_per_minute: 7,
+      org_id: 'acme',
+    });
+    expect(rotated.key.id).not.toBe(old.id);
+    expect(repo.keys.get(old.id)).toMatchObject({ rotated_to: rotated.key.id, expires_at_ms: NOW + 60_000 });
+    expect(audit).toEqual([
+      expect.objectContaining({
+        action: 'key.rotated',
+        key_id: old.id,
+        details: { new_key_id: rotated.key.id, grace_period_seconds: 60 },
+      }),
+    ]);
+  });
+
+  it.each([
+    ['revoked', { revoked_at: new Date(NOW - 1000).toISOString(), released: true }, 'is revoked'],
+    ['expired', { expires_at_ms: NOW - 1000 }, 'is expired'],
+    ['already rotated', { rotated_to: 'Key0000000000777', released: true }, 'is already rotated'],
+  ] as const)('a %s key cannot be rotated: 409 conflict', async (_, overrides, phrase) => {
+    const old = stored(overrides);
+    const error = await refusal(service.rotateKey(ADMIN_PRINCIPAL, old.id, { grace_period_seconds: 0 }));
+    expect(error).toMatchObject({ code: 'conflict', status: 409 });
+    expect(error.message).toContain(phrase);
+  });
+});
+
+describe('whoami', () => {
+  it('the admin key: no organization, every permission, no storage call', async () => {
+    repo.calls.length = 0;
+    expect(await service.whoami(ADMIN_PRINCIPAL)).toEqual({
+      principal: 'admin',
+      org_id: null,
+      permissions: ALL,
+    });
+    expect(repo.calls).toEqual([]);
+  });
+
+  it('a key: its own record and the permissions it authenticated with', async () => {
+    const caller = stored({ permissions: ['api:read'] });
+    const me = await service.whoami(keyPrincipal(caller));
+    expect(me).toMatchObject({
+      principal: 'key',
+      org_id: 'acme',
+      permissions: ['api:read'],
+      key: { id: caller.id },
+    });
+  });
+});

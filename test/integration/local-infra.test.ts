@@ -18,17 +18,15 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TABLE_SCHEMA } from '../../lambdas/core/table';
-import {
-  createTable,
-  LOCAL_CREDENTIALS,
-  LocalSetupError,
-  startDynamoDbLocal,
-} from '../../lib/local/dynamodb-local';
-import { type SecretsEndpoint, startSecretsEndpoint } from '../../lib/local/secrets-endpoint';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/constants';
+import { startDynamoDbLocal } from '../../lib/local/dynamodb/process';
+import { createTable } from '../../lib/local/dynamodb/table';
+import { LocalSetupError } from '../../lib/local/errors';
+import { type SecretsEndpoint, startSecretsEndpoint } from '../../lib/local/secrets/server';
 import { freshTable, localDynamoClient } from '../helpers/ddb';
 
 function secretsClient(endpoint: string): SecretsManagerClient {
-  return new SecretsManagerClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+  return new SecretsManagerClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 }
 
 async function errorOf(promise: Promise<unknown>): Promise<Error> {

@@ -3,22 +3,31 @@
  * the local endpoint exactly as an operator reads the deployed one.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ADMIN_KEY_SECRET_NAME } from '../lib/local/local-mode';
+import {
+  ADMIN_KEY_SECRET_NAME,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  localSecretsEndpoint,
+} from '../lib/local/constants';
 
-const port = Number(process.env.LATCHKEY_SECRETS_PORT || Number(process.env.PORT || 8787) + 1);
-const client = new SecretsManagerClient({
-  endpoint: `http://127.0.0.1:${port}`,
-  region: process.env.AWS_REGION || 'us-east-1',
-  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-});
-
-client
-  .send(new GetSecretValueCommand({ SecretId: ADMIN_KEY_SECRET_NAME }))
-  .then((out) => process.stdout.write(`${out.SecretString ?? ''}\n`))
-  .catch((error: unknown) => {
-    const reason = error instanceof Error ? error.message : String(error);
-    process.stderr.write(
-      `latchkey: could not read the admin key from http://127.0.0.1:${port} (is \`npm start\` running?): ${reason}\n`,
-    );
-    process.exit(1);
+async function main(): Promise<void> {
+  // Inside main: a bad PORT or LATCHKEY_SECRETS_PORT is reported like any other failure.
+  const endpoint = localSecretsEndpoint(process.env);
+  const client = new SecretsManagerClient({
+    endpoint,
+    region: process.env.AWS_REGION || LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
   });
+  try {
+    const out = await client.send(new GetSecretValueCommand({ SecretId: ADMIN_KEY_SECRET_NAME }));
+    process.stdout.write(`${out.SecretString ?? ''}\n`);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`could not read the admin key from ${endpoint} (is \`npm start\` running?): ${reason}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`latchkey: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -2,46 +2,47 @@
  * `npm start`: latchkey on this machine. DynamoDB Local (AWS's own), a local Secrets Manager
  * endpoint and a local API Gateway running the same authorizer and handlers as the deployed stack.
  */
-import { resolve } from 'node:path';
-import { LocalSetupError } from '../lib/local/dynamodb-local';
-import { ADMIN_KEY_SECRET_NAME, startLocalMode } from '../lib/local/local-mode';
+import {
+  ADMIN_KEY_SECRET_NAME,
+  LOCAL_ENV,
+  localDataDir,
+  localDataPaths,
+  localPorts,
+} from '../lib/local/constants';
+import { LocalSetupError } from '../lib/local/errors';
+import { startLocalMode } from '../lib/local/local-mode';
 
-function portFrom(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new LocalSetupError(`${name} must be a port number from 1 to 65535, got ${JSON.stringify(raw)}`);
-  }
-  return port;
-}
+/** LATCHKEY_* variables that configure local mode itself rather than the handlers. */
+const LOCAL_ONLY_ENV: readonly string[] = [LOCAL_ENV.adminKey, LOCAL_ENV.dataDir];
 
 async function main(): Promise<void> {
-  const port = portFrom('PORT', 8787);
-  const secretsPort = portFrom('LATCHKEY_SECRETS_PORT', port + 1);
-  const dynamodbPort = portFrom('LATCHKEY_DYNAMODB_PORT', port + 2);
-  const dataDir = resolve(process.env.LATCHKEY_DATA_DIR || '.latchkey');
+  const ports = localPorts(process.env);
+  const dataDir = localDataDir(process.env);
+  const paths = localDataPaths(dataDir);
   const settings = Object.fromEntries(
     Object.entries(process.env).filter(
       (e): e is [string, string] =>
-        e[0].startsWith('LATCHKEY_') &&
-        e[1] !== undefined &&
-        !['LATCHKEY_ADMIN_KEY', 'LATCHKEY_DATA_DIR'].includes(e[0]),
+        e[0].startsWith('LATCHKEY_') && e[1] !== undefined && !LOCAL_ONLY_ENV.includes(e[0]),
     ),
   );
+  const adminKey = process.env[LOCAL_ENV.adminKey];
   const local = await startLocalMode({
     dataDir,
-    port,
-    secretsPort,
-    dynamodbPort,
+    port: ports.gateway,
+    secretsPort: ports.secrets,
+    dynamodbPort: ports.dynamodb,
     settings,
-    ...(process.env.LATCHKEY_ADMIN_KEY ? { adminKey: process.env.LATCHKEY_ADMIN_KEY } : {}),
-    portEnvNames: { gateway: 'PORT', secrets: 'LATCHKEY_SECRETS_PORT', dynamodb: 'LATCHKEY_DYNAMODB_PORT' },
+    ...(adminKey ? { adminKey } : {}),
+    portEnvNames: {
+      gateway: LOCAL_ENV.gatewayPort,
+      secrets: LOCAL_ENV.secretsPort,
+      dynamodb: LOCAL_ENV.dynamodbPort,
+    },
   });
 
   const out = (line = '') => process.stdout.write(`${line}\n`);
-  out(`DynamoDB Local:           ${local.dynamodbEndpoint} (data in ${dataDir}/dynamodb)`);
-  out(`Secrets Manager endpoint: ${local.secretsEndpoint} (secrets in ${dataDir}/secrets.json)`);
+  out(`DynamoDB Local:           ${local.dynamodbEndpoint} (data in ${paths.dynamodb})`);
+  out(`Secrets Manager endpoint: ${local.secretsEndpoint} (secrets in ${paths.secrets})`);
   if (local.adminKeyGenerated) {
     out(`Admin key (generated now, shown once here): ${local.adminKey}`);
   }

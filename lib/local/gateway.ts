@@ -1,6 +1,10 @@
+/**
+ * A local stand-in for the API Gateway REST API: it builds the events API Gateway builds, runs the
+ * real authorizer and handlers in-process, evaluates the returned IAM policy, and answers with the
+ * same gateway responses as the deployed stack.
+ */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type {
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
@@ -9,12 +13,17 @@ import type {
 import { type GatewayResponseType, renderGatewayResponse } from '../../lambdas/core/gateway-responses';
 import { evaluatePolicy } from '../../lambdas/core/policy';
 import { matchRoute, ROUTES, type Route, type RouteHandler } from '../../lambdas/core/routes';
+import {
+  hostPort,
+  httpUrl,
+  LOCAL_ACCOUNT_ID,
+  LOCAL_API_ID,
+  LOCAL_HOST,
+  LOCAL_REGION,
+  LOCAL_STAGE,
+} from './constants';
+import { closeServer, listen, readBody } from './net';
 
-/**
- * A local stand-in for the API Gateway REST API: it builds the events API Gateway builds, runs the
- * real authorizer and handlers in-process, evaluates the returned IAM policy, and answers with the
- * same gateway responses as the deployed stack.
- */
 export type AuthorizerFn = (event: APIGatewayRequestAuthorizerEvent) => Promise<unknown>;
 export type IntegrationFn = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
@@ -30,6 +39,8 @@ export interface LocalGatewayOptions {
   apiId?: string;
   /** API Gateway's payload limit is 10 MB. */
   maxPayloadBytes?: number;
+  /** Environment variable to suggest when the port is busy. */
+  portEnvName?: string;
 }
 
 export interface LocalGateway {
@@ -66,30 +77,15 @@ function collectHeaders(req: IncomingMessage): { headers: Record<string, string>
   return { headers, multi };
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(tooLarge ? null : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 const orNull = <T extends object>(value: T): T | null => (Object.keys(value).length > 0 ? value : null);
 
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
   const routes = options.routes ?? ROUTES;
-  const stage = options.stage ?? 'local';
-  const region = options.region ?? 'us-east-1';
-  const accountId = options.accountId ?? '000000000000';
-  const apiId = options.apiId ?? 'latchkeylocal';
-  const host = options.host ?? '127.0.0.1';
+  const stage = options.stage ?? LOCAL_STAGE;
+  const region = options.region ?? LOCAL_REGION;
+  const accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
+  const apiId = options.apiId ?? LOCAL_API_ID;
+  const host = options.host ?? LOCAL_HOST;
   const maxPayload = options.maxPayloadBytes ?? 10 * 1024 * 1024;
 
   const send = (res: ServerResponse, statusCode: number, headers: Record<string, string>, body: string) => {
@@ -110,7 +106,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const requestContext = (r: IncomingRequest, route: Route, requestId: string, now: Date) => ({
     accountId,
     apiId,
-    domainName: `${host}:${port}`,
+    domainName: hostPort(host, port),
     domainPrefix: host,
     extendedRequestId: requestId,
     httpMethod: r.method,
@@ -260,24 +256,15 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   });
   server.keepAliveTimeout = 5_000;
 
+  // Read by requestContext; no request arrives before listen resolves.
   let port = 0;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
+  port = await listen(server, {
+    port: options.port ?? 0,
+    host,
+    portEnvName: options.portEnvName,
+    what: 'Local API gateway',
   });
-  port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return { url: httpUrl(host, port), port, close: () => closeServer(server) };
 }
 
 interface CheckedAuthorizerResult {

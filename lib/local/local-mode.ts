@@ -1,5 +1,10 @@
+/**
+ * Local mode: latchkey on this machine. It starts DynamoDB Local (or reuses a running one), the local
+ * Secrets Manager endpoint holding the admin key and the signing secret, and the local API Gateway
+ * running the same authorizer and handlers as the deployed stack, and stops them again in reverse
+ * order. `npm start` (bin/start.ts) and the test suites start it through startLocalMode.
+ */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { createDynamoClient } from '../../lambdas/adapters/aws';
 import { randomBase62 } from '../../lambdas/core/base62';
 import { ADMIN_KEY_RE } from '../../lambdas/core/credentials';
@@ -9,18 +14,21 @@ import { createManagementHandler } from '../../lambdas/handlers/management';
 import { type Config, ENV, loadConfig } from '../../lambdas/shared/config';
 import { createRuntime, type Runtime } from '../../lambdas/shared/runtime';
 import {
-  assertPortFree,
-  createTable,
-  type DynamoDbLocal,
-  LocalSetupError,
-  startDynamoDbLocal,
-} from './dynamodb-local';
+  ADMIN_KEY_SECRET_NAME,
+  LOCAL_CREDENTIALS,
+  LOCAL_ENV,
+  LOCAL_HOST,
+  LOCAL_REGION,
+  LOCAL_TABLE_NAME,
+  localDataPaths,
+  SIGNING_SECRET_NAME,
+} from './constants';
+import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb/process';
+import { createTable } from './dynamodb/table';
+import { LocalSetupError } from './errors';
 import { type LocalGateway, startLocalGateway } from './gateway';
-import { type SecretsEndpoint, startSecretsEndpoint } from './secrets-endpoint';
-
-export const ADMIN_KEY_SECRET_NAME = 'latchkey/admin-key';
-export const SIGNING_SECRET_NAME = 'latchkey/signing-secret';
-export const LOCAL_TABLE_NAME = 'latchkey';
+import { assertPortFree } from './net';
+import { type SecretsEndpoint, startSecretsEndpoint } from './secrets/server';
 
 export interface LocalModeOptions {
   /** Folder for DynamoDB Local's data and the local secrets; null keeps everything in memory. */
@@ -59,31 +67,32 @@ export interface LocalMode {
 
 /** Starts DynamoDB Local, the local Secrets Manager endpoint and the local API Gateway. */
 export async function startLocalMode(options: LocalModeOptions): Promise<LocalMode> {
-  const host = options.host ?? '127.0.0.1';
+  const host = options.host ?? LOCAL_HOST;
+  const paths = options.dataDir === null ? null : localDataPaths(options.dataDir);
+  const gatewayPortEnv = options.portEnvNames?.gateway ?? LOCAL_ENV.gatewayPort;
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     stops.length = 0;
   };
   // The SDK clients need credentials and a region; local endpoints ignore them.
-  process.env.AWS_REGION ??= 'us-east-1';
-  process.env.AWS_ACCESS_KEY_ID ??= 'local';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  process.env.AWS_REGION ??= LOCAL_REGION;
+  process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
   try {
     if (options.dataDir !== null) mkdirSync(options.dataDir, { recursive: true });
     if (options.adminKey !== undefined && !ADMIN_KEY_RE.test(options.adminKey)) {
-      throw new LocalSetupError('LATCHKEY_ADMIN_KEY must be 32-128 letters and digits');
+      throw new LocalSetupError(`${LOCAL_ENV.adminKey} must be 32-128 letters and digits`);
     }
-    if (options.port) await assertPortFree(options.port, options.portEnvNames?.gateway ?? 'PORT');
+    if (options.port) await assertPortFree(options.port, gatewayPortEnv);
 
     let dynamodb: DynamoDbLocal | null = null;
     let dynamodbEndpoint = options.dynamodbEndpoint;
     if (dynamodbEndpoint === undefined) {
-      const dbDir = options.dataDir === null ? null : join(options.dataDir, 'dynamodb');
-      if (dbDir !== null) mkdirSync(dbDir, { recursive: true });
+      if (paths !== null) mkdirSync(paths.dynamodb, { recursive: true });
       dynamodb = await startDynamoDbLocal({
         port: options.dynamodbPort ?? 0,
-        dataDir: dbDir,
+        dataDir: paths?.dynamodb ?? null,
         host,
         portEnvName: options.portEnvNames?.dynamodb,
       });
@@ -95,7 +104,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     const secrets: SecretsEndpoint = await startSecretsEndpoint({
       port: options.secretsPort ?? 0,
       host,
-      file: options.dataDir === null ? null : join(options.dataDir, 'secrets.json'),
+      file: paths?.secrets ?? null,
       portEnvName: options.portEnvNames?.secrets,
     });
     stops.push(() => secrets.stop());
@@ -127,14 +136,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       port: options.port ?? 0,
       authorizer: createAuthorizerHandler(runtime),
       integrations: { management: createManagementHandler(runtime), echo },
-    }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') {
-        const env = options.portEnvNames?.gateway ?? 'PORT';
-        throw new LocalSetupError(
-          `Port ${options.port} is already in use: stop whatever is using it or set ${env}`,
-        );
-      }
-      throw error;
+      portEnvName: gatewayPortEnv,
     });
     stops.push(() => gateway.close());
 

@@ -20,7 +20,7 @@ import {
   ENV_CREDENTIALS_ENTRY,
   ESM_REQUIRE_SHIM,
 } from '../../lib/bundling';
-import { ADMIN_KEY_SECRET_NAME, SIGNING_SECRET_NAME } from '../../lib/local/local-mode';
+import { ADMIN_KEY_SECRET_NAME, SIGNING_SECRET_NAME } from '../../lib/local/constants';
 import { median, nowMs, progress, round } from './lib';
 import { authorizerEvent, type Bench } from './setup';
 

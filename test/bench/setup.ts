@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { type DynamoDbLocal, startDynamoDbLocal } from '../../lib/local/dynamodb-local';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../../lib/local/dynamodb/process';
 import { type LocalMode, startLocalMode } from '../../lib/local/local-mode';
 
 export interface BenchKey {

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../lib/local/dynamodb-local';
+import { freePort } from '../../lib/local/net';
 import { ROOT, startLocalProcess, waitForLine } from '../helpers/process';
 
 /**

@@ -1,11 +1,16 @@
+/**
+ * DynamoDB Local for tests: a client with local mode's dummy region and credentials, and a fresh,
+ * uniquely named key table in the run's shared DynamoDB Local.
+ */
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
-import { createTable, LOCAL_CREDENTIALS } from '../../lib/local/dynamodb-local';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/constants';
+import { createTable } from '../../lib/local/dynamodb/table';
 
-/** A client for DynamoDB Local: region us-east-1, dummy credentials. */
+/** A client for DynamoDB Local: local mode's dummy region and credentials. */
 export function localDynamoClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 }
 
 /** A new, uniquely named key table in the run's shared DynamoDB Local. */

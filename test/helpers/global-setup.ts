@@ -1,5 +1,9 @@
+/**
+ * Vitest global setup: one in-memory DynamoDB Local for the whole run, handed to the test files as
+ * `inject('dynamodbEndpoint')`.
+ */
 import type { TestProject } from 'vitest/node';
-import { startDynamoDbLocal } from '../../lib/local/dynamodb-local';
+import { startDynamoDbLocal } from '../../lib/local/dynamodb/process';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -8,7 +8,7 @@ import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer';
 import { echo } from '../../lambdas/handlers/echo';
 import { createManagementHandler } from '../../lambdas/handlers/management';
 import { createRuntime } from '../../lambdas/shared/runtime';
-import { startDynamoDbLocal } from '../../lib/local/dynamodb-local';
+import { startDynamoDbLocal } from '../../lib/local/dynamodb/process';
 import { startLocalGateway } from '../../lib/local/gateway';
 import { type LocalMode, startLocalMode } from '../../lib/local/local-mode';
 import { client, createKey, startTestLatchkey } from '../helpers/local';

@@ -1,3 +1,7 @@
+/**
+ * Local mode's infrastructure on its own: the port and URL rules, DynamoDB Local (table creation, busy
+ * ports, data kept across restarts) and the local Secrets Manager endpoint driven by the real SDK client.
+ */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,17 +22,15 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TABLE_SCHEMA } from '../../lambdas/core/table';
-import {
-  createTable,
-  LOCAL_CREDENTIALS,
-  LocalSetupError,
-  startDynamoDbLocal,
-} from '../../lib/local/dynamodb-local';
-import { type SecretsEndpoint, startSecretsEndpoint } from '../../lib/local/secrets-endpoint';
+import { httpUrl, LOCAL_CREDENTIALS, LOCAL_REGION, localPorts } from '../../lib/local/constants';
+import { startDynamoDbLocal } from '../../lib/local/dynamodb/process';
+import { createTable } from '../../lib/local/dynamodb/table';
+import { LocalSetupError } from '../../lib/local/errors';
+import { type SecretsEndpoint, startSecretsEndpoint } from '../../lib/local/secrets/server';
 import { freshTable, localDynamoClient } from '../helpers/ddb';
 
 function secretsClient(endpoint: string): SecretsManagerClient {
-  return new SecretsManagerClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+  return new SecretsManagerClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 }
 
 async function errorOf(promise: Promise<unknown>): Promise<Error> {
@@ -39,6 +41,29 @@ async function errorOf(promise: Promise<unknown>): Promise<Error> {
   }
   throw new Error('expected the promise to reject');
 }
+
+describe('local ports and URLs', () => {
+  it('puts the secrets endpoint and DynamoDB Local one and two above PORT unless set apart', () => {
+    expect(localPorts({ PORT: '9000' })).toEqual({ gateway: 9000, secrets: 9001, dynamodb: 9002 });
+    expect(localPorts({ PORT: '9000', LATCHKEY_SECRETS_PORT: '7000', LATCHKEY_DYNAMODB_PORT: '' })).toEqual({
+      gateway: 9000,
+      secrets: 7000,
+      dynamodb: 9002,
+    });
+  });
+
+  it('refuses a port that is not one, naming its variable', () => {
+    expect(() => localPorts({ LATCHKEY_DYNAMODB_PORT: '70000' })).toThrow(LocalSetupError);
+    expect(() => localPorts({ PORT: 'abc' })).toThrow(
+      /^PORT must be a port number from 1 to 65535, got "abc"$/,
+    );
+  });
+
+  it('brackets an IPv6 host in URLs', () => {
+    expect(httpUrl('127.0.0.1', 8787)).toBe('http://127.0.0.1:8787');
+    expect(httpUrl('::1', 8787)).toBe('http://[::1]:8787');
+  });
+});
 
 describe('DynamoDB Local', () => {
   it('answers on the injected endpoint', async () => {

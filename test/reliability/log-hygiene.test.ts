@@ -8,8 +8,9 @@ import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer';
 import { echo } from '../../lambdas/handlers/echo';
 import { createManagementHandler } from '../../lambdas/handlers/management';
 import { createRuntime } from '../../lambdas/shared/runtime';
+import { SIGNING_SECRET_NAME } from '../../lib/local/constants';
 import { startLocalGateway } from '../../lib/local/gateway';
-import { type LocalMode, SIGNING_SECRET_NAME } from '../../lib/local/local-mode';
+import type { LocalMode } from '../../lib/local/local-mode';
 import { type ApiResponse, type Call, client, startTestLatchkey } from '../helpers/local';
 import { FAULTS, type FaultSwitch, faultyDynamo, sleep } from './support';
 

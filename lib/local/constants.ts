@@ -1,0 +1,97 @@
+/**
+ * Every fixed fact of local mode in one place: the secret names, the local table name, the dummy AWS
+ * identity (region, account, credentials) that local endpoints accept, the ports (`PORT`, default
+ * 8787; the Secrets Manager endpoint on PORT+1 and DynamoDB Local on PORT+2 unless their own variables
+ * say otherwise), the data folder and its layout, and how a host and port become a URL (IPv6 hosts in
+ * brackets). `npm start`, `npm run admin-key`, the CLI's `--local` and the tests all read it. It imports
+ * nothing heavy, so the CLI bundle can use it.
+ */
+import { join, resolve } from 'node:path';
+import { LocalSetupError } from './errors';
+
+/** The secret holding local mode's admin key (the stack's admin-key secret, locally). */
+export const ADMIN_KEY_SECRET_NAME = 'latchkey/admin-key';
+/** The secret holding the signing secret that signed-request keys derive from. */
+export const SIGNING_SECRET_NAME = 'latchkey/signing-secret';
+/** The key table's name in DynamoDB Local. */
+export const LOCAL_TABLE_NAME = 'latchkey';
+
+/** Local endpoints listen here unless told otherwise. */
+export const LOCAL_HOST = '127.0.0.1';
+/** Dummy AWS identity: local endpoints accept any, the SDK clients and ARNs need one. */
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT_ID = '000000000000';
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+/** The local API Gateway's API id and stage, as they appear in method ARNs and request contexts. */
+export const LOCAL_API_ID = 'latchkeylocal';
+export const LOCAL_STAGE = 'local';
+
+/** Environment variables local mode reads, besides the LATCHKEY_* settings it passes to the handlers. */
+export const LOCAL_ENV = {
+  gatewayPort: 'PORT',
+  secretsPort: 'LATCHKEY_SECRETS_PORT',
+  dynamodbPort: 'LATCHKEY_DYNAMODB_PORT',
+  dataDir: 'LATCHKEY_DATA_DIR',
+  adminKey: 'LATCHKEY_ADMIN_KEY',
+} as const;
+
+/** The gateway's port when PORT is not set. */
+export const DEFAULT_PORT = 8787;
+/** The Secrets Manager endpoint and DynamoDB Local sit this far above the gateway's port by default. */
+export const SECRETS_PORT_OFFSET = 1;
+export const DYNAMODB_PORT_OFFSET = 2;
+/** The data folder when LATCHKEY_DATA_DIR is not set (relative to the working directory). */
+export const DEFAULT_DATA_DIR = '.latchkey';
+
+type Env = Record<string, string | undefined>;
+
+export interface LocalPorts {
+  gateway: number;
+  secrets: number;
+  dynamodb: number;
+}
+
+/** The three ports from the environment; a set but invalid value is a LocalSetupError naming its variable. */
+export function localPorts(env: Env = process.env): LocalPorts {
+  const gateway = portFrom(env, LOCAL_ENV.gatewayPort, DEFAULT_PORT);
+  return {
+    gateway,
+    secrets: portFrom(env, LOCAL_ENV.secretsPort, gateway + SECRETS_PORT_OFFSET),
+    dynamodb: portFrom(env, LOCAL_ENV.dynamodbPort, gateway + DYNAMODB_PORT_OFFSET),
+  };
+}
+
+function portFrom(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new LocalSetupError(`${name} must be a port number from 1 to 65535, got ${JSON.stringify(raw)}`);
+  }
+  return port;
+}
+
+/** The URL of the running local mode's Secrets Manager endpoint, from the same environment `npm start` read. */
+export function localSecretsEndpoint(env: Env = process.env): string {
+  return httpUrl(LOCAL_HOST, localPorts(env).secrets);
+}
+
+/** The data folder, absolute. */
+export function localDataDir(env: Env = process.env): string {
+  return resolve(env[LOCAL_ENV.dataDir] || DEFAULT_DATA_DIR);
+}
+
+/** Where in the data folder DynamoDB Local keeps its database and the endpoint its secrets. */
+export function localDataPaths(dataDir: string): { dynamodb: string; secrets: string } {
+  return { dynamodb: join(dataDir, 'dynamodb'), secrets: join(dataDir, 'secrets.json') };
+}
+
+/** `host:port`, with an IPv6 host in brackets (`[::1]:8787`). */
+export function hostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** `http://host:port`, with an IPv6 host in brackets. */
+export function httpUrl(host: string, port: number): string {
+  return `http://${hostPort(host, port)}`;
+}

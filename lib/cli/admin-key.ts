@@ -7,6 +7,7 @@
 import { defineCommand, type Env } from './command';
 import { CliError, usage } from './errors';
 import { toJson } from './format';
+import { flag, text } from './options';
 
 /** Local mode's admin-key secret (ADMIN_KEY_SECRET_NAME in lib/local/local-mode.ts, which the CLI does not import). */
 const LOCAL_ADMIN_KEY_SECRET_ID = 'latchkey/admin-key';
@@ -45,12 +46,12 @@ export const adminKey = defineCommand({
   args: [],
   api: false,
   options: {
-    stack: { type: 'string', value: 'NAME', description: 'CloudFormation stack name (e.g. Latchkey)' },
-    'secret-id': { type: 'string', value: 'ID', description: 'secret name or ARN' },
-    local: { type: 'boolean', description: "local mode's Secrets Manager endpoint" },
-    'endpoint-url': { type: 'string', value: 'URL', description: 'Secrets Manager endpoint (local mode)' },
-    region: { type: 'string', value: 'REGION', description: 'AWS region (default: $AWS_REGION)' },
-    profile: { type: 'string', value: 'PROFILE', description: 'AWS profile (default: $AWS_PROFILE)' },
+    stack: text('NAME', 'CloudFormation stack name (e.g. Latchkey)'),
+    'secret-id': text('ID', 'secret name or ARN'),
+    local: flag("local mode's Secrets Manager endpoint"),
+    'endpoint-url': text('URL', 'Secrets Manager endpoint (local mode)'),
+    region: text('REGION', 'AWS region (default: $AWS_REGION)'),
+    profile: text('PROFILE', 'AWS profile (default: $AWS_PROFILE)'),
   },
   examples: [
     'latchkey admin-key --local',

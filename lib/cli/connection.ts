@@ -6,25 +6,14 @@
 import { LatchkeyClient } from '../sdk';
 import { CliError } from './errors';
 import { optionalInteger } from './input';
-import { defineOptions, type OptionValues } from './options';
+import { defineOptions, flag, type OptionValues, text } from './options';
 
 /** Accepted by every command that talks to the API. */
 export const API_OPTIONS = defineOptions({
-  url: { type: 'string', value: 'URL', description: 'API base URL (default: $LATCHKEY_URL)' },
-  key: {
-    type: 'string',
-    value: 'KEY',
-    description: 'admin key or API-key token (default: $LATCHKEY_KEY; prefer the variable)',
-  },
-  sign: {
-    type: 'boolean',
-    description: 'sign requests with ARMOR-PSK instead of sending the key (API-key tokens only)',
-  },
-  timeout: {
-    type: 'string',
-    value: 'MS',
-    description: 'per-attempt timeout in milliseconds (default 30000)',
-  },
+  url: text('URL', 'API base URL (default: $LATCHKEY_URL)'),
+  key: text('KEY', 'admin key or API-key token (default: $LATCHKEY_KEY; prefer the variable)'),
+  sign: flag('sign requests with ARMOR-PSK instead of sending the key (API-key tokens only)'),
+  timeout: text('MS', 'per-attempt timeout in milliseconds (default 30000)'),
 });
 
 export function makeClient(

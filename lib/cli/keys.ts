@@ -8,10 +8,10 @@ import { type Args, type Context, defineCommand } from './command';
 import { usage } from './errors';
 import { clean, date, fields, keyFields, keyTable, toJson } from './format';
 import { integer, optionalInteger, required } from './input';
-import { defineOptions, type OptionSpecs } from './options';
+import { defineOptions, flag, list, type OptionSpecs, text } from './options';
 
 const ORG_OPTION = defineOptions({
-  org: { type: 'string', value: 'ORG', description: 'organization (admin key only; default: default)' },
+  org: text('ORG', 'organization (admin key only; default: default)'),
 });
 
 /** Prints a new key: details and raw key (stdout), warning (stderr); the raw key alone with --quiet. */
@@ -49,18 +49,13 @@ export const keysCreate = defineCommand({
   args: [],
   api: true,
   options: {
-    name: { type: 'string', value: 'NAME', description: 'key name, 1-100 characters (required)' },
-    role: {
-      type: 'string',
-      multiple: true,
-      value: 'ROLE',
-      description: 'a role (admin, member, viewer); repeat for several (default: member)',
-    },
-    'rate-limit': { type: 'string', value: 'N', description: 'requests per minute, 1-100000 (default 60)' },
-    'expires-at': { type: 'string', value: 'ISO', description: 'expiry, a future ISO 8601 time' },
+    name: text('NAME', 'key name, 1-100 characters (required)'),
+    role: list('ROLE', 'a role (admin, member, viewer); repeat for several (default: member)'),
+    'rate-limit': text('N', 'requests per minute, 1-100000 (default 60)'),
+    'expires-at': text('ISO', 'expiry, a future ISO 8601 time'),
     ...ORG_OPTION,
-    description: { type: 'string', value: 'TEXT', description: 'free text, up to 500 characters' },
-    quiet: { type: 'boolean', short: 'q', description: 'print only the raw key' },
+    description: text('TEXT', 'free text, up to 500 characters'),
+    quiet: flag('print only the raw key', 'q'),
   },
   examples: [
     'latchkey keys create --name billing',
@@ -92,13 +87,9 @@ export const keysList = defineCommand({
   api: true,
   options: {
     ...ORG_OPTION,
-    status: {
-      type: 'string',
-      value: 'STATUS',
-      description: 'only keys that are active, revoked or expired',
-    },
-    limit: { type: 'string', value: 'N', description: 'one page of at most N keys (1-100)' },
-    cursor: { type: 'string', value: 'C', description: 'the page after this cursor (with --limit)' },
+    status: text('STATUS', 'only keys that are active, revoked or expired'),
+    limit: text('N', 'one page of at most N keys (1-100)'),
+    cursor: text('C', 'the page after this cursor (with --limit)'),
   },
   examples: [
     'latchkey keys list',
@@ -179,12 +170,8 @@ export const keysRotate = defineCommand({
     'period ends (0, the default: at once). The new raw key is printed once; with --quiet only it is printed.',
   ...ONE_KEY,
   options: {
-    grace: {
-      type: 'string',
-      value: 'SECONDS',
-      description: 'keep the old key working this long (0-86400)',
-    },
-    quiet: { type: 'boolean', short: 'q', description: 'print only the new raw key' },
+    grace: text('SECONDS', 'keep the old key working this long (0-86400)'),
+    quiet: flag('print only the new raw key', 'q'),
   },
   examples: ['latchkey keys rotate 3hQx9TmP2wLk8ZrA', 'latchkey keys rotate 3hQx9TmP2wLk8ZrA --grace 3600'],
   async run(ctx) {

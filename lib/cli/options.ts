@@ -43,6 +43,21 @@ export type OptionValues<S extends OptionTable> = {
   readonly [K in keyof S]?: ValueOf<Exclude<S[K], undefined>>;
 };
 
+/** `--name VALUE`, shown in help as `--name VALUE`. */
+export function text(value: string, description: string, short?: string): StringOption {
+  return { type: 'string', value, description, ...(short ? { short } : {}) };
+}
+
+/** `--name VALUE`, repeatable: every value, in order. */
+export function list(value: string, description: string, short?: string): ListOption {
+  return { type: 'string', multiple: true, value, description, ...(short ? { short } : {}) };
+}
+
+/** `--name`: present or not. */
+export function flag(description: string, short?: string): FlagOption {
+  return { type: 'boolean', description, ...(short ? { short } : {}) };
+}
+
 /** Keeps an option table's literal types, so that `OptionValues` can read them. */
 export function defineOptions<const S extends OptionSpecs>(specs: S): S {
   return specs;
@@ -50,9 +65,9 @@ export function defineOptions<const S extends OptionSpecs>(specs: S): S {
 
 /** Options every command accepts. */
 export const GLOBAL_OPTIONS = defineOptions({
-  json: { type: 'boolean', description: 'print the API response as JSON (for scripts)' },
-  debug: { type: 'boolean', description: 'show stack traces on errors' },
-  help: { type: 'boolean', short: 'h', description: 'show help for the command' },
+  json: flag('print the API response as JSON (for scripts)'),
+  debug: flag('show stack traces on errors'),
+  help: flag('show help for the command', 'h'),
 });
 
 /** Parses a command's arguments; a usage error (exit 2) names the command's help. */

@@ -5,6 +5,7 @@
 import { defineCommand } from './command';
 import { fields, orgFields, toJson } from './format';
 import { integer, required } from './input';
+import { text } from './options';
 
 export const orgsGet = defineCommand({
   name: 'orgs get',
@@ -33,7 +34,7 @@ export const orgsSet = defineCommand({
   args: ['ORG'],
   api: true,
   options: {
-    'max-keys': { type: 'string', value: 'N|unlimited', description: 'the limit (required)' },
+    'max-keys': text('N|unlimited', 'the limit (required)'),
   },
   examples: ['latchkey orgs set acme --max-keys 10', 'latchkey orgs set acme --max-keys unlimited'],
   async run(ctx) {

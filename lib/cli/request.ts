@@ -8,6 +8,7 @@ import { defineCommand } from './command';
 import { usage } from './errors';
 import { clean } from './format';
 import { readData } from './input';
+import { flag, list, text } from './options';
 
 /** `--header "Name: value"`… as Headers; Authorization is the key's and cannot be set here. */
 function requestHeaders(given: readonly string[]): Headers {
@@ -38,15 +39,9 @@ export const request = defineCommand({
   args: ['METHOD', 'PATH'],
   api: true,
   options: {
-    data: { type: 'string', short: 'd', value: 'BODY', description: 'request body: text, @file or @-' },
-    header: {
-      type: 'string',
-      short: 'H',
-      multiple: true,
-      value: '"Name: value"',
-      description: 'extra header',
-    },
-    include: { type: 'boolean', short: 'i', description: 'print the status line and headers too' },
+    data: text('BODY', 'request body: text, @file or @-', 'd'),
+    header: list('"Name: value"', 'extra header', 'H'),
+    include: flag('print the status line and headers too', 'i'),
   },
   examples: [
     'latchkey request GET /v1/whoami',
@@ -67,7 +62,7 @@ export const request = defineCommand({
       if (!headers.has('content-type')) headers.set('content-type', 'application/json');
     }
     const res = await ctx.client().fetch(path, { method, headers, body: body ?? null });
-    const text = await res.text();
+    const answer = await res.text();
     if (ctx.values.include) {
       const head = [`HTTP ${res.status} ${res.statusText}`];
       res.headers.forEach((value, name) => {
@@ -76,9 +71,9 @@ export const request = defineCommand({
       ctx.out(`${head.join('\n')}\n`);
     }
     if (!res.ok) {
-      if (ctx.values.include) ctx.out(text);
-      throw LatchkeyError.fromBody(res.status, res.statusText, res.headers, text, { method, path });
+      if (ctx.values.include) ctx.out(answer);
+      throw LatchkeyError.fromBody(res.status, res.statusText, res.headers, answer, { method, path });
     }
-    if (text !== '') ctx.out(text.endsWith('\n') ? text.slice(0, -1) : text);
+    if (answer !== '') ctx.out(answer.endsWith('\n') ? answer.slice(0, -1) : answer);
   },
 });

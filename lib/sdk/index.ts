@@ -20,26 +20,4 @@ export {
   type RequestOptions,
 } from './client';
 export { LatchkeyError, type LatchkeyErrorInit, type LatchkeyErrorKind } from './errors';
-export type {
-  ApiKey,
-  AuthScheme,
-  CreateKeyInput,
-  CreateKeyRequest,
-  ErrorBody,
-  ErrorCode,
-  KeyPage,
-  KeyResponse,
-  KeyStatus,
-  ListKeysParams,
-  ListKeysQuery,
-  ListKeysResponse,
-  NewKeyResponse,
-  Org,
-  OrgLimitRequest,
-  Permission,
-  RevokeKeyResponse,
-  RevokeResponse,
-  RotateKeyInput,
-  RotateKeyRequest,
-  Whoami,
-} from './types';
+export type * from './types';

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command, Context, Env } from './command';
-import { COMMANDS, GROUPS, isGroup } from './commands';
+import { COMMANDS, isGroup } from './commands';
 import { API_OPTIONS, makeClient } from './connection';
 import { CliError, errorLine, usage } from './errors';
 import { clean } from './format';
@@ -94,5 +94,3 @@ async function run(command: Command, args: string[], io: Io): Promise<number> {
   await command.run(ctx);
   return 0;
 }
-
-export { GROUPS };

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// The `latchkey` command (package.json "bin", so `npx latchkey …`).
-// It runs the bundle that `npm run build` writes to dist/cli.js. In a checkout, where bin/cli.ts exists,
-// it does so only while none of the bundle's source files is newer than it, and otherwise runs the
-// TypeScript source through tsx (a devDependency), so the command never lags behind the code.
+/**
+ * The `latchkey` command (package.json "bin", so `npx latchkey …`). It runs the bundle that
+ * `npm run build` writes to dist/cli.js. In a checkout, where lib/cli/run.ts exists, it does so only
+ * while none of the bundle's source files is newer than it, and otherwise runs the TypeScript source
+ * through tsx (a devDependency), so the command never lags behind the code.
+ */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 
-const source = new URL('./cli.ts', import.meta.url);
+const source = new URL('../lib/cli/run.ts', import.meta.url);
 const bundle = new URL('../dist/cli.js', import.meta.url);
 const bundleInputs = new URL('../dist/cli.inputs.json', import.meta.url);
 

@@ -1,9 +1,9 @@
-import type { Permission } from './permissions';
-
 /**
  * The one route table. The CDK stack builds API Gateway resources from it, the local gateway serves
  * it, the authorizer's policy covers it, and the management handler dispatches on it.
  */
+import type { Permission } from './permissions';
+
 export type HttpMethod = 'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export const READ_METHODS: readonly HttpMethod[] = ['GET', 'HEAD', 'OPTIONS'];
 export const WRITE_METHODS: readonly HttpMethod[] = ['POST', 'PUT', 'PATCH', 'DELETE'];
@@ -192,4 +192,18 @@ export function findRoute(id: string): Route {
   const route = ROUTES.find((r) => r.id === id);
   if (!route) throw new Error(`no route with id ${id}`);
   return route;
+}
+
+/**
+ * A route's request path with its `{param}` segments filled in, each URL-encoded: how a client (the SDK)
+ * names a route without writing its path again. `routePath('getKey', { id })` → `/v1/keys/<id>`.
+ */
+export function routePath(id: string, params: Readonly<Record<string, string>> = {}): string {
+  const route = ROUTES.find((r) => r.id === id);
+  if (!route) throw new Error(`no route with id ${id}`);
+  return route.path.replace(/\{([A-Za-z0-9_]+)\+?\}/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`route ${id} needs the path parameter ${name}`);
+    return encodeURIComponent(value);
+  });
 }

@@ -52,7 +52,7 @@ const common = {
 await esbuild.build({ ...common, entryPoints: ['lib/sdk/index.ts'], outfile: 'dist/sdk/index.js' });
 const cli = await esbuild.build({
   ...common,
-  entryPoints: ['bin/cli.ts'],
+  entryPoints: ['lib/cli/run.ts'],
   outfile: 'dist/cli.js',
   metafile: true,
 });

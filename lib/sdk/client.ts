@@ -1,5 +1,15 @@
+/**
+ * `LatchkeyClient`: typed methods for the management API and `client.fetch` for any route behind the
+ * authorizer. Each request is authorized afresh per attempt (a bearer key, or an ARMOR-PSK signature with
+ * a new nonce and timestamp), idempotent methods are retried with backoff, and every failure is a
+ * `LatchkeyError` that never contains the key. Request paths come from the route table
+ * (lambdas/core/routes.ts), response bodies are the server's wire types, returned unchanged.
+ */
+import { routePath } from '../../lambdas/core/routes';
 import { keyIdOfToken, signRequest } from '../../lambdas/core/signer';
+import { BEARER_SCHEME } from '../../lambdas/core/wire';
 import { LatchkeyError } from './errors';
+import { attemptFailure, IDEMPOTENT_METHODS, isRetriableStatus, retryAfterMs, sleep } from './retry';
 import type {
   ApiKey,
   CreateKeyInput,
@@ -18,9 +28,6 @@ export const DEFAULT_RETRIES = 2;
 export const DEFAULT_RETRY_DELAY_MS = 250;
 /** Longest wait between two attempts, whatever the backoff or a `Retry-After` header says. */
 export const MAX_RETRY_DELAY_MS = 10_000;
-
-/** Methods that are safe to send twice; only these are retried. POST and PATCH never are. */
-const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 export interface LatchkeyClientOptions {
   /**
@@ -140,7 +147,7 @@ export class LatchkeyClient {
   createKey(input: CreateKeyInput, options?: RequestOptions): Promise<NewKeyResponse> {
     const body: Record<string, unknown> = { ...input };
     if (input.expires_at instanceof Date) body.expires_at = input.expires_at.toISOString();
-    return this.#json('POST', '/v1/keys', { body, ...options });
+    return this.#json('POST', routePath('createKey'), { body, ...options });
   }
 
   /** `GET /v1/keys`: one page, newest first. Pass `next_cursor` back as `cursor` for the next page. */
@@ -151,7 +158,8 @@ export class LatchkeyClient {
     if (params.status !== undefined) query.set('status', params.status);
     if (params.org_id !== undefined) query.set('org_id', params.org_id);
     const qs = query.toString();
-    return this.#json('GET', qs === '' ? '/v1/keys' : `/v1/keys?${qs}`, { ...options });
+    const path = routePath('listKeys');
+    return this.#json('GET', qs === '' ? path : `${path}?${qs}`, { ...options });
   }
 
   /** Every key, across all pages (`limit` is the page size): `for await (const key of client.iterateKeys()) …`. */
@@ -171,7 +179,7 @@ export class LatchkeyClient {
           code: 'invalid_response',
           message: 'The server returned the same cursor twice; stopping instead of looping.',
           method: 'GET',
-          path: '/v1/keys',
+          path: routePath('listKeys'),
         });
       }
       if (page.next_cursor !== null) seen.add(page.next_cursor);
@@ -181,32 +189,35 @@ export class LatchkeyClient {
 
   /** `GET /v1/keys/{id}` → `{key}`. */
   getKey(id: string, options?: RequestOptions): Promise<KeyResponse> {
-    return this.#json('GET', `/v1/keys/${segment(id, 'id')}`, { ...options });
+    return this.#json('GET', routePath('getKey', { id: nonEmpty(id, 'id') }), { ...options });
   }
 
   /** `DELETE /v1/keys/{id}` → `{revoked: true, key}`; immediate and permanent, harmless to repeat. */
   revokeKey(id: string, options?: RequestOptions): Promise<RevokeKeyResponse> {
-    return this.#json('DELETE', `/v1/keys/${segment(id, 'id')}`, { ...options });
+    return this.#json('DELETE', routePath('revokeKey', { id: nonEmpty(id, 'id') }), { ...options });
   }
 
   /** `POST /v1/keys/{id}/rotate` → 201 `{key, raw_key, warning}` for the new key. Never retried. */
   rotateKey(id: string, input: RotateKeyInput = {}, options?: RequestOptions): Promise<NewKeyResponse> {
-    return this.#json('POST', `/v1/keys/${segment(id, 'id')}/rotate`, { body: { ...input }, ...options });
+    return this.#json('POST', routePath('rotateKey', { id: nonEmpty(id, 'id') }), {
+      body: { ...input },
+      ...options,
+    });
   }
 
   /** `GET /v1/whoami` → `{principal, key?, org_id, permissions}`. */
   whoami(options?: RequestOptions): Promise<Whoami> {
-    return this.#json('GET', '/v1/whoami', { ...options });
+    return this.#json('GET', routePath('whoami'), { ...options });
   }
 
   /** `GET /v1/orgs/{org_id}` → `{org_id, max_keys, active_keys}` (admin key only). */
   getOrg(orgId: string, options?: RequestOptions): Promise<Org> {
-    return this.#json('GET', `/v1/orgs/${segment(orgId, 'orgId')}`, { ...options });
+    return this.#json('GET', routePath('getOrg', { org_id: nonEmpty(orgId, 'orgId') }), { ...options });
   }
 
   /** `PUT /v1/orgs/{org_id}` with `{max_keys}`: null = unlimited, 0 = no API keys (admin key only). */
   setOrgLimit(orgId: string, maxKeys: number | null, options?: RequestOptions): Promise<Org> {
-    return this.#json('PUT', `/v1/orgs/${segment(orgId, 'orgId')}`, {
+    return this.#json('PUT', routePath('putOrg', { org_id: nonEmpty(orgId, 'orgId') }), {
       body: { max_keys: maxKeys },
       ...options,
     });
@@ -324,27 +335,13 @@ export class LatchkeyClient {
       } catch (error) {
         if (error instanceof LatchkeyError) throw error;
         if (userSignal?.aborted) throw userSignal.reason;
-        const failure = timeout.signal.aborted
-          ? new LatchkeyError({
-              kind: 'timeout',
-              status: null,
-              code: 'timeout',
-              message: `No response from ${this.#origin} within ${this.timeoutMs} ms (${method} ${routePath}).`,
-              method,
-              path: routePath,
-              attempts: attempt,
-              cause: error,
-            })
-          : new LatchkeyError({
-              kind: 'network',
-              status: null,
-              code: 'network_error',
-              message: `Could not reach ${this.#origin} (${describeNetworkError(error)}) for ${method} ${routePath}.`,
-              method,
-              path: routePath,
-              attempts: attempt,
-              cause: error,
-            });
+        const failure = attemptFailure(error, {
+          timedOutAfterMs: timeout.signal.aborted ? this.timeoutMs : null,
+          origin: this.#origin,
+          method,
+          path: routePath,
+          attempts: attempt,
+        });
         if (!canRetry) throw failure;
       } finally {
         clearTimeout(timer);
@@ -361,7 +358,7 @@ export class LatchkeyClient {
     sign: boolean,
   ): void {
     if (!sign) {
-      headers.set('authorization', `Bearer ${this.#key}`);
+      headers.set('authorization', `${BEARER_SCHEME} ${this.#key}`);
       return;
     }
     const signed = signRequest({ token: this.#key, method, path, body });
@@ -377,18 +374,6 @@ export class LatchkeyClient {
   }
 }
 
-function isRetriableStatus(status: number): boolean {
-  return status === 429 || (status >= 500 && status !== 501 && status !== 505);
-}
-
-/** `Retry-After` as milliseconds (delta-seconds or an HTTP date), or null when absent or unreadable. */
-function retryAfterMs(value: string | null): number | null {
-  if (value === null) return null;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
-}
-
 function positiveInteger(value: number | undefined, fallback: number, name: string, min: number): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < min)
@@ -396,29 +381,8 @@ function positiveInteger(value: number | undefined, fallback: number, name: stri
   return value;
 }
 
-function segment(value: string, name: string): string {
+/** A path parameter: a non-empty string (routePath encodes it). */
+function nonEmpty(value: string, name: string): string {
   if (typeof value !== 'string' || value === '') throw new TypeError(`${name} must be a non-empty string`);
-  return encodeURIComponent(value);
-}
-
-function describeNetworkError(error: unknown): string {
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  const code = (cause as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return code;
-  return cause instanceof Error ? cause.message : String(cause);
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return value;
 }

@@ -5,6 +5,8 @@
  * - `network`: no HTTP response at all (DNS, refused connection, reset, TLS…); `status` is null;
  * - `timeout`: no complete response within `timeoutMs`; `status` is null.
  */
+import { ERROR_STATUS } from '../../lambdas/core/errors';
+
 export type LatchkeyErrorKind = 'http' | 'network' | 'timeout';
 
 export interface LatchkeyErrorInit {
@@ -21,18 +23,15 @@ export interface LatchkeyErrorInit {
   cause?: unknown;
 }
 
-/** Codes of SPEC §5 by status, for error responses without a latchkey body (a proxy's 502, say). */
-const CODE_BY_STATUS: Readonly<Record<number, string>> = {
-  400: 'invalid_request',
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'not_found',
-  409: 'conflict',
-  413: 'payload_too_large',
-  429: 'rate_limited',
-  500: 'internal_error',
-  503: 'service_unavailable',
-};
+/**
+ * The server's error code for each status (the first code with that status, e.g. 409 → `conflict`),
+ * for error responses without a latchkey body (a proxy's 502, say). Read from the server's own table.
+ */
+const CODE_BY_STATUS: ReadonlyMap<number, string> = new Map(
+  Object.entries(ERROR_STATUS)
+    .reverse()
+    .map(([code, status]) => [status, code]),
+);
 
 export class LatchkeyError extends Error {
   readonly kind: LatchkeyErrorKind;
@@ -93,7 +92,7 @@ export class LatchkeyError extends Error {
     return new LatchkeyError({
       kind: 'http',
       status,
-      code: body?.code ?? CODE_BY_STATUS[status] ?? `http_${status}`,
+      code: body?.code ?? CODE_BY_STATUS.get(status) ?? `http_${status}`,
       message:
         body?.message ??
         `The server answered ${status}${statusText ? ` ${statusText}` : ''} without an error body.`,

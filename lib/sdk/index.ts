@@ -20,18 +20,4 @@ export {
   type RequestOptions,
 } from './client';
 export { LatchkeyError, type LatchkeyErrorInit, type LatchkeyErrorKind } from './errors';
-export type {
-  ApiKey,
-  CreateKeyInput,
-  ErrorBody,
-  KeyPage,
-  KeyResponse,
-  KeyStatus,
-  ListKeysParams,
-  NewKeyResponse,
-  Org,
-  Permission,
-  RevokeKeyResponse,
-  RotateKeyInput,
-  Whoami,
-} from './types';
+export type * from './types';

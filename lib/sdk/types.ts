@@ -1,83 +1,48 @@
 /**
- * The shapes of the management API (SPEC §4), exactly as they travel: snake_case JSON, ISO 8601 UTC
- * timestamps. The SDK returns response bodies unchanged, so these are also what `--json` prints.
+ * The shapes of the management API as the SDK's users name them. They are the server's own wire types
+ * (lambdas/core/wire.ts), re-exported, not copies: snake_case JSON and ISO 8601 UTC timestamps, exactly
+ * as they travel. The SDK returns response bodies unchanged, so these are also what `latchkey … --json`
+ * prints. The only SDK-side shape is `CreateKeyInput`, the create body where `expires_at` may also be a
+ * Date (sent as its ISO string); the server's validated form has a name of its own.
  */
+import type {
+  CreateKeyRequest,
+  ListKeysQuery,
+  ListKeysResponse,
+  RevokeResponse,
+  RotateKeyRequest,
+} from '../../lambdas/core/wire';
 
-// The key object and its parts are the server's own types (one definition for both sides).
-import type { ApiKey, KeyStatus } from '../../lambdas/core/model';
-import type { Permission } from '../../lambdas/core/permissions';
+export type {
+  ApiKey,
+  AuthScheme,
+  CreateKeyRequest,
+  ErrorBody,
+  ErrorCode,
+  KeyResponse,
+  KeyStatus,
+  ListKeysQuery,
+  ListKeysResponse,
+  NewKeyResponse,
+  Org,
+  OrgLimitRequest,
+  Permission,
+  RevokeResponse,
+  RotateKeyRequest,
+  Whoami,
+} from '../../lambdas/core/wire';
 
-export type { ApiKey, KeyStatus, Permission };
-
-/** `POST /v1/keys` body. */
-export interface CreateKeyInput {
-  /** 1–100 characters. */
-  name: string;
-  /** At most 500 characters. */
-  description?: string;
-  /** Default: the deployment's default role (`member`). */
-  roles?: string[];
-  /** 1–100000; default 60. */
-  rate_limit_per_minute?: number;
+/** `POST /v1/keys` body as `createKey` takes it: the wire body, where `expires_at` may also be a Date. */
+export interface CreateKeyInput extends Omit<CreateKeyRequest, 'expires_at'> {
   /** A future instant; a Date is sent as its ISO string. */
   expires_at?: string | Date;
-  /** Admin key only (a key may name only its own organization). */
-  org_id?: string;
 }
 
-/** `201` from `POST /v1/keys` and `POST /v1/keys/{id}/rotate`. `raw_key` is shown in this response only. */
-export interface NewKeyResponse {
-  key: ApiKey;
-  raw_key: string;
-  warning: string;
-}
-
-/** `GET /v1/keys` query. */
-export interface ListKeysParams {
-  /** Page size, 1–100 (server default 50). */
-  limit?: number;
-  cursor?: string | null;
-  status?: KeyStatus;
-  /** Admin key only. */
-  org_id?: string;
-}
-
+/** `GET /v1/keys` query (`listKeys`, `iterateKeys`). */
+export type ListKeysParams = ListKeysQuery;
 /** One page of `GET /v1/keys`, newest first. `next_cursor` is null on the last page. */
-export interface KeyPage {
-  keys: ApiKey[];
-  next_cursor: string | null;
-}
-
-export interface KeyResponse {
-  key: ApiKey;
-}
-
-export interface RevokeKeyResponse {
-  revoked: true;
-  key: ApiKey;
-}
-
-export interface RotateKeyInput {
-  /** 0–86400; default 0 (the old key stops at once). */
-  grace_period_seconds?: number;
-}
-
-/** `GET`/`PUT /v1/orgs/{org_id}`. `max_keys` null = unlimited, 0 = no API keys. */
-export interface Org {
-  org_id: string;
-  max_keys: number | null;
-  active_keys: number;
-}
-
-/** `GET /v1/whoami`. `org_id` is null for the admin key. */
-export interface Whoami {
-  principal: 'admin' | 'key';
-  key?: ApiKey;
-  org_id: string | null;
-  permissions: Permission[];
-}
-
-/** The one error body of SPEC §5. */
-export interface ErrorBody {
-  error: { code: string; message: string; request_id: string };
-}
+export type KeyPage = ListKeysResponse;
+/** `DELETE /v1/keys/{id}`. */
+export type RevokeKeyResponse = RevokeResponse;
+/** `POST /v1/keys/{id}/rotate` body. */
+export type RotateKeyInput = RotateKeyRequest;

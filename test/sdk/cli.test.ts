@@ -1,3 +1,10 @@
+/**
+ * The `latchkey` command against local mode over real HTTP: every command's happy path, human and
+ * --json output, exit codes and the one-line error messages. Most cases call `main(argv, io)` in this
+ * process (lib/cli); a few spawn the real launcher `npx latchkey` runs (package.json "bin"), for what
+ * only a child process shows: help and --version through the launcher, a real command's stdout/stderr
+ * split, standard input for `--data @-`, and the missing optional @aws-sdk/client-cloudformation.
+ */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -6,18 +13,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNAUTHORIZED_MESSAGE } from '../../lambdas/core/errors';
+import { main } from '../../lib/cli';
 import type { LocalMode } from '../../lib/local/local-mode';
 import { LatchkeyClient, type NewKeyResponse } from '../../lib/sdk';
 import { startTestLatchkey } from '../helpers/local';
 
-/**
- * The `latchkey` command as a child process, through the same launcher `npx latchkey` runs
- * (package.json "bin"), against local mode over real HTTP: every command's happy path, human and
- * --json output, exit codes and the one-line error messages.
- */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-const LAUNCHER = join(ROOT, pkg.bin.latchkey as string);
+const LAUNCHER = join(ROOT, pkg.bin.latchkey ?? '');
 const TOKEN_RE = /lk_[A-Za-z0-9]{16,}_[A-Za-z0-9]{33,}/g;
 const ERROR_LINE_RE = /^latchkey: [a-z_0-9]+: .+$/;
 
@@ -38,19 +41,44 @@ interface Result {
   stderr: string;
 }
 
-/** Runs the CLI with LATCHKEY_URL/LATCHKEY_KEY (admin) set, without AWS credentials from the host. */
-function cli(
-  args: string[],
-  options: { env?: Record<string, string | undefined>; input?: string } = {},
-): Promise<Result> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir() };
+interface CliOptions {
+  env?: Record<string, string | undefined>;
+  input?: string;
+}
+
+/** The CLI's environment: LATCHKEY_URL/LATCHKEY_KEY (admin) set, no AWS credentials from the host. */
+function cliEnv(overrides: CliOptions['env'] = {}): Record<string, string> {
+  const env: Record<string, string> = {};
   for (const [name, value] of Object.entries({
     LATCHKEY_URL: local.url,
     LATCHKEY_KEY: local.adminKey,
-    ...options.env,
+    ...overrides,
   })) {
     if (value !== undefined) env[name] = value;
   }
+  return env;
+}
+
+/** Runs the CLI in this process, as `latchkey <args>` would. */
+async function cli(args: string[], options: CliOptions = {}): Promise<Result> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+    env: cliEnv(options.env),
+    stdin: () => options.input ?? '',
+  });
+  return { code, stdout, stderr };
+}
+
+/** Runs the real launcher as a child process, with PATH and HOME only from the host. */
+function launch(args: string[], options: CliOptions = {}): Promise<Result> {
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...cliEnv(options.env) };
   return new Promise((resolve, reject) => {
     // Asynchronous on purpose: local mode answers from this very process.
     const child = spawn(process.execPath, [LAUNCHER, ...args], { env, cwd: ROOT });
@@ -77,7 +105,7 @@ function expectError(result: Result, exitCode: number, code: string): string {
   expect(lines[0]).toContain(`latchkey: ${code}: `);
   expect(result.stderr).not.toMatch(/\n\s+at /);
   expect(result.stdout).toBe('');
-  return lines[0] as string;
+  return lines[0] ?? '';
 }
 
 const json = <T = Record<string, unknown>>(result: Result): T => {
@@ -120,6 +148,17 @@ describe('help', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('Usage: latchkey <command>');
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('the launcher (package.json "bin") prints help and the version; no command is a usage error', async () => {
+    const [top, version, none] = await Promise.all([launch(['--help']), launch(['--version']), launch([])]);
+    expect(top.code, top.stderr).toBe(0);
+    expect(top.stdout).toContain('Usage: latchkey <command>');
+    expect(top.stdout).toContain('  keys create');
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(none.code).toBe(2);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toContain('Usage: latchkey <command>');
   });
 
   it('reports usage errors in one line with exit code 2', async () => {
@@ -177,7 +216,7 @@ describe('keys', () => {
     expect(result.stdout).toMatch(/^expires +2099-01-01 00:00:00Z$/m);
     expect(result.stdout).toMatch(/^raw key +lk_/m);
     expect(result.stderr.trim()).toMatch(/^Store this key now/);
-    const whoami = await new LatchkeyClient({ baseUrl: local.url, key: tokens[0] as string }).whoami();
+    const whoami = await new LatchkeyClient({ baseUrl: local.url, key: tokens[0] ?? '' }).whoami();
     expect(whoami.key?.name).toBe('cli billing');
   });
 
@@ -198,7 +237,7 @@ describe('keys', () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++)
       ids.push((await admin.createKey({ name: `listed ${i}`, org_id: org })).key.id);
-    await admin.revokeKey(ids[0] as string);
+    await admin.revokeKey(ids[0] ?? '');
 
     const table = await cli(['keys', 'list', '--org', org]);
     expect(table.code, table.stderr).toBe(0);
@@ -274,7 +313,7 @@ describe('keys', () => {
     );
 
     const again = json<NewKeyResponse>(
-      await cli(['keys', 'rotate', tokens[0]?.split('_')[1] as string, '--json']),
+      await cli(['keys', 'rotate', tokens[0]?.split('_')[1] ?? '', '--json']),
     );
     expect(again.raw_key).toMatch(TOKEN_RE);
     expectError(await cli(['keys', 'rotate', old.key.id]), 1, 'conflict');
@@ -337,6 +376,22 @@ describe('orgs and whoami', () => {
       }),
     );
     expect(flags).toMatchObject({ principal: 'key', org_id: 'default' });
+  });
+});
+
+describe('through the launcher', () => {
+  it('keys create --quiet: only the raw key on stdout, the warning on stderr; --data @- reads stdin', async () => {
+    const quiet = await launch(['keys', 'create', '--name', 'launched', '--rate-limit', '1000', '--quiet']);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stdout).toMatch(/^lk_[A-Za-z0-9]{16,}_[A-Za-z0-9]{33,}\n$/);
+    expect(quiet.stderr).toMatch(/^Store this key now/);
+    const piped = json(
+      await launch(['request', 'PATCH', '/v1/echo/cfg', '-d', '@-', '--sign'], {
+        env: { LATCHKEY_KEY: quiet.stdout.trim() },
+        input: 'piped',
+      }),
+    );
+    expect(piped).toMatchObject({ method: 'PATCH', body: 'piped' });
   });
 });
 
@@ -432,7 +487,7 @@ describe('admin-key', () => {
       createRequire(join(ROOT, 'package.json')).resolve('@aws-sdk/client-cloudformation'),
     ).toThrow();
     const line = expectError(
-      await cli(['admin-key', '--stack', 'Latchkey', '--region', 'eu-west-1']),
+      await launch(['admin-key', '--stack', 'Latchkey', '--region', 'eu-west-1']),
       1,
       'missing_dependency',
     );

@@ -1,0 +1,96 @@
+/**
+ * The management API's wire vocabulary, defined once: the request and response bodies exactly as they
+ * travel (snake_case JSON, ISO 8601 UTC timestamps), the key status, the error body and its code union,
+ * and the names of the two Authorization schemes. The handlers answer with these shapes and the SDK
+ * re-exports them (lib/sdk/types.ts), so the server and its clients cannot drift apart. Request bodies
+ * here are what a client sends, before validation; the validated server-side forms live in
+ * validation.ts under names of their own.
+ */
+import { ARMOR_SCHEME } from './armor';
+import type { ApiKey, KeyStatus } from './model';
+import type { Permission } from './permissions';
+
+export type { ErrorBody, ErrorCode } from './errors';
+export type { ApiKey, KeyStatus, Permission };
+export { ARMOR_SCHEME };
+
+/** `Authorization: Bearer <admin key or API-key token>`. */
+export const BEARER_SCHEME = 'Bearer';
+/** The two Authorization schemes the authorizer accepts (case-insensitively). */
+export type AuthScheme = typeof BEARER_SCHEME | typeof ARMOR_SCHEME;
+
+/** `POST /v1/keys` body, as sent. */
+export interface CreateKeyRequest {
+  /** 1–100 characters. */
+  name: string;
+  /** At most 500 characters. */
+  description?: string;
+  /** Default: the deployment's default role (`member`). */
+  roles?: string[];
+  /** 1–100000; default 60. */
+  rate_limit_per_minute?: number;
+  /** A future instant, ISO 8601 with a zone. */
+  expires_at?: string;
+  /** Admin key only (a key may name only its own organization). */
+  org_id?: string;
+}
+
+/** `POST /v1/keys/{id}/rotate` body, as sent. */
+export interface RotateKeyRequest {
+  /** 0–86400; default 0 (the old key stops at once). */
+  grace_period_seconds?: number;
+}
+
+/** `GET /v1/keys` query, as sent (each value becomes a query-string parameter). */
+export interface ListKeysQuery {
+  /** Page size, 1–100 (server default 50). */
+  limit?: number;
+  cursor?: string | null;
+  status?: KeyStatus;
+  /** Admin key only. */
+  org_id?: string;
+}
+
+/** `PUT /v1/orgs/{org_id}` body. `max_keys` null = unlimited, 0 = no API keys. */
+export interface OrgLimitRequest {
+  max_keys: number | null;
+}
+
+/** `201` from `POST /v1/keys` and `POST /v1/keys/{id}/rotate`. `raw_key` is shown in this response only. */
+export interface NewKeyResponse {
+  key: ApiKey;
+  raw_key: string;
+  warning: string;
+}
+
+/** One page of `GET /v1/keys`, newest first. `next_cursor` is null on the last page. */
+export interface ListKeysResponse {
+  keys: ApiKey[];
+  next_cursor: string | null;
+}
+
+/** `GET /v1/keys/{id}`. */
+export interface KeyResponse {
+  key: ApiKey;
+}
+
+/** `DELETE /v1/keys/{id}`: immediate and permanent, harmless to repeat. */
+export interface RevokeResponse {
+  revoked: true;
+  key: ApiKey;
+}
+
+/** `GET`/`PUT /v1/orgs/{org_id}`. `max_keys` null = unlimited, 0 = no API keys. */
+export interface Org {
+  org_id: string;
+  max_keys: number | null;
+  active_keys: number;
+}
+
+/** `GET /v1/whoami`. `org_id` is null for the admin key; `key` is present for an API key only. */
+export interface Whoami {
+  principal: 'admin' | 'key';
+  key?: ApiKey;
+  org_id: string | null;
+  permissions: Permission[];
+}

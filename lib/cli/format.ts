@@ -1,0 +1,95 @@
+/**
+ * The CLI's human output: aligned label/value blocks (`fields`), padded tables (`table`), timestamps
+ * without milliseconds (`date`), and the views of a key, an organization and a key list built from
+ * them. User-supplied text always goes through `clean`, so control characters never reach the terminal
+ * raw. `--json` output is `toJson` of the API's response body, unchanged.
+ */
+import type { ApiKey, Org } from '../sdk';
+
+/** A label/value row of `fields`. */
+export type Field = [label: string, value: string];
+
+/** Columns padded with spaces; no trailing whitespace. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n');
+}
+
+/** Two aligned columns without a header row (help's command and option lists). */
+export function columns(rows: string[][]): string {
+  return table(['', ''], rows).split('\n').slice(1).join('\n');
+}
+
+/** Labels padded to one width, then their values. */
+export function fields(rows: Field[]): string {
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`.trimEnd()).join('\n');
+}
+
+/** An ISO timestamp as `2030-01-01 00:00:00Z`; null as `-`. */
+export function date(iso: string | null): string {
+  if (iso === null) return '-';
+  return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+/** Control characters (newlines, escape sequences) in user-supplied text never reach the terminal raw. */
+export function clean(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: that is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, null, 2);
+}
+
+/** Everything the API says about a key, never its secret. */
+export function keyFields(key: ApiKey): Field[] {
+  return [
+    ['id', key.id],
+    ['name', clean(key.name)],
+    ['description', key.description === null ? '-' : clean(key.description)],
+    ['org', clean(key.org_id)],
+    ['key prefix', key.key_prefix],
+    ['status', key.status],
+    ['roles', key.roles.join(', ') || '-'],
+    ['permissions', key.permissions.join(', ') || '-'],
+    ['rate limit', `${key.rate_limit_per_minute}/min`],
+    ['created', `${date(key.created_at)} by ${clean(key.created_by)}`],
+    ['expires', key.expires_at === null ? 'never' : date(key.expires_at)],
+    ['revoked', date(key.revoked_at)],
+    ['last used', date(key.last_used_at)],
+    ['calls', String(key.calls)],
+  ];
+}
+
+export function orgFields(org: Org): Field[] {
+  return [
+    ['org', clean(org.org_id)],
+    ['max keys', org.max_keys === null ? 'unlimited' : String(org.max_keys)],
+    ['active keys', String(org.active_keys)],
+  ];
+}
+
+/** One row per key, or `No keys.`. */
+export function keyTable(keys: ApiKey[]): string {
+  if (keys.length === 0) return 'No keys.';
+  return table(
+    ['ID', 'NAME', 'ORG', 'STATUS', 'ROLES', 'RATE/MIN', 'CALLS', 'LAST USED', 'CREATED'],
+    keys.map((k) => [
+      k.id,
+      clean(k.name),
+      clean(k.org_id),
+      k.status,
+      k.roles.join(',') || '-',
+      String(k.rate_limit_per_minute),
+      String(k.calls),
+      date(k.last_used_at),
+      date(k.created_at),
+    ]),
+  );
+}

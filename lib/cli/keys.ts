@@ -1,0 +1,191 @@
+/**
+ * The `keys` command group: create, list, get, revoke and rotate API keys. A new raw key (create,
+ * rotate) is printed once, on stdout, with the server's warning on stderr; `--quiet` prints the raw
+ * key alone so that `KEY=$(latchkey keys create … --quiet)` works.
+ */
+import type { ApiKey, CreateKeyInput, ListKeysParams, NewKeyResponse } from '../sdk';
+import { type Args, type Context, defineCommand } from './command';
+import { usage } from './errors';
+import { clean, date, fields, keyFields, keyTable, toJson } from './format';
+import { integer, optionalInteger, required } from './input';
+import { defineOptions, flag, list, type OptionSpecs, text } from './options';
+
+const ORG_OPTION = defineOptions({
+  org: text('ORG', 'organization (admin key only; default: default)'),
+});
+
+/** Prints a new key: details and raw key (stdout), warning (stderr); the raw key alone with --quiet. */
+function printNewKey(
+  ctx: Pick<Context<OptionSpecs, readonly string[]>, 'json' | 'out' | 'err'> & {
+    values: { readonly quiet?: boolean };
+  },
+  created: NewKeyResponse,
+  headline: string,
+): void {
+  if (ctx.json) {
+    ctx.out(toJson(created));
+    return;
+  }
+  if (ctx.values.quiet) {
+    ctx.out(created.raw_key);
+    ctx.err(created.warning);
+    return;
+  }
+  ctx.out(headline);
+  ctx.out(fields(keyFields(created.key)));
+  ctx.out('');
+  ctx.out(fields([['raw key', created.raw_key]]));
+  ctx.err(created.warning);
+}
+
+export const keysCreate = defineCommand({
+  name: 'keys create',
+  summary: 'create an API key (prints its raw key once)',
+  usage:
+    'latchkey keys create --name NAME [--role ROLE]… [--rate-limit N] [--expires-at ISO] [--org ORG] [--description TEXT]',
+  description:
+    'Creates an API key. Its raw key is printed once, here, and can never be read again: store it now.\n' +
+    'The key details go to stdout and the warning to stderr; with --quiet only the raw key is printed.',
+  args: [],
+  api: true,
+  options: {
+    name: text('NAME', 'key name, 1-100 characters (required)'),
+    role: list('ROLE', 'a role (admin, member, viewer); repeat for several (default: member)'),
+    'rate-limit': text('N', 'requests per minute, 1-100000 (default 60)'),
+    'expires-at': text('ISO', 'expiry, a future ISO 8601 time'),
+    ...ORG_OPTION,
+    description: text('TEXT', 'free text, up to 500 characters'),
+    quiet: flag('print only the raw key', 'q'),
+  },
+  examples: [
+    'latchkey keys create --name billing',
+    'latchkey keys create --name ci --role viewer --rate-limit 600 --expires-at 2030-01-01T00:00:00Z',
+    'KEY=$(latchkey keys create --name deploy --quiet)',
+  ],
+  async run(ctx) {
+    const { values } = ctx;
+    const input: CreateKeyInput = { name: required(values.name, '--name') };
+    if (values.role !== undefined) input.roles = values.role;
+    const rateLimit = optionalInteger(values['rate-limit'], '--rate-limit');
+    if (rateLimit !== undefined) input.rate_limit_per_minute = rateLimit;
+    if (values['expires-at'] !== undefined) input.expires_at = values['expires-at'];
+    if (values.org !== undefined) input.org_id = values.org;
+    if (values.description !== undefined) input.description = values.description;
+    const created = await ctx.client().createKey(input);
+    printNewKey(ctx, created, `Created key ${created.key.id}.`);
+  },
+});
+
+export const keysList = defineCommand({
+  name: 'keys list',
+  summary: 'list keys, newest first',
+  usage: 'latchkey keys list [--org ORG] [--status active|revoked|expired] [--limit N [--cursor C]]',
+  description:
+    'Lists the keys of an organization, newest first, following every page. With --limit, prints one page\n' +
+    'of at most N keys (1-100) and the cursor of the next one; pass it back with --cursor.',
+  args: [],
+  api: true,
+  options: {
+    ...ORG_OPTION,
+    status: text('STATUS', 'only keys that are active, revoked or expired'),
+    limit: text('N', 'one page of at most N keys (1-100)'),
+    cursor: text('C', 'the page after this cursor (with --limit)'),
+  },
+  examples: [
+    'latchkey keys list',
+    'latchkey keys list --status active --org acme',
+    'latchkey keys list --limit 20 --json',
+  ],
+  async run(ctx) {
+    const { values } = ctx;
+    const params: ListKeysParams = {};
+    if (values.org !== undefined) params.org_id = values.org;
+    const { status } = values;
+    if (status !== undefined) {
+      if (status !== 'active' && status !== 'revoked' && status !== 'expired') {
+        throw usage('--status must be active, revoked or expired');
+      }
+      params.status = status;
+    }
+    const client = ctx.client();
+    if (values.limit !== undefined || values.cursor !== undefined) {
+      if (values.limit !== undefined) params.limit = integer(values.limit, '--limit');
+      if (values.cursor !== undefined) params.cursor = values.cursor;
+      const page = await client.listKeys(params);
+      if (ctx.json) return ctx.out(toJson(page));
+      ctx.out(keyTable(page.keys));
+      if (page.next_cursor !== null)
+        ctx.err(`More keys: latchkey keys list --limit … --cursor ${page.next_cursor}`);
+      return;
+    }
+    const keys: ApiKey[] = [];
+    for await (const key of client.iterateKeys({ ...params, limit: 100 })) keys.push(key);
+    if (ctx.json) return ctx.out(toJson({ keys, next_cursor: null }));
+    ctx.out(keyTable(keys));
+  },
+});
+
+/** Help and arguments shared by the commands that take one key id. */
+const ONE_KEY = { args: ['ID'], api: true } as const;
+type OneKey = Args<typeof ONE_KEY.args>;
+
+export const keysGet = defineCommand({
+  name: 'keys get',
+  summary: 'show one key',
+  usage: 'latchkey keys get ID',
+  description: 'Shows a key: its roles, permissions, limits, status and usage. Never its secret.',
+  ...ONE_KEY,
+  options: {},
+  examples: ['latchkey keys get 3hQx9TmP2wLk8ZrA', 'latchkey keys get 3hQx9TmP2wLk8ZrA --json'],
+  async run(ctx) {
+    const [id]: OneKey = ctx.args;
+    const res = await ctx.client().getKey(id);
+    if (ctx.json) return ctx.out(toJson(res));
+    ctx.out(fields(keyFields(res.key)));
+  },
+});
+
+export const keysRevoke = defineCommand({
+  name: 'keys revoke',
+  summary: 'revoke a key, immediately and permanently',
+  usage: 'latchkey keys revoke ID',
+  description: 'Revokes a key: from the very next request it gets 401. Repeating it is harmless.',
+  ...ONE_KEY,
+  options: {},
+  examples: ['latchkey keys revoke 3hQx9TmP2wLk8ZrA'],
+  async run(ctx) {
+    const [id]: OneKey = ctx.args;
+    const res = await ctx.client().revokeKey(id);
+    if (ctx.json) return ctx.out(toJson(res));
+    ctx.out(`Revoked key ${res.key.id} (${clean(res.key.name)}) at ${date(res.key.revoked_at)}.`);
+  },
+});
+
+export const keysRotate = defineCommand({
+  name: 'keys rotate',
+  summary: 'replace a key with a new one (prints the new raw key once)',
+  usage: 'latchkey keys rotate ID [--grace SECONDS]',
+  description:
+    'Creates a new key with the same name, roles and limits and retires the old one when the grace\n' +
+    'period ends (0, the default: at once). The new raw key is printed once; with --quiet only it is printed.',
+  ...ONE_KEY,
+  options: {
+    grace: text('SECONDS', 'keep the old key working this long (0-86400)'),
+    quiet: flag('print only the new raw key', 'q'),
+  },
+  examples: ['latchkey keys rotate 3hQx9TmP2wLk8ZrA', 'latchkey keys rotate 3hQx9TmP2wLk8ZrA --grace 3600'],
+  async run(ctx) {
+    const [id]: OneKey = ctx.args;
+    const grace = optionalInteger(ctx.values.grace, '--grace');
+    const rotated = await ctx
+      .client()
+      .rotateKey(id, grace === undefined ? {} : { grace_period_seconds: grace });
+    const until =
+      grace === undefined || grace === 0
+        ? 'The old key stopped working now.'
+        : `The old key keeps working until ${date(new Date(Date.now() + grace * 1000).toISOString())}.`;
+    printNewKey(ctx, rotated, `Rotated key ${id}: new key ${rotated.key.id}. ${until}`);
+  },
+});
+
+export const KEYS_COMMANDS = [keysCreate, keysList, keysGet, keysRevoke, keysRotate];

@@ -1,18 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalMode } from '../../lib/local/local-mode';
-import { type Call, client, createKey, startTestLatchkey } from '../helpers/local';
+import { describe, expect, it } from 'vitest';
+import { useLatchkey } from '../helpers/latchkey';
+import { createKey } from '../helpers/local';
 
 /** Happy paths of every management route, through the local gateway over real HTTP. */
-let local: LocalMode;
-let call: Call;
-let admin: string;
-
-beforeAll(async () => {
-  local = await startTestLatchkey();
-  call = client(local.url);
-  admin = local.adminKey;
-});
-afterAll(() => local.stop());
+const lk = useLatchkey();
 
 const KEY_FIELDS = [
   'calls',
@@ -35,11 +26,11 @@ const KEY_FIELDS = [
 
 describe('POST /v1/keys', () => {
   it('creates a key and shows its token once, with exactly the documented fields', async () => {
-    const res = await call<{ key: Record<string, unknown>; raw_key: string; warning: string }>(
+    const res = await lk.call<{ key: Record<string, unknown>; raw_key: string; warning: string }>(
       'POST',
       '/v1/keys',
       {
-        token: admin,
+        token: lk.admin,
         body: { name: 'billing service', description: 'prod', rate_limit_per_minute: 120 },
       },
     );
@@ -66,7 +57,9 @@ describe('POST /v1/keys', () => {
     });
     expect(res.text).not.toMatch(/hash|salt/i);
 
-    const again = await call<{ key: Record<string, unknown> }>('GET', `/v1/keys/${key.id}`, { token: admin });
+    const again = await lk.call<{ key: Record<string, unknown> }>('GET', `/v1/keys/${key.id}`, {
+      token: lk.admin,
+    });
     expect(again.status).toBe(200);
     expect(again.text).not.toContain(res.body.raw_key);
     expect(again.body.key).toEqual(key);
@@ -74,8 +67,8 @@ describe('POST /v1/keys', () => {
 
   it('applies the default rate limit and an explicit expiry and organization', async () => {
     const expires = new Date(Date.now() + 86_400_000).toISOString();
-    const res = await call<{ key: Record<string, unknown> }>('POST', '/v1/keys', {
-      token: admin,
+    const res = await lk.call<{ key: Record<string, unknown> }>('POST', '/v1/keys', {
+      token: lk.admin,
       body: { name: 'temp', expires_at: expires, org_id: 'acme', roles: ['viewer'] },
     });
     expect(res.status).toBe(201);
@@ -89,8 +82,8 @@ describe('POST /v1/keys', () => {
   });
 
   it('lets a key with keys:write create keys in its own organization', async () => {
-    const manager = await createKey(call, admin, { roles: ['admin'], org_id: 'team-a' });
-    const res = await call<{ key: Record<string, unknown> }>('POST', '/v1/keys', {
+    const manager = await createKey(lk.call, lk.admin, { roles: ['admin'], org_id: 'team-a' });
+    const res = await lk.call<{ key: Record<string, unknown> }>('POST', '/v1/keys', {
       token: manager.token,
       body: { name: 'made by a key', roles: ['viewer'] },
     });
@@ -103,17 +96,17 @@ describe('GET /v1/keys', () => {
   it('pages through an organization newest first with a cursor', async () => {
     const created: string[] = [];
     for (let i = 0; i < 5; i++)
-      created.push((await createKey(call, admin, { org_id: 'paging', name: `k${i}` })).id);
+      created.push((await createKey(lk.call, lk.admin, { org_id: 'paging', name: `k${i}` })).id);
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
     do {
       const query: string = `?org_id=paging&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-      const res = await call<{ keys: Array<{ id: string }>; next_cursor: string | null }>(
+      const res = await lk.call<{ keys: Array<{ id: string }>; next_cursor: string | null }>(
         'GET',
         `/v1/keys${query}`,
         {
-          token: admin,
+          token: lk.admin,
         },
       );
       expect(res.status).toBe(200);
@@ -127,21 +120,21 @@ describe('GET /v1/keys', () => {
   });
 
   it('filters by status', async () => {
-    const a = await createKey(call, admin, { org_id: 'filter' });
-    const b = await createKey(call, admin, { org_id: 'filter' });
-    expect((await call('DELETE', `/v1/keys/${b.id}`, { token: admin })).status).toBe(200);
-    const active = await call<{ keys: Array<{ id: string }> }>(
+    const a = await createKey(lk.call, lk.admin, { org_id: 'filter' });
+    const b = await createKey(lk.call, lk.admin, { org_id: 'filter' });
+    expect((await lk.call('DELETE', `/v1/keys/${b.id}`, { token: lk.admin })).status).toBe(200);
+    const active = await lk.call<{ keys: Array<{ id: string }> }>(
       'GET',
       '/v1/keys?org_id=filter&status=active',
       {
-        token: admin,
+        token: lk.admin,
       },
     );
-    const revoked = await call<{ keys: Array<{ id: string }> }>(
+    const revoked = await lk.call<{ keys: Array<{ id: string }> }>(
       'GET',
       '/v1/keys?org_id=filter&status=revoked',
       {
-        token: admin,
+        token: lk.admin,
       },
     );
     expect(active.body.keys.map((k) => k.id)).toEqual([a.id]);
@@ -149,9 +142,11 @@ describe('GET /v1/keys', () => {
   });
 
   it('lists only the calling key’s own organization', async () => {
-    const reader = await createKey(call, admin, { org_id: 'own-org', roles: ['admin'] });
-    await createKey(call, admin, { org_id: 'someone-else' });
-    const res = await call<{ keys: Array<{ org_id: string }> }>('GET', '/v1/keys', { token: reader.token });
+    const reader = await createKey(lk.call, lk.admin, { org_id: 'own-org', roles: ['admin'] });
+    await createKey(lk.call, lk.admin, { org_id: 'someone-else' });
+    const res = await lk.call<{ keys: Array<{ org_id: string }> }>('GET', '/v1/keys', {
+      token: reader.token,
+    });
     expect(res.status).toBe(200);
     expect(res.body.keys.length).toBeGreaterThan(0);
     expect(new Set(res.body.keys.map((k) => k.org_id))).toEqual(new Set(['own-org']));
@@ -160,22 +155,26 @@ describe('GET /v1/keys', () => {
 
 describe('DELETE /v1/keys/{id}', () => {
   it('revokes immediately and permanently; repeating it is harmless', async () => {
-    const k = await createKey(call, admin);
-    expect((await call('GET', '/v1/whoami', { token: k.token })).status).toBe(200);
-    const res = await call<{ revoked: boolean; key: Record<string, unknown> }>('DELETE', `/v1/keys/${k.id}`, {
-      token: admin,
-    });
+    const k = await createKey(lk.call, lk.admin);
+    expect((await lk.call('GET', '/v1/whoami', { token: k.token })).status).toBe(200);
+    const res = await lk.call<{ revoked: boolean; key: Record<string, unknown> }>(
+      'DELETE',
+      `/v1/keys/${k.id}`,
+      {
+        token: lk.admin,
+      },
+    );
     expect(res.status).toBe(200);
     expect(res.body.revoked).toBe(true);
     expect(res.body.key).toMatchObject({ id: k.id, status: 'revoked', enabled: false });
     expect(typeof res.body.key.revoked_at).toBe('string');
     // The very next request with the key is refused.
-    expect((await call('GET', '/v1/whoami', { token: k.token })).status).toBe(401);
-    const again = await call<{ revoked: boolean; key: Record<string, unknown> }>(
+    expect((await lk.call('GET', '/v1/whoami', { token: k.token })).status).toBe(401);
+    const again = await lk.call<{ revoked: boolean; key: Record<string, unknown> }>(
       'DELETE',
       `/v1/keys/${k.id}`,
       {
-        token: admin,
+        token: lk.admin,
       },
     );
     expect(again.status).toBe(200);
@@ -185,21 +184,21 @@ describe('DELETE /v1/keys/{id}', () => {
 
 describe('GET/PUT /v1/orgs/{org_id}', () => {
   it('reports and changes an organization’s key limit', async () => {
-    const before = await call('GET', '/v1/orgs/plans', { token: admin });
+    const before = await lk.call('GET', '/v1/orgs/plans', { token: lk.admin });
     expect(before.status).toBe(200);
     expect(before.body).toEqual({ org_id: 'plans', max_keys: 50, active_keys: 0 });
-    await createKey(call, admin, { org_id: 'plans' });
-    const put = await call('PUT', '/v1/orgs/plans', { token: admin, body: { max_keys: 3 } });
+    await createKey(lk.call, lk.admin, { org_id: 'plans' });
+    const put = await lk.call('PUT', '/v1/orgs/plans', { token: lk.admin, body: { max_keys: 3 } });
     expect(put.status).toBe(200);
     expect(put.body).toEqual({ org_id: 'plans', max_keys: 3, active_keys: 1 });
-    const unlimited = await call('PUT', '/v1/orgs/plans', { token: admin, body: { max_keys: null } });
+    const unlimited = await lk.call('PUT', '/v1/orgs/plans', { token: lk.admin, body: { max_keys: null } });
     expect(unlimited.body).toEqual({ org_id: 'plans', max_keys: null, active_keys: 1 });
   });
 });
 
 describe('GET /v1/whoami', () => {
   it('describes the admin', async () => {
-    const res = await call('GET', '/v1/whoami', { token: admin });
+    const res = await lk.call('GET', '/v1/whoami', { token: lk.admin });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       principal: 'admin',
@@ -209,23 +208,27 @@ describe('GET /v1/whoami', () => {
   });
 
   it('describes a key, with its usage counted', async () => {
-    const k = await createKey(call, admin, { roles: ['viewer'], org_id: 'who' });
-    const first = await call<{ key: { calls: number; last_used_at: string | null } }>('GET', '/v1/whoami', {
-      token: k.token,
-    });
+    const k = await createKey(lk.call, lk.admin, { roles: ['viewer'], org_id: 'who' });
+    const first = await lk.call<{ key: { calls: number; last_used_at: string | null } }>(
+      'GET',
+      '/v1/whoami',
+      {
+        token: k.token,
+      },
+    );
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ principal: 'key', org_id: 'who', permissions: ['api:read'] });
     expect(first.body.key).toMatchObject({ id: k.id, calls: 1 });
     expect(first.body.key.last_used_at).not.toBeNull();
-    const second = await call<{ key: { calls: number } }>('GET', '/v1/whoami', { token: k.token });
+    const second = await lk.call<{ key: { calls: number } }>('GET', '/v1/whoami', { token: k.token });
     expect(second.body.key.calls).toBe(2);
   });
 });
 
 describe('ANY /v1/echo/{proxy+}', () => {
   it('echoes method, path, principal and body for a member key', async () => {
-    const k = await createKey(call, admin, { org_id: 'echoes' });
-    const get = await call('GET', '/v1/echo/hello/world?x=1', { token: k.token });
+    const k = await createKey(lk.call, lk.admin, { org_id: 'echoes' });
+    const get = await lk.call('GET', '/v1/echo/hello/world?x=1', { token: k.token });
     expect(get.status).toBe(200);
     expect(get.body).toMatchObject({
       method: 'GET',
@@ -235,7 +238,7 @@ describe('ANY /v1/echo/{proxy+}', () => {
       principal: { type: 'key', key_id: k.id, org_id: 'echoes' },
       body: null,
     });
-    const post = await call('POST', '/v1/echo/items', { token: k.token, body: { a: 1 } });
+    const post = await lk.call('POST', '/v1/echo/items', { token: k.token, body: { a: 1 } });
     expect(post.status).toBe(200);
     expect(post.body).toMatchObject({ method: 'POST', body: '{"a":1}' });
   });

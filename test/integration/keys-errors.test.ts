@@ -1,18 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalMode } from '../../lib/local/local-mode';
-import { type Call, client, createKey, startTestLatchkey } from '../helpers/local';
+import { describe, expect, it } from 'vitest';
+import { useLatchkey } from '../helpers/latchkey';
+import { createKey } from '../helpers/local';
 
 /** Error cases of the management API: one body shape, the offending field named, nothing lost. */
-let local: LocalMode;
-let call: Call;
-let admin: string;
-
-beforeAll(async () => {
-  local = await startTestLatchkey({ settings: { LATCHKEY_DEFAULT_MAX_KEYS: '5' } });
-  call = client(local.url);
-  admin = local.adminKey;
-});
-afterAll(() => local.stop());
+const lk = useLatchkey({ settings: { LATCHKEY_DEFAULT_MAX_KEYS: '5' } });
 
 type ErrorBody = { error: { code: string; message: string; request_id: string } };
 
@@ -35,7 +26,7 @@ describe('400 invalid_request names the offending field', () => {
     ['bad org id', { name: 'a', org_id: 'has space' }, 'org_id'],
   ];
   it.each(cases)('POST /v1/keys with %s', async (_name, body, field) => {
-    const res = await call<ErrorBody>('POST', '/v1/keys', { token: admin, body });
+    const res = await lk.call<ErrorBody>('POST', '/v1/keys', { token: lk.admin, body });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('invalid_request');
     expect(res.body.error.message.startsWith(`${field}:`)).toBe(true);
@@ -44,8 +35,8 @@ describe('400 invalid_request names the offending field', () => {
 
   it('rejects a body that is not JSON, or not an object', async () => {
     for (const rawBody of ['{"name":', '[1,2]', '"name"']) {
-      const res = await call<ErrorBody>('POST', '/v1/keys', {
-        token: admin,
+      const res = await lk.call<ErrorBody>('POST', '/v1/keys', {
+        token: lk.admin,
         rawBody,
         headers: { 'content-type': 'application/json' },
       });
@@ -63,7 +54,7 @@ describe('400 invalid_request names the offending field', () => {
       ['cursor=bm90LWEtY3Vyc29y', 'cursor'],
       ['sort=asc', 'sort'],
     ] as const) {
-      const res = await call<ErrorBody>('GET', `/v1/keys?${query}`, { token: admin });
+      const res = await lk.call<ErrorBody>('GET', `/v1/keys?${query}`, { token: lk.admin });
       expect(res.status, query).toBe(400);
       expect(res.body.error.message.startsWith(`${field}:`), query).toBe(true);
     }
@@ -71,23 +62,23 @@ describe('400 invalid_request names the offending field', () => {
 
   it('rejects a bad organization limit', async () => {
     for (const body of [{}, { max_keys: -1 }, { max_keys: 'many' }, { max_keys: 5, extra: 1 }]) {
-      const res = await call<ErrorBody>('PUT', '/v1/orgs/limits', { token: admin, body });
+      const res = await lk.call<ErrorBody>('PUT', '/v1/orgs/limits', { token: lk.admin, body });
       expect(res.status).toBe(400);
     }
   });
 
   it('nothing is created by a rejected request', async () => {
-    const before = await call<{ active_keys: number }>('GET', '/v1/orgs/default', { token: admin });
-    await call('POST', '/v1/keys', { token: admin, body: { name: 'a', bogus: 1 } });
-    const after = await call<{ active_keys: number }>('GET', '/v1/orgs/default', { token: admin });
+    const before = await lk.call<{ active_keys: number }>('GET', '/v1/orgs/default', { token: lk.admin });
+    await lk.call('POST', '/v1/keys', { token: lk.admin, body: { name: 'a', bogus: 1 } });
+    const after = await lk.call<{ active_keys: number }>('GET', '/v1/orgs/default', { token: lk.admin });
     expect(after.body.active_keys).toBe(before.body.active_keys);
   });
 });
 
 describe('413 payload_too_large', () => {
   it('rejects bodies over 16 KiB', async () => {
-    const res = await call<ErrorBody>('POST', '/v1/keys', {
-      token: admin,
+    const res = await lk.call<ErrorBody>('POST', '/v1/keys', {
+      token: lk.admin,
       body: { name: 'a', description: 'x'.repeat(17_000) },
     });
     expect(res.status).toBe(413);
@@ -98,13 +89,13 @@ describe('413 payload_too_large', () => {
 describe('404 not_found', () => {
   it('for an unknown key id, a malformed id and an unknown route', async () => {
     for (const path of ['/v1/keys/AAAAAAAAAAAAAAAA', '/v1/keys/nope', '/v1/nothing', '/v2/keys']) {
-      const res = await call<ErrorBody>('GET', path, { token: admin });
+      const res = await lk.call<ErrorBody>('GET', path, { token: lk.admin });
       expect(res.status, path).toBe(404);
       expect(res.body.error.code).toBe('not_found');
     }
   });
   it('for a method a route does not have', async () => {
-    const res = await call<ErrorBody>('PATCH', '/v1/keys', { token: admin, body: {} });
+    const res = await lk.call<ErrorBody>('PATCH', '/v1/keys', { token: lk.admin, body: {} });
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('not_found');
   });
@@ -112,55 +103,57 @@ describe('404 not_found', () => {
 
 describe('409 key_limit_reached', () => {
   it('refuses keys beyond the organization limit and frees a slot on revoke', async () => {
-    await call('PUT', '/v1/orgs/small', { token: admin, body: { max_keys: 1 } });
-    const first = await createKey(call, admin, { org_id: 'small' });
-    const second = await call<ErrorBody>('POST', '/v1/keys', {
-      token: admin,
+    await lk.call('PUT', '/v1/orgs/small', { token: lk.admin, body: { max_keys: 1 } });
+    const first = await createKey(lk.call, lk.admin, { org_id: 'small' });
+    const second = await lk.call<ErrorBody>('POST', '/v1/keys', {
+      token: lk.admin,
       body: { name: 'b', org_id: 'small' },
     });
     expect(second.status).toBe(409);
     expect(second.body.error.code).toBe('key_limit_reached');
-    await call('DELETE', `/v1/keys/${first.id}`, { token: admin });
+    await lk.call('DELETE', `/v1/keys/${first.id}`, { token: lk.admin });
     expect(
-      (await call('POST', '/v1/keys', { token: admin, body: { name: 'c', org_id: 'small' } })).status,
+      (await lk.call('POST', '/v1/keys', { token: lk.admin, body: { name: 'c', org_id: 'small' } })).status,
     ).toBe(201);
   });
 
   it('max_keys 0 allows no keys; the deployment default applies to new organizations', async () => {
-    await call('PUT', '/v1/orgs/none', { token: admin, body: { max_keys: 0 } });
+    await lk.call('PUT', '/v1/orgs/none', { token: lk.admin, body: { max_keys: 0 } });
     expect(
-      (await call('POST', '/v1/keys', { token: admin, body: { name: 'a', org_id: 'none' } })).status,
+      (await lk.call('POST', '/v1/keys', { token: lk.admin, body: { name: 'a', org_id: 'none' } })).status,
     ).toBe(409);
-    for (let i = 0; i < 5; i++) await createKey(call, admin, { org_id: 'fresh' });
+    for (let i = 0; i < 5; i++) await createKey(lk.call, lk.admin, { org_id: 'fresh' });
     expect(
-      (await call('POST', '/v1/keys', { token: admin, body: { name: 'a', org_id: 'fresh' } })).status,
+      (await lk.call('POST', '/v1/keys', { token: lk.admin, body: { name: 'a', org_id: 'fresh' } })).status,
     ).toBe(409);
   });
 
   it('expired keys stop counting towards the limit', async () => {
-    await call('PUT', '/v1/orgs/expiring', { token: admin, body: { max_keys: 1 } });
-    await createKey(call, admin, {
+    await lk.call('PUT', '/v1/orgs/expiring', { token: lk.admin, body: { max_keys: 1 } });
+    await createKey(lk.call, lk.admin, {
       org_id: 'expiring',
       expires_at: new Date(Date.now() + 1000).toISOString(),
     });
     expect(
-      (await call('POST', '/v1/keys', { token: admin, body: { name: 'b', org_id: 'expiring' } })).status,
+      (await lk.call('POST', '/v1/keys', { token: lk.admin, body: { name: 'b', org_id: 'expiring' } }))
+        .status,
     ).toBe(409);
     await new Promise((r) => setTimeout(r, 1100));
     expect(
-      (await call('POST', '/v1/keys', { token: admin, body: { name: 'c', org_id: 'expiring' } })).status,
+      (await lk.call('POST', '/v1/keys', { token: lk.admin, body: { name: 'c', org_id: 'expiring' } }))
+        .status,
     ).toBe(201);
-    const org = await call('GET', '/v1/orgs/expiring', { token: admin });
+    const org = await lk.call('GET', '/v1/orgs/expiring', { token: lk.admin });
     expect(org.body).toEqual({ org_id: 'expiring', max_keys: 1, active_keys: 1 });
   });
 });
 
 describe('the org limit holds under concurrent creates', () => {
   it('with 20 allowed and 40 racing, exactly 20 succeed and the rest get 409 key_limit_reached', async () => {
-    await call('PUT', '/v1/orgs/race', { token: admin, body: { max_keys: 20 } });
+    await lk.call('PUT', '/v1/orgs/race', { token: lk.admin, body: { max_keys: 20 } });
     const results = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        call<ErrorBody>('POST', '/v1/keys', { token: admin, body: { name: `r${i}`, org_id: 'race' } }),
+        lk.call<ErrorBody>('POST', '/v1/keys', { token: lk.admin, body: { name: `r${i}`, org_id: 'race' } }),
       ),
     );
     const statuses = results.map((r) => r.status);
@@ -169,9 +162,11 @@ describe('the org limit holds under concurrent creates', () => {
     expect(
       results.filter((r) => r.status === 409).every((r) => r.body.error.code === 'key_limit_reached'),
     ).toBe(true);
-    const org = await call('GET', '/v1/orgs/race', { token: admin });
+    const org = await lk.call('GET', '/v1/orgs/race', { token: lk.admin });
     expect(org.body).toMatchObject({ active_keys: 20 });
-    const list = await call<{ keys: unknown[] }>('GET', '/v1/keys?org_id=race&limit=100', { token: admin });
+    const list = await lk.call<{ keys: unknown[] }>('GET', '/v1/keys?org_id=race&limit=100', {
+      token: lk.admin,
+    });
     expect(list.body.keys).toHaveLength(20);
   });
 });

@@ -1,21 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomBase62 } from '../../lambdas/core/base62';
 import { UNAUTHORIZED_MESSAGE } from '../../lambdas/core/errors';
 import { formatToken, newKeyId } from '../../lambdas/core/token';
-import type { LocalMode } from '../../lib/local/local-mode';
-import { type Call, client, createKey, startTestLatchkey } from '../helpers/local';
+import { useLatchkey } from '../helpers/latchkey';
+import { client, createKey, startTestLatchkey } from '../helpers/local';
 
 /** Security cases, table-driven, through the local gateway over real HTTP. */
-let local: LocalMode;
-let call: Call;
-let admin: string;
-
-beforeAll(async () => {
-  local = await startTestLatchkey();
-  call = client(local.url);
-  admin = local.adminKey;
-});
-afterAll(() => local.stop());
+const lk = useLatchkey();
 
 function mutateChar(value: string, index: number): string {
   const c = value[index] === 'a' ? 'b' : 'a';
@@ -28,40 +19,42 @@ describe('every credential failure gets the same 401', () => {
     ['empty bearer', async () => 'Bearer '],
     ['unsupported scheme', async () => `Basic ${Buffer.from('a:b').toString('base64')}`],
     ['malformed', async () => 'Bearer not-a-key'],
-    ['bad checksum', async () => `Bearer ${mutateChar((await createKey(call, admin)).token, 70)}`],
-    ['truncated', async () => `Bearer ${(await createKey(call, admin)).token.slice(0, -1)}`],
+    ['bad checksum', async () => `Bearer ${mutateChar((await createKey(lk.call, lk.admin)).token, 70)}`],
+    ['truncated', async () => `Bearer ${(await createKey(lk.call, lk.admin)).token.slice(0, -1)}`],
     ['unknown key id', async () => `Bearer ${formatToken('lk', newKeyId(), randomBase62(43))}`],
     [
       'wrong secret',
       async () => {
-        const { id } = await createKey(call, admin);
+        const { id } = await createKey(lk.call, lk.admin);
         return `Bearer ${formatToken('lk', id, randomBase62(43))}`;
       },
     ],
     [
       'revoked',
       async () => {
-        const k = await createKey(call, admin);
-        await call('DELETE', `/v1/keys/${k.id}`, { token: admin });
+        const k = await createKey(lk.call, lk.admin);
+        await lk.call('DELETE', `/v1/keys/${k.id}`, { token: lk.admin });
         return `Bearer ${k.token}`;
       },
     ],
     [
       'expired',
       async () => {
-        const k = await createKey(call, admin, { expires_at: new Date(Date.now() + 1200).toISOString() });
-        expect((await call('GET', '/v1/whoami', { token: k.token })).status).toBe(200);
+        const k = await createKey(lk.call, lk.admin, {
+          expires_at: new Date(Date.now() + 1200).toISOString(),
+        });
+        expect((await lk.call('GET', '/v1/whoami', { token: k.token })).status).toBe(200);
         await new Promise((r) => setTimeout(r, 1300));
         return `Bearer ${k.token}`;
       },
     ],
-    ['wrong admin key', async () => `Bearer ${randomBase62(64)}`],
+    ['wrong lk.admin key', async () => `Bearer ${randomBase62(64)}`],
     ['another prefix', async () => `Bearer ${formatToken('sk', newKeyId(), randomBase62(43))}`],
   ];
 
   it.each(cases)('%s', async (_name, credential) => {
     const authorization = await credential();
-    const res = await call<{ error: Record<string, string> }>('GET', '/v1/whoami', {
+    const res = await lk.call<{ error: Record<string, string> }>('GET', '/v1/whoami', {
       ...(authorization === undefined ? {} : { authorization }),
     });
     expect(res.status).toBe(401);
@@ -74,9 +67,9 @@ describe('every credential failure gets the same 401', () => {
 
 describe('the scheme name is case-insensitive', () => {
   it('accepts `bearer` and `BEARER`', async () => {
-    const k = await createKey(call, admin);
-    expect((await call('GET', '/v1/whoami', { authorization: `bearer ${k.token}` })).status).toBe(200);
-    expect((await call('GET', '/v1/whoami', { authorization: `BEARER ${admin}` })).status).toBe(200);
+    const k = await createKey(lk.call, lk.admin);
+    expect((await lk.call('GET', '/v1/whoami', { authorization: `bearer ${k.token}` })).status).toBe(200);
+    expect((await lk.call('GET', '/v1/whoami', { authorization: `BEARER ${lk.admin}` })).status).toBe(200);
   });
 });
 
@@ -86,12 +79,12 @@ describe('route permissions are enforced by the gateway policy (403 before the i
     ['member', 'GET', '/v1/keys', 'listing keys'],
     ['viewer', 'POST', '/v1/echo/x', 'writing to an application route'],
     ['viewer', 'DELETE', '/v1/echo/x', 'deleting on an application route'],
-    ['admin', 'GET', '/v1/orgs/default', 'reading an organization (admin key only)'],
-    ['admin', 'PUT', '/v1/orgs/default', 'changing an organization (admin key only)'],
+    ['admin', 'GET', '/v1/orgs/default', 'reading an organization (lk.admin key only)'],
+    ['admin', 'PUT', '/v1/orgs/default', 'changing an organization (lk.admin key only)'],
   ];
   it.each(cases)('a %s key: %s %s (%s) → 403 forbidden', async (role, method, path) => {
-    const k = await createKey(call, admin, { roles: [role] });
-    const res = await call<{ error: Record<string, string> }>(method, path, {
+    const k = await createKey(lk.call, lk.admin, { roles: [role] });
+    const res = await lk.call<{ error: Record<string, string> }>(method, path, {
       token: k.token,
       body: method === 'GET' ? undefined : { name: 'x' },
     });
@@ -101,36 +94,36 @@ describe('route permissions are enforced by the gateway policy (403 before the i
   });
 
   it('a viewer key may read application routes', async () => {
-    const k = await createKey(call, admin, { roles: ['viewer'] });
-    expect((await call('GET', '/v1/echo/x', { token: k.token })).status).toBe(200);
-    expect((await call('HEAD', '/v1/echo/x', { token: k.token })).status).toBe(200);
+    const k = await createKey(lk.call, lk.admin, { roles: ['viewer'] });
+    expect((await lk.call('GET', '/v1/echo/x', { token: k.token })).status).toBe(200);
+    expect((await lk.call('HEAD', '/v1/echo/x', { token: k.token })).status).toBe(200);
   });
 });
 
 describe('organizations are isolated', () => {
   it('another organization’s key is 404, never 403, for get and revoke', async () => {
-    const mine = await createKey(call, admin, { org_id: 'org-a', roles: ['admin'] });
-    const theirs = await createKey(call, admin, { org_id: 'org-b' });
+    const mine = await createKey(lk.call, lk.admin, { org_id: 'org-a', roles: ['admin'] });
+    const theirs = await createKey(lk.call, lk.admin, { org_id: 'org-b' });
     for (const method of ['GET', 'DELETE']) {
-      const res = await call<{ error: Record<string, string> }>(method, `/v1/keys/${theirs.id}`, {
+      const res = await lk.call<{ error: Record<string, string> }>(method, `/v1/keys/${theirs.id}`, {
         token: mine.token,
       });
       expect(res.status).toBe(404);
       expect(res.body.error.code).toBe('not_found');
     }
     // And it was not revoked.
-    expect((await call('GET', '/v1/whoami', { token: theirs.token })).status).toBe(200);
+    expect((await lk.call('GET', '/v1/whoami', { token: theirs.token })).status).toBe(200);
   });
 
   it('a key cannot create keys in, or list, another organization', async () => {
-    const mine = await createKey(call, admin, { org_id: 'org-c', roles: ['admin'] });
-    const create = await call<{ error: Record<string, string> }>('POST', '/v1/keys', {
+    const mine = await createKey(lk.call, lk.admin, { org_id: 'org-c', roles: ['admin'] });
+    const create = await lk.call<{ error: Record<string, string> }>('POST', '/v1/keys', {
       token: mine.token,
       body: { name: 'x', org_id: 'org-d' },
     });
     expect(create.status).toBe(403);
     expect(create.body.error.code).toBe('forbidden');
-    const list = await call<{ error: Record<string, string> }>('GET', '/v1/keys?org_id=org-d', {
+    const list = await lk.call<{ error: Record<string, string> }>('GET', '/v1/keys?org_id=org-d', {
       token: mine.token,
     });
     expect(list.status).toBe(403);
@@ -169,24 +162,24 @@ describe('no escalation', () => {
   });
 
   it('a key cannot revoke itself (409 cannot_modify_self)', async () => {
-    const k = await createKey(call, admin, { roles: ['admin'] });
-    const res = await call<{ error: Record<string, string> }>('DELETE', `/v1/keys/${k.id}`, {
+    const k = await createKey(lk.call, lk.admin, { roles: ['admin'] });
+    const res = await lk.call<{ error: Record<string, string> }>('DELETE', `/v1/keys/${k.id}`, {
       token: k.token,
     });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('cannot_modify_self');
-    expect((await call('GET', '/v1/whoami', { token: k.token })).status).toBe(200);
+    expect((await lk.call('GET', '/v1/whoami', { token: k.token })).status).toBe(200);
   });
 });
 
 describe('expiry is enforced in code at expires_at', () => {
   it('a key works until expires_at and is refused from then on, while its record still exists', async () => {
     const expiresAt = Date.now() + 1500;
-    const k = await createKey(call, admin, { expires_at: new Date(expiresAt).toISOString() });
-    expect((await call('GET', '/v1/whoami', { token: k.token })).status).toBe(200);
+    const k = await createKey(lk.call, lk.admin, { expires_at: new Date(expiresAt).toISOString() });
+    expect((await lk.call('GET', '/v1/whoami', { token: k.token })).status).toBe(200);
     await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now()) + 50));
-    expect((await call('GET', '/v1/whoami', { token: k.token })).status).toBe(401);
-    const record = await call<{ key: { status: string } }>('GET', `/v1/keys/${k.id}`, { token: admin });
+    expect((await lk.call('GET', '/v1/whoami', { token: k.token })).status).toBe(401);
+    const record = await lk.call<{ key: { status: string } }>('GET', `/v1/keys/${k.id}`, { token: lk.admin });
     expect(record.body.key.status).toBe('expired');
   });
 });

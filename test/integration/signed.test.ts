@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,14 +9,13 @@ import { signRequest } from '../../lambdas/core/signer';
 import { formatToken, newKeyId } from '../../lambdas/core/token';
 import type { LocalMode } from '../../lib/local/local-mode';
 import { type Call, client, createKey, startTestLatchkey } from '../helpers/local';
+import { REFERENCE_CLIENTS, runReferenceClient } from '../helpers/reference-clients';
 
 /**
  * ARMOR-PSK signed requests end to end through the local gateway, against DynamoDB Local: every
- * rejection reason, clients written from the SPEC in shell (openssl) and Python, the replay race,
+ * rejection reason, clients written from the protocol reference in shell (openssl) and Python, the replay race,
  * the DynamoDB calls per path, and no token or signature in any log line.
  */
-const CLIENTS = new URL('../fixtures/clients/', import.meta.url).pathname;
-
 let local: LocalMode;
 let call: Call;
 let admin: string;
@@ -240,33 +238,20 @@ describe('every rejection is the same 401', () => {
   });
 });
 
-describe('clients written from the SPEC', () => {
+describe('clients written from the protocol reference (docs/protocol.md §2)', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'latchkey-clients-'));
-  const run = (client: string, token: string, method: string, path: string, bodyFile?: string) => {
-    const out = execFileSync(join(CLIENTS, client), [method, path, ...(bodyFile ? [bodyFile] : [])], {
-      env: { ...process.env, LATCHKEY_TOKEN: token },
-      encoding: 'utf8',
-    });
-    const headers: Record<string, string> = {};
-    for (const line of out.trim().split('\n')) {
-      const i = line.indexOf(': ');
-      headers[line.slice(0, i).toLowerCase()] = line.slice(i + 2);
-    }
-    return headers;
-  };
-
-  it.each(['sign.sh', 'sign.py'])('%s: GET without a body and POST with one are accepted', async (script) => {
+  it.each(REFERENCE_CLIENTS)('%s: GET without a body and POST with one are accepted', async (script) => {
     const k = await createKey(call, admin);
-    const get = run(script, k.token, 'GET', '/v1/echo/from-client');
-    const res = await call('GET', '/v1/echo/from-client', { authorization: get.authorization as string });
+    const get = runReferenceClient(script, k.token, ['GET', '/v1/echo/from-client']);
+    const res = await call('GET', '/v1/echo/from-client', { authorization: get.authorization });
     expect(res.status).toBe(200);
     const bodyFile = join(tmp, `${script}.json`);
     writeFileSync(bodyFile, '{"hello":"wörld"}');
-    const post = run(script, k.token, 'POST', '/v1/echo/from-client', bodyFile);
-    expect(post['content-digest']).toMatch(/^sha-512=:[A-Za-z0-9+/]{86}==:$/);
+    const post = runReferenceClient(script, k.token, ['POST', '/v1/echo/from-client', bodyFile]);
+    expect(post.contentDigest).toMatch(/^sha-512=:[A-Za-z0-9+/]{86}==:$/);
     const res2 = await call('POST', '/v1/echo/from-client', {
-      authorization: post.authorization as string,
-      headers: { 'content-digest': post['content-digest'] as string },
+      authorization: post.authorization,
+      headers: { 'content-digest': post.contentDigest as string },
       rawBody: '{"hello":"wörld"}',
     });
     expect(res2.status).toBe(200);

@@ -16,6 +16,8 @@ import {
   tokenFor,
 } from '../../lambdas/core/token';
 import { type VerifierDeps, type VerifyRequest, verifyRequest } from '../../lambdas/core/verify';
+import { base62, methodArb, nonceArb, pathArb, prefixArb, RUNS } from '../helpers/arbitraries';
+import { keyRecord } from '../helpers/records';
 
 /**
  * Property-based reliability of everything that reads attacker-controlled input before any I/O:
@@ -25,31 +27,13 @@ import { type VerifierDeps, type VerifyRequest, verifyRequest } from '../../lamb
  *  - what is accepted round-trips exactly;
  *  - any single-field mutation of a valid credential is refused, and refused before any write.
  */
-const RUNS = { numRuns: 1_000 };
 const MASTER = 'reliability-master-secret-0123456789abcdefghijklmnop';
 
-const base62 = (length: number) =>
-  fc.string({ unit: fc.constantFrom(...BASE62_ALPHABET), minLength: length, maxLength: length });
-const prefixArb = fc.string({
-  unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'),
-  minLength: 1,
-  maxLength: 16,
-});
 const tokenPartsArb = fc.record({
   prefix: prefixArb,
   keyId: base62(KEY_ID_LENGTH),
   secret: base62(SECRET_LENGTH),
 });
-const nonceArb = fc.string({
-  unit: fc
-    .integer({ min: 0x21, max: 0x7e })
-    .filter((c) => c !== 0x3a)
-    .map((c) => String.fromCharCode(c)),
-  minLength: 1,
-  maxLength: 128,
-});
-const methodArb = fc.constantFrom('GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE');
-const pathArb = fc.webPath().map((p) => (p.startsWith('/') ? p : `/${p}`));
 
 /** Strings that walk every branch: separators, whitespace, base64 symbols, controls, non-ASCII. */
 const tricky = fc.oneof(
@@ -364,26 +348,10 @@ describe('the verifier ties them together (in-memory store)', () => {
     const writes: string[] = [];
     const records = new Map<string, KeyRecord>();
     for (const k of keys) {
-      records.set(k.id, {
-        id: k.id,
-        org_id: 'acme',
-        name: 'prop',
-        description: null,
-        key_hash: sha256(tokenFor('lk', MASTER, k.id, k.salt)),
-        salt: k.salt,
-        roles: ['member'],
-        permissions: ['api:read', 'api:write'],
-        rate_limit_per_minute: 60,
-        created_at: '2026-01-01T00:00:00.000Z',
-        created_by: 'admin',
-        expires_at_ms: null,
-        revoked_at: null,
-        last_used_at: null,
-        calls: 0,
-        released: false,
-        rotated_from: null,
-        rotated_to: null,
-      });
+      records.set(
+        k.id,
+        keyRecord({ id: k.id, salt: k.salt, key_hash: sha256(tokenFor('lk', MASTER, k.id, k.salt)) }),
+      );
     }
     const deps: VerifierDeps = {
       tokenPrefix: 'lk',

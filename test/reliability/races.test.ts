@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signRequest } from '../../lambdas/core/signer';
-import type { LocalMode } from '../../lib/local/local-mode';
-import { type ApiResponse, type Call, client, createKey, startTestLatchkey } from '../helpers/local';
+import { useLatchkey } from '../helpers/latchkey';
+import { type ApiResponse, createKey } from '../helpers/local';
 import { countBy, type Outcome, signedCall, sleep, traffic } from './support';
 
 /**
@@ -11,20 +11,11 @@ import { countBy, type Outcome, signedCall, sleep, traffic } from './support';
  * creates racing revokes and rotations, and keys revoked or rotated while traffic is using them.
  * After every race the organization's counter must equal the keys that really are active.
  */
-let local: LocalMode;
-let call: Call;
-let admin: string;
-
-beforeAll(async () => {
-  local = await startTestLatchkey({ settings: { LATCHKEY_DEFAULT_RATE_LIMIT: '100000' } });
-  call = client(local.url);
-  admin = local.adminKey;
-});
-afterAll(() => local.stop());
+const lk = useLatchkey({ settings: { LATCHKEY_DEFAULT_RATE_LIMIT: '100000' } });
 
 async function keyOf(id: string) {
-  const res = await call<{ key: { status: string; calls: number } }>('GET', `/v1/keys/${id}`, {
-    token: admin,
+  const res = await lk.call<{ key: { status: string; calls: number } }>('GET', `/v1/keys/${id}`, {
+    token: lk.admin,
   });
   expect(res.status).toBe(200);
   return res.body.key;
@@ -32,14 +23,14 @@ async function keyOf(id: string) {
 
 /** The org counter, and the keys the listing says are active (all pages). */
 async function orgState(orgId: string): Promise<{ counter: number; active: string[] }> {
-  const org = await call<{ active_keys: number }>('GET', `/v1/orgs/${orgId}`, { token: admin });
+  const org = await lk.call<{ active_keys: number }>('GET', `/v1/orgs/${orgId}`, { token: lk.admin });
   expect(org.status).toBe(200);
   const active: string[] = [];
   let cursor: string | null = null;
   do {
     const q: string = `/v1/keys?org_id=${orgId}&status=active&limit=100${cursor ? `&cursor=${cursor}` : ''}`;
-    const page = await call<{ keys: Array<{ id: string }>; next_cursor: string | null }>('GET', q, {
-      token: admin,
+    const page = await lk.call<{ keys: Array<{ id: string }>; next_cursor: string | null }>('GET', q, {
+      token: lk.admin,
     });
     expect(page.status).toBe(200);
     active.push(...page.body.keys.map((k) => k.id));
@@ -58,7 +49,7 @@ function shuffle<T>(items: T[]): T[] {
 
 describe('replay storm', () => {
   it('25 distinct signed requests, each sent 8 times at once in random order: each passes at most once, and exactly the passes are counted', async () => {
-    const k = await createKey(call, admin);
+    const k = await createKey(lk.call, lk.admin);
     const distinct = Array.from({ length: 25 }, (_, i) =>
       signRequest({ token: k.token, method: 'GET', path: `/v1/echo/storm/${i}` }),
     );
@@ -66,7 +57,7 @@ describe('replay storm', () => {
     const results = await Promise.all(
       sends.map(async ({ h, i }) => ({
         i,
-        res: await call('GET', `/v1/echo/storm/${i}`, { authorization: h.authorization }),
+        res: await lk.call('GET', `/v1/echo/storm/${i}`, { authorization: h.authorization }),
       })),
     );
     const statuses = countBy(results, (r) => String(r.res.status));
@@ -83,7 +74,7 @@ describe('replay storm', () => {
     // The same signature under a shifted path/nonce boundary is refused too, after the storm.
     const sample = distinct[0]?.authorization as string;
     const [head, sig, nonce, ts] = sample.split(':') as [string, string, string, string];
-    const shifted = await call('GET', `/v1/echo/storm/0${nonce.slice(0, 1)}`, {
+    const shifted = await lk.call('GET', `/v1/echo/storm/0${nonce.slice(0, 1)}`, {
       authorization: `${head}:${sig}:${nonce.slice(1)}:${ts}`,
     });
     expect(shifted.status).toBe(401);
@@ -93,28 +84,33 @@ describe('replay storm', () => {
 describe('organization limit under mixed races', () => {
   it('creates racing revokes and rotations: never above max_keys, and the counter always equals the active keys', async () => {
     const org = `race-${Date.now().toString(36)}`;
-    expect((await call('PUT', `/v1/orgs/${org}`, { token: admin, body: { max_keys: 10 } })).status).toBe(200);
+    expect(
+      (await lk.call('PUT', `/v1/orgs/${org}`, { token: lk.admin, body: { max_keys: 10 } })).status,
+    ).toBe(200);
     const existing = [];
     for (let i = 0; i < 6; i++)
-      existing.push(await createKey(call, admin, { org_id: org, name: `pre ${i}` }));
+      existing.push(await createKey(lk.call, lk.admin, { org_id: org, name: `pre ${i}` }));
     const revokes = existing.slice(0, 3);
     const rotations = existing.slice(3, 5);
 
     const ops: Array<Promise<{ kind: string; res: ApiResponse }>> = [
       ...revokes.map(async (k) => ({
         kind: 'revoke',
-        res: await call('DELETE', `/v1/keys/${k.id}`, { token: admin }),
+        res: await lk.call('DELETE', `/v1/keys/${k.id}`, { token: lk.admin }),
       })),
       ...rotations.map(async (k) => ({
         kind: 'rotate',
-        res: await call('POST', `/v1/keys/${k.id}/rotate`, {
-          token: admin,
+        res: await lk.call('POST', `/v1/keys/${k.id}/rotate`, {
+          token: lk.admin,
           body: { grace_period_seconds: 0 },
         }),
       })),
       ...Array.from({ length: 14 }, async (_, i) => ({
         kind: 'create',
-        res: await call('POST', '/v1/keys', { token: admin, body: { name: `racer ${i}`, org_id: org } }),
+        res: await lk.call('POST', '/v1/keys', {
+          token: lk.admin,
+          body: { name: `racer ${i}`, org_id: org },
+        }),
       })),
     ];
     const results = await Promise.all(shuffle(ops));
@@ -137,14 +133,16 @@ describe('organization limit under mixed races', () => {
 
   it('rotation racing revocation of the same key: the counter still equals the active keys', async () => {
     const org = `rr-${Date.now().toString(36)}`;
-    expect((await call('PUT', `/v1/orgs/${org}`, { token: admin, body: { max_keys: 5 } })).status).toBe(200);
+    expect((await lk.call('PUT', `/v1/orgs/${org}`, { token: lk.admin, body: { max_keys: 5 } })).status).toBe(
+      200,
+    );
     const keys = [];
-    for (let i = 0; i < 4; i++) keys.push(await createKey(call, admin, { org_id: org }));
+    for (let i = 0; i < 4; i++) keys.push(await createKey(lk.call, lk.admin, { org_id: org }));
     const results = await Promise.all(
       keys.flatMap((k) => [
-        call('POST', `/v1/keys/${k.id}/rotate`, { token: admin, body: { grace_period_seconds: 60 } }),
-        call('DELETE', `/v1/keys/${k.id}`, { token: admin }),
-        call('POST', `/v1/keys/${k.id}/rotate`, { token: admin, body: { grace_period_seconds: 0 } }),
+        lk.call('POST', `/v1/keys/${k.id}/rotate`, { token: lk.admin, body: { grace_period_seconds: 60 } }),
+        lk.call('DELETE', `/v1/keys/${k.id}`, { token: lk.admin }),
+        lk.call('POST', `/v1/keys/${k.id}/rotate`, { token: lk.admin, body: { grace_period_seconds: 0 } }),
       ]),
     );
     for (const r of results) expect([200, 201, 409], r.text).toContain(r.status);
@@ -160,11 +158,11 @@ describe('organization limit under mixed races', () => {
 
   it('five concurrent rotations of one key: exactly one new key, the others 409 conflict', async () => {
     const org = `rot-${Date.now().toString(36)}`;
-    const k = await createKey(call, admin, { org_id: org });
+    const k = await createKey(lk.call, lk.admin, { org_id: org });
     const results = await Promise.all(
       Array.from({ length: 5 }, () =>
-        call<{ key?: { id: string }; error?: { code: string } }>('POST', `/v1/keys/${k.id}/rotate`, {
-          token: admin,
+        lk.call<{ key?: { id: string }; error?: { code: string } }>('POST', `/v1/keys/${k.id}/rotate`, {
+          token: lk.admin,
           body: { grace_period_seconds: 0 },
         }),
       ),
@@ -186,19 +184,19 @@ describe('organization limit under mixed races', () => {
 function useKey(token: string, workers: number, stop: () => boolean): Promise<Outcome[]> {
   return traffic(workers, stop, async (w, n) =>
     (w + n) % 2 === 0
-      ? { label: 'bearer', res: await call('GET', '/v1/echo/in-use', { token }) }
-      : { label: 'signed', res: await signedCall(call, token, 'GET', '/v1/echo/in-use') },
+      ? { label: 'bearer', res: await lk.call('GET', '/v1/echo/in-use', { token }) }
+      : { label: 'signed', res: await signedCall(lk.call, token, 'GET', '/v1/echo/in-use') },
   );
 }
 
 describe('revoke while in use', () => {
   it('every request that starts after the revoke answered is refused; earlier ones pass; all passes are counted', async () => {
-    const k = await createKey(call, admin);
+    const k = await createKey(lk.call, lk.admin);
     let done = false;
     const running = useKey(k.token, 6, () => done);
     await sleep(400);
     const revokeStarted = performance.now();
-    const revoked = await call('DELETE', `/v1/keys/${k.id}`, { token: admin });
+    const revoked = await lk.call('DELETE', `/v1/keys/${k.id}`, { token: lk.admin });
     const revokeDone = performance.now();
     expect(revoked.status).toBe(200);
     await sleep(400);
@@ -219,20 +217,20 @@ describe('revoke while in use', () => {
 
 describe('rotate while in use', () => {
   it('grace 0: the old key stops for every request that starts after the rotation answered; the new key works at once', async () => {
-    const k = await createKey(call, admin);
+    const k = await createKey(lk.call, lk.admin);
     let done = false;
     const running = useKey(k.token, 6, () => done);
     await sleep(400);
     const rotateStarted = performance.now();
-    const rotated = await call<{ raw_key: string }>('POST', `/v1/keys/${k.id}/rotate`, {
-      token: admin,
+    const rotated = await lk.call<{ raw_key: string }>('POST', `/v1/keys/${k.id}/rotate`, {
+      token: lk.admin,
       body: { grace_period_seconds: 0 },
     });
     const rotateDone = performance.now();
     expect(rotated.status).toBe(201);
     const fresh = await Promise.all([
-      call('GET', '/v1/echo/new', { token: rotated.body.raw_key }),
-      signedCall(call, rotated.body.raw_key, 'GET', '/v1/echo/new'),
+      lk.call('GET', '/v1/echo/new', { token: rotated.body.raw_key }),
+      signedCall(lk.call, rotated.body.raw_key, 'GET', '/v1/echo/new'),
     ]);
     expect(fresh.map((r) => r.status)).toEqual([200, 200]);
     await sleep(400);
@@ -247,12 +245,12 @@ describe('rotate while in use', () => {
   });
 
   it('with a grace period: the old key keeps working through and after the rotation, next to the new one', async () => {
-    const k = await createKey(call, admin);
+    const k = await createKey(lk.call, lk.admin);
     let done = false;
     const running = useKey(k.token, 6, () => done);
     await sleep(300);
-    const rotated = await call<{ raw_key: string }>('POST', `/v1/keys/${k.id}/rotate`, {
-      token: admin,
+    const rotated = await lk.call<{ raw_key: string }>('POST', `/v1/keys/${k.id}/rotate`, {
+      token: lk.admin,
       body: { grace_period_seconds: 120 },
     });
     expect(rotated.status).toBe(201);

@@ -25,20 +25,21 @@ const originals = {
   err: process.stderr.write.bind(process.stderr),
 };
 
-/** Handler log lines are counted by level (errors kept) and not printed: ~1 per request. */
+/**
+ * Handler log lines are counted by level (errors kept), then passed on like every other write: the
+ * log-hygiene setup file underneath scans each one and keeps it off the terminal (~1 line per request).
+ */
 function captureLogs(): void {
   const capture = (real: typeof originals.out) =>
     ((chunk: string | Uint8Array, ...rest: unknown[]) => {
       const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      if (!text.startsWith('{"level"')) return (real as (...a: unknown[]) => boolean)(chunk, ...rest);
-      for (const line of text.split('\n').filter(Boolean)) {
+      for (const line of text.split('\n')) {
+        if (!line.startsWith('{"level"')) continue;
         const level = /^\{"level":"([A-Z]+)"/.exec(line)?.[1] ?? 'UNKNOWN';
         logLevels[level] = (logLevels[level] ?? 0) + 1;
         if (level === 'ERROR' || level === 'CRITICAL') errorLines.push(line);
       }
-      const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-      callback?.();
-      return true;
+      return (real as (...a: unknown[]) => boolean)(chunk, ...rest);
     }) as typeof process.stdout.write;
   process.stdout.write = capture(originals.out);
   process.stderr.write = capture(originals.err);

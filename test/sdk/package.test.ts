@@ -1,14 +1,5 @@
 import { spawn } from 'node:child_process';
-import {
-  accessSync,
-  constants,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,36 +15,9 @@ import { startScriptedServer } from './proxy';
  * declarations type-check for a consumer on `moduleResolution: nodenext`, and "bin" runs the launcher.
  */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-  name: string;
-  type: string;
-  bin: Record<string, string>;
-  exports: Record<string, { types: string; default: string } | string>;
-  types: string;
-  files: string[];
-  scripts: Record<string, string>;
-};
 const temp: string[] = [];
 afterAll(() => {
   for (const dir of temp) rmSync(dir, { recursive: true, force: true });
-});
-
-describe('package.json', () => {
-  it('declares exports, types and bin, and ships dist', () => {
-    expect(pkg.name).toBe('latchkey');
-    expect(pkg.type).toBe('module');
-    const main = pkg.exports['.'] as { types: string; default: string };
-    expect(Object.keys(main)).toEqual(['types', 'default']); // "types" must come first
-    expect(pkg.types).toBe(main.types);
-    for (const file of [main.types, main.default, pkg.bin.latchkey as string]) {
-      accessSync(join(ROOT, file), constants.R_OK);
-    }
-    accessSync(join(ROOT, pkg.bin.latchkey as string), constants.X_OK);
-    expect(readFileSync(join(ROOT, pkg.bin.latchkey as string), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
-    expect(pkg.files).toEqual(expect.arrayContaining(['dist', pkg.bin.latchkey]));
-    expect(pkg.scripts.build).toBeDefined();
-    expect(pkg.scripts.pretest).toContain('build');
-  });
 });
 
 describe("import … from 'latchkey'", () => {

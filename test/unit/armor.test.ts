@@ -32,7 +32,7 @@ function creds(keyId = KEY_ID, sig = SIG, nonce = NONCE, ts = TS): string {
   return `${keyId}:${sig}:${nonce}:${ts}`;
 }
 
-/** Independent implementation of SPEC §2, straight from node:crypto. */
+/** Independent implementation of docs/protocol.md §2.2, straight from node:crypto. */
 function specSignature(token: string, parts: string[]): string {
   return createHmac('sha512', Buffer.from(token, 'utf8'))
     .update(Buffer.from(parts.join(''), 'utf8'))
@@ -44,7 +44,7 @@ function sha512b64(bytes: Buffer): string {
 }
 
 describe('constants', () => {
-  it('matches the SPEC', () => {
+  it('matches the protocol reference', () => {
     expect(ARMOR_SCHEME).toBe('ARMOR-PSK');
     expect(TIMESTAMP_SKEW_SECONDS).toBe(300);
     expect(NONCE_TTL_SECONDS).toBe(600);
@@ -191,7 +191,7 @@ describe('canonicalString', () => {
   });
 });
 
-describe('known answers (independent node:crypto computation of SPEC §2)', () => {
+describe('known answers (independent node:crypto computation of docs/protocol.md §2.2)', () => {
   const nonce = 'f3a1c0de9b8a7766554433';
   const ts = '1700000000';
 

@@ -1,31 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { type KeyRecord, keyStatus, NEW_KEY_WARNING, toApiKey } from '../../lambdas/core/model';
+import { keyRecord } from '../helpers/records';
 
 const NOW = Date.parse('2025-06-01T12:00:00.000Z');
 
-function record(overrides: Partial<KeyRecord> = {}): KeyRecord {
-  return {
-    id: '3hQx9TmP2wLk8ZrA',
-    org_id: 'acme',
-    name: 'ci',
+/** A key with a description, some usage and a predecessor, so that every field of the API shape is set. */
+const record = (overrides: Partial<KeyRecord> = {}): KeyRecord =>
+  keyRecord({
     description: 'deploys',
-    key_hash: 'f'.repeat(64),
-    salt: 'AbCdEfGhIjKlMnOpQrStUv',
-    roles: ['member'],
-    permissions: ['api:read', 'api:write'],
-    rate_limit_per_minute: 60,
-    created_at: '2025-01-01T00:00:00.000Z',
-    created_by: 'admin',
-    expires_at_ms: null,
-    revoked_at: null,
     last_used_at: '2025-05-31T23:59:59.000Z',
     calls: 42,
-    released: false,
     rotated_from: 'OldOldOldOldOld1',
-    rotated_to: null,
     ...overrides,
-  };
-}
+  });
 
 describe('keyStatus', () => {
   it.each([
@@ -41,7 +28,7 @@ describe('keyStatus', () => {
 });
 
 describe('toApiKey', () => {
-  it('returns exactly the SPEC §4 key object', () => {
+  it('returns exactly the key object of docs/protocol.md §4.1', () => {
     expect(toApiKey(record(), 'lk', NOW)).toEqual({
       id: '3hQx9TmP2wLk8ZrA',
       name: 'ci',

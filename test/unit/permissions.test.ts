@@ -21,7 +21,7 @@ function thrown(fn: () => unknown): unknown {
   throw new Error('expected a throw');
 }
 
-describe('the default role matrix (SPEC §3)', () => {
+describe('the default role matrix (docs/protocol.md §3.2)', () => {
   it('matches the table', () => {
     expect(DEFAULT_ROLE_MATRIX).toEqual({
       admin: ['keys:read', 'keys:write', 'api:read', 'api:write'],

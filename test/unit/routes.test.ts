@@ -17,7 +17,7 @@ const route = (overrides: Partial<Route> & Pick<Route, 'id' | 'method' | 'path'>
 });
 
 describe('ROUTES', () => {
-  it('is the SPEC §4 endpoint table', () => {
+  it('is the endpoint table of docs/protocol.md §4.2', () => {
     expect(ROUTES.map((r) => `${r.method} ${r.path} ${r.needs}`)).toEqual([
       'POST /v1/keys keys:write',
       'GET /v1/keys keys:read',

@@ -1,8 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   bodyDigestOf,
@@ -14,10 +12,10 @@ import {
 } from '../../lambdas/core/armor';
 import { contentDigestHeader, keyIdOfToken, signRequest } from '../../lambdas/core/signer';
 import { deriveSecret, formatToken, newKeyId, newSalt } from '../../lambdas/core/token';
+import { REFERENCE_CLIENTS, type ReferenceClient, runReferenceClient } from '../helpers/reference-clients';
 
 const keyId = newKeyId();
 const TOKEN = formatToken('lk', keyId, deriveSecret('master-secret-for-tests', keyId, newSalt()));
-const CLIENTS = fileURLToPath(new URL('../fixtures/clients', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'latchkey-signer-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -145,33 +143,9 @@ describe('signRequest', () => {
   });
 });
 
-describe('reference clients (bash + openssl, Python stdlib) written from the SPEC', () => {
-  function run(
-    client: 'sign.sh' | 'sign.py',
-    args: string[],
-    extraEnv: Record<string, string> = {},
-  ): Headers {
-    const out = execFileSync(join(CLIENTS, client), args, {
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: process.env.HOME ?? '/tmp',
-        LATCHKEY_TOKEN: TOKEN,
-        ...extraEnv,
-      },
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const lines = out.trimEnd().split('\n');
-    const headers: Headers = { authorization: '' };
-    for (const line of lines) {
-      const m = /^([A-Za-z-]+): (.*)$/.exec(line);
-      if (!m) throw new Error(`unexpected output line: ${line}`);
-      if (m[1] === 'Authorization') headers.authorization = m[2] as string;
-      else if (m[1] === 'Content-Digest') headers.contentDigest = m[2] as string;
-      else throw new Error(`unexpected header: ${m[1]}`);
-    }
-    return headers;
-  }
+describe('reference clients (bash + openssl, Python stdlib) written from the protocol reference', () => {
+  const run = (client: ReferenceClient, args: string[], env: Record<string, string> = {}): Headers =>
+    runReferenceClient(client, TOKEN, args, env);
 
   const bodyText = '{"name":"résumé ✓","description":"line1\\nline2"}\n';
   const bodyFile = join(tmp, 'body.json');
@@ -182,7 +156,7 @@ describe('reference clients (bash + openssl, Python stdlib) written from the SPE
   writeFileSync(binFile, binary);
   writeFileSync(emptyFile, '');
 
-  for (const client of ['sign.sh', 'sign.py'] as const) {
+  for (const client of REFERENCE_CLIENTS) {
     describe(client, () => {
       it('GET without a body verifies and sends no Content-Digest', () => {
         const headers = run(client, ['GET', '/prod/v1/keys']);

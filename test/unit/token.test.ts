@@ -19,6 +19,7 @@ import {
   SECRET_LENGTH,
   tokenFor,
 } from '../../lambdas/core/token';
+import { base62, prefixArb } from '../helpers/arbitraries';
 
 const MASTER = 'master-secret-for-unit-tests';
 const KEY_ID = '3hQx9TmP2wLk8ZrA';
@@ -26,7 +27,7 @@ const SALT = 'AbCdEfGhIjKlMnOpQrStUv';
 const SECRET = deriveSecret(MASTER, KEY_ID, SALT);
 const TOKEN = formatToken('lk', KEY_ID, SECRET);
 
-/** SPEC §1: what secret scanners match. */
+/** docs/protocol.md §1.2: what secret scanners match. */
 function scannerRegex(prefix: string): RegExp {
   return new RegExp(`\\b${prefix}_[A-Za-z0-9]{16,}_[A-Za-z0-9]{33,}\\b`, 'g');
 }
@@ -36,13 +37,6 @@ function decodeBase62(value: string): bigint {
   for (const ch of value) n = n * 62n + BigInt(BASE62_ALPHABET.indexOf(ch));
   return n;
 }
-
-const base62Char = fc.constantFrom(...BASE62_ALPHABET);
-const base62 = (length: number) =>
-  fc.array(base62Char, { minLength: length, maxLength: length }).map((chars) => chars.join(''));
-const prefixArb = fc
-  .array(fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'), { minLength: 1, maxLength: 16 })
-  .map((chars) => chars.join(''));
 
 describe('constants', () => {
   it('give the secret at least 160 bits and room for a 256-bit PRF output', () => {

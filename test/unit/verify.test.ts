@@ -15,6 +15,7 @@ import {
   type VerifierDeps,
   verifyRequest,
 } from '../../lambdas/core/verify';
+import { keyRecord } from '../helpers/records';
 
 const KEY_ID = '3hQx9TmP2wLk8ZrA';
 const TOKEN = formatToken('lk', KEY_ID, deriveSecret('master', KEY_ID, 'AbCdEfGhIjKlMnOpQrStUv'));
@@ -29,29 +30,9 @@ const NOW = Date.parse('2025-06-01T12:00:30.000Z');
 
 const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
 
-function record(overrides: Partial<KeyRecord> = {}): KeyRecord {
-  return {
-    id: KEY_ID,
-    org_id: 'acme',
-    name: 'ci',
-    description: null,
-    key_hash: sha256(TOKEN),
-    salt: 'AbCdEfGhIjKlMnOpQrStUv',
-    roles: ['member'],
-    permissions: ['api:read', 'api:write'],
-    rate_limit_per_minute: 60,
-    created_at: '2025-01-01T00:00:00.000Z',
-    created_by: 'admin',
-    expires_at_ms: null,
-    revoked_at: null,
-    last_used_at: null,
-    calls: 0,
-    released: false,
-    rotated_from: null,
-    rotated_to: null,
-    ...overrides,
-  };
-}
+/** The key behind TOKEN. */
+const record = (overrides: Partial<KeyRecord> = {}): KeyRecord =>
+  keyRecord({ id: KEY_ID, key_hash: sha256(TOKEN), ...overrides });
 
 /** In-test fakes: every dependency counts its calls; the ones a test does not expect to run throw. */
 function fakes(options: {

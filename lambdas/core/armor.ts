@@ -2,7 +2,7 @@ import { constantTimeEqual, hmacSha512Base64, sha512Base64 } from './crypto';
 import { KEY_ID_RE } from './token';
 
 /**
- * ARMOR-PSK signed requests (SPEC §2):
+ * ARMOR-PSK signed requests (docs/protocol.md §2):
  *
  *   Authorization: ARMOR-PSK <keyId>:<signature>:<nonce>:<timestamp>
  *   signature = base64(HMAC-SHA512(utf8(fullToken), keyId + METHOD + requestPath + nonce + timestamp + bodyDigest))

@@ -10,7 +10,7 @@ import { randomBase62 } from './base62';
 import { KEY_ID_RE } from './token';
 
 /**
- * Client side of ARMOR-PSK (SPEC §2): builds the `Authorization` and `Content-Digest` header values
+ * Client side of ARMOR-PSK (docs/protocol.md §2): builds the `Authorization` and `Content-Digest` header values
  * for one request. Only node:crypto underneath, so it can ship in an SDK unchanged.
  */
 export const DEFAULT_NONCE_LENGTH = 24;

@@ -141,7 +141,7 @@ export class LatchkeyClient {
     this.retryDelayMs = positiveInteger(options.retryDelayMs, DEFAULT_RETRY_DELAY_MS, 'retryDelayMs', 0);
   }
 
-  // ---- management API (SPEC §4); every method resolves to the response body, unchanged ----
+  // ---- management API (docs/protocol.md §4); every method resolves to the response body, unchanged ----
 
   /** `POST /v1/keys` → 201 `{key, raw_key, warning}`. `raw_key` is returned this once only. Never retried. */
   createKey(input: CreateKeyInput, options?: RequestOptions): Promise<NewKeyResponse> {

@@ -1,7 +1,7 @@
 /**
  * One error class for everything the client can fail with. `kind` tells them apart:
  * - `http`: the server answered with a non-2xx status (or an unreadable body); `status`, `code`,
- *   `message` and `requestId` come from latchkey's error body (SPEC §5);
+ *   `message` and `requestId` come from latchkey's error body (docs/protocol.md §5);
  * - `network`: no HTTP response at all (DNS, refused connection, reset, TLS…); `status` is null;
  * - `timeout`: no complete response within `timeoutMs`; `status` is null.
  */

@@ -7,7 +7,7 @@ import type { Construct } from 'constructs';
 import type { RoleMatrix } from '../lambdas/core/permissions';
 import { LatchkeyAuthorizer } from './authorizer';
 import { LatchkeyKeyStore } from './key-store';
-import { LatchkeyApi } from './management-api';
+import { LatchkeyApi } from './latchkey-api';
 
 /**
  * Everything an operator configures. Each prop is passed to the construct that owns it; see that

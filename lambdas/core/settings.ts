@@ -87,12 +87,7 @@ const SET_BY_STACK = '(set by the stack / local mode)';
 
 /** The table. Order is the order of the docs and the help. */
 export const SETTINGS = {
-  tokenPrefix: {
-    context: true,
-    env: 'LATCHKEY_TOKEN_PREFIX',
-    kind: 'string',
-    default: 'lk',
-  },
+  tokenPrefix: { context: true, env: 'LATCHKEY_TOKEN_PREFIX', kind: 'string', default: 'lk' },
   defaultMaxKeys: {
     context: true,
     env: 'LATCHKEY_DEFAULT_MAX_KEYS',
@@ -107,18 +102,8 @@ export const SETTINGS = {
     default: 60,
     ...RATE_LIMIT_PER_MINUTE,
   },
-  roleMatrix: {
-    context: true,
-    env: 'LATCHKEY_ROLE_MATRIX',
-    kind: 'json',
-    default: DEFAULT_ROLE_MATRIX,
-  },
-  defaultRole: {
-    context: true,
-    env: 'LATCHKEY_DEFAULT_ROLE',
-    kind: 'string',
-    default: DEFAULT_ROLE,
-  },
+  roleMatrix: { context: true, env: 'LATCHKEY_ROLE_MATRIX', kind: 'json', default: DEFAULT_ROLE_MATRIX },
+  defaultRole: { context: true, env: 'LATCHKEY_DEFAULT_ROLE', kind: 'string', default: DEFAULT_ROLE },
   keyRetentionDays: {
     context: true,
     env: 'LATCHKEY_RETENTION_DAYS',
@@ -127,13 +112,7 @@ export const SETTINGS = {
     min: 1,
     max: 3650,
   },
-  authorizerCacheTtlSeconds: {
-    context: true,
-    kind: 'integer',
-    default: 0,
-    min: 0,
-    max: 3600,
-  },
+  authorizerCacheTtlSeconds: { context: true, kind: 'integer', default: 0, min: 0, max: 3600 },
   secretCacheTtlSeconds: {
     context: true,
     env: 'LATCHKEY_SECRET_CACHE_SECONDS',
@@ -142,101 +121,25 @@ export const SETTINGS = {
     min: 0,
     max: 3600,
   },
-  adminKeyRotationDays: {
-    context: true,
-    kind: 'integer',
-  },
-  logRetentionDays: {
-    context: true,
-    kind: 'integer',
-    default: 30,
-    values: LOG_RETENTION_DAYS,
-  },
-  stageName: {
-    context: true,
-    kind: 'string',
-    default: 'prod',
-    pattern: /^[A-Za-z0-9_-]{1,128}$/,
-  },
-  throttlingRateLimit: {
-    context: true,
-    kind: 'number',
-    default: 500,
-    above: 0,
-  },
-  throttlingBurstLimit: {
-    context: true,
-    kind: 'integer',
-    default: 1000,
-    min: 1,
-  },
-  executionLogLevel: {
-    context: true,
-    kind: 'string',
-    default: 'ERROR',
-    values: ['ERROR', 'INFO'],
-  },
-  cloudWatchRole: {
-    context: true,
-    kind: 'boolean',
-    default: true,
-  },
-  webAclArn: {
-    context: true,
-    kind: 'string',
-  },
-  authorizerMemorySize: {
-    context: true,
-    kind: 'integer',
-    ...LAMBDA_MEMORY_MB,
-  },
-  managementMemorySize: {
-    context: true,
-    kind: 'integer',
-    ...LAMBDA_MEMORY_MB,
-  },
-  existingTableName: {
-    context: true,
-    kind: 'string',
-  },
-  existingAdminKeySecretArn: {
-    context: true,
-    kind: 'string',
-  },
-  existingSigningSecretArn: {
-    context: true,
-    kind: 'string',
-  },
-  tableName: {
-    context: false,
-    env: 'LATCHKEY_TABLE_NAME',
-    kind: 'string',
-  },
-  adminKeySecretId: {
-    context: false,
-    env: 'LATCHKEY_ADMIN_KEY_SECRET_ID',
-    kind: 'string',
-  },
-  signingSecretId: {
-    context: false,
-    env: 'LATCHKEY_SIGNING_SECRET_ID',
-    kind: 'string',
-  },
-  applicationRoutes: {
-    context: false,
-    env: 'LATCHKEY_APPLICATION_ROUTES',
-    kind: 'json',
-  },
-  dynamodbEndpoint: {
-    context: false,
-    env: 'LATCHKEY_DYNAMODB_ENDPOINT',
-    kind: 'string',
-  },
-  secretsEndpoint: {
-    context: false,
-    env: 'LATCHKEY_SECRETS_ENDPOINT',
-    kind: 'string',
-  },
+  adminKeyRotationDays: { context: true, kind: 'integer' },
+  logRetentionDays: { context: true, kind: 'integer', default: 30, values: LOG_RETENTION_DAYS },
+  stageName: { context: true, kind: 'string', default: 'prod', pattern: /^[A-Za-z0-9_-]{1,128}$/ },
+  throttlingRateLimit: { context: true, kind: 'number', default: 500, above: 0 },
+  throttlingBurstLimit: { context: true, kind: 'integer', default: 1000, min: 1 },
+  executionLogLevel: { context: true, kind: 'string', default: 'ERROR', values: ['ERROR', 'INFO'] },
+  cloudWatchRole: { context: true, kind: 'boolean', default: true },
+  webAclArn: { context: true, kind: 'string' },
+  authorizerMemorySize: { context: true, kind: 'integer', ...LAMBDA_MEMORY_MB },
+  managementMemorySize: { context: true, kind: 'integer', ...LAMBDA_MEMORY_MB },
+  existingTableName: { context: true, kind: 'string' },
+  existingAdminKeySecretArn: { context: true, kind: 'string' },
+  existingSigningSecretArn: { context: true, kind: 'string' },
+  tableName: { context: false, env: 'LATCHKEY_TABLE_NAME', kind: 'string' },
+  adminKeySecretId: { context: false, env: 'LATCHKEY_ADMIN_KEY_SECRET_ID', kind: 'string' },
+  signingSecretId: { context: false, env: 'LATCHKEY_SIGNING_SECRET_ID', kind: 'string' },
+  applicationRoutes: { context: false, env: 'LATCHKEY_APPLICATION_ROUTES', kind: 'json' },
+  dynamodbEndpoint: { context: false, env: 'LATCHKEY_DYNAMODB_ENDPOINT', kind: 'string' },
+  secretsEndpoint: { context: false, env: 'LATCHKEY_SECRETS_ENDPOINT', kind: 'string' },
 } as const satisfies Record<string, Setting>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -256,18 +159,12 @@ export const SETTING_DOCS: { readonly [K in SettingName]: SettingDoc } = {
     unit: 'keys',
     doc: 'active keys per organization when PUT /v1/orgs/{org_id} set no limit (0 = none)',
   },
-  defaultRateLimit: {
-    unit: 'requests per minute',
-    doc: 'rate_limit_per_minute of keys created without one',
-  },
+  defaultRateLimit: { unit: 'requests per minute', doc: 'rate_limit_per_minute of keys created without one' },
   roleMatrix: {
     rule: 'a JSON object of role name to permissions (keys:read, keys:write, api:read, api:write)',
     doc: 'role name → permissions; a key keeps the permissions it was created with',
   },
-  defaultRole: {
-    rule: 'a role of the role matrix',
-    doc: 'role of keys created without roles',
-  },
+  defaultRole: { rule: 'a role of the role matrix', doc: 'role of keys created without roles' },
   keyRetentionDays: {
     unit: 'days',
     doc: 'how long revoked, rotated and expired key records stay before DynamoDB TTL deletes them',
@@ -285,10 +182,7 @@ export const SETTING_DOCS: { readonly [K in SettingName]: SettingDoc } = {
     unit: 'days',
     doc: 'rotate the admin key automatically every N days',
   },
-  logRetentionDays: {
-    unit: 'days',
-    doc: 'retention of every log group (a CloudWatch Logs value)',
-  },
+  logRetentionDays: { unit: 'days', doc: 'retention of every log group (a CloudWatch Logs value)' },
   stageName: {
     rule: "1-128 letters, digits, '-' or '_'",
     doc: 'stage name: the first URL path segment, and part of what signed requests sign',
@@ -297,32 +191,15 @@ export const SETTING_DOCS: { readonly [K in SettingName]: SettingDoc } = {
     unit: 'requests per second',
     doc: 'stage-wide steady rate (set together with throttlingBurstLimit); over it API Gateway answers 429',
   },
-  throttlingBurstLimit: {
-    unit: 'requests',
-    doc: 'stage-wide burst (set together with throttlingRateLimit)',
-  },
-  executionLogLevel: {
-    doc: 'API Gateway execution log level; request and response bodies are never logged',
-  },
+  throttlingBurstLimit: { unit: 'requests', doc: 'stage-wide burst (set together with throttlingRateLimit)' },
+  executionLogLevel: { doc: 'API Gateway execution log level; request and response bodies are never logged' },
   cloudWatchRole: {
     doc: "create API Gateway's account-wide CloudWatch Logs role; false if the account has one",
   },
-  webAclArn: {
-    defaultText: 'none',
-    doc: 'a regional WAFv2 web ACL to attach to the stage',
-  },
-  authorizerMemorySize: {
-    unit: 'MB',
-    doc: 'memory of the authorizer function (CPU scales with it)',
-  },
-  managementMemorySize: {
-    unit: 'MB',
-    doc: 'memory of the management function (CPU scales with it)',
-  },
-  existingTableName: {
-    defaultText: 'create new',
-    doc: 'adopt the table of an earlier deployment by name',
-  },
+  webAclArn: { defaultText: 'none', doc: 'a regional WAFv2 web ACL to attach to the stage' },
+  authorizerMemorySize: { unit: 'MB', doc: 'memory of the authorizer function (CPU scales with it)' },
+  managementMemorySize: { unit: 'MB', doc: 'memory of the management function (CPU scales with it)' },
+  existingTableName: { defaultText: 'create new', doc: 'adopt the table of an earlier deployment by name' },
   existingAdminKeySecretArn: {
     defaultText: 'create new',
     doc: 'adopt the admin-key secret of an earlier deployment by its complete ARN',
@@ -331,18 +208,12 @@ export const SETTING_DOCS: { readonly [K in SettingName]: SettingDoc } = {
     defaultText: 'create new',
     doc: 'adopt the signing master secret of an earlier deployment by its complete ARN',
   },
-  tableName: {
-    defaultText: SET_BY_STACK,
-    doc: 'the key table',
-  },
+  tableName: { defaultText: SET_BY_STACK, doc: 'the key table' },
   adminKeySecretId: {
     defaultText: SET_BY_STACK,
     doc: 'Secrets Manager id of the admin key (the authorizer only)',
   },
-  signingSecretId: {
-    defaultText: SET_BY_STACK,
-    doc: 'Secrets Manager id of the signing master secret',
-  },
+  signingSecretId: { defaultText: SET_BY_STACK, doc: 'Secrets Manager id of the signing master secret' },
   applicationRoutes: {
     defaultText: 'none',
     rule: 'a JSON array of { "method", "path" }',

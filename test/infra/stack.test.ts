@@ -145,7 +145,7 @@ describe('REST API methods', () => {
       const p = propsOf(resource);
       return `${pathOf(p.ParentId)}/${p.PathPart as string}`;
     };
-    const echoFn = logicalIdOf(stack.api.echoFunction.function);
+    const echoFn = logicalIdOf(stack.api.echoFunction);
     return resourcesOf(template, 'AWS::ApiGateway::Method')
       .map(([, m]) => propsOf(m))
       .filter((p) => p.HttpMethod !== 'OPTIONS')
@@ -205,8 +205,8 @@ describe('REST API methods', () => {
   );
 
   it('routes reach the handler named in the route table', () => {
-    const managementFn = logicalIdOf(stack.api.managementFunction.function);
-    const echoFn = logicalIdOf(stack.api.echoFunction.function);
+    const managementFn = logicalIdOf(stack.api.managementFunction);
+    const echoFn = logicalIdOf(stack.api.echoFunction);
     for (const [, method] of resourcesOf(template, 'AWS::ApiGateway::Method')) {
       const p = propsOf(method);
       const route = ROUTES.find((r) => r.id === p.OperationName);
@@ -364,17 +364,14 @@ describe('secrets', () => {
 
   it('the admin key is readable by the authorizer only', () => {
     const adminKey = logicalIdOf(stack.keyStore.adminKeySecret);
-    expect(readersOf(adminKey)).toEqual([roleIdOfFunction(stack.authorizer.function.function)]);
+    expect(readersOf(adminKey)).toEqual([roleIdOfFunction(stack.authorizer.function)]);
     expect(template.findResources('AWS::SecretsManager::ResourcePolicy')).toEqual({});
   });
 
   it('the signing secret is readable by the authorizer and the management function only', () => {
     const signing = logicalIdOf(stack.keyStore.signingSecret);
     expect(readersOf(signing)).toEqual(
-      [
-        roleIdOfFunction(stack.authorizer.function.function),
-        roleIdOfFunction(stack.api.managementFunction.function),
-      ].sort(),
+      [roleIdOfFunction(stack.authorizer.function), roleIdOfFunction(stack.api.managementFunction)].sort(),
     );
   });
 });
@@ -411,7 +408,7 @@ describe('IAM least privilege', () => {
   }
 
   it('the authorizer reads and counts on key items and writes only replay items', () => {
-    const role = roleIdOfFunction(stack.authorizer.function.function);
+    const role = roleIdOfFunction(stack.authorizer.function);
     const byActions = Object.fromEntries(
       dynamoStatementsOf(role).map((s) => [
         list(s.Action as string | string[])
@@ -433,7 +430,7 @@ describe('IAM least privilege', () => {
   });
 
   it('the management function works on key and org items and queries gsi1; nothing deletes or scans', () => {
-    const role = roleIdOfFunction(stack.api.managementFunction.function);
+    const role = roleIdOfFunction(stack.api.managementFunction);
     const actions = dynamoStatementsOf(role).flatMap((s) => list(s.Action as string | string[]));
     expect(actions.sort()).toEqual([
       'dynamodb:ConditionCheckItem',
@@ -454,7 +451,7 @@ describe('IAM least privilege', () => {
   });
 
   it('the echo function has no data access at all', () => {
-    const role = roleIdOfFunction(stack.api.echoFunction.function);
+    const role = roleIdOfFunction(stack.api.echoFunction);
     const actions = statements()
       .filter((s) => s.roles.includes(role))
       .flatMap((s) => list(s.statement.Action as string | string[]));
@@ -501,7 +498,7 @@ describe('Lambda functions', () => {
 
   it('the authorizer and management environments pass the cold-start validation', () => {
     const placeholder = (value: unknown) => (typeof value === 'string' ? value : 'resolved-at-deploy');
-    for (const fn of [stack.authorizer.function.function, stack.api.managementFunction.function]) {
+    for (const fn of [stack.authorizer.function, stack.api.managementFunction]) {
       const resource = template.findResources('AWS::Lambda::Function')[logicalIdOf(fn)] as Json;
       const variables = ((propsOf(resource).Environment as Json).Variables ?? {}) as Record<string, unknown>;
       const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, placeholder(v)]));

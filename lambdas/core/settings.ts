@@ -220,11 +220,11 @@ export const SETTING_DOCS: { readonly [K in SettingName]: SettingDoc } = {
     doc: 'routes of your own API behind the authorizer, added to its Allow policy (set by protect)',
   },
   dynamodbEndpoint: {
-    defaultText: "AWS's",
+    defaultText: "AWS's endpoint",
     doc: 'DynamoDB endpoint URL (set by local mode to DynamoDB Local)',
   },
   secretsEndpoint: {
-    defaultText: "AWS's",
+    defaultText: "AWS's endpoint",
     doc: 'Secrets Manager endpoint URL (set by local mode to its local endpoint)',
   },
 };

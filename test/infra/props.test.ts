@@ -1,3 +1,8 @@
+/**
+ * Construct props: invalid values and combinations fail at synth with a clear message, an
+ * operator-configured stack carries its settings into the template (environment, stage, logs,
+ * rotation), and the constructs compose with a REST API and table of your own.
+ */
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';

@@ -1,3 +1,8 @@
+/**
+ * Security properties of the default stack's template: every method behind the authorizer, routes
+ * equal to the route table (and to what the local gateway serves), secrets readable only by who needs
+ * them, IAM least privilege, Lambda settings and outputs; cdk-nag clean.
+ */
 import { readFileSync } from 'node:fs';
 import { Stack, Validations } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';

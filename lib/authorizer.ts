@@ -1,7 +1,13 @@
+/**
+ * `LatchkeyAuthorizer`: the latchkey Lambda REQUEST authorizer as a construct you can put on any REST
+ * API, with `protect` to add routes of your own behind it (and to its Allow policy). Its cache TTL and
+ * memory defaults and ranges come from the settings table (`lambdas/core/settings.ts`).
+ */
 import { Duration, Lazy } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { SETTINGS } from '../lambdas/core/settings';
 import type { LatchkeyKeyStore } from './key-store';
 import { LatchkeyFunction } from './latchkey-function';
 
@@ -13,7 +19,7 @@ export const IDENTITY_HEADER = 'Authorization';
  * authorizer's Allow policy must cover: a JSON array of `{ "method", "path" }`, each needing
  * `api:read` (GET/HEAD/OPTIONS) or `api:write` (other methods).
  */
-export const APPLICATION_ROUTES_ENV = 'LATCHKEY_APPLICATION_ROUTES';
+export const APPLICATION_ROUTES_ENV = SETTINGS.applicationRoutes.env;
 
 export interface ApplicationRoute {
   /** An HTTP method, or `ANY`. */
@@ -71,20 +77,23 @@ export class LatchkeyAuthorizer extends Construct {
 
   constructor(scope: Construct, id: string, props: LatchkeyAuthorizerProps) {
     super(scope, id);
-    this.resultsCacheTtl = props.resultsCacheTtl ?? Duration.seconds(0);
+    const { default: defaultTtl, min, max } = SETTINGS.authorizerCacheTtlSeconds;
+    this.resultsCacheTtl = props.resultsCacheTtl ?? Duration.seconds(defaultTtl);
     const ttl = this.resultsCacheTtl.toSeconds({ integral: false });
-    if (!Number.isInteger(ttl) || ttl < 0 || ttl > 3600) {
-      throw new Error(`${this.node.path}: resultsCacheTtl must be whole seconds from 0 to 3600, got ${ttl}`);
+    if (!Number.isInteger(ttl) || ttl < min || ttl > max) {
+      throw new Error(
+        `${this.node.path}: resultsCacheTtl must be whole seconds from ${min} to ${max}, got ${ttl}`,
+      );
     }
 
     this.function = new LatchkeyFunction(this, 'Handler', {
       entry: 'lambdas/handlers/authorizer.ts',
       description: 'latchkey: REQUEST authorizer (bearer tokens and signed requests)',
-      memorySize: props.memorySize ?? 512,
+      memorySize: props.memorySize ?? SETTINGS.authorizerMemorySize.default,
       timeout: props.timeout ?? Duration.seconds(5),
       logRetention: props.logRetention,
     });
-    const fn = this.function.function;
+    const fn = this.function;
     props.keyStore.grantVerify(fn);
     props.keyStore.grantReadAdminKey(fn);
     props.keyStore.grantReadSigningSecret(fn);
@@ -120,7 +129,7 @@ export class LatchkeyAuthorizer extends Construct {
       throw new Error(`${this.node.path}: protect: unknown HTTP method ${JSON.stringify(httpMethod)}`);
     }
     if (this.applicationRoutes.length === 0) {
-      this.function.function.addEnvironment(
+      this.function.addEnvironment(
         APPLICATION_ROUTES_ENV,
         Lazy.string({ produce: () => JSON.stringify(this.applicationRoutes) }),
       );

@@ -1,17 +1,26 @@
-import { Duration } from 'aws-cdk-lib';
-import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import type { LatchkeyStackProps } from './latchkey-stack';
-
 /**
  * Operator settings from CDK context, so a deployment is configured without editing code:
  * `npx cdk deploy -c latchkey:tokenPrefix=acme -c latchkey:defaultRateLimit=120`, or the same keys
- * in `cdk.json` / `cdk.context.json`. Values arrive as strings from `-c` and as JSON values from
- * files; both are accepted. Unknown `latchkey:` keys are an error (they are usually typos).
+ * in `cdk.json` / `cdk.context.json`. The keys and their types come from the settings table
+ * (`lambdas/core/settings.ts`): every setting marked `context` is a key. Values arrive as strings from
+ * `-c` and as JSON values from files; both are accepted. Unknown `latchkey:` keys are an error (they
+ * are usually typos). Ranges are checked by the constructs, with the same messages as props set in code.
  */
-export const CONTEXT_PREFIX = 'latchkey:';
+import { Duration } from 'aws-cdk-lib';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import {
+  CONTEXT_PREFIX,
+  CONTEXT_SETTINGS,
+  type ContextSettingName,
+  listValues,
+  setting,
+} from '../lambdas/core/settings';
+import type { LatchkeyStackProps } from './latchkey-stack';
 
-type Parser = (value: unknown, key: string) => Partial<LatchkeyStackProps>;
+export { CONTEXT_PREFIX };
+
+type Props = { -readonly [K in keyof LatchkeyStackProps]?: LatchkeyStackProps[K] };
 
 function fail(key: string, expected: string, value: unknown): never {
   throw new Error(`context ${CONTEXT_PREFIX}${key}: expected ${expected}, got ${JSON.stringify(value)}`);
@@ -49,65 +58,86 @@ function json(value: unknown, key: string): unknown {
   }
 }
 
-const RETENTION_DAYS = new Set<number>(
-  Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number'),
-);
+/** A context value as the type its row of the settings table names, checked against a list of values. */
+function parse(key: ContextSettingName, value: unknown): unknown {
+  const spec = setting(key);
+  switch (spec.kind) {
+    case 'integer': {
+      const n = int(value, key);
+      if (spec.values && !spec.values.includes(n)) fail(key, listValues(spec.values), value);
+      return n;
+    }
+    case 'number':
+      return num(value, key);
+    case 'string': {
+      if (spec.values) {
+        if (typeof value !== 'string' || !spec.values.includes(value))
+          fail(key, listValues(spec.values), value);
+        return value;
+      }
+      return str(value, key);
+    }
+    case 'boolean':
+      return bool(value, key);
+    case 'json':
+      return json(value, key);
+  }
+}
 
-const PARSERS: Record<string, Parser> = {
-  tokenPrefix: (v, k) => ({ tokenPrefix: str(v, k) }),
-  defaultMaxKeys: (v, k) => ({ defaultMaxKeys: int(v, k) }),
-  defaultRateLimit: (v, k) => ({ defaultRateLimit: int(v, k) }),
-  roleMatrix: (v, k) => ({ roleMatrix: json(v, k) as LatchkeyStackProps['roleMatrix'] }),
-  defaultRole: (v, k) => ({ defaultRole: str(v, k) }),
-  keyRetentionDays: (v, k) => ({ keyRetention: Duration.days(int(v, k)) }),
-  authorizerCacheTtlSeconds: (v, k) => ({ authorizerCacheTtl: Duration.seconds(int(v, k)) }),
-  secretCacheTtlSeconds: (v, k) => ({ secretCacheTtl: Duration.seconds(int(v, k)) }),
-  adminKeyRotationDays: (v, k) => ({ adminKeyRotation: Duration.days(int(v, k)) }),
-  logRetentionDays: (v, k) => {
-    const days = int(v, k);
-    if (!RETENTION_DAYS.has(days)) fail(k, `one of ${[...RETENTION_DAYS].join(', ')}`, v);
-    return { logRetention: days as logs.RetentionDays };
-  },
-  stageName: (v, k) => ({ stageName: str(v, k) }),
-  throttlingRateLimit: () => ({}),
-  throttlingBurstLimit: () => ({}),
-  executionLogLevel: (v, k) => {
-    if (v === 'ERROR') return { executionLogLevel: apigateway.MethodLoggingLevel.ERROR };
-    if (v === 'INFO') return { executionLogLevel: apigateway.MethodLoggingLevel.INFO };
-    fail(k, 'ERROR or INFO', v);
-  },
-  cloudWatchRole: (v, k) => ({ cloudWatchRole: bool(v, k) }),
-  webAclArn: (v, k) => ({ webAclArn: str(v, k) }),
-  authorizerMemorySize: (v, k) => ({ authorizerMemorySize: int(v, k) }),
-  existingTableName: (v, k) => ({ existingTableName: str(v, k) }),
-  existingAdminKeySecretArn: (v, k) => ({ existingAdminKeySecretArn: str(v, k) }),
-  existingSigningSecretArn: (v, k) => ({ existingSigningSecretArn: str(v, k) }),
-  managementMemorySize: (v, k) => ({ managementMemorySize: int(v, k) }),
-};
+/** The throttling pair becomes one prop, `throttling`. */
+const THROTTLING = ['throttlingRateLimit', 'throttlingBurstLimit'] as const;
+
+/**
+ * Settings whose stack prop has another name or type than the context value (durations, CDK enums).
+ * Every other context setting is the stack prop of the same name.
+ */
+const CONVERT = {
+  keyRetentionDays: (days: number) => ({ keyRetention: Duration.days(days) }),
+  authorizerCacheTtlSeconds: (seconds: number) => ({ authorizerCacheTtl: Duration.seconds(seconds) }),
+  secretCacheTtlSeconds: (seconds: number) => ({ secretCacheTtl: Duration.seconds(seconds) }),
+  adminKeyRotationDays: (days: number) => ({ adminKeyRotation: Duration.days(days) }),
+  logRetentionDays: (days: number) => ({ logRetention: days as logs.RetentionDays }),
+  executionLogLevel: (level: string) => ({
+    executionLogLevel: level as apigateway.MethodLoggingLevel.ERROR | apigateway.MethodLoggingLevel.INFO,
+  }),
+} satisfies Partial<Record<ContextSettingName, (value: never) => Props>>;
+
+/** The context settings that are stack props of the same name (the compiler checks that they are). */
+type SameName = Exclude<ContextSettingName, keyof typeof CONVERT | (typeof THROTTLING)[number]>;
+
+function toProps(key: ContextSettingName, value: unknown): Props {
+  if (Object.hasOwn(CONVERT, key)) {
+    return (CONVERT[key as keyof typeof CONVERT] as (value: unknown) => Props)(value);
+  }
+  const prop: keyof LatchkeyStackProps = key as SameName;
+  return { [prop]: value };
+}
+
+const KNOWN = new Set<string>(CONTEXT_SETTINGS);
 
 /** Reads `latchkey:*` context keys into stack props (missing keys keep the construct defaults). */
 export function propsFromContext(context: Readonly<Record<string, unknown>>): Partial<LatchkeyStackProps> {
-  const props: { -readonly [K in keyof LatchkeyStackProps]?: LatchkeyStackProps[K] } = {};
+  const props: Props = {};
   for (const [fullKey, value] of Object.entries(context)) {
     if (!fullKey.startsWith(CONTEXT_PREFIX) || value === undefined) continue;
     const key = fullKey.slice(CONTEXT_PREFIX.length);
-    const parse = PARSERS[key];
-    if (!parse) {
-      throw new Error(`unknown context key ${fullKey}; known: ${Object.keys(PARSERS).join(', ')}`);
+    if (!KNOWN.has(key)) {
+      throw new Error(`unknown context key ${fullKey}; known: ${CONTEXT_SETTINGS.join(', ')}`);
     }
-    Object.assign(props, parse(value, key));
+    const name = key as ContextSettingName;
+    if ((THROTTLING as readonly string[]).includes(name)) continue;
+    Object.assign(props, toProps(name, parse(name, value)));
   }
-  const rate = context[`${CONTEXT_PREFIX}throttlingRateLimit`];
-  const burst = context[`${CONTEXT_PREFIX}throttlingBurstLimit`];
+  const [rateKey, burstKey] = THROTTLING;
+  const rate = context[`${CONTEXT_PREFIX}${rateKey}`];
+  const burst = context[`${CONTEXT_PREFIX}${burstKey}`];
   if (rate !== undefined || burst !== undefined) {
     if (rate === undefined || burst === undefined) {
-      throw new Error(
-        `context: set both ${CONTEXT_PREFIX}throttlingRateLimit and ${CONTEXT_PREFIX}throttlingBurstLimit`,
-      );
+      throw new Error(`context: set both ${CONTEXT_PREFIX}${rateKey} and ${CONTEXT_PREFIX}${burstKey}`);
     }
     props.throttling = {
-      rateLimit: num(rate, 'throttlingRateLimit'),
-      burstLimit: int(burst, 'throttlingBurstLimit'),
+      rateLimit: parse(rateKey, rate) as number,
+      burstLimit: parse(burstKey, burst) as number,
     };
   }
   return props;

@@ -1,3 +1,9 @@
+/**
+ * `LatchkeyKeyStore`: the stateful half of latchkey — the DynamoDB key table and the two Secrets
+ * Manager secrets (admin key, signing master secret) — with grant methods that give each function
+ * exactly the access its role needs and set the environment variables it reads. Token-prefix and
+ * secret-cache defaults and ranges come from the settings table (`lambdas/core/settings.ts`).
+ */
 import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -5,13 +11,14 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { MAX_SECRET_CACHE_WITH_ROTATION_SECONDS, SETTINGS } from '../lambdas/core/settings';
 import { ITEM_PREFIXES, TABLE_SCHEMA } from '../lambdas/core/table';
 import { assertValidPrefix } from '../lambdas/core/token';
 import { ENV } from '../lambdas/shared/config';
 import { LatchkeyFunction } from './latchkey-function';
 
 /** Length of the generated admin key and signing master secret: letters and digits only. */
-export const SECRET_LENGTH = 64;
+export const GENERATED_SECRET_LENGTH = 64;
 
 const ADMIN_KEY_DESCRIPTION =
   'latchkey admin key: full access to the management API. Read it with the AWS CLI (see the stack outputs).';
@@ -101,21 +108,25 @@ export class LatchkeyKeyStore extends Construct {
     if (props.tableProps?.partitionKey || props.tableProps?.sortKey) {
       throw new Error(`${where}: tableProps cannot change the key schema (pk/sk strings, see TABLE_SCHEMA)`);
     }
-    this.tokenPrefix = props.tokenPrefix ?? 'lk';
+    this.tokenPrefix = props.tokenPrefix ?? SETTINGS.tokenPrefix.default;
     try {
       assertValidPrefix(this.tokenPrefix);
     } catch (error) {
       throw new Error(`${where}: tokenPrefix: ${(error as Error).message}`);
     }
-    this.secretCacheTtl = props.secretCacheTtl ?? Duration.seconds(60);
+    const { default: defaultCache, min, max } = SETTINGS.secretCacheTtlSeconds;
+    this.secretCacheTtl = props.secretCacheTtl ?? Duration.seconds(defaultCache);
     const cacheSeconds = this.secretCacheTtl.toSeconds({ integral: false });
-    if (!Number.isInteger(cacheSeconds) || cacheSeconds < 0 || cacheSeconds > 3600) {
-      throw new Error(`${where}: secretCacheTtl must be whole seconds from 0 to 3600, got ${cacheSeconds}`);
-    }
-    if (props.adminKeyRotation && cacheSeconds > 60) {
+    if (!Number.isInteger(cacheSeconds) || cacheSeconds < min || cacheSeconds > max) {
       throw new Error(
-        `${where}: with adminKeyRotation, secretCacheTtl must be at most 60 seconds so that a rotated admin ` +
-          `key is honoured within a minute (got ${cacheSeconds})`,
+        `${where}: secretCacheTtl must be whole seconds from ${min} to ${max}, got ${cacheSeconds}`,
+      );
+    }
+    if (props.adminKeyRotation && cacheSeconds > MAX_SECRET_CACHE_WITH_ROTATION_SECONDS) {
+      throw new Error(
+        `${where}: with adminKeyRotation, secretCacheTtl must be at most ` +
+          `${MAX_SECRET_CACHE_WITH_ROTATION_SECONDS} seconds so that a rotated admin key is honoured within ` +
+          `a minute (got ${cacheSeconds})`,
       );
     }
 
@@ -141,12 +152,12 @@ export class LatchkeyKeyStore extends Construct {
         logRetention: props.logRetention,
       });
       this.adminKeyRotationSchedule = this.adminKeySecret.addRotationSchedule('Rotation', {
-        rotationLambda: this.adminKeyRotationFunction.function,
+        rotationLambda: this.adminKeyRotationFunction,
         automaticallyAfter: props.adminKeyRotation,
         rotateImmediatelyOnUpdate: false,
       });
       // Only Secrets Manager acting for this account may invoke the rotation function (confused deputy).
-      for (const child of this.adminKeyRotationFunction.function.node.children) {
+      for (const child of this.adminKeyRotationFunction.node.children) {
         if (child instanceof lambda.CfnPermission && child.principal === 'secretsmanager.amazonaws.com') {
           child.sourceAccount = Aws.ACCOUNT_ID;
         }
@@ -170,7 +181,11 @@ export class LatchkeyKeyStore extends Construct {
   private createSecret(id: string, description: string): secretsmanager.Secret {
     return new secretsmanager.Secret(this, id, {
       description,
-      generateSecretString: { passwordLength: SECRET_LENGTH, excludePunctuation: true, includeSpace: false },
+      generateSecretString: {
+        passwordLength: GENERATED_SECRET_LENGTH,
+        excludePunctuation: true,
+        includeSpace: false,
+      },
       removalPolicy: RemovalPolicy.RETAIN,
     });
   }

@@ -1,10 +1,18 @@
+/**
+ * `LatchkeyFunction`: one latchkey Lambda, a `NodejsFunction` with everything each of them gets —
+ * Node.js 24 on arm64, bundled locally by esbuild (ESM, minified, AWS SDK bundled in, no Docker), its
+ * own log group with retention, active X-Ray tracing, and its own role that can write to that log
+ * group and nothing else until a grant method adds what it needs. Also where the repository root is,
+ * for entry paths.
+ */
 import { fileURLToPath } from 'node:url';
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
+import { LAMBDA_MEMORY_MB, SETTINGS } from '../lambdas/core/settings';
 import {
   BUNDLE_MAIN_FIELDS,
   BUNDLE_TARGET,
@@ -27,7 +35,7 @@ export interface LatchkeyFunctionProps {
   /** What the function does (shown in the Lambda console). */
   readonly description: string;
   /**
-   * Memory in MB. CPU scales with it, so it also sets how fast a cold start is.
+   * Memory in MB (128–10240). CPU scales with it, so it also sets how fast a cold start is.
    * @default 512
    */
   readonly memorySize?: number;
@@ -48,36 +56,32 @@ export interface LatchkeyFunctionProps {
 }
 
 /**
- * One latchkey Lambda, with everything each of them gets: Node.js 24 on arm64, bundled locally by
- * esbuild (ESM, minified, AWS SDK bundled in — no Docker), its own log group with retention, active
- * X-Ray tracing, and its own role that can write to that log group and nothing else until a grant
- * method adds what it needs. No AWS managed policy is attached.
+ * One latchkey Lambda. Its role (`<id>Role`) and log group (`<id>Logs`) are created next to it, in
+ * the same scope, because a function needs both when it is constructed. No AWS managed policy is
+ * attached.
  */
-export class LatchkeyFunction extends Construct {
-  public readonly function: NodejsFunction;
-  public readonly role: iam.Role;
-  public readonly logGroup: logs.LogGroup;
+export class LatchkeyFunction extends NodejsFunction {
+  /** The function's own execution role. */
+  declare public readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: LatchkeyFunctionProps) {
-    super(scope, id);
-    const memorySize = props.memorySize ?? 512;
-    if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10_240) {
+    const memorySize = props.memorySize ?? LAMBDA_MEMORY_MB.default;
+    const { min, max } = LAMBDA_MEMORY_MB;
+    if (!Number.isInteger(memorySize) || memorySize < min || memorySize > max) {
       throw new Error(
-        `${this.node.path}: memorySize must be an integer from 128 to 10240 MB, got ${memorySize}`,
+        `${scope.node.path}/${id}: memorySize must be an integer from ${min} to ${max} MB, got ${memorySize}`,
       );
     }
-
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention ?? (SETTINGS.logRetentionDays.default as logs.RetentionDays),
     });
-
-    this.role = new iam.Role(this, 'Role', {
+    const role = new iam.Role(scope, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Execution role: ${props.description}`,
     });
-    this.logGroup.grantWrite(this.role);
+    logGroup.grantWrite(role);
 
-    this.function = new NodejsFunction(this, 'Function', {
+    super(scope, id, {
       entry: projectPath(props.entry),
       handler: 'handler',
       description: props.description,
@@ -85,8 +89,8 @@ export class LatchkeyFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize,
       timeout: props.timeout ?? Duration.seconds(10),
-      role: this.role,
-      logGroup: this.logGroup,
+      role,
+      logGroup,
       tracing: lambda.Tracing.ACTIVE,
       environment: props.environment,
       projectRoot: PROJECT_ROOT,
@@ -107,7 +111,7 @@ export class LatchkeyFunction extends Construct {
     });
 
     // Active tracing makes CDK add xray:PutTraceSegments and xray:PutTelemetryRecords on "*".
-    Validations.of(this.role).acknowledge({
+    Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'Only the X-Ray statement added by Tracing.ACTIVE uses "*": xray:PutTraceSegments and ' +

@@ -7,7 +7,7 @@ import type { Construct } from 'constructs';
 import type { RoleMatrix } from '../lambdas/core/permissions';
 import { LatchkeyAuthorizer } from './authorizer';
 import { LatchkeyKeyStore } from './key-store';
-import { LatchkeyApi } from './management-api';
+import { LatchkeyApi } from './latchkey-api';
 
 /**
  * Everything an operator configures. Each prop is passed to the construct that owns it; see that
@@ -20,7 +20,7 @@ export interface LatchkeyStackProps extends StackProps {
   readonly defaultMaxKeys?: number;
   /** `rate_limit_per_minute` of keys created without one. @default 60 */
   readonly defaultRateLimit?: number;
-  /** Role name → permissions. @default admin / member / viewer (see SPEC §3) */
+  /** Role name → permissions. @default admin / member / viewer (see docs/protocol.md §3) */
   readonly roleMatrix?: RoleMatrix;
   /** Role of keys created without `roles`. @default 'member' */
   readonly defaultRole?: string;

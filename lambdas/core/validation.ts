@@ -5,6 +5,7 @@
  * server's validated form; the SDK's wire types (`lib/sdk/types.ts`) are what a client sends.
  */
 import { ApiError, ValidationError } from './errors';
+import { MAX_KEYS, RATE_LIMIT_PER_MINUTE } from './settings';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 export const ORG_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -127,7 +128,12 @@ export function validateCreateKey(input: Json, nowMs: number): CreateKeyCommand 
     roles = [...new Set(r as string[])];
   }
 
-  const rate = optionalInteger(input, 'rate_limit_per_minute', 1, 100_000);
+  const rate = optionalInteger(
+    input,
+    'rate_limit_per_minute',
+    RATE_LIMIT_PER_MINUTE.min,
+    RATE_LIMIT_PER_MINUTE.max,
+  );
 
   let expiresAtMs: number | null = null;
   if (input.expires_at !== undefined && input.expires_at !== null) {
@@ -170,7 +176,7 @@ export function validateOrgLimit(input: Json): OrgLimitCommand {
   if (!('max_keys' in input)) {
     throw new ValidationError('max_keys', 'max_keys: is required (a number, or null for unlimited)');
   }
-  return { max_keys: optionalInteger(input, 'max_keys', 0, 1_000_000) };
+  return { max_keys: optionalInteger(input, 'max_keys', MAX_KEYS.min, MAX_KEYS.max) };
 }
 
 export function validateListKeys(query: Readonly<Record<string, string | undefined>>): ListKeysCommand {

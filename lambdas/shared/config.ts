@@ -1,25 +1,30 @@
-import { DEFAULT_ROLE, DEFAULT_ROLE_MATRIX, parseRoleMatrix, type RoleMatrix } from '../core/permissions';
+/**
+ * The configuration every latchkey Lambda reads from its environment, validated once at cold start
+ * into a typed `Config`. Names, defaults and ranges come from the settings table
+ * (`lambdas/core/settings.ts`); the CDK stack's grant methods and props set the variables, and local
+ * mode sets them for the in-process handlers. An invalid value stops the cold start with an error that
+ * names the variable.
+ */
+import { parseRoleMatrix, type RoleMatrix } from '../core/permissions';
 import { type PolicyRoute, parseApplicationRoutes } from '../core/routes';
+import { type IntegerSetting, SETTINGS } from '../core/settings';
 import { assertValidPrefix } from '../core/token';
 
-/**
- * Environment variables every latchkey Lambda reads, validated once at cold start. The CDK stack's
- * grant methods set them; local mode sets them for the in-process handlers.
- */
+/** Environment variables every latchkey Lambda reads (a view of the settings table). */
 export const ENV = {
-  tableName: 'LATCHKEY_TABLE_NAME',
-  adminKeySecretId: 'LATCHKEY_ADMIN_KEY_SECRET_ID',
-  signingSecretId: 'LATCHKEY_SIGNING_SECRET_ID',
-  tokenPrefix: 'LATCHKEY_TOKEN_PREFIX',
-  defaultMaxKeys: 'LATCHKEY_DEFAULT_MAX_KEYS',
-  defaultRateLimit: 'LATCHKEY_DEFAULT_RATE_LIMIT',
-  roleMatrix: 'LATCHKEY_ROLE_MATRIX',
-  defaultRole: 'LATCHKEY_DEFAULT_ROLE',
-  retentionDays: 'LATCHKEY_RETENTION_DAYS',
-  secretCacheSeconds: 'LATCHKEY_SECRET_CACHE_SECONDS',
-  dynamodbEndpoint: 'LATCHKEY_DYNAMODB_ENDPOINT',
-  secretsEndpoint: 'LATCHKEY_SECRETS_ENDPOINT',
-  applicationRoutes: 'LATCHKEY_APPLICATION_ROUTES',
+  tableName: SETTINGS.tableName.env,
+  adminKeySecretId: SETTINGS.adminKeySecretId.env,
+  signingSecretId: SETTINGS.signingSecretId.env,
+  tokenPrefix: SETTINGS.tokenPrefix.env,
+  defaultMaxKeys: SETTINGS.defaultMaxKeys.env,
+  defaultRateLimit: SETTINGS.defaultRateLimit.env,
+  roleMatrix: SETTINGS.roleMatrix.env,
+  defaultRole: SETTINGS.defaultRole.env,
+  retentionDays: SETTINGS.keyRetentionDays.env,
+  secretCacheSeconds: SETTINGS.secretCacheTtlSeconds.env,
+  dynamodbEndpoint: SETTINGS.dynamodbEndpoint.env,
+  secretsEndpoint: SETTINGS.secretsEndpoint.env,
+  applicationRoutes: SETTINGS.applicationRoutes.env,
 } as const;
 
 export interface Config {
@@ -48,7 +53,12 @@ function required(env: Env, name: string): string {
   return value;
 }
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+/** An integer setting with a default and a range, read from its variable. */
+function integer(
+  env: Env,
+  spec: IntegerSetting & { env: string; default: number; min: number; max: number },
+): number {
+  const { env: name, default: fallback, min, max } = spec;
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = /^\d{1,10}$/.test(raw) ? Number(raw) : Number.NaN;
@@ -60,48 +70,43 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
+/** A JSON setting parsed by `parse`, or `fallback` when unset. */
+function json<T>(env: Env, name: string, fallback: T, parse: (value: unknown) => T): T {
+  const raw = env[name];
+  if (!raw) return fallback;
+  try {
+    return parse(JSON.parse(raw));
+  } catch (error) {
+    throw new Error(`configuration: ${name} is not valid: ${(error as Error).message}`);
+  }
+}
+
 export function loadConfig(env: Env = process.env): Config {
-  const tokenPrefix = env[ENV.tokenPrefix] || 'lk';
+  const tokenPrefix = env[ENV.tokenPrefix] || SETTINGS.tokenPrefix.default;
   try {
     assertValidPrefix(tokenPrefix);
   } catch (error) {
     throw new Error(`configuration: ${ENV.tokenPrefix} is not valid: ${(error as Error).message}`);
   }
-  let roleMatrix = DEFAULT_ROLE_MATRIX;
-  const rawMatrix = env[ENV.roleMatrix];
-  if (rawMatrix) {
-    try {
-      roleMatrix = parseRoleMatrix(JSON.parse(rawMatrix));
-    } catch (error) {
-      throw new Error(`configuration: ${ENV.roleMatrix} is not valid: ${(error as Error).message}`);
-    }
-  }
-  const defaultRole = env[ENV.defaultRole] || DEFAULT_ROLE;
+  const roleMatrix = json(env, ENV.roleMatrix, SETTINGS.roleMatrix.default, parseRoleMatrix);
+  const defaultRole = env[ENV.defaultRole] || SETTINGS.defaultRole.default;
   if (!Object.hasOwn(roleMatrix, defaultRole)) {
     throw new Error(
       `configuration: ${ENV.defaultRole} ${JSON.stringify(defaultRole)} is not a role of the matrix (${Object.keys(roleMatrix).join(', ')})`,
     );
   }
-  let applicationRoutes: PolicyRoute[] = [];
-  const rawRoutes = env[ENV.applicationRoutes];
-  if (rawRoutes) {
-    try {
-      applicationRoutes = parseApplicationRoutes(JSON.parse(rawRoutes));
-    } catch (error) {
-      throw new Error(`configuration: ${ENV.applicationRoutes} is not valid: ${(error as Error).message}`);
-    }
-  }
+  const applicationRoutes = json(env, ENV.applicationRoutes, [], parseApplicationRoutes);
   return {
     tableName: required(env, ENV.tableName),
     adminKeySecretId: env[ENV.adminKeySecretId] || undefined,
     signingSecretId: required(env, ENV.signingSecretId),
     tokenPrefix,
-    defaultMaxKeys: integer(env, ENV.defaultMaxKeys, 50, 0, 1_000_000),
-    defaultRateLimit: integer(env, ENV.defaultRateLimit, 60, 1, 100_000),
+    defaultMaxKeys: integer(env, SETTINGS.defaultMaxKeys),
+    defaultRateLimit: integer(env, SETTINGS.defaultRateLimit),
     roleMatrix,
     defaultRole,
-    retentionSeconds: integer(env, ENV.retentionDays, 30, 1, 3650) * 86_400,
-    secretCacheMs: integer(env, ENV.secretCacheSeconds, 60, 0, 3600) * 1000,
+    retentionSeconds: integer(env, SETTINGS.keyRetentionDays) * 86_400,
+    secretCacheMs: integer(env, SETTINGS.secretCacheTtlSeconds) * 1000,
     dynamodbEndpoint: env[ENV.dynamodbEndpoint] || undefined,
     secretsEndpoint: env[ENV.secretsEndpoint] || undefined,
     applicationRoutes,

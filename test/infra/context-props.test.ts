@@ -1,7 +1,13 @@
+/**
+ * `latchkey:*` CDK context keys become stack props: strings from `-c` and JSON values from cdk.json
+ * alike, typos and wrong types refused; and the settings table's CloudWatch retention list matches
+ * the CDK's own.
+ */
 import { Duration } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
+import { CONTEXT_SETTINGS, LOG_RETENTION_DAYS } from '../../lambdas/core/settings';
 import { propsFromContext } from '../../lib/context-props';
 
 describe('operator settings from CDK context (-c latchkey:<prop>=<value>)', () => {
@@ -49,5 +55,22 @@ describe('operator settings from CDK context (-c latchkey:<prop>=<value>)', () =
     [{ 'latchkey:executionLogLevel': 'OFF' }, /expected ERROR or INFO/],
   ])('rejects %j', (context, message) => {
     expect(() => propsFromContext(context)).toThrow(message);
+  });
+
+  it('accepts every context key of the settings table', () => {
+    const unknown = CONTEXT_SETTINGS.filter((name) => {
+      try {
+        propsFromContext({ [`latchkey:${name}`]: '#' });
+        return false;
+      } catch (error) {
+        return (error as Error).message.startsWith('unknown context key');
+      }
+    });
+    expect(unknown).toEqual([]);
+  });
+
+  it("the settings table's log retention values are CloudWatch's (logs.RetentionDays)", () => {
+    const cdk = Object.values(logs.RetentionDays).filter((v) => typeof v === 'number');
+    expect([...LOG_RETENTION_DAYS].sort((a, b) => a - b)).toEqual(cdk.sort((a, b) => a - b));
   });
 });

@@ -1,3 +1,8 @@
+/**
+ * Construct props: invalid values and combinations fail at synth with a clear message, an
+ * operator-configured stack carries its settings into the template (environment, stage, logs,
+ * rotation), and the constructs compose with a REST API and table of your own.
+ */
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
@@ -7,8 +12,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/shared/config';
 import { LatchkeyAuthorizer } from '../../lib/authorizer';
 import { LatchkeyKeyStore } from '../../lib/key-store';
+import { LatchkeyApi } from '../../lib/latchkey-api';
 import { LatchkeyStack, type LatchkeyStackProps } from '../../lib/latchkey-stack';
-import { LatchkeyApi } from '../../lib/management-api';
 import {
   propsOf,
   resourcesOf,
@@ -191,11 +196,11 @@ describe('an operator-configured stack', () => {
     const fns = template.findResources('AWS::Lambda::Function') as Record<string, Json>;
     const envOf = (c: { node: { defaultChild?: unknown } }) =>
       (propsOf(fns[logicalId(c)] ?? {}).Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(envOf(stack.authorizer.function.function)).toMatchObject({
+    expect(envOf(stack.authorizer.function)).toMatchObject({
       [ENV.tokenPrefix]: 'acme',
       [ENV.secretCacheSeconds]: '30',
     });
-    expect(envOf(stack.api.managementFunction.function)).toMatchObject({
+    expect(envOf(stack.api.managementFunction)).toMatchObject({
       [ENV.tokenPrefix]: 'acme',
       [ENV.defaultMaxKeys]: '5',
       [ENV.defaultRateLimit]: '600',
@@ -206,7 +211,7 @@ describe('an operator-configured stack', () => {
         client: ['api:read'],
       }),
     });
-    expect(propsOf(fns[logicalId(stack.api.managementFunction.function)] ?? {}).MemorySize).toBe(1024);
+    expect(propsOf(fns[logicalId(stack.api.managementFunction)] ?? {}).MemorySize).toBe(1024);
   });
 
   it('applies stage name, throttling, log level and log retention', () => {
@@ -308,8 +313,7 @@ describe('bring your own RestApi and table', () => {
       template.resourceCountIs('AWS::ApiGateway::GatewayResponse', 11);
       // the authorizer's policy will cover the routes you protect
       const fns = template.findResources('AWS::Lambda::Function') as Record<string, Json>;
-      const authorizerFn =
-        fns[Stack.of(stack).getLogicalId(authorizer.function.function.node.defaultChild as never)];
+      const authorizerFn = fns[Stack.of(stack).getLogicalId(authorizer.function.node.defaultChild as never)];
       const env = (propsOf(authorizerFn ?? {}).Environment as { Variables: Record<string, string> })
         .Variables;
       expect(JSON.parse(env.LATCHKEY_APPLICATION_ROUTES ?? '[]')).toEqual([

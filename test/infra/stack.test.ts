@@ -1,3 +1,8 @@
+/**
+ * Security properties of the default stack's template: every method behind the authorizer, routes
+ * equal to the route table (and to what the local gateway serves), secrets readable only by who needs
+ * them, IAM least privilege, Lambda settings and outputs; cdk-nag clean.
+ */
 import { Stack, Validations } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -142,7 +147,7 @@ describe('REST API methods', () => {
       const p = propsOf(resource);
       return `${pathOf(p.ParentId)}/${p.PathPart as string}`;
     };
-    const echoFn = logicalIdOf(stack.api.echoFunction.function);
+    const echoFn = logicalIdOf(stack.api.echoFunction);
     return resourcesOf(template, 'AWS::ApiGateway::Method')
       .map(([, m]) => propsOf(m))
       .filter((p) => p.HttpMethod !== 'OPTIONS')
@@ -202,8 +207,8 @@ describe('REST API methods', () => {
   );
 
   it('routes reach the handler named in the route table', () => {
-    const managementFn = logicalIdOf(stack.api.managementFunction.function);
-    const echoFn = logicalIdOf(stack.api.echoFunction.function);
+    const managementFn = logicalIdOf(stack.api.managementFunction);
+    const echoFn = logicalIdOf(stack.api.echoFunction);
     for (const [, method] of resourcesOf(template, 'AWS::ApiGateway::Method')) {
       const p = propsOf(method);
       const route = ROUTES.find((r) => r.id === p.OperationName);
@@ -233,7 +238,7 @@ describe('gateway responses', () => {
     expect(types).toHaveLength(GATEWAY_RESPONSES.length);
   });
 
-  it('every installed template renders the SPEC error body', () => {
+  it('every installed template renders the error body of docs/protocol.md §5.1', () => {
     for (const [, response] of resourcesOf(template, 'AWS::ApiGateway::GatewayResponse')) {
       const p = propsOf(response);
       const installed = (p.ResponseTemplates as Record<string, string>)['application/json'] as string;
@@ -361,17 +366,14 @@ describe('secrets', () => {
 
   it('the admin key is readable by the authorizer only', () => {
     const adminKey = logicalIdOf(stack.keyStore.adminKeySecret);
-    expect(readersOf(adminKey)).toEqual([roleIdOfFunction(stack.authorizer.function.function)]);
+    expect(readersOf(adminKey)).toEqual([roleIdOfFunction(stack.authorizer.function)]);
     expect(template.findResources('AWS::SecretsManager::ResourcePolicy')).toEqual({});
   });
 
   it('the signing secret is readable by the authorizer and the management function only', () => {
     const signing = logicalIdOf(stack.keyStore.signingSecret);
     expect(readersOf(signing)).toEqual(
-      [
-        roleIdOfFunction(stack.authorizer.function.function),
-        roleIdOfFunction(stack.api.managementFunction.function),
-      ].sort(),
+      [roleIdOfFunction(stack.authorizer.function), roleIdOfFunction(stack.api.managementFunction)].sort(),
     );
   });
 });
@@ -408,7 +410,7 @@ describe('IAM least privilege', () => {
   }
 
   it('the authorizer reads and counts on key items and writes only replay items', () => {
-    const role = roleIdOfFunction(stack.authorizer.function.function);
+    const role = roleIdOfFunction(stack.authorizer.function);
     const byActions = Object.fromEntries(
       dynamoStatementsOf(role).map((s) => [
         list(s.Action as string | string[])
@@ -430,7 +432,7 @@ describe('IAM least privilege', () => {
   });
 
   it('the management function works on key and org items and queries gsi1; nothing deletes or scans', () => {
-    const role = roleIdOfFunction(stack.api.managementFunction.function);
+    const role = roleIdOfFunction(stack.api.managementFunction);
     const actions = dynamoStatementsOf(role).flatMap((s) => list(s.Action as string | string[]));
     expect(actions.sort()).toEqual([
       'dynamodb:ConditionCheckItem',
@@ -451,7 +453,7 @@ describe('IAM least privilege', () => {
   });
 
   it('the echo function has no data access at all', () => {
-    const role = roleIdOfFunction(stack.api.echoFunction.function);
+    const role = roleIdOfFunction(stack.api.echoFunction);
     const actions = statements()
       .filter((s) => s.roles.includes(role))
       .flatMap((s) => list(s.statement.Action as string | string[]));
@@ -492,7 +494,7 @@ describe('Lambda functions', () => {
 
   it('the authorizer and management environments pass the cold-start validation', () => {
     const placeholder = (value: unknown) => (typeof value === 'string' ? value : 'resolved-at-deploy');
-    for (const fn of [stack.authorizer.function.function, stack.api.managementFunction.function]) {
+    for (const fn of [stack.authorizer.function, stack.api.managementFunction]) {
       const resource = template.findResources('AWS::Lambda::Function')[logicalIdOf(fn)] as Json;
       const variables = ((propsOf(resource).Environment as Json).Variables ?? {}) as Record<string, unknown>;
       const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, placeholder(v)]));

@@ -1,0 +1,262 @@
+/**
+ * `LatchkeyApi`: latchkey's routes on a REST API — the resources and methods of the route table
+ * (`ROUTES`, the same one the local gateway serves), each behind the latchkey authorizer; the gateway
+ * responses that give API Gateway's own errors the latchkey error body; a request validator; and the
+ * management and echo functions that serve the routes. The REST API and stage are created by
+ * `lib/rest-api.ts` unless you bring your own. Defaults and ranges of its settings come from the
+ * settings table (`lambdas/core/settings.ts`).
+ */
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { GATEWAY_RESPONSES, gatewayResponseTemplate } from '../lambdas/core/gateway-responses';
+import { parseRoleMatrix, type RoleMatrix } from '../lambdas/core/permissions';
+import { ROUTES, type RouteHandler } from '../lambdas/core/routes';
+import { SETTINGS } from '../lambdas/core/settings';
+import { ENV } from '../lambdas/shared/config';
+import { IDENTITY_HEADER, type LatchkeyAuthorizer } from './authorizer';
+import type { LatchkeyKeyStore } from './key-store';
+import { LatchkeyFunction } from './latchkey-function';
+import { createRestApi, STAGE_PROPS, type StageProps, validateStageProps } from './rest-api';
+
+export interface LatchkeyApiProps extends StageProps {
+  /** The key table and secrets. */
+  readonly keyStore: LatchkeyKeyStore;
+  /** The authorizer put on every method. It must not be attached to another REST API. */
+  readonly authorizer: LatchkeyAuthorizer;
+  /**
+   * Add latchkey's routes (`/v1/...`), gateway responses and request validator to a REST API you
+   * already have, instead of creating one. Its stage, logging, throttling and tracing stay yours, so
+   * `stageName`, `throttling`, `executionLogLevel`, `cloudWatchRole` and `webAclArn` cannot be set with
+   * it. It must not define gateway responses of the types latchkey installs.
+   * @default - a new regional REST API
+   */
+  readonly existingRestApi?: apigateway.RestApi;
+  /**
+   * Retention of the access logs, execution logs and the management and echo functions' logs.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Active API keys an organization may hold when no per-organization limit was set
+   * (`PUT /v1/orgs/{org_id}`). 0 allows none.
+   * @default 50
+   */
+  readonly defaultMaxKeys?: number;
+  /**
+   * `rate_limit_per_minute` of keys created without one (1–100000).
+   * @default 60
+   */
+  readonly defaultRateLimit?: number;
+  /**
+   * Role name → permissions (`keys:read`, `keys:write`, `api:read`, `api:write`). A key's
+   * permissions are frozen when it is created; changing the matrix affects new keys only.
+   * @default DEFAULT_ROLE_MATRIX (admin, member, viewer)
+   */
+  readonly roleMatrix?: RoleMatrix;
+  /**
+   * Role given to keys created without `roles`. Must be in `roleMatrix`.
+   * @default 'member'
+   */
+  readonly defaultRole?: string;
+  /**
+   * How long revoked, rotated and expired key records are kept before DynamoDB TTL deletes them
+   * (whole days, 1–3650).
+   * @default Duration.days(30)
+   */
+  readonly keyRetention?: Duration;
+  /**
+   * Memory of the management function in MB.
+   * @default 512
+   */
+  readonly memorySize?: number;
+}
+
+/**
+ * The latchkey REST API: the resources and methods of the route table (`ROUTES`, the same one the
+ * local gateway serves), each behind the latchkey authorizer; the gateway responses that give
+ * API Gateway's own errors the latchkey error body; a request validator; and a stage with
+ * throttling, JSON access logs, execution logs and X-Ray tracing. The management and echo
+ * functions serve the routes.
+ */
+export class LatchkeyApi extends Construct {
+  public readonly restApi: apigateway.RestApi;
+  public readonly managementFunction: LatchkeyFunction;
+  public readonly echoFunction: LatchkeyFunction;
+  /** The access log group (undefined with `existingRestApi`). */
+  public readonly accessLogs?: logs.LogGroup;
+  public readonly requestValidator: apigateway.RequestValidator;
+  public readonly gatewayResponses: apigateway.GatewayResponse[];
+  public readonly methods: apigateway.Method[] = [];
+
+  constructor(scope: Construct, id: string, props: LatchkeyApiProps) {
+    super(scope, id);
+    const settings = validateSettings(this.node.path, props);
+    const logRetention = props.logRetention ?? (SETTINGS.logRetentionDays.default as logs.RetentionDays);
+
+    this.managementFunction = new LatchkeyFunction(this, 'Management', {
+      entry: 'lambdas/handlers/management.ts',
+      description: 'latchkey: management API (/v1/keys, /v1/orgs, /v1/whoami)',
+      memorySize: props.memorySize ?? SETTINGS.managementMemorySize.default,
+      timeout: Duration.seconds(10),
+      logRetention,
+      environment: {
+        [ENV.defaultMaxKeys]: String(settings.defaultMaxKeys),
+        [ENV.defaultRateLimit]: String(settings.defaultRateLimit),
+        [ENV.roleMatrix]: settings.roleMatrixJson,
+        [ENV.defaultRole]: settings.defaultRole,
+        [ENV.retentionDays]: String(settings.retentionDays),
+      },
+    });
+    const management = this.managementFunction;
+    props.keyStore.grantManage(management);
+    props.keyStore.grantReadSigningSecret(management);
+
+    this.echoFunction = new LatchkeyFunction(this, 'Echo', {
+      entry: 'lambdas/handlers/echo.ts',
+      description: 'latchkey: sample application route (ANY /v1/echo/{proxy+})',
+      memorySize: 256,
+      timeout: Duration.seconds(5),
+      logRetention,
+    });
+
+    if (props.existingRestApi) {
+      this.restApi = props.existingRestApi;
+    } else {
+      const created = createRestApi(this, props, logRetention);
+      this.restApi = created.api;
+      this.accessLogs = created.accessLogs;
+    }
+
+    // Parameters: the Authorization header and path parameters must be present. Bodies: validated
+    // against a model where a method has one; latchkey's methods have none, because the Lambdas
+    // validate bodies themselves with field-level messages (docs/protocol.md §5) identical to local mode.
+    this.requestValidator = new apigateway.RequestValidator(this, 'RequestValidator', {
+      restApi: this.restApi,
+      validateRequestParameters: true,
+      validateRequestBody: true,
+    });
+
+    const integrations: Record<RouteHandler, apigateway.LambdaIntegration> = {
+      management: new apigateway.LambdaIntegration(management, { allowTestInvoke: false }),
+      echo: new apigateway.LambdaIntegration(this.echoFunction, { allowTestInvoke: false }),
+    };
+    for (const route of ROUTES) {
+      const resource = this.restApi.root.resourceForPath(route.path);
+      const requestParameters: Record<string, boolean> = {
+        [`method.request.header.${IDENTITY_HEADER}`]: true,
+      };
+      for (const match of route.path.matchAll(/\{([A-Za-z0-9_]+)\+?\}/g)) {
+        requestParameters[`method.request.path.${match[1]}`] = true;
+      }
+      const method = resource.addMethod(route.method, integrations[route.handler], {
+        ...props.authorizer.methodOptions,
+        operationName: route.id,
+        requestValidator: this.requestValidator,
+        requestParameters,
+      });
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions-COG4',
+        reason:
+          'Callers authenticate with latchkey API keys or the admin key, checked by the latchkey Lambda ' +
+          'REQUEST authorizer on this method; there are no Cognito users.',
+      });
+      this.methods.push(method);
+    }
+
+    this.gatewayResponses = GATEWAY_RESPONSES.map(
+      (spec) =>
+        new apigateway.GatewayResponse(this, `Response${spec.type}`, {
+          restApi: this.restApi,
+          type: apigateway.ResponseType.of(spec.type),
+          statusCode: String(spec.statusCode),
+          templates: { 'application/json': gatewayResponseTemplate(spec) },
+        }),
+    );
+  }
+
+  /** The invoke URL of the stage, ending in `/`. */
+  public get url(): string {
+    return this.restApi.url;
+  }
+}
+
+/** The settings the management function reads, checked and in the form its environment takes. */
+interface ManagementSettings {
+  defaultMaxKeys: number;
+  defaultRateLimit: number;
+  roleMatrixJson: string;
+  defaultRole: string;
+  retentionDays: number;
+}
+
+/** Lambda environment variables are limited in size; a role matrix this large is a mistake. */
+const MAX_ENV_ROLE_MATRIX_CHARS = 2048;
+
+function integerIn(
+  where: string,
+  name: string,
+  value: number,
+  range: { readonly min: number; readonly max: number },
+): number {
+  if (!Number.isInteger(value) || value < range.min || value > range.max) {
+    throw new Error(`${where}: ${name} must be an integer from ${range.min} to ${range.max}, got ${value}`);
+  }
+  return value;
+}
+
+/** Props checks, with the same rules `loadConfig` applies at cold start, so mistakes fail at synth. */
+function validateSettings(where: string, props: LatchkeyApiProps): ManagementSettings {
+  if (props.existingRestApi) {
+    const set = STAGE_PROPS.filter((name) => props[name] !== undefined);
+    if (set.length > 0) {
+      throw new Error(
+        `${where}: ${set.join(', ')} cannot be combined with existingRestApi: configure the stage of your ` +
+          'own REST API directly',
+      );
+    }
+  }
+  validateStageProps(where, props);
+  let matrix = SETTINGS.roleMatrix.default;
+  if (props.roleMatrix !== undefined) {
+    try {
+      matrix = parseRoleMatrix(props.roleMatrix);
+    } catch (error) {
+      throw new Error(`${where}: roleMatrix: ${(error as Error).message}`);
+    }
+  }
+  const roleMatrixJson = JSON.stringify(matrix);
+  if (roleMatrixJson.length > MAX_ENV_ROLE_MATRIX_CHARS) {
+    throw new Error(
+      `${where}: roleMatrix is too large (${roleMatrixJson.length} > ${MAX_ENV_ROLE_MATRIX_CHARS} chars)`,
+    );
+  }
+  const defaultRole = props.defaultRole ?? SETTINGS.defaultRole.default;
+  if (!Object.hasOwn(matrix, defaultRole)) {
+    throw new Error(
+      `${where}: defaultRole ${JSON.stringify(defaultRole)} is not in roleMatrix (${Object.keys(matrix).join(', ')})`,
+    );
+  }
+  const { defaultMaxKeys, defaultRateLimit, keyRetentionDays } = SETTINGS;
+  const retentionDays = (props.keyRetention ?? Duration.days(keyRetentionDays.default)).toDays({
+    integral: false,
+  });
+  return {
+    defaultMaxKeys: integerIn(
+      where,
+      'defaultMaxKeys',
+      props.defaultMaxKeys ?? defaultMaxKeys.default,
+      defaultMaxKeys,
+    ),
+    defaultRateLimit: integerIn(
+      where,
+      'defaultRateLimit',
+      props.defaultRateLimit ?? defaultRateLimit.default,
+      defaultRateLimit,
+    ),
+    roleMatrixJson,
+    defaultRole,
+    retentionDays: integerIn(where, 'keyRetention (days)', retentionDays, keyRetentionDays),
+  };
+}

@@ -3,6 +3,7 @@
  * rotate) is printed once, on stdout, with the server's warning on stderr; `--quiet` prints the raw
  * key alone so that `KEY=$(latchkey keys create … --quiet)` works.
  */
+import { RATE_LIMIT_PER_MINUTE, SETTINGS } from '../../lambdas/core/settings';
 import type { ApiKey, CreateKeyInput, ListKeysParams, NewKeyResponse } from '../sdk';
 import { type Args, type Context, defineCommand } from './command';
 import { usage } from './errors';
@@ -51,7 +52,10 @@ export const keysCreate = defineCommand({
   options: {
     name: text('NAME', 'key name, 1-100 characters (required)'),
     role: list('ROLE', 'a role (admin, member, viewer); repeat for several (default: member)'),
-    'rate-limit': text('N', 'requests per minute, 1-100000 (default 60)'),
+    'rate-limit': text(
+      'N',
+      `requests per minute, ${RATE_LIMIT_PER_MINUTE.min}-${RATE_LIMIT_PER_MINUTE.max} (default ${SETTINGS.defaultRateLimit.default})`,
+    ),
     'expires-at': text('ISO', 'expiry, a future ISO 8601 time'),
     ...ORG_OPTION,
     description: text('TEXT', 'free text, up to 500 characters'),

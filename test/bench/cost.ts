@@ -10,7 +10,7 @@
  *   write is 1 WRU per KB, a transactional write 2 WRU per item per KB, a strongly consistent read
  *   1 RRU per 4 KB.
  */
-import { readFileSync } from 'node:fs';
+import { SETTINGS } from '../../lambdas/core/settings';
 
 export const PRICES = {
   rest_api_per_million: 3.5,
@@ -23,17 +23,12 @@ export const PRICES = {
 /** Memory at which Lambda allocates one full vCPU. */
 export const FULL_VCPU_MB = 1769;
 
-/** The authorizer's default memory, read from the stack code (`lib/authorizer.ts`). */
+/** The authorizer's default memory, from the settings table (`lambdas/core/settings.ts`). */
 export function authorizerMemoryMb(): { mb: number; source: string } {
-  const file = new URL('../../lib/authorizer.ts', import.meta.url);
-  try {
-    const text = readFileSync(file, 'utf8');
-    const m = /memorySize:\s*props\.memorySize\s*\?\?\s*(\d+)/.exec(text);
-    if (m) return { mb: Number(m[1]), source: 'lib/authorizer.ts (LatchkeyAuthorizer default)' };
-  } catch {
-    // fall through
-  }
-  return { mb: 512, source: 'assumed (lib/authorizer.ts not readable)' };
+  return {
+    mb: SETTINGS.authorizerMemorySize.default,
+    source: 'lambdas/core/settings.ts (authorizerMemorySize default)',
+  };
 }
 
 export interface PathCostInput {

@@ -65,7 +65,9 @@ describe('npm start', () => {
         cwd: ROOT,
         env: { ...process.env, ...env },
         encoding: 'utf8',
-        timeout: 60_000,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // About 20 CLI calls through npx, each paying npm's start-up: generous on a loaded 2-core machine.
+        timeout: 240_000,
       });
       // The walkthrough ends with the revoked key being refused.
       expect(transcript).toContain('"code":"unauthorized"');
@@ -121,7 +123,7 @@ describe('npm start', () => {
       second.child.kill('SIGTERM');
       await second.exited;
     }
-  });
+  }, 360_000);
 
   it('explains a busy port in one line, without a stack trace', async () => {
     const blocker = createServer();

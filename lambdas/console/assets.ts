@@ -76,7 +76,9 @@ export function serveConsole(
 
 function resolveAsset(path: string, assets: ConsoleAssets): ConsoleResponse {
   if (path === `${CONSOLE_PATH}/`) return plain(308, 'See ../console\n', { location: '../console' });
+  // The page is only at /console: at /console/index.html its relative asset URLs would not resolve.
   const name = path === CONSOLE_PATH ? 'index.html' : path.slice(CONSOLE_PATH.length + 1);
+  if (name === 'index.html' && path !== CONSOLE_PATH) return plain(404, 'Not found.\n');
   const ext = /^[a-z0-9-]+\.([a-z]+)$/.exec(name)?.[1];
   const body = Object.hasOwn(assets, name) ? assets[name] : undefined;
   const type = ext ? CONTENT_TYPES[ext] : undefined;

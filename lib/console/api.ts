@@ -8,12 +8,14 @@
 // @ts-nocheck: browser code, type-checked against the DOM library by checkConsoleTypes() in build.ts
 
 let credential: string | null = null;
-let onUnauthorized: (error: ConsoleApiError) => void = () => {};
+let onUnauthorized: (error: ConsoleApiError) => boolean = () => false;
 
 export class ConsoleApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly requestId: string | null;
+  /** Set when this 401 already signed the session out (and said so); pages need not show it again. */
+  signedOut = false;
   constructor(status: number, code: string, message: string, requestId: string | null) {
     super(message);
     this.name = 'ConsoleApiError';
@@ -31,7 +33,8 @@ export function isSignedIn(): boolean {
   return credential !== null;
 }
 
-export function setUnauthorizedHandler(handler: (error: ConsoleApiError) => void): void {
+/** The handler returns true when it signed a session out (a 401 at sign-in is the sign-in page's to show). */
+export function setUnauthorizedHandler(handler: (error: ConsoleApiError) => boolean): void {
   onUnauthorized = handler;
 }
 
@@ -85,9 +88,6 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     typeof err?.message === 'string' ? err.message : `The API answered HTTP ${res.status}.`,
     typeof err?.request_id === 'string' ? err.request_id : res.headers.get('x-request-id'),
   );
-  if (res.status === 401 && credential !== null) {
-    credential = null;
-    onUnauthorized(error);
-  }
+  if (res.status === 401 && credential !== null) error.signedOut = onUnauthorized(error);
   throw error;
 }

@@ -96,7 +96,9 @@ function route(): void {
 }
 
 setUnauthorizedHandler((error) => {
-  if (session()) signOut(`${error.message} Sign in again.`);
+  if (!session()) return false;
+  signOut(`${error.message} Sign in again.`);
+  return true;
 });
 window.addEventListener('hashchange', () => {
   if (session()) renderFrame();

@@ -26,6 +26,7 @@ function describe(error: unknown): { message: string; detail: string } {
 
 /** Shows an error in the page's alert banner. */
 export function showError(error: unknown): void {
+  if (error instanceof ConsoleApiError && error.signedOut) return;
   const { message, detail } = describe(error);
   replace(
     banner,

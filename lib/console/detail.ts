@@ -78,7 +78,7 @@ export async function renderDetail(main: HTMLElement, id: string): Promise<void>
   };
   main.replaceChildren(
     h('p', { class: 'crumbs' }, h('a', { href: '#/keys' }, 'Keys'), ' / ', key.key_prefix),
-    h('div', { class: 'page-head' }, h('h1', {}, key.name), statusBadge(key.status)),
+    h('div', { class: 'title-row' }, h('h1', {}, key.name), statusBadge(key.status)),
     actionButtons(key, hooks, showError),
     revealSlot,
     h('section', { 'aria-labelledby': 'fields-h' }, h('h2', { id: 'fields-h' }, 'Details'), fields(key)),

@@ -29,9 +29,13 @@ export function relative(iso: string, nowMs = Date.now()): string {
 }
 
 /** A `<time>` element with an absolute UTC text (or relative, for recent events) and the exact title. */
-export function timeEl(iso: string | null | undefined, style: 'absolute' | 'relative' = 'absolute'): Child {
+export function timeEl(
+  iso: string | null | undefined,
+  style: 'absolute' | 'relative' | 'date' = 'absolute',
+): Child {
   if (!iso) return NEVER;
-  return h('time', { datetime: iso, title: utc(iso) }, style === 'relative' ? relative(iso) : utc(iso));
+  const text = style === 'relative' ? relative(iso) : style === 'date' ? utc(iso).slice(0, 10) : utc(iso);
+  return h('time', { datetime: iso, title: utc(iso) }, text);
 }
 
 export function num(n: number | null | undefined): string {

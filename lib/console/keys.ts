@@ -40,10 +40,10 @@ function keyRow(key: ConsoleKey, hooks: Parameters<typeof actionButtons>[1]): HT
     cell('Token prefix', h('code', {}, key.key_prefix)),
     cell('Roles', key.roles.join(', ') || NEVER),
     cell('Status', statusBadge(key.status)),
-    cell('Created', timeEl(key.created_at)),
+    cell('Created', timeEl(key.created_at, 'date')),
     cell('Calls', h('span', { class: 'num' }, num(key.calls))),
     cell('Last used', timeEl(key.last_used_at, 'relative')),
-    cell('Expires', key.expires_at ? timeEl(key.expires_at) : 'Never'),
+    cell('Expires', key.expires_at ? timeEl(key.expires_at, 'date') : 'Never'),
     cell('Actions', actionButtons(key, hooks, showError)),
   );
 }

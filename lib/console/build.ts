@@ -1,0 +1,127 @@
+/**
+ * `npm run build:console`: type-checks the browser sources against the DOM library, bundles them with
+ * esbuild (minified ESM, es2020) into `app.js`, minifies `app.css`, and writes the three shipped assets
+ * twice: to `dist/console/` (to inspect and measure) and, as one JSON object of their texts, to
+ * `lambdas/console/assets.generated.json`, which `lambdas/console/assets.ts` imports so that any
+ * esbuild bundle of the serving code (a Lambda's, the local gateway's) carries the console inside it
+ * and `cdk deploy` needs no upload step. The JSON is committed; test/console/assets.test.ts fails when
+ * it differs from a fresh build of these sources.
+ *
+ * The browser modules carry `// @ts-nocheck` because the root project has no DOM library (adding it
+ * globally changes Node's fetch types); `checkConsoleTypes()` checks them here instead, with the DOM
+ * library and without Node's types, ignoring that pragma.
+ */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
+import ts from 'typescript';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+export const GENERATED_ASSETS = join(root, 'lambdas/console/assets.generated.json');
+const NOCHECK = /^\/\/ @ts-nocheck.*$/m;
+
+export interface ConsoleAssetTexts {
+  'index.html': string;
+  'app.js': string;
+  'app.css': string;
+}
+
+/** The browser modules: every .ts file here except this build script and the screenshot tool. */
+function browserSources(): string[] {
+  return readdirSync(here)
+    .filter((f) => f.endsWith('.ts') && f !== 'build.ts')
+    .map((f) => join(here, f));
+}
+
+/** Type errors in the browser sources, checked with the DOM library (empty when clean). */
+export function checkConsoleTypes(): string[] {
+  const options: ts.CompilerOptions = {
+    target: ts.ScriptTarget.ES2020,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'],
+    types: [],
+    strict: true,
+    noUncheckedIndexedAccess: true,
+    noImplicitReturns: true,
+    noUnusedLocals: true,
+    noUnusedParameters: true,
+    noFallthroughCasesInSwitch: true,
+    isolatedModules: true,
+    verbatimModuleSyntax: true,
+    noEmit: true,
+  };
+  const host = ts.createCompilerHost(options);
+  const readFile = host.readFile.bind(host);
+  host.readFile = (file) => {
+    const text = readFile(file);
+    return text !== undefined && file.startsWith(here) ? text.replace(NOCHECK, '') : text;
+  };
+  const program = ts.createProgram(browserSources(), options, host);
+  return ts.getPreEmitDiagnostics(program).map((d) => {
+    const where = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : null;
+    const loc =
+      d.file && where
+        ? `${d.file.fileName.slice(root.length + 1)}(${where.line + 1},${where.character + 1}): `
+        : '';
+    return `${loc}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+  });
+}
+
+/** Builds the three assets in memory. Deterministic for the same sources and esbuild version. */
+export async function buildConsoleAssets(): Promise<ConsoleAssetTexts> {
+  const common = {
+    absWorkingDir: root,
+    bundle: true,
+    minify: true,
+    write: false,
+    logLevel: 'silent',
+  } as const;
+  const js = await esbuild.build({
+    ...common,
+    entryPoints: [join(here, 'main.ts')],
+    format: 'esm',
+    target: 'es2020',
+    platform: 'browser',
+    legalComments: 'none',
+  });
+  const css = await esbuild.build({ ...common, entryPoints: [join(here, 'app.css')], target: 'chrome100' });
+  const html = readFileSync(join(here, 'index.html'), 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .join('');
+  const text = (r: esbuild.BuildResult) => r.outputFiles?.[0]?.text ?? '';
+  return { 'index.html': `${html}\n`, 'app.js': text(js), 'app.css': text(css) };
+}
+
+/** The generated module's exact text for a set of assets. */
+export function generatedJson(assets: ConsoleAssetTexts): string {
+  return `${JSON.stringify(assets, null, 2)}\n`;
+}
+
+async function main(): Promise<void> {
+  const errors = checkConsoleTypes();
+  if (errors.length > 0) {
+    process.stderr.write(`${errors.join('\n')}\n`);
+    process.exit(1);
+  }
+  const assets = await buildConsoleAssets();
+  const out = join(root, 'dist/console');
+  mkdirSync(out, { recursive: true });
+  let raw = 0;
+  let gz = 0;
+  for (const [name, body] of Object.entries(assets)) {
+    writeFileSync(join(out, name), body);
+    raw += Buffer.byteLength(body);
+    gz += gzipSync(body, { level: 9 }).length;
+  }
+  writeFileSync(GENERATED_ASSETS, generatedJson(assets));
+  process.stdout.write(
+    `console assets: ${(raw / 1024).toFixed(1)} KB, ${(gz / 1024).toFixed(1)} KB gzipped\n`,
+  );
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -1,0 +1,83 @@
+/**
+ * The "Create key" dialog: "Key name" (required), description, roles (from `GET /v1/roles`, or a text
+ * field when the API has no roles endpoint), rate limit, expiry and metadata. On success the dialog
+ * closes and the page shows the once-only "New token" reveal.
+ */
+// @ts-nocheck: browser code, type-checked against the DOM library by checkConsoleTypes() in build.ts
+import { api, apiPath } from './api';
+import { h } from './dom';
+import { expiryFromInput, parseMetadata } from './edit';
+import { orgQuery } from './session';
+import type { NewKey, Roles } from './types';
+import { field, openDialog, tokenReveal } from './ui';
+
+async function rolesControl(): Promise<{ el: HTMLElement; read: () => string[] | undefined }> {
+  try {
+    const res = await api<Roles>('GET', 'v1/roles');
+    const boxes = Object.entries(res.roles).map(([role, permissions]) => {
+      const box = h('input', {
+        type: 'checkbox',
+        name: 'role',
+        value: role,
+        checked: role === res.default_role,
+      });
+      return h(
+        'label',
+        { class: 'choice' },
+        box,
+        `${role} `,
+        h('span', { class: 'hint' }, permissions.join(', ')),
+      );
+    });
+    const el = h('fieldset', {}, h('legend', {}, 'Roles'), boxes);
+    const read = () => [...el.querySelectorAll<HTMLInputElement>('input:checked')].map((b) => b.value);
+    return { el, read };
+  } catch {
+    const input = h('input', { type: 'text', placeholder: 'member' });
+    const read = () => {
+      const roles = input.value
+        .split(',')
+        .map((r) => r.trim())
+        .filter((r) => r !== '');
+      return roles.length ? roles : undefined;
+    };
+    return { el: field('Roles', input, 'Comma-separated; empty for the default role.'), read };
+  }
+}
+
+export async function createDialog(reveal: (section: HTMLElement) => void, done: () => void): Promise<void> {
+  const name = h('input', { type: 'text', required: true, maxlength: 100, autocomplete: 'off' });
+  const description = h('textarea', { maxlength: 500, rows: 2 });
+  const limit = h('input', { type: 'number', min: 1, max: 100000, placeholder: 'default' });
+  const expires = h('input', { type: 'datetime-local' });
+  const metadata = h('textarea', { rows: 3 });
+  const roles = await rolesControl();
+  openDialog({
+    title: 'Create key',
+    body: [
+      field('Key name', name),
+      field('Description', description),
+      roles.el,
+      field('Rate limit per minute', limit),
+      field('Expires (UTC)', expires, 'Leave empty for a key that never expires (not recommended).'),
+      field('Metadata', metadata, 'Optional; one key=value per line.'),
+    ],
+    confirmLabel: 'Create',
+    onConfirm: async () => {
+      const body: Record<string, unknown> = { name: name.value };
+      if (description.value.trim() !== '') body.description = description.value;
+      const picked = roles.read();
+      if (picked) body.roles = picked;
+      if (limit.value !== '') body.rate_limit_per_minute = Number(limit.value);
+      const exp = expiryFromInput(expires.value);
+      if (exp) body.expires_at = exp;
+      const meta = parseMetadata(metadata.value);
+      if (Object.keys(meta).length) body.metadata = meta;
+      const org = orgQuery();
+      if (org) body.org_id = org;
+      const res = await api<NewKey>('POST', apiPath('v1/keys'), body);
+      reveal(tokenReveal(res.raw_key, res.warning, `New key “${res.key.name}” (${res.key.key_prefix})`));
+      done();
+    },
+  });
+}

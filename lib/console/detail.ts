@@ -1,0 +1,95 @@
+/**
+ * A key's detail page: its header with status and actions, a definition list of every field (metadata
+ * included), the 30-day chart of daily calls (`GET /v1/keys/{id}/usage?days=30`) and the key's audit
+ * trail. A section whose endpoint fails shows the API's error in place; the rest of the page stays.
+ */
+// @ts-nocheck: browser code, type-checked against the DOM library by checkConsoleTypes() in build.ts
+import { actionButtons } from './actions';
+import { api } from './api';
+import { renderAudit } from './audit';
+import { usageChart } from './chart';
+import { type Child, h, replace } from './dom';
+import { NEVER, num, timeEl } from './format';
+import type { ConsoleKey, Usage } from './types';
+import { errorNote, showError, statusBadge } from './ui';
+
+function fields(key: ConsoleKey): HTMLElement {
+  const rows: [string, Child][] = [
+    ['Key ID', h('code', {}, key.id)],
+    ['Token prefix', h('code', {}, key.key_prefix)],
+    ['Status', statusBadge(key.status)],
+    ['Description', key.description ?? NEVER],
+    ['Organization', key.org_id],
+    ['Roles', key.roles.join(', ') || NEVER],
+    ['Permissions', key.permissions.join(', ') || NEVER],
+    ['Rate limit', `${num(key.rate_limit_per_minute)} per minute`],
+    ['Created', [timeEl(key.created_at), ` by ${key.created_by}`]],
+    ['Expires', key.expires_at ? timeEl(key.expires_at) : 'Never'],
+    ['Revoked', timeEl(key.revoked_at)],
+    ['Calls', num(key.calls)],
+    ['Last used', timeEl(key.last_used_at, 'relative')],
+  ];
+  if (key.rotated_to)
+    rows.push(['Replaced by', h('a', { href: `#/keys/${key.rotated_to}` }, key.rotated_to)]);
+  if (key.rotated_from)
+    rows.push(['Replaces', h('a', { href: `#/keys/${key.rotated_from}` }, key.rotated_from)]);
+  const meta = Object.entries(key.metadata ?? {});
+  rows.push([
+    'Metadata',
+    meta.length
+      ? h(
+          'ul',
+          { class: 'meta' },
+          meta.map(([k, v]) => h('li', {}, h('code', {}, k), ` = ${v}`)),
+        )
+      : NEVER,
+  ]);
+  return h(
+    'dl',
+    { class: 'fields' },
+    rows.map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]),
+  );
+}
+
+export async function renderDetail(main: HTMLElement, id: string): Promise<void> {
+  const path = `v1/keys/${encodeURIComponent(id)}`;
+  let key: ConsoleKey;
+  try {
+    key = (await api<{ key: ConsoleKey }>('GET', path)).key;
+  } catch (error) {
+    replace(
+      main,
+      h('h1', {}, 'Key'),
+      h('p', {}, h('a', { href: '#/keys' }, 'Back to keys')),
+      errorNote(error),
+    );
+    showError(error);
+    return;
+  }
+  const revealSlot = h('div', { class: 'reveal-slot' });
+  const usage = h('div', { 'aria-busy': 'true' }, 'Loading…');
+  const audit = h('div', { 'aria-busy': 'true' }, 'Loading…');
+  const hooks = {
+    done: () => void renderDetail(main, id),
+    reveal: (section: HTMLElement) => {
+      replace(revealSlot, section);
+      section.querySelector('input')?.focus();
+    },
+  };
+  main.replaceChildren(
+    h('p', { class: 'crumbs' }, h('a', { href: '#/keys' }, 'Keys'), ' / ', key.key_prefix),
+    h('div', { class: 'title-row' }, h('h1', {}, key.name), statusBadge(key.status)),
+    actionButtons(key, hooks, showError),
+    revealSlot,
+    h('section', { 'aria-labelledby': 'fields-h' }, h('h2', { id: 'fields-h' }, 'Details'), fields(key)),
+    h('section', { 'aria-labelledby': 'usage-h' }, h('h2', { id: 'usage-h' }, 'Calls, last 30 days'), usage),
+    h('section', { 'aria-labelledby': 'audit-h' }, h('h2', { id: 'audit-h' }, 'Audit trail'), audit),
+  );
+  const usageLoad = api<Usage>('GET', `${path}/usage?days=30`).then(
+    (res) => replace(usage, usageChart(res.days, 'Daily calls, last 30 days')),
+    (error) => replace(usage, errorNote(error)),
+  );
+  usage.removeAttribute('aria-busy');
+  await Promise.all([usageLoad, renderAudit(audit, { key_id: id }, `Audit trail of ${key.name}`)]);
+  audit.removeAttribute('aria-busy');
+}

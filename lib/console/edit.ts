@@ -1,0 +1,108 @@
+/**
+ * The "Edit" dialog (`PATCH /v1/keys/{id}`): name, description, rate limit, expiry (UTC; empty =
+ * never) and metadata (`key=value` lines). Only changed fields are sent, and the changes are listed
+ * ("Rate limit: 60 → 120/min") before saving. Also home of the expiry and metadata field helpers the
+ * create form shares.
+ */
+// @ts-nocheck: browser code, type-checked against the DOM library by checkConsoleTypes() in build.ts
+import { api } from './api';
+import { h } from './dom';
+import { utc } from './format';
+import type { ConsoleKey } from './types';
+import { field, openDialog } from './ui';
+
+/** `2026-06-03T14:00` (a datetime-local value read as UTC) → ISO, or null for empty. */
+export function expiryFromInput(value: string): string | null {
+  if (value.trim() === '') return null;
+  const d = new Date(value.length === 16 ? `${value}:00Z` : `${value}Z`);
+  if (Number.isNaN(d.getTime())) throw new Error('Expires: enter a date and time.');
+  return d.toISOString();
+}
+
+export function expiryToInput(iso: string | null): string {
+  return iso ? new Date(iso).toISOString().slice(0, 16) : '';
+}
+
+/** `key=value` lines → a string map; blank lines are ignored. */
+export function parseMetadata(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [i, line] of text.split('\n').entries()) {
+    if (line.trim() === '') continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) throw new Error(`Metadata line ${i + 1}: write it as key=value.`);
+    out[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+export function formatMetadata(metadata: Record<string, string> | undefined): string {
+  return Object.entries(metadata ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n');
+}
+
+export function editDialog(key: ConsoleKey, done: () => void): void {
+  const name = h('input', { type: 'text', required: true, maxlength: 100, value: key.name });
+  const description = h('textarea', { maxlength: 500, rows: 2 }, key.description ?? '');
+  const limit = h('input', { type: 'number', min: 1, max: 100000, value: key.rate_limit_per_minute });
+  const expires = h('input', { type: 'datetime-local', value: expiryToInput(key.expires_at) });
+  const metadata = h('textarea', { rows: 3 }, formatMetadata(key.metadata));
+  const summary = h('ul', { class: 'changes', 'aria-live': 'polite' });
+
+  const changes = (): { body: Record<string, unknown>; lines: string[] } => {
+    const body: Record<string, unknown> = {};
+    const lines: string[] = [];
+    if (name.value !== key.name) {
+      body.name = name.value;
+      lines.push(`Name: ${key.name} → ${name.value}`);
+    }
+    const desc = description.value.trim() === '' ? null : description.value;
+    if (desc !== key.description) {
+      body.description = desc;
+      lines.push(desc === null ? 'Description: cleared' : 'Description: changed');
+    }
+    const rate = Number(limit.value);
+    if (limit.value !== '' && rate !== key.rate_limit_per_minute) {
+      body.rate_limit_per_minute = rate;
+      lines.push(`Rate limit: ${key.rate_limit_per_minute} → ${rate}/min`);
+    }
+    const exp = expiryFromInput(expires.value);
+    if (exp !== (key.expires_at ? new Date(key.expires_at).toISOString() : null)) {
+      body.expires_at = exp;
+      lines.push(`Expires: ${key.expires_at ? utc(key.expires_at) : 'never'} → ${exp ? utc(exp) : 'never'}`);
+    }
+    if (metadata.value.trim() !== formatMetadata(key.metadata).trim()) {
+      body.metadata = parseMetadata(metadata.value);
+      lines.push('Metadata: changed');
+    }
+    return { body, lines };
+  };
+  const refreshSummary = () => {
+    try {
+      const { lines } = changes();
+      summary.replaceChildren(...(lines.length ? lines : ['No changes yet.']).map((l) => h('li', {}, l)));
+    } catch (error) {
+      summary.replaceChildren(h('li', {}, error instanceof Error ? error.message : String(error)));
+    }
+  };
+  refreshSummary();
+  openDialog({
+    title: `Edit “${key.name}”`,
+    body: [
+      field('Name', name),
+      field('Description', description),
+      field('Rate limit per minute', limit),
+      field('Expires (UTC)', expires, 'Leave empty for a key that never expires.'),
+      field('Metadata', metadata, 'One key=value per line.'),
+      h('h3', {}, 'Changes'),
+      summary,
+    ],
+    confirmLabel: 'Save changes',
+    onConfirm: async () => {
+      const { body } = changes();
+      if (Object.keys(body).length === 0) throw new Error('Nothing changed.');
+      await api('PATCH', `v1/keys/${encodeURIComponent(key.id)}`, body);
+      done();
+    },
+  }).addEventListener('input', refreshSummary);
+}

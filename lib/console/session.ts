@@ -1,0 +1,44 @@
+/**
+ * The signed-in session: who the credential is (from `GET /v1/whoami`), which organization the console
+ * is looking at, and what the credential may do. Held in memory only, like the credential itself.
+ */
+// @ts-nocheck: browser code, type-checked against the DOM library by checkConsoleTypes() in build.ts
+import type { Whoami } from './types';
+
+export interface Session {
+  who: Whoami;
+  /** The organization the pages show: the key's own, or the one the admin picked. */
+  org: string;
+}
+
+let current: Session | null = null;
+
+export function startSession(who: Whoami): Session {
+  current = { who, org: who.org_id ?? 'default' };
+  return current;
+}
+
+export function endSession(): void {
+  current = null;
+}
+
+export function session(): Session | null {
+  return current;
+}
+
+export function isAdmin(): boolean {
+  return current?.who.principal === 'admin';
+}
+
+export function can(permission: string): boolean {
+  return isAdmin() || (current?.who.permissions.includes(permission) ?? false);
+}
+
+/** The org_id query value: only the admin names an organization; a key always acts in its own. */
+export function orgQuery(): string | undefined {
+  return isAdmin() ? current?.org : undefined;
+}
+
+export function setOrg(org: string): void {
+  if (current) current.org = org;
+}

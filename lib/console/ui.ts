@@ -1,0 +1,181 @@
+/**
+ * Shared pieces of the console's pages: the role="alert" error banner (the API's message, the HTTP
+ * status and the request id), inline error notes for one section, status badges, the Copy button, the
+ * once-only token reveal, and native `<dialog>` confirmations (Cancel focused for destructive ones,
+ * labelled by their title, focus returned to the opener).
+ */
+// @ts-nocheck: browser code, type-checked against the DOM library by checkConsoleTypes() in build.ts
+import { ConsoleApiError } from './api';
+import { type Child, h, replace, uid } from './dom';
+import { STATUS_LABEL } from './format';
+
+const banner = h('div', { class: 'banner', role: 'alert' });
+
+export function bannerElement(): HTMLElement {
+  return banner;
+}
+
+function describe(error: unknown): { message: string; detail: string } {
+  if (error instanceof ConsoleApiError) {
+    const parts = [error.status === 0 ? 'No answer' : `HTTP ${error.status}`, error.code];
+    if (error.requestId) parts.push(`Request ID: ${error.requestId}`);
+    return { message: error.message, detail: parts.join(' · ') };
+  }
+  return { message: error instanceof Error ? error.message : String(error), detail: '' };
+}
+
+/** Shows an error in the page's alert banner. */
+export function showError(error: unknown): void {
+  if (error instanceof ConsoleApiError && error.signedOut) return;
+  const { message, detail } = describe(error);
+  replace(
+    banner,
+    h(
+      'div',
+      { class: 'banner-body' },
+      h('p', { class: 'banner-message' }, message),
+      detail ? h('p', { class: 'banner-detail' }, detail) : null,
+      h('button', { type: 'button', class: 'secondary', on: { click: () => clearError() } }, 'Dismiss'),
+    ),
+  );
+}
+
+export function clearError(): void {
+  banner.replaceChildren();
+}
+
+/** An error shown inside one section (e.g. a chart whose endpoint is missing), not as a page alert. */
+export function errorNote(error: unknown): HTMLElement {
+  const { message, detail } = describe(error);
+  return h('p', { class: 'note error-note' }, message, detail ? ` (${detail})` : '');
+}
+
+export function statusBadge(status: string): HTMLElement {
+  return h('span', { class: `badge badge-${status}` }, STATUS_LABEL[status] ?? status);
+}
+
+/** A "Copy" button for the text of `field`; announces the result through a live region. */
+export function copyButton(field: HTMLInputElement, label = 'Copy'): HTMLElement {
+  const status = h('span', { class: 'copy-status', 'aria-live': 'polite' });
+  const button = h(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary',
+      on: {
+        click: async () => {
+          try {
+            await navigator.clipboard.writeText(field.value);
+            status.textContent = 'Copied';
+          } catch {
+            field.focus();
+            field.select();
+            status.textContent = 'Press Ctrl+C to copy';
+          }
+          setTimeout(() => {
+            status.textContent = '';
+          }, 2000);
+        },
+      },
+    },
+    label,
+  );
+  return h('span', { class: 'copy' }, button, status);
+}
+
+/** The once-only reveal of a new token: a read-only "New token" field, Copy, and the API's warning. */
+export function tokenReveal(raw: string, warning: string, heading: string, extra: Child = null): HTMLElement {
+  const id = uid('new-token');
+  const field = h('input', {
+    id,
+    type: 'text',
+    readonly: true,
+    class: 'token',
+    value: raw,
+    autocomplete: 'off',
+    spellcheck: 'false',
+  });
+  const section: HTMLElement = h(
+    'section',
+    { class: 'reveal', 'aria-labelledby': `${id}-h` },
+    h('h2', { id: `${id}-h` }, heading),
+    h('p', { class: 'warning' }, warning),
+    extra,
+    h('label', { for: id }, 'New token'),
+    h('div', { class: 'token-row' }, field, copyButton(field)),
+    h('button', { type: 'button', on: { click: () => section.remove() } }, "Done: I've stored it"),
+  );
+  return section;
+}
+
+export interface DialogOptions {
+  title: string;
+  body: Child;
+  confirmLabel: string;
+  danger?: boolean;
+  /** Runs on confirm; resolve to close, throw to show the error in the dialog. */
+  onConfirm: (form: HTMLFormElement) => Promise<void>;
+}
+
+/** A modal `<dialog>` with a form, Cancel and a confirm button. */
+export function openDialog(options: DialogOptions): HTMLDialogElement {
+  const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+  const titleId = uid('dialog-title');
+  const errorBox = h('div', { class: 'dialog-error', role: 'alert' });
+  const cancel = h('button', { type: 'button', class: 'secondary' }, 'Cancel');
+  const confirm = h(
+    'button',
+    { type: 'submit', class: options.danger ? 'danger' : '' },
+    options.confirmLabel,
+  );
+  const form = h(
+    'form',
+    { method: 'dialog' },
+    h('h2', { id: titleId }, options.title),
+    options.body,
+    errorBox,
+    h('div', { class: 'dialog-actions' }, cancel, confirm),
+  );
+  const dialog = h('dialog', { 'aria-labelledby': titleId }, form);
+  cancel.addEventListener('click', () => dialog.close());
+  dialog.addEventListener('close', () => {
+    dialog.remove();
+    if (opener?.isConnected) opener.focus();
+  });
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    confirm.disabled = true;
+    errorBox.replaceChildren();
+    try {
+      await options.onConfirm(form);
+      dialog.close();
+    } catch (error) {
+      errorBox.replaceChildren(errorNote(error));
+      confirm.disabled = false;
+    }
+  });
+  document.body.appendChild(dialog);
+  dialog.showModal();
+  const first = form.querySelector<HTMLElement>('input, select, textarea');
+  (options.danger || !first ? cancel : first).focus();
+  return dialog;
+}
+
+/** A labelled form field. */
+export function field(
+  label: string,
+  control: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement,
+  hint?: string,
+): HTMLElement {
+  const id = control.id || uid('field');
+  control.id = id;
+  const hintId = hint ? `${id}-hint` : undefined;
+  if (hintId) control.setAttribute('aria-describedby', hintId);
+  return h(
+    'div',
+    { class: 'field' },
+    h('label', { for: id }, label),
+    control,
+    hint ? h('p', { id: hintId, class: 'hint' }, hint) : null,
+  );
+}

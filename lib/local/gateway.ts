@@ -254,7 +254,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       else res.end();
     });
   });
-  server.keepAliveTimeout = 5_000;
+  // Long idle keep-alive (as load balancers use): a client never reuses a socket the server is closing.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   // Read by requestContext; no request arrives before listen resolves.
   let port = 0;

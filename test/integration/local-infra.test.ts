@@ -148,7 +148,7 @@ describe('DynamoDB Local', () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 90_000);
 });
 
 describe('local Secrets Manager endpoint', () => {

@@ -5,7 +5,6 @@
  * CSP forbids it anyway), no `srcdoc`, and link targets limited to in-page `#` routes and relative or
  * https URLs. Event listeners are passed as functions in `on`. Nothing here uses innerHTML.
  */
-// @ts-nocheck: browser code, type-checked against the DOM library by checkConsoleTypes() in build.ts
 
 export type Child = Node | string | number | null | undefined | false | readonly Child[];
 export type AttrValue = string | number | boolean | null | undefined;

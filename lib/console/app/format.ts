@@ -2,7 +2,6 @@
  * Display formats: times in UTC as `2026-06-03 14:00 UTC` inside `<time datetime>`, relative times for
  * recent events, grouped numbers, and "—" for what never happened.
  */
-// @ts-nocheck: browser code, type-checked against the DOM library by checkConsoleTypes() in build.ts
 import { type Child, h } from './dom';
 
 export const NEVER = '—';

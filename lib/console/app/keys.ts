@@ -4,7 +4,6 @@
  * (Name, Token prefix, Roles, Status, Created, Calls, Last used, Expires, and the row actions), pages
  * through cursors, and the slot where a new token is revealed once.
  */
-// @ts-nocheck: browser code, type-checked against the DOM library by checkConsoleTypes() in build.ts
 
 import { actionButtons } from './actions';
 import { api, apiPath } from './api';

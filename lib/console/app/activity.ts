@@ -1,7 +1,6 @@
 /**
  * The Activity page: the organization's audit events, newest first (`GET /v1/audit`).
  */
-// @ts-nocheck: browser code, type-checked against the DOM library by checkConsoleTypes() in build.ts
 import { renderAudit } from './audit';
 import { h } from './dom';
 import { orgQuery, session } from './session';

@@ -3,7 +3,6 @@
  * field when the API has no roles endpoint), rate limit, expiry and metadata. On success the dialog
  * closes and the page shows the once-only "New token" reveal.
  */
-// @ts-nocheck: browser code, type-checked against the DOM library by checkConsoleTypes() in build.ts
 import { api, apiPath } from './api';
 import { h } from './dom';
 import { expiryFromInput, parseMetadata } from './edit';

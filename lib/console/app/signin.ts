@@ -2,7 +2,6 @@
  * The sign-in page: one password field labelled "Admin key or API key" with a Show toggle, checked with
  * `GET /v1/whoami`. The value is moved into the API client's memory and cleared from the field.
  */
-// @ts-nocheck: browser code, type-checked against the DOM library by checkConsoleTypes() in build.ts
 import { api, setCredential } from './api';
 import { h, uid } from './dom';
 import type { Whoami } from './types';

@@ -4,7 +4,6 @@
  * once-only token reveal, and native `<dialog>` confirmations (Cancel focused for destructive ones,
  * labelled by their title, focus returned to the opener).
  */
-// @ts-nocheck: browser code, type-checked against the DOM library by checkConsoleTypes() in build.ts
 import { ConsoleApiError } from './api';
 import { type Child, h, replace, uid } from './dom';
 import { STATUS_LABEL } from './format';

@@ -3,7 +3,6 @@
  * ("you" for this session's own key), action, key link, changes as old → new, request id; "Older"
  * loads the next page.
  */
-// @ts-nocheck: browser code, type-checked against the DOM library by checkConsoleTypes() in build.ts
 import { api, apiPath } from './api';
 import { h, replace } from './dom';
 import { NEVER, timeEl } from './format';

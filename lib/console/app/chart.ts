@@ -3,7 +3,6 @@
  * role="img" and an aria-label with the total and the peak day, each bar a `<title>`, zero days a
  * baseline tick, and a "Show as table" button that reveals a captioned `<table>` of the same numbers.
  */
-// @ts-nocheck: browser code, type-checked against the DOM library by checkConsoleTypes() in build.ts
 import { h, svg, uid } from './dom';
 import { num } from './format';
 

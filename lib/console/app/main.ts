@@ -4,7 +4,6 @@
  * sign-out on a 401 and after 15 idle minutes. A reload starts from the sign-in page because the
  * credential lives only in the API client's memory.
  */
-// @ts-nocheck: browser code, type-checked against the DOM library by checkConsoleTypes() in build.ts
 
 import { renderActivity } from './activity';
 import { setCredential, setUnauthorizedHandler } from './api';

@@ -4,7 +4,6 @@
  * ("Rate limit: 60 → 120/min") before saving. Also home of the expiry and metadata field helpers the
  * create form shares.
  */
-// @ts-nocheck: browser code, type-checked against the DOM library by checkConsoleTypes() in build.ts
 import { api } from './api';
 import { h } from './dom';
 import { utc } from './format';

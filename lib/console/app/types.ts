@@ -3,7 +3,6 @@
  * including the lifecycle fields some deployments do not have yet (`enabled`, `metadata`, usage, audit,
  * roles, plan): optional fields are read defensively so an older API still renders.
  */
-// @ts-nocheck: browser code, type-checked against the DOM library by checkConsoleTypes() in build.ts
 
 export type KeyStatus = 'active' | 'disabled' | 'revoked' | 'expired';
 

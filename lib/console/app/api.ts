@@ -5,7 +5,6 @@
  * the same origin). Failures become `ConsoleApiError` with the API's code, message and request id; a 401
  * while signed in clears the credential and calls the sign-out hook.
  */
-// @ts-nocheck: browser code, type-checked against the DOM library by checkConsoleTypes() in build.ts
 
 let credential: string | null = null;
 let onUnauthorized: (error: ConsoleApiError) => boolean = () => false;

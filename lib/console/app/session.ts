@@ -2,7 +2,6 @@
  * The signed-in session: who the credential is (from `GET /v1/whoami`), which organization the console
  * is looking at, and what the credential may do. Held in memory only, like the credential itself.
  */
-// @ts-nocheck: browser code, type-checked against the DOM library by checkConsoleTypes() in build.ts
 import type { Whoami } from './types';
 
 export interface Session {

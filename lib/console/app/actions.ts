@@ -4,7 +4,6 @@
  * (immediate), and "Edit" (name, description, rate limit, expiry, metadata; the changes are listed
  * before saving). `done` refreshes the page; `reveal` shows a new token on it.
  */
-// @ts-nocheck: browser code, type-checked against the DOM library by checkConsoleTypes() in build.ts
 import { api } from './api';
 import { h } from './dom';
 import { editDialog } from './edit';

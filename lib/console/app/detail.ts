@@ -3,7 +3,6 @@
  * included), the 30-day chart of daily calls (`GET /v1/keys/{id}/usage?days=30`) and the key's audit
  * trail. A section whose endpoint fails shows the API's error in place; the rest of the page stays.
  */
-// @ts-nocheck: browser code, type-checked against the DOM library by checkConsoleTypes() in build.ts
 import { actionButtons } from './actions';
 import { api } from './api';
 import { renderAudit } from './audit';

@@ -53,13 +53,17 @@ export interface RecordUseResult {
   record: KeyRecord | null;
 }
 
-export interface RecordSignedUseInput {
+/** The replay records of one verified signature: its nonce and the hash of the signature. */
+export interface RecordReplayInput {
   keyId: string;
   nonce: string;
   /** SHA-256 of the presented signature: a signature is accepted once, whatever nonce it claims. */
   signatureHash: string;
   /** Unix seconds after which the replay records may be deleted. */
   replayTtl: number;
+}
+
+export interface RecordSignedUseInput extends RecordReplayInput {
   nowMs: number;
   window: number;
 }
@@ -84,6 +88,11 @@ export interface VerifierDeps {
   recordUse: (input: RecordUseInput) => Promise<RecordUseResult>;
   getKey: (keyId: string) => Promise<KeyRecord | null>;
   recordSignedUse: (input: RecordSignedUseInput) => Promise<RecordSignedUseResult>;
+  /**
+   * Records the nonce and the signature alone (each once per key), for a verified signature whose
+   * request is refused all the same (rate limit, revoked, expired): a copy must never succeed later.
+   */
+  recordReplay: (input: RecordReplayInput) => Promise<'recorded' | 'replayed'>;
 }
 
 export interface VerifyRequest {
@@ -146,7 +155,9 @@ function refusedUseVerdict(
  * only when a dependency fails (and then the caller must refuse with a 5xx).
  *
  * I/O budget: malformed credentials and stale timestamps 0 calls; bearer 1 conditional write;
- * signed 1 read + 1 transactional write, and a bad signature writes nothing.
+ * signed 1 read + 1 transactional write, and a bad signature writes nothing. A verified signature is
+ * consumed whatever the outcome: a key found unusable on the read costs 1 read + 1 write (the replay
+ * records alone), a use the transaction refuses (rate limit) one more write for them.
  */
 export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest): Promise<Verification> {
   const parsed = parseAuthorization(request.authorization, deps.tokenPrefix);
@@ -199,19 +210,34 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
   if (!verifyArmorSignature(token, armor, { method: request.method, path: request.path, bodyDigest })) {
     return unauthorized('bad_signature', keyId);
   }
-  const status = keyStatus(record, nowMs);
-  if (status !== 'active') return unauthorized(status, keyId);
-
-  const written = await deps.recordSignedUse({
+  // From here on the signature is verified: it is consumed whether the request is then served or not.
+  const replay: RecordReplayInput = {
     keyId,
     nonce: armor.nonce,
     signatureHash: sha256Hex(armor.signature),
     replayTtl: armor.timestamp + NONCE_TTL_SECONDS,
-    nowMs,
-    window: rateWindowOf(nowMs),
-  });
+  };
+  const status = keyStatus(record, nowMs);
+  if (status !== 'active') return consumeThenRefuse(deps, replay, unauthorized(status, keyId));
+
+  const written = await deps.recordSignedUse({ ...replay, nowMs, window: rateWindowOf(nowMs) });
   if (written.outcome === 'replayed') return unauthorized('replayed', keyId);
-  if (written.outcome === 'refused')
-    return refusedUseVerdict(classifyRefusal(written.record, record.key_hash, nowMs), keyId, nowMs);
+  if (written.outcome === 'refused') {
+    const verdict = refusedUseVerdict(classifyRefusal(written.record, record.key_hash, nowMs), keyId, nowMs);
+    return consumeThenRefuse(deps, replay, verdict);
+  }
   return { ok: true, principal: keyPrincipal(record), record, scheme: 'armor' };
+}
+
+/**
+ * Records a refused request's nonce and signature, then refuses it: as a replay if a copy recorded
+ * them first, else with the verdict given.
+ */
+async function consumeThenRefuse(
+  deps: VerifierDeps,
+  replay: RecordReplayInput,
+  verdict: Verification,
+): Promise<Verification> {
+  const consumed = await deps.recordReplay(replay);
+  return consumed === 'replayed' ? unauthorized('replayed', replay.keyId) : verdict;
 }

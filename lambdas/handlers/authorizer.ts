@@ -39,6 +39,7 @@ export function createAuthorizerHandler(runtime: Runtime) {
     recordUse: store.recordUse.bind(store),
     getKey: store.getKey.bind(store),
     recordSignedUse: store.recordSignedUse.bind(store),
+    recordReplay: store.recordReplay.bind(store),
   };
   return async (event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerResult> => {
     const headers = lowerCaseHeaders(event.headers);

@@ -371,6 +371,10 @@ describe('the verifier ties them together (in-memory store)', () => {
         writes.push(`signed:${input.keyId}:${input.nonce}`);
         return { outcome: 'recorded' };
       },
+      recordReplay: async (input) => {
+        writes.push(`replay:${input.keyId}:${input.nonce}`);
+        return 'recorded';
+      },
     };
     return { deps, writes };
   }

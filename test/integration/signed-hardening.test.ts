@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signRequest } from '../../lambdas/core/signer';
+import type { LocalMode } from '../../lib/local/local-mode';
+import { type Call, client, createKey, startTestLatchkey } from '../helpers/local';
+
+/**
+ * Hardening of signed requests through the local gateway against DynamoDB Local: a signature refused
+ * after it verified (rate limit, revoked, expired) is consumed all the same, so a byte-for-byte copy
+ * never succeeds later. The clock of this instance can be moved forward to cross rate-limit windows.
+ */
+let local: LocalMode;
+let call: Call;
+let offsetMs = 0;
+let ddbCalls: string[] = [];
+
+beforeAll(async () => {
+  local = await startTestLatchkey({ now: () => Date.now() + offsetMs });
+  call = client(local.url);
+  local.runtime.dynamo.middlewareStack.add(
+    (next, context) => async (args) => {
+      ddbCalls.push(context.commandName ?? 'unknown');
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCalls' },
+  );
+});
+afterAll(async () => {
+  await local.stop();
+});
+
+/** Moves the clock to the start of the next rate-limit window (the signed timestamps stay valid). */
+function nextMinute(): void {
+  const now = Date.now() + offsetMs;
+  offsetMs += 60_000 - (now % 60_000) + 50;
+}
+
+describe('a verified signature is consumed even when the request is refused', () => {
+  it('refused for its rate limit: the copy is refused in the next minute window too', async () => {
+    offsetMs = 0;
+    const k = await createKey(call, local.adminKey, { rate_limit_per_minute: 1 });
+    const first = signRequest({ token: k.token, method: 'GET', path: '/v1/echo/one' });
+    const second = signRequest({ token: k.token, method: 'GET', path: '/v1/echo/two' });
+    // If the first lands in the last second of a minute, the second may be in a fresh window.
+    const headroom = 60_000 - ((Date.now() + offsetMs) % 60_000);
+    if (headroom < 5_000) nextMinute();
+    expect((await call('GET', '/v1/echo/one', { authorization: first.authorization })).status).toBe(200);
+    ddbCalls = [];
+    const limited = await call<{ error: { code: string } }>('GET', '/v1/echo/two', {
+      authorization: second.authorization,
+    });
+    expect(limited.status).toBe(403);
+    expect(limited.body.error.code).toBe('rate_limited');
+    // One read, the refused transaction, and the write that consumes the nonce and the signature.
+    expect(ddbCalls).toEqual(['GetItemCommand', 'TransactWriteItemsCommand', 'TransactWriteItemsCommand']);
+
+    nextMinute();
+    const copy = await call('GET', '/v1/echo/two', { authorization: second.authorization });
+    expect(copy.status).toBe(401);
+    // The key itself works in the new window.
+    const fresh = signRequest({ token: k.token, method: 'GET', path: '/v1/echo/three' });
+    expect((await call('GET', '/v1/echo/three', { authorization: fresh.authorization })).status).toBe(200);
+  });
+
+  it('refused because the key is revoked: one read and one write, and nothing is counted', async () => {
+    offsetMs = 0;
+    const k = await createKey(call, local.adminKey);
+    expect((await call('DELETE', `/v1/keys/${k.id}`, { token: local.adminKey })).status).toBe(200);
+    const headers = signRequest({ token: k.token, method: 'GET', path: '/v1/echo/revoked' });
+    ddbCalls = [];
+    expect((await call('GET', '/v1/echo/revoked', { authorization: headers.authorization })).status).toBe(
+      401,
+    );
+    expect(ddbCalls).toEqual(['GetItemCommand', 'TransactWriteItemsCommand']);
+  });
+
+  it('an unverified signature writes nothing', async () => {
+    offsetMs = 0;
+    const k = await createKey(call, local.adminKey);
+    const headers = signRequest({ token: k.token, method: 'GET', path: '/v1/echo/a' });
+    ddbCalls = [];
+    expect((await call('GET', '/v1/echo/b', { authorization: headers.authorization })).status).toBe(401);
+    expect(ddbCalls).toEqual(['GetItemCommand']);
+    // And the genuine request still goes through.
+    expect((await call('GET', '/v1/echo/a', { authorization: headers.authorization })).status).toBe(200);
+  });
+});

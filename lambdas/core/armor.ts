@@ -15,6 +15,8 @@ export const TIMESTAMP_SKEW_SECONDS = 300;
 /** Nonce records may be deleted this long after their timestamp (the skew window, doubled). */
 export const NONCE_TTL_SECONDS = 600;
 export const NONCE_MAX_LENGTH = 128;
+/** The strict profile's nonce, and the one latchkey's own signer always sends: 16 random bytes in hex. */
+export const STRICT_NONCE_LENGTH = 32;
 export const TIMESTAMP_MAX_DIGITS = 12;
 
 export interface ArmorCredentials {
@@ -48,6 +50,7 @@ export interface CanonicalInput {
 const SHA512_B64_RE = /^[A-Za-z0-9+/]{85}[AQgw]==$/;
 /** 1–128 printable ASCII characters (0x21–0x7E) except ':'. */
 const NONCE_RE = /^[\x21-\x39\x3b-\x7e]{1,128}$/;
+const STRICT_NONCE_RE = /^[0-9a-f]{32}$/;
 /**
  * Decimal Unix seconds, at most 12 digits, no sign and no leading zeros. Leading zeros are refused
  * because the canonical string has no separators: with them, a trailing '0' of a nonce could be moved
@@ -58,6 +61,15 @@ const ARMOR_HEADER_RE = /^[ \t]*ARMOR-PSK[ \t]+(\S+)[ \t]*$/i;
 
 export function isValidNonce(nonce: string): boolean {
   return typeof nonce === 'string' && NONCE_RE.test(nonce);
+}
+
+/**
+ * Whether a nonce fits the strict signing profile: exactly 32 lowercase hex characters. With a nonce of
+ * fixed length, and a timestamp that must be within ±300 s (so it cannot gain or lose a digit), the
+ * canonical string splits one way only: no character can move between the path and the nonce.
+ */
+export function isStrictNonce(nonce: string): boolean {
+  return typeof nonce === 'string' && STRICT_NONCE_RE.test(nonce);
 }
 
 export function isValidTimestamp(timestamp: string): boolean {

@@ -5,11 +5,18 @@
  * signature and counts), and returns a `Verification` value with a reason code for every failure.
  * Storage is reached only through `VerifierDeps`; pure otherwise.
  */
-import { checkTimestamp, NONCE_TTL_SECONDS, parseContentDigest, verifyArmorSignature } from './armor';
+import {
+  checkTimestamp,
+  isStrictNonce,
+  NONCE_TTL_SECONDS,
+  parseContentDigest,
+  verifyArmorSignature,
+} from './armor';
 import { type ParseFailure, parseAuthorization } from './credentials';
 import { constantTimeEqual, sha256Hex } from './crypto';
 import { type KeyRecord, keyStatus } from './model';
 import { ADMIN_PRINCIPAL, type Principal } from './principal';
+import type { SigningProfile } from './settings';
 import { tokenFor } from './token';
 
 export const RATE_WINDOW_MS = 60_000;
@@ -26,7 +33,8 @@ export type FailureReason =
   | 'bad_content_digest'
   | 'bad_signature'
   | 'replayed'
-  | 'key_mismatch';
+  | 'key_mismatch'
+  | 'nonce_not_strict';
 
 export type Scheme = 'bearer' | 'armor';
 
@@ -77,6 +85,8 @@ export type RecordSignedUseResult =
 /** What verification needs from the outside world. Every method may throw: the caller fails closed. */
 export interface VerifierDeps {
   tokenPrefix: string;
+  /** Which ARMOR-PSK nonces are accepted (default `compatible`: any of the published scheme). */
+  signingProfile?: SigningProfile;
   now: () => number;
   adminKey: () => Promise<string>;
   /**
@@ -193,6 +203,9 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
   // ARMOR-PSK: everything that needs no I/O first.
   const armor = credential.armor;
   const keyId = armor.keyId;
+  if (deps.signingProfile === 'strict' && !isStrictNonce(armor.nonce)) {
+    return unauthorized('nonce_not_strict', keyId);
+  }
   const clock = checkTimestamp(armor.timestamp, nowMs);
   if (clock !== 'ok') return unauthorized(clock === 'stale' ? 'stale_timestamp' : 'future_timestamp', keyId);
   let bodyDigest = '';

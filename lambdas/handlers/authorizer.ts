@@ -31,6 +31,7 @@ export function createAuthorizerHandler(runtime: Runtime) {
   });
   const deps = {
     tokenPrefix: runtime.config.tokenPrefix,
+    signingProfile: runtime.config.signingProfile,
     now: runtime.now,
     adminKey: adminKey.get,
     // A mismatch re-reads the secret at most every 5 s, so a rotated admin key works at once.

@@ -84,3 +84,54 @@ describe('a verified signature is consumed even when the request is refused', ()
     expect((await call('GET', '/v1/echo/a', { authorization: headers.authorization })).status).toBe(200);
   });
 });
+
+/**
+ * The boundary-shift attack: a DELETE signed for `/v1/echo/orders/123` with nonce N is delivered first
+ * as `DELETE /v1/echo/orders/12` with nonce `3` + N. The canonical strings are the same, so the
+ * signature verifies wherever the longer nonce is accepted.
+ */
+function shifted(authorization: string, nonce: string): string {
+  return authorization.replace(`:${nonce}:`, `:3${nonce}:`);
+}
+
+describe('the path/nonce boundary', () => {
+  const nonce = '0123456789abcdef0123456789abcdef';
+
+  it('strict profile: the shifted copy is refused before any DynamoDB call, the genuine request passes', async () => {
+    const strict = await startTestLatchkey({ settings: { LATCHKEY_SIGNING_PROFILE: 'strict' } });
+    try {
+      const strictCall = client(strict.url);
+      const k = await createKey(strictCall, strict.adminKey);
+      const headers = signRequest({ token: k.token, method: 'DELETE', path: '/v1/echo/orders/123', nonce });
+      const attack = await strictCall('DELETE', '/v1/echo/orders/12', {
+        authorization: shifted(headers.authorization, nonce),
+      });
+      expect(attack.status).toBe(401);
+      const genuine = await strictCall('DELETE', '/v1/echo/orders/123', {
+        authorization: headers.authorization,
+      });
+      expect(genuine.status).toBe(200);
+      // A third-party nonce outside the profile (here 24 characters) is refused too.
+      const other = signRequest({ token: k.token, method: 'GET', path: '/v1/whoami' });
+      const short = other.authorization.replace(`:${other.nonce}:`, `:${other.nonce.slice(8)}:`);
+      expect((await strictCall('GET', '/v1/whoami', { authorization: short })).status).toBe(401);
+    } finally {
+      await strict.stop();
+    }
+  });
+
+  it('compatible profile (the default): whichever copy arrives first is the only one accepted', async () => {
+    offsetMs = 0;
+    const k = await createKey(call, local.adminKey);
+    const headers = signRequest({ token: k.token, method: 'DELETE', path: '/v1/echo/orders/123', nonce });
+    // The residual risk of the compatible profile (README "Signing profiles"): the shifted copy runs.
+    const attack = await call('DELETE', '/v1/echo/orders/12', {
+      authorization: shifted(headers.authorization, nonce),
+    });
+    expect(attack.status).toBe(200);
+    // The signature record then refuses the genuine request, and any further copy.
+    expect(
+      (await call('DELETE', '/v1/echo/orders/123', { authorization: headers.authorization })).status,
+    ).toBe(401);
+  });
+});

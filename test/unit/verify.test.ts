@@ -370,3 +370,47 @@ describe('verifyRequest: a verified signature is consumed whatever the outcome',
     expect(writes).toEqual({ signedUse: 0, replays: [] });
   });
 });
+
+describe('verifyRequest: signing profiles', () => {
+  const nonce = '0123456789abcdef0123456789abcdef';
+  const shiftedRequest = () => {
+    const headers = signRequest({
+      token: TOKEN,
+      method: 'DELETE',
+      path: '/prod/v1/echo/orders/123',
+      nonce,
+      timestamp: Math.floor(NOW / 1000),
+    });
+    return {
+      authorization: headers.authorization.replace(`:${nonce}:`, `:3${nonce}:`),
+      method: 'DELETE',
+      path: '/prod/v1/echo/orders/12',
+      contentDigest: undefined,
+    };
+  };
+
+  it('strict: a nonce that is not 32 lowercase hex characters is refused before any I/O', async () => {
+    const { deps, writes } = signedFakes({});
+    let reads = 0;
+    const strict: VerifierDeps = {
+      ...deps,
+      signingProfile: 'strict',
+      getKey: async () => {
+        reads++;
+        return record();
+      },
+    };
+    await expect(verifyRequest(strict, shiftedRequest())).resolves.toMatchObject({
+      ok: false,
+      reason: 'nonce_not_strict',
+    });
+    expect(reads).toBe(0);
+    expect(writes).toEqual({ signedUse: 0, replays: [] });
+    await expect(verifyRequest(strict, signedRequest())).resolves.toMatchObject({ ok: true });
+  });
+
+  it('compatible (the default): the shifted request verifies; only the signature record stops a second copy', async () => {
+    const { deps } = signedFakes({});
+    await expect(verifyRequest(deps, shiftedRequest())).resolves.toMatchObject({ ok: true });
+  });
+});

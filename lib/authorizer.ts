@@ -39,7 +39,8 @@ export interface LatchkeyAuthorizerProps {
    * Keep 0 unless you accept the trade-offs: while a result is cached, a revoked or expired key keeps
    * working, the per-key rate limit and usage counters are skipped (the authorizer is not called),
    * and a signed request's nonce check is skipped — with a cache, a replayed signed request is
-   * accepted. In exchange, a cached request saves one Lambda invocation and one DynamoDB write.
+   * accepted (for its own method and path only: a signed request's Allow names its method ARN alone).
+   * In exchange, a cached request saves one Lambda invocation and one DynamoDB write.
    * @default Duration.seconds(0)
    */
   readonly resultsCacheTtl?: Duration;

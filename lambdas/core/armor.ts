@@ -155,7 +155,8 @@ export function bodyDigestOf(body: Uint8Array | string): string {
 
 /**
  * Extracts the `sha-512` member of an RFC 9530 `Content-Digest` header (an RFC 8941 dictionary),
- * e.g. `sha-256=:…:, sha-512=:…:`. The key is matched case-insensitively; the value must be a byte
+ * e.g. `sha-256=:…:, sha-512=:…:`. Keys are lower case (RFC 8941 §3.2, RFC 9530): a member whose key has
+ * an upper-case letter (`SHA-512=`) makes the whole header malformed. The value must be a byte
  * sequence holding canonical padded standard base64 of 64 bytes. Returns that base64 string, or null
  * when the header is absent, is not a well-formed dictionary, has no such member, has a malformed
  * one, or lists `sha-512` twice with different values.
@@ -166,9 +167,9 @@ export function parseContentDigest(header: string | undefined): string | null {
   if (members === null) return null;
   let found: string | null = null;
   for (const member of members) {
-    const match = /^([A-Za-z*][A-Za-z0-9_.*-]*)(?:=(.*))?$/s.exec(member);
+    const match = /^([a-z*][a-z0-9_.*-]*)(?:=(.*))?$/s.exec(member);
     if (!match) return null;
-    if ((match[1] as string).toLowerCase() !== 'sha-512') continue;
+    if (match[1] !== 'sha-512') continue;
     // A byte sequence, optionally followed by parameters (which carry no meaning here).
     const value = /^:([^:]*):(?:;.*)?$/s.exec(match[2] ?? '');
     if (!value || !SHA512_B64_RE.test(value[1] as string)) return null;

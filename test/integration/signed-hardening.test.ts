@@ -135,3 +135,35 @@ describe('the path/nonce boundary', () => {
     ).toBe(401);
   });
 });
+
+describe('headers parsed to the RFCs', () => {
+  it('`Bearer` followed by a no-break space is refused (401) with no DynamoDB call; a space works', async () => {
+    offsetMs = 0;
+    const k = await createKey(call, local.adminKey);
+    ddbCalls = [];
+    const nbsp = await call('GET', '/v1/whoami', { authorization: `Bearer\u00a0${k.token}` });
+    expect(nbsp.status).toBe(401);
+    expect(ddbCalls).toEqual([]);
+    expect((await call('GET', '/v1/whoami', { authorization: `Bearer ${k.token}` })).status).toBe(200);
+  });
+
+  it('a Content-Digest key in upper case (`SHA-512=`) is refused (401); `sha-512=` is accepted', async () => {
+    offsetMs = 0;
+    const k = await createKey(call, local.adminKey);
+    const body = '{"qty":1}';
+    const upper = signRequest({ token: k.token, method: 'POST', path: '/v1/echo/digest', body });
+    const res = await call('POST', '/v1/echo/digest', {
+      authorization: upper.authorization,
+      headers: { 'content-digest': (upper.contentDigest as string).replace('sha-512', 'SHA-512') },
+      rawBody: body,
+    });
+    expect(res.status).toBe(401);
+    const lower = signRequest({ token: k.token, method: 'POST', path: '/v1/echo/digest', body });
+    const ok = await call('POST', '/v1/echo/digest', {
+      authorization: lower.authorization,
+      headers: { 'content-digest': lower.contentDigest as string },
+      rawBody: body,
+    });
+    expect(ok.status).toBe(200);
+  });
+});

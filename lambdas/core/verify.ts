@@ -17,7 +17,7 @@ import { constantTimeEqual, sha256Hex } from './crypto';
 import { type KeyRecord, keyStatus } from './model';
 import { ADMIN_PRINCIPAL, type Principal } from './principal';
 import type { SigningProfile } from './settings';
-import { tokenFor } from './token';
+import { deriveSecret, tokenFor } from './token';
 
 export const RATE_WINDOW_MS = 60_000;
 
@@ -191,6 +191,11 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
     const tokenHash = sha256Hex(credential.token);
     const result = await deps.recordUse({ keyId, tokenHash, nowMs, window: rateWindowOf(nowMs) });
     if (result.updated && result.record && constantTimeEqual(result.record.key_hash, tokenHash)) {
+      // The stored hash alone is not trusted: the secret must also be the one the master secret derives
+      // (one HMAC), so a key item written by someone without the master secret never verifies. The salt
+      // comes with the one write, so the check follows it; a mismatch has been counted on that item.
+      const expected = deriveSecret(await deps.signingSecret(), keyId, result.record.salt);
+      if (!constantTimeEqual(credential.parts.secret, expected)) return unauthorized('key_mismatch', keyId);
       return { ok: true, principal: keyPrincipal(result.record), record: result.record, scheme: 'bearer' };
     }
     return refusedUseVerdict(

@@ -63,7 +63,7 @@ function fakes(options: {
     },
     signingSecret: () => {
       calls.signingSecret++;
-      return unexpected('signingSecret')();
+      return Promise.resolve('master');
     },
     getKey: () => {
       calls.getKey++;
@@ -412,5 +412,24 @@ describe('verifyRequest: signing profiles', () => {
   it('compatible (the default): the shifted request verifies; only the signature record stops a second copy', async () => {
     const { deps } = signedFakes({});
     await expect(verifyRequest(deps, shiftedRequest())).resolves.toMatchObject({ ok: true });
+  });
+});
+
+describe('verifyRequest: a bearer token is checked against the master secret too', () => {
+  it('a key item written without the master secret (hash of a token derived from another) is refused', async () => {
+    // Someone who can write the table but not read the master secret stores the hash of a token of their own.
+    const forged = record({ key_hash: sha256(OTHER_TOKEN) });
+    const { deps, calls } = fakes({ recordUse: async () => ({ updated: true, record: forged }) });
+    await expect(verifyRequest(deps, request(`Bearer ${OTHER_TOKEN}`))).resolves.toMatchObject({
+      ok: false,
+      reason: 'key_mismatch',
+    });
+    expect(calls.recordUse).toBe(1);
+  });
+
+  it('the genuine token passes with one recordUse call', async () => {
+    const { deps, calls } = fakes({ recordUse: async () => ({ updated: true, record: record() }) });
+    await expect(verifyRequest(deps, request(`Bearer ${TOKEN}`))).resolves.toMatchObject({ ok: true });
+    expect(calls.recordUse).toBe(1);
   });
 });

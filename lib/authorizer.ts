@@ -7,7 +7,7 @@ import { Duration, Lazy } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { SETTINGS } from '../lambdas/core/settings';
+import { SETTINGS, type SigningProfile } from '../lambdas/core/settings';
 import type { LatchkeyKeyStore } from './key-store';
 import { LatchkeyFunction } from './latchkey-function';
 
@@ -39,10 +39,19 @@ export interface LatchkeyAuthorizerProps {
    * Keep 0 unless you accept the trade-offs: while a result is cached, a revoked or expired key keeps
    * working, the per-key rate limit and usage counters are skipped (the authorizer is not called),
    * and a signed request's nonce check is skipped — with a cache, a replayed signed request is
-   * accepted. In exchange, a cached request saves one Lambda invocation and one DynamoDB write.
+   * accepted (for its own method and path only: a signed request's Allow names its method ARN alone).
+   * In exchange, a cached request saves one Lambda invocation and one DynamoDB write.
    * @default Duration.seconds(0)
    */
   readonly resultsCacheTtl?: Duration;
+  /**
+   * Which ARMOR-PSK nonces the authorizer accepts. `compatible` accepts any nonce of the published
+   * scheme (1–128 printable characters), so third-party clients keep working; `strict` accepts only
+   * 32 lowercase hex characters, which makes the path/nonce boundary of the canonical string
+   * unambiguous. latchkey's own SDK, CLI and examples always sign within `strict`.
+   * @default 'compatible'
+   */
+  readonly signingProfile?: SigningProfile;
   /**
    * Memory of the authorizer function in MB.
    * @default 512
@@ -72,6 +81,7 @@ export class LatchkeyAuthorizer extends Construct {
   public readonly function: LatchkeyFunction;
   public readonly authorizer: apigateway.RequestAuthorizer;
   public readonly resultsCacheTtl: Duration;
+  public readonly signingProfile: SigningProfile;
   /** Routes of your own API registered with `protect`, covered by the authorizer's policy. */
   public readonly applicationRoutes: ApplicationRoute[] = [];
 
@@ -94,6 +104,13 @@ export class LatchkeyAuthorizer extends Construct {
       logRetention: props.logRetention,
     });
     const fn = this.function;
+    this.signingProfile = props.signingProfile ?? SETTINGS.signingProfile.default;
+    if (!(SETTINGS.signingProfile.values as readonly string[]).includes(this.signingProfile)) {
+      throw new Error(
+        `${this.node.path}: signingProfile must be ${SETTINGS.signingProfile.values.join(' or ')}, got ${JSON.stringify(this.signingProfile)}`,
+      );
+    }
+    fn.addEnvironment(SETTINGS.signingProfile.env, this.signingProfile);
     props.keyStore.grantVerify(fn);
     props.keyStore.grantReadAdminKey(fn);
     props.keyStore.grantReadSigningSecret(fn);

@@ -5,6 +5,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { RoleMatrix } from '../lambdas/core/permissions';
+import type { SigningProfile } from '../lambdas/core/settings';
 import { LatchkeyAuthorizer } from './authorizer';
 import { LatchkeyKeyStore } from './key-store';
 import { LatchkeyApi } from './latchkey-api';
@@ -32,6 +33,11 @@ export interface LatchkeyStackProps extends StackProps {
    * @default Duration.seconds(0)
    */
   readonly authorizerCacheTtl?: Duration;
+  /**
+   * Which ARMOR-PSK nonces the authorizer accepts: `compatible` (any of the published scheme) or
+   * `strict` (32 lowercase hex characters; see README "Signing profiles"). @default 'compatible'
+   */
+  readonly signingProfile?: SigningProfile;
   /** How long Lambdas keep secret values in memory. @default Duration.seconds(60) */
   readonly secretCacheTtl?: Duration;
   /** Rotate the admin key on this schedule. @default - no automatic rotation */
@@ -102,6 +108,7 @@ export class LatchkeyStack extends Stack {
     this.authorizer = new LatchkeyAuthorizer(this, 'Authorizer', {
       keyStore: this.keyStore,
       resultsCacheTtl: props.authorizerCacheTtl,
+      signingProfile: props.signingProfile,
       memorySize: props.authorizerMemorySize,
       logRetention: props.logRetention,
     });

@@ -9,6 +9,7 @@ import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk
 import type { KeyRecord } from '../core/model';
 import { noncePk, RATE_WINDOW_PREFIX, rateWindowAttribute, signaturePk } from '../core/table';
 import {
+  type RecordReplayInput,
   type RecordSignedUseInput,
   type RecordSignedUseResult,
   type RecordUseInput,
@@ -69,25 +70,13 @@ export class DynamoUsageStore {
   /**
    * The signed hot path's one write: a transaction that records the nonce and the signature (each
    * accepted once per key) and counts the call and the rate-limit window on the key item, only if the
-   * key is still usable. All or nothing: a replay or a refused use writes nothing.
+   * key is still usable. All or nothing: a replay or a refused use writes nothing (the caller then
+   * records the nonce and the signature alone with `recordReplay`).
    */
   async recordSignedUse(input: RecordSignedUseInput): Promise<RecordSignedUseResult> {
     const usage = this.usageUpdate(input.keyId, input.window, input.nowMs);
     const outcome = await transact(this.client, {
-      nonce: {
-        Put: {
-          TableName: this.tableName,
-          Item: replayItem(noncePk(input.keyId, input.nonce), input.replayTtl),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-      signature: {
-        Put: {
-          TableName: this.tableName,
-          Item: replayItem(signaturePk(input.keyId, input.signatureHash), input.replayTtl),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
+      ...this.replayPuts(input),
       key: {
         Update: {
           TableName: this.tableName,
@@ -103,6 +92,30 @@ export class DynamoUsageStore {
     if (outcome.written) return { outcome: 'recorded' };
     if (outcome.conditionFailed.nonce || outcome.conditionFailed.signature) return { outcome: 'replayed' };
     return { outcome: 'refused', record: oldRecordOf(outcome.oldItems.key) };
+  }
+
+  /**
+   * The nonce and the signature of a verified but refused signed request, alone: one transaction of
+   * the two conditional puts. `replayed` when either was already recorded (a copy got there first).
+   */
+  async recordReplay(input: RecordReplayInput): Promise<'recorded' | 'replayed'> {
+    const outcome = await transact(this.client, this.replayPuts(input));
+    return outcome.written ? 'recorded' : 'replayed';
+  }
+
+  /** The two replay records of a signed request, each written only if it does not exist yet. */
+  private replayPuts(input: RecordReplayInput) {
+    const put = (pk: string) => ({
+      Put: {
+        TableName: this.tableName,
+        Item: replayItem(pk, input.replayTtl),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    });
+    return {
+      nonce: put(noncePk(input.keyId, input.nonce)),
+      signature: put(signaturePk(input.keyId, input.signatureHash)),
+    };
   }
 
   /** A key by id, read consistently (the signed path's one read). */

@@ -15,6 +15,8 @@ export const TIMESTAMP_SKEW_SECONDS = 300;
 /** Nonce records may be deleted this long after their timestamp (the skew window, doubled). */
 export const NONCE_TTL_SECONDS = 600;
 export const NONCE_MAX_LENGTH = 128;
+/** The strict profile's nonce, and the one latchkey's own signer always sends: 16 random bytes in hex. */
+export const STRICT_NONCE_LENGTH = 32;
 export const TIMESTAMP_MAX_DIGITS = 12;
 
 export interface ArmorCredentials {
@@ -48,6 +50,7 @@ export interface CanonicalInput {
 const SHA512_B64_RE = /^[A-Za-z0-9+/]{85}[AQgw]==$/;
 /** 1–128 printable ASCII characters (0x21–0x7E) except ':'. */
 const NONCE_RE = /^[\x21-\x39\x3b-\x7e]{1,128}$/;
+const STRICT_NONCE_RE = /^[0-9a-f]{32}$/;
 /**
  * Decimal Unix seconds, at most 12 digits, no sign and no leading zeros. Leading zeros are refused
  * because the canonical string has no separators: with them, a trailing '0' of a nonce could be moved
@@ -58,6 +61,15 @@ const ARMOR_HEADER_RE = /^[ \t]*ARMOR-PSK[ \t]+(\S+)[ \t]*$/i;
 
 export function isValidNonce(nonce: string): boolean {
   return typeof nonce === 'string' && NONCE_RE.test(nonce);
+}
+
+/**
+ * Whether a nonce fits the strict signing profile: exactly 32 lowercase hex characters. With a nonce of
+ * fixed length, and a timestamp that must be within ±300 s (so it cannot gain or lose a digit), the
+ * canonical string splits one way only: no character can move between the path and the nonce.
+ */
+export function isStrictNonce(nonce: string): boolean {
+  return typeof nonce === 'string' && STRICT_NONCE_RE.test(nonce);
 }
 
 export function isValidTimestamp(timestamp: string): boolean {
@@ -143,7 +155,8 @@ export function bodyDigestOf(body: Uint8Array | string): string {
 
 /**
  * Extracts the `sha-512` member of an RFC 9530 `Content-Digest` header (an RFC 8941 dictionary),
- * e.g. `sha-256=:…:, sha-512=:…:`. The key is matched case-insensitively; the value must be a byte
+ * e.g. `sha-256=:…:, sha-512=:…:`. Keys are lower case (RFC 8941 §3.2, RFC 9530): a member whose key has
+ * an upper-case letter (`SHA-512=`) makes the whole header malformed. The value must be a byte
  * sequence holding canonical padded standard base64 of 64 bytes. Returns that base64 string, or null
  * when the header is absent, is not a well-formed dictionary, has no such member, has a malformed
  * one, or lists `sha-512` twice with different values.
@@ -154,9 +167,9 @@ export function parseContentDigest(header: string | undefined): string | null {
   if (members === null) return null;
   let found: string | null = null;
   for (const member of members) {
-    const match = /^([A-Za-z*][A-Za-z0-9_.*-]*)(?:=(.*))?$/s.exec(member);
+    const match = /^([a-z*][a-z0-9_.*-]*)(?:=(.*))?$/s.exec(member);
     if (!match) return null;
-    if ((match[1] as string).toLowerCase() !== 'sha-512') continue;
+    if (match[1] !== 'sha-512') continue;
     // A byte sequence, optionally followed by parameters (which carry no meaning here).
     const value = /^:([^:]*):(?:;.*)?$/s.exec(match[2] ?? '');
     if (!value || !SHA512_B64_RE.test(value[1] as string)) return null;

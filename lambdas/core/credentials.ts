@@ -1,3 +1,8 @@
+/**
+ * The Authorization header parser: `Bearer <token>`, `Bearer <admin key>` or `ARMOR-PSK <credentials>`,
+ * read as RFC 9110 §11 says — only space and horizontal tab separate the scheme from its credentials
+ * (JavaScript's `\s` would also take a no-break space and other Unicode spaces).
+ */
 import { type ArmorCredentials, parseArmorCredentials } from './armor';
 import { parseToken, type TokenParts } from './token';
 
@@ -19,9 +24,10 @@ export type ParseResult = { ok: true; credential: ParsedCredential } | { ok: fal
  * database call.
  */
 export function parseAuthorization(header: string | undefined | null, prefix: string): ParseResult {
-  if (header === undefined || header === null || header.trim() === '')
+  if (header === undefined || header === null || /^[ \t\r\n]*$/.test(header))
     return { ok: false, reason: 'missing' };
-  const match = /^\s*([A-Za-z-]+)\s+(\S+)\s*$/.exec(header);
+  // Padding is space and tab (a trailing CR/LF is tolerated); the separator is space or tab only.
+  const match = /^[ \t]*([A-Za-z-]+)[ \t]+([^ \t\r\n]+)[ \t\r\n]*$/.exec(header);
   if (!match) return { ok: false, reason: 'malformed' };
   const scheme = (match[1] as string).toLowerCase();
   const value = match[2] as string;

@@ -1,3 +1,9 @@
+/**
+ * The execute-api policies the authorizer returns: an Allow over every route a principal may call (for
+ * bearer credentials), the same narrowed to the one method ARN of the request (for signed requests), a
+ * Deny with a reason for the gateway response, and the evaluator the local gateway uses to apply them as
+ * API Gateway does.
+ */
 import type { AuthorizerContext, Principal } from './principal';
 import { allowedMethods } from './principal';
 import { type PolicyRoute, ROUTES } from './routes';
@@ -32,8 +38,18 @@ export function arnPathOf(resourcePath: string): string {
 }
 
 /**
+ * Which requests an Allow covers: `routes`, every route the principal may call, so that a cached answer
+ * (authorizer cache TTL above 0) is right for any of them; `method`, only the request's own method ARN
+ * (method and path as sent), for credentials that authorize one request, not a caller — a signed request.
+ */
+export type PolicyScope = 'routes' | 'method';
+
+/**
  * An Allow policy covering every route the principal may call, so that the result stays correct
- * if the authorizer cache is turned on (a cached policy is reused for other routes).
+ * if the authorizer cache is turned on (a cached policy is reused for other routes); with scope
+ * `method`, only `methodArn`, and only if the full policy allows it. A method ARN holding `*` or `?`
+ * (characters a path may carry, and wildcards in a policy) is never used as a resource: the full
+ * policy is returned instead, so the scoped one is never broader than it.
  */
 export function buildAllowPolicy(
   principal: Principal,
@@ -41,6 +57,23 @@ export function buildAllowPolicy(
   methodArn: string,
   context: AuthorizerContext,
   routes: readonly PolicyRoute[] = ROUTES,
+  scope: PolicyScope = 'routes',
+): AuthorizerResult {
+  const full = allowRoutes(principal, principalId, methodArn, context, routes);
+  if (scope === 'routes' || /[*?]/.test(methodArn)) return full;
+  const statement: PolicyStatement =
+    evaluatePolicy(full.policyDocument, methodArn) === 'Allow'
+      ? { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [methodArn] }
+      : { Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [`${stageArnOf(methodArn)}/*`] };
+  return { principalId, policyDocument: { Version: '2012-10-17', Statement: [statement] }, context };
+}
+
+function allowRoutes(
+  principal: Principal,
+  principalId: string,
+  methodArn: string,
+  context: AuthorizerContext,
+  routes: readonly PolicyRoute[],
 ): AuthorizerResult {
   const stageArn = stageArnOf(methodArn);
   const resources: string[] = [];

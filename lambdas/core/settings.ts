@@ -73,6 +73,13 @@ export type Setting = IntegerSetting | NumberSetting | StringSetting | BooleanSe
 export const RATE_LIMIT_PER_MINUTE = { min: 1, max: 100_000 } as const;
 /** `max_keys` of an organization: the same range for the per-organization limit and the default. */
 export const MAX_KEYS = { min: 0, max: 1_000_000 } as const;
+/**
+ * How strictly the authorizer reads an ARMOR-PSK nonce: `compatible` accepts any nonce of the published
+ * scheme (1-128 printable characters), `strict` only 32 lowercase hex characters, so nothing can move
+ * between the end of the path and the start of the nonce in the canonical string.
+ */
+export const SIGNING_PROFILES = ['compatible', 'strict'] as const;
+export type SigningProfile = (typeof SIGNING_PROFILES)[number];
 /** Lambda memory in MB (AWS's own limits); CPU scales with it. */
 export const LAMBDA_MEMORY_MB = { default: 512, min: 128, max: 10_240 } as const;
 /** With scheduled admin-key rotation, a rotated key must be honoured everywhere within a minute. */
@@ -113,6 +120,13 @@ export const SETTINGS = {
     max: 3650,
   },
   authorizerCacheTtlSeconds: { context: true, kind: 'integer', default: 0, min: 0, max: 3600 },
+  signingProfile: {
+    context: true,
+    env: 'LATCHKEY_SIGNING_PROFILE',
+    kind: 'string',
+    default: 'compatible',
+    values: SIGNING_PROFILES,
+  },
   secretCacheTtlSeconds: {
     context: true,
     env: 'LATCHKEY_SECRET_CACHE_SECONDS',
@@ -172,6 +186,9 @@ export const SETTING_DOCS: { readonly [K in SettingName]: SettingDoc } = {
   authorizerCacheTtlSeconds: {
     unit: 'seconds',
     doc: 'API Gateway authorizer result cache; above 0, revocation, rate limits and nonce checks lag',
+  },
+  signingProfile: {
+    doc: 'ARMOR-PSK nonces: compatible = any of the published scheme; strict = exactly 32 lowercase hex characters',
   },
   secretCacheTtlSeconds: {
     unit: 'seconds',

@@ -1,19 +1,20 @@
+/**
+ * Client side of ARMOR-PSK (docs/protocol.md §2): builds the `Authorization` and `Content-Digest` header values
+ * for one request. It always signs within the strict signing profile (a nonce of 32 lowercase hex
+ * characters), so what it signs is accepted under both profiles. Only node:crypto underneath, so it can
+ * ship in an SDK unchanged.
+ */
+import { randomBytes } from 'node:crypto';
 import {
   ARMOR_SCHEME,
   bodyDigestOf,
   canonicalString,
   computeSignature,
-  isValidNonce,
+  isStrictNonce,
   isValidTimestamp,
+  STRICT_NONCE_LENGTH,
 } from './armor';
-import { randomBase62 } from './base62';
 import { KEY_ID_RE } from './token';
-
-/**
- * Client side of ARMOR-PSK (docs/protocol.md §2): builds the `Authorization` and `Content-Digest` header values
- * for one request. Only node:crypto underneath, so it can ship in an SDK unchanged.
- */
-export const DEFAULT_NONCE_LENGTH = 24;
 
 export interface SignRequestInput {
   /** The full API-key token, `<prefix>_<keyId>_<secret><checksum>`. */
@@ -22,7 +23,7 @@ export interface SignRequestInput {
   /** The URL path as it will be sent (with the stage, e.g. `/prod/v1/keys`); a query string is dropped. */
   path: string;
   body?: string | Uint8Array;
-  /** Default: 24 random base62 characters. */
+  /** 32 lowercase hex characters (the strict profile). Default: 16 random bytes in hex. */
   nonce?: string;
   /** Unix seconds; default: now. */
   timestamp?: number;
@@ -60,8 +61,8 @@ export function signRequest(input: SignRequestInput): SignedHeaders {
   const method = input.method.toUpperCase();
   if (!/^[A-Z0-9!#$%&'*+.^_`|~-]+$/.test(method)) throw new TypeError('method is not an HTTP token');
   const path = stripQuery(input.path);
-  const nonce = input.nonce ?? randomBase62(DEFAULT_NONCE_LENGTH);
-  if (!isValidNonce(nonce)) throw new TypeError('nonce must be 1-128 printable ASCII characters without ":"');
+  const nonce = input.nonce ?? randomBytes(STRICT_NONCE_LENGTH / 2).toString('hex');
+  if (!isStrictNonce(nonce)) throw new TypeError('nonce must be 32 lowercase hex characters');
   const timestamp = input.timestamp ?? Math.floor(Date.now() / 1000);
   if (!Number.isSafeInteger(timestamp) || !isValidTimestamp(String(timestamp))) {
     throw new TypeError('timestamp must be a non-negative integer of Unix seconds (at most 12 digits)');

@@ -5,12 +5,19 @@
  * signature and counts), and returns a `Verification` value with a reason code for every failure.
  * Storage is reached only through `VerifierDeps`; pure otherwise.
  */
-import { checkTimestamp, NONCE_TTL_SECONDS, parseContentDigest, verifyArmorSignature } from './armor';
+import {
+  checkTimestamp,
+  isStrictNonce,
+  NONCE_TTL_SECONDS,
+  parseContentDigest,
+  verifyArmorSignature,
+} from './armor';
 import { type ParseFailure, parseAuthorization } from './credentials';
 import { constantTimeEqual, sha256Hex } from './crypto';
 import { type KeyRecord, keyStatus } from './model';
 import { ADMIN_PRINCIPAL, type Principal } from './principal';
-import { tokenFor } from './token';
+import type { SigningProfile } from './settings';
+import { deriveSecret, tokenFor } from './token';
 
 export const RATE_WINDOW_MS = 60_000;
 
@@ -26,7 +33,8 @@ export type FailureReason =
   | 'bad_content_digest'
   | 'bad_signature'
   | 'replayed'
-  | 'key_mismatch';
+  | 'key_mismatch'
+  | 'nonce_not_strict';
 
 export type Scheme = 'bearer' | 'armor';
 
@@ -53,13 +61,17 @@ export interface RecordUseResult {
   record: KeyRecord | null;
 }
 
-export interface RecordSignedUseInput {
+/** The replay records of one verified signature: its nonce and the hash of the signature. */
+export interface RecordReplayInput {
   keyId: string;
   nonce: string;
   /** SHA-256 of the presented signature: a signature is accepted once, whatever nonce it claims. */
   signatureHash: string;
   /** Unix seconds after which the replay records may be deleted. */
   replayTtl: number;
+}
+
+export interface RecordSignedUseInput extends RecordReplayInput {
   nowMs: number;
   window: number;
 }
@@ -73,6 +85,8 @@ export type RecordSignedUseResult =
 /** What verification needs from the outside world. Every method may throw: the caller fails closed. */
 export interface VerifierDeps {
   tokenPrefix: string;
+  /** Which ARMOR-PSK nonces are accepted (default `compatible`: any of the published scheme). */
+  signingProfile?: SigningProfile;
   now: () => number;
   adminKey: () => Promise<string>;
   /**
@@ -84,6 +98,11 @@ export interface VerifierDeps {
   recordUse: (input: RecordUseInput) => Promise<RecordUseResult>;
   getKey: (keyId: string) => Promise<KeyRecord | null>;
   recordSignedUse: (input: RecordSignedUseInput) => Promise<RecordSignedUseResult>;
+  /**
+   * Records the nonce and the signature alone (each once per key), for a verified signature whose
+   * request is refused all the same (rate limit, revoked, expired): a copy must never succeed later.
+   */
+  recordReplay: (input: RecordReplayInput) => Promise<'recorded' | 'replayed'>;
 }
 
 export interface VerifyRequest {
@@ -146,7 +165,9 @@ function refusedUseVerdict(
  * only when a dependency fails (and then the caller must refuse with a 5xx).
  *
  * I/O budget: malformed credentials and stale timestamps 0 calls; bearer 1 conditional write;
- * signed 1 read + 1 transactional write, and a bad signature writes nothing.
+ * signed 1 read + 1 transactional write, and a bad signature writes nothing. A verified signature is
+ * consumed whatever the outcome: a key found unusable on the read costs 1 read + 1 write (the replay
+ * records alone), a use the transaction refuses (rate limit) one more write for them.
  */
 export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest): Promise<Verification> {
   const parsed = parseAuthorization(request.authorization, deps.tokenPrefix);
@@ -170,6 +191,11 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
     const tokenHash = sha256Hex(credential.token);
     const result = await deps.recordUse({ keyId, tokenHash, nowMs, window: rateWindowOf(nowMs) });
     if (result.updated && result.record && constantTimeEqual(result.record.key_hash, tokenHash)) {
+      // The stored hash alone is not trusted: the secret must also be the one the master secret derives
+      // (one HMAC), so a key item written by someone without the master secret never verifies. The salt
+      // comes with the one write, so the check follows it; a mismatch has been counted on that item.
+      const expected = deriveSecret(await deps.signingSecret(), keyId, result.record.salt);
+      if (!constantTimeEqual(credential.parts.secret, expected)) return unauthorized('key_mismatch', keyId);
       return { ok: true, principal: keyPrincipal(result.record), record: result.record, scheme: 'bearer' };
     }
     return refusedUseVerdict(
@@ -182,6 +208,9 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
   // ARMOR-PSK: everything that needs no I/O first.
   const armor = credential.armor;
   const keyId = armor.keyId;
+  if (deps.signingProfile === 'strict' && !isStrictNonce(armor.nonce)) {
+    return unauthorized('nonce_not_strict', keyId);
+  }
   const clock = checkTimestamp(armor.timestamp, nowMs);
   if (clock !== 'ok') return unauthorized(clock === 'stale' ? 'stale_timestamp' : 'future_timestamp', keyId);
   let bodyDigest = '';
@@ -199,19 +228,34 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
   if (!verifyArmorSignature(token, armor, { method: request.method, path: request.path, bodyDigest })) {
     return unauthorized('bad_signature', keyId);
   }
-  const status = keyStatus(record, nowMs);
-  if (status !== 'active') return unauthorized(status, keyId);
-
-  const written = await deps.recordSignedUse({
+  // From here on the signature is verified: it is consumed whether the request is then served or not.
+  const replay: RecordReplayInput = {
     keyId,
     nonce: armor.nonce,
     signatureHash: sha256Hex(armor.signature),
     replayTtl: armor.timestamp + NONCE_TTL_SECONDS,
-    nowMs,
-    window: rateWindowOf(nowMs),
-  });
+  };
+  const status = keyStatus(record, nowMs);
+  if (status !== 'active') return consumeThenRefuse(deps, replay, unauthorized(status, keyId));
+
+  const written = await deps.recordSignedUse({ ...replay, nowMs, window: rateWindowOf(nowMs) });
   if (written.outcome === 'replayed') return unauthorized('replayed', keyId);
-  if (written.outcome === 'refused')
-    return refusedUseVerdict(classifyRefusal(written.record, record.key_hash, nowMs), keyId, nowMs);
+  if (written.outcome === 'refused') {
+    const verdict = refusedUseVerdict(classifyRefusal(written.record, record.key_hash, nowMs), keyId, nowMs);
+    return consumeThenRefuse(deps, replay, verdict);
+  }
   return { ok: true, principal: keyPrincipal(record), record, scheme: 'armor' };
+}
+
+/**
+ * Records a refused request's nonce and signature, then refuses it: as a replay if a copy recorded
+ * them first, else with the verdict given.
+ */
+async function consumeThenRefuse(
+  deps: VerifierDeps,
+  replay: RecordReplayInput,
+  verdict: Verification,
+): Promise<Verification> {
+  const consumed = await deps.recordReplay(replay);
+  return consumed === 'replayed' ? unauthorized('replayed', replay.keyId) : verdict;
 }

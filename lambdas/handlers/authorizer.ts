@@ -1,5 +1,6 @@
 /**
- * The Lambda REQUEST authorizer. Allow → a policy covering every route the principal may call;
+ * The Lambda REQUEST authorizer. Allow → a policy covering every route the principal may call (a
+ * signed request: its own method ARN only);
  * rate limited → an explicit Deny whose context names the reason (API Gateway answers 403 with code
  * `rate_limited`); any credential failure → `Unauthorized` (401, one body for every reason);
  * a dependency failure → any other error (API Gateway answers 5xx: fail closed). Its only storage is
@@ -31,6 +32,7 @@ export function createAuthorizerHandler(runtime: Runtime) {
   });
   const deps = {
     tokenPrefix: runtime.config.tokenPrefix,
+    signingProfile: runtime.config.signingProfile,
     now: runtime.now,
     adminKey: adminKey.get,
     // A mismatch re-reads the secret at most every 5 s, so a rotated admin key works at once.
@@ -39,6 +41,7 @@ export function createAuthorizerHandler(runtime: Runtime) {
     recordUse: store.recordUse.bind(store),
     getKey: store.getKey.bind(store),
     recordSignedUse: store.recordSignedUse.bind(store),
+    recordReplay: store.recordReplay.bind(store),
   };
   return async (event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerResult> => {
     const headers = lowerCaseHeaders(event.headers);
@@ -74,6 +77,9 @@ export function createAuthorizerHandler(runtime: Runtime) {
         event.methodArn,
         principalContext(principal, result.scheme),
         routes,
+        // A signed request authorizes itself only: with the authorizer cache on, a cached answer for its
+        // Authorization value must not serve another method or path.
+        result.scheme === 'armor' ? 'method' : 'routes',
       );
     }
     if (result.kind === 'rate_limited') {

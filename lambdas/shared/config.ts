@@ -7,7 +7,7 @@
  */
 import { parseRoleMatrix, type RoleMatrix } from '../core/permissions';
 import { type PolicyRoute, parseApplicationRoutes } from '../core/routes';
-import { type IntegerSetting, SETTINGS } from '../core/settings';
+import { type IntegerSetting, SETTINGS, type SigningProfile } from '../core/settings';
 import { assertValidPrefix } from '../core/token';
 
 /** Environment variables every latchkey Lambda reads (a view of the settings table). */
@@ -25,6 +25,7 @@ export const ENV = {
   dynamodbEndpoint: SETTINGS.dynamodbEndpoint.env,
   secretsEndpoint: SETTINGS.secretsEndpoint.env,
   applicationRoutes: SETTINGS.applicationRoutes.env,
+  signingProfile: SETTINGS.signingProfile.env,
 } as const;
 
 export interface Config {
@@ -43,6 +44,8 @@ export interface Config {
   secretsEndpoint: string | undefined;
   /** Routes of your own API behind the authorizer, covered by its Allow policy. */
   applicationRoutes: PolicyRoute[];
+  /** Which ARMOR-PSK nonces the authorizer accepts. */
+  signingProfile: SigningProfile;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -96,6 +99,12 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   const applicationRoutes = json(env, ENV.applicationRoutes, [], parseApplicationRoutes);
+  const signingProfile = env[ENV.signingProfile] || SETTINGS.signingProfile.default;
+  if (!(SETTINGS.signingProfile.values as readonly string[]).includes(signingProfile)) {
+    throw new Error(
+      `configuration: ${ENV.signingProfile} must be ${SETTINGS.signingProfile.values.join(' or ')}, got ${JSON.stringify(signingProfile)}`,
+    );
+  }
   return {
     tableName: required(env, ENV.tableName),
     adminKeySecretId: env[ENV.adminKeySecretId] || undefined,
@@ -110,5 +119,6 @@ export function loadConfig(env: Env = process.env): Config {
     dynamodbEndpoint: env[ENV.dynamodbEndpoint] || undefined,
     secretsEndpoint: env[ENV.secretsEndpoint] || undefined,
     applicationRoutes,
+    signingProfile: signingProfile as SigningProfile,
   };
 }

@@ -111,6 +111,7 @@ export async function benchCpu(bench: Bench): Promise<{ cpu: CpuFigures; peers: 
     recordUse: async () => ({ updated: true, record }),
     getKey: async () => record,
     recordSignedUse: async () => ({ outcome: 'recorded' }),
+    recordReplay: async () => 'recorded',
   };
   const request = (authorization: string) => ({
     authorization,

@@ -39,3 +39,8 @@ export const methodArb = fc.constantFrom('GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'
 
 /** A URL path starting with `/`. */
 export const pathArb = fc.webPath().map((p) => (p.startsWith('/') ? p : `/${p}`));
+
+/** A nonce of the strict signing profile, the only kind latchkey's signer takes: 32 lowercase hex. */
+export const strictNonceArb = fc
+  .uint8Array({ minLength: 16, maxLength: 16 })
+  .map((bytes) => Buffer.from(bytes).toString('hex'));

@@ -4,6 +4,7 @@ import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBase62 } from '../../lambdas/core/base62';
 import { evaluatePolicy } from '../../lambdas/core/policy';
+import { signRequest } from '../../lambdas/core/signer';
 import { formatToken } from '../../lambdas/core/token';
 import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer';
 import { loadConfig } from '../../lambdas/shared/config';
@@ -49,6 +50,45 @@ beforeAll(async () => {
   authorize = createAuthorizerHandler(local.runtime);
 });
 afterAll(() => local.stop());
+
+describe('signed requests and the authorizer cache', () => {
+  /** A signed request as API Gateway hands it over: the path as sent (with the stage) in requestContext. */
+  function signedEvent(token: string, method: string, path: string): APIGatewayRequestAuthorizerEvent {
+    const headers = signRequest({ token, method, path: `/prod${path}` });
+    const event = eventWith(headers.authorization, method, path);
+    return {
+      ...event,
+      requestContext: { ...event.requestContext, path: `/prod${path}`, httpMethod: method },
+    };
+  }
+
+  it("a signed request's Allow covers its own method ARN only, so a cached answer serves nothing else", async () => {
+    const k = await createKey(call, local.adminKey, { roles: ['member'] });
+    const event = signedEvent(k.token, 'DELETE', '/v1/echo/orders/123');
+    const result = await authorize(event);
+    const policy = result.policyDocument;
+    const stageArn = event.methodArn.split('/').slice(0, 2).join('/');
+    expect(evaluatePolicy(policy, event.methodArn)).toBe('Allow');
+    for (const other of [
+      `${stageArn}/GET/v1/echo/orders/123`,
+      `${stageArn}/DELETE/v1/echo/orders/12`,
+      `${stageArn}/DELETE/v1/echo/orders/123/x`,
+      `${stageArn}/POST/v1/keys`,
+      `${stageArn}/GET/v1/whoami`,
+    ]) {
+      expect(evaluatePolicy(policy, other), other).toBe('Deny');
+    }
+  });
+
+  it('a bearer Allow still covers every route the key may call', async () => {
+    const k = await createKey(call, local.adminKey, { roles: ['member'] });
+    const event = eventWith(`Bearer ${k.token}`, 'DELETE', '/v1/echo/orders/123');
+    const stageArn = event.methodArn.split('/').slice(0, 2).join('/');
+    const policy = (await authorize(event)).policyDocument;
+    expect(evaluatePolicy(policy, `${stageArn}/GET/v1/whoami`)).toBe('Allow');
+    expect(evaluatePolicy(policy, `${stageArn}/POST/v1/echo/other`)).toBe('Allow');
+  });
+});
 
 describe('authorizer on a real REQUEST event', () => {
   it('allows a valid key with one DynamoDB round trip and a policy covering its routes', async () => {

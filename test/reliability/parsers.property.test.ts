@@ -16,7 +16,15 @@ import {
   tokenFor,
 } from '../../lambdas/core/token';
 import { type VerifierDeps, type VerifyRequest, verifyRequest } from '../../lambdas/core/verify';
-import { base62, methodArb, nonceArb, pathArb, prefixArb, RUNS } from '../helpers/arbitraries';
+import {
+  base62,
+  methodArb,
+  nonceArb,
+  pathArb,
+  prefixArb,
+  RUNS,
+  strictNonceArb,
+} from '../helpers/arbitraries';
 import { keyRecord } from '../helpers/records';
 
 /**
@@ -272,7 +280,7 @@ describe('canonical string', () => {
     keyId: base62(16),
     method: methodArb,
     path: pathArb,
-    nonce: nonceArb,
+    nonce: strictNonceArb,
     timestamp: fc.integer({ min: 0, max: 999_999_999_999 }),
     bodyDigest: fc.oneof(
       fc.constant(''),
@@ -371,6 +379,10 @@ describe('the verifier ties them together (in-memory store)', () => {
         writes.push(`signed:${input.keyId}:${input.nonce}`);
         return { outcome: 'recorded' };
       },
+      recordReplay: async (input) => {
+        writes.push(`replay:${input.keyId}:${input.nonce}`);
+        return 'recorded';
+      },
     };
     return { deps, writes };
   }
@@ -381,7 +393,7 @@ describe('the verifier ties them together (in-memory store)', () => {
     other: keyArb,
     method: methodArb,
     path: pathArb,
-    nonce: nonceArb,
+    nonce: strictNonceArb,
     skew: fc.integer({ min: -300, max: 300 }),
     body: fc.option(fc.string({ minLength: 1, maxLength: 200 }), { nil: undefined }),
   });

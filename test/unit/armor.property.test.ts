@@ -12,7 +12,15 @@ import {
 import { BASE62_ALPHABET } from '../../lambdas/core/base62';
 import { signRequest } from '../../lambdas/core/signer';
 import { deriveSecret, formatToken } from '../../lambdas/core/token';
-import { keyIdArb, methodArb, nonceArb, pathArb, RUNS, saltArb } from '../helpers/arbitraries';
+import {
+  keyIdArb,
+  methodArb,
+  nonceArb,
+  pathArb,
+  RUNS,
+  saltArb,
+  strictNonceArb,
+} from '../helpers/arbitraries';
 
 const tokenArb = fc.record({ keyId: keyIdArb, salt: saltArb }).map(({ keyId, salt }) => ({
   keyId,
@@ -37,7 +45,7 @@ const requestArb = fc.record({
   method: anyMethodArb,
   path: anyPathArb,
   body: bodyArb,
-  nonce: nonceArb,
+  nonce: strictNonceArb,
   timestamp: timestampArb,
 });
 

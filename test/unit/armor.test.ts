@@ -300,7 +300,6 @@ describe('parseContentDigest', () => {
 
   it.each([
     ['a lone member', `sha-512=:${d}:`],
-    ['upper-case key', `SHA-512=:${d}:`],
     ['after sha-256', `sha-256=:${d256}:, sha-512=:${d}:`],
     ['before sha-256', `sha-512=:${d}:,sha-256=:${d256}:`],
     ['with surrounding whitespace', `  sha-512=:${d}:  `],
@@ -316,6 +315,9 @@ describe('parseContentDigest', () => {
     ['undefined', undefined],
     ['empty', ''],
     ['only sha-256', `sha-256=:${d256}:`],
+    ['an upper-case key (RFC 9530 keys are lower case)', `SHA-512=:${d}:`],
+    ['a mixed-case key', `Sha-512=:${d}:`],
+    ['an upper-case key next to a valid sha-256', `sha-256=:${d256}:, SHA-512=:${d}:`],
     ['bare base64', d],
     ['no colons', `sha-512=${d}`],
     ['a quoted string', `sha-512="${d}"`],

@@ -40,6 +40,7 @@ describe('loadConfig', () => {
       dynamodbEndpoint: undefined,
       secretsEndpoint: undefined,
       applicationRoutes: [],
+      signingProfile: 'compatible',
     });
   });
 
@@ -134,6 +135,18 @@ describe('loadConfig', () => {
 
     it('does not accept an inherited property as the default role', () => {
       expect(() => loadConfig({ ...REQUIRED, LATCHKEY_DEFAULT_ROLE: 'constructor' })).toThrow(/constructor/);
+    });
+  });
+
+  describe('signing profile', () => {
+    it.each(['compatible', 'strict'])('accepts %j', (profile) => {
+      expect(loadConfig({ ...REQUIRED, [ENV.signingProfile]: profile }).signingProfile).toBe(profile);
+    });
+
+    it.each(['STRICT', 'loose', 'strict '])('rejects %j, naming the variable', (profile) => {
+      const message = thrownMessage(() => loadConfig({ ...REQUIRED, [ENV.signingProfile]: profile }));
+      expect(message).toContain(ENV.signingProfile);
+      expect(message).toContain(JSON.stringify(profile));
     });
   });
 

@@ -52,6 +52,25 @@ describe('parseAuthorization', () => {
       expect(result.ok && result.credential.kind === 'token' && result.credential.token).toBe(TOKEN);
     });
 
+    it.each([
+      ['a no-break space (U+00A0) between', `Bearer\u00a0${TOKEN}`],
+      ['a no-break space before the scheme', `\u00a0Bearer ${TOKEN}`],
+      ['a no-break space after the token', `Bearer ${TOKEN}\u00a0`],
+      ['an em space (U+2003) between', `Bearer\u2003${TOKEN}`],
+      ['an ideographic space (U+3000) between', `Bearer\u3000${TOKEN}`],
+      ['a zero-width no-break space (U+FEFF) between', `Bearer\ufeff${TOKEN}`],
+      ['a vertical tab between', `Bearer\v${TOKEN}`],
+      ['a form feed between', `Bearer\f${TOKEN}`],
+      ['a line feed between', `Bearer\n${TOKEN}`],
+    ])('refuses %s: only space and tab separate (RFC 9110 §11.4)', (_, header) => {
+      expect(parseAuthorization(header, 'lk')).toEqual({ ok: false, reason: 'malformed' });
+    });
+
+    it('refuses a no-break space in a signed header too', () => {
+      const armor = `ARMOR-PSK\u00a0${KEY_ID}:${'A'.repeat(86)}==:nonce:1700000000`;
+      expect(parseAuthorization(armor, 'lk')).toEqual({ ok: false, reason: 'malformed' });
+    });
+
     it('uses the deployment prefix', () => {
       const acme = formatToken('acme', KEY_ID, deriveSecret('master', KEY_ID, 'salt'));
       expect(parseAuthorization(`Bearer ${acme}`, 'acme').ok).toBe(true);

@@ -289,3 +289,30 @@ describe('evaluatePolicy', () => {
     expect(evaluatePolicy({ Statement: [allow('GET/v1/keys')] }, target)).toBe('Deny');
   });
 });
+
+describe('buildAllowPolicy, scope "method" (signed requests)', () => {
+  const scoped = (principal: Principal, methodArn: string) =>
+    buildAllowPolicy(principal, 'pid', methodArn, principalContext(principal), undefined, 'method');
+
+  it('allows the one method ARN and nothing else', () => {
+    const own = arn('DELETE', '/v1/echo/orders/123');
+    const policy = scoped(MEMBER, own).policyDocument;
+    expect(policy.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [own] }]);
+    expect(evaluatePolicy(policy, own)).toBe('Allow');
+    expect(evaluatePolicy(policy, arn('DELETE', '/v1/echo/orders/12'))).toBe('Deny');
+    expect(evaluatePolicy(policy, arn('GET', '/v1/echo/orders/123'))).toBe('Deny');
+  });
+
+  it('denies the stage when the principal may not call the route at all', () => {
+    const policy = scoped(VIEWER, arn('DELETE', '/v1/echo/orders/123')).policyDocument;
+    expect(evaluatePolicy(policy, arn('DELETE', '/v1/echo/orders/123'))).toBe('Deny');
+    expect(evaluatePolicy(policy, arn('GET', '/v1/echo/orders/123'))).toBe('Deny');
+  });
+
+  it('never uses a method ARN holding a policy wildcard as a resource (falls back to the full policy)', () => {
+    for (const path of ['/v1/echo/*', '/v1/echo/a?b']) {
+      const own = arn('GET', path);
+      expect(scoped(VIEWER, own)).toEqual(policyFor(VIEWER, own));
+    }
+  });
+});

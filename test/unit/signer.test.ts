@@ -16,6 +16,8 @@ import { REFERENCE_CLIENTS, type ReferenceClient, runReferenceClient } from '../
 
 const keyId = newKeyId();
 const TOKEN = formatToken('lk', keyId, deriveSecret('master-secret-for-tests', keyId, newSalt()));
+/** A nonce of the strict profile, the only kind the signer takes. */
+const NONCE = '0123456789abcdef0123456789abcdef';
 const tmp = mkdtempSync(join(tmpdir(), 'latchkey-signer-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -42,7 +44,7 @@ describe('signRequest', () => {
     const signed = signRequest({ token: TOKEN, method: 'GET', path: '/prod/v1/keys' });
     expect(signed.contentDigest).toBeUndefined();
     expect(signed.authorization).toMatch(
-      new RegExp(`^ARMOR-PSK ${keyId}:[A-Za-z0-9+/]{86}==:[0-9A-Za-z]{24}:\\d+$`),
+      new RegExp(`^ARMOR-PSK ${keyId}:[A-Za-z0-9+/]{86}==:[0-9a-f]{32}:\\d+$`),
     );
     expect(checkTimestamp(signed.timestamp, Date.now())).toBe('ok');
     expect(verify(signed, 'GET', '/prod/v1/keys', null)).toBe(true);
@@ -59,16 +61,16 @@ describe('signRequest', () => {
   });
 
   it('treats an empty body as no body', () => {
-    const a = signRequest({ token: TOKEN, method: 'PUT', path: '/p', body: '', nonce: 'n', timestamp: 5 });
+    const a = signRequest({ token: TOKEN, method: 'PUT', path: '/p', body: '', nonce: NONCE, timestamp: 5 });
     const b = signRequest({
       token: TOKEN,
       method: 'PUT',
       path: '/p',
       body: new Uint8Array(),
-      nonce: 'n',
+      nonce: NONCE,
       timestamp: 5,
     });
-    const c = signRequest({ token: TOKEN, method: 'PUT', path: '/p', nonce: 'n', timestamp: 5 });
+    const c = signRequest({ token: TOKEN, method: 'PUT', path: '/p', nonce: NONCE, timestamp: 5 });
     expect(a).toEqual(c);
     expect(b).toEqual(c);
     expect(contentDigestHeader('')).toBeUndefined();
@@ -80,12 +82,12 @@ describe('signRequest', () => {
       token: TOKEN,
       method: 'GET',
       path: '/x',
-      nonce: 'abc',
+      nonce: NONCE,
       timestamp: 1_700_000_000,
     });
-    expect(fixed.authorization.endsWith(':abc:1700000000')).toBe(true);
+    expect(fixed.authorization.endsWith(`:${NONCE}:1700000000`)).toBe(true);
     expect(fixed).toEqual(
-      signRequest({ token: TOKEN, method: 'GET', path: '/x', nonce: 'abc', timestamp: 1_700_000_000 }),
+      signRequest({ token: TOKEN, method: 'GET', path: '/x', nonce: NONCE, timestamp: 1_700_000_000 }),
     );
     const nonces = new Set(
       Array.from({ length: 50 }, () => signRequest({ token: TOKEN, method: 'GET', path: '/x' }).nonce),
@@ -94,8 +96,8 @@ describe('signRequest', () => {
   });
 
   it('does not sign the query string', () => {
-    const a = signRequest({ token: TOKEN, method: 'GET', path: '/x?limit=5', nonce: 'n', timestamp: 1 });
-    const b = signRequest({ token: TOKEN, method: 'GET', path: '/x', nonce: 'n', timestamp: 1 });
+    const a = signRequest({ token: TOKEN, method: 'GET', path: '/x?limit=5', nonce: NONCE, timestamp: 1 });
+    const b = signRequest({ token: TOKEN, method: 'GET', path: '/x', nonce: NONCE, timestamp: 1 });
     expect(a.authorization).toBe(b.authorization);
   });
 
@@ -117,6 +119,9 @@ describe('signRequest', () => {
     ['an empty nonce', { nonce: '' }],
     ['a 129-char nonce', { nonce: 'a'.repeat(129) }],
     ['a nonce with a space', { nonce: 'a b' }],
+    ['a nonce of the compatible profile only', { nonce: 'once-only' }],
+    ['a 31-char hex nonce', { nonce: NONCE.slice(1) }],
+    ['an upper-case hex nonce', { nonce: NONCE.toUpperCase() }],
     ['a negative timestamp', { timestamp: -1 }],
     ['a fractional timestamp', { timestamp: 1.5 }],
     ['a 13-digit timestamp', { timestamp: 1_700_000_000_000 }],
@@ -163,7 +168,7 @@ describe('reference clients (bash + openssl, Python stdlib) written from the pro
         expect(headers.contentDigest).toBeUndefined();
         const creds = parseArmorAuthorization(headers.authorization);
         expect(creds).not.toBeNull();
-        expect(creds?.nonce).toMatch(/^[0-9a-f]{24}$/);
+        expect(creds?.nonce).toMatch(/^[0-9a-f]{32}$/);
         expect(checkTimestamp(creds?.timestamp ?? 0, Date.now())).toBe('ok');
         expect(verify(headers, 'GET', '/prod/v1/keys', null)).toBe(true);
         expect(verify(headers, 'GET', '/prod/v1/keys/x', null)).toBe(false);
@@ -193,13 +198,13 @@ describe('reference clients (bash + openssl, Python stdlib) written from the pro
       });
 
       it('produces exactly what signRequest produces for the same nonce and timestamp', () => {
-        const env = { LATCHKEY_NONCE: 'fixed-nonce~!', LATCHKEY_TIMESTAMP: '1700000000' };
+        const env = { LATCHKEY_NONCE: NONCE, LATCHKEY_TIMESTAMP: '1700000000' };
         expect(run(client, ['GET', '/prod/v1/whoami'], env)).toEqual({
           authorization: signRequest({
             token: TOKEN,
             method: 'GET',
             path: '/prod/v1/whoami',
-            nonce: 'fixed-nonce~!',
+            nonce: NONCE,
             timestamp: 1_700_000_000,
           }).authorization,
         });
@@ -208,7 +213,7 @@ describe('reference clients (bash + openssl, Python stdlib) written from the pro
           method: 'POST',
           path: '/prod/v1/keys',
           body: bodyText,
-          nonce: 'fixed-nonce~!',
+          nonce: NONCE,
           timestamp: 1_700_000_000,
         });
         expect(run(client, ['POST', '/prod/v1/keys', bodyFile], env)).toEqual({

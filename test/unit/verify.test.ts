@@ -3,11 +3,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { KeyRecord } from '../../lambdas/core/model';
 import { ADMIN_PRINCIPAL } from '../../lambdas/core/principal';
+import { signRequest } from '../../lambdas/core/signer';
 import { deriveSecret, formatToken } from '../../lambdas/core/token';
 import {
   classifyRefusal,
   keyPrincipal,
   RATE_WINDOW_MS,
+  type RecordReplayInput,
+  type RecordSignedUseResult,
   type RecordUseInput,
   type RecordUseResult,
   rateWindowOf,
@@ -60,7 +63,7 @@ function fakes(options: {
     },
     signingSecret: () => {
       calls.signingSecret++;
-      return unexpected('signingSecret')();
+      return Promise.resolve('master');
     },
     getKey: () => {
       calls.getKey++;
@@ -70,6 +73,7 @@ function fakes(options: {
       calls.recordSignedUse++;
       return unexpected('recordSignedUse')();
     },
+    recordReplay: () => unexpected('recordReplay')(),
   };
   return { deps, calls, inputs };
 }
@@ -290,5 +294,142 @@ describe('keyPrincipal', () => {
       orgId: 'acme',
       permissions: ['api:read', 'api:write'],
     });
+  });
+});
+
+/** Dependencies for signed requests: the key behind TOKEN, and the writes each call made. */
+function signedFakes(options: {
+  record?: KeyRecord;
+  signedUse?: RecordSignedUseResult;
+  replay?: 'recorded' | 'replayed';
+}) {
+  const writes = { signedUse: 0, replays: [] as RecordReplayInput[] };
+  const deps: VerifierDeps = {
+    tokenPrefix: 'lk',
+    now: () => NOW,
+    adminKey: () => Promise.reject(new Error('unexpected call to adminKey')),
+    signingSecret: async () => 'master',
+    recordUse: () => Promise.reject(new Error('unexpected call to recordUse')),
+    getKey: async () => options.record ?? record(),
+    recordSignedUse: async () => {
+      writes.signedUse++;
+      return options.signedUse ?? { outcome: 'recorded' };
+    },
+    recordReplay: async (input) => {
+      writes.replays.push(input);
+      return options.replay ?? 'recorded';
+    },
+  };
+  return { deps, writes };
+}
+
+function signedRequest(path = '/prod/v1/echo/orders/123', method = 'GET') {
+  const headers = signRequest({ token: TOKEN, method, path, timestamp: Math.floor(NOW / 1000) });
+  return { authorization: headers.authorization, method, path, contentDigest: undefined };
+}
+
+describe('verifyRequest: a verified signature is consumed whatever the outcome', () => {
+  it('accepted: one transactional write, no separate replay records', async () => {
+    const { deps, writes } = signedFakes({});
+    await expect(verifyRequest(deps, signedRequest())).resolves.toMatchObject({ ok: true, scheme: 'armor' });
+    expect(writes).toEqual({ signedUse: 1, replays: [] });
+  });
+
+  it('refused for the rate limit: the nonce and the signature are recorded alone, then rate_limited', async () => {
+    const { deps, writes } = signedFakes({ signedUse: { outcome: 'refused', record: record() } });
+    const req = signedRequest();
+    await expect(verifyRequest(deps, req)).resolves.toMatchObject({ ok: false, kind: 'rate_limited' });
+    const [, signature, nonce, timestamp] = req.authorization.split(':') as [string, string, string, string];
+    expect(writes.replays).toEqual([
+      { keyId: KEY_ID, nonce, signatureHash: sha256(signature), replayTtl: Number(timestamp) + 600 },
+    ]);
+  });
+
+  it.each([
+    ['revoked', { revoked_at: '2025-05-01T00:00:00.000Z' }],
+    ['expired', { expires_at_ms: NOW - 1 }],
+  ] as const)('%s on the read: recorded alone (no use transaction), then refused', async (reason, over) => {
+    const { deps, writes } = signedFakes({ record: record(over) });
+    await expect(verifyRequest(deps, signedRequest())).resolves.toMatchObject({ ok: false, reason });
+    expect(writes.signedUse).toBe(0);
+    expect(writes.replays).toHaveLength(1);
+  });
+
+  it('a copy that recorded them first makes the refusal a replay', async () => {
+    const { deps } = signedFakes({ record: record({ revoked_at: 'x' }), replay: 'replayed' });
+    await expect(verifyRequest(deps, signedRequest())).resolves.toMatchObject({
+      ok: false,
+      reason: 'replayed',
+    });
+  });
+
+  it('an unverified signature writes nothing', async () => {
+    const { deps, writes } = signedFakes({ record: record({ revoked_at: 'x' }) });
+    const req = { ...signedRequest(), path: '/prod/v1/echo/orders/124' };
+    await expect(verifyRequest(deps, req)).resolves.toMatchObject({ ok: false, reason: 'bad_signature' });
+    expect(writes).toEqual({ signedUse: 0, replays: [] });
+  });
+});
+
+describe('verifyRequest: signing profiles', () => {
+  const nonce = '0123456789abcdef0123456789abcdef';
+  const shiftedRequest = () => {
+    const headers = signRequest({
+      token: TOKEN,
+      method: 'DELETE',
+      path: '/prod/v1/echo/orders/123',
+      nonce,
+      timestamp: Math.floor(NOW / 1000),
+    });
+    return {
+      authorization: headers.authorization.replace(`:${nonce}:`, `:3${nonce}:`),
+      method: 'DELETE',
+      path: '/prod/v1/echo/orders/12',
+      contentDigest: undefined,
+    };
+  };
+
+  it('strict: a nonce that is not 32 lowercase hex characters is refused before any I/O', async () => {
+    const { deps, writes } = signedFakes({});
+    let reads = 0;
+    const strict: VerifierDeps = {
+      ...deps,
+      signingProfile: 'strict',
+      getKey: async () => {
+        reads++;
+        return record();
+      },
+    };
+    await expect(verifyRequest(strict, shiftedRequest())).resolves.toMatchObject({
+      ok: false,
+      reason: 'nonce_not_strict',
+    });
+    expect(reads).toBe(0);
+    expect(writes).toEqual({ signedUse: 0, replays: [] });
+    await expect(verifyRequest(strict, signedRequest())).resolves.toMatchObject({ ok: true });
+  });
+
+  it('compatible (the default): the shifted request verifies; only the signature record stops a second copy', async () => {
+    const { deps } = signedFakes({});
+    await expect(verifyRequest(deps, shiftedRequest())).resolves.toMatchObject({ ok: true });
+  });
+});
+
+describe('verifyRequest: a bearer token is checked against the master secret too', () => {
+  it('a key item written without the master secret (hash of a token derived from another) is refused', async () => {
+    // Someone who can write the table but not read the master secret stores the hash of a token of their own.
+    const forged = record({ key_hash: sha256(OTHER_TOKEN) });
+    const { deps, calls } = fakes({ recordUse: async () => ({ updated: true, record: forged }) });
+    await expect(verifyRequest(deps, request(`Bearer ${OTHER_TOKEN}`))).resolves.toMatchObject({
+      ok: false,
+      reason: 'key_mismatch',
+    });
+    expect(calls.recordUse).toBe(1);
+  });
+
+  it('the genuine token passes with one recordUse call', async () => {
+    const { deps, calls } = fakes({ recordUse: async () => ({ updated: true, record: record() }) });
+    await expect(verifyRequest(deps, request(`Bearer ${TOKEN}`))).resolves.toMatchObject({ ok: true });
+    expect(calls.recordUse).toBe(1);
   });
 });

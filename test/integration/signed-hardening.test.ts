@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signRequest } from '../../lambdas/core/signer';
+import type { LocalMode } from '../../lib/local/local-mode';
+import { type Call, client, createKey, startTestLatchkey } from '../helpers/local';
+
+/**
+ * Hardening of signed requests through the local gateway against DynamoDB Local: a signature refused
+ * after it verified (rate limit, revoked, expired) is consumed all the same, so a byte-for-byte copy
+ * never succeeds later. The clock of this instance can be moved forward to cross rate-limit windows.
+ */
+let local: LocalMode;
+let call: Call;
+let offsetMs = 0;
+let ddbCalls: string[] = [];
+
+beforeAll(async () => {
+  local = await startTestLatchkey({ now: () => Date.now() + offsetMs });
+  call = client(local.url);
+  local.runtime.dynamo.middlewareStack.add(
+    (next, context) => async (args) => {
+      ddbCalls.push(context.commandName ?? 'unknown');
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCalls' },
+  );
+});
+afterAll(async () => {
+  await local.stop();
+});
+
+/** Moves the clock to the start of the next rate-limit window (the signed timestamps stay valid). */
+function nextMinute(): void {
+  const now = Date.now() + offsetMs;
+  offsetMs += 60_000 - (now % 60_000) + 50;
+}
+
+describe('a verified signature is consumed even when the request is refused', () => {
+  it('refused for its rate limit: the copy is refused in the next minute window too', async () => {
+    offsetMs = 0;
+    const k = await createKey(call, local.adminKey, { rate_limit_per_minute: 1 });
+    const first = signRequest({ token: k.token, method: 'GET', path: '/v1/echo/one' });
+    const second = signRequest({ token: k.token, method: 'GET', path: '/v1/echo/two' });
+    // If the first lands in the last second of a minute, the second may be in a fresh window.
+    const headroom = 60_000 - ((Date.now() + offsetMs) % 60_000);
+    if (headroom < 5_000) nextMinute();
+    expect((await call('GET', '/v1/echo/one', { authorization: first.authorization })).status).toBe(200);
+    ddbCalls = [];
+    const limited = await call<{ error: { code: string } }>('GET', '/v1/echo/two', {
+      authorization: second.authorization,
+    });
+    expect(limited.status).toBe(403);
+    expect(limited.body.error.code).toBe('rate_limited');
+    // One read, the refused transaction, and the write that consumes the nonce and the signature.
+    expect(ddbCalls).toEqual(['GetItemCommand', 'TransactWriteItemsCommand', 'TransactWriteItemsCommand']);
+
+    nextMinute();
+    const copy = await call('GET', '/v1/echo/two', { authorization: second.authorization });
+    expect(copy.status).toBe(401);
+    // The key itself works in the new window.
+    const fresh = signRequest({ token: k.token, method: 'GET', path: '/v1/echo/three' });
+    expect((await call('GET', '/v1/echo/three', { authorization: fresh.authorization })).status).toBe(200);
+  });
+
+  it('refused because the key is revoked: one read and one write, and nothing is counted', async () => {
+    offsetMs = 0;
+    const k = await createKey(call, local.adminKey);
+    expect((await call('DELETE', `/v1/keys/${k.id}`, { token: local.adminKey })).status).toBe(200);
+    const headers = signRequest({ token: k.token, method: 'GET', path: '/v1/echo/revoked' });
+    ddbCalls = [];
+    expect((await call('GET', '/v1/echo/revoked', { authorization: headers.authorization })).status).toBe(
+      401,
+    );
+    expect(ddbCalls).toEqual(['GetItemCommand', 'TransactWriteItemsCommand']);
+  });
+
+  it('an unverified signature writes nothing', async () => {
+    offsetMs = 0;
+    const k = await createKey(call, local.adminKey);
+    const headers = signRequest({ token: k.token, method: 'GET', path: '/v1/echo/a' });
+    ddbCalls = [];
+    expect((await call('GET', '/v1/echo/b', { authorization: headers.authorization })).status).toBe(401);
+    expect(ddbCalls).toEqual(['GetItemCommand']);
+    // And the genuine request still goes through.
+    expect((await call('GET', '/v1/echo/a', { authorization: headers.authorization })).status).toBe(200);
+  });
+});
+
+/**
+ * The boundary-shift attack: a DELETE signed for `/v1/echo/orders/123` with nonce N is delivered first
+ * as `DELETE /v1/echo/orders/12` with nonce `3` + N. The canonical strings are the same, so the
+ * signature verifies wherever the longer nonce is accepted.
+ */
+function shifted(authorization: string, nonce: string): string {
+  return authorization.replace(`:${nonce}:`, `:3${nonce}:`);
+}
+
+describe('the path/nonce boundary', () => {
+  const nonce = '0123456789abcdef0123456789abcdef';
+
+  it('strict profile: the shifted copy is refused before any DynamoDB call, the genuine request passes', async () => {
+    const strict = await startTestLatchkey({ settings: { LATCHKEY_SIGNING_PROFILE: 'strict' } });
+    try {
+      const strictCall = client(strict.url);
+      const k = await createKey(strictCall, strict.adminKey);
+      const headers = signRequest({ token: k.token, method: 'DELETE', path: '/v1/echo/orders/123', nonce });
+      const attack = await strictCall('DELETE', '/v1/echo/orders/12', {
+        authorization: shifted(headers.authorization, nonce),
+      });
+      expect(attack.status).toBe(401);
+      const genuine = await strictCall('DELETE', '/v1/echo/orders/123', {
+        authorization: headers.authorization,
+      });
+      expect(genuine.status).toBe(200);
+      // A third-party nonce outside the profile (here 24 characters) is refused too.
+      const other = signRequest({ token: k.token, method: 'GET', path: '/v1/whoami' });
+      const short = other.authorization.replace(`:${other.nonce}:`, `:${other.nonce.slice(8)}:`);
+      expect((await strictCall('GET', '/v1/whoami', { authorization: short })).status).toBe(401);
+    } finally {
+      await strict.stop();
+    }
+  });
+
+  it('compatible profile (the default): whichever copy arrives first is the only one accepted', async () => {
+    offsetMs = 0;
+    const k = await createKey(call, local.adminKey);
+    const headers = signRequest({ token: k.token, method: 'DELETE', path: '/v1/echo/orders/123', nonce });
+    // The residual risk of the compatible profile (README "Signing profiles"): the shifted copy runs.
+    const attack = await call('DELETE', '/v1/echo/orders/12', {
+      authorization: shifted(headers.authorization, nonce),
+    });
+    expect(attack.status).toBe(200);
+    // The signature record then refuses the genuine request, and any further copy.
+    expect(
+      (await call('DELETE', '/v1/echo/orders/123', { authorization: headers.authorization })).status,
+    ).toBe(401);
+  });
+});
+
+describe('headers parsed to the RFCs', () => {
+  it('`Bearer` followed by a no-break space is refused (401) with no DynamoDB call; a space works', async () => {
+    offsetMs = 0;
+    const k = await createKey(call, local.adminKey);
+    ddbCalls = [];
+    const nbsp = await call('GET', '/v1/whoami', { authorization: `Bearer\u00a0${k.token}` });
+    expect(nbsp.status).toBe(401);
+    expect(ddbCalls).toEqual([]);
+    expect((await call('GET', '/v1/whoami', { authorization: `Bearer ${k.token}` })).status).toBe(200);
+  });
+
+  it('a Content-Digest key in upper case (`SHA-512=`) is refused (401); `sha-512=` is accepted', async () => {
+    offsetMs = 0;
+    const k = await createKey(call, local.adminKey);
+    const body = '{"qty":1}';
+    const upper = signRequest({ token: k.token, method: 'POST', path: '/v1/echo/digest', body });
+    const res = await call('POST', '/v1/echo/digest', {
+      authorization: upper.authorization,
+      headers: { 'content-digest': (upper.contentDigest as string).replace('sha-512', 'SHA-512') },
+      rawBody: body,
+    });
+    expect(res.status).toBe(401);
+    const lower = signRequest({ token: k.token, method: 'POST', path: '/v1/echo/digest', body });
+    const ok = await call('POST', '/v1/echo/digest', {
+      authorization: lower.authorization,
+      headers: { 'content-digest': lower.contentDigest as string },
+      rawBody: body,
+    });
+    expect(ok.status).toBe(200);
+  });
+});

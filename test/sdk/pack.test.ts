@@ -75,7 +75,7 @@ describe('the packed tarball, installed in a fresh project', () => {
       cwd: project,
       env: { ...process.env, LATCHKEY_URL: local.url, ADMIN_KEY: local.adminKey },
     });
-    expect(stdout.trim()).toMatch(/^200 key_\S+$/);
+    expect(stdout.trim()).toMatch(/^200 [A-Za-z0-9]{16}$/);
   });
 
   it('latchkey/integration: checkSignedBody passes bearer requests and refuses a tampered signed body', async () => {

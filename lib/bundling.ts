@@ -1,6 +1,10 @@
 /**
- * How the stack bundles every Lambda with esbuild (used by `LatchkeyFunction`, and by the cold-start
- * benchmark to build the exact same bundle). No CDK import here, so the benchmark stays light.
+ * How every latchkey Lambda is bundled, in one place: `npm run build` (lib/build.mjs) prebundles
+ * each handler with these esbuild options into `dist/lambda/<name>/index.mjs`, `LatchkeyFunction`
+ * deploys that directory with `lambda.Code.fromAsset`, and the cold-start benchmark builds the exact
+ * same bundle. Prebundling at build time is what lets the constructs work from node_modules: a user's
+ * synth needs neither esbuild, nor our TypeScript sources, nor our lockfile. No CDK or esbuild import
+ * here, so the build script and the benchmark stay light.
  */
 
 /**
@@ -13,8 +17,46 @@ export const ESM_REQUIRE_SHIM =
 /** The SDK's default credential chain, replaced in the bundles by an environment-only provider. */
 export const CREDENTIAL_PROVIDER = '@aws-sdk/credential-provider-node';
 
-/** Relative to the repository root (esbuild's working directory when CDK bundles). */
+/** Relative to the repository root. */
 export const ENV_CREDENTIALS_ENTRY = './lambdas/adapters/env-credentials.ts';
 
 export const BUNDLE_TARGET = 'node24';
 export const BUNDLE_MAIN_FIELDS = ['module', 'main'];
+
+/** The prebundled Lambdas: bundle name → handler file (relative to the repository root). */
+export const LAMBDA_ENTRIES = {
+  authorizer: 'lambdas/handlers/authorizer.ts',
+  management: 'lambdas/handlers/management.ts',
+  echo: 'lambdas/handlers/echo.ts',
+  'admin-key-rotation': 'lambdas/handlers/admin-key-rotation.ts',
+} as const;
+
+export type LambdaName = keyof typeof LAMBDA_ENTRIES;
+
+/** Where the bundles go, relative to the package root; each is `<dir>/<name>/index.mjs`. */
+export const LAMBDA_BUNDLE_DIR = 'dist/lambda';
+/** The handler setting of every bundled function (`index.mjs`, export `handler`). */
+export const LAMBDA_HANDLER = 'index.handler';
+
+/**
+ * esbuild's options for one Lambda (a plain object, so this module needs no esbuild import): ESM,
+ * minified, the AWS SDK and Powertools bundled in (smaller cold start, pinned versions), and the
+ * SDK's credential chain aliased to the environment-only provider (Lambda supplies credentials in
+ * the environment). `root` is the repository root.
+ */
+export function lambdaBuildOptions(root: string) {
+  return {
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'node' as const,
+    target: BUNDLE_TARGET,
+    format: 'esm' as const,
+    minify: true,
+    sourcemap: false,
+    mainFields: BUNDLE_MAIN_FIELDS,
+    banner: { js: ESM_REQUIRE_SHIM },
+    alias: { [CREDENTIAL_PROVIDER]: ENV_CREDENTIALS_ENTRY },
+    external: [] as string[],
+    logLevel: 'warning' as const,
+  };
+}

@@ -1,36 +1,55 @@
 /**
- * `LatchkeyFunction`: one latchkey Lambda, a `NodejsFunction` with everything each of them gets —
- * Node.js 24 on arm64, bundled locally by esbuild (ESM, minified, AWS SDK bundled in, no Docker), its
- * own log group with retention, active X-Ray tracing, and its own role that can write to that log
- * group and nothing else until a grant method adds what it needs. Also where the repository root is,
- * for entry paths.
+ * `LatchkeyFunction`: one latchkey Lambda with everything each of them gets — Node.js 24 on arm64,
+ * the code `npm run build` prebundled into `dist/lambda/<name>/` (ESM, minified, AWS SDK bundled in;
+ * see lib/bundling.ts), its own log group with retention, active X-Ray tracing, and its own role that
+ * can write to that log group and nothing else until a grant method adds what it needs. Also where the
+ * package root is: this module runs as `lib/latchkey-function.ts` in a checkout and inside
+ * `dist/cdk/index.js` from node_modules, and both find the bundles from the nearest package.json.
  */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { LAMBDA_MEMORY_MB, SETTINGS } from '../lambdas/core/settings';
-import {
-  BUNDLE_MAIN_FIELDS,
-  BUNDLE_TARGET,
-  CREDENTIAL_PROVIDER,
-  ENV_CREDENTIALS_ENTRY,
-  ESM_REQUIRE_SHIM,
-} from './bundling';
+import { LAMBDA_BUNDLE_DIR, LAMBDA_ENTRIES, LAMBDA_HANDLER, type LambdaName } from './bundling';
 
-/** The repository root (this file lives in `lib/`). */
-export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The package root: the nearest directory above this module with a package.json. */
+export const PROJECT_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
 
-/** Absolute path of a file in the repository, from a path relative to its root. */
+/** Absolute path of a file in the package, from a path relative to its root. */
 export function projectPath(relative: string): string {
-  return fileURLToPath(new URL(`../${relative}`, import.meta.url));
+  return join(PROJECT_ROOT, relative);
+}
+
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`latchkey: no package.json above ${from}`);
+  }
+}
+
+/** The prebundled code of one Lambda; a clear error when `npm run build` has not made it. */
+function bundledCode(entry: string): lambda.Code {
+  const name = (Object.keys(LAMBDA_ENTRIES) as LambdaName[]).find((n) => LAMBDA_ENTRIES[n] === entry);
+  if (name === undefined) {
+    throw new Error(`latchkey: no prebundled Lambda for ${entry} (see LAMBDA_ENTRIES in lib/bundling.ts)`);
+  }
+  const dir = projectPath(join(LAMBDA_BUNDLE_DIR, name));
+  if (!existsSync(join(dir, 'index.mjs'))) {
+    throw new Error(`latchkey: the Lambda bundle ${dir}/index.mjs is missing; run \`npm run build\``);
+  }
+  return lambda.Code.fromAsset(dir);
 }
 
 export interface LatchkeyFunctionProps {
-  /** The handler file, relative to the repository root; it must export `handler`. */
+  /**
+   * The handler file, relative to the repository root; it must export `handler` and be listed in
+   * `LAMBDA_ENTRIES` (lib/bundling.ts), which `npm run build` prebundles.
+   */
   readonly entry: string;
   /** What the function does (shown in the Lambda console). */
   readonly description: string;
@@ -60,7 +79,7 @@ export interface LatchkeyFunctionProps {
  * the same scope, because a function needs both when it is constructed. No AWS managed policy is
  * attached.
  */
-export class LatchkeyFunction extends NodejsFunction {
+export class LatchkeyFunction extends lambda.Function {
   /** The function's own execution role. */
   declare public readonly role: iam.Role;
 
@@ -82,8 +101,8 @@ export class LatchkeyFunction extends NodejsFunction {
     logGroup.grantWrite(role);
 
     super(scope, id, {
-      entry: projectPath(props.entry),
-      handler: 'handler',
+      code: bundledCode(props.entry),
+      handler: LAMBDA_HANDLER,
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -93,21 +112,6 @@ export class LatchkeyFunction extends NodejsFunction {
       logGroup,
       tracing: lambda.Tracing.ACTIVE,
       environment: props.environment,
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: projectPath('package-lock.json'),
-      bundling: {
-        format: OutputFormat.ESM,
-        mainFields: BUNDLE_MAIN_FIELDS,
-        target: BUNDLE_TARGET,
-        minify: true,
-        sourceMap: false,
-        // Bundle the AWS SDK rather than load the runtime's copy: smaller cold start, pinned version.
-        externalModules: [],
-        banner: ESM_REQUIRE_SHIM,
-        // Lambda supplies credentials in the environment: skip the SDK's full provider chain.
-        esbuildArgs: { [`--alias:${CREDENTIAL_PROVIDER}`]: ENV_CREDENTIALS_ENTRY },
-        forceDockerBundling: false,
-      },
     });
 
     // Active tracing makes CDK add xray:PutTraceSegments and xray:PutTelemetryRecords on "*".

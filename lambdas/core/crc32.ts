@@ -1,18 +1,10 @@
-const TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[i] = c >>> 0;
-  }
-  return table;
-})();
+/**
+ * CRC-32 (IEEE 802.3, the one zlib and GitHub's token checksum use) for the token checksum: Node's own
+ * `zlib.crc32` (Node 20.15+), the same output as a table-driven implementation and about twice as fast.
+ */
+import { crc32 as zlibCrc32 } from 'node:zlib';
 
-/** CRC-32 (IEEE 802.3, the one zlib and GitHub's token checksum use) of a string's UTF-8 bytes. */
+/** CRC-32 of a string's UTF-8 bytes, as an unsigned 32-bit number. */
 export function crc32(input: string): number {
-  let crc = 0xffffffff;
-  for (const byte of Buffer.from(input, 'utf8')) {
-    crc = (TABLE[(crc ^ byte) & 0xff] as number) ^ (crc >>> 8);
-  }
-  return (crc ^ 0xffffffff) >>> 0;
+  return zlibCrc32(Buffer.from(input, 'utf8'));
 }

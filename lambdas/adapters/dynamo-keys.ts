@@ -13,10 +13,11 @@ import {
   type QueryCommandOutput,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { ApiError, ValidationError } from '../core/errors';
+import { ApiError } from '../core/errors';
 import type { KeyRepository, ListKeysQuery } from '../core/management';
 import type { KeyRecord, OrgRecord } from '../core/model';
 import { keyListingSk, keyPk, orgPk, SORT_KEYS, TABLE_SCHEMA } from '../core/table';
+import { KEY_ID_RE } from '../core/token';
 import {
   type Item,
   itemToOrg,
@@ -27,6 +28,7 @@ import {
   recordToItem,
   s,
 } from './dynamo-codec';
+import { cursorCodec } from './dynamo-cursor';
 import { dependency, isConditionFailure, transact } from './dynamo-transact';
 
 export interface DynamoKeyRepositoryOptions {
@@ -352,39 +354,23 @@ export class DynamoKeyRepository implements KeyRepository {
   }
 }
 
-const CURSOR_FIELDS = [
-  TABLE_SCHEMA.partitionKey,
-  TABLE_SCHEMA.sortKey,
-  TABLE_SCHEMA.gsi1.partitionKey,
-  TABLE_SCHEMA.gsi1.sortKey,
-] as const;
+/** A listing position: the last key's creation time and id, from which its primary and GSI1 keys follow. */
+const LISTING_CURSOR = cursorCodec({
+  created_at: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/,
+  id: KEY_ID_RE,
+});
 
-/** A listing cursor: the last key's primary and GSI1 keys, as base64url JSON. */
 function encodeCursor(record: KeyRecord): string {
-  const key = {
-    [TABLE_SCHEMA.partitionKey]: keyPk(record.id),
-    [TABLE_SCHEMA.sortKey]: SORT_KEYS.key,
-    [TABLE_SCHEMA.gsi1.partitionKey]: orgPk(record.org_id),
-    [TABLE_SCHEMA.gsi1.sortKey]: keyListingSk(record.created_at, record.id),
-  };
-  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+  return LISTING_CURSOR.encode({ created_at: record.created_at, id: record.id });
 }
 
+/** The ExclusiveStartKey a cursor stands for, in this organization's listing. */
 function decodeCursor(cursor: string, listingPk: string): Item {
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    key = null;
-  }
-  const k = key as Record<string, unknown> | null;
-  if (
-    !k ||
-    typeof k !== 'object' ||
-    !CURSOR_FIELDS.every((f) => typeof k[f] === 'string') ||
-    k[TABLE_SCHEMA.gsi1.partitionKey] !== listingPk
-  ) {
-    throw new ValidationError('cursor', 'cursor: is not a cursor returned by this listing');
-  }
-  return Object.fromEntries(CURSOR_FIELDS.map((f) => [f, s(k[f] as string)]));
+  const { created_at, id } = LISTING_CURSOR.decode(cursor);
+  return {
+    [TABLE_SCHEMA.partitionKey]: s(keyPk(id)),
+    [TABLE_SCHEMA.sortKey]: s(SORT_KEYS.key),
+    [TABLE_SCHEMA.gsi1.partitionKey]: s(listingPk),
+    [TABLE_SCHEMA.gsi1.sortKey]: s(keyListingSk(created_at, id)),
+  };
 }

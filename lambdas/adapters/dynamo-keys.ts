@@ -42,6 +42,13 @@ export interface DynamoKeyRepositoryOptions {
 
 const GSI1 = TABLE_SCHEMA.gsi1.name;
 
+/**
+ * The most items one listing request reads. With a `status` filter, a page stops there and returns the
+ * cursor reached, possibly with fewer than `limit` keys, so its cost never grows with the organization's
+ * history of revoked and expired keys.
+ */
+export const LIST_READ_BUDGET = 200;
+
 export class DynamoKeyRepository implements KeyRepository {
   readonly tableName: string;
   private readonly client: DynamoDBClient;
@@ -287,14 +294,16 @@ export class DynamoKeyRepository implements KeyRepository {
     };
     const records: KeyRecord[] = [];
     let more = true;
-    while (records.length <= query.limit && more) {
+    let read = 0;
+    while (records.length <= query.limit && more && read < LIST_READ_BUDGET) {
       const input: QueryCommandInput = {
         TableName: this.tableName,
         IndexName: GSI1,
         KeyConditionExpression: 'gsi1pk = :org',
         ExpressionAttributeValues: { ':org': s(listingPk) },
         ScanIndexForward: false,
-        Limit: query.limit + 1 - records.length,
+        // A filter drops items after they are read: read the rest of the budget in one go.
+        Limit: query.status === null ? query.limit + 1 - records.length : LIST_READ_BUDGET - read,
         ExclusiveStartKey: startKey,
       };
       if (query.status !== null) {
@@ -305,6 +314,7 @@ export class DynamoKeyRepository implements KeyRepository {
       try {
         const out = await this.client.send(new QueryCommand(input));
         records.push(...(out.Items ?? []).map(itemToRecord));
+        read += out.ScannedCount ?? out.Items?.length ?? 0;
         startKey = out.LastEvaluatedKey;
         more = startKey !== undefined;
       } catch (error) {
@@ -313,8 +323,10 @@ export class DynamoKeyRepository implements KeyRepository {
     }
     const page = records.slice(0, query.limit);
     const last = page[page.length - 1];
-    const hasMore = records.length > query.limit || (more && page.length === query.limit);
-    return { records: page, nextCursor: hasMore && last ? encodeCursor(last) : null };
+    if (records.length > query.limit && last) return { records: page, nextCursor: encodeCursor(last) };
+    // Everything read fits the page: continue after the last item read, matching or not (the budget
+    // may have run out with fewer than `limit` keys).
+    return { records: page, nextCursor: more && startKey ? cursorOfStartKey(startKey) : null };
   }
 
   async getOrg(orgId: string, nowMs: number): Promise<OrgRecord> {
@@ -362,6 +374,13 @@ const LISTING_CURSOR = cursorCodec({
 
 function encodeCursor(record: KeyRecord): string {
   return LISTING_CURSOR.encode({ created_at: record.created_at, id: record.id });
+}
+
+/** The cursor for a LastEvaluatedKey of the GSI1 listing (its sort key is `<created_at>#<id>`). */
+function cursorOfStartKey(key: Item): string {
+  const listingSk = key[TABLE_SCHEMA.gsi1.sortKey]?.S ?? '';
+  const hash = listingSk.lastIndexOf('#');
+  return LISTING_CURSOR.encode({ created_at: listingSk.slice(0, hash), id: listingSk.slice(hash + 1) });
 }
 
 /** The ExclusiveStartKey a cursor stands for, in this organization's listing. */

@@ -378,10 +378,34 @@ describe('secrets', () => {
     return [...readers].sort();
   }
 
-  it('the admin key is readable by the authorizer only', () => {
+  it('the admin key is readable by the authorizer only, and by operators the account allows (no resource policy)', () => {
     const adminKey = logicalIdOf(stack.keyStore.adminKeySecret);
     expect(readersOf(adminKey)).toEqual([roleIdOfFunction(stack.authorizer.function)]);
-    expect(template.findResources('AWS::SecretsManager::ResourcePolicy')).toEqual({});
+    const policies = resourcesOf(template, 'AWS::SecretsManager::ResourcePolicy');
+    for (const [, policy] of policies) expect(propsOf(policy).SecretId).not.toEqual(ref(adminKey));
+  });
+
+  it("the signing secret's value is denied to every principal but latchkey's function roles", () => {
+    const signing = logicalIdOf(stack.keyStore.signingSecret);
+    const policies = resourcesOf(template, 'AWS::SecretsManager::ResourcePolicy').filter(
+      ([, p]) => JSON.stringify(propsOf(p).SecretId) === JSON.stringify(ref(signing)),
+    );
+    expect(policies).toHaveLength(1);
+    const [[, policy]] = policies as [[string, Json]];
+    const statements = (propsOf(policy).ResourcePolicy as { Statement: Json[] }).Statement;
+    expect(statements).toHaveLength(1);
+    const [deny] = statements as [Json];
+    expect(deny).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' }, Resource: '*' });
+    // Only reading the value: CloudFormation can still describe, update and tag the secret.
+    expect(deny.Action).toBe('secretsmanager:GetSecretValue');
+    const allowed = (deny.Condition as { ArnNotEquals: Record<string, unknown[]> }).ArnNotEquals[
+      'aws:PrincipalArn'
+    ];
+    const readers = [stack.authorizer.function, stack.api.managementFunction].map((fn) => ({
+      'Fn::GetAtt': [roleIdOfFunction(fn), 'Arn'],
+    }));
+    expect(allowed).toEqual(expect.arrayContaining(readers));
+    expect(allowed).toHaveLength(readers.length);
   });
 
   it('the signing secret is readable by the authorizer and the management function only', () => {

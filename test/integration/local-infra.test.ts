@@ -304,3 +304,24 @@ describe('local Secrets Manager endpoint', () => {
     }
   });
 });
+
+describe('data directory', () => {
+  it('is created 0700, and an existing one is made 0700', async () => {
+    const { startLocalMode } = await import('../../lib/local/local-mode');
+    const parent = await mkdtemp(join(tmpdir(), 'latchkey-data-'));
+    try {
+      for (const dataDir of [join(parent, 'new', 'data'), parent]) {
+        const local = await startLocalMode({
+          dataDir,
+          dynamodbEndpoint: inject('dynamodbEndpoint'),
+          tableName: `latchkey-datadir-${Math.random().toString(36).slice(2, 8)}`,
+          settings: {},
+        });
+        await local.stop();
+        expect((await stat(dataDir)).mode & 0o777, dataDir).toBe(0o700);
+      }
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
+  });
+});

@@ -231,11 +231,10 @@ export class LatchkeyClient {
    * (which a signature does not cover). Resolves to the Response whatever its status; rejects with a
    * LatchkeyError only for network errors and timeouts. Idempotent methods are retried like API methods.
    * A path that would resolve outside `baseUrl` (another host through `/\\host`, or above its path through
-   * `..`) throws a TypeError before anything is sent: the key only ever goes to `baseUrl`.
+   * `..`) rejects with a TypeError before anything is sent: the key only ever goes to `baseUrl`.
    */
   fetch(path: string, init: LatchkeyFetchInit = {}): Promise<Response> {
     const { method = 'GET', body, headers, signal, sign, ...rest } = init;
-    this.#url(path);
     if (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) {
       throw new TypeError('body must be a string or a Uint8Array, so that it can be hashed and resent');
     }

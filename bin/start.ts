@@ -12,6 +12,10 @@ import {
 import { LocalSetupError } from '../lib/local/errors';
 import { startLocalMode } from '../lib/local/local-mode';
 
+/** DynamoDB Local has no bind option: said once at start, and in the README's local-mode section. */
+const DYNAMODB_EXPOSURE_NOTICE =
+  'Note: DynamoDB Local listens on every network interface and accepts any credentials (it has no bind option); use a firewall on untrusted networks.';
+
 /** LATCHKEY_* variables that configure local mode itself rather than the handlers. */
 const LOCAL_ONLY_ENV: readonly string[] = [LOCAL_ENV.adminKey, LOCAL_ENV.dataDir];
 
@@ -45,6 +49,7 @@ async function main(): Promise<void> {
 
   const out = (line = '') => process.stdout.write(`${line}\n`);
   out(`DynamoDB Local:           ${local.dynamodbEndpoint} (data in ${paths.dynamodb})`);
+  out(DYNAMODB_EXPOSURE_NOTICE);
   out(`Secrets Manager endpoint: ${local.secretsEndpoint} (secrets in ${paths.secrets})`);
   if (local.adminKeyGenerated) {
     out(`Admin key (generated now, shown once here): ${local.adminKey}`);

@@ -4,7 +4,7 @@
  * exactly the access its role needs and set the environment variables it reads. Token-prefix and
  * secret-cache defaults and ranges come from the settings table (`lambdas/core/settings.ts`).
  */
-import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Lazy, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -96,6 +96,8 @@ export class LatchkeyKeyStore extends Construct {
   /** The function that rotates the admin key, when `adminKeyRotation` is set. */
   public readonly adminKeyRotationFunction?: LatchkeyFunction;
   public readonly adminKeyRotationSchedule?: secretsmanager.RotationSchedule;
+  /** Role ARNs of the functions granted the signing secret: the only principals that may read its value. */
+  private readonly signingSecretReaders: string[] = [];
 
   constructor(scope: Construct, id: string, props: LatchkeyKeyStoreProps = {}) {
     super(scope, id);
@@ -176,6 +178,28 @@ export class LatchkeyKeyStore extends Construct {
           'the old one, so the operator chooses when. The README documents manual and scheduled rotation.',
       });
     }
+  }
+
+  /**
+   * Adds `roleArn` to the principals that may read the signing secret's value; the first call installs
+   * the resource policy denying `GetSecretValue` to everyone else (people never need the value). Only
+   * that action is denied, so CloudFormation and operators can still describe, update and tag the secret.
+   * A secret passed in as `existingSigningSecret` keeps its own resource policy.
+   */
+  private restrictSigningSecretTo(roleArn: string): void {
+    this.signingSecretReaders.push(roleArn);
+    if (this.signingSecretReaders.length > 1) return;
+    this.signingSecret.addToResourcePolicy(
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: ['*'],
+        conditions: {
+          ArnNotEquals: { 'aws:PrincipalArn': Lazy.list({ produce: () => this.signingSecretReaders }) },
+        },
+      }),
+    );
   }
 
   private createSecret(id: string, description: string): secretsmanager.Secret {
@@ -285,9 +309,13 @@ export class LatchkeyKeyStore extends Construct {
     fn.addEnvironment(ENV.secretCacheSeconds, String(this.secretCacheTtl.toSeconds()));
   }
 
-  /** Lets a function read the signing master secret (to derive and verify API-key secrets). */
+  /**
+   * Lets a function read the signing master secret (to derive and verify API-key secrets). The secret's
+   * resource policy denies reading its value to every other principal, whatever their IAM policies say.
+   */
   public grantReadSigningSecret(fn: lambda.Function): void {
     this.signingSecret.grantRead(fn);
+    if (fn.role) this.restrictSigningSecretTo(fn.role.roleArn);
     fn.addEnvironment(ENV.signingSecretId, this.signingSecret.secretArn);
     fn.addEnvironment(ENV.secretCacheSeconds, String(this.secretCacheTtl.toSeconds()));
   }

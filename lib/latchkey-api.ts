@@ -170,7 +170,8 @@ export class LatchkeyApi extends Construct {
         new apigateway.GatewayResponse(this, `Response${spec.type}`, {
           restApi: this.restApi,
           type: apigateway.ResponseType.of(spec.type),
-          statusCode: String(spec.statusCode),
+          // DEFAULT_4XX/5XX: no status, or every response type without its own would take it.
+          ...(spec.statusCode === null ? {} : { statusCode: String(spec.statusCode) }),
           templates: { 'application/json': gatewayResponseTemplate(spec) },
         }),
     );

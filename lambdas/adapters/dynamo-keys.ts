@@ -13,10 +13,11 @@ import {
   type QueryCommandOutput,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { ApiError, ValidationError } from '../core/errors';
+import { ApiError } from '../core/errors';
 import type { KeyRepository, ListKeysQuery } from '../core/management';
 import type { KeyRecord, OrgRecord } from '../core/model';
 import { keyListingSk, keyPk, orgPk, SORT_KEYS, TABLE_SCHEMA } from '../core/table';
+import { KEY_ID_RE } from '../core/token';
 import {
   type Item,
   itemToOrg,
@@ -27,6 +28,7 @@ import {
   recordToItem,
   s,
 } from './dynamo-codec';
+import { cursorCodec } from './dynamo-cursor';
 import { dependency, isConditionFailure, transact } from './dynamo-transact';
 
 export interface DynamoKeyRepositoryOptions {
@@ -39,6 +41,13 @@ export interface DynamoKeyRepositoryOptions {
 }
 
 const GSI1 = TABLE_SCHEMA.gsi1.name;
+
+/**
+ * The most items one listing request reads. With a `status` filter, a page stops there and returns the
+ * cursor reached, possibly with fewer than `limit` keys, so its cost never grows with the organization's
+ * history of revoked and expired keys.
+ */
+export const LIST_READ_BUDGET = 200;
 
 export class DynamoKeyRepository implements KeyRepository {
   readonly tableName: string;
@@ -285,14 +294,16 @@ export class DynamoKeyRepository implements KeyRepository {
     };
     const records: KeyRecord[] = [];
     let more = true;
-    while (records.length <= query.limit && more) {
+    let read = 0;
+    while (records.length <= query.limit && more && read < LIST_READ_BUDGET) {
       const input: QueryCommandInput = {
         TableName: this.tableName,
         IndexName: GSI1,
         KeyConditionExpression: 'gsi1pk = :org',
         ExpressionAttributeValues: { ':org': s(listingPk) },
         ScanIndexForward: false,
-        Limit: query.limit + 1 - records.length,
+        // A filter drops items after they are read: read the rest of the budget in one go.
+        Limit: query.status === null ? query.limit + 1 - records.length : LIST_READ_BUDGET - read,
         ExclusiveStartKey: startKey,
       };
       if (query.status !== null) {
@@ -303,6 +314,7 @@ export class DynamoKeyRepository implements KeyRepository {
       try {
         const out = await this.client.send(new QueryCommand(input));
         records.push(...(out.Items ?? []).map(itemToRecord));
+        read += out.ScannedCount ?? out.Items?.length ?? 0;
         startKey = out.LastEvaluatedKey;
         more = startKey !== undefined;
       } catch (error) {
@@ -311,8 +323,10 @@ export class DynamoKeyRepository implements KeyRepository {
     }
     const page = records.slice(0, query.limit);
     const last = page[page.length - 1];
-    const hasMore = records.length > query.limit || (more && page.length === query.limit);
-    return { records: page, nextCursor: hasMore && last ? encodeCursor(last) : null };
+    if (records.length > query.limit && last) return { records: page, nextCursor: encodeCursor(last) };
+    // Everything read fits the page: continue after the last item read, matching or not (the budget
+    // may have run out with fewer than `limit` keys).
+    return { records: page, nextCursor: more && startKey ? cursorOfStartKey(startKey) : null };
   }
 
   async getOrg(orgId: string, nowMs: number): Promise<OrgRecord> {
@@ -352,39 +366,30 @@ export class DynamoKeyRepository implements KeyRepository {
   }
 }
 
-const CURSOR_FIELDS = [
-  TABLE_SCHEMA.partitionKey,
-  TABLE_SCHEMA.sortKey,
-  TABLE_SCHEMA.gsi1.partitionKey,
-  TABLE_SCHEMA.gsi1.sortKey,
-] as const;
+/** A listing position: the last key's creation time and id, from which its primary and GSI1 keys follow. */
+const LISTING_CURSOR = cursorCodec({
+  created_at: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/,
+  id: KEY_ID_RE,
+});
 
-/** A listing cursor: the last key's primary and GSI1 keys, as base64url JSON. */
 function encodeCursor(record: KeyRecord): string {
-  const key = {
-    [TABLE_SCHEMA.partitionKey]: keyPk(record.id),
-    [TABLE_SCHEMA.sortKey]: SORT_KEYS.key,
-    [TABLE_SCHEMA.gsi1.partitionKey]: orgPk(record.org_id),
-    [TABLE_SCHEMA.gsi1.sortKey]: keyListingSk(record.created_at, record.id),
-  };
-  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+  return LISTING_CURSOR.encode({ created_at: record.created_at, id: record.id });
 }
 
+/** The cursor for a LastEvaluatedKey of the GSI1 listing (its sort key is `<created_at>#<id>`). */
+function cursorOfStartKey(key: Item): string {
+  const listingSk = key[TABLE_SCHEMA.gsi1.sortKey]?.S ?? '';
+  const hash = listingSk.lastIndexOf('#');
+  return LISTING_CURSOR.encode({ created_at: listingSk.slice(0, hash), id: listingSk.slice(hash + 1) });
+}
+
+/** The ExclusiveStartKey a cursor stands for, in this organization's listing. */
 function decodeCursor(cursor: string, listingPk: string): Item {
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    key = null;
-  }
-  const k = key as Record<string, unknown> | null;
-  if (
-    !k ||
-    typeof k !== 'object' ||
-    !CURSOR_FIELDS.every((f) => typeof k[f] === 'string') ||
-    k[TABLE_SCHEMA.gsi1.partitionKey] !== listingPk
-  ) {
-    throw new ValidationError('cursor', 'cursor: is not a cursor returned by this listing');
-  }
-  return Object.fromEntries(CURSOR_FIELDS.map((f) => [f, s(k[f] as string)]));
+  const { created_at, id } = LISTING_CURSOR.decode(cursor);
+  return {
+    [TABLE_SCHEMA.partitionKey]: s(keyPk(id)),
+    [TABLE_SCHEMA.sortKey]: s(SORT_KEYS.key),
+    [TABLE_SCHEMA.gsi1.partitionKey]: s(listingPk),
+    [TABLE_SCHEMA.gsi1.sortKey]: s(keyListingSk(created_at, id)),
+  };
 }

@@ -4,7 +4,10 @@ import { type ErrorCode, UNAUTHORIZED_MESSAGE } from './errors';
  * The responses API Gateway itself sends (before or instead of an integration), in the one error
  * body shape. The CDK stack installs them as gateway responses; the local gateway renders the same
  * templates. Templates are plain substitution (API Gateway does not run VTL on them), so only
- * `$context.requestId` and `$context.authorizer.*` appear.
+ * `$context.requestId`, `$context.authorizer.*` and `$context.error.messageString` appear.
+ * `DEFAULT_4XX` and `DEFAULT_5XX` have no status code of their own: a status there would replace the
+ * status of every response type without its own response (a WAF 403, a 415, …), so they keep API
+ * Gateway's status and carry its message.
  */
 export type GatewayResponseType =
   | 'UNAUTHORIZED'
@@ -16,16 +19,23 @@ export type GatewayResponseType =
   | 'THROTTLED'
   | 'INTEGRATION_FAILURE'
   | 'INTEGRATION_TIMEOUT'
+  | 'WAF_FILTERED'
+  | 'QUOTA_EXCEEDED'
+  | 'RESOURCE_NOT_FOUND'
   | 'DEFAULT_4XX'
   | 'DEFAULT_5XX';
 
 export interface GatewayResponseSpec {
   type: GatewayResponseType;
-  statusCode: number;
+  /** `null`: API Gateway's own status is kept (the DEFAULT_* fallbacks). */
+  statusCode: number | null;
   /** An error code, or `$context.authorizer.error_code` for the authorizer's Deny reasons. */
   code: ErrorCode | '$context.authorizer.error_code';
   message: string;
 }
+
+/** API Gateway's own message for the response, as a quoted JSON string. */
+const ERROR_MESSAGE_STRING = '$context.error.messageString';
 
 export const GATEWAY_RESPONSES: readonly GatewayResponseSpec[] = [
   { type: 'UNAUTHORIZED', statusCode: 401, code: 'unauthorized', message: UNAUTHORIZED_MESSAGE },
@@ -77,13 +87,33 @@ export const GATEWAY_RESPONSES: readonly GatewayResponseSpec[] = [
     code: 'service_unavailable',
     message: 'The integration timed out.',
   },
-  { type: 'DEFAULT_4XX', statusCode: 400, code: 'invalid_request', message: 'The request was not valid.' },
-  { type: 'DEFAULT_5XX', statusCode: 500, code: 'internal_error', message: 'An internal error occurred.' },
+  {
+    type: 'WAF_FILTERED',
+    statusCode: 403,
+    code: 'forbidden',
+    message: 'The request was blocked by the web application firewall.',
+  },
+  {
+    type: 'QUOTA_EXCEEDED',
+    statusCode: 429,
+    code: 'rate_limited',
+    message: 'The usage plan quota is exhausted. Try again later.',
+  },
+  {
+    type: 'RESOURCE_NOT_FOUND',
+    statusCode: 404,
+    code: 'not_found',
+    message: 'No route matches this method and path.',
+  },
+  { type: 'DEFAULT_4XX', statusCode: null, code: 'invalid_request', message: ERROR_MESSAGE_STRING },
+  { type: 'DEFAULT_5XX', statusCode: null, code: 'internal_error', message: ERROR_MESSAGE_STRING },
 ];
 
 /** The body template, as installed on API Gateway. */
 export function gatewayResponseTemplate(spec: GatewayResponseSpec): string {
-  return `{"error":{"code":"${spec.code}","message":"${spec.message}","request_id":"$context.requestId"}}`;
+  // $context.error.messageString is already a quoted JSON string.
+  const message = spec.message === ERROR_MESSAGE_STRING ? spec.message : `"${spec.message}"`;
+  return `{"error":{"code":"${spec.code}","message":${message},"request_id":"$context.requestId"}}`;
 }
 
 export function gatewayResponseSpec(type: GatewayResponseType): GatewayResponseSpec {
@@ -96,17 +126,29 @@ function jsonEscape(value: string): string {
   return JSON.stringify(value).slice(1, -1);
 }
 
+/** What API Gateway itself answered, for the DEFAULT_* responses that keep its status and message. */
+export interface GatewayError {
+  statusCode: number;
+  message: string;
+}
+
 /** Renders a gateway response as API Gateway would (used by the local gateway). */
 export function renderGatewayResponse(
   type: GatewayResponseType,
   requestId: string,
   authorizer: Readonly<Record<string, string>> = {},
+  error?: GatewayError,
 ): { statusCode: number; body: string } {
   const spec = gatewayResponseSpec(type);
+  const statusCode = spec.statusCode ?? error?.statusCode;
+  if (statusCode === undefined) throw new Error(`${type} needs the status API Gateway chose`);
   // One pass with a function replacement: substituted values are never re-read as templates.
   const body = gatewayResponseTemplate(spec).replace(
-    /\$context\.(?:authorizer\.([A-Za-z0-9_]+)|requestId)/g,
-    (_, name: string | undefined) => jsonEscape(name === undefined ? requestId : (authorizer[name] ?? '')),
+    /\$context\.(?:authorizer\.([A-Za-z0-9_]+)|requestId|error\.messageString)/g,
+    (match: string, name: string | undefined) => {
+      if (match === ERROR_MESSAGE_STRING) return JSON.stringify(error?.message ?? '');
+      return jsonEscape(name === undefined ? requestId : (authorizer[name] ?? ''));
+    },
   );
-  return { statusCode: spec.statusCode, body };
+  return { statusCode, body };
 }

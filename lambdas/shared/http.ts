@@ -35,7 +35,8 @@ export interface ApiRequest {
 export function lowerCaseHeaders(
   headers: Readonly<Record<string, string | undefined>> | null | undefined,
 ): Record<string, string> {
-  const out: Record<string, string> = {};
+  // Null prototype: a header named `__proto__` or `toString` is only a name.
+  const out = Object.create(null) as Record<string, string>;
   for (const [name, value] of Object.entries(headers ?? {})) {
     if (value !== undefined) out[name.toLowerCase()] = value;
   }
@@ -45,7 +46,7 @@ export function lowerCaseHeaders(
 function definedValues(
   input: Readonly<Record<string, string | undefined>> | null | undefined,
 ): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = Object.create(null) as Record<string, string>;
   for (const [name, value] of Object.entries(input ?? {})) if (value !== undefined) out[name] = value;
   return out;
 }

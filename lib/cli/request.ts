@@ -61,7 +61,14 @@ export const request = defineCommand({
       body = readData(ctx.values.data, ctx.readStdin);
       if (!headers.has('content-type')) headers.set('content-type', 'application/json');
     }
-    const res = await ctx.client().fetch(path, { method, headers, body: body ?? null });
+    const res = await ctx
+      .client()
+      .fetch(path, { method, headers, body: body ?? null })
+      .catch((error: unknown) => {
+        // The client refuses a path that would leave the base URL before sending anything.
+        if (error instanceof TypeError) throw usage(`PATH ${error.message}`);
+        throw error;
+      });
     const answer = await res.text();
     if (ctx.values.include) {
       const head = [`HTTP ${res.status} ${res.statusText}`];

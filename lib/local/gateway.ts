@@ -4,13 +4,24 @@
  * same gateway responses as the deployed stack.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
+import type { Duplex } from 'node:stream';
 import type {
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
-import { type GatewayResponseType, renderGatewayResponse } from '../../lambdas/core/gateway-responses';
+import {
+  type GatewayError,
+  type GatewayResponseType,
+  renderGatewayResponse,
+} from '../../lambdas/core/gateway-responses';
 import { evaluatePolicy } from '../../lambdas/core/policy';
 import { matchRoute, ROUTES, type Route, type RouteHandler } from '../../lambdas/core/routes';
 import {
@@ -22,7 +33,7 @@ import {
   LOCAL_REGION,
   LOCAL_STAGE,
 } from './constants';
-import { closeServer, listen, readBody } from './net';
+import { closeServer, isLoopbackHost, listen, rawHttpResponse, readBody } from './net';
 
 export type AuthorizerFn = (event: APIGatewayRequestAuthorizerEvent) => Promise<unknown>;
 export type IntegrationFn = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -63,19 +74,48 @@ interface IncomingRequest {
   sourceIp: string;
 }
 
+/** Null-prototype maps, so a header or parameter named `__proto__` or `toString` is just a name. */
+const record = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
+
+/** Headers as API Gateway passes them: the first spelling of each name, the last value, all values. */
 function collectHeaders(req: IncomingMessage): { headers: Record<string, string>; multi: MultiValue } {
-  const headers: Record<string, string> = {};
-  const multi: MultiValue = {};
+  const headers = record<string>();
+  const multi: MultiValue = record<string[]>();
+  const spelling = new Map<string, string>();
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] as string;
     const value = raw[i + 1] as string;
-    const existing = Object.keys(multi).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name;
-    multi[existing] = [...(multi[existing] ?? []), value];
+    const lower = name.toLowerCase();
+    const existing = spelling.get(lower) ?? name;
+    spelling.set(lower, existing);
+    const values = multi[existing];
+    if (values) values.push(value);
+    else multi[existing] = [value];
     headers[existing] = value;
   }
   return { headers, multi };
 }
+
+/** A body as API Gateway hands it to a proxy integration: text when it is UTF-8, base64 otherwise. */
+function proxyBody(body: Buffer): { body: string | null; isBase64Encoded: boolean } {
+  if (body.length === 0) return { body: null, isBase64Encoded: false };
+  const text = body.toString('utf8');
+  // Decoding replaced invalid sequences (U+FFFD): hand over the exact bytes instead.
+  if (Buffer.byteLength(text) === body.length && Buffer.from(text, 'utf8').equals(body)) {
+    return { body: text, isBase64Encoded: false };
+  }
+  return { body: body.toString('base64'), isBase64Encoded: true };
+}
+
+/** The answer to a Host that is not loopback (DNS rebinding). */
+const MISDIRECTED: GatewayError = {
+  statusCode: 421,
+  message: 'Local mode answers only requests for localhost, 127.0.0.1 or [::1].',
+};
+
+/** What API Gateway answers when the gateway itself fails. */
+const INTERNAL_ERROR: GatewayError = { statusCode: 500, message: 'Internal server error' };
 
 const orNull = <T extends object>(value: T): T | null => (Object.keys(value).length > 0 ? value : null);
 
@@ -88,7 +128,12 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const host = options.host ?? LOCAL_HOST;
   const maxPayload = options.maxPayloadBytes ?? 10 * 1024 * 1024;
 
-  const send = (res: ServerResponse, statusCode: number, headers: Record<string, string>, body: string) => {
+  const send = (
+    res: ServerResponse,
+    statusCode: number,
+    headers: Record<string, string>,
+    body: string | Buffer,
+  ) => {
     res.writeHead(statusCode, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
     res.end(body);
   };
@@ -98,8 +143,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     type: GatewayResponseType,
     requestId: string,
     context: Record<string, string> = {},
+    error?: GatewayError,
   ) => {
-    const { statusCode, body } = renderGatewayResponse(type, requestId, context);
+    const { statusCode, body } = renderGatewayResponse(type, requestId, context, error);
     send(res, statusCode, { 'content-type': 'application/json', 'x-amzn-requestid': requestId }, body);
   };
 
@@ -141,15 +187,21 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = randomUUID();
     const now = new Date();
+    if (!isLoopbackHost(req.headers.host)) {
+      req.resume();
+      return gatewayResponse(res, 'DEFAULT_4XX', requestId, {}, MISDIRECTED);
+    }
     const url = new URL(req.url ?? '/', 'http://local');
     const bodyBuffer = await readBody(req, maxPayload);
     if (bodyBuffer === null) return gatewayResponse(res, 'REQUEST_TOO_LARGE', requestId);
     const { headers, multi } = collectHeaders(req);
-    const query: Record<string, string> = {};
-    const multiQuery: MultiValue = {};
+    const query = record<string>();
+    const multiQuery: MultiValue = record<string[]>();
     for (const [k, v] of url.searchParams) {
       query[k] = v;
-      multiQuery[k] = [...(multiQuery[k] ?? []), v];
+      const values = multiQuery[k];
+      if (values) values.push(v);
+      else multiQuery[k] = [v];
     }
     const rawPath = (req.url ?? '/').split('?')[0] as string;
     const r: IncomingRequest = {
@@ -213,7 +265,6 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     }
 
     const integration = options.integrations[route.handler];
-    const text = r.body.length > 0 ? r.body.toString('utf8') : null;
     const proxyEvent = {
       ...shared,
       queryStringParameters: orNull(query),
@@ -223,8 +274,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
         ...ctx,
         authorizer: { ...checked.context, principalId: checked.principalId, integrationLatency: 0 },
       },
-      body: text,
-      isBase64Encoded: false,
+      ...proxyBody(r.body),
     } as unknown as APIGatewayProxyEvent;
 
     let result: APIGatewayProxyResult;
@@ -240,23 +290,39 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     ) {
       return gatewayResponse(res, 'INTEGRATION_FAILURE', requestId);
     }
-    const outHeaders: Record<string, string> = { 'x-amzn-requestid': requestId };
+    const outHeaders = record<string>();
+    outHeaders['x-amzn-requestid'] = requestId;
     for (const [k, v] of Object.entries(result.headers ?? {})) outHeaders[k] = String(v);
-    const body = result.isBase64Encoded
-      ? Buffer.from(result.body ?? '', 'base64').toString('utf8')
-      : (result.body ?? '');
+    const body = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
     send(res, result.statusCode, outHeaders, body);
   };
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch(() => {
-      if (!res.headersSent) gatewayResponse(res, 'DEFAULT_5XX', randomUUID());
+      if (!res.headersSent) gatewayResponse(res, 'DEFAULT_5XX', randomUUID(), {}, INTERNAL_ERROR);
       else res.end();
     });
   });
   // Long idle keep-alive (as load balancers use): a client never reuses a socket the server is closing.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  // Requests Node refuses before any handler (oversized headers, a bad request line) and CONNECT
+  // still get the error body.
+  const refuse = (socket: Duplex, type: GatewayResponseType, error?: GatewayError) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const { statusCode, body } = renderGatewayResponse(type, randomUUID(), {}, error);
+    socket.end(rawHttpResponse(statusCode, STATUS_CODES[statusCode] ?? 'Error', body));
+  };
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    const statusCode = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    refuse(socket, 'DEFAULT_4XX', { statusCode, message: STATUS_CODES[statusCode] ?? 'Bad Request' });
+  });
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) =>
+    refuse(socket, 'MISSING_AUTHENTICATION_TOKEN'),
+  );
 
   // Read by requestContext; no request arrives before listen resolves.
   let port = 0;

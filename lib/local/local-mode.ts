@@ -4,7 +4,7 @@
  * running the same authorizer and handlers as the deployed stack, and stops them again in reverse
  * order. `npm start` (bin/start.ts) and the test suites start it through startLocalMode.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { createDynamoClient } from '../../lambdas/adapters/aws';
 import { randomBase62 } from '../../lambdas/core/base62';
 import { ADMIN_KEY_RE } from '../../lambdas/core/credentials';
@@ -80,7 +80,11 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
   try {
-    if (options.dataDir !== null) mkdirSync(options.dataDir, { recursive: true });
+    if (options.dataDir !== null) {
+      // Secrets and key hashes live here: only this user may read it.
+      mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+      chmodSync(options.dataDir, 0o700);
+    }
     if (options.adminKey !== undefined && !ADMIN_KEY_RE.test(options.adminKey)) {
       throw new LocalSetupError(`${LOCAL_ENV.adminKey} must be 32-128 letters and digits`);
     }

@@ -93,3 +93,21 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 
     req.on('error', reject);
   });
 }
+
+const LOOPBACK_HOST_RE = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/i;
+
+/**
+ * Whether a request's Host header names this machine's loopback interface. Local servers answer only
+ * those, so a web page cannot reach them through a DNS name that resolves to 127.0.0.1 (DNS rebinding).
+ */
+export function isLoopbackHost(host: string | undefined): boolean {
+  return host !== undefined && LOOPBACK_HOST_RE.test(host);
+}
+
+/** The raw HTTP/1.1 answer for a socket Node refused before any handler ran; the connection closes. */
+export function rawHttpResponse(statusCode: number, reason: string, body: string): string {
+  return (
+    `HTTP/1.1 ${statusCode} ${reason}\r\ncontent-type: application/json\r\n` +
+    `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`
+  );
+}

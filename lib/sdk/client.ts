@@ -230,6 +230,8 @@ export class LatchkeyClient {
    * when the client (or `init.sign`) says so. `path` is relative to `baseUrl` and may carry a query string
    * (which a signature does not cover). Resolves to the Response whatever its status; rejects with a
    * LatchkeyError only for network errors and timeouts. Idempotent methods are retried like API methods.
+   * A path that would resolve outside `baseUrl` (another host through `/\\host`, or above its path through
+   * `..`) rejects with a TypeError before anything is sent: the key only ever goes to `baseUrl`.
    */
   fetch(path: string, init: LatchkeyFetchInit = {}): Promise<Response> {
     const { method = 'GET', body, headers, signal, sign, ...rest } = init;
@@ -292,10 +294,7 @@ export class LatchkeyClient {
    */
   async #exchange<T>(request: Exchange, read: Reader<T>): Promise<T> {
     const method = request.method.toUpperCase();
-    if (typeof request.path !== 'string' || !request.path.startsWith('/') || request.path.startsWith('//')) {
-      throw new TypeError('path must start with a single "/", e.g. /v1/keys');
-    }
-    const url = new URL(`${this.#basePath}${request.path}`, this.#origin);
+    const url = this.#url(request.path);
     /** What is signed: the path as sent, stage included. */
     const signedPath = url.pathname;
     /** What errors name: the route, as the caller wrote it, without the query string. */
@@ -348,6 +347,29 @@ export class LatchkeyClient {
       }
       await sleep(Math.max(waitMs, this.#backoff(attempt)), userSignal);
     }
+  }
+
+  /**
+   * The URL a request path resolves to, refused (TypeError) unless it stays on baseUrl's origin and under
+   * its path prefix: URL parsing reads `/\\host`, `/<tab>/host` as `//host` and resolves `/../`, so a
+   * path that looks relative could otherwise carry the key to another server or outside the stage.
+   */
+  #url(path: string): URL {
+    if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//')) {
+      throw new TypeError('path must start with a single "/", e.g. /v1/keys');
+    }
+    const url = new URL(`${this.#basePath}${path}`, this.#origin);
+    if (
+      url.origin !== this.#origin ||
+      url.username !== '' ||
+      url.password !== '' ||
+      !url.pathname.startsWith(`${this.#basePath}/`)
+    ) {
+      throw new TypeError(
+        `path resolves outside the base URL ${this.baseUrl}; the key is only sent to the base URL`,
+      );
+    }
+    return url;
   }
 
   #authorize(

@@ -9,6 +9,7 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { GATEWAY_RESPONSES } from '../../lambdas/core/gateway-responses';
 import { ENV } from '../../lambdas/shared/config';
 import { LatchkeyAuthorizer } from '../../lib/authorizer';
 import { LatchkeyKeyStore } from '../../lib/key-store';
@@ -310,7 +311,7 @@ describe('bring your own RestApi and table', () => {
       for (const [id, method] of methods) {
         expect(propsOf(method).AuthorizationType, id).toBe('CUSTOM');
       }
-      template.resourceCountIs('AWS::ApiGateway::GatewayResponse', 11);
+      template.resourceCountIs('AWS::ApiGateway::GatewayResponse', GATEWAY_RESPONSES.length);
       // the authorizer's policy will cover the routes you protect
       const fns = template.findResources('AWS::Lambda::Function') as Record<string, Json>;
       const authorizerFn = fns[Stack.of(stack).getLogicalId(authorizer.function.node.defaultChild as never)];

@@ -4,7 +4,7 @@
  * them, IAM least privilege, Lambda settings and outputs; cdk-nag clean.
  */
 import { Stack, Validations } from 'aws-cdk-lib';
-import type { Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -225,7 +225,7 @@ describe('gateway responses', () => {
     for (const spec of GATEWAY_RESPONSES) {
       template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
         ResponseType: spec.type,
-        StatusCode: String(spec.statusCode),
+        StatusCode: spec.statusCode === null ? Match.absent() : String(spec.statusCode),
         ResponseTemplates: { 'application/json': gatewayResponseTemplate(spec) },
       });
     }
@@ -238,6 +238,19 @@ describe('gateway responses', () => {
     expect(types).toHaveLength(GATEWAY_RESPONSES.length);
   });
 
+  it('leaves the status of DEFAULT_4XX and DEFAULT_5XX unset, so WAF 403s, 415s, 429s keep theirs', () => {
+    // AWS: a status on a DEFAULT_* response changes every response type without its own response.
+    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
+      const [[, response]] = resourcesOf(template, 'AWS::ApiGateway::GatewayResponse').filter(
+        ([, r]) => propsOf(r).ResponseType === type,
+      ) as [[string, Json]];
+      const p = propsOf(response);
+      expect(p.StatusCode, type).toBeUndefined();
+      const installed = (p.ResponseTemplates as Record<string, string>)['application/json'];
+      expect(installed).toContain('$context.error.messageString');
+    }
+  });
+
   it('every installed template renders the error body of docs/protocol.md §5.1', () => {
     for (const [, response] of resourcesOf(template, 'AWS::ApiGateway::GatewayResponse')) {
       const p = propsOf(response);
@@ -246,6 +259,7 @@ describe('gateway responses', () => {
       const body = installed
         .replace(/\$context\.authorizer\.error_code/g, 'rate_limited')
         .replace(/\$context\.authorizer\.error_message/g, 'Rate limit exceeded for this key.')
+        .replace(/\$context\.error\.messageString/g, JSON.stringify('Unsupported "Media" Type'))
         .replace(/\$context\.requestId/g, 'req-123');
       const parsed = JSON.parse(body) as { error: { code: string; message: string; request_id: string } };
       expect(Object.keys(parsed)).toEqual(['error']);
@@ -364,10 +378,34 @@ describe('secrets', () => {
     return [...readers].sort();
   }
 
-  it('the admin key is readable by the authorizer only', () => {
+  it('the admin key is readable by the authorizer only, and by operators the account allows (no resource policy)', () => {
     const adminKey = logicalIdOf(stack.keyStore.adminKeySecret);
     expect(readersOf(adminKey)).toEqual([roleIdOfFunction(stack.authorizer.function)]);
-    expect(template.findResources('AWS::SecretsManager::ResourcePolicy')).toEqual({});
+    const policies = resourcesOf(template, 'AWS::SecretsManager::ResourcePolicy');
+    for (const [, policy] of policies) expect(propsOf(policy).SecretId).not.toEqual(ref(adminKey));
+  });
+
+  it("the signing secret's value is denied to every principal but latchkey's function roles", () => {
+    const signing = logicalIdOf(stack.keyStore.signingSecret);
+    const policies = resourcesOf(template, 'AWS::SecretsManager::ResourcePolicy').filter(
+      ([, p]) => JSON.stringify(propsOf(p).SecretId) === JSON.stringify(ref(signing)),
+    );
+    expect(policies).toHaveLength(1);
+    const [[, policy]] = policies as [[string, Json]];
+    const statements = (propsOf(policy).ResourcePolicy as { Statement: Json[] }).Statement;
+    expect(statements).toHaveLength(1);
+    const [deny] = statements as [Json];
+    expect(deny).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' }, Resource: '*' });
+    // Only reading the value: CloudFormation can still describe, update and tag the secret.
+    expect(deny.Action).toBe('secretsmanager:GetSecretValue');
+    const allowed = (deny.Condition as { ArnNotEquals: Record<string, unknown[]> }).ArnNotEquals[
+      'aws:PrincipalArn'
+    ];
+    const readers = [stack.authorizer.function, stack.api.managementFunction].map((fn) => ({
+      'Fn::GetAtt': [roleIdOfFunction(fn), 'Arn'],
+    }));
+    expect(allowed).toEqual(expect.arrayContaining(readers));
+    expect(allowed).toHaveLength(readers.length);
   });
 
   it('the signing secret is readable by the authorizer and the management function only', () => {

@@ -60,6 +60,34 @@ describe('400 invalid_request names the offending field', () => {
     }
   });
 
+  it('answers a tampered cursor with 400 cursor, never a 503', async () => {
+    for (let i = 0; i < 2; i++) await createKey(lk.call, lk.admin, { org_id: 'tamper', name: `k${i}` });
+    const page = await lk.call<{ next_cursor: string }>('GET', '/v1/keys?org_id=tamper&limit=1', {
+      token: lk.admin,
+    });
+    const genuine = JSON.parse(Buffer.from(page.body.next_cursor, 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+    const encode = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+    const tampered: unknown[] = [null, [], 'x', { ...genuine, extra: 'x' }];
+    for (const field of Object.keys(genuine)) {
+      for (const value of ['', 'x', 'K#', '#'.repeat(3000), 42, null, { S: 'x' }]) {
+        tampered.push({ ...genuine, [field]: value });
+      }
+      const { [field]: _, ...without } = genuine;
+      tampered.push(without);
+    }
+    for (const value of tampered) {
+      const cursor = encodeURIComponent(encode(value));
+      const res = await lk.call<ErrorBody>('GET', `/v1/keys?org_id=tamper&cursor=${cursor}`, {
+        token: lk.admin,
+      });
+      expect(res.status, JSON.stringify(value)).toBe(400);
+      expect(res.body.error.message.startsWith('cursor:'), JSON.stringify(value)).toBe(true);
+    }
+  });
+
   it('rejects a bad organization limit', async () => {
     for (const body of [{}, { max_keys: -1 }, { max_keys: 'many' }, { max_keys: 5, extra: 1 }]) {
       const res = await lk.call<ErrorBody>('PUT', '/v1/orgs/limits', { token: lk.admin, body });

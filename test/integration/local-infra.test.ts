@@ -164,6 +164,36 @@ describe('local Secrets Manager endpoint', () => {
     await endpoint.stop();
   });
 
+  it('answers only loopback Host values (DNS rebinding), with nothing of the secret', async () => {
+    endpoint.putSecret('app/rebind', 'do-not-leak');
+    const { port } = new URL(endpoint.endpoint);
+    const { request } = await import('node:http');
+    const ask = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(
+          { host: '127.0.0.1', port: Number(port), method: 'POST', path: '/', setHost: false },
+          (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => {
+              body += c.toString('utf8');
+            });
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.setHeader('host', host);
+        req.setHeader('x-amz-target', 'secretsmanager.GetSecretValue');
+        req.setHeader('content-type', 'application/x-amz-json-1.1');
+        req.on('error', reject);
+        req.end(JSON.stringify({ SecretId: 'app/rebind' }));
+      });
+    for (const host of ['evil.example', `evil.example:${port}`, '127.0.0.1.nip.io']) {
+      const answer = await ask(host);
+      expect(answer.status, host).toBe(421);
+      expect(answer.body).not.toContain('do-not-leak');
+      expect(JSON.parse(answer.body)).toMatchObject({ __type: 'MisdirectedRequestException' });
+    }
+  });
+
   it('creates, reads, updates and describes a secret with the real SDK client', async () => {
     const created = await client.send(new CreateSecretCommand({ Name: 'app/pepper', SecretString: 'one' }));
     expect(created.Name).toBe('app/pepper');
@@ -271,6 +301,27 @@ describe('local Secrets Manager endpoint', () => {
       await third.stop();
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('data directory', () => {
+  it('is created 0700, and an existing one is made 0700', async () => {
+    const { startLocalMode } = await import('../../lib/local/local-mode');
+    const parent = await mkdtemp(join(tmpdir(), 'latchkey-data-'));
+    try {
+      for (const dataDir of [join(parent, 'new', 'data'), parent]) {
+        const local = await startLocalMode({
+          dataDir,
+          dynamodbEndpoint: inject('dynamodbEndpoint'),
+          tableName: `latchkey-datadir-${Math.random().toString(36).slice(2, 8)}`,
+          settings: {},
+        });
+        await local.stop();
+        expect((await stat(dataDir)).mode & 0o777, dataDir).toBe(0o700);
+      }
+    } finally {
+      await rm(parent, { recursive: true, force: true });
     }
   });
 });

@@ -35,9 +35,12 @@ describe('GATEWAY_RESPONSES', () => {
     ['AUTHORIZER_CONFIGURATION_ERROR', 500, 'internal_error'],
     ['REQUEST_TOO_LARGE', 413, 'payload_too_large'],
     ['THROTTLED', 429, 'rate_limited'],
-    ['DEFAULT_4XX', 400, 'invalid_request'],
-    ['DEFAULT_5XX', 500, 'internal_error'],
-  ] as const)('%s → %i %s', (type, status, code) => {
+    ['WAF_FILTERED', 403, 'forbidden'],
+    ['QUOTA_EXCEEDED', 429, 'rate_limited'],
+    ['RESOURCE_NOT_FOUND', 404, 'not_found'],
+    ['DEFAULT_4XX', null, 'invalid_request'],
+    ['DEFAULT_5XX', null, 'internal_error'],
+  ] as const)('%s → %s %s', (type, status, code) => {
     const spec = gatewayResponseSpec(type);
     expect(spec.statusCode).toBe(status);
     expect(spec.code).toBe(code);
@@ -60,11 +63,14 @@ describe('GATEWAY_RESPONSES', () => {
 });
 
 describe('gatewayResponseTemplate', () => {
-  it.each(TYPES)('%s is valid JSON as installed, before API Gateway substitutes anything', (type) => {
-    const template = gatewayResponseTemplate(gatewayResponseSpec(type));
-    const body = parse(template);
-    expect(body.error.request_id).toBe('$context.requestId');
-  });
+  it.each(TYPES)(
+    '%s is valid JSON as installed, $context.error.messageString being a JSON string',
+    (type) => {
+      const template = gatewayResponseTemplate(gatewayResponseSpec(type));
+      const body = parse(template.replace('$context.error.messageString', '"Forbidden"'));
+      expect(body.error.request_id).toBe('$context.requestId');
+    },
+  );
 
   it('takes ACCESS_DENIED’s code and message from the authorizer context', () => {
     expect(parse(gatewayResponseTemplate(gatewayResponseSpec('ACCESS_DENIED'))).error).toEqual({
@@ -76,6 +82,28 @@ describe('gatewayResponseTemplate', () => {
 });
 
 describe('renderGatewayResponse', () => {
+  it('keeps the status API Gateway chose for a DEFAULT_* response, with its message', () => {
+    const media = renderGatewayResponse(
+      'DEFAULT_4XX',
+      REQUEST_ID,
+      {},
+      {
+        statusCode: 415,
+        message: 'Unsupported "Media" Type',
+      },
+    );
+    expect(media.statusCode).toBe(415);
+    expect(parse(media.body).error).toEqual({
+      code: 'invalid_request',
+      message: 'Unsupported "Media" Type',
+      request_id: REQUEST_ID,
+    });
+    expect(
+      renderGatewayResponse('DEFAULT_5XX', REQUEST_ID, {}, { statusCode: 502, message: 'x' }).statusCode,
+    ).toBe(502);
+    expect(() => renderGatewayResponse('DEFAULT_4XX', REQUEST_ID)).toThrow(/status/);
+  });
+
   it.each(TYPES)('%s renders {error:{code,message,request_id}}', (type) => {
     const { statusCode, body } = renderGatewayResponse(
       type,
@@ -84,9 +112,10 @@ describe('renderGatewayResponse', () => {
         type: 'admin',
         permissions: [],
       }),
+      { statusCode: 418, message: 'Teapot' },
     );
     const spec = gatewayResponseSpec(type);
-    expect(statusCode).toBe(spec.statusCode);
+    expect(statusCode).toBe(spec.statusCode ?? 418);
     const parsed = parse(body);
     expect(parsed.error.request_id).toBe(REQUEST_ID);
     expect(parsed.error.code).toMatch(/^[a-z]+(_[a-z]+)*$/);

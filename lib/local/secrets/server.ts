@@ -2,13 +2,13 @@
  * A small local endpoint speaking the AWS Secrets Manager JSON 1.1 protocol, so the real
  * `@aws-sdk/client-secrets-manager` client and the AWS CLI (`--endpoint-url`) work against it: POST
  * with `X-Amz-Target: secretsmanager.<Operation>` and a JSON body, answered with the operation's output
- * or an error as `{ __type, message }` with `x-amzn-errortype`. SigV4 is not verified. Secret values
- * are never logged.
+ * or an error as `{ __type, message }` with `x-amzn-errortype`. Only loopback Host values are answered
+ * (421 otherwise, against DNS rebinding). SigV4 is not verified. Secret values are never logged.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { httpUrl, LOCAL_HOST } from '../constants';
-import { closeServer, listen, readBody } from '../net';
+import { closeServer, isLoopbackHost, listen, readBody } from '../net';
 import { type SecretsOperation, secretsOperations } from './operations';
 import { invalid, SecretStore, SecretsProtocolError } from './store';
 
@@ -78,6 +78,13 @@ async function handle(
     });
     res.end(payload);
   };
+  if (!isLoopbackHost(req.headers.host)) {
+    // A page on another site reaching 127.0.0.1 through its own DNS name (DNS rebinding).
+    req.resume();
+    const type = 'MisdirectedRequestException';
+    send(421, { __type: type, message: 'This endpoint answers only localhost, 127.0.0.1 or [::1].' }, type);
+    return;
+  }
   try {
     send(200, await answer(operations, req));
   } catch (err) {

@@ -43,7 +43,6 @@ function hasUnsafeCharacter(value: string): boolean {
   }
   return false;
 }
-/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export interface CreateKeyCommand {
   name: string;

@@ -20,9 +20,12 @@ export async function listKeyRecords(
 ): Promise<{ records: KeyRecord[]; nextCursor: string | null }> {
   const listingPk = orgPk(query.orgId);
   let startKey = query.cursor === null ? undefined : decodeCursor(query.cursor, listingPk);
-  const filters: Record<string, string> = {
-    active:
-      'attribute_not_exists(revoked_at) AND (attribute_not_exists(expires_at_ms) OR expires_at_ms > :now)',
+  // Status precedence as in keyStatus: revoked > expired > disabled > active.
+  const unexpired =
+    'attribute_not_exists(revoked_at) AND (attribute_not_exists(expires_at_ms) OR expires_at_ms > :now)';
+  const filters: Record<NonNullable<ListKeysQuery['status']>, string> = {
+    active: `${unexpired} AND attribute_not_exists(disabled_at)`,
+    disabled: `${unexpired} AND attribute_exists(disabled_at)`,
     revoked: 'attribute_exists(revoked_at)',
     expired: 'attribute_not_exists(revoked_at) AND expires_at_ms <= :now',
   };

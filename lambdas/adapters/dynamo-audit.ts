@@ -13,7 +13,7 @@ import {
 import { ValidationError } from '../core/errors';
 import type { ListAuditQuery } from '../core/management';
 import { AUDIT_EVENT_TYPES, type AuditChange, type AuditEvent, type AuditEventType } from '../core/model';
-import { auditKeyPk, auditPk, auditSk, TABLE_SCHEMA } from '../core/table';
+import { auditKeyPk, auditPk, auditSk, ITEM_PREFIXES, TABLE_SCHEMA } from '../core/table';
 import { type Item, n, s, str } from './dynamo-codec';
 import { dependency } from './dynamo-transact';
 
@@ -153,7 +153,7 @@ function decodeAuditCursor(cursor: string, partition: string, byKey: boolean): I
     fields.every((f) => typeof k[f] === 'string') &&
     SK_RE.test(k[SK] as string) &&
     (byKey
-      ? k[GSI1PK] === partition && k[GSI1SK] === k[SK] && String(k[PK]).startsWith('AUDIT#')
+      ? k[GSI1PK] === partition && k[GSI1SK] === k[SK] && String(k[PK]).startsWith(ITEM_PREFIXES.audit)
       : k[PK] === partition);
   if (!valid) throw new ValidationError('cursor', 'cursor: is not a cursor returned by this listing');
   return Object.fromEntries(fields.map((f) => [f, s(k[f] as string)]));

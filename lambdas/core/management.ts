@@ -296,7 +296,8 @@ export class ManagementService {
     assertWithinCeiling(await this.callerRecord(principal), old, 'rotate');
     const nowMs = this.deps.now();
     const status = keyStatus(old, nowMs);
-    if (status === 'revoked' || status === 'expired' || old.released) {
+    // A disabled key is not rotated: its replacement would come back enabled.
+    if (status !== 'active' || old.released) {
       throw new ApiError(
         'conflict',
         `Key ${id} is ${old.rotated_to ? 'already rotated' : status} and cannot be rotated.`,

@@ -324,6 +324,7 @@ describe('rotation', () => {
     ['revoked', { revoked_at: new Date(NOW - 1000).toISOString(), released: true }, 'is revoked'],
     ['expired', { expires_at_ms: NOW - 1000 }, 'is expired'],
     ['already rotated', { rotated_to: 'Key0000000000777', released: true }, 'is already rotated'],
+    ['disabled', { disabled_at: new Date(NOW - 1000).toISOString() }, 'is disabled'],
   ] as const)('a %s key cannot be rotated: 409 conflict', async (_, overrides, phrase) => {
     const old = stored(overrides);
     const error = await refusal(service.rotateKey(ADMIN_PRINCIPAL, old.id, { grace_period_seconds: 0 }));

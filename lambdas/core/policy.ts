@@ -1,11 +1,12 @@
 /**
- * The execute-api policies the authorizer returns: an Allow over every route a principal may call (for
- * bearer credentials), the same narrowed to the one method ARN of the request (for signed requests), a
- * Deny with a reason for the gateway response, and the evaluator the local gateway uses to apply them as
- * API Gateway does.
+ * The authorizer's answers: an Allow over every route a principal may call (for bearer credentials, so a
+ * cached policy stays right on other routes), the same narrowed to the one method ARN of the request (for
+ * signed requests), a Deny with a reason for the gateway response, the Allow's context (the principal
+ * plus the key's metadata), and the evaluator the local gateway uses to apply them as API Gateway does.
+ * Pure.
  */
 import type { AuthorizerContext, Principal } from './principal';
-import { allowedMethods } from './principal';
+import { allowedMethods, principalContext } from './principal';
 import { type PolicyRoute, ROUTES } from './routes';
 
 export interface PolicyStatement {
@@ -18,6 +19,38 @@ export interface AuthorizerResult {
   principalId: string;
   policyDocument: { Version: '2012-10-17'; Statement: PolicyStatement[] };
   context: AuthorizerContext;
+}
+
+/**
+ * The context of an Allow: the principal's, plus `metadata`, the key's metadata as a JSON string
+ * (context values must be flat strings; `{}` for the admin key or a key without metadata), so that an
+ * integration learns the customer or plan without a lookup.
+ */
+export function allowContext(
+  principal: Principal,
+  scheme: 'bearer' | 'armor',
+  metadata: Readonly<Record<string, string>>,
+): AuthorizerContext {
+  return { ...principalContext(principal, scheme), metadata: JSON.stringify(metadata) };
+}
+
+/** The metadata an integration receives in the authorizer context ({} when absent or unreadable). */
+export function metadataFromContext(
+  ctx: Readonly<Record<string, unknown>> | null | undefined,
+): Record<string, string> {
+  const raw = ctx?.metadata;
+  if (typeof raw !== 'string' || raw === '') return {};
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
+    return Object.fromEntries(
+      Object.entries(parsed as Record<string, unknown>).filter(
+        (entry): entry is [string, string] => typeof entry[1] === 'string',
+      ),
+    );
+  } catch {
+    return {};
+  }
 }
 
 /** `arn:aws:execute-api:region:account:api/stage/METHOD/path` → `arn:…:api/stage`. */

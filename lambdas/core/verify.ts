@@ -28,6 +28,7 @@ export type FailureReason =
   | 'wrong_secret'
   | 'revoked'
   | 'expired'
+  | 'disabled'
   | 'stale_timestamp'
   | 'future_timestamp'
   | 'bad_content_digest'
@@ -134,6 +135,7 @@ export function classifyRefusal(
   const status = keyStatus(record, nowMs);
   if (status === 'revoked') return 'revoked';
   if (status === 'expired') return 'expired';
+  if (status === 'disabled') return 'disabled';
   return 'rate_limited';
 }
 

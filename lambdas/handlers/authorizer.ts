@@ -8,8 +8,7 @@
  */
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { DynamoUsageStore } from '../adapters/dynamo-usage';
-import { type AuthorizerResult, buildAllowPolicy, buildDenyPolicy } from '../core/policy';
-import { principalContext } from '../core/principal';
+import { type AuthorizerResult, allowContext, buildAllowPolicy, buildDenyPolicy } from '../core/policy';
 import { ROUTES } from '../core/routes';
 import { verifyRequest } from '../core/verify';
 import { ENV } from '../shared/config';
@@ -75,7 +74,7 @@ export function createAuthorizerHandler(runtime: Runtime) {
         principal,
         principalId,
         event.methodArn,
-        principalContext(principal, result.scheme),
+        allowContext(principal, result.scheme, result.record?.metadata ?? {}),
         routes,
         // A signed request authorizes itself only: with the authorizer cache on, a cached answer for its
         // Authorization value must not serve another method or path.

@@ -59,6 +59,7 @@ beforeAll(async () => {
     tableName,
     defaultMaxKeys: 10,
     retentionSeconds: 86_400,
+    auditRetentionSeconds: 90 * 86_400,
   });
 }, 120_000);
 

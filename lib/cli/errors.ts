@@ -26,7 +26,7 @@ export const usage = (message: string) => new CliError('usage_error', message, 2
 export function errorLine(error: unknown): string {
   if (error instanceof LatchkeyError) {
     const id = error.requestId ? ` (request_id ${error.requestId})` : '';
-    return `latchkey: ${error.code}: ${oneLine(error.message)}${id}${hintFor(error)}`;
+    return `latchkey: ${error.code}: ${oneLine(error.message)}${hintFor(error)}${id}`;
   }
   if (error instanceof CliError) return `latchkey: ${error.code}: ${oneLine(error.message)}`;
   const message = error instanceof Error ? error.message : String(error);

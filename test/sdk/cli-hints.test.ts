@@ -16,7 +16,7 @@ describe('CLI error hints', () => {
       apiError(404, 'not_found', 'No route matches this method and path.', 'GET', '/v1/keys'),
     );
     expect(line).toMatch(
-      /^latchkey: not_found: No route matches .*\(request_id r-1\); hint: .*includes the stage/,
+      /^latchkey: not_found: No route matches .*; hint: .*includes the stage.* \(request_id r-1\)$/,
     );
   });
 
@@ -29,13 +29,13 @@ describe('CLI error hints', () => {
 
   it('a 403 names the permission the route needs', () => {
     expect(errorLine(apiError(403, 'forbidden', 'Not allowed.', 'POST', '/v1/keys'))).toMatch(
-      /; this route needs keys:write$/,
+      /; this route needs keys:write \(request_id r-1\)$/,
     );
     expect(errorLine(apiError(403, 'forbidden', 'Not allowed.', 'DELETE', '/v1/echo/x'))).toMatch(
-      /; this route needs api:write$/,
+      /; this route needs api:write \(request_id r-1\)$/,
     );
     expect(errorLine(apiError(403, 'forbidden', 'Not allowed.', 'GET', '/v1/orgs/acme'))).toMatch(
-      /; this route needs the admin key$/,
+      /; this route needs the admin key \(request_id r-1\)$/,
     );
   });
 

@@ -10,9 +10,15 @@ import { MAX_KEYS, RATE_LIMIT_PER_MINUTE } from './settings';
 export const MAX_BODY_BYTES = 16 * 1024;
 export const ORG_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** ISO 8601 with an explicit zone (Z or ±hh:mm): a zoneless time would depend on the server's zone. */
-const ISO_TIMESTAMP_RE =
+export const ISO_TIMESTAMP_RE =
   /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 export const KEY_STATUSES = ['active', 'revoked', 'expired'] as const;
+/** Field limits, read by the validators below and by the OpenAPI document (`schemas.ts`). */
+export const NAME_LENGTH = { min: 1, max: 100 } as const;
+export const DESCRIPTION_LENGTH = { min: 0, max: 500 } as const;
+export const ROLES_PER_KEY = { min: 1, max: 10 } as const;
+export const GRACE_PERIOD_SECONDS = { min: 0, max: 86_400, default: 0 } as const;
+export const LIST_PAGE_SIZE = { min: 1, max: 100, default: 50 } as const;
 
 export interface CreateKeyCommand {
   name: string;
@@ -113,17 +119,28 @@ const CREATE_FIELDS = [
 export function validateCreateKey(input: Json, nowMs: number): CreateKeyCommand {
   rejectUnknown(input, CREATE_FIELDS);
   if (input.name === undefined || input.name === null) throw new ValidationError('name', 'name: is required');
-  const name = optionalString(input, 'name', 1, 100);
+  const name = optionalString(input, 'name', NAME_LENGTH.min, NAME_LENGTH.max);
   if (name === null || name.trim() === '') {
-    throw new ValidationError('name', 'name: must be a string of 1 to 100 characters, not only spaces');
+    throw new ValidationError(
+      'name',
+      `name: must be a string of ${NAME_LENGTH.min} to ${NAME_LENGTH.max} characters, not only spaces`,
+    );
   }
-  const description = optionalString(input, 'description', 0, 500);
+  const description = optionalString(input, 'description', DESCRIPTION_LENGTH.min, DESCRIPTION_LENGTH.max);
 
   let roles: string[] | null = null;
   if (input.roles !== undefined && input.roles !== null) {
     const r = input.roles;
-    if (!Array.isArray(r) || r.length === 0 || r.length > 10 || !r.every((x) => typeof x === 'string')) {
-      throw new ValidationError('roles', 'roles: must be a list of 1 to 10 role names');
+    if (
+      !Array.isArray(r) ||
+      r.length < ROLES_PER_KEY.min ||
+      r.length > ROLES_PER_KEY.max ||
+      !r.every((x) => typeof x === 'string')
+    ) {
+      throw new ValidationError(
+        'roles',
+        `roles: must be a list of ${ROLES_PER_KEY.min} to ${ROLES_PER_KEY.max} role names`,
+      );
     }
     roles = [...new Set(r as string[])];
   }
@@ -168,7 +185,9 @@ export function validateCreateKey(input: Json, nowMs: number): CreateKeyCommand 
 
 export function validateRotateKey(input: Json): RotateKeyCommand {
   rejectUnknown(input, ['grace_period_seconds']);
-  return { grace_period_seconds: optionalInteger(input, 'grace_period_seconds', 0, 86_400) ?? 0 };
+  const { min, max } = GRACE_PERIOD_SECONDS;
+  const seconds = optionalInteger(input, 'grace_period_seconds', min, max);
+  return { grace_period_seconds: seconds ?? GRACE_PERIOD_SECONDS.default };
 }
 
 export function validateOrgLimit(input: Json): OrgLimitCommand {
@@ -181,11 +200,13 @@ export function validateOrgLimit(input: Json): OrgLimitCommand {
 
 export function validateListKeys(query: Readonly<Record<string, string | undefined>>): ListKeysCommand {
   rejectUnknown(query as Json, ['limit', 'cursor', 'status', 'org_id'], 'query parameter');
-  let limit = 50;
+  let limit: number = LIST_PAGE_SIZE.default;
   if (query.limit !== undefined) {
     limit = /^\d{1,3}$/.test(query.limit) ? Number(query.limit) : 0;
-    if (limit < 1 || limit > 100)
-      throw new ValidationError('limit', 'limit: must be an integer from 1 to 100');
+    if (limit < LIST_PAGE_SIZE.min || limit > LIST_PAGE_SIZE.max) {
+      const { min, max } = LIST_PAGE_SIZE;
+      throw new ValidationError('limit', `limit: must be an integer from ${min} to ${max}`);
+    }
   }
   let status: ListKeysCommand['status'] = null;
   if (query.status !== undefined) {

@@ -107,3 +107,8 @@ export function assertDocumentedResponse(r: ObservedResponse): void {
     );
   }
 }
+
+/** A validator for one schema of `components.schemas` (refs resolved against the whole document). */
+export function schemaValidator(name: string): (value: unknown) => boolean {
+  return validatorFor(`/components/schemas/${token(name)}`);
+}

@@ -93,6 +93,7 @@ const THROTTLING = ['throttlingRateLimit', 'throttlingBurstLimit'] as const;
  */
 const CONVERT = {
   keyRetentionDays: (days: number) => ({ keyRetention: Duration.days(days) }),
+  auditRetentionDays: (days: number) => ({ auditRetention: Duration.days(days) }),
   authorizerCacheTtlSeconds: (seconds: number) => ({ authorizerCacheTtl: Duration.seconds(seconds) }),
   secretCacheTtlSeconds: (seconds: number) => ({ secretCacheTtl: Duration.seconds(seconds) }),
   adminKeyRotationDays: (days: number) => ({ adminKeyRotation: Duration.days(days) }),

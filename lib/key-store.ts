@@ -247,8 +247,9 @@ export class LatchkeyKeyStore extends Construct {
 
   /**
    * The management API's data access: key and organization items (get, put, update, condition
-   * checks inside transactions) and queries on `gsi1` (keys by organization). No deletes, no scans,
-   * no nonce items.
+   * checks inside transactions), audit events (put, inside the transaction of each change, and
+   * queried by organization), and queries on `gsi1` (keys by organization, events by key). No
+   * deletes, no scans, no nonce items. Only this function may write audit items.
    */
   public grantManage(fn: lambda.Function): void {
     fn.addToRolePolicy(
@@ -265,6 +266,16 @@ export class LatchkeyKeyStore extends Construct {
           'ForAllValues:StringLike': {
             'dynamodb:LeadingKeys': [`${ITEM_PREFIXES.key}*`, `${ITEM_PREFIXES.org}*`],
           },
+        },
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteAndListAuditItems',
+        actions: ['dynamodb:PutItem', 'dynamodb:Query'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ITEM_PREFIXES.audit}*`] },
         },
       }),
     );

@@ -67,6 +67,12 @@ export interface LatchkeyApiProps extends StageProps {
    */
   readonly keyRetention?: Duration;
   /**
+   * How long audit events (`GET /v1/audit`) are kept before DynamoDB TTL deletes them (whole days,
+   * 1–3650).
+   * @default Duration.days(90)
+   */
+  readonly auditRetention?: Duration;
+  /**
    * Memory of the management function in MB.
    * @default 512
    */
@@ -109,6 +115,7 @@ export class LatchkeyApi extends Construct {
         [ENV.roleMatrix]: settings.roleMatrixJson,
         [ENV.defaultRole]: settings.defaultRole,
         [ENV.retentionDays]: String(settings.retentionDays),
+        [ENV.auditRetentionDays]: String(settings.auditRetentionDays),
       },
     });
     const management = this.managementFunction;
@@ -210,6 +217,7 @@ interface ManagementSettings {
   roleMatrixJson: string;
   defaultRole: string;
   retentionDays: number;
+  auditRetentionDays: number;
 }
 
 /** Lambda environment variables are limited in size; a role matrix this large is a mistake. */
@@ -259,7 +267,10 @@ function validateSettings(where: string, props: LatchkeyApiProps): ManagementSet
       `${where}: defaultRole ${JSON.stringify(defaultRole)} is not in roleMatrix (${Object.keys(matrix).join(', ')})`,
     );
   }
-  const { defaultMaxKeys, defaultRateLimit, keyRetentionDays } = SETTINGS;
+  const { defaultMaxKeys, defaultRateLimit, keyRetentionDays, auditRetentionDays } = SETTINGS;
+  const auditDays = (props.auditRetention ?? Duration.days(auditRetentionDays.default)).toDays({
+    integral: false,
+  });
   const retentionDays = (props.keyRetention ?? Duration.days(keyRetentionDays.default)).toDays({
     integral: false,
   });
@@ -279,5 +290,6 @@ function validateSettings(where: string, props: LatchkeyApiProps): ManagementSet
     roleMatrixJson,
     defaultRole,
     retentionDays: integerIn(where, 'keyRetention (days)', retentionDays, keyRetentionDays),
+    auditRetentionDays: integerIn(where, 'auditRetention (days)', auditDays, auditRetentionDays),
   };
 }

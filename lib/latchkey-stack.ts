@@ -28,6 +28,8 @@ export interface LatchkeyStackProps extends StackProps {
   readonly defaultRole?: string;
   /** How long released key records are kept before TTL deletes them. @default Duration.days(30) */
   readonly keyRetention?: Duration;
+  /** How long audit events are kept before TTL deletes them. @default Duration.days(90) */
+  readonly auditRetention?: Duration;
   /**
    * API Gateway authorizer result cache (0–3600 s). Above 0, revocation is delayed and rate limits,
    * usage counting and nonce checks are skipped for cached requests.
@@ -122,6 +124,7 @@ export class LatchkeyStack extends Stack {
       roleMatrix: props.roleMatrix,
       defaultRole: props.defaultRole,
       keyRetention: props.keyRetention,
+      auditRetention: props.auditRetention,
       memorySize: props.managementMemorySize,
     });
 

@@ -73,6 +73,8 @@ export function recordToItem(r: KeyRecord): Item {
   if (r.last_used_at !== null) item.last_used_at = s(r.last_used_at);
   if (r.rotated_from !== null) item.rotated_from = s(r.rotated_from);
   if (r.rotated_to !== null) item.rotated_to = s(r.rotated_to);
+  if (r.disabled_at !== null) item.disabled_at = s(r.disabled_at);
+  if (Object.keys(r.metadata).length > 0) item.metadata = metadataValue(r.metadata);
   return item;
 }
 
@@ -101,7 +103,22 @@ export function itemToRecord(item: Item): KeyRecord {
     released: item.released?.BOOL === true,
     rotated_from: str(item, 'rotated_from'),
     rotated_to: str(item, 'rotated_to'),
+    disabled_at: str(item, 'disabled_at'),
+    metadata: metadataOf(item),
   };
+}
+
+/** A key's metadata as a DynamoDB map of strings. */
+export function metadataValue(metadata: Readonly<Record<string, string>>): AttributeValue {
+  return { M: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, s(v)])) };
+}
+
+function metadataOf(item: Item): Record<string, string> {
+  const m = item.metadata;
+  if (!m || !('M' in m) || !m.M) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.M)) if (v.S !== undefined) out[k] = v.S;
+  return out;
 }
 
 /** The record in an old item returned by a failed condition, or null when no key item was there. */
@@ -114,4 +131,50 @@ export function itemToOrg(orgId: string, item: Item, defaultMaxKeys: number): Or
   const max = item[ORG_ATTRIBUTES.maxKeys];
   const maxKeys = max === undefined ? defaultMaxKeys : max.NULL ? null : Number(max.N);
   return { org_id: orgId, max_keys: maxKeys, active_keys: num(item, ORG_ATTRIBUTES.activeKeys) ?? 0 };
+}
+
+/** The edited attributes of a key item, each conditioned on the value read (absent when null). */
+export function keyEdit(old: KeyRecord, next: KeyRecord) {
+  const fields = [
+    ['name', old.name, next.name],
+    ['description', old.description, next.description],
+    ['rate_limit_per_minute', old.rate_limit_per_minute, next.rate_limit_per_minute],
+    ['expires_at_ms', old.expires_at_ms, next.expires_at_ms],
+    ['disabled_at', old.disabled_at, next.disabled_at],
+    ['metadata', old.metadata, next.metadata],
+  ] as const;
+  const value = (name: string, v: unknown): Item[string] =>
+    name === 'metadata'
+      ? metadataValue(v as Record<string, string>)
+      : typeof v === 'number'
+        ? n(v)
+        : s(v as string);
+  const isEmpty = (name: string, v: unknown) =>
+    v === null || (name === 'metadata' && Object.keys(v as object).length === 0);
+  const names: Record<string, string> = {};
+  const values: Item = {};
+  const conditions: string[] = [];
+  const set: string[] = [];
+  const remove: string[] = [];
+  fields.forEach(([name, before, after], i) => {
+    if (JSON.stringify(before) === JSON.stringify(after)) return;
+    names[`#f${i}`] = name;
+    if (isEmpty(name, before)) conditions.push(`attribute_not_exists(#f${i})`);
+    else {
+      values[`:old${i}`] = value(name, before);
+      conditions.push(`#f${i} = :old${i}`);
+    }
+    if (isEmpty(name, after)) remove.push(`#f${i}`);
+    else {
+      values[`:new${i}`] = value(name, after);
+      set.push(`#f${i} = :new${i}`);
+    }
+  });
+  const update = [
+    set.length ? `SET ${set.join(', ')}` : '',
+    remove.length ? `REMOVE ${remove.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  return { names, values, conditions, update };
 }

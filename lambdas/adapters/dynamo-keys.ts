@@ -9,25 +9,26 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   QueryCommand,
-  type QueryCommandInput,
   type QueryCommandOutput,
-  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { ApiError, ValidationError } from '../core/errors';
-import type { KeyRepository, ListKeysQuery } from '../core/management';
-import type { KeyRecord, OrgRecord } from '../core/model';
-import { keyListingSk, keyPk, orgPk, SORT_KEYS, TABLE_SCHEMA } from '../core/table';
+import { ApiError } from '../core/errors';
+import type { KeyRepository, ListAuditQuery, ListKeysQuery } from '../core/management';
+import type { AuditEvent, KeyRecord, OrgRecord } from '../core/model';
+import { orgPk, TABLE_SCHEMA } from '../core/table';
+import { auditPuts, listAuditEvents } from './dynamo-audit';
 import {
   type Item,
   itemToOrg,
   itemToRecord,
+  keyEdit,
   keyItemKey,
   n,
   orgItemKey,
   recordToItem,
   s,
 } from './dynamo-codec';
-import { dependency, isConditionFailure, transact } from './dynamo-transact';
+import { listKeyRecords } from './dynamo-listing';
+import { dependency, transact } from './dynamo-transact';
 
 export interface DynamoKeyRepositoryOptions {
   client: DynamoDBClient;
@@ -36,6 +37,8 @@ export interface DynamoKeyRepositoryOptions {
   defaultMaxKeys: number;
   /** How long revoked, rotated and expired key records are kept before TTL deletes them. */
   retentionSeconds: number;
+  /** How long audit events are kept before TTL deletes them. */
+  auditRetentionSeconds: number;
 }
 
 const GSI1 = TABLE_SCHEMA.gsi1.name;
@@ -45,12 +48,19 @@ export class DynamoKeyRepository implements KeyRepository {
   private readonly client: DynamoDBClient;
   private readonly defaultMaxKeys: number;
   private readonly retentionSeconds: number;
+  private readonly auditRetentionSeconds: number;
 
   constructor(options: DynamoKeyRepositoryOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
     this.defaultMaxKeys = options.defaultMaxKeys;
     this.retentionSeconds = options.retentionSeconds;
+    this.auditRetentionSeconds = options.auditRetentionSeconds;
+  }
+
+  /** The transaction items that store a change's audit events along with it. */
+  private audit(events: readonly AuditEvent[]) {
+    return auditPuts(this.tableName, events, this.auditRetentionSeconds);
   }
 
   private ttlFrom(nowMs: number): number {
@@ -73,10 +83,11 @@ export class DynamoKeyRepository implements KeyRepository {
    * under any number of concurrent creates. When the organization is full, keys that have expired
    * since are released first and the create is tried once more.
    */
-  async createKey(record: KeyRecord, nowMs: number): Promise<void> {
-    const taken = await this.tryCreateKey(record);
+  async createKey(record: KeyRecord, nowMs: number, events: readonly AuditEvent[]): Promise<void> {
+    const taken = await this.tryCreateKey(record, events);
     if (taken) return;
-    if ((await this.releaseExpired(record.org_id, nowMs)) > 0 && (await this.tryCreateKey(record))) return;
+    if ((await this.releaseExpired(record.org_id, nowMs)) > 0 && (await this.tryCreateKey(record, events)))
+      return;
     throw new ApiError(
       'key_limit_reached',
       `Organization ${record.org_id} has reached its limit of active keys; revoke a key or raise the limit.`,
@@ -99,7 +110,7 @@ export class DynamoKeyRepository implements KeyRepository {
   }
 
   /** true: created; false: the organization is full. */
-  private async tryCreateKey(record: KeyRecord): Promise<boolean> {
+  private async tryCreateKey(record: KeyRecord, events: readonly AuditEvent[]): Promise<boolean> {
     const limit = this.orgLimitCondition();
     const outcome = await transact(this.client, {
       org: {
@@ -123,6 +134,7 @@ export class DynamoKeyRepository implements KeyRepository {
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
+      ...this.audit(events),
     });
     if (outcome.written) return true;
     if (outcome.conditionFailed.key) throw new ApiError('conflict', 'A key with this id already exists.');
@@ -130,7 +142,13 @@ export class DynamoKeyRepository implements KeyRepository {
   }
 
   /** Moves a key out of its organization's count (revoked, rotated or expired), once. */
-  private async releaseKey(record: KeyRecord, set: string, values: Item, nowMs: number): Promise<boolean> {
+  private async releaseKey(
+    record: KeyRecord,
+    set: string,
+    values: Item,
+    nowMs: number,
+    events: readonly AuditEvent[] = [],
+  ): Promise<boolean> {
     const outcome = await transact(this.client, {
       key: {
         Update: {
@@ -156,22 +174,33 @@ export class DynamoKeyRepository implements KeyRepository {
           ExpressionAttributeValues: { ':zero': n(0), ':one': n(1) },
         },
       },
+      ...this.audit(events),
     });
     return outcome.written;
   }
 
-  /** Revokes a key immediately and permanently. Repeating it is harmless. */
-  async revokeKey(id: string, nowMs: number): Promise<KeyRecord | null> {
+  /**
+   * Revokes a key immediately and permanently, with its audit events in the same transaction. Repeating
+   * it is harmless (and writes no second event).
+   */
+  async revokeKey(id: string, nowMs: number, events: readonly AuditEvent[]): Promise<KeyRecord | null> {
     const record = await this.getKey(id);
     if (record === null || record.revoked_at !== null) return record;
     const revokedAt = new Date(nowMs).toISOString();
     const released =
       !record.released &&
-      (await this.releaseKey(record, ', revoked_at = :revokedAt', { ':revokedAt': s(revokedAt) }, nowMs));
+      (await this.releaseKey(
+        record,
+        ', revoked_at = :revokedAt',
+        { ':revokedAt': s(revokedAt) },
+        nowMs,
+        events,
+      ));
     if (!released) {
-      try {
-        await this.client.send(
-          new UpdateItemCommand({
+      // Already released (rotated with a grace period, or expired): revoke without touching the count.
+      await transact(this.client, {
+        key: {
+          Update: {
             TableName: this.tableName,
             Key: keyItemKey(id),
             ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revoked_at)',
@@ -182,13 +211,48 @@ export class DynamoKeyRepository implements KeyRepository {
               ':true': { BOOL: true },
               ':ttl': n(this.ttlFrom(nowMs)),
             },
-          }),
-        );
-      } catch (error) {
-        if (!isConditionFailure(error)) return dependency(error);
-      }
+          },
+        },
+        ...this.audit(events),
+      });
     }
     return this.getKey(id);
+  }
+
+  /**
+   * An edit in one transaction with its audit events: written only while the key is unrevoked,
+   * unreleased and unexpired, and its edited fields still hold the values read (so the events' old
+   * values are true). Disabling sets `disabled_at`; the key keeps its organization slot.
+   */
+  async updateKey(
+    old: KeyRecord,
+    next: KeyRecord,
+    nowMs: number,
+    events: readonly AuditEvent[],
+  ): Promise<boolean> {
+    const edit = keyEdit(old, next);
+    const outcome = await transact(this.client, {
+      key: {
+        Update: {
+          TableName: this.tableName,
+          Key: keyItemKey(old.id),
+          ConditionExpression: [
+            'released = :false AND attribute_not_exists(revoked_at)',
+            '(attribute_not_exists(expires_at_ms) OR expires_at_ms > :now)',
+            ...edit.conditions,
+          ].join(' AND '),
+          UpdateExpression: edit.update,
+          ExpressionAttributeNames: edit.names,
+          ExpressionAttributeValues: { ...edit.values, ':false': { BOOL: false }, ':now': n(nowMs) },
+        },
+      },
+      ...this.audit(events),
+    });
+    return outcome.written;
+  }
+
+  async listAudit(query: ListAuditQuery): Promise<{ events: AuditEvent[]; nextCursor: string | null }> {
+    return listAuditEvents(this.client, this.tableName, query);
   }
 
   /**
@@ -201,6 +265,7 @@ export class DynamoKeyRepository implements KeyRepository {
     replacement: KeyRecord,
     graceSeconds: number,
     nowMs: number,
+    events: readonly AuditEvent[],
   ): Promise<boolean> {
     const graceEnd = nowMs + graceSeconds * 1000;
     const ends = old.expires_at_ms === null ? graceEnd : Math.min(old.expires_at_ms, graceEnd);
@@ -235,6 +300,7 @@ export class DynamoKeyRepository implements KeyRepository {
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
+      ...this.audit(events),
     });
     if (outcome.written) return true;
     if (outcome.conditionFailed.replacement)
@@ -275,48 +341,15 @@ export class DynamoKeyRepository implements KeyRepository {
   }
 
   async listKeys(query: ListKeysQuery): Promise<{ records: KeyRecord[]; nextCursor: string | null }> {
-    const listingPk = orgPk(query.orgId);
-    let startKey = query.cursor === null ? undefined : decodeCursor(query.cursor, listingPk);
-    const filters: Record<string, string> = {
-      active:
-        'attribute_not_exists(revoked_at) AND (attribute_not_exists(expires_at_ms) OR expires_at_ms > :now)',
-      revoked: 'attribute_exists(revoked_at)',
-      expired: 'attribute_not_exists(revoked_at) AND expires_at_ms <= :now',
-    };
-    const records: KeyRecord[] = [];
-    let more = true;
-    while (records.length <= query.limit && more) {
-      const input: QueryCommandInput = {
-        TableName: this.tableName,
-        IndexName: GSI1,
-        KeyConditionExpression: 'gsi1pk = :org',
-        ExpressionAttributeValues: { ':org': s(listingPk) },
-        ScanIndexForward: false,
-        Limit: query.limit + 1 - records.length,
-        ExclusiveStartKey: startKey,
-      };
-      if (query.status !== null) {
-        input.FilterExpression = filters[query.status];
-        if (query.status !== 'revoked')
-          input.ExpressionAttributeValues = { ...input.ExpressionAttributeValues, ':now': n(query.nowMs) };
-      }
-      try {
-        const out = await this.client.send(new QueryCommand(input));
-        records.push(...(out.Items ?? []).map(itemToRecord));
-        startKey = out.LastEvaluatedKey;
-        more = startKey !== undefined;
-      } catch (error) {
-        return dependency(error);
-      }
-    }
-    const page = records.slice(0, query.limit);
-    const last = page[page.length - 1];
-    const hasMore = records.length > query.limit || (more && page.length === query.limit);
-    return { records: page, nextCursor: hasMore && last ? encodeCursor(last) : null };
+    return listKeyRecords(this.client, this.tableName, query);
   }
 
   async getOrg(orgId: string, nowMs: number): Promise<OrgRecord> {
     await this.releaseExpired(orgId, nowMs);
+    return this.readOrg(orgId);
+  }
+
+  private async readOrg(orgId: string): Promise<OrgRecord> {
     try {
       const out = await this.client.send(
         new GetItemCommand({ TableName: this.tableName, Key: orgItemKey(orgId), ConsistentRead: true }),
@@ -327,11 +360,17 @@ export class DynamoKeyRepository implements KeyRepository {
     }
   }
 
-  async putOrgLimit(orgId: string, maxKeys: number | null, nowMs: number): Promise<OrgRecord> {
+  /** Sets an organization's limit, with its audit events in the same transaction. */
+  async putOrgLimit(
+    orgId: string,
+    maxKeys: number | null,
+    nowMs: number,
+    events: readonly AuditEvent[],
+  ): Promise<OrgRecord> {
     await this.releaseExpired(orgId, nowMs);
-    try {
-      const out = await this.client.send(
-        new UpdateItemCommand({
+    await transact(this.client, {
+      org: {
+        Update: {
           TableName: this.tableName,
           Key: orgItemKey(orgId),
           UpdateExpression:
@@ -342,49 +381,10 @@ export class DynamoKeyRepository implements KeyRepository {
             ':zero': n(0),
             ':iso': s(new Date(nowMs).toISOString()),
           },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return itemToOrg(orgId, out.Attributes ?? {}, this.defaultMaxKeys);
-    } catch (error) {
-      return dependency(error);
-    }
+        },
+      },
+      ...this.audit(events),
+    });
+    return this.readOrg(orgId);
   }
-}
-
-const CURSOR_FIELDS = [
-  TABLE_SCHEMA.partitionKey,
-  TABLE_SCHEMA.sortKey,
-  TABLE_SCHEMA.gsi1.partitionKey,
-  TABLE_SCHEMA.gsi1.sortKey,
-] as const;
-
-/** A listing cursor: the last key's primary and GSI1 keys, as base64url JSON. */
-function encodeCursor(record: KeyRecord): string {
-  const key = {
-    [TABLE_SCHEMA.partitionKey]: keyPk(record.id),
-    [TABLE_SCHEMA.sortKey]: SORT_KEYS.key,
-    [TABLE_SCHEMA.gsi1.partitionKey]: orgPk(record.org_id),
-    [TABLE_SCHEMA.gsi1.sortKey]: keyListingSk(record.created_at, record.id),
-  };
-  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string, listingPk: string): Item {
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    key = null;
-  }
-  const k = key as Record<string, unknown> | null;
-  if (
-    !k ||
-    typeof k !== 'object' ||
-    !CURSOR_FIELDS.every((f) => typeof k[f] === 'string') ||
-    k[TABLE_SCHEMA.gsi1.partitionKey] !== listingPk
-  ) {
-    throw new ValidationError('cursor', 'cursor: is not a cursor returned by this listing');
-  }
-  return Object.fromEntries(CURSOR_FIELDS.map((f) => [f, s(k[f] as string)]));
 }

@@ -39,7 +39,7 @@ export class DynamoUsageStore {
   }
 
   /**
-   * The bearer hot path: one conditional UpdateItem that checks the hash, revocation, expiry and the
+   * The bearer hot path: one conditional UpdateItem that checks the hash, revocation, disabling, expiry and the
    * rate-limit window, and counts the call. Nothing is written when any check fails.
    */
   async recordUse(input: RecordUseInput): Promise<RecordUseResult> {
@@ -137,7 +137,8 @@ export class DynamoUsageStore {
       current,
       names,
       condition:
-        'attribute_not_exists(revoked_at) AND (attribute_not_exists(expires_at_ms) OR expires_at_ms > :now) AND ' +
+        'attribute_not_exists(revoked_at) AND attribute_not_exists(disabled_at) AND ' +
+        '(attribute_not_exists(expires_at_ms) OR expires_at_ms > :now) AND ' +
         '(attribute_not_exists(#cur) OR #cur < rate_limit_per_minute)',
       update:
         'SET #cur = if_not_exists(#cur, :zero) + :one, calls = calls + :one, last_used_at = :iso ' +

@@ -1,58 +1,51 @@
 /**
- * The management API's behaviour, independent of HTTP and of DynamoDB: create, list, read, revoke and
- * rotate keys, read and set organization limits, and whoami. Every method enforces the rules itself
- * (the gateway's policy is the first line, this is the second): the permission each action needs, no
- * escalation (a key cannot grant or rotate what it does not hold), visibility (another organization's
- * key is reported as not found), and no key revoking or rotating itself. Storage is the `KeyRepository`
- * interface defined here (DynamoDB: `lambdas/adapters/dynamo-keys.ts`).
+ * The management API's behaviour, independent of HTTP and of DynamoDB: create, list, read, edit, revoke
+ * and rotate keys, read and set organization limits, list the audit trail, and whoami. Every method
+ * enforces the rules itself (the gateway's policy is the first line, this is the second): the
+ * permission each action needs, no escalation (a key cannot grant, rotate or edit what it does not
+ * hold, nor pass on a later expiry or a higher rate limit than its own), visibility (another
+ * organization's key is reported as not found), and no key changing itself. Every change is handed to
+ * storage together with its audit events, which the repository writes in the same transaction. Storage
+ * is the `KeyRepository` interface (`repository.ts`; DynamoDB: `lambdas/adapters/dynamo-keys.ts`).
  */
+import {
+  type AuditContext,
+  actorOf,
+  assertWithinCeiling,
+  auditEvent,
+  keyCreatedEvent,
+  keyEditEvents,
+} from './audit';
 import { sha256Hex } from './crypto';
 import { ApiError } from './errors';
-import { type ApiKey, type KeyRecord, keyStatus, NEW_KEY_WARNING, type OrgRecord, toApiKey } from './model';
+import {
+  type ApiKey,
+  type AuditEvent,
+  type KeyRecord,
+  keyStatus,
+  NEW_KEY_WARNING,
+  type OrgRecord,
+  toApiKey,
+} from './model';
 import { assertNoEscalation, type Permission, type RoleMatrix, resolvePermissions } from './permissions';
 import type { Principal } from './principal';
+import type { KeyRepository } from './repository';
 import { newKeyId, newSalt, tokenFor } from './token';
-import type { CreateKeyCommand, ListKeysCommand, OrgLimitCommand, RotateKeyCommand } from './validation';
+import type {
+  CreateKeyCommand,
+  ListAuditCommand,
+  ListKeysCommand,
+  OrgLimitCommand,
+  RotateKeyCommand,
+  UpdateKeyCommand,
+} from './validation';
+
+export type { KeyRepository, ListAuditQuery, ListKeysQuery } from './repository';
+export { actorOf };
 
 export const DEFAULT_ORG = 'default';
 
-/** One page of an organization's keys, newest first; `cursor` continues a previous page. */
-export interface ListKeysQuery {
-  orgId: string;
-  limit: number;
-  cursor: string | null;
-  status: ListKeysCommand['status'];
-  nowMs: number;
-}
-
-/**
- * What the management service needs from storage (DynamoDB: `DynamoKeyRepository`). The repository
- * keeps each organization's count of active keys: `createKey` throws `key_limit_reached` when the
- * organization is full and `conflict` when the id is taken; `revokeKey` and `rotateKey` release the
- * key's slot once.
- */
-export interface KeyRepository {
-  getKey(id: string): Promise<KeyRecord | null>;
-  createKey(record: KeyRecord, nowMs: number): Promise<void>;
-  /** The record after revocation (unchanged if already revoked), or null when no key has that id. */
-  revokeKey(id: string, nowMs: number): Promise<KeyRecord | null>;
-  listKeys(query: ListKeysQuery): Promise<{ records: KeyRecord[]; nextCursor: string | null }>;
-  /** The organization's limit and active count (expired keys' slots released first). */
-  getOrg(orgId: string, nowMs: number): Promise<OrgRecord>;
-  putOrgLimit(orgId: string, maxKeys: number | null, nowMs: number): Promise<OrgRecord>;
-  /** false when the old key was revoked, rotated or expired in the meantime. */
-  rotateKey(old: KeyRecord, replacement: KeyRecord, graceSeconds: number, nowMs: number): Promise<boolean>;
-}
-
-/** A key lifecycle event: who did what to which key. Never carries a secret. */
-export interface AuditEvent {
-  action: 'key.created' | 'key.rotated' | 'key.revoked' | 'org.limit_changed';
-  actor: string;
-  org_id: string;
-  key_id?: string;
-  details?: Record<string, string | number | boolean | null>;
-}
-
+/** Called with each audit event once it is stored: the structured audit log line. */
 export type AuditSink = (event: AuditEvent) => void;
 
 export interface ManagementDeps {
@@ -64,16 +57,14 @@ export interface ManagementDeps {
   signingSecret: () => Promise<string>;
   now: () => number;
   audit: AuditSink;
+  /** The request being served, recorded on its audit events (the handler builds a service per request). */
+  requestId: string;
 }
 
 export interface NewKeyResponse {
   key: ApiKey;
   raw_key: string;
   warning: string;
-}
-
-export function actorOf(principal: Principal): string {
-  return principal.type === 'admin' ? 'admin' : `key:${principal.keyId}`;
 }
 
 function requirePermission(principal: Principal, permission: Permission): void {
@@ -91,10 +82,6 @@ function notFound(id: string): ApiError {
   return new ApiError('not_found', `No key with id ${id}.`);
 }
 
-/**
- * The management API's behaviour, independent of HTTP and of DynamoDB. Every method enforces the
- * permission rules itself as well (the gateway's policy is the first line, this is the second).
- */
 export class ManagementService {
   private readonly deps: ManagementDeps;
 
@@ -106,12 +93,38 @@ export class ManagementService {
     return toApiKey(record, this.deps.tokenPrefix, this.deps.now());
   }
 
+  private context(principal: Principal, nowMs: number): AuditContext {
+    return { actor: actorOf(principal), requestId: this.deps.requestId, nowMs };
+  }
+
+  /** The structured log line of each stored event. */
+  private logged(events: readonly AuditEvent[]): void {
+    for (const event of events) this.deps.audit(event);
+  }
+
   /** Loads a key the principal may see; another organization's key is reported as not found. */
   private async visibleKey(principal: Principal, id: string): Promise<KeyRecord> {
     const record = /^[0-9A-Za-z]{16}$/.test(id) ? await this.deps.repo.getKey(id) : null;
     if (record === null) throw notFound(id);
     if (principal.type === 'key' && record.org_id !== principal.orgId) throw notFound(id);
     return record;
+  }
+
+  /** The calling key's own record (its expiry and rate limit are ceilings); null for the admin key. */
+  private async callerRecord(principal: Principal): Promise<KeyRecord | null> {
+    if (principal.type === 'admin') return null;
+    const record = await this.deps.repo.getKey(principal.keyId);
+    if (record === null) throw new ApiError('forbidden', 'The calling key no longer exists.');
+    return record;
+  }
+
+  /** A key acting on another: not itself, nothing it does not hold. */
+  private assertMayModify(principal: Principal, target: KeyRecord, verb: string): void {
+    if (principal.type !== 'key') return;
+    if (principal.keyId === target.id) {
+      throw new ApiError('cannot_modify_self', `A key cannot ${verb} the key it is authenticating with.`);
+    }
+    assertNoEscalation(principal.permissions, target.permissions);
   }
 
   private orgFor(principal: Principal, requested: string | null): string {
@@ -125,7 +138,15 @@ export class ManagementService {
   private async issue(
     template: Omit<
       KeyRecord,
-      'id' | 'key_hash' | 'salt' | 'calls' | 'last_used_at' | 'revoked_at' | 'released' | 'rotated_to'
+      | 'id'
+      | 'key_hash'
+      | 'salt'
+      | 'calls'
+      | 'last_used_at'
+      | 'revoked_at'
+      | 'released'
+      | 'rotated_to'
+      | 'disabled_at'
     >,
   ): Promise<{ record: KeyRecord; token: string }> {
     const id = newKeyId();
@@ -141,16 +162,29 @@ export class ManagementService {
       revoked_at: null,
       released: false,
       rotated_to: null,
+      disabled_at: null,
     };
     return { record, token };
   }
 
+  /**
+   * A new key. Created by a key, it takes at most the caller's expiry and rate limit: omitted values
+   * default to them (the rate limit to the lower of the default and the caller's), larger ones are 403.
+   */
   async createKey(principal: Principal, input: CreateKeyCommand): Promise<NewKeyResponse> {
     requirePermission(principal, 'keys:write');
     const orgId = this.orgFor(principal, input.org_id);
     const roles = input.roles ?? [this.deps.defaultRole];
     const permissions = resolvePermissions(roles, this.deps.roleMatrix);
     if (principal.type === 'key') assertNoEscalation(principal.permissions, permissions);
+    const caller = await this.callerRecord(principal);
+    const limits = {
+      expires_at_ms: input.expires_at_ms ?? caller?.expires_at_ms ?? null,
+      rate_limit_per_minute:
+        input.rate_limit_per_minute ??
+        Math.min(this.deps.defaultRateLimit, caller?.rate_limit_per_minute ?? Number.POSITIVE_INFINITY),
+    };
+    assertWithinCeiling(caller, limits, 'create');
     const nowMs = this.deps.now();
     const { record, token } = await this.issue({
       org_id: orgId,
@@ -158,20 +192,15 @@ export class ManagementService {
       description: input.description,
       roles,
       permissions,
-      rate_limit_per_minute: input.rate_limit_per_minute ?? this.deps.defaultRateLimit,
+      ...limits,
       created_at: new Date(nowMs).toISOString(),
       created_by: actorOf(principal),
-      expires_at_ms: input.expires_at_ms,
       rotated_from: null,
+      metadata: input.metadata,
     });
-    await this.deps.repo.createKey(record, nowMs);
-    this.deps.audit({
-      action: 'key.created',
-      actor: actorOf(principal),
-      org_id: orgId,
-      key_id: record.id,
-      details: { roles: roles.join(','), rate_limit_per_minute: record.rate_limit_per_minute },
-    });
+    const events = [keyCreatedEvent(this.context(principal, nowMs), record)];
+    await this.deps.repo.createKey(record, nowMs, events);
+    this.logged(events);
     return { key: this.view(record), raw_key: token, warning: NEW_KEY_WARNING };
   }
 
@@ -196,41 +225,82 @@ export class ManagementService {
     return { key: this.view(await this.visibleKey(principal, id)) };
   }
 
+  /**
+   * Edits a key's name, description, rate limit, expiry, metadata, or disables and enables it. A
+   * revoked, rotated or expired key cannot be edited (409). Nothing changed → no write, no event.
+   */
+  async updateKey(principal: Principal, id: string, input: UpdateKeyCommand): Promise<{ key: ApiKey }> {
+    requirePermission(principal, 'keys:write');
+    const old = await this.visibleKey(principal, id);
+    this.assertMayModify(principal, old, 'edit');
+    const nowMs = this.deps.now();
+    const status = keyStatus(old, nowMs);
+    if (status === 'revoked' || status === 'expired' || old.rotated_to !== null || old.released) {
+      throw new ApiError(
+        'conflict',
+        `Key ${id} is ${old.rotated_to ? 'rotated' : status} and cannot be edited.`,
+      );
+    }
+    const next: KeyRecord = { ...old };
+    if (input.name !== undefined) next.name = input.name;
+    if (input.description !== undefined) next.description = input.description;
+    if (input.rate_limit_per_minute !== undefined) next.rate_limit_per_minute = input.rate_limit_per_minute;
+    if (input.expires_at_ms !== undefined) next.expires_at_ms = input.expires_at_ms;
+    if (input.metadata !== undefined) next.metadata = input.metadata;
+    if (input.enabled !== undefined && input.enabled !== (old.disabled_at === null)) {
+      next.disabled_at = input.enabled ? null : new Date(nowMs).toISOString();
+    }
+    const raised: Partial<Pick<KeyRecord, 'expires_at_ms' | 'rate_limit_per_minute'>> = {};
+    if (input.expires_at_ms !== undefined) raised.expires_at_ms = input.expires_at_ms;
+    if (input.rate_limit_per_minute !== undefined) raised.rate_limit_per_minute = input.rate_limit_per_minute;
+    if (Object.keys(raised).length > 0)
+      assertWithinCeiling(await this.callerRecord(principal), raised, 'give');
+    const events = keyEditEvents(this.context(principal, nowMs), old, next);
+    if (events.length === 0) return { key: this.view(old) };
+    if (!(await this.deps.repo.updateKey(old, next, nowMs, events))) {
+      throw new ApiError('conflict', `Key ${id} changed while it was being edited; read it and try again.`);
+    }
+    this.logged(events);
+    return { key: this.view(next) };
+  }
+
   async revokeKey(principal: Principal, id: string): Promise<{ revoked: true; key: ApiKey }> {
     requirePermission(principal, 'keys:write');
     const record = await this.visibleKey(principal, id);
     if (principal.type === 'key' && principal.keyId === record.id) {
       throw new ApiError('cannot_modify_self', 'A key cannot revoke the key it is authenticating with.');
     }
-    const updated = record.revoked_at === null ? await this.deps.repo.revokeKey(id, this.deps.now()) : record;
+    if (record.revoked_at !== null) return { revoked: true, key: this.view(record) };
+    const nowMs = this.deps.now();
+    const revokedAt = new Date(nowMs).toISOString();
+    const events = [
+      auditEvent(this.context(principal, nowMs), 'key.revoked', record.org_id, id, {
+        revoked_at: { old: null, new: revokedAt },
+      }),
+    ];
+    const updated = await this.deps.repo.revokeKey(id, nowMs, events);
     if (updated === null) throw notFound(id);
-    if (record.revoked_at === null) {
-      this.deps.audit({
-        action: 'key.revoked',
-        actor: actorOf(principal),
-        org_id: record.org_id,
-        key_id: id,
-      });
-    }
+    // Revoked by this request (not by a concurrent one): the events were written with it.
+    if (updated.revoked_at === revokedAt) this.logged(events);
     return { revoked: true, key: this.view(updated) };
   }
 
   /**
-   * A new key with the same name, description, roles, frozen permissions, rate limit, expiry and
-   * organization; the old key stops working when the grace period ends (at once for 0).
+   * A new key with the same name, description, roles, frozen permissions, rate limit, expiry,
+   * metadata and organization; the old key stops working when the grace period ends (at once for 0).
    */
   async rotateKey(principal: Principal, id: string, input: RotateKeyCommand): Promise<NewKeyResponse> {
     requirePermission(principal, 'keys:write');
     const old = await this.visibleKey(principal, id);
-    if (principal.type === 'key' && principal.keyId === old.id) {
-      throw new ApiError('cannot_modify_self', 'A key cannot rotate the key it is authenticating with.');
-    }
-    if (principal.type === 'key') assertNoEscalation(principal.permissions, old.permissions);
+    this.assertMayModify(principal, old, 'rotate');
+    assertWithinCeiling(await this.callerRecord(principal), old, 'rotate');
     const nowMs = this.deps.now();
-    if (keyStatus(old, nowMs) !== 'active' || old.released) {
+    const status = keyStatus(old, nowMs);
+    // A disabled key is not rotated: its replacement would come back enabled.
+    if (status !== 'active' || old.released) {
       throw new ApiError(
         'conflict',
-        `Key ${id} is ${old.rotated_to ? 'already rotated' : keyStatus(old, nowMs)} and cannot be rotated.`,
+        `Key ${id} is ${old.rotated_to ? 'already rotated' : status} and cannot be rotated.`,
       );
     }
     const { record, token } = await this.issue({
@@ -244,17 +314,21 @@ export class ManagementService {
       created_by: actorOf(principal),
       expires_at_ms: old.expires_at_ms,
       rotated_from: old.id,
+      metadata: old.metadata,
     });
-    if (!(await this.deps.repo.rotateKey(old, record, input.grace_period_seconds, nowMs))) {
+    const ctx = this.context(principal, nowMs);
+    const grace = input.grace_period_seconds;
+    const events = [
+      auditEvent(ctx, 'key.rotated', old.org_id, old.id, {
+        rotated_to: { old: null, new: record.id },
+        grace_period_seconds: { old: null, new: grace },
+      }),
+      keyCreatedEvent(ctx, record),
+    ];
+    if (!(await this.deps.repo.rotateKey(old, record, grace, nowMs, events))) {
       throw new ApiError('conflict', `Key ${id} changed while it was being rotated; read it and try again.`);
     }
-    this.deps.audit({
-      action: 'key.rotated',
-      actor: actorOf(principal),
-      org_id: old.org_id,
-      key_id: old.id,
-      details: { new_key_id: record.id, grace_period_seconds: input.grace_period_seconds },
-    });
+    this.logged(events);
     return { key: this.view(record), raw_key: token, warning: NEW_KEY_WARNING };
   }
 
@@ -265,14 +339,35 @@ export class ManagementService {
 
   async putOrg(principal: Principal, orgId: string, input: OrgLimitCommand): Promise<OrgRecord> {
     requireAdmin(principal);
-    const org = await this.deps.repo.putOrgLimit(orgId, input.max_keys, this.deps.now());
-    this.deps.audit({
-      action: 'org.limit_changed',
-      actor: actorOf(principal),
-      org_id: orgId,
-      details: { max_keys: input.max_keys },
-    });
+    const nowMs = this.deps.now();
+    const before = await this.deps.repo.getOrg(orgId, nowMs);
+    const events = [
+      auditEvent(this.context(principal, nowMs), 'org.updated', orgId, null, {
+        max_keys: { old: before.max_keys, new: input.max_keys },
+      }),
+    ];
+    const org = await this.deps.repo.putOrgLimit(orgId, input.max_keys, nowMs, events);
+    this.logged(events);
     return org;
+  }
+
+  /** The audit trail, newest first: the caller's organization (any, for the admin key). */
+  async listAudit(
+    principal: Principal,
+    input: ListAuditCommand,
+  ): Promise<{ events: AuditEvent[]; next_cursor: string | null }> {
+    requirePermission(principal, 'keys:read');
+    const orgId =
+      principal.type === 'admin' && input.key_id !== null && input.org_id === null
+        ? null
+        : this.orgFor(principal, input.org_id);
+    const page = await this.deps.repo.listAudit({
+      orgId,
+      keyId: input.key_id,
+      limit: input.limit,
+      cursor: input.cursor,
+    });
+    return { events: page.events, next_cursor: page.nextCursor };
   }
 
   async whoami(

@@ -1,3 +1,8 @@
+/**
+ * The management domain's records and their public shapes: a key as stored (`KeyRecord`) and as shown
+ * (`ApiKey`, an explicit allow-list of fields), its status, an organization, and an audit event (who
+ * changed what, written in the same transaction as the change). Pure: no I/O.
+ */
 import type { Permission } from './permissions';
 import { keyPrefixOf } from './token';
 
@@ -25,9 +30,14 @@ export interface KeyRecord {
   released: boolean;
   rotated_from: string | null;
   rotated_to: string | null;
+  /** ISO 8601; set while the key is disabled (refused like a revoked key, but it keeps its slot). */
+  disabled_at: string | null;
+  /** Flat string map passed to integrations (limits: `METADATA_LIMITS` in validation.ts); {} when none. */
+  metadata: Record<string, string>;
 }
 
-export type KeyStatus = 'active' | 'revoked' | 'expired';
+/** Precedence when several apply: revoked > expired > disabled > active. */
+export type KeyStatus = 'active' | 'revoked' | 'expired' | 'disabled';
 
 export interface ApiKey {
   id: string;
@@ -46,6 +56,7 @@ export interface ApiKey {
   revoked_at: string | null;
   last_used_at: string | null;
   calls: number;
+  metadata: Record<string, string>;
 }
 
 export interface OrgRecord {
@@ -55,9 +66,13 @@ export interface OrgRecord {
   active_keys: number;
 }
 
-export function keyStatus(record: Pick<KeyRecord, 'revoked_at' | 'expires_at_ms'>, nowMs: number): KeyStatus {
+export function keyStatus(
+  record: Pick<KeyRecord, 'revoked_at' | 'expires_at_ms' | 'disabled_at'>,
+  nowMs: number,
+): KeyStatus {
   if (record.revoked_at !== null) return 'revoked';
   if (record.expires_at_ms !== null && record.expires_at_ms <= nowMs) return 'expired';
+  if (record.disabled_at !== null) return 'disabled';
   return 'active';
 }
 
@@ -73,7 +88,7 @@ export function toApiKey(record: KeyRecord, tokenPrefix: string, nowMs: number):
     roles: [...record.roles],
     permissions: [...record.permissions],
     rate_limit_per_minute: record.rate_limit_per_minute,
-    enabled: status === 'active',
+    enabled: record.disabled_at === null,
     status,
     created_at: record.created_at,
     created_by: record.created_by,
@@ -81,8 +96,47 @@ export function toApiKey(record: KeyRecord, tokenPrefix: string, nowMs: number):
     revoked_at: record.revoked_at,
     last_used_at: record.last_used_at,
     calls: record.calls,
+    metadata: { ...record.metadata },
   };
 }
 
 export const NEW_KEY_WARNING =
   'Store this key now: raw_key is shown only in this response and cannot be retrieved again.';
+
+/** The kinds of audit event, one per kind of change. */
+export const AUDIT_EVENT_TYPES = [
+  'key.created',
+  'key.updated',
+  'key.disabled',
+  'key.enabled',
+  'key.revoked',
+  'key.rotated',
+  'org.updated',
+] as const;
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+
+/** A non-secret field value as an audit event records it. */
+export type AuditValue = string | number | boolean | null | string[] | Record<string, string>;
+
+/** One changed field: its value before and after (null before, for a created key). */
+export interface AuditChange {
+  old: AuditValue;
+  new: AuditValue;
+}
+
+/**
+ * An audit event: who (`admin` or `key:<id>`) changed what, in which request, when. Written in the same
+ * DynamoDB transaction as the change it describes; never carries a secret, hash or salt.
+ */
+export interface AuditEvent {
+  id: string;
+  type: AuditEventType;
+  org_id: string;
+  /** null for organization events. */
+  key_id: string | null;
+  actor: string;
+  request_id: string;
+  /** ISO 8601 UTC. */
+  at: string;
+  changes: Record<string, AuditChange>;
+}

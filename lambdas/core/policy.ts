@@ -1,5 +1,10 @@
+/**
+ * The authorizer's answers: an Allow policy covering every route the principal may call (so a cached
+ * policy stays right on other routes), a Deny, the Allow's context (the principal plus the key's
+ * metadata), and the policy evaluation API Gateway performs (used by the local gateway). Pure.
+ */
 import type { AuthorizerContext, Principal } from './principal';
-import { allowedMethods } from './principal';
+import { allowedMethods, principalContext } from './principal';
 import { type PolicyRoute, ROUTES } from './routes';
 
 export interface PolicyStatement {
@@ -12,6 +17,38 @@ export interface AuthorizerResult {
   principalId: string;
   policyDocument: { Version: '2012-10-17'; Statement: PolicyStatement[] };
   context: AuthorizerContext;
+}
+
+/**
+ * The context of an Allow: the principal's, plus `metadata`, the key's metadata as a JSON string
+ * (context values must be flat strings; `{}` for the admin key or a key without metadata), so that an
+ * integration learns the customer or plan without a lookup.
+ */
+export function allowContext(
+  principal: Principal,
+  scheme: 'bearer' | 'armor',
+  metadata: Readonly<Record<string, string>>,
+): AuthorizerContext {
+  return { ...principalContext(principal, scheme), metadata: JSON.stringify(metadata) };
+}
+
+/** The metadata an integration receives in the authorizer context ({} when absent or unreadable). */
+export function metadataFromContext(
+  ctx: Readonly<Record<string, unknown>> | null | undefined,
+): Record<string, string> {
+  const raw = ctx?.metadata;
+  if (typeof raw !== 'string' || raw === '') return {};
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
+    return Object.fromEntries(
+      Object.entries(parsed as Record<string, unknown>).filter(
+        (entry): entry is [string, string] => typeof entry[1] === 'string',
+      ),
+    );
+  } catch {
+    return {};
+  }
 }
 
 /** `arn:aws:execute-api:region:account:api/stage/METHOD/path` → `arn:…:api/stage`. */

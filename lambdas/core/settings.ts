@@ -112,6 +112,14 @@ export const SETTINGS = {
     min: 1,
     max: 3650,
   },
+  auditRetentionDays: {
+    context: true,
+    env: 'LATCHKEY_AUDIT_RETENTION_DAYS',
+    kind: 'integer',
+    default: 90,
+    min: 1,
+    max: 3650,
+  },
   authorizerCacheTtlSeconds: { context: true, kind: 'integer', default: 0, min: 0, max: 3600 },
   secretCacheTtlSeconds: {
     context: true,
@@ -168,6 +176,10 @@ export const SETTING_DOCS: { readonly [K in SettingName]: SettingDoc } = {
   keyRetentionDays: {
     unit: 'days',
     doc: 'how long revoked, rotated and expired key records stay before DynamoDB TTL deletes them',
+  },
+  auditRetentionDays: {
+    unit: 'days',
+    doc: 'how long audit events (GET /v1/audit) stay before DynamoDB TTL deletes them',
   },
   authorizerCacheTtlSeconds: {
     unit: 'seconds',

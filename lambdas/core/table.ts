@@ -10,6 +10,7 @@
  * | organization   | ORG#<org>              | ORG     |             |                     |                          |
  * | replay nonce   | NONCE#<keyId>#<nonce>  | REPLAY  |             |                     | timestamp + 600 s        |
  * | replay sig.    | SIG#<keyId>#<sha256>   | REPLAY  |             |                     | timestamp + 600 s        |
+ * | audit event    | AUDIT#<org>            | <at>#<eventId> | AUDITKEY#<keyId> | <at>#<eventId> | at + audit retention |
  *
  * A key item's other attributes are named after the `KeyRecord` fields (`lambdas/core/model.ts`).
  * Rate-limit windows and usage live on the key item itself (`rl_<minute>`, `calls`, `last_used_at`)
@@ -28,7 +29,16 @@ export const TABLE_SCHEMA = {
  * Partition-key prefixes: key records, organizations, and the two replay-protection items of a signed
  * request (nonce and signature). The stack's IAM conditions confine each function to its own items.
  */
-export const ITEM_PREFIXES = { key: 'KEY#', org: 'ORG#', nonce: 'NONCE#', signature: 'SIG#' } as const;
+export const ITEM_PREFIXES = {
+  key: 'KEY#',
+  org: 'ORG#',
+  nonce: 'NONCE#',
+  signature: 'SIG#',
+  audit: 'AUDIT#',
+} as const;
+
+/** GSI1 partition-key prefix of audit events, for one key's events (`GET /v1/audit?key_id=`). */
+export const AUDIT_KEY_PREFIX = 'AUDITKEY#';
 
 /** Sort keys, one per item kind (both replay items share one). */
 export const SORT_KEYS = { key: 'KEY', org: 'ORG', replay: 'REPLAY' } as const;
@@ -52,3 +62,7 @@ export const signaturePk = (keyId: string, signatureHash: string): string =>
 /** A key's sort key in its organization's listing (GSI1): newest last by creation time, then id. */
 export const keyListingSk = (createdAt: string, keyId: string): string => `${createdAt}#${keyId}`;
 export const rateWindowAttribute = (window: number): string => `${RATE_WINDOW_PREFIX}${window}`;
+export const auditPk = (orgId: string): string => `${ITEM_PREFIXES.audit}${orgId}`;
+export const auditKeyPk = (keyId: string): string => `${AUDIT_KEY_PREFIX}${keyId}`;
+/** An audit event's sort key (table and GSI1): newest last by time, then id. */
+export const auditSk = (at: string, eventId: string): string => `${at}#${eventId}`;

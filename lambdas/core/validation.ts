@@ -6,13 +6,14 @@
  */
 import { ApiError, ValidationError } from './errors';
 import { MAX_KEYS, RATE_LIMIT_PER_MINUTE } from './settings';
+import { KEY_ID_RE } from './token';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 export const ORG_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** ISO 8601 with an explicit zone (Z or ±hh:mm): a zoneless time would depend on the server's zone. */
 export const ISO_TIMESTAMP_RE =
   /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
-export const KEY_STATUSES = ['active', 'revoked', 'expired'] as const;
+export const KEY_STATUSES = ['active', 'revoked', 'expired', 'disabled'] as const;
 /** Field limits, read by the validators below and by the OpenAPI document (`schemas.ts`). */
 export const NAME_LENGTH = { min: 1, max: 100 } as const;
 export const DESCRIPTION_LENGTH = { min: 0, max: 500 } as const;
@@ -20,12 +21,64 @@ export const ROLES_PER_KEY = { min: 1, max: 10 } as const;
 export const GRACE_PERIOD_SECONDS = { min: 0, max: 86_400, default: 0 } as const;
 export const LIST_PAGE_SIZE = { min: 1, max: 100, default: 50 } as const;
 
+/** A key's metadata: the one home of its limits. */
+export const METADATA_LIMITS = {
+  maxEntries: 10,
+  keyPattern: /^[a-z0-9_]{1,32}$/,
+  maxValueChars: 256,
+  /** UTF-8 bytes of every key and value together. */
+  maxTotalBytes: 512,
+} as const;
+
+/**
+ * Whether text holds a character a name, description or metadata value may not contain: C0 and C1
+ * control characters (newlines and tabs included), bidirectional embeddings, overrides and isolates
+ * (U+202A–202E, U+2066–2069, which make text display in another order than it is stored), and lone
+ * surrogates (not valid Unicode).
+ */
+function hasUnsafeCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c <= 0x1f || (c >= 0x7f && c <= 0x9f)) return true;
+    if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) return true;
+    if (c >= 0xdc00 && c <= 0xdfff) return true; // a low surrogate with no high one before it
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = value.charCodeAt(i + 1);
+      if (!(next >= 0xdc00 && next <= 0xdfff)) return true;
+      i++;
+    }
+  }
+  return false;
+}
+
 export interface CreateKeyCommand {
   name: string;
   description: string | null;
   roles: string[] | null;
   rate_limit_per_minute: number | null;
   expires_at_ms: number | null;
+  org_id: string | null;
+  /** {} when none was given. */
+  metadata: Record<string, string>;
+}
+
+/** `PATCH /v1/keys/{id}`: only the fields present change (at least one is). */
+export interface UpdateKeyCommand {
+  name?: string;
+  description?: string | null;
+  rate_limit_per_minute?: number;
+  /** null: never expires. */
+  expires_at_ms?: number | null;
+  enabled?: boolean;
+  /** Replaces the whole map; {} (or null in the body) clears it. */
+  metadata?: Record<string, string>;
+}
+
+/** `GET /v1/audit`. */
+export interface ListAuditCommand {
+  limit: number;
+  cursor: string | null;
+  key_id: string | null;
   org_id: string | null;
 }
 
@@ -87,7 +140,86 @@ function optionalString(input: Json, field: string, min: number, max: number): s
   if (typeof value !== 'string' || value.length < min || value.length > max) {
     throw new ValidationError(field, `${field}: must be a string of ${min} to ${max} characters`);
   }
+  assertSafeText(field, value);
   return value;
+}
+
+/** Refuses control characters, bidirectional overrides and lone surrogates (400 naming the field). */
+export function assertSafeText(field: string, value: string): void {
+  if (hasUnsafeCharacter(value)) {
+    throw new ValidationError(
+      field,
+      `${field}: must not contain control characters, bidirectional overrides or lone surrogates`,
+    );
+  }
+}
+
+function requiredName(input: Json): string {
+  if (input.name === undefined || input.name === null) throw new ValidationError('name', 'name: is required');
+  const name = optionalString(input, 'name', NAME_LENGTH.min, NAME_LENGTH.max);
+  if (name === null || name.trim() === '') {
+    throw new ValidationError(
+      'name',
+      `name: must be a string of ${NAME_LENGTH.min} to ${NAME_LENGTH.max} characters, not only spaces`,
+    );
+  }
+  return name;
+}
+
+/** A flat {string: string} map within `METADATA_LIMITS`; absent or null → {}. */
+export function validateMetadata(value: unknown, field = 'metadata'): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  const { maxEntries, keyPattern, maxValueChars, maxTotalBytes } = METADATA_LIMITS;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new ValidationError(field, `${field}: must be an object of string values`);
+  }
+  const entries = Object.entries(value as Json);
+  if (entries.length > maxEntries) {
+    throw new ValidationError(field, `${field}: at most ${maxEntries} entries`);
+  }
+  let bytes = 0;
+  const out: Record<string, string> = {};
+  for (const [k, v] of entries) {
+    if (!keyPattern.test(k)) {
+      throw new ValidationError(
+        field,
+        `${field}: keys must be 1-32 of a-z, 0-9 and _ (got ${JSON.stringify(k.slice(0, 40))})`,
+      );
+    }
+    if (typeof v !== 'string' || v.length > maxValueChars) {
+      throw new ValidationError(
+        `${field}.${k}`,
+        `${field}.${k}: must be a string of at most ${maxValueChars} characters`,
+      );
+    }
+    assertSafeText(`${field}.${k}`, v);
+    bytes += Buffer.byteLength(k, 'utf8') + Buffer.byteLength(v, 'utf8');
+    out[k] = v;
+  }
+  if (bytes > maxTotalBytes) {
+    throw new ValidationError(
+      field,
+      `${field}: keys and values may hold at most ${maxTotalBytes} bytes in all`,
+    );
+  }
+  return out;
+}
+
+/** An ISO 8601 instant in the future, as epoch milliseconds. */
+function futureInstant(value: unknown, field: string, nowMs: number): number {
+  const m = typeof value === 'string' ? ISO_TIMESTAMP_RE.exec(value) : null;
+  let ms = m ? Date.parse(value as string) : Number.NaN;
+  if (m) {
+    // Date.parse rolls 2030-02-30 over to March: check the day against the month.
+    const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate())
+      ms = Number.NaN;
+  }
+  if (Number.isNaN(ms)) {
+    throw new ValidationError(field, `${field}: must be an ISO 8601 timestamp such as 2030-01-01T00:00:00Z`);
+  }
+  if (ms <= nowMs) throw new ValidationError(field, `${field}: must be in the future`);
+  return ms;
 }
 
 function optionalOrgId(value: unknown, field = 'org_id'): string | null {
@@ -114,18 +246,12 @@ const CREATE_FIELDS = [
   'rate_limit_per_minute',
   'expires_at',
   'org_id',
+  'metadata',
 ] as const;
 
 export function validateCreateKey(input: Json, nowMs: number): CreateKeyCommand {
   rejectUnknown(input, CREATE_FIELDS);
-  if (input.name === undefined || input.name === null) throw new ValidationError('name', 'name: is required');
-  const name = optionalString(input, 'name', NAME_LENGTH.min, NAME_LENGTH.max);
-  if (name === null || name.trim() === '') {
-    throw new ValidationError(
-      'name',
-      `name: must be a string of ${NAME_LENGTH.min} to ${NAME_LENGTH.max} characters, not only spaces`,
-    );
-  }
+  const name = requiredName(input);
   const description = optionalString(input, 'description', DESCRIPTION_LENGTH.min, DESCRIPTION_LENGTH.max);
 
   let roles: string[] | null = null;
@@ -151,27 +277,10 @@ export function validateCreateKey(input: Json, nowMs: number): CreateKeyCommand 
     RATE_LIMIT_PER_MINUTE.min,
     RATE_LIMIT_PER_MINUTE.max,
   );
-
-  let expiresAtMs: number | null = null;
-  if (input.expires_at !== undefined && input.expires_at !== null) {
-    const v = input.expires_at;
-    const m = typeof v === 'string' ? ISO_TIMESTAMP_RE.exec(v) : null;
-    let ms = m ? Date.parse(v as string) : Number.NaN;
-    if (m) {
-      // Date.parse rolls 2030-02-30 over to March: check the day against the month.
-      const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-      if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate())
-        ms = Number.NaN;
-    }
-    if (Number.isNaN(ms)) {
-      throw new ValidationError(
-        'expires_at',
-        'expires_at: must be an ISO 8601 timestamp such as 2030-01-01T00:00:00Z',
-      );
-    }
-    if (ms <= nowMs) throw new ValidationError('expires_at', 'expires_at: must be in the future');
-    expiresAtMs = ms;
-  }
+  const expiresAtMs =
+    input.expires_at === undefined || input.expires_at === null
+      ? null
+      : futureInstant(input.expires_at, 'expires_at', nowMs);
 
   return {
     name,
@@ -180,7 +289,55 @@ export function validateCreateKey(input: Json, nowMs: number): CreateKeyCommand 
     rate_limit_per_minute: rate,
     expires_at_ms: expiresAtMs,
     org_id: optionalOrgId(input.org_id),
+    metadata: validateMetadata(input.metadata),
   };
+}
+
+const UPDATE_FIELDS = [
+  'name',
+  'description',
+  'rate_limit_per_minute',
+  'expires_at',
+  'enabled',
+  'metadata',
+] as const;
+
+export function validateUpdateKey(input: Json, nowMs: number): UpdateKeyCommand {
+  rejectUnknown(input, UPDATE_FIELDS);
+  if (Object.keys(input).length === 0) {
+    throw new ValidationError('body', `body: name at least one of ${UPDATE_FIELDS.join(', ')}`);
+  }
+  const command: UpdateKeyCommand = {};
+  if ('name' in input) command.name = requiredName(input);
+  if ('description' in input)
+    command.description = optionalString(
+      input,
+      'description',
+      DESCRIPTION_LENGTH.min,
+      DESCRIPTION_LENGTH.max,
+    );
+  if ('rate_limit_per_minute' in input) {
+    const { min, max } = RATE_LIMIT_PER_MINUTE;
+    const rate = optionalInteger(input, 'rate_limit_per_minute', min, max);
+    if (rate === null) {
+      throw new ValidationError(
+        'rate_limit_per_minute',
+        `rate_limit_per_minute: must be an integer from ${min} to ${max}`,
+      );
+    }
+    command.rate_limit_per_minute = rate;
+  }
+  if ('expires_at' in input) {
+    command.expires_at_ms =
+      input.expires_at === null ? null : futureInstant(input.expires_at, 'expires_at', nowMs);
+  }
+  if ('enabled' in input) {
+    if (typeof input.enabled !== 'boolean')
+      throw new ValidationError('enabled', 'enabled: must be true or false');
+    command.enabled = input.enabled;
+  }
+  if ('metadata' in input) command.metadata = validateMetadata(input.metadata);
+  return command;
 }
 
 export function validateRotateKey(input: Json): RotateKeyCommand {
@@ -198,16 +355,28 @@ export function validateOrgLimit(input: Json): OrgLimitCommand {
   return { max_keys: optionalInteger(input, 'max_keys', MAX_KEYS.min, MAX_KEYS.max) };
 }
 
+function pageLimit(raw: string | undefined): number {
+  const { min, max } = LIST_PAGE_SIZE;
+  if (raw === undefined) return LIST_PAGE_SIZE.default;
+  const limit = /^\d{1,3}$/.test(raw) ? Number(raw) : 0;
+  if (limit < min || limit > max)
+    throw new ValidationError('limit', `limit: must be an integer from ${min} to ${max}`);
+  return limit;
+}
+
+export function validateListAudit(query: Readonly<Record<string, string | undefined>>): ListAuditCommand {
+  rejectUnknown(query as Json, ['limit', 'cursor', 'key_id', 'org_id'], 'query parameter');
+  const keyId = query.key_id === undefined || query.key_id === '' ? null : query.key_id;
+  if (keyId !== null && !KEY_ID_RE.test(keyId)) {
+    throw new ValidationError('key_id', 'key_id: must be a key id (16 letters and digits)');
+  }
+  const cursor = query.cursor === undefined || query.cursor === '' ? null : query.cursor;
+  return { limit: pageLimit(query.limit), cursor, key_id: keyId, org_id: optionalOrgId(query.org_id) };
+}
+
 export function validateListKeys(query: Readonly<Record<string, string | undefined>>): ListKeysCommand {
   rejectUnknown(query as Json, ['limit', 'cursor', 'status', 'org_id'], 'query parameter');
-  let limit: number = LIST_PAGE_SIZE.default;
-  if (query.limit !== undefined) {
-    limit = /^\d{1,3}$/.test(query.limit) ? Number(query.limit) : 0;
-    if (limit < LIST_PAGE_SIZE.min || limit > LIST_PAGE_SIZE.max) {
-      const { min, max } = LIST_PAGE_SIZE;
-      throw new ValidationError('limit', `limit: must be an integer from ${min} to ${max}`);
-    }
-  }
+  const limit = pageLimit(query.limit);
   let status: ListKeysCommand['status'] = null;
   if (query.status !== undefined) {
     if (!(KEY_STATUSES as readonly string[]).includes(query.status)) {

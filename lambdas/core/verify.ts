@@ -21,6 +21,7 @@ export type FailureReason =
   | 'wrong_secret'
   | 'revoked'
   | 'expired'
+  | 'disabled'
   | 'stale_timestamp'
   | 'future_timestamp'
   | 'bad_content_digest'
@@ -115,6 +116,7 @@ export function classifyRefusal(
   const status = keyStatus(record, nowMs);
   if (status === 'revoked') return 'revoked';
   if (status === 'expired') return 'expired';
+  if (status === 'disabled') return 'disabled';
   return 'rate_limited';
 }
 

@@ -7,11 +7,11 @@
  * validation.ts under names of their own.
  */
 import { ARMOR_SCHEME } from './armor';
-import type { ApiKey, KeyStatus } from './model';
+import type { ApiKey, AuditChange, AuditEvent, AuditEventType, AuditValue, KeyStatus } from './model';
 import type { Permission } from './permissions';
 
 export type { ErrorBody, ErrorCode } from './errors';
-export type { ApiKey, KeyStatus, Permission };
+export type { ApiKey, AuditChange, AuditEvent, AuditEventType, AuditValue, KeyStatus, Permission };
 export { ARMOR_SCHEME };
 
 /** `Authorization: Bearer <admin key or API-key token>`. */
@@ -33,6 +33,44 @@ export interface CreateKeyRequest {
   expires_at?: string;
   /** Admin key only (a key may name only its own organization). */
   org_id?: string;
+  /** Flat string map passed to integrations (≤ 10 entries, keys `[a-z0-9_]{1,32}`, values ≤ 256 chars, ≤ 512 bytes). */
+  metadata?: Record<string, string>;
+}
+
+/**
+ * `PATCH /v1/keys/{id}` body: at least one field; only the fields present change. A key may not give
+ * another a later expiry or a higher rate limit than its own.
+ */
+export interface UpdateKeyRequest {
+  /** 1–100 characters. */
+  name?: string;
+  /** At most 500 characters; null clears it. */
+  description?: string | null;
+  /** 1–100000. */
+  rate_limit_per_minute?: number;
+  /** A future instant, ISO 8601 with a zone; null = never expires. */
+  expires_at?: string | null;
+  /** false: refused with the same 401 from the next request on (the key keeps its slot); true: back. */
+  enabled?: boolean;
+  /** Replaces the whole map; null or {} clears it. */
+  metadata?: Record<string, string> | null;
+}
+
+/** `GET /v1/audit` query, as sent. */
+export interface AuditQuery {
+  /** One key's events only. */
+  key_id?: string;
+  /** Page size, 1–100 (server default 50). */
+  limit?: number;
+  cursor?: string | null;
+  /** Admin key only. */
+  org_id?: string;
+}
+
+/** One page of `GET /v1/audit`, newest first. `next_cursor` is null on the last page. */
+export interface AuditPage {
+  events: AuditEvent[];
+  next_cursor: string | null;
 }
 
 /** `POST /v1/keys/{id}/rotate` body, as sent. */
@@ -69,7 +107,7 @@ export interface ListKeysResponse {
   next_cursor: string | null;
 }
 
-/** `GET /v1/keys/{id}`. */
+/** `GET /v1/keys/{id}` and `PATCH /v1/keys/{id}`. */
 export interface KeyResponse {
   key: ApiKey;
 }

@@ -7,8 +7,7 @@
  */
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { DynamoUsageStore } from '../adapters/dynamo-usage';
-import { type AuthorizerResult, buildAllowPolicy, buildDenyPolicy } from '../core/policy';
-import { principalContext } from '../core/principal';
+import { type AuthorizerResult, allowContext, buildAllowPolicy, buildDenyPolicy } from '../core/policy';
 import { ROUTES } from '../core/routes';
 import { verifyRequest } from '../core/verify';
 import { ENV } from '../shared/config';
@@ -72,7 +71,7 @@ export function createAuthorizerHandler(runtime: Runtime) {
         principal,
         principalId,
         event.methodArn,
-        principalContext(principal, result.scheme),
+        allowContext(principal, result.scheme, result.record?.metadata ?? {}),
         routes,
       );
     }

@@ -1,12 +1,15 @@
+/**
+ * The sample application route, `ANY /v1/echo/{proxy+}`: shows how your own routes plug in behind
+ * the authorizer. It echoes what the gateway passed on: method, path, principal (with the key's
+ * metadata from the authorizer context) and body.
+ */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ApiError, UNAUTHORIZED_MESSAGE } from '../core/errors';
+import { metadataFromContext } from '../core/policy';
 import { MAX_BODY_BYTES } from '../core/validation';
 import { assertBodyIntegrity, errorResponse, fromProxyEvent, jsonResponse } from '../shared/http';
 
-/**
- * The sample application route, `ANY /v1/echo/{proxy+}`: shows how your own routes plug in behind
- * the authorizer. It echoes what the gateway passed on: method, path, principal and body.
- */
+/** Echoes the request as the gateway passed it on. */
 export async function echo(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const request = fromProxyEvent(event);
   try {
@@ -26,7 +29,12 @@ export async function echo(event: APIGatewayProxyEvent): Promise<APIGatewayProxy
         principal:
           principal.type === 'admin'
             ? { type: 'admin' }
-            : { type: 'key', key_id: principal.keyId, org_id: principal.orgId },
+            : {
+                type: 'key',
+                key_id: principal.keyId,
+                org_id: principal.orgId,
+                metadata: metadataFromContext(event.requestContext?.authorizer),
+              },
         body: request.body,
       },
       request.requestId,

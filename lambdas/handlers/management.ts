@@ -13,10 +13,12 @@ import { ROUTES } from '../core/routes';
 import {
   parseJsonObject,
   validateCreateKey,
+  validateListAudit,
   validateListKeys,
   validateOrgId,
   validateOrgLimit,
   validateRotateKey,
+  validateUpdateKey,
 } from '../core/validation';
 import {
   type ApiRequest,
@@ -48,6 +50,10 @@ export const ACTIONS: Record<string, Action> = {
     body: await svc.listKeys(p, validateListKeys(req.query)),
   }),
   getKey: async (svc, p, req) => ({ status: 200, body: await svc.getKey(p, param(req, 'id')) }),
+  updateKey: async (svc, p, req, now) => ({
+    status: 200,
+    body: await svc.updateKey(p, param(req, 'id'), validateUpdateKey(parseJsonObject(req.body), now)),
+  }),
   revokeKey: async (svc, p, req) => ({ status: 200, body: await svc.revokeKey(p, param(req, 'id')) }),
   rotateKey: async (svc, p, req) => ({
     status: 201,
@@ -66,15 +72,20 @@ export const ACTIONS: Record<string, Action> = {
     ),
   }),
   whoami: async (svc, p) => ({ status: 200, body: await svc.whoami(p) }),
+  listAudit: async (svc, p, req) => ({
+    status: 200,
+    body: await svc.listAudit(p, validateListAudit(req.query)),
+  }),
 };
 
 export function createManagementHandler(runtime: Runtime) {
-  const service = new ManagementService({
+  const deps = {
     repo: new DynamoKeyRepository({
       client: runtime.dynamo,
       tableName: runtime.config.tableName,
       defaultMaxKeys: runtime.config.defaultMaxKeys,
       retentionSeconds: runtime.config.retentionSeconds,
+      auditRetentionSeconds: runtime.config.auditRetentionSeconds,
     }),
     tokenPrefix: runtime.config.tokenPrefix,
     defaultRateLimit: runtime.config.defaultRateLimit,
@@ -83,7 +94,7 @@ export function createManagementHandler(runtime: Runtime) {
     signingSecret: runtime.signingSecret.get,
     now: runtime.now,
     audit,
-  });
+  };
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const request = fromProxyEvent(event);
     try {
@@ -94,6 +105,8 @@ export function createManagementHandler(runtime: Runtime) {
       if (!action) throw new ApiError('not_found', 'No route matches this method and path.');
       if (!request.principal) throw new ApiError('unauthorized', UNAUTHORIZED_MESSAGE);
       assertBodyIntegrity(request);
+      // One service per request: its audit events carry this request's id.
+      const service = new ManagementService({ ...deps, requestId: request.requestId });
       const result = await action(service, request.principal, request, runtime.now());
       return jsonResponse(result.status, result.body, request.requestId);
     } catch (error) {

@@ -21,6 +21,7 @@ export const ENV = {
   roleMatrix: SETTINGS.roleMatrix.env,
   defaultRole: SETTINGS.defaultRole.env,
   retentionDays: SETTINGS.keyRetentionDays.env,
+  auditRetentionDays: SETTINGS.auditRetentionDays.env,
   secretCacheSeconds: SETTINGS.secretCacheTtlSeconds.env,
   dynamodbEndpoint: SETTINGS.dynamodbEndpoint.env,
   secretsEndpoint: SETTINGS.secretsEndpoint.env,
@@ -38,6 +39,7 @@ export interface Config {
   roleMatrix: RoleMatrix;
   defaultRole: string;
   retentionSeconds: number;
+  auditRetentionSeconds: number;
   secretCacheMs: number;
   dynamodbEndpoint: string | undefined;
   secretsEndpoint: string | undefined;
@@ -106,6 +108,7 @@ export function loadConfig(env: Env = process.env): Config {
     roleMatrix,
     defaultRole,
     retentionSeconds: integer(env, SETTINGS.keyRetentionDays) * 86_400,
+    auditRetentionSeconds: integer(env, SETTINGS.auditRetentionDays) * 86_400,
     secretCacheMs: integer(env, SETTINGS.secretCacheTtlSeconds) * 1000,
     dynamodbEndpoint: env[ENV.dynamodbEndpoint] || undefined,
     secretsEndpoint: env[ENV.secretsEndpoint] || undefined,

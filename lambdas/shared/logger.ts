@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { AuditEvent } from '../core/management';
+import type { AuditEvent } from '../core/model';
 
 /**
  * The one logger. Never pass a token, admin key, signature or master secret to it: log key ids,
@@ -7,7 +7,10 @@ import type { AuditEvent } from '../core/management';
  */
 export const logger = new Logger({ serviceName: 'latchkey' });
 
-/** Structured audit events for key lifecycle changes: who did what to which key, never a secret. */
+/**
+ * The structured log line of an audit event (already stored in the table with its change): who did
+ * what to which key, never a secret.
+ */
 export function audit(event: AuditEvent): void {
   logger.info('audit', { audit: event });
 }

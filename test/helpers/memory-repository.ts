@@ -1,15 +1,19 @@
 /**
  * An in-memory `KeyRepository` for unit tests of the management core: the same contract as the
  * DynamoDB key repository (organization limits with a default, `key_limit_reached` and `conflict`,
- * revoke and rotate release the key's slot once, newest-first listing), with none of its I/O.
- * It records every call so a test can assert that a refused request never reached storage.
+ * revoke and rotate release the key's slot once, edits only of usable keys whose fields are as read,
+ * newest-first listing, audit events stored with the change they describe and listed newest first),
+ * with none of its I/O. It records every call so a test can assert that a refused request never
+ * reached storage.
  */
 import { ApiError } from '../../lambdas/core/errors';
-import type { KeyRepository, ListKeysQuery } from '../../lambdas/core/management';
-import { type KeyRecord, keyStatus, type OrgRecord } from '../../lambdas/core/model';
+import type { KeyRepository, ListAuditQuery, ListKeysQuery } from '../../lambdas/core/management';
+import { type AuditEvent, type KeyRecord, keyStatus, type OrgRecord } from '../../lambdas/core/model';
 
 export class MemoryKeyRepository implements KeyRepository {
   readonly keys = new Map<string, KeyRecord>();
+  /** Stored audit events, oldest first. */
+  readonly events: AuditEvent[] = [];
   readonly orgs = new Map<string, { max_keys: number | null | undefined; active_keys: number }>();
   /** Names of the methods called, in order. */
   readonly calls: string[] = [];
@@ -43,7 +47,11 @@ export class MemoryKeyRepository implements KeyRepository {
     return record ? structuredClone(record) : null;
   }
 
-  async createKey(record: KeyRecord, _nowMs: number): Promise<void> {
+  private store(events: readonly AuditEvent[]): void {
+    this.events.push(...structuredClone([...events]));
+  }
+
+  async createKey(record: KeyRecord, _nowMs: number, events: readonly AuditEvent[]): Promise<void> {
     this.calls.push('createKey');
     if (this.keys.has(record.id)) throw new ApiError('conflict', 'A key with this id already exists.');
     const limit = this.limitOf(record.org_id);
@@ -51,6 +59,40 @@ export class MemoryKeyRepository implements KeyRepository {
       throw new ApiError('key_limit_reached', `Organization ${record.org_id} has reached its limit.`);
     }
     this.seed(record);
+    this.store(events);
+  }
+
+  async updateKey(old: KeyRecord, next: KeyRecord, nowMs: number, events: readonly AuditEvent[]) {
+    this.calls.push('updateKey');
+    const stored = this.keys.get(old.id);
+    if (!stored || stored.released || stored.revoked_at !== null) return false;
+    if (stored.expires_at_ms !== null && stored.expires_at_ms <= nowMs) return false;
+    const fields = [
+      'name',
+      'description',
+      'rate_limit_per_minute',
+      'expires_at_ms',
+      'disabled_at',
+      'metadata',
+    ] as const;
+    if (fields.some((f) => JSON.stringify(stored[f]) !== JSON.stringify(old[f]))) return false;
+    for (const f of fields) Object.assign(stored, { [f]: structuredClone(next[f]) });
+    this.store(events);
+    return true;
+  }
+
+  async listAudit(query: ListAuditQuery): Promise<{ events: AuditEvent[]; nextCursor: string | null }> {
+    this.calls.push('listAudit');
+    const all = this.events
+      .filter((e) => query.orgId === null || e.org_id === query.orgId)
+      .filter((e) => query.keyId === null || e.key_id === query.keyId)
+      .reverse();
+    const start = query.cursor === null ? 0 : Number(query.cursor);
+    const next = start + query.limit;
+    return {
+      events: structuredClone(all.slice(start, next)),
+      nextCursor: next < all.length ? String(next) : null,
+    };
   }
 
   private release(record: KeyRecord): void {
@@ -59,18 +101,25 @@ export class MemoryKeyRepository implements KeyRepository {
     this.org(record.org_id).active_keys--;
   }
 
-  async revokeKey(id: string, nowMs: number): Promise<KeyRecord | null> {
+  async revokeKey(id: string, nowMs: number, events: readonly AuditEvent[]): Promise<KeyRecord | null> {
     this.calls.push('revokeKey');
     const record = this.keys.get(id);
     if (!record) return null;
     if (record.revoked_at === null) {
       record.revoked_at = new Date(nowMs).toISOString();
       this.release(record);
+      this.store(events);
     }
     return structuredClone(record);
   }
 
-  async rotateKey(old: KeyRecord, replacement: KeyRecord, graceSeconds: number, nowMs: number) {
+  async rotateKey(
+    old: KeyRecord,
+    replacement: KeyRecord,
+    graceSeconds: number,
+    nowMs: number,
+    events: readonly AuditEvent[],
+  ) {
     this.calls.push('rotateKey');
     const stored = this.keys.get(old.id);
     if (!stored || stored.released || stored.revoked_at !== null) return false;
@@ -81,6 +130,7 @@ export class MemoryKeyRepository implements KeyRepository {
     else stored.expires_at_ms = Math.min(stored.expires_at_ms ?? graceEnd, graceEnd);
     stored.released = true;
     this.keys.set(replacement.id, structuredClone(replacement));
+    this.store(events);
     return true;
   }
 
@@ -101,9 +151,15 @@ export class MemoryKeyRepository implements KeyRepository {
     return { org_id: orgId, max_keys: this.limitOf(orgId), active_keys: this.org(orgId).active_keys };
   }
 
-  async putOrgLimit(orgId: string, maxKeys: number | null, nowMs: number): Promise<OrgRecord> {
+  async putOrgLimit(
+    orgId: string,
+    maxKeys: number | null,
+    nowMs: number,
+    events: readonly AuditEvent[],
+  ): Promise<OrgRecord> {
     this.calls.push('putOrgLimit');
     this.org(orgId).max_keys = maxKeys;
+    this.store(events);
     return this.getOrg(orgId, nowMs);
   }
 }

@@ -25,6 +25,8 @@ export function keyRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
     released: false,
     rotated_from: null,
     rotated_to: null,
+    disabled_at: null,
+    metadata: {},
     ...overrides,
   };
 }

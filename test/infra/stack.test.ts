@@ -455,6 +455,8 @@ describe('IAM least privilege', () => {
       'dynamodb:ConditionCheckItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
     ]);
@@ -467,6 +469,48 @@ describe('IAM least privilege', () => {
     ]) {
       expect(all).not.toContain(forbidden);
     }
+  });
+
+  it('only the management function writes audit items, and only puts and queries them', () => {
+    const leadingKeys = (s: Json): string[] =>
+      list(
+        ((s.Condition as Json | undefined)?.['ForAllValues:StringLike'] as Json | undefined)?.[
+          'dynamodb:LeadingKeys'
+        ] as string[] | undefined,
+      );
+    const management = roleIdOfFunction(stack.api.managementFunction);
+    const onAudit = statements().filter(
+      ({ statement }) =>
+        list(statement.Action as string | string[]).some((a) => a.startsWith('dynamodb:')) &&
+        leadingKeys(statement).some((k) => k.startsWith('AUDIT#')),
+    );
+    expect(onAudit.length).toBe(1);
+    expect(onAudit[0]?.roles).toEqual([management]);
+    expect(list(onAudit[0]?.statement.Action as string[]).sort()).toEqual([
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+    ]);
+    expect(leadingKeys(onAudit[0]?.statement ?? {})).toEqual(['AUDIT#*']);
+    // Every other DynamoDB write statement is confined to other item kinds, so it cannot reach AUDIT# items.
+    for (const { statement } of statements()) {
+      const actions = list(statement.Action as string | string[]);
+      if (!actions.some((a) => /^dynamodb:(PutItem|UpdateItem)$/.test(a))) continue;
+      const keys = leadingKeys(statement);
+      expect(keys.length, JSON.stringify(statement)).toBeGreaterThan(0);
+      if (statement !== onAudit[0]?.statement) expect(keys.some((k) => k.startsWith('AUDIT'))).toBe(false);
+    }
+  });
+
+  it('the authorizer touches only key, nonce and signature items', () => {
+    const role = roleIdOfFunction(stack.authorizer.function);
+    const prefixes = dynamoStatementsOf(role).flatMap((s) =>
+      list(
+        ((s.Condition as Json | undefined)?.['ForAllValues:StringLike'] as Json | undefined)?.[
+          'dynamodb:LeadingKeys'
+        ] as string[] | undefined,
+      ),
+    );
+    expect(prefixes.sort()).toEqual(['KEY#*', 'NONCE#*', 'SIG#*']);
   });
 
   it.each([

@@ -15,6 +15,7 @@ const KEY_FIELDS = [
   'id',
   'key_prefix',
   'last_used_at',
+  'metadata',
   'name',
   'org_id',
   'permissions',
@@ -166,7 +167,7 @@ describe('DELETE /v1/keys/{id}', () => {
     );
     expect(res.status).toBe(200);
     expect(res.body.revoked).toBe(true);
-    expect(res.body.key).toMatchObject({ id: k.id, status: 'revoked', enabled: false });
+    expect(res.body.key).toMatchObject({ id: k.id, status: 'revoked' });
     expect(typeof res.body.key.revoked_at).toBe('string');
     // The very next request with the key is refused.
     expect((await lk.call('GET', '/v1/whoami', { token: k.token })).status).toBe(401);

@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       roleMatrix: DEFAULT_ROLE_MATRIX,
       defaultRole: 'member',
       retentionSeconds: 30 * 86_400,
+      auditRetentionSeconds: 90 * 86_400,
       secretCacheMs: 60_000,
       dynamodbEndpoint: undefined,
       secretsEndpoint: undefined,

@@ -6,8 +6,8 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ApiError, type ErrorCode } from '../../lambdas/core/errors';
-import { type AuditEvent, ManagementService } from '../../lambdas/core/management';
-import type { KeyRecord } from '../../lambdas/core/model';
+import { ManagementService } from '../../lambdas/core/management';
+import type { AuditEvent, KeyRecord } from '../../lambdas/core/model';
 import { DEFAULT_ROLE, DEFAULT_ROLE_MATRIX, type Permission } from '../../lambdas/core/permissions';
 import { ADMIN_PRINCIPAL, type Principal } from '../../lambdas/core/principal';
 import type { CreateKeyCommand } from '../../lambdas/core/validation';
@@ -33,6 +33,7 @@ beforeEach(() => {
     signingSecret: async () => 'unit-test-signing-secret-not-a-real-one-0123456789',
     now: () => NOW,
     audit: (event) => audit.push(event),
+    requestId: 'req-unit-1',
   });
 });
 
@@ -58,6 +59,8 @@ function stored(overrides: Partial<KeyRecord> = {}): KeyRecord {
     released: false,
     rotated_from: null,
     rotated_to: null,
+    disabled_at: null,
+    metadata: {},
     ...overrides,
   });
 }
@@ -79,6 +82,7 @@ const create = (overrides: Partial<CreateKeyCommand> = {}): CreateKeyCommand => 
   rate_limit_per_minute: null,
   expires_at_ms: null,
   org_id: null,
+  metadata: {},
   ...overrides,
 });
 
@@ -136,8 +140,18 @@ describe('permissions', () => {
     });
     expect(await service.getOrg(ADMIN_PRINCIPAL, 'acme')).toMatchObject({ max_keys: 3 });
     expect(audit).toEqual([
-      { action: 'org.limit_changed', actor: 'admin', org_id: 'acme', details: { max_keys: 3 } },
+      {
+        id: expect.stringMatching(/^[0-9A-Za-z]{16}$/),
+        type: 'org.updated',
+        actor: 'admin',
+        org_id: 'acme',
+        key_id: null,
+        request_id: 'req-unit-1',
+        at: new Date(NOW).toISOString(),
+        changes: { max_keys: { old: 50, new: 3 } },
+      },
     ]);
+    expect(repo.events).toEqual(audit);
   });
 
   it('a key may not act on another organization, even with every permission', async () => {
@@ -176,7 +190,7 @@ describe('escalation: a key cannot grant what it does not hold', () => {
     expect(created.key.created_by).toBe(`key:${caller.id}`);
     expect(created.raw_key.startsWith('lk_')).toBe(true);
     expect(audit).toEqual([
-      expect.objectContaining({ action: 'key.created', actor: `key:${caller.id}`, key_id: created.key.id }),
+      expect.objectContaining({ type: 'key.created', actor: `key:${caller.id}`, key_id: created.key.id }),
     ]);
     expect(JSON.stringify(audit)).not.toContain(created.raw_key);
   });
@@ -262,10 +276,11 @@ describe('self: a key cannot revoke or rotate the key it authenticates with', ()
     const caller = stored();
     const target = stored();
     const first = await service.revokeKey(keyPrincipal(caller), target.id);
-    expect(first).toMatchObject({ revoked: true, key: { id: target.id, status: 'revoked', enabled: false } });
+    expect(first).toMatchObject({ revoked: true, key: { id: target.id, status: 'revoked' } });
     const again = await service.revokeKey(keyPrincipal(caller), target.id);
     expect(again.key.revoked_at).toBe(first.key.revoked_at);
-    expect(audit.map((e) => e.action)).toEqual(['key.revoked']);
+    expect(audit.map((e) => e.type)).toEqual(['key.revoked']);
+    expect(repo.events).toEqual(audit);
     expect(repo.orgs.get('acme')?.active_keys).toBe(1);
   });
 });
@@ -290,9 +305,17 @@ describe('rotation', () => {
     expect(repo.keys.get(old.id)).toMatchObject({ rotated_to: rotated.key.id, expires_at_ms: NOW + 60_000 });
     expect(audit).toEqual([
       expect.objectContaining({
-        action: 'key.rotated',
+        type: 'key.rotated',
         key_id: old.id,
-        details: { new_key_id: rotated.key.id, grace_period_seconds: 60 },
+        changes: {
+          rotated_to: { old: null, new: rotated.key.id },
+          grace_period_seconds: { old: null, new: 60 },
+        },
+      }),
+      expect.objectContaining({
+        type: 'key.created',
+        key_id: rotated.key.id,
+        changes: expect.objectContaining({ rotated_from: { old: null, new: old.id } }),
       }),
     ]);
   });
@@ -301,6 +324,7 @@ describe('rotation', () => {
     ['revoked', { revoked_at: new Date(NOW - 1000).toISOString(), released: true }, 'is revoked'],
     ['expired', { expires_at_ms: NOW - 1000 }, 'is expired'],
     ['already rotated', { rotated_to: 'Key0000000000777', released: true }, 'is already rotated'],
+    ['disabled', { disabled_at: new Date(NOW - 1000).toISOString() }, 'is disabled'],
   ] as const)('a %s key cannot be rotated: 409 conflict', async (_, overrides, phrase) => {
     const old = stored(overrides);
     const error = await refusal(service.rotateKey(ADMIN_PRINCIPAL, old.id, { grace_period_seconds: 0 }));
@@ -329,5 +353,219 @@ describe('whoami', () => {
       permissions: ['api:read'],
       key: { id: caller.id },
     });
+  });
+});
+
+describe('PATCH: editing a key', () => {
+  it('changes only the fields given and records key.updated with old and new values', async () => {
+    const target = stored({ name: 'before', description: 'old', metadata: { plan: 'free' } });
+    const res = await service.updateKey(ADMIN_PRINCIPAL, target.id, {
+      name: 'after',
+      description: null,
+      metadata: { plan: 'pro' },
+    });
+    expect(res.key).toMatchObject({
+      name: 'after',
+      description: null,
+      metadata: { plan: 'pro' },
+      enabled: true,
+    });
+    expect(repo.keys.get(target.id)).toMatchObject({
+      name: 'after',
+      description: null,
+      rate_limit_per_minute: 60,
+    });
+    expect(audit).toEqual([
+      expect.objectContaining({
+        type: 'key.updated',
+        key_id: target.id,
+        org_id: 'acme',
+        actor: 'admin',
+        request_id: 'req-unit-1',
+        changes: {
+          name: { old: 'before', new: 'after' },
+          description: { old: 'old', new: null },
+          metadata: { old: { plan: 'free' }, new: { plan: 'pro' } },
+        },
+      }),
+    ]);
+    expect(repo.events).toEqual(audit);
+  });
+
+  it('disable then enable: status disabled, key.disabled / key.enabled, the slot is kept', async () => {
+    const target = stored();
+    const off = await service.updateKey(ADMIN_PRINCIPAL, target.id, { enabled: false });
+    expect(off.key).toMatchObject({ enabled: false, status: 'disabled' });
+    expect(repo.keys.get(target.id)?.disabled_at).toBe(new Date(NOW).toISOString());
+    expect(repo.orgs.get('acme')?.active_keys).toBe(1);
+    const on = await service.updateKey(ADMIN_PRINCIPAL, target.id, { enabled: true });
+    expect(on.key).toMatchObject({ enabled: true, status: 'active' });
+    expect(audit.map((e) => [e.type, e.changes])).toEqual([
+      ['key.disabled', { enabled: { old: true, new: false } }],
+      ['key.enabled', { enabled: { old: false, new: true } }],
+    ]);
+  });
+
+  it('a change that changes nothing writes nothing and records nothing', async () => {
+    const target = stored({ name: 'same' });
+    await service.updateKey(ADMIN_PRINCIPAL, target.id, { name: 'same', enabled: true });
+    expect(repo.calls).not.toContain('updateKey');
+    expect(audit).toEqual([]);
+  });
+
+  it.each([
+    ['revoked', { revoked_at: new Date(NOW - 1000).toISOString(), released: true }],
+    ['expired', { expires_at_ms: NOW - 1000 }],
+    ['rotated', { rotated_to: 'Key0000000000777', released: true, expires_at_ms: NOW + 60_000 }],
+  ] as const)('a %s key cannot be edited: 409 conflict, nothing recorded', async (_, overrides) => {
+    const target = stored(overrides);
+    expect(await refusal(service.updateKey(ADMIN_PRINCIPAL, target.id, { name: 'x' }))).toMatchObject({
+      code: 'conflict',
+      status: 409,
+    });
+    expect(repo.calls).not.toContain('updateKey');
+    expect(audit).toEqual([]);
+  });
+
+  it('a key cannot edit itself (409 cannot_modify_self), another org’s key is 404', async () => {
+    const caller = stored();
+    const foreign = stored({ org_id: 'other' });
+    expect(
+      await refusal(service.updateKey(keyPrincipal(caller), caller.id, { enabled: false })),
+    ).toMatchObject({
+      code: 'cannot_modify_self',
+    });
+    expect(await refusal(service.updateKey(keyPrincipal(caller), foreign.id, { name: 'x' }))).toMatchObject({
+      code: 'not_found',
+    });
+    expect(repo.keys.get(caller.id)?.disabled_at).toBeNull();
+  });
+
+  it('needs keys:write, and a key cannot edit a key holding permissions it lacks', async () => {
+    const reader = stored({ permissions: ['keys:read'] });
+    const writer = stored({ permissions: ['keys:write', 'api:read'] });
+    const target = stored({ permissions: ['api:read', 'api:write'] });
+    expect(await refusal(service.updateKey(keyPrincipal(reader), target.id, { name: 'x' }))).toMatchObject({
+      code: 'forbidden',
+    });
+    const error = await refusal(service.updateKey(keyPrincipal(writer), target.id, { name: 'x' }));
+    expect(error).toMatchObject({ code: 'forbidden' });
+    expect(error.message).toContain('api:write');
+  });
+});
+
+describe('ceilings: a key cannot hand on a later expiry or a higher rate limit than its own', () => {
+  const parent = () => stored({ expires_at_ms: NOW + 3_600_000, rate_limit_per_minute: 5 });
+
+  it('create: a never-expiring or 100000/min child of an expiring 5/min admin-role key is 403', async () => {
+    const caller = keyPrincipal(parent());
+    for (const input of [
+      create({ rate_limit_per_minute: 3 }), // expiry omitted defaults to the caller's: fine
+      create({ expires_at_ms: NOW + 7_200_000, rate_limit_per_minute: 5 }),
+      create({ expires_at_ms: NOW + 60_000, rate_limit_per_minute: 100_000 }),
+    ].slice(1)) {
+      expect(await refusal(service.createKey(caller, input))).toMatchObject({
+        code: 'forbidden',
+        status: 403,
+      });
+    }
+    expect(repo.calls).not.toContain('createKey');
+  });
+
+  it('create: omitted expiry and rate limit default to the caller’s own', async () => {
+    const p = parent();
+    const created = await service.createKey(keyPrincipal(p), create());
+    expect(created.key).toMatchObject({
+      expires_at: new Date(NOW + 3_600_000).toISOString(),
+      rate_limit_per_minute: 5,
+    });
+  });
+
+  it('rotate: a key cannot rotate a key that outlives it or allows more', async () => {
+    const caller = keyPrincipal(parent());
+    const longLived = stored({ expires_at_ms: null, rate_limit_per_minute: 5 });
+    const faster = stored({ expires_at_ms: NOW + 60_000, rate_limit_per_minute: 50 });
+    for (const target of [longLived, faster]) {
+      expect(await refusal(service.rotateKey(caller, target.id, { grace_period_seconds: 0 }))).toMatchObject({
+        code: 'forbidden',
+      });
+    }
+    expect(repo.calls).not.toContain('rotateKey');
+  });
+
+  it('PATCH: no later expiry, no "never", no higher rate limit; lower is fine', async () => {
+    const caller = keyPrincipal(parent());
+    const target = stored({ expires_at_ms: NOW + 60_000, rate_limit_per_minute: 2 });
+    for (const input of [
+      { expires_at_ms: null },
+      { expires_at_ms: NOW + 7_200_000 },
+      { rate_limit_per_minute: 6 },
+    ]) {
+      expect(await refusal(service.updateKey(caller, target.id, input))).toMatchObject({ code: 'forbidden' });
+    }
+    const ok = await service.updateKey(caller, target.id, {
+      rate_limit_per_minute: 5,
+      expires_at_ms: NOW + 120_000,
+    });
+    expect(ok.key).toMatchObject({ rate_limit_per_minute: 5 });
+  });
+
+  it('the admin key is exempt', async () => {
+    const created = await service.createKey(ADMIN_PRINCIPAL, create({ rate_limit_per_minute: 100_000 }));
+    expect(created.key).toMatchObject({ rate_limit_per_minute: 100_000, expires_at: null });
+  });
+});
+
+describe('audit trail', () => {
+  it('lists the organization’s events newest first with cursors; a key sees only its own org', async () => {
+    const caller = stored();
+    const target = stored();
+    await service.updateKey(ADMIN_PRINCIPAL, target.id, { name: 'one' });
+    await service.updateKey(ADMIN_PRINCIPAL, target.id, { enabled: false });
+    await service.revokeKey(ADMIN_PRINCIPAL, target.id);
+    await service.createKey(ADMIN_PRINCIPAL, create({ org_id: 'other' }));
+    const first = await service.listAudit(keyPrincipal(caller), {
+      limit: 2,
+      cursor: null,
+      key_id: null,
+      org_id: null,
+    });
+    expect(first.events.map((e) => e.type)).toEqual(['key.revoked', 'key.disabled']);
+    const second = await service.listAudit(keyPrincipal(caller), {
+      limit: 2,
+      cursor: first.next_cursor,
+      key_id: null,
+      org_id: null,
+    });
+    expect(second.events.map((e) => e.type)).toEqual(['key.updated']);
+    expect(second.next_cursor).toBeNull();
+    expect(
+      await refusal(
+        service.listAudit(keyPrincipal(caller), { limit: 2, cursor: null, key_id: null, org_id: 'other' }),
+      ),
+    ).toMatchObject({ code: 'forbidden' });
+    const other = await service.listAudit(ADMIN_PRINCIPAL, {
+      limit: 10,
+      cursor: null,
+      key_id: null,
+      org_id: 'other',
+    });
+    expect(other.events.map((e) => e.type)).toEqual(['key.created']);
+  });
+
+  it('needs keys:read', async () => {
+    const caller = stored({ permissions: ['api:read'] });
+    expect(
+      await refusal(
+        service.listAudit(keyPrincipal(caller), { limit: 2, cursor: null, key_id: null, org_id: null }),
+      ),
+    ).toMatchObject({ code: 'forbidden' });
+  });
+
+  it('a refused change records nothing, and no event carries a secret', async () => {
+    const created = await service.createKey(ADMIN_PRINCIPAL, create());
+    const json = JSON.stringify(repo.events);
+    expect(json).not.toContain(created.raw_key);
+    expect(json).not.toMatch(/key_hash|salt/);
   });
 });

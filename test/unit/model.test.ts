@@ -16,12 +16,43 @@ const record = (overrides: Partial<KeyRecord> = {}): KeyRecord =>
 
 describe('keyStatus', () => {
   it.each([
-    ['never expires', { revoked_at: null, expires_at_ms: null }, 'active'],
-    ['expires later', { revoked_at: null, expires_at_ms: NOW + 1 }, 'active'],
-    ['expires at this very millisecond', { revoked_at: null, expires_at_ms: NOW }, 'expired'],
-    ['expired earlier', { revoked_at: null, expires_at_ms: NOW - 1 }, 'expired'],
-    ['revoked', { revoked_at: '2025-05-01T00:00:00.000Z', expires_at_ms: null }, 'revoked'],
-    ['revoked and expired', { revoked_at: '2025-05-01T00:00:00.000Z', expires_at_ms: NOW - 1 }, 'revoked'],
+    ['never expires', { revoked_at: null, expires_at_ms: null, disabled_at: null }, 'active'],
+    ['expires later', { revoked_at: null, expires_at_ms: NOW + 1, disabled_at: null }, 'active'],
+    [
+      'expires at this very millisecond',
+      { revoked_at: null, expires_at_ms: NOW, disabled_at: null },
+      'expired',
+    ],
+    ['expired earlier', { revoked_at: null, expires_at_ms: NOW - 1, disabled_at: null }, 'expired'],
+    [
+      'revoked',
+      { revoked_at: '2025-05-01T00:00:00.000Z', expires_at_ms: null, disabled_at: null },
+      'revoked',
+    ],
+    [
+      'revoked and expired',
+      { revoked_at: '2025-05-01T00:00:00.000Z', expires_at_ms: NOW - 1, disabled_at: null },
+      'revoked',
+    ],
+    [
+      'disabled',
+      { revoked_at: null, expires_at_ms: null, disabled_at: '2025-05-01T00:00:00.000Z' },
+      'disabled',
+    ],
+    [
+      'disabled and expired (expired wins)',
+      { revoked_at: null, expires_at_ms: NOW - 1, disabled_at: '2025-05-01T00:00:00.000Z' },
+      'expired',
+    ],
+    [
+      'disabled and revoked (revoked wins)',
+      {
+        revoked_at: '2025-05-02T00:00:00.000Z',
+        expires_at_ms: null,
+        disabled_at: '2025-05-01T00:00:00.000Z',
+      },
+      'revoked',
+    ],
   ] as const)('%s → %s', (_, fields, expected) => {
     expect(keyStatus(fields, NOW)).toBe(expected);
   });
@@ -46,6 +77,7 @@ describe('toApiKey', () => {
       revoked_at: null,
       last_used_at: '2025-05-31T23:59:59.000Z',
       calls: 42,
+      metadata: {},
     });
   });
 
@@ -70,12 +102,24 @@ describe('toApiKey', () => {
   });
 
   it.each([
-    ['revoked', record({ revoked_at: '2025-05-01T00:00:00.000Z' })],
-    ['expired', record({ expires_at_ms: NOW - 1 })],
-  ])('marks a %s key as not enabled', (status, stored) => {
+    ['revoked', record({ revoked_at: '2025-05-01T00:00:00.000Z' }), true],
+    ['expired', record({ expires_at_ms: NOW - 1 }), true],
+    ['disabled', record({ disabled_at: '2025-05-01T00:00:00.000Z' }), false],
+  ])(
+    'a %s key: enabled is the PATCH flag alone (%s), status tells whether it works',
+    (status, stored, enabled) => {
+      const key = toApiKey(stored, 'lk', NOW);
+      expect(key.status).toBe(status);
+      expect(key.enabled).toBe(enabled);
+    },
+  );
+
+  it('shows the metadata as a copy', () => {
+    const stored = record({ metadata: { plan: 'pro' } });
     const key = toApiKey(stored, 'lk', NOW);
-    expect(key.status).toBe(status);
-    expect(key.enabled).toBe(false);
+    expect(key.metadata).toEqual({ plan: 'pro' });
+    key.metadata.plan = 'free';
+    expect(stored.metadata.plan).toBe('pro');
   });
 
   it('copies the lists, so the response cannot alias the record', () => {

@@ -39,6 +39,7 @@ const SAMPLE_PATHS = [
   '/v1/keys/K2bbbbbbbbbbbbbb/rotate',
   '/v1/orgs/acme',
   '/v1/whoami',
+  '/v1/audit',
   '/v1/echo/x',
   '/v1/echo/a/b/c',
 ];
@@ -113,11 +114,13 @@ describe('buildAllowPolicy', () => {
         arn('POST', '/v1/keys'),
         arn('GET', '/v1/keys'),
         arn('GET', '/v1/keys/*'),
+        arn('PATCH', '/v1/keys/*'),
         arn('DELETE', '/v1/keys/*'),
         arn('POST', '/v1/keys/*/rotate'),
         arn('GET', '/v1/orgs/*'),
         arn('PUT', '/v1/orgs/*'),
         arn('GET', '/v1/whoami'),
+        arn('GET', '/v1/audit'),
         ...ALL_METHODS.map((m) => arn(m, '/v1/echo/*')),
       ].sort(),
     );
@@ -190,7 +193,7 @@ describe('buildAllowPolicy', () => {
           expect(evaluatePolicy(policy, arn(method, path)), `${method} ${path}`).toBe(expected);
         }
       }
-      expect(routed).toBe(8 + 2 * ALL_METHODS.length);
+      expect(routed).toBe(10 + 2 * ALL_METHODS.length);
     });
   });
 });

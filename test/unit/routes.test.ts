@@ -22,11 +22,13 @@ describe('ROUTES', () => {
       'POST /v1/keys keys:write',
       'GET /v1/keys keys:read',
       'GET /v1/keys/{id} keys:read',
+      'PATCH /v1/keys/{id} keys:write',
       'DELETE /v1/keys/{id} keys:write',
       'POST /v1/keys/{id}/rotate keys:write',
       'GET /v1/orgs/{org_id} admin',
       'PUT /v1/orgs/{org_id} admin',
       'GET /v1/whoami authenticated',
+      'GET /v1/audit keys:read',
       'ANY /v1/echo/{proxy+} application',
       'GET /v1/openapi.json public',
       'GET /console public',
@@ -44,7 +46,7 @@ describe('ROUTES', () => {
       ROUTES.filter((r) => r.hasBody)
         .map((r) => r.id)
         .sort(),
-    ).toEqual(['createKey', 'echo', 'putOrg', 'rotateKey']);
+    ).toEqual(['createKey', 'echo', 'putOrg', 'rotateKey', 'updateKey']);
   });
 
   it('sends echo to the echo handler, public routes (and only they) to the public one, the rest to management', () => {
@@ -119,6 +121,8 @@ describe('matchRoute', () => {
     ['GET', '/v1/orgs/acme', 'getOrg', { org_id: 'acme' }],
     ['PUT', '/v1/orgs/acme', 'putOrg', { org_id: 'acme' }],
     ['GET', '/v1/whoami', 'whoami', {}],
+    ['PATCH', '/v1/keys/k1', 'updateKey', { id: 'k1' }],
+    ['GET', '/v1/audit', 'listAudit', {}],
     ['GET', '/v1/echo/hello', 'echo', { proxy: 'hello' }],
     ['PATCH', '/v1/echo/a/b', 'echo', { proxy: 'a/b' }],
     ['OPTIONS', '/v1/echo/x', 'echo', { proxy: 'x' }],
@@ -130,7 +134,7 @@ describe('matchRoute', () => {
 
   it.each([
     ['PUT', '/v1/keys'],
-    ['PATCH', '/v1/keys/k1'],
+    ['PATCH', '/v1/keys'],
     ['GET', '/v1/keys/k1/rotate'],
     ['DELETE', '/v1/orgs/acme'],
     ['POST', '/v1/whoami'],

@@ -2,12 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { ApiError, ValidationError } from '../../lambdas/core/errors';
 import {
   MAX_BODY_BYTES,
+  METADATA_LIMITS,
   parseJsonObject,
   validateCreateKey,
+  validateListAudit,
   validateListKeys,
+  validateMetadata,
   validateOrgId,
   validateOrgLimit,
   validateRotateKey,
+  validateUpdateKey,
 } from '../../lambdas/core/validation';
 
 const NOW = Date.parse('2025-06-01T12:00:00.000Z');
@@ -95,6 +99,7 @@ describe('validateCreateKey', () => {
       rate_limit_per_minute: null,
       expires_at_ms: null,
       org_id: null,
+      metadata: {},
     });
   });
 
@@ -108,6 +113,7 @@ describe('validateCreateKey', () => {
           rate_limit_per_minute: 600,
           expires_at: '2030-01-01T00:00:00Z',
           org_id: 'acme',
+          metadata: { plan: 'pro' },
         },
         NOW,
       ),
@@ -118,6 +124,7 @@ describe('validateCreateKey', () => {
       rate_limit_per_minute: 600,
       expires_at_ms: Date.UTC(2030, 0, 1),
       org_id: 'acme',
+      metadata: { plan: 'pro' },
     });
   });
 
@@ -410,4 +417,112 @@ describe('expires_at must be a real instant with an explicit zone', () => {
       expect(validateCreateKey({ name: 'x', expires_at: v }, 0).expires_at_ms).toBe(Date.parse(v));
     },
   );
+});
+
+describe('validateUpdateKey', () => {
+  it('keeps only the fields given; null clears description, expiry and metadata', () => {
+    expect(validateUpdateKey({ name: 'n' }, NOW)).toEqual({ name: 'n' });
+    expect(
+      validateUpdateKey(
+        { description: null, expires_at: null, metadata: null, enabled: false, rate_limit_per_minute: 5 },
+        NOW,
+      ),
+    ).toEqual({
+      description: null,
+      expires_at_ms: null,
+      metadata: {},
+      enabled: false,
+      rate_limit_per_minute: 5,
+    });
+  });
+
+  it.each([
+    [{}, 'body'],
+    [{ roles: ['x'] }, 'roles'],
+    [{ name: null }, 'name'],
+    [{ name: '   ' }, 'name'],
+    [{ rate_limit_per_minute: null }, 'rate_limit_per_minute'],
+    [{ enabled: 1 }, 'enabled'],
+    [{ expires_at: '2020-01-01T00:00:00Z' }, 'expires_at'],
+  ])('%j → 400 naming %s', (input, field) => {
+    const error = thrown(() => validateUpdateKey(input, NOW));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).field).toBe(field);
+  });
+});
+
+describe('validateMetadata', () => {
+  it('accepts the limits exactly', () => {
+    const { maxEntries, maxValueChars, maxTotalBytes } = METADATA_LIMITS;
+    const ten = Object.fromEntries(Array.from({ length: maxEntries }, (_, i) => [`k${i}`, 'v']));
+    expect(validateMetadata(ten)).toEqual(ten);
+    expect(validateMetadata({ k: 'x'.repeat(maxValueChars) })).toEqual({ k: 'x'.repeat(maxValueChars) });
+    const full = { a: 'x'.repeat(255), b: 'x'.repeat(maxTotalBytes - 255 - 2) };
+    expect(validateMetadata(full)).toEqual(full);
+    expect(validateMetadata({ [`${'k'.repeat(32)}`]: '' })).toEqual({ [`${'k'.repeat(32)}`]: '' });
+  });
+
+  it.each([
+    [
+      'one entry too many',
+      Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, 'v'])),
+      'metadata',
+    ],
+    ['a key with a capital', { Plan: 'x' }, 'metadata'],
+    ['an empty key', { '': 'x' }, 'metadata'],
+    ['a value one character too long', { k: 'x'.repeat(257) }, 'metadata.k'],
+    ['513 bytes in all', { a: 'x'.repeat(255), b: 'x'.repeat(512 - 255 - 1) }, 'metadata'],
+    ['multi-byte characters count as bytes', { a: 'é'.repeat(200), b: 'é'.repeat(60) }, 'metadata'],
+    ['a number value', { k: 1 }, 'metadata.k'],
+    ['a nested object', { k: { x: 'y' } }, 'metadata.k'],
+    ['a list', ['x'], 'metadata'],
+    ['a string', 'x', 'metadata'],
+    ['a control character in a value', { k: 'a\tb' }, 'metadata.k'],
+  ])('refuses %s', (_, input, field) => {
+    const error = thrown(() => validateMetadata(input));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).field).toBe(field);
+  });
+});
+
+describe('names and descriptions: no control characters, bidirectional overrides or lone surrogates', () => {
+  it.each([
+    ['\u0000'],
+    ['\u001b[31m'],
+    ['\u007f'],
+    ['\u009b'],
+    ['\u202a'],
+    ['\u202e'],
+    ['\u2066'],
+    ['\u2069'],
+    ['\ud83d'],
+    ['\ude00x'],
+  ])('%j is refused in name and description', (bad) => {
+    for (const field of ['name', 'description']) {
+      const error = thrown(() => validateCreateKey({ name: 'ok', [field]: `a${bad}b` }, NOW));
+      expect((error as ValidationError).field).toBe(field);
+    }
+  });
+
+  it('a surrogate pair (emoji), U+202F and U+2070 are fine', () => {
+    expect(validateCreateKey({ name: 'key 🔑\u202f\u2070' }, NOW).name).toBe('key 🔑\u202f\u2070');
+  });
+});
+
+describe('validateListAudit', () => {
+  it('defaults and bounds', () => {
+    expect(validateListAudit({})).toEqual({ limit: 50, cursor: null, key_id: null, org_id: null });
+    expect(validateListAudit({ key_id: 'A'.repeat(16), limit: '5', org_id: 'acme' })).toMatchObject({
+      key_id: 'A'.repeat(16),
+      limit: 5,
+    });
+  });
+
+  it.each([
+    [{ key_id: 'short' }, 'key_id'],
+    [{ limit: '0' }, 'limit'],
+    [{ status: 'active' }, 'status'],
+  ])('%j → 400 naming %s', (query, field) => {
+    expect((thrown(() => validateListAudit(query)) as ValidationError).field).toBe(field);
+  });
 });

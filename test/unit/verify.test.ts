@@ -275,6 +275,12 @@ describe('classifyRefusal', () => {
     ['another hash', record({ key_hash: sha256(OTHER_TOKEN) }), 'wrong_secret'],
     ['revoked', record({ revoked_at: '2025-01-02T00:00:00.000Z' }), 'revoked'],
     ['expired', record({ expires_at_ms: NOW }), 'expired'],
+    ['disabled', record({ disabled_at: '2025-01-02T00:00:00.000Z' }), 'disabled'],
+    [
+      'disabled and expired',
+      record({ disabled_at: '2025-01-02T00:00:00.000Z', expires_at_ms: NOW }),
+      'expired',
+    ],
     ['expires later', record({ expires_at_ms: NOW + 1 }), 'rate_limited'],
     ['active', record(), 'rate_limited'],
   ])('%s → %s', (_, stored, expected) => {

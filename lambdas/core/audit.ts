@@ -1,0 +1,123 @@
+/**
+ * Audit events of the management API, built before the change they describe so that the repository can
+ * write both in one DynamoDB transaction (no change without its record, no record without its change).
+ * Each builder records only non-secret fields (never a hash, salt or token); `key.updated` carries the
+ * changed fields' old and new values. Also the limits a key may pass on to keys it creates, rotates or
+ * edits (`assertWithinCeiling`): no later expiry and no higher rate limit than its own. Pure: no I/O.
+ */
+import { ApiError } from './errors';
+import type { AuditChange, AuditEvent, AuditEventType, AuditValue, KeyRecord } from './model';
+import type { Principal } from './principal';
+import { newKeyId } from './token';
+
+/** Who, in which request, when: what every event of one request shares. */
+export interface AuditContext {
+  actor: string;
+  requestId: string;
+  nowMs: number;
+}
+
+export function actorOf(principal: Principal): string {
+  return principal.type === 'admin' ? 'admin' : `key:${principal.keyId}`;
+}
+
+export function auditEvent(
+  ctx: AuditContext,
+  type: AuditEventType,
+  orgId: string,
+  keyId: string | null,
+  changes: Record<string, AuditChange>,
+): AuditEvent {
+  return {
+    id: newKeyId(),
+    type,
+    org_id: orgId,
+    key_id: keyId,
+    actor: ctx.actor,
+    request_id: ctx.requestId,
+    at: new Date(ctx.nowMs).toISOString(),
+    changes,
+  };
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** The fields of a key an audit event may show, by their API names. */
+export function auditFields(record: KeyRecord): Record<string, AuditValue> {
+  return {
+    name: record.name,
+    description: record.description,
+    roles: [...record.roles],
+    permissions: [...record.permissions],
+    rate_limit_per_minute: record.rate_limit_per_minute,
+    expires_at: iso(record.expires_at_ms),
+    enabled: record.disabled_at === null,
+    metadata: { ...record.metadata },
+  };
+}
+
+/** `key.created`: every shown field, from null. */
+export function keyCreatedEvent(ctx: AuditContext, record: KeyRecord): AuditEvent {
+  const changes: Record<string, AuditChange> = {};
+  for (const [field, value] of Object.entries(auditFields(record)))
+    changes[field] = { old: null, new: value };
+  if (record.rotated_from !== null) changes.rotated_from = { old: null, new: record.rotated_from };
+  return auditEvent(ctx, 'key.created', record.org_id, record.id, changes);
+}
+
+const same = (a: AuditValue, b: AuditValue): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The events of an edit: `key.updated` with every changed field but `enabled`, and `key.disabled` or
+ * `key.enabled` when that flag changed. Empty when nothing changed.
+ */
+export function keyEditEvents(ctx: AuditContext, before: KeyRecord, after: KeyRecord): AuditEvent[] {
+  const old = auditFields(before);
+  const next = auditFields(after);
+  const changes: Record<string, AuditChange> = {};
+  for (const [field, n] of Object.entries(next)) {
+    const o = old[field] ?? null;
+    if (field !== 'enabled' && !same(o, n)) changes[field] = { old: o, new: n };
+  }
+  const events: AuditEvent[] = [];
+  if (Object.keys(changes).length > 0)
+    events.push(auditEvent(ctx, 'key.updated', after.org_id, after.id, changes));
+  const wasEnabled = before.disabled_at === null;
+  const isEnabled = after.disabled_at === null;
+  if (wasEnabled !== isEnabled) {
+    events.push(
+      auditEvent(ctx, isEnabled ? 'key.enabled' : 'key.disabled', after.org_id, after.id, {
+        enabled: { old: wasEnabled, new: isEnabled },
+      }),
+    );
+  }
+  return events;
+}
+
+/**
+ * A key may not hand on more than it holds: the key it creates, rotates or edits may not expire later
+ * than the calling key (nor never, when the caller expires) nor have a higher rate limit. `caller` is
+ * the calling key's record, null for the admin key (exempt); only the fields given are checked.
+ */
+export function assertWithinCeiling(
+  caller: KeyRecord | null,
+  target: Partial<Pick<KeyRecord, 'expires_at_ms' | 'rate_limit_per_minute'>>,
+  verb: string,
+): void {
+  if (caller === null) return;
+  const ceiling = caller.expires_at_ms;
+  const expiry = target.expires_at_ms;
+  if (ceiling !== null && expiry !== undefined && (expiry === null || expiry > ceiling)) {
+    throw new ApiError(
+      'forbidden',
+      `The calling key expires at ${iso(ceiling)}: it cannot ${verb} a key that expires later or never.`,
+    );
+  }
+  const rate = target.rate_limit_per_minute;
+  if (rate !== undefined && rate > caller.rate_limit_per_minute) {
+    throw new ApiError(
+      'forbidden',
+      `The calling key's rate limit is ${caller.rate_limit_per_minute} per minute: it cannot ${verb} a key with a higher one.`,
+    );
+  }
+}

@@ -1,0 +1,314 @@
+/**
+ * `PATCH /v1/keys/{id}` end to end through the local gateway against DynamoDB Local: the edit rules
+ * (400 naming the field, 404 for another organization, 409 for itself and for unusable keys, 403 for a
+ * later expiry or a higher rate limit than the caller's own — on create and rotate too), disabling and
+ * enabling (the same 401 from the very next bearer and signed request, within the same one and two
+ * DynamoDB calls; the organization slot kept), metadata (limits, returned on the key, passed to the
+ * echo integration), and the text rules for names, descriptions and metadata values.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { signRequest } from '../../lambdas/core/signer';
+import { useLatchkey } from '../helpers/latchkey';
+import { createKey } from '../helpers/local';
+
+const lk = useLatchkey();
+let ddbCalls: string[] = [];
+
+beforeAll(() => {
+  lk.local.runtime.dynamo.middlewareStack.add(
+    (next, context) => async (args) => {
+      ddbCalls.push(context.commandName ?? 'unknown');
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCallsForEdits' },
+  );
+});
+
+type Key = Record<string, unknown> & { id: string };
+type ErrorBody = { error: { code: string; message: string; request_id: string } };
+
+const patch = (id: string, body: unknown, token = lk.admin) =>
+  lk.call<{ key: Key } & ErrorBody>('PATCH', `/v1/keys/${id}`, { token, body });
+
+async function signedGet(token: string, path: string) {
+  const headers = signRequest({ token, method: 'GET', path });
+  return lk.call<Record<string, unknown>>('GET', path, { authorization: headers.authorization });
+}
+
+/** The 401 body without its request id: the same for every credential failure. */
+const unauthorizedShape = (res: { status: number; body: unknown }) => {
+  const error = (res.body as ErrorBody).error;
+  return { status: res.status, code: error?.code, message: error?.message };
+};
+
+describe('PATCH /v1/keys/{id}: edits', () => {
+  it('changes name, description, rate limit, expiry and metadata; 200 {key}', async () => {
+    const k = await createKey(lk.call, lk.admin, { description: 'before', metadata: { plan: 'free' } });
+    const expires = new Date(Date.now() + 86_400_000).toISOString();
+    const res = await patch(k.id, {
+      name: 'renamed',
+      description: null,
+      rate_limit_per_minute: 7,
+      expires_at: expires,
+      metadata: { plan: 'pro', customer: 'c_42' },
+    });
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body)).toEqual(['key']);
+    expect(res.body.key).toMatchObject({
+      id: k.id,
+      name: 'renamed',
+      description: null,
+      rate_limit_per_minute: 7,
+      expires_at: expires,
+      metadata: { plan: 'pro', customer: 'c_42' },
+      enabled: true,
+      status: 'active',
+    });
+    const again = await lk.call<{ key: Key }>('GET', `/v1/keys/${k.id}`, { token: lk.admin });
+    expect(again.body.key).toEqual(res.body.key);
+    const cleared = await patch(k.id, { expires_at: null, metadata: null });
+    expect(cleared.body.key).toMatchObject({ expires_at: null, metadata: {} });
+  });
+
+  it.each([
+    [{}, 'body'],
+    [{ nickname: 'x' }, 'nickname'],
+    [{ roles: ['admin'] }, 'roles'],
+    [{ name: '' }, 'name'],
+    [{ name: null }, 'name'],
+    [{ rate_limit_per_minute: null }, 'rate_limit_per_minute'],
+    [{ rate_limit_per_minute: 0 }, 'rate_limit_per_minute'],
+    [{ expires_at: '2000-01-01T00:00:00Z' }, 'expires_at'],
+    [{ enabled: 'no' }, 'enabled'],
+    [{ metadata: ['a'] }, 'metadata'],
+  ])('400 invalid_request naming the field: %j', async (body, field) => {
+    const k = await createKey(lk.call, lk.admin);
+    const res = await patch(k.id, body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('invalid_request');
+    expect(res.body.error.message.startsWith(`${field}:`)).toBe(true);
+  });
+
+  it('another organization’s key is 404; the key itself is 409 cannot_modify_self', async () => {
+    const caller = await createKey(lk.call, lk.admin, { roles: ['admin'], org_id: 'edit-a' });
+    const foreign = await createKey(lk.call, lk.admin, { org_id: 'edit-b' });
+    expect((await patch(foreign.id, { name: 'x' }, caller.token)).status).toBe(404);
+    const self = await patch(caller.id, { enabled: false }, caller.token);
+    expect(self.status).toBe(409);
+    expect(self.body.error.code).toBe('cannot_modify_self');
+    expect((await signedGet(caller.token, '/v1/whoami')).status).toBe(200);
+  });
+
+  it('a revoked or rotated key cannot be edited: 409 conflict', async () => {
+    const revoked = await createKey(lk.call, lk.admin);
+    await lk.call('DELETE', `/v1/keys/${revoked.id}`, { token: lk.admin });
+    const rotated = await createKey(lk.call, lk.admin);
+    await lk.call('POST', `/v1/keys/${rotated.id}/rotate`, {
+      token: lk.admin,
+      body: { grace_period_seconds: 60 },
+    });
+    for (const id of [revoked.id, rotated.id]) {
+      const res = await patch(id, { enabled: true });
+      expect(res.status).toBe(409);
+      expect(res.body.error.code).toBe('conflict');
+    }
+  });
+});
+
+describe('a key cannot hand on more than it holds (the admin key is exempt)', () => {
+  const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
+  const inADay = () => new Date(Date.now() + 86_400_000).toISOString();
+
+  it('an expiring 20/min admin-role key cannot create a never-expiring or 100000/min key', async () => {
+    const parent = await createKey(lk.call, lk.admin, {
+      roles: ['admin'],
+      rate_limit_per_minute: 20,
+      expires_at: inAnHour(),
+      org_id: 'ceiling',
+    });
+    const create = (body: Record<string, unknown>) =>
+      lk.call<{ key: Key } & ErrorBody>('POST', '/v1/keys', {
+        token: parent.token,
+        body: { name: 'c', ...body },
+      });
+    for (const body of [{ rate_limit_per_minute: 100_000 }, { expires_at: inADay() }]) {
+      const res = await create(body);
+      expect(res.status).toBe(403);
+      expect(res.body.error.code).toBe('forbidden');
+    }
+    const child = await create({});
+    expect(child.status).toBe(201);
+    expect(child.body.key).toMatchObject({ rate_limit_per_minute: 20, expires_at: parent.key.expires_at });
+
+    const longLived = await createKey(lk.call, lk.admin, { org_id: 'ceiling' });
+    const rotate = await lk.call<ErrorBody>('POST', `/v1/keys/${longLived.id}/rotate`, {
+      token: parent.token,
+      body: {},
+    });
+    expect(rotate.status).toBe(403);
+    for (const body of [{ expires_at: null }, { expires_at: inADay() }, { rate_limit_per_minute: 21 }]) {
+      const res = await patch(child.body.key.id, body, parent.token);
+      expect(res.status).toBe(403);
+    }
+    expect((await patch(child.body.key.id, { rate_limit_per_minute: 4 }, parent.token)).status).toBe(200);
+    expect(
+      (await patch(child.body.key.id, { rate_limit_per_minute: 100_000, expires_at: null })).status,
+    ).toBe(200);
+  });
+});
+
+describe('disable and enable', () => {
+  it('enabled:false refuses the very next bearer and signed request with the same 401; enabled:true restores it', async () => {
+    const k = await createKey(lk.call, lk.admin);
+    const unknown = unauthorizedShape(
+      await lk.call('GET', '/v1/echo/x', { token: `lk_${'A'.repeat(16)}_${'b'.repeat(49)}` }),
+    );
+    expect((await lk.call('GET', '/v1/echo/x', { token: k.token })).status).toBe(200);
+
+    const off = await patch(k.id, { enabled: false });
+    expect(off.body.key).toMatchObject({ enabled: false, status: 'disabled' });
+
+    ddbCalls = [];
+    const bearer = await lk.call('GET', '/v1/echo/x', { token: k.token });
+    expect(unauthorizedShape(bearer)).toEqual(unknown);
+    expect(ddbCalls).toEqual(['UpdateItemCommand']);
+    ddbCalls = [];
+    const signed = await signedGet(k.token, '/v1/echo/x');
+    expect(unauthorizedShape(signed)).toEqual(unknown);
+    // The read shows it disabled; at most the one write follows (which may consume the nonce).
+    expect(ddbCalls[0]).toBe('GetItemCommand');
+    expect(ddbCalls.length).toBeLessThanOrEqual(2);
+
+    const listed = await lk.call<{ keys: Key[] }>('GET', '/v1/keys?status=disabled&limit=100', {
+      token: lk.admin,
+    });
+    expect(listed.body.keys.map((key) => key.id)).toContain(k.id);
+    const active = await lk.call<{ keys: Key[] }>('GET', '/v1/keys?status=active&limit=100', {
+      token: lk.admin,
+    });
+    expect(active.body.keys.map((key) => key.id)).not.toContain(k.id);
+
+    expect((await patch(k.id, { enabled: true })).body.key).toMatchObject({
+      enabled: true,
+      status: 'active',
+    });
+    ddbCalls = [];
+    expect((await lk.call('GET', '/v1/echo/x', { token: k.token })).status).toBe(200);
+    expect(ddbCalls).toEqual(['UpdateItemCommand']);
+    ddbCalls = [];
+    expect((await signedGet(k.token, '/v1/echo/x')).status).toBe(200);
+    expect(ddbCalls).toEqual(['GetItemCommand', 'TransactWriteItemsCommand']);
+  });
+
+  it('a key disabled between the signed path’s read and its write is refused by the write’s condition', async () => {
+    const k = await createKey(lk.call, lk.admin);
+    let disabled = false;
+    lk.local.runtime.dynamo.middlewareStack.add(
+      (next, context) => async (args) => {
+        const out = await next(args);
+        if (!disabled && context.commandName === 'GetItemCommand') {
+          disabled = true;
+          await patch(k.id, { enabled: false });
+        }
+        return out;
+      },
+      { step: 'initialize', name: 'disableBetweenReadAndWrite' },
+    );
+    try {
+      const res = await signedGet(k.token, '/v1/echo/race');
+      expect(res.status).toBe(401);
+    } finally {
+      lk.local.runtime.dynamo.middlewareStack.remove('disableBetweenReadAndWrite');
+    }
+    const key = await lk.call<{ key: Key }>('GET', `/v1/keys/${k.id}`, { token: lk.admin });
+    expect(key.body.key.calls).toBe(0);
+  });
+
+  it('a disabled key keeps its organization slot', async () => {
+    await lk.call('PUT', '/v1/orgs/slots', { token: lk.admin, body: { max_keys: 1 } });
+    const k = await createKey(lk.call, lk.admin, { org_id: 'slots' });
+    await patch(k.id, { enabled: false });
+    const org = await lk.call<{ active_keys: number }>('GET', '/v1/orgs/slots', { token: lk.admin });
+    expect(org.body.active_keys).toBe(1);
+    const full = await lk.call<ErrorBody>('POST', '/v1/keys', {
+      token: lk.admin,
+      body: { name: 'second', org_id: 'slots' },
+    });
+    expect(full.body.error.code).toBe('key_limit_reached');
+  });
+});
+
+describe('metadata', () => {
+  it('is set at create, returned on the key and passed to the integration (bearer and signed)', async () => {
+    const k = await createKey(lk.call, lk.admin, { metadata: { customer: 'c_42', plan: 'pro' } });
+    expect(k.key.metadata).toEqual({ customer: 'c_42', plan: 'pro' });
+    const bearer = await lk.call<{ principal: Record<string, unknown> }>('GET', '/v1/echo/m', {
+      token: k.token,
+    });
+    expect(bearer.body.principal).toEqual({
+      type: 'key',
+      key_id: k.id,
+      org_id: 'default',
+      metadata: { customer: 'c_42', plan: 'pro' },
+    });
+    const signed = await signedGet(k.token, '/v1/echo/m');
+    expect(signed.body.principal).toMatchObject({ metadata: { customer: 'c_42', plan: 'pro' } });
+    const plain = await createKey(lk.call, lk.admin);
+    expect(plain.key.metadata).toEqual({});
+  });
+
+  it.each([
+    [Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, 'v'])), 'metadata'],
+    [{ 'Bad-Key': 'v' }, 'metadata'],
+    [{ ['k'.repeat(33)]: 'v' }, 'metadata'],
+    [{ note: 'x'.repeat(257) }, 'metadata.note'],
+    [{ a: 'x'.repeat(250), b: 'x'.repeat(250), c: 'x'.repeat(20) }, 'metadata'],
+    [{ n: 5 }, 'metadata.n'],
+    [{ n: 'line\nbreak' }, 'metadata.n'],
+  ])('limits: 400 naming the field (%#)', async (metadata, field) => {
+    const res = await lk.call<ErrorBody>('POST', '/v1/keys', {
+      token: lk.admin,
+      body: { name: 'meta', metadata },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message.startsWith(`${field}:`)).toBe(true);
+  });
+});
+
+describe('names, descriptions and metadata values refuse invisible and reordering characters', () => {
+  const bad = [
+    ['a control character', 'bad\u0007name'],
+    ['a newline', 'two\nlines'],
+    ['a C1 control character', 'bad\u0085name'],
+    ['a right-to-left override', 'invoice\u202Efdp.exe'],
+    ['a bidirectional isolate', 'name\u2066x\u2069'],
+    ['a lone high surrogate', 'bad\uD800name'],
+    ['a lone low surrogate', 'bad\uDC00name'],
+  ] as const;
+
+  it.each(bad)('%s: 400 on create and on PATCH, naming the field', async (_, text) => {
+    for (const field of ['name', 'description']) {
+      const res = await lk.call<ErrorBody>('POST', '/v1/keys', {
+        token: lk.admin,
+        body: { name: 'ok', [field]: text },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error.message.startsWith(`${field}:`)).toBe(true);
+    }
+    const k = await createKey(lk.call, lk.admin);
+    for (const [body, field] of [
+      [{ name: text }, 'name'],
+      [{ description: text }, 'description'],
+      [{ metadata: { note: text } }, 'metadata.note'],
+    ] as const) {
+      const res = await patch(k.id, body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.message.startsWith(`${field}:`)).toBe(true);
+    }
+  });
+
+  it('an emoji (a valid surrogate pair) and accented letters are fine', async () => {
+    const k = await createKey(lk.call, lk.admin, { name: 'café 🔑', metadata: { note: 'naïve ✓ 🙂' } });
+    expect(k.key).toMatchObject({ name: 'café 🔑', metadata: { note: 'naïve ✓ 🙂' } });
+  });
+});

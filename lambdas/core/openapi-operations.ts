@@ -19,7 +19,7 @@ export interface QueryDoc {
 export interface OperationDoc {
   summary: string;
   description?: string;
-  tag: 'keys' | 'orgs' | 'identity' | 'application' | 'documents';
+  tag: 'keys' | 'audit' | 'orgs' | 'identity' | 'application' | 'documents';
   /** Query parameters, all optional; anything else is refused with 400. */
   query?: Record<string, QueryDoc>;
   body?: SchemaName;
@@ -38,6 +38,16 @@ const consoleResponses: OperationDoc['responses'] = {
   404: { description: 'No such asset.', body: { contentType: 'text/plain', schema: TEXT } },
 };
 
+const listKeysLimit: QueryDoc = {
+  description: 'Page size.',
+  schema: {
+    type: 'integer',
+    minimum: LIST_PAGE_SIZE.min,
+    maximum: LIST_PAGE_SIZE.max,
+    default: LIST_PAGE_SIZE.default,
+  },
+};
+
 export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   createKey: {
     summary: 'Create a key',
@@ -51,15 +61,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     summary: "List the organization's keys, newest first",
     tag: 'keys',
     query: {
-      limit: {
-        description: 'Page size.',
-        schema: {
-          type: 'integer',
-          minimum: LIST_PAGE_SIZE.min,
-          maximum: LIST_PAGE_SIZE.max,
-          default: LIST_PAGE_SIZE.default,
-        },
-      },
+      limit: listKeysLimit,
       cursor: { description: "The previous page's next_cursor.", schema: { type: 'string' } },
       status: { description: 'Only keys with this status.', schema: { enum: [...KEY_STATUSES] } },
       org_id: {
@@ -73,6 +75,31 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     summary: 'Get a key',
     tag: 'keys',
     responses: { 200: { description: 'The key.', body: 'KeyResponse' } },
+  },
+  updateKey: {
+    summary: 'Edit, disable or enable a key',
+    description:
+      'Other organization → 404; a key cannot change itself (409 cannot_modify_self); a revoked, rotated ' +
+      'or expired key → 409 conflict; more than the caller holds → 403. A disabled key keeps its slot.',
+    tag: 'keys',
+    body: 'UpdateKeyRequest',
+    bodyRequired: true,
+    responses: { 200: { description: 'The key after the change.', body: 'KeyResponse' } },
+  },
+  listAudit: {
+    summary: 'The audit trail, newest first',
+    description: "The caller's organization; the admin key any (org_id), or one key's events across them.",
+    tag: 'audit',
+    query: {
+      key_id: { description: "Only this key's events.", schema: { type: 'string' } },
+      limit: listKeysLimit,
+      cursor: { description: "The previous page's next_cursor.", schema: { type: 'string' } },
+      org_id: {
+        description: 'Admin key only: the organization.',
+        schema: { type: 'string', pattern: ORG_ID_RE.source },
+      },
+    },
+    responses: { 200: { description: 'One page.', body: 'AuditPage' } },
   },
   revokeKey: {
     summary: 'Revoke a key',

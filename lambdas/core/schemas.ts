@@ -8,7 +8,7 @@
  * accept what the validators accept and refuse what they refuse. Pure data: no I/O.
  */
 import { ERROR_STATUS } from './errors';
-import type { ApiKey } from './model';
+import { type ApiKey, AUDIT_EVENT_TYPES, type AuditEvent } from './model';
 import { PERMISSIONS } from './permissions';
 import { MAX_KEYS, RATE_LIMIT_PER_MINUTE } from './settings';
 import {
@@ -16,11 +16,13 @@ import {
   GRACE_PERIOD_SECONDS,
   ISO_TIMESTAMP_RE,
   KEY_STATUSES,
+  METADATA_LIMITS,
   NAME_LENGTH,
   ORG_ID_RE,
   ROLES_PER_KEY,
 } from './validation';
 import type {
+  AuditPage,
   CreateKeyRequest,
   KeyResponse,
   ListKeysResponse,
@@ -29,6 +31,7 @@ import type {
   OrgLimitRequest,
   RevokeResponse,
   RotateKeyRequest,
+  UpdateKeyRequest,
   Whoami,
 } from './wire';
 
@@ -88,6 +91,16 @@ export const FIELDS = {
   },
   org_id: { type: 'string', pattern: ORG_ID_RE.source },
   max_keys: integerIn(MAX_KEYS),
+  metadata: {
+    type: 'object',
+    description:
+      `At most ${METADATA_LIMITS.maxEntries} entries, values of at most ${METADATA_LIMITS.maxValueChars} ` +
+      `characters, ${METADATA_LIMITS.maxTotalBytes} UTF-8 bytes in all (keys and values). Passed to ` +
+      'integrations in the authorizer context as `metadata` (a JSON string).',
+    maxProperties: METADATA_LIMITS.maxEntries,
+    propertyNames: { pattern: METADATA_LIMITS.keyPattern.source },
+    additionalProperties: { type: 'string', maxLength: METADATA_LIMITS.maxValueChars },
+  },
 } as const satisfies Record<string, JsonSchema>;
 
 const ERROR_CODES = Object.keys(ERROR_STATUS);
@@ -110,6 +123,7 @@ const apiKey = object<ApiKey>(
     revoked_at: nullable(timestamp),
     last_used_at: nullable(timestamp),
     calls: { type: 'integer', minimum: 0, description: 'Allowed requests over the lifetime of the key.' },
+    metadata: { type: 'object', additionalProperties: { type: 'string' } },
   },
   [
     'id',
@@ -128,6 +142,7 @@ const apiKey = object<ApiKey>(
     'revoked_at',
     'last_used_at',
     'calls',
+    'metadata',
   ],
   'An API key as the API shows it: never its secret, hash or salt.',
 );
@@ -183,9 +198,28 @@ export const SCHEMAS = {
         ...FIELDS.org_id,
         description: 'Admin key only; a key creates keys in its own organization.',
       }),
+      metadata: nullable(FIELDS.metadata),
     },
     ['name'],
   ),
+  UpdateKeyRequest: {
+    ...object<UpdateKeyRequest>(
+      {
+        name: FIELDS.name,
+        description: nullable({ ...FIELDS.description, description: 'null clears it.' }),
+        rate_limit_per_minute: FIELDS.rate_limit_per_minute,
+        expires_at: nullable({ ...FIELDS.expires_at, description: 'null: never expires.' }),
+        enabled: { type: 'boolean', description: 'false refuses the key (same 401); true brings it back.' },
+        metadata: nullable({
+          ...FIELDS.metadata,
+          description: 'Replaces the whole map; null or {} clears it.',
+        }),
+      },
+      [],
+      'Any of the fields; an empty body is refused. A key cannot give another more than it holds itself.',
+    ),
+    minProperties: 1,
+  },
   RotateKeyRequest: object<RotateKeyRequest>(
     {
       grace_period_seconds: nullable({
@@ -232,6 +266,36 @@ export const SCHEMAS = {
       permissions: { type: 'array', items: ref('Permission') },
     },
     ['principal', 'org_id', 'permissions'],
+  ),
+  AuditEvent: object<AuditEvent>(
+    {
+      id: { type: 'string' },
+      type: { type: 'string', enum: [...AUDIT_EVENT_TYPES] },
+      org_id: { type: 'string' },
+      key_id: nullable({ type: 'string' }),
+      actor: { type: 'string', description: '`admin` or `key:<id>`.' },
+      request_id: { type: 'string' },
+      at: timestamp,
+      changes: {
+        type: 'object',
+        description: 'Field name → its old and new value (non-secret fields only).',
+        additionalProperties: {
+          type: 'object',
+          properties: { old: {}, new: {} },
+          required: ['old', 'new'],
+          additionalProperties: false,
+        },
+      },
+    },
+    ['id', 'type', 'org_id', 'key_id', 'actor', 'request_id', 'at', 'changes'],
+  ),
+  AuditPage: object<AuditPage>(
+    {
+      events: { type: 'array', items: ref('AuditEvent') },
+      next_cursor: nullable({ type: 'string' }),
+    },
+    ['events', 'next_cursor'],
+    'One page, newest first; next_cursor is null on the last page.',
   ),
   EchoResponse: {
     type: 'object',

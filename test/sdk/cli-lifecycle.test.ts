@@ -101,3 +101,24 @@ describe('audit list', () => {
     ]);
   });
 });
+
+describe('did you mean', () => {
+  it.each([
+    [['kyes', 'list'], 'Did you mean "keys"?'],
+    [['keys', 'updaet', 'X'], 'Did you mean "update"?'],
+    [['keys', 'disabel', 'X'], 'Did you mean "disable"?'],
+    [['audti', 'list'], 'Did you mean "audit"?'],
+    [['keys', 'create', '--nmae', 'x'], 'Did you mean "--name"?'],
+    [['keys', 'update', 'X', '--rate-limt', '5'], 'Did you mean "--rate-limit"?'],
+  ])('latchkey %j suggests the closest word', async (args, hint) => {
+    const res = await cli(args);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(hint);
+  });
+
+  it('suggests nothing for a word far from every command', async () => {
+    const res = await cli(['frobnicate']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).not.toContain('Did you mean');
+  });
+});

@@ -2,6 +2,9 @@
  * `npm start`: latchkey on this machine. DynamoDB Local (AWS's own), a local Secrets Manager
  * endpoint and a local API Gateway running the same authorizer and handlers as the deployed stack.
  */
+
+import { CONSOLE_PATH } from '../lambdas/console/assets';
+import { findRoute } from '../lambdas/core/routes';
 import {
   ADMIN_KEY_SECRET_NAME,
   LOCAL_ENV,
@@ -58,6 +61,8 @@ async function main(): Promise<void> {
     `Admin key is stored as secret ${ADMIN_KEY_SECRET_NAME}; read it with: npm run -s admin-key ` +
       `(or aws secretsmanager get-secret-value --endpoint-url ${local.secretsEndpoint} --secret-id ${ADMIN_KEY_SECRET_NAME} --query SecretString --output text)`,
   );
+  out(`latchkey console: ${local.url}${CONSOLE_PATH}`);
+  out(`latchkey OpenAPI document: ${local.url}${findRoute('getOpenApi').path}`);
   out(
     `CLI: export LATCHKEY_URL=${local.url}; node_modules/.bin/latchkey whoami ` +
       '(about 0.25 s a call; `npx latchkey` adds npm start-up, 1.5-2.8 s)',

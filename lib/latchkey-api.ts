@@ -12,7 +12,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { GATEWAY_RESPONSES, gatewayResponseTemplate } from '../lambdas/core/gateway-responses';
 import { parseRoleMatrix, type RoleMatrix } from '../lambdas/core/permissions';
-import { ROUTES, type RouteHandler } from '../lambdas/core/routes';
+import { isPublicRoute, ROUTES, type RouteHandler } from '../lambdas/core/routes';
 import { SETTINGS } from '../lambdas/core/settings';
 import { ENV } from '../lambdas/shared/config';
 import { IDENTITY_HEADER, type LatchkeyAuthorizer } from './authorizer';
@@ -90,6 +90,8 @@ export class LatchkeyApi extends Construct {
   public readonly restApi: apigateway.RestApi;
   public readonly managementFunction: LatchkeyFunction;
   public readonly echoFunction: LatchkeyFunction;
+  /** Serves the credential-free routes (the OpenAPI document and the console); no data access. */
+  public readonly publicFunction: LatchkeyFunction;
   /** The access log group (undefined with `existingRestApi`). */
   public readonly accessLogs?: logs.LogGroup;
   public readonly requestValidator: apigateway.RequestValidator;
@@ -128,6 +130,14 @@ export class LatchkeyApi extends Construct {
       logRetention,
     });
 
+    this.publicFunction = new LatchkeyFunction(this, 'Public', {
+      entry: 'lambdas/handlers/public.ts',
+      description: 'latchkey: credential-free documents (/v1/openapi.json, /console)',
+      memorySize: 256,
+      timeout: Duration.seconds(5),
+      logRetention,
+    });
+
     if (props.existingRestApi) {
       this.restApi = props.existingRestApi;
     } else {
@@ -148,27 +158,38 @@ export class LatchkeyApi extends Construct {
     const integrations: Record<RouteHandler, apigateway.LambdaIntegration> = {
       management: new apigateway.LambdaIntegration(management, { allowTestInvoke: false }),
       echo: new apigateway.LambdaIntegration(this.echoFunction, { allowTestInvoke: false }),
+      public: new apigateway.LambdaIntegration(this.publicFunction, { allowTestInvoke: false }),
     };
     for (const route of ROUTES) {
       const resource = this.restApi.root.resourceForPath(route.path);
-      const requestParameters: Record<string, boolean> = {
-        [`method.request.header.${IDENTITY_HEADER}`]: true,
-      };
+      const open = isPublicRoute(route);
+      const requestParameters: Record<string, boolean> = open
+        ? {}
+        : { [`method.request.header.${IDENTITY_HEADER}`]: true };
       for (const match of route.path.matchAll(/\{([A-Za-z0-9_]+)\+?\}/g)) {
         requestParameters[`method.request.path.${match[1]}`] = true;
       }
       const method = resource.addMethod(route.method, integrations[route.handler], {
-        ...props.authorizer.methodOptions,
+        ...(open ? { authorizationType: apigateway.AuthorizationType.NONE } : props.authorizer.methodOptions),
         operationName: route.id,
         requestValidator: this.requestValidator,
         requestParameters,
       });
-      Validations.of(method).acknowledge({
-        id: 'AwsSolutions-COG4',
-        reason:
-          'Callers authenticate with latchkey API keys or the admin key, checked by the latchkey Lambda ' +
-          'REQUEST authorizer on this method; there are no Cognito users.',
-      });
+      if (open) {
+        const reason =
+          `${route.method} ${route.path} is public by design (needs: 'public' in the route table): it serves ` +
+          'only static documents (the OpenAPI description or the console page and assets) from a function ' +
+          'with no data access; the console calls the API with the credential its user enters.';
+        Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason });
+        Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason });
+      } else {
+        Validations.of(method).acknowledge({
+          id: 'AwsSolutions-COG4',
+          reason:
+            'Callers authenticate with latchkey API keys or the admin key, checked by the latchkey Lambda ' +
+            'REQUEST authorizer on this method; there are no Cognito users.',
+        });
+      }
       this.methods.push(method);
     }
 

@@ -4,7 +4,9 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { CONSOLE_PATH } from '../lambdas/console/assets';
 import type { RoleMatrix } from '../lambdas/core/permissions';
+import { findRoute } from '../lambdas/core/routes';
 import type { SigningProfile } from '../lambdas/core/settings';
 import { LatchkeyAuthorizer } from './authorizer';
 import { LatchkeyKeyStore } from './key-store';
@@ -137,6 +139,14 @@ export class LatchkeyStack extends Stack {
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the API (stage included); management routes are under v1/',
       value: this.api.url,
+    });
+    new CfnOutput(this, 'ConsoleUrl', {
+      description: 'The web console (no credential to load it; it asks for a key or the admin key)',
+      value: `${this.api.url}${CONSOLE_PATH.slice(1)}`,
+    });
+    new CfnOutput(this, 'OpenApiUrl', {
+      description: 'The OpenAPI 3.1 document of the API (no credential needed)',
+      value: `${this.api.url}${findRoute('getOpenApi').path.slice(1)}`,
     });
     new CfnOutput(this, 'AdminKeySecretArn', {
       description: 'Secrets Manager secret holding the admin key',

@@ -17,6 +17,9 @@ export function allowedMethods(principal: Principal, route: Pick<Route, 'method'
       return principal.type === 'admin' ? [...methods] : [];
     case 'authenticated':
       return [...methods];
+    case 'public':
+      // No authorizer runs for public routes: nothing to allow.
+      return [];
     case 'application':
       return methods.filter((m) => has(READ_METHODS.includes(m) ? 'api:read' : 'api:write'));
     default:

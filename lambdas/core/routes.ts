@@ -13,11 +13,19 @@ export const WRITE_METHODS: readonly HttpMethod[] = ['POST', 'PUT', 'PATCH', 'DE
  * - a permission;
  * - `admin`: the admin key only;
  * - `authenticated`: any valid credential;
- * - `application`: api:read for GET/HEAD/OPTIONS, api:write for any other method.
+ * - `application`: api:read for GET/HEAD/OPTIONS, api:write for any other method;
+ * - `public`: no credential at all. The gateway runs no authorizer for it (API Gateway: authorization
+ *   type NONE; the local gateway skips it), so its handler must serve only what anyone may read — the
+ *   OpenAPI document and the console's static files. The `public` handler is the only one that serves
+ *   such routes, and it has no data access.
  */
-export type RouteRequirement = Permission | 'admin' | 'authenticated' | 'application';
+export type RouteRequirement = Permission | 'admin' | 'authenticated' | 'application' | 'public';
 
-export type RouteHandler = 'management' | 'echo';
+/**
+ * `management`: the management API; `echo`: the sample application route; `public`: the credential-free
+ * documents (OpenAPI and console), a function with no data access.
+ */
+export type RouteHandler = 'management' | 'echo' | 'public';
 
 export interface Route {
   /** Stable identifier used by the handlers' dispatch tables. */
@@ -120,7 +128,36 @@ export const ROUTES: readonly Route[] = [
     handler: 'echo',
     hasBody: true,
   },
+  {
+    id: 'getOpenApi',
+    method: 'GET',
+    path: '/v1/openapi.json',
+    needs: 'public',
+    handler: 'public',
+    hasBody: false,
+  },
+  {
+    id: 'console',
+    method: 'GET',
+    path: '/console',
+    needs: 'public',
+    handler: 'public',
+    hasBody: false,
+  },
+  {
+    id: 'consoleAsset',
+    method: 'GET',
+    path: '/console/{proxy+}',
+    needs: 'public',
+    handler: 'public',
+    hasBody: false,
+  },
 ];
+
+/** Whether a route is served without any credential (no authorizer runs). */
+export function isPublicRoute(route: Pick<Route, 'needs'>): boolean {
+  return route.needs === 'public';
+}
 
 const ROUTE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE', 'ANY']);
 const RESOURCE_PATH_RE = /^(\/([A-Za-z0-9._~-]+|\{[A-Za-z0-9_]+\+?\}))+$/;

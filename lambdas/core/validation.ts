@@ -6,13 +6,20 @@
  */
 import { ApiError, ValidationError } from './errors';
 import { MAX_KEYS, RATE_LIMIT_PER_MINUTE } from './settings';
+import { KEY_ID_RE } from './token';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 export const ORG_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** ISO 8601 with an explicit zone (Z or ±hh:mm): a zoneless time would depend on the server's zone. */
-const ISO_TIMESTAMP_RE =
+export const ISO_TIMESTAMP_RE =
   /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 export const KEY_STATUSES = ['active', 'revoked', 'expired', 'disabled'] as const;
+/** Field limits, read by the validators below and by the OpenAPI document (`schemas.ts`). */
+export const NAME_LENGTH = { min: 1, max: 100 } as const;
+export const DESCRIPTION_LENGTH = { min: 0, max: 500 } as const;
+export const ROLES_PER_KEY = { min: 1, max: 10 } as const;
+export const GRACE_PERIOD_SECONDS = { min: 0, max: 86_400, default: 0 } as const;
+export const LIST_PAGE_SIZE = { min: 1, max: 100, default: 50 } as const;
 
 /** A key's metadata: the one home of its limits. */
 export const METADATA_LIMITS = {
@@ -149,9 +156,12 @@ export function assertSafeText(field: string, value: string): void {
 
 function requiredName(input: Json): string {
   if (input.name === undefined || input.name === null) throw new ValidationError('name', 'name: is required');
-  const name = optionalString(input, 'name', 1, 100);
+  const name = optionalString(input, 'name', NAME_LENGTH.min, NAME_LENGTH.max);
   if (name === null || name.trim() === '') {
-    throw new ValidationError('name', 'name: must be a string of 1 to 100 characters, not only spaces');
+    throw new ValidationError(
+      'name',
+      `name: must be a string of ${NAME_LENGTH.min} to ${NAME_LENGTH.max} characters, not only spaces`,
+    );
   }
   return name;
 }
@@ -242,13 +252,21 @@ const CREATE_FIELDS = [
 export function validateCreateKey(input: Json, nowMs: number): CreateKeyCommand {
   rejectUnknown(input, CREATE_FIELDS);
   const name = requiredName(input);
-  const description = optionalString(input, 'description', 0, 500);
+  const description = optionalString(input, 'description', DESCRIPTION_LENGTH.min, DESCRIPTION_LENGTH.max);
 
   let roles: string[] | null = null;
   if (input.roles !== undefined && input.roles !== null) {
     const r = input.roles;
-    if (!Array.isArray(r) || r.length === 0 || r.length > 10 || !r.every((x) => typeof x === 'string')) {
-      throw new ValidationError('roles', 'roles: must be a list of 1 to 10 role names');
+    if (
+      !Array.isArray(r) ||
+      r.length < ROLES_PER_KEY.min ||
+      r.length > ROLES_PER_KEY.max ||
+      !r.every((x) => typeof x === 'string')
+    ) {
+      throw new ValidationError(
+        'roles',
+        `roles: must be a list of ${ROLES_PER_KEY.min} to ${ROLES_PER_KEY.max} role names`,
+      );
     }
     roles = [...new Set(r as string[])];
   }
@@ -291,7 +309,13 @@ export function validateUpdateKey(input: Json, nowMs: number): UpdateKeyCommand 
   }
   const command: UpdateKeyCommand = {};
   if ('name' in input) command.name = requiredName(input);
-  if ('description' in input) command.description = optionalString(input, 'description', 0, 500);
+  if ('description' in input)
+    command.description = optionalString(
+      input,
+      'description',
+      DESCRIPTION_LENGTH.min,
+      DESCRIPTION_LENGTH.max,
+    );
   if ('rate_limit_per_minute' in input) {
     const { min, max } = RATE_LIMIT_PER_MINUTE;
     const rate = optionalInteger(input, 'rate_limit_per_minute', min, max);
@@ -318,7 +342,9 @@ export function validateUpdateKey(input: Json, nowMs: number): UpdateKeyCommand 
 
 export function validateRotateKey(input: Json): RotateKeyCommand {
   rejectUnknown(input, ['grace_period_seconds']);
-  return { grace_period_seconds: optionalInteger(input, 'grace_period_seconds', 0, 86_400) ?? 0 };
+  const { min, max } = GRACE_PERIOD_SECONDS;
+  const seconds = optionalInteger(input, 'grace_period_seconds', min, max);
+  return { grace_period_seconds: seconds ?? GRACE_PERIOD_SECONDS.default };
 }
 
 export function validateOrgLimit(input: Json): OrgLimitCommand {
@@ -329,12 +355,12 @@ export function validateOrgLimit(input: Json): OrgLimitCommand {
   return { max_keys: optionalInteger(input, 'max_keys', MAX_KEYS.min, MAX_KEYS.max) };
 }
 
-const KEY_ID_RE = /^[0-9A-Za-z]{16}$/;
-
 function pageLimit(raw: string | undefined): number {
-  if (raw === undefined) return 50;
+  const { min, max } = LIST_PAGE_SIZE;
+  if (raw === undefined) return LIST_PAGE_SIZE.default;
   const limit = /^\d{1,3}$/.test(raw) ? Number(raw) : 0;
-  if (limit < 1 || limit > 100) throw new ValidationError('limit', 'limit: must be an integer from 1 to 100');
+  if (limit < min || limit > max)
+    throw new ValidationError('limit', `limit: must be an integer from ${min} to ${max}`);
   return limit;
 }
 

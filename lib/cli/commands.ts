@@ -3,8 +3,10 @@
  * (`keys`, `orgs`) with their one-line summaries.
  */
 import { adminKey } from './admin-key';
+import { AUDIT_COMMANDS } from './audit';
 import type { Command } from './command';
 import { KEYS_COMMANDS } from './keys';
+import { KEYS_EDIT_COMMANDS } from './keys-edit';
 import { ORGS_COMMANDS } from './orgs';
 import { request } from './request';
 import { TOKEN_COMMANDS } from './token';
@@ -12,7 +14,9 @@ import { whoami } from './whoami';
 
 export const COMMANDS: readonly Command[] = [
   ...KEYS_COMMANDS,
+  ...KEYS_EDIT_COMMANDS,
   ...ORGS_COMMANDS,
+  ...AUDIT_COMMANDS,
   whoami,
   request,
   adminKey,
@@ -20,8 +24,9 @@ export const COMMANDS: readonly Command[] = [
 ];
 
 export const GROUPS: Readonly<Record<string, string>> = {
-  keys: 'create, list, show, revoke and rotate API keys',
+  keys: 'create, list, show, update, disable, enable, revoke and rotate API keys',
   orgs: "read and set organizations' key limits (admin key)",
+  audit: 'the audit trail of key and organization changes',
   token: 'inspect a token offline (prefix, shape, checksum, key id)',
 };
 

@@ -7,12 +7,13 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command, Context, Env } from './command';
-import { COMMANDS, isGroup } from './commands';
+import { COMMANDS, GROUPS, isGroup } from './commands';
 import { API_OPTIONS, makeClient } from './connection';
 import { CliError, errorLine, usage } from './errors';
 import { clean } from './format';
 import { commandHelp, groupHelp, topHelp, version } from './help';
 import { GLOBAL_OPTIONS, parseOptions, splitCommand } from './options';
+import { didYouMean } from './suggest';
 
 /** Where the CLI reads and writes: the process's streams and environment, or a test's. */
 export interface Io {
@@ -60,12 +61,22 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
   if (!command && isGroup(group)) {
     if (sub === undefined) return help(groupHelp(group), helpAsked, io);
     command = COMMANDS.find((c) => c.name === `${group} ${sub}`);
-    if (!command) throw usage(`unknown command "${clean(`${group} ${sub}`)}" (see latchkey ${group} --help)`);
+    if (!command) {
+      const subs = COMMANDS.filter((c) => c.name.startsWith(`${group} `)).map((c) =>
+        c.name.slice(group.length + 1),
+      );
+      const hint = didYouMean(sub, subs);
+      throw usage(`unknown command "${clean(`${group} ${sub}`)}"${hint} (see latchkey ${group} --help)`);
+    }
     words.splice(0, 2);
   } else if (command) {
     words.splice(0, 1);
   } else {
-    throw usage(`unknown command "${clean(group)}" (see latchkey --help)`);
+    const words = [
+      ...Object.keys(GROUPS),
+      ...COMMANDS.filter((c) => !c.name.includes(' ')).map((c) => c.name),
+    ];
+    throw usage(`unknown command "${clean(group)}"${didYouMean(group, words)} (see latchkey --help)`);
   }
   return run(command, [...words, ...rest], io);
 }

@@ -5,8 +5,10 @@
  * Parsing itself is node:util's `parseArgs` in strict mode. `splitCommand` finds the command words
  * (`keys create`) among the arguments before the command's own options are known.
  */
+
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { oneLine, usage } from './errors';
+import { didYouMean } from './suggest';
 
 interface OptionBase {
   short?: string;
@@ -84,7 +86,10 @@ export function parseOptions<S extends OptionTable>(
     const message = oneLine(error instanceof Error ? error.message : String(error))
       .replace(/ To specify a positional argument .*$/, '')
       .replace(/\.$/, '');
-    throw usage(`${message} (see latchkey ${commandName} --help)`);
+    // "Unknown option '--nmae'": suggest the closest option of this command.
+    const unknown = /Unknown option '--([^']+)'/.exec(message)?.[1];
+    const hint = unknown === undefined ? '' : didYouMean(unknown, Object.keys(specs)).replace('"', '"--');
+    throw usage(`${message}${hint} (see latchkey ${commandName} --help)`);
   }
 }
 

@@ -23,7 +23,8 @@ import {
   renderGatewayResponse,
 } from '../../lambdas/core/gateway-responses';
 import { evaluatePolicy } from '../../lambdas/core/policy';
-import { matchRoute, ROUTES, type Route, type RouteHandler } from '../../lambdas/core/routes';
+import { isPublicRoute, matchRoute, ROUTES, type Route, type RouteHandler } from '../../lambdas/core/routes';
+import { publicHandler } from '../../lambdas/handlers/public';
 import {
   hostPort,
   httpUrl,
@@ -40,7 +41,8 @@ export type IntegrationFn = (event: APIGatewayProxyEvent) => Promise<APIGatewayP
 
 export interface LocalGatewayOptions {
   authorizer: AuthorizerFn;
-  integrations: Record<RouteHandler, IntegrationFn>;
+  /** The integration of each handler; `public` defaults to latchkey's own public handler. */
+  integrations: Omit<Record<RouteHandler, IntegrationFn>, 'public'> & { public?: IntegrationFn };
   routes?: readonly Route[];
   port?: number;
   host?: string;
@@ -219,14 +221,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     const match = matchRoute(r.method, r.path, routes);
     if (!match) return gatewayResponse(res, 'MISSING_AUTHENTICATION_TOKEN', requestId);
     const { route, pathParameters } = match;
-
-    // The identity source is the Authorization header: without it API Gateway answers 401 itself.
-    const authHeader = Object.entries(headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
-    if (authHeader === undefined || authHeader.trim() === '')
-      return gatewayResponse(res, 'UNAUTHORIZED', requestId);
-
     const ctx = requestContext(r, route, requestId, now);
-    const methodArn = `arn:aws:execute-api:${region}:${accountId}:${apiId}/${stage}/${r.method}${r.path}`;
     // What both events carry. Real REQUEST authorizer events have {} for absent parameters, proxy
     // events null (see test/fixtures/apigw-rest).
     const shared = {
@@ -237,6 +232,27 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       multiValueHeaders: multi,
       stageVariables: null,
     };
+    const proxyEventOf = (authorizer: Record<string, unknown> | null) =>
+      ({
+        ...shared,
+        queryStringParameters: orNull(query),
+        multiValueQueryStringParameters: orNull(multiQuery),
+        pathParameters: orNull(pathParameters),
+        requestContext: { ...ctx, authorizer },
+        ...proxyBody(r.body),
+      }) as unknown as APIGatewayProxyEvent;
+
+    // Public routes have no authorizer (authorization type NONE): straight to the integration.
+    if (isPublicRoute(route)) {
+      return integrate(res, options.integrations.public ?? publicHandler, proxyEventOf(null), requestId);
+    }
+
+    // The identity source is the Authorization header: without it API Gateway answers 401 itself.
+    const authHeader = Object.entries(headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
+    if (authHeader === undefined || authHeader.trim() === '')
+      return gatewayResponse(res, 'UNAUTHORIZED', requestId);
+
+    const methodArn = `arn:aws:execute-api:${region}:${accountId}:${apiId}/${stage}/${r.method}${r.path}`;
     const authorizerEvent = {
       ...shared,
       type: 'REQUEST',
@@ -264,19 +280,24 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       return gatewayResponse(res, 'ACCESS_DENIED', requestId, checked.context);
     }
 
-    const integration = options.integrations[route.handler];
-    const proxyEvent = {
-      ...shared,
-      queryStringParameters: orNull(query),
-      multiValueQueryStringParameters: orNull(multiQuery),
-      pathParameters: orNull(pathParameters),
-      requestContext: {
-        ...ctx,
-        authorizer: { ...checked.context, principalId: checked.principalId, integrationLatency: 0 },
-      },
-      ...proxyBody(r.body),
-    } as unknown as APIGatewayProxyEvent;
+    const integration =
+      route.handler === 'public'
+        ? (options.integrations.public ?? publicHandler)
+        : options.integrations[route.handler];
+    const proxyEvent = proxyEventOf({
+      ...checked.context,
+      principalId: checked.principalId,
+      integrationLatency: 0,
+    });
+    return integrate(res, integration, proxyEvent, requestId);
+  };
 
+  const integrate = async (
+    res: ServerResponse,
+    integration: IntegrationFn,
+    proxyEvent: APIGatewayProxyEvent,
+    requestId: string,
+  ) => {
     let result: APIGatewayProxyResult;
     try {
       result = await integration(proxyEvent);

@@ -8,10 +8,15 @@
 import { routePath } from '../../lambdas/core/routes';
 import { keyIdOfToken, signRequest } from '../../lambdas/core/signer';
 import { BEARER_SCHEME } from '../../lambdas/core/wire';
+import { nonEmpty, positiveInteger, withQuery } from './args';
 import { LatchkeyError } from './errors';
+import { eachItem } from './pages';
 import { attemptFailure, IDEMPOTENT_METHODS, isRetriableStatus, retryAfterMs, sleep } from './retry';
 import type {
   ApiKey,
+  AuditEvent,
+  AuditPage,
+  AuditQuery,
   CreateKeyInput,
   KeyPage,
   KeyResponse,
@@ -20,6 +25,7 @@ import type {
   Org,
   RevokeKeyResponse,
   RotateKeyInput,
+  UpdateKeyRequest,
   Whoami,
 } from './types';
 
@@ -152,39 +158,19 @@ export class LatchkeyClient {
 
   /** `GET /v1/keys`: one page, newest first. Pass `next_cursor` back as `cursor` for the next page. */
   listKeys(params: ListKeysParams = {}, options?: RequestOptions): Promise<KeyPage> {
-    const query = new URLSearchParams();
-    if (params.limit !== undefined) query.set('limit', String(params.limit));
-    if (params.cursor !== undefined && params.cursor !== null) query.set('cursor', params.cursor);
-    if (params.status !== undefined) query.set('status', params.status);
-    if (params.org_id !== undefined) query.set('org_id', params.org_id);
-    const qs = query.toString();
-    const path = routePath('listKeys');
-    return this.#json('GET', qs === '' ? path : `${path}?${qs}`, { ...options });
+    return this.#json('GET', withQuery(routePath('listKeys'), { ...params }), { ...options });
   }
 
   /** Every key, across all pages (`limit` is the page size): `for await (const key of client.iterateKeys()) …`. */
-  async *iterateKeys(
+  iterateKeys(
     params: ListKeysParams = {},
     options?: RequestOptions,
   ): AsyncGenerator<ApiKey, void, undefined> {
-    let cursor = params.cursor ?? null;
-    const seen = new Set<string>();
-    do {
-      const page = await this.listKeys({ ...params, cursor }, options);
-      for (const key of page.keys) yield key;
-      if (page.next_cursor !== null && seen.has(page.next_cursor)) {
-        throw new LatchkeyError({
-          kind: 'http',
-          status: 200,
-          code: 'invalid_response',
-          message: 'The server returned the same cursor twice; stopping instead of looping.',
-          method: 'GET',
-          path: routePath('listKeys'),
-        });
-      }
-      if (page.next_cursor !== null) seen.add(page.next_cursor);
-      cursor = page.next_cursor;
-    } while (cursor !== null);
+    const page = async (cursor: string | null) => {
+      const p = await this.listKeys({ ...params, cursor }, options);
+      return { items: p.keys, next_cursor: p.next_cursor };
+    };
+    return eachItem(params.cursor ?? null, page, routePath('listKeys'));
   }
 
   /** `GET /v1/keys/{id}` → `{key}`. */
@@ -203,6 +189,39 @@ export class LatchkeyClient {
       body: { ...input },
       ...options,
     });
+  }
+
+  /** `PATCH /v1/keys/{id}` with any of name, description, rate limit, expiry, enabled, metadata → `{key}`. */
+  updateKey(id: string, changes: UpdateKeyRequest, options?: RequestOptions): Promise<KeyResponse> {
+    const path = routePath('updateKey', { id: nonEmpty(id, 'id') });
+    return this.#json('PATCH', path, { body: { ...changes }, ...options });
+  }
+
+  /** `updateKey(id, {enabled: false})`: the key is refused (401) from the next request on, keeping its slot. */
+  disableKey(id: string, options?: RequestOptions): Promise<KeyResponse> {
+    return this.updateKey(id, { enabled: false }, options);
+  }
+
+  /** `updateKey(id, {enabled: true})`: a disabled key works again. */
+  enableKey(id: string, options?: RequestOptions): Promise<KeyResponse> {
+    return this.updateKey(id, { enabled: true }, options);
+  }
+
+  /** `GET /v1/audit`: one page of the audit trail, newest first. */
+  listAudit(params: AuditQuery = {}, options?: RequestOptions): Promise<AuditPage> {
+    return this.#json('GET', withQuery(routePath('listAudit'), { ...params }), { ...options });
+  }
+
+  /** Every audit event across all pages: `for await (const event of client.iterateAudit({key_id})) …`. */
+  iterateAudit(
+    params: AuditQuery = {},
+    options?: RequestOptions,
+  ): AsyncGenerator<AuditEvent, void, undefined> {
+    const page = async (cursor: string | null) => {
+      const p = await this.listAudit({ ...params, cursor }, options);
+      return { items: p.events, next_cursor: p.next_cursor };
+    };
+    return eachItem(params.cursor ?? null, page, routePath('listAudit'));
   }
 
   /** `GET /v1/whoami` → `{principal, key?, org_id, permissions}`. */
@@ -394,17 +413,4 @@ export class LatchkeyClient {
     const base = Math.min(MAX_RETRY_DELAY_MS, this.retryDelayMs * 2 ** (attempt - 1));
     return Math.round(base / 2 + Math.random() * (base / 2));
   }
-}
-
-function positiveInteger(value: number | undefined, fallback: number, name: string, min: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < min)
-    throw new TypeError(`${name} must be an integer >= ${min}`);
-  return value;
-}
-
-/** A path parameter: a non-empty string (routePath encodes it). */
-function nonEmpty(value: string, name: string): string {
-  if (typeof value !== 'string' || value === '') throw new TypeError(`${name} must be a non-empty string`);
-  return value;
 }

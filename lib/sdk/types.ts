@@ -15,6 +15,11 @@ import type {
 
 export type {
   ApiKey,
+  AuditChange,
+  AuditEvent,
+  AuditEventType,
+  AuditPage,
+  AuditQuery,
   AuthScheme,
   CreateKeyRequest,
   ErrorBody,
@@ -29,6 +34,7 @@ export type {
   Permission,
   RevokeResponse,
   RotateKeyRequest,
+  UpdateKeyRequest,
   Whoami,
 } from '../../lambdas/core/wire';
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { type LocalMode, type LocalModeOptions, startLocalMode } from '../../lib/local/local-mode';
+import { assertDocumentedResponse } from './openapi';
 
 /** latchkey in local mode on the suite's shared DynamoDB Local, with a table of its own. */
 export function startTestLatchkey(options: Partial<LocalModeOptions> = {}): Promise<LocalMode> {
@@ -27,7 +28,10 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-/** A small HTTP client for the local gateway. */
+/**
+ * A small HTTP client for the local gateway. Every response is checked against the OpenAPI document
+ * (test/helpers/openapi.ts): one it does not describe fails the test.
+ */
 export function client(baseUrl: string) {
   return async function call<T = Record<string, unknown>>(
     method: string,
@@ -51,6 +55,13 @@ export function client(baseUrl: string) {
     } catch {
       parsed = null;
     }
+    assertDocumentedResponse({
+      method,
+      path: path.split('?')[0] as string,
+      status: res.status,
+      contentType: res.headers.get('content-type'),
+      text,
+    });
     return { status: res.status, headers: res.headers, body: parsed as T, text };
   };
 }

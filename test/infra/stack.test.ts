@@ -91,6 +91,7 @@ describe('cdk-nag (AwsSolutions) and acknowledgements', () => {
     // The complete list: a new acknowledgement must be added here on purpose.
     expect([...new Set(acks.map((a) => a.id))].sort()).toEqual([
       'AwsSolutions-APIG3',
+      'AwsSolutions-APIG4',
       'AwsSolutions-COG4',
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
       'AwsSolutions-IAM5[Resource::*]',
@@ -109,13 +110,22 @@ describe('cdk-nag (AwsSolutions) and acknowledgements', () => {
 });
 
 describe('REST API methods', () => {
-  it('every non-OPTIONS method uses the latchkey REQUEST authorizer', () => {
+  it('every method but the public allow-list uses the latchkey REQUEST authorizer', () => {
     const authorizerId = logicalIdOf(stack.authorizer.authorizer);
     const methods = resourcesOf(template, 'AWS::ApiGateway::Method');
     expect(methods.length).toBe(ROUTES.length);
+    // The only methods without a credential: the OpenAPI document and the console's static files.
+    const PUBLIC = ['getOpenApi', 'console', 'consoleAsset'];
+    expect(ROUTES.filter((r) => r.needs === 'public').map((r) => r.id)).toEqual(PUBLIC);
     for (const [id, method] of methods) {
       const p = propsOf(method);
       if (p.HttpMethod === 'OPTIONS') continue;
+      if (PUBLIC.includes(p.OperationName as string)) {
+        expect(p.AuthorizationType, id).toBe('NONE');
+        expect(p.AuthorizerId, id).toBeUndefined();
+        expect(p.HttpMethod, id).toBe('GET');
+        continue;
+      }
       expect(p.AuthorizationType, id).toBe('CUSTOM');
       expect(p.AuthorizerId, id).toEqual(ref(authorizerId));
       expect(p.RequestValidatorId, id).toBeDefined();
@@ -148,13 +158,16 @@ describe('REST API methods', () => {
       return `${pathOf(p.ParentId)}/${p.PathPart as string}`;
     };
     const echoFn = logicalIdOf(stack.api.echoFunction);
+    const publicFn = logicalIdOf(stack.api.publicFunction);
+    const handlerOf = (uri: string) =>
+      uri.includes(echoFn) ? 'echo' : uri.includes(publicFn) ? 'public' : 'management';
     return resourcesOf(template, 'AWS::ApiGateway::Method')
       .map(([, m]) => propsOf(m))
       .filter((p) => p.HttpMethod !== 'OPTIONS')
       .map((p) => ({
         method: p.HttpMethod as string,
         path: pathOf(p.ResourceId),
-        handler: JSON.stringify((p.Integration as Json).Uri).includes(echoFn) ? 'echo' : 'management',
+        handler: handlerOf(JSON.stringify((p.Integration as Json).Uri)),
       }));
   }
 
@@ -184,7 +197,7 @@ describe('REST API methods', () => {
       };
       const gateway = await startLocalGateway({
         authorizer: allowAll,
-        integrations: { management: record('management'), echo: record('echo') },
+        integrations: { management: record('management'), echo: record('echo'), public: record('public') },
         port: 0,
       });
       try {
@@ -208,13 +221,17 @@ describe('REST API methods', () => {
 
   it('routes reach the handler named in the route table', () => {
     const managementFn = logicalIdOf(stack.api.managementFunction);
-    const echoFn = logicalIdOf(stack.api.echoFunction);
+    const fns = {
+      management: managementFn,
+      echo: logicalIdOf(stack.api.echoFunction),
+      public: logicalIdOf(stack.api.publicFunction),
+    };
     for (const [, method] of resourcesOf(template, 'AWS::ApiGateway::Method')) {
       const p = propsOf(method);
       const route = ROUTES.find((r) => r.id === p.OperationName);
       expect(route, String(p.OperationName)).toBeDefined();
       const uri = JSON.stringify((p.Integration as Json).Uri);
-      expect(uri).toContain(route?.handler === 'echo' ? echoFn : managementFn);
+      expect(uri).toContain(fns[route?.handler ?? 'management']);
       expect((p.Integration as Json).Type).toBe('AWS_PROXY');
     }
   });
@@ -534,8 +551,11 @@ describe('IAM least privilege', () => {
     expect(prefixes.sort()).toEqual(['KEY#*', 'NONCE#*', 'SIG#*']);
   });
 
-  it('the echo function has no data access at all', () => {
-    const role = roleIdOfFunction(stack.api.echoFunction);
+  it.each([
+    ['echo', () => stack.api.echoFunction],
+    ['public', () => stack.api.publicFunction],
+  ])('the %s function has no data access at all', (_, fn) => {
+    const role = roleIdOfFunction(fn());
     const actions = statements()
       .filter((s) => s.roles.includes(role))
       .flatMap((s) => list(s.statement.Action as string | string[]));
@@ -547,9 +567,22 @@ describe('IAM least privilege', () => {
     ]);
   });
 
+  it('the public function has no environment: it serves only what it was bundled with', () => {
+    const resource = template.findResources('AWS::Lambda::Function')[
+      logicalIdOf(stack.api.publicFunction)
+    ] as Json;
+    const variables = ((propsOf(resource).Environment as Json | undefined)?.Variables ?? {}) as Json;
+    expect(Object.keys(variables).filter((k) => k.startsWith('LATCHKEY_'))).toEqual([]);
+  });
+
   it('Lambda roles carry no AWS managed policy', () => {
     const roles = template.findResources('AWS::IAM::Role') as Record<string, Json>;
-    for (const fn of [stack.authorizer.function, stack.api.managementFunction, stack.api.echoFunction]) {
+    for (const fn of [
+      stack.authorizer.function,
+      stack.api.managementFunction,
+      stack.api.echoFunction,
+      stack.api.publicFunction,
+    ]) {
       const role = roles[logicalIdOf(fn.role)];
       expect(role).toBeDefined();
       expect(propsOf(role ?? {}).ManagedPolicyArns).toBeUndefined();
@@ -560,7 +593,7 @@ describe('IAM least privilege', () => {
 describe('Lambda functions', () => {
   it('run Node.js 24 on arm64 with explicit memory, timeout, tracing and a retained log group', () => {
     const functions = resourcesOf(template, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(3);
+    expect(functions).toHaveLength(4);
     const logGroups = template.findResources('AWS::Logs::LogGroup') as Record<string, Json>;
     for (const [id, fn] of functions) {
       const p = propsOf(fn);
@@ -589,15 +622,24 @@ describe('Lambda functions', () => {
 });
 
 describe('outputs', () => {
-  it('publishes the API URL, the admin-key secret ARN, the command to read it, the table and signing secret', () => {
+  it('publishes the API, console and OpenAPI URLs, the admin-key secret ARN, the command to read it, the table and signing secret', () => {
     const outputs = template.findOutputs('*');
     expect(Object.keys(outputs).sort()).toEqual([
       'AdminKeySecretArn',
       'ApiUrl',
+      'ConsoleUrl',
+      'OpenApiUrl',
       'ReadAdminKeyCommand',
       'SigningSecretArn',
       'TableName',
     ]);
+    // ${api.url}console and ${api.url}v1/openapi.json: the URL output's value followed by the path.
+    const joined = (value: unknown) =>
+      (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1]
+        .map((part) => (typeof part === 'string' ? part : JSON.stringify(part)))
+        .join('');
+    expect(joined(outputs.ConsoleUrl?.Value)).toBe(`${joined(outputs.ApiUrl?.Value)}console`);
+    expect(joined(outputs.OpenApiUrl?.Value)).toBe(`${joined(outputs.ApiUrl?.Value)}v1/openapi.json`);
     const adminKey = logicalIdOf(stack.keyStore.adminKeySecret);
     expect(outputs.AdminKeySecretArn?.Value).toEqual(ref(adminKey));
     expect(outputs.ReadAdminKeyCommand?.Value).toEqual({

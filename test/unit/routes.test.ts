@@ -30,6 +30,9 @@ describe('ROUTES', () => {
       'GET /v1/whoami authenticated',
       'GET /v1/audit keys:read',
       'ANY /v1/echo/{proxy+} application',
+      'GET /v1/openapi.json public',
+      'GET /console public',
+      'GET /console/{proxy+} public',
     ]);
   });
 
@@ -46,8 +49,11 @@ describe('ROUTES', () => {
     ).toEqual(['createKey', 'echo', 'putOrg', 'rotateKey', 'updateKey']);
   });
 
-  it('sends echo to the echo handler and everything else to management', () => {
-    for (const r of ROUTES) expect(r.handler).toBe(r.id === 'echo' ? 'echo' : 'management');
+  it('sends echo to the echo handler, public routes (and only they) to the public one, the rest to management', () => {
+    for (const r of ROUTES) {
+      const expected = r.id === 'echo' ? 'echo' : r.needs === 'public' ? 'public' : 'management';
+      expect(r.handler, r.id).toBe(expected);
+    }
   });
 
   it('splits methods into read and write, covering all seven', () => {

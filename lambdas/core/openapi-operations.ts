@@ -1,0 +1,166 @@
+/**
+ * What the OpenAPI document says about each route of the route table, by route id: a summary, its
+ * tag, its query parameters, request body and success responses (schema names from schemas.ts). The
+ * method, path, path parameters, security and error responses come from the route table and the
+ * error vocabulary in openapi.ts; a route without an entry here fails the document's generation.
+ */
+
+import type { JsonSchema, SchemaName } from './schemas';
+import { KEY_STATUSES, LIST_PAGE_SIZE, ORG_ID_RE } from './validation';
+
+/** A JSON body (a schema name), or another media type with its schema. */
+export type ResponseDoc = SchemaName | { contentType: string | readonly string[]; schema: JsonSchema };
+
+export interface QueryDoc {
+  description: string;
+  schema: JsonSchema;
+}
+
+export interface OperationDoc {
+  summary: string;
+  description?: string;
+  tag: 'keys' | 'audit' | 'orgs' | 'identity' | 'application' | 'documents';
+  /** Query parameters, all optional; anything else is refused with 400. */
+  query?: Record<string, QueryDoc>;
+  body?: SchemaName;
+  /** Whether the body must be present (an empty body counts as `{}` where it may be absent). */
+  bodyRequired?: boolean;
+  /** Success (and other non-error) responses by status. */
+  responses: Record<number, { description: string; body: ResponseDoc }>;
+}
+
+const TEXT: JsonSchema = { type: 'string' };
+const consoleResponses: OperationDoc['responses'] = {
+  200: {
+    description: 'The page or asset.',
+    body: { contentType: ['text/html', 'text/javascript', 'text/css'], schema: TEXT },
+  },
+  404: { description: 'No such asset.', body: { contentType: 'text/plain', schema: TEXT } },
+};
+
+const listKeysLimit: QueryDoc = {
+  description: 'Page size.',
+  schema: {
+    type: 'integer',
+    minimum: LIST_PAGE_SIZE.min,
+    maximum: LIST_PAGE_SIZE.max,
+    default: LIST_PAGE_SIZE.default,
+  },
+};
+
+export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
+  createKey: {
+    summary: 'Create a key',
+    description: 'The secret (`raw_key`) is returned in this response only.',
+    tag: 'keys',
+    body: 'CreateKeyRequest',
+    bodyRequired: true,
+    responses: { 201: { description: 'Created.', body: 'NewKeyResponse' } },
+  },
+  listKeys: {
+    summary: "List the organization's keys, newest first",
+    tag: 'keys',
+    query: {
+      limit: listKeysLimit,
+      cursor: { description: "The previous page's next_cursor.", schema: { type: 'string' } },
+      status: { description: 'Only keys with this status.', schema: { enum: [...KEY_STATUSES] } },
+      org_id: {
+        description: 'Admin key only: the organization to list.',
+        schema: { type: 'string', pattern: ORG_ID_RE.source },
+      },
+    },
+    responses: { 200: { description: 'One page.', body: 'ListKeysResponse' } },
+  },
+  getKey: {
+    summary: 'Get a key',
+    tag: 'keys',
+    responses: { 200: { description: 'The key.', body: 'KeyResponse' } },
+  },
+  updateKey: {
+    summary: 'Edit, disable or enable a key',
+    description:
+      'Other organization → 404; a key cannot change itself (409 cannot_modify_self); a revoked, rotated ' +
+      'or expired key → 409 conflict; more than the caller holds → 403. A disabled key keeps its slot.',
+    tag: 'keys',
+    body: 'UpdateKeyRequest',
+    bodyRequired: true,
+    responses: { 200: { description: 'The key after the change.', body: 'KeyResponse' } },
+  },
+  listAudit: {
+    summary: 'The audit trail, newest first',
+    description: "The caller's organization; the admin key any (org_id), or one key's events across them.",
+    tag: 'audit',
+    query: {
+      key_id: { description: "Only this key's events.", schema: { type: 'string' } },
+      limit: listKeysLimit,
+      cursor: { description: "The previous page's next_cursor.", schema: { type: 'string' } },
+      org_id: {
+        description: 'Admin key only: the organization.',
+        schema: { type: 'string', pattern: ORG_ID_RE.source },
+      },
+    },
+    responses: { 200: { description: 'One page.', body: 'AuditPage' } },
+  },
+  revokeKey: {
+    summary: 'Revoke a key',
+    description: 'Immediate and permanent; harmless to repeat. A key cannot revoke itself.',
+    tag: 'keys',
+    responses: { 200: { description: 'Revoked.', body: 'RevokeResponse' } },
+  },
+  rotateKey: {
+    summary: 'Rotate a key',
+    description: 'A new key with the same settings; the old one works for the grace period.',
+    tag: 'keys',
+    body: 'RotateKeyRequest',
+    responses: { 201: { description: 'The new key.', body: 'NewKeyResponse' } },
+  },
+  getOrg: {
+    summary: "Get an organization's key limit",
+    tag: 'orgs',
+    responses: { 200: { description: 'The organization.', body: 'Org' } },
+  },
+  putOrg: {
+    summary: "Set an organization's key limit",
+    tag: 'orgs',
+    body: 'OrgLimitRequest',
+    bodyRequired: true,
+    responses: { 200: { description: 'The organization.', body: 'Org' } },
+  },
+  whoami: {
+    summary: 'Who the credential is',
+    tag: 'identity',
+    responses: { 200: { description: 'The caller.', body: 'Whoami' } },
+  },
+  echo: {
+    summary: 'Sample application route',
+    description: 'Echoes what your own integration would receive behind the authorizer.',
+    tag: 'application',
+    responses: { 200: { description: 'What was received.', body: 'EchoResponse' } },
+  },
+  getOpenApi: {
+    summary: 'This document',
+    description: 'OpenAPI 3.1, generated from the route table and the validators. No credential needed.',
+    tag: 'documents',
+    responses: {
+      200: {
+        description: 'The document.',
+        body: { contentType: 'application/json', schema: { type: 'object', required: ['openapi'] } },
+      },
+    },
+  },
+  console: {
+    summary: 'The web console',
+    description: 'The page; it calls this API with the credential you give it. No credential needed.',
+    tag: 'documents',
+    responses: consoleResponses,
+  },
+  consoleAsset: {
+    summary: "The web console's scripts and styles",
+    description: '`/console/` redirects (308) to `../console`.',
+    tag: 'documents',
+    responses: {
+      ...consoleResponses,
+      308: { description: 'Redirect to the page.', body: { contentType: 'text/plain', schema: TEXT } },
+    },
+  },
+};

@@ -1,0 +1,323 @@
+/**
+ * JSON Schemas (draft 2020-12, as OpenAPI 3.1 uses them) of the management API's request and response
+ * bodies, built from the same constants the validators and the wire types use: lengths and ranges from
+ * validation.ts and settings.ts, the status and permission lists, the error-code table. Each object
+ * schema is typed against its wire type (`PropertiesOf<T>` needs one entry per field of `T`), so a
+ * field added to a wire type does not compile until it is described here. The OpenAPI generator
+ * (openapi.ts) puts these under `components.schemas`; test/unit/schemas.test.ts checks that they
+ * accept what the validators accept and refuse what they refuse. Pure data: no I/O.
+ */
+import { ERROR_STATUS } from './errors';
+import { type ApiKey, AUDIT_EVENT_TYPES, type AuditEvent } from './model';
+import { PERMISSIONS } from './permissions';
+import { MAX_KEYS, RATE_LIMIT_PER_MINUTE } from './settings';
+import {
+  DESCRIPTION_LENGTH,
+  GRACE_PERIOD_SECONDS,
+  ISO_TIMESTAMP_RE,
+  KEY_STATUSES,
+  METADATA_LIMITS,
+  NAME_LENGTH,
+  ORG_ID_RE,
+  ROLES_PER_KEY,
+} from './validation';
+import type {
+  AuditPage,
+  CreateKeyRequest,
+  KeyResponse,
+  ListKeysResponse,
+  NewKeyResponse,
+  Org,
+  OrgLimitRequest,
+  RevokeResponse,
+  RotateKeyRequest,
+  UpdateKeyRequest,
+  Whoami,
+} from './wire';
+
+/** A JSON Schema (2020-12) object; kept loose on purpose, it is data for the document. */
+export type JsonSchema = { readonly [keyword: string]: unknown };
+
+/** One schema per field of `T`, optional fields included: the compiler keeps schema and type in step. */
+export type PropertiesOf<T> = { readonly [K in keyof Required<T>]: JsonSchema };
+
+/** A reference to a schema of `SCHEMAS` (an unknown name fails the document's compilation in the tests). */
+export const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+const nullable = (schema: JsonSchema): JsonSchema => ({ anyOf: [schema, { type: 'null' }] });
+
+function object<T>(
+  properties: PropertiesOf<T>,
+  required: readonly (keyof T & string)[],
+  description?: string,
+): JsonSchema {
+  return {
+    type: 'object',
+    ...(description ? { description } : {}),
+    properties,
+    required,
+    additionalProperties: false,
+  };
+}
+
+/** A timestamp as the server writes it: `Date.prototype.toISOString()`. */
+const timestamp: JsonSchema = { type: 'string', format: 'date-time' };
+const integerIn = (range: { readonly min: number; readonly max: number }): JsonSchema => ({
+  type: 'integer',
+  minimum: range.min,
+  maximum: range.max,
+});
+
+/** Fields shared by request schemas, with the validators' limits. */
+export const FIELDS = {
+  name: {
+    type: 'string',
+    minLength: NAME_LENGTH.min,
+    maxLength: NAME_LENGTH.max,
+    // Not only spaces.
+    pattern: '\\S',
+  },
+  description: { type: 'string', minLength: DESCRIPTION_LENGTH.min, maxLength: DESCRIPTION_LENGTH.max },
+  roles: {
+    type: 'array',
+    items: { type: 'string' },
+    minItems: ROLES_PER_KEY.min,
+    maxItems: ROLES_PER_KEY.max,
+  },
+  rate_limit_per_minute: integerIn(RATE_LIMIT_PER_MINUTE),
+  expires_at: {
+    type: 'string',
+    pattern: ISO_TIMESTAMP_RE.source,
+    description: 'A future instant, ISO 8601 with a zone (Z or ±hh:mm), e.g. 2030-01-01T00:00:00Z.',
+  },
+  org_id: { type: 'string', pattern: ORG_ID_RE.source },
+  max_keys: integerIn(MAX_KEYS),
+  metadata: {
+    type: 'object',
+    description:
+      `At most ${METADATA_LIMITS.maxEntries} entries, values of at most ${METADATA_LIMITS.maxValueChars} ` +
+      `characters, ${METADATA_LIMITS.maxTotalBytes} UTF-8 bytes in all (keys and values). Passed to ` +
+      'integrations in the authorizer context as `metadata` (a JSON string).',
+    maxProperties: METADATA_LIMITS.maxEntries,
+    propertyNames: { pattern: METADATA_LIMITS.keyPattern.source },
+    additionalProperties: { type: 'string', maxLength: METADATA_LIMITS.maxValueChars },
+  },
+} as const satisfies Record<string, JsonSchema>;
+
+const ERROR_CODES = Object.keys(ERROR_STATUS);
+
+const apiKey = object<ApiKey>(
+  {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    description: nullable({ type: 'string' }),
+    org_id: { type: 'string' },
+    key_prefix: { type: 'string', description: 'The non-secret start of the token, for recognising it.' },
+    roles: { type: 'array', items: { type: 'string' } },
+    permissions: { type: 'array', items: ref('Permission') },
+    rate_limit_per_minute: { type: 'integer', minimum: RATE_LIMIT_PER_MINUTE.min },
+    enabled: { type: 'boolean' },
+    status: ref('KeyStatus'),
+    created_at: timestamp,
+    created_by: { type: 'string', description: '`admin` or `key:<id>`.' },
+    expires_at: nullable(timestamp),
+    revoked_at: nullable(timestamp),
+    last_used_at: nullable(timestamp),
+    calls: { type: 'integer', minimum: 0, description: 'Allowed requests over the lifetime of the key.' },
+    metadata: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+  [
+    'id',
+    'name',
+    'description',
+    'org_id',
+    'key_prefix',
+    'roles',
+    'permissions',
+    'rate_limit_per_minute',
+    'enabled',
+    'status',
+    'created_at',
+    'created_by',
+    'expires_at',
+    'revoked_at',
+    'last_used_at',
+    'calls',
+    'metadata',
+  ],
+  'An API key as the API shows it: never its secret, hash or salt.',
+);
+
+const newKey = object<NewKeyResponse>(
+  {
+    key: ref('ApiKey'),
+    raw_key: { type: 'string', description: 'The full token, shown in this response only.' },
+    warning: { type: 'string' },
+  },
+  ['key', 'raw_key', 'warning'],
+);
+
+/** Every schema of the document, by its `components.schemas` name. */
+export const SCHEMAS = {
+  Permission: { type: 'string', enum: [...PERMISSIONS] },
+  KeyStatus: { type: 'string', enum: [...KEY_STATUSES] },
+  ErrorCode: {
+    type: 'string',
+    enum: ERROR_CODES,
+    description: ERROR_CODES.map((c) => `${c} (${ERROR_STATUS[c as keyof typeof ERROR_STATUS]})`).join(', '),
+  },
+  Error: {
+    type: 'object',
+    description: 'The one error body of every error, from the Lambdas and from API Gateway itself.',
+    properties: {
+      error: {
+        type: 'object',
+        properties: {
+          code: ref('ErrorCode'),
+          message: { type: 'string', description: 'A sentence for people; a 400 starts with the field.' },
+          request_id: { type: 'string' },
+        },
+        required: ['code', 'message', 'request_id'],
+        additionalProperties: false,
+      },
+    },
+    required: ['error'],
+    additionalProperties: false,
+  },
+  ApiKey: apiKey,
+  CreateKeyRequest: object<CreateKeyRequest>(
+    {
+      name: FIELDS.name,
+      description: nullable(FIELDS.description),
+      roles: nullable({ ...FIELDS.roles, description: "Default: the deployment's default role." }),
+      rate_limit_per_minute: nullable({
+        ...FIELDS.rate_limit_per_minute,
+        description: "Default: the deployment's defaultRateLimit.",
+      }),
+      expires_at: nullable(FIELDS.expires_at),
+      org_id: nullable({
+        ...FIELDS.org_id,
+        description: 'Admin key only; a key creates keys in its own organization.',
+      }),
+      metadata: nullable(FIELDS.metadata),
+    },
+    ['name'],
+  ),
+  UpdateKeyRequest: {
+    ...object<UpdateKeyRequest>(
+      {
+        name: FIELDS.name,
+        description: nullable({ ...FIELDS.description, description: 'null clears it.' }),
+        rate_limit_per_minute: FIELDS.rate_limit_per_minute,
+        expires_at: nullable({ ...FIELDS.expires_at, description: 'null: never expires.' }),
+        enabled: { type: 'boolean', description: 'false refuses the key (same 401); true brings it back.' },
+        metadata: nullable({
+          ...FIELDS.metadata,
+          description: 'Replaces the whole map; null or {} clears it.',
+        }),
+      },
+      [],
+      'Any of the fields; an empty body is refused. A key cannot give another more than it holds itself.',
+    ),
+    minProperties: 1,
+  },
+  RotateKeyRequest: object<RotateKeyRequest>(
+    {
+      grace_period_seconds: nullable({
+        ...integerIn(GRACE_PERIOD_SECONDS),
+        default: GRACE_PERIOD_SECONDS.default,
+        description: 'How long the old key keeps working; 0 stops it at once.',
+      }),
+    },
+    [],
+  ),
+  OrgLimitRequest: object<OrgLimitRequest>(
+    {
+      max_keys: nullable({ ...FIELDS.max_keys, description: 'null = unlimited, 0 = no API keys.' }),
+    },
+    ['max_keys'],
+  ),
+  NewKeyResponse: newKey,
+  KeyResponse: object<KeyResponse>({ key: ref('ApiKey') }, ['key']),
+  ListKeysResponse: object<ListKeysResponse>(
+    {
+      keys: { type: 'array', items: ref('ApiKey') },
+      next_cursor: nullable({ type: 'string' }),
+    },
+    ['keys', 'next_cursor'],
+    'One page, newest first; next_cursor is null on the last page.',
+  ),
+  RevokeResponse: object<RevokeResponse>({ revoked: { const: true }, key: ref('ApiKey') }, [
+    'revoked',
+    'key',
+  ]),
+  Org: object<Org>(
+    {
+      org_id: { type: 'string', pattern: ORG_ID_RE.source },
+      max_keys: nullable(integerIn(MAX_KEYS)),
+      active_keys: { type: 'integer', minimum: 0 },
+    },
+    ['org_id', 'max_keys', 'active_keys'],
+  ),
+  Whoami: object<Whoami>(
+    {
+      principal: { type: 'string', enum: ['admin', 'key'] },
+      key: ref('ApiKey'),
+      org_id: nullable({ type: 'string' }),
+      permissions: { type: 'array', items: ref('Permission') },
+    },
+    ['principal', 'org_id', 'permissions'],
+  ),
+  AuditEvent: object<AuditEvent>(
+    {
+      id: { type: 'string' },
+      type: { type: 'string', enum: [...AUDIT_EVENT_TYPES] },
+      org_id: { type: 'string' },
+      key_id: nullable({ type: 'string' }),
+      actor: { type: 'string', description: '`admin` or `key:<id>`.' },
+      request_id: { type: 'string' },
+      at: timestamp,
+      changes: {
+        type: 'object',
+        description: 'Field name → its old and new value (non-secret fields only).',
+        additionalProperties: {
+          type: 'object',
+          properties: { old: {}, new: {} },
+          required: ['old', 'new'],
+          additionalProperties: false,
+        },
+      },
+    },
+    ['id', 'type', 'org_id', 'key_id', 'actor', 'request_id', 'at', 'changes'],
+  ),
+  AuditPage: object<AuditPage>(
+    {
+      events: { type: 'array', items: ref('AuditEvent') },
+      next_cursor: nullable({ type: 'string' }),
+    },
+    ['events', 'next_cursor'],
+    'One page, newest first; next_cursor is null on the last page.',
+  ),
+  EchoResponse: {
+    type: 'object',
+    description: 'What the sample application route received, as the authorizer passed it on.',
+    properties: {
+      method: { type: 'string' },
+      path: { type: 'string' },
+      proxy: { type: 'string' },
+      query: { type: 'object', additionalProperties: { type: 'string' } },
+      principal: {
+        type: 'object',
+        properties: {
+          type: { type: 'string', enum: ['admin', 'key'] },
+          key_id: { type: 'string' },
+          org_id: { type: 'string' },
+        },
+        required: ['type'],
+      },
+      body: nullable({ type: 'string' }),
+    },
+    required: ['method', 'path', 'proxy', 'query', 'principal', 'body'],
+  },
+} as const satisfies Record<string, JsonSchema>;
+
+export type SchemaName = keyof typeof SCHEMAS;

@@ -1,0 +1,46 @@
+/**
+ * The credential-free routes (`needs: 'public'` in the route table): `GET /v1/openapi.json`, the OpenAPI
+ * document generated from the route table, and `GET /console[/…]`, the web console's page and assets.
+ * No authorizer runs in front of these, so this function reads nothing but what it was bundled with:
+ * it has no table, no secret and no environment. Errors take the one error body (the console's own
+ * answers keep their security headers).
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { serveConsole } from '../console/assets';
+import { errorBody } from '../core/errors';
+import { openApiJson } from '../core/openapi';
+import { ROUTES } from '../core/routes';
+
+let document: string | undefined;
+
+function json(statusCode: number, body: string, requestId: string): APIGatewayProxyResult {
+  return {
+    statusCode,
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+      'x-request-id': requestId,
+    },
+    body,
+  };
+}
+
+export async function publicHandler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const requestId = event.requestContext?.requestId ?? 'unknown';
+  const route = ROUTES.find(
+    (r) => r.handler === 'public' && r.path === event.resource && r.method === event.httpMethod,
+  );
+  if (route?.id === 'getOpenApi') {
+    document ??= openApiJson();
+    return json(200, document, requestId);
+  }
+  if (route?.id === 'console' || route?.id === 'consoleAsset') {
+    const answer = serveConsole(event.httpMethod, event.path);
+    return { statusCode: answer.status, headers: answer.headers, body: answer.body };
+  }
+  const body = errorBody('not_found', 'No route matches this method and path.', requestId);
+  return json(404, JSON.stringify(body), requestId);
+}
+
+export const handler = publicHandler;

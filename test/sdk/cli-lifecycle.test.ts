@@ -1,0 +1,124 @@
+/**
+ * The CLI's key-lifecycle commands in this process (`main(argv, io)`) against local mode: keys update,
+ * disable, enable and delete (revoke's other name), and audit list.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../lib/cli';
+import type { LocalMode } from '../../lib/local/local-mode';
+import { LatchkeyClient } from '../../lib/sdk';
+import { startTestLatchkey } from '../helpers/local';
+
+let local: LocalMode;
+let admin: LatchkeyClient;
+beforeAll(async () => {
+  local = await startTestLatchkey();
+  admin = new LatchkeyClient({ baseUrl: local.url, key: local.adminKey, retries: 0 });
+});
+afterAll(() => local?.stop());
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    env: { LATCHKEY_URL: local.url, LATCHKEY_KEY: local.adminKey },
+    stdin: () => '',
+  });
+  return { code, stdout, stderr };
+}
+
+describe('keys update, disable, enable, delete', () => {
+  it('changes fields and metadata, switches the key off and on, and deletes it', async () => {
+    const { key } = await admin.createKey({
+      name: 'cli-edit',
+      org_id: 'cli',
+      expires_at: '2100-01-01T00:00:00Z',
+    });
+    const updated = await cli([
+      'keys',
+      'update',
+      key.id,
+      '--name',
+      'renamed',
+      '--rate-limit',
+      '30',
+      '--no-expiry',
+      '--meta',
+      'customer=acme',
+      '--meta',
+      'plan=gold',
+      '--json',
+    ]);
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(JSON.parse(updated.stdout).key).toMatchObject({
+      name: 'renamed',
+      rate_limit_per_minute: 30,
+      expires_at: null,
+      metadata: { customer: 'acme', plan: 'gold' },
+    });
+    const disabled = await cli(['keys', 'disable', key.id, '--json']);
+    expect(JSON.parse(disabled.stdout).key.status).toBe('disabled');
+    const enabled = await cli(['keys', 'enable', key.id]);
+    expect(enabled.stdout).toContain(`Enabled key ${key.id}.`);
+    const deleted = await cli(['keys', 'delete', key.id, '--json']);
+    expect(JSON.parse(deleted.stdout)).toMatchObject({ revoked: true, key: { id: key.id } });
+  });
+
+  it('refuses nothing to change, and --expires-at with --no-expiry, before calling the API', async () => {
+    const none = await cli(['keys', 'update', 'K1aaaaaaaaaaaaaa']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('nothing to change');
+    const both = await cli([
+      'keys',
+      'update',
+      'K1aaaaaaaaaaaaaa',
+      '--expires-at',
+      '2100-01-01T00:00:00Z',
+      '--no-expiry',
+    ]);
+    expect(both.code).toBe(2);
+  });
+});
+
+describe('audit list', () => {
+  it("lists one key's events newest first, as text and as JSON", async () => {
+    const { key } = await admin.createKey({ name: 'cli-audit', org_id: 'cli' });
+    await admin.disableKey(key.id);
+    const text = await cli(['audit', 'list', '--key-id', key.id]);
+    expect(text.code, text.stderr).toBe(0);
+    const lines = text.stdout.trim().split('\n');
+    expect(lines[0]).toContain('key.disabled');
+    expect(lines[1]).toContain('key.created');
+    const json = await cli(['audit', 'list', '--key-id', key.id, '--json']);
+    expect(JSON.parse(json.stdout).events.map((e: { type: string }) => e.type)).toEqual([
+      'key.disabled',
+      'key.created',
+    ]);
+  });
+});
+
+describe('did you mean', () => {
+  it.each([
+    [['kyes', 'list'], 'Did you mean "keys"?'],
+    [['keys', 'updaet', 'X'], 'Did you mean "update"?'],
+    [['keys', 'disabel', 'X'], 'Did you mean "disable"?'],
+    [['audti', 'list'], 'Did you mean "audit"?'],
+    [['keys', 'create', '--nmae', 'x'], 'Did you mean "--name"?'],
+    [['keys', 'update', 'X', '--rate-limt', '5'], 'Did you mean "--rate-limit"?'],
+  ])('latchkey %j suggests the closest word', async (args, hint) => {
+    const res = await cli(args);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(hint);
+  });
+
+  it('suggests nothing for a word far from every command', async () => {
+    const res = await cli(['frobnicate']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).not.toContain('Did you mean');
+  });
+});

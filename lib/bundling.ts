@@ -28,6 +28,7 @@ export const LAMBDA_ENTRIES = {
   authorizer: 'lambdas/handlers/authorizer.ts',
   management: 'lambdas/handlers/management.ts',
   echo: 'lambdas/handlers/echo.ts',
+  public: 'lambdas/handlers/public.ts',
   'admin-key-rotation': 'lambdas/handlers/admin-key-rotation.ts',
 } as const;
 

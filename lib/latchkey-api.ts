@@ -12,6 +12,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { GATEWAY_RESPONSES, gatewayResponseTemplate } from '../lambdas/core/gateway-responses';
 import { parseRoleMatrix, type RoleMatrix } from '../lambdas/core/permissions';
+import { type PlanTable, parsePlans } from '../lambdas/core/plans';
 import { ROUTES, type RouteHandler } from '../lambdas/core/routes';
 import { SETTINGS } from '../lambdas/core/settings';
 import { ENV } from '../lambdas/shared/config';
@@ -19,6 +20,7 @@ import { IDENTITY_HEADER, type LatchkeyAuthorizer } from './authorizer';
 import type { LatchkeyKeyStore } from './key-store';
 import { LatchkeyFunction } from './latchkey-function';
 import { createRestApi, STAGE_PROPS, type StageProps, validateStageProps } from './rest-api';
+import { LatchkeyUsageRollUp } from './usage-roll-up';
 
 export interface LatchkeyApiProps extends StageProps {
   /** The key table and secrets. */
@@ -61,6 +63,13 @@ export interface LatchkeyApiProps extends StageProps {
    */
   readonly defaultRole?: string;
   /**
+   * Named plans and their key limits, e.g. `{ trial: 1, starter: 3, enterprise: null }` (null =
+   * unlimited). `PUT /v1/orgs/{org_id}` `{plan}` puts an organization on a plan; it follows the plan's
+   * limit when this changes.
+   * @default - no plans
+   */
+  readonly plans?: PlanTable;
+  /**
    * How long revoked, rotated and expired key records are kept before DynamoDB TTL deletes them
    * (whole days, 1–3650).
    * @default Duration.days(30)
@@ -84,6 +93,8 @@ export class LatchkeyApi extends Construct {
   public readonly restApi: apigateway.RestApi;
   public readonly managementFunction: LatchkeyFunction;
   public readonly echoFunction: LatchkeyFunction;
+  /** The daily schedule that rolls usage counters off key items into usage history. */
+  public readonly usageRollUp: LatchkeyUsageRollUp;
   /** The access log group (undefined with `existingRestApi`). */
   public readonly accessLogs?: logs.LogGroup;
   public readonly requestValidator: apigateway.RequestValidator;
@@ -106,12 +117,15 @@ export class LatchkeyApi extends Construct {
         [ENV.defaultRateLimit]: String(settings.defaultRateLimit),
         [ENV.roleMatrix]: settings.roleMatrixJson,
         [ENV.defaultRole]: settings.defaultRole,
+        [ENV.plans]: settings.plansJson,
         [ENV.retentionDays]: String(settings.retentionDays),
       },
     });
     const management = this.managementFunction;
     props.keyStore.grantManage(management);
     props.keyStore.grantReadSigningSecret(management);
+    props.keyStore.grantUsageHistory(management);
+    this.usageRollUp = new LatchkeyUsageRollUp(this, 'UsageRollUp', { function: management });
 
     this.echoFunction = new LatchkeyFunction(this, 'Echo', {
       entry: 'lambdas/handlers/echo.ts',
@@ -188,6 +202,7 @@ interface ManagementSettings {
   defaultRateLimit: number;
   roleMatrixJson: string;
   defaultRole: string;
+  plansJson: string;
   retentionDays: number;
 }
 
@@ -257,6 +272,15 @@ function validateSettings(where: string, props: LatchkeyApiProps): ManagementSet
     ),
     roleMatrixJson,
     defaultRole,
+    plansJson: JSON.stringify(plansOf(where, props.plans)),
     retentionDays: integerIn(where, 'keyRetention (days)', retentionDays, keyRetentionDays),
   };
+}
+
+function plansOf(where: string, plans: PlanTable | undefined): PlanTable {
+  try {
+    return parsePlans(plans ?? SETTINGS.plans.default);
+  } catch (error) {
+    throw new Error(`${where}: plans: ${(error as Error).message}`);
+  }
 }

@@ -5,6 +5,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { RoleMatrix } from '../lambdas/core/permissions';
+import type { PlanTable } from '../lambdas/core/plans';
 import { LatchkeyAuthorizer } from './authorizer';
 import { LatchkeyKeyStore } from './key-store';
 import { LatchkeyApi } from './latchkey-api';
@@ -24,6 +25,8 @@ export interface LatchkeyStackProps extends StackProps {
   readonly roleMatrix?: RoleMatrix;
   /** Role of keys created without `roles`. @default 'member' */
   readonly defaultRole?: string;
+  /** Named plans and their key limits (null = unlimited). @default - none */
+  readonly plans?: PlanTable;
   /** How long released key records are kept before TTL deletes them. @default Duration.days(30) */
   readonly keyRetention?: Duration;
   /**
@@ -119,6 +122,7 @@ export class LatchkeyStack extends Stack {
       defaultRateLimit: props.defaultRateLimit,
       roleMatrix: props.roleMatrix,
       defaultRole: props.defaultRole,
+      plans: props.plans,
       keyRetention: props.keyRetention,
       memorySize: props.managementMemorySize,
     });

@@ -1,6 +1,7 @@
 /**
  * The management API's key repository on DynamoDB (`KeyRepository` in `lambdas/core/management.ts`):
- * create, list, read, revoke and rotate keys, and read or set an organization's key limit. Each
+ * create, list, read, revoke and rotate keys, read a key's usage over time (`dynamo-usage-history.ts`),
+ * and read or set an organization's key limit or plan (`dynamo-org-limit.ts`). Each
  * organization item counts its active keys, and every change of that count happens in one transaction
  * with the key item it concerns, so the limit holds under any number of concurrent requests. The
  * authorizer's verify-and-count path is `dynamo-usage.ts`.
@@ -13,10 +14,12 @@ import {
   type QueryCommandOutput,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { ApiError, ValidationError } from '../core/errors';
+import { ApiError } from '../core/errors';
 import type { KeyRepository, ListKeysQuery } from '../core/management';
 import type { KeyRecord, OrgRecord } from '../core/model';
-import { keyListingSk, keyPk, orgPk, SORT_KEYS, TABLE_SCHEMA } from '../core/table';
+import type { PlanTable } from '../core/plans';
+import { ORG_ATTRIBUTES, orgPk, TABLE_SCHEMA } from '../core/table';
+import type { UsageDay } from '../core/usage';
 import {
   type Item,
   itemToOrg,
@@ -27,7 +30,10 @@ import {
   recordToItem,
   s,
 } from './dynamo-codec';
+import { decodeCursor, encodeCursor } from './dynamo-cursor';
+import { orgLimitCondition } from './dynamo-org-limit';
 import { dependency, isConditionFailure, transact } from './dynamo-transact';
+import { DynamoUsageHistory } from './dynamo-usage-history';
 
 export interface DynamoKeyRepositoryOptions {
   client: DynamoDBClient;
@@ -36,6 +42,8 @@ export interface DynamoKeyRepositoryOptions {
   defaultMaxKeys: number;
   /** How long revoked, rotated and expired key records are kept before TTL deletes them. */
   retentionSeconds: number;
+  /** Named plans and their key limits (the `plans` setting); default none. */
+  plans?: PlanTable;
 }
 
 const GSI1 = TABLE_SCHEMA.gsi1.name;
@@ -45,12 +53,16 @@ export class DynamoKeyRepository implements KeyRepository {
   private readonly client: DynamoDBClient;
   private readonly defaultMaxKeys: number;
   private readonly retentionSeconds: number;
+  private readonly plans: PlanTable;
+  readonly usageHistory: DynamoUsageHistory;
 
   constructor(options: DynamoKeyRepositoryOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
     this.defaultMaxKeys = options.defaultMaxKeys;
     this.retentionSeconds = options.retentionSeconds;
+    this.plans = options.plans ?? {};
+    this.usageHistory = new DynamoUsageHistory(options);
   }
 
   private ttlFrom(nowMs: number): number {
@@ -83,24 +95,9 @@ export class DynamoKeyRepository implements KeyRepository {
     );
   }
 
-  private orgLimitCondition(): { expression: string; values: Item } {
-    const clauses = [
-      'attribute_type(max_keys, :nullType)',
-      '(attribute_type(max_keys, :numType) AND active_keys < max_keys)',
-    ];
-    const values: Item = { ':nullType': s('NULL'), ':numType': s('N') };
-    if (this.defaultMaxKeys > 0) {
-      clauses.push(
-        '(attribute_not_exists(max_keys) AND (attribute_not_exists(active_keys) OR active_keys < :defaultMax))',
-      );
-      values[':defaultMax'] = n(this.defaultMaxKeys);
-    }
-    return { expression: clauses.join(' OR '), values };
-  }
-
   /** true: created; false: the organization is full. */
   private async tryCreateKey(record: KeyRecord): Promise<boolean> {
-    const limit = this.orgLimitCondition();
+    const limit = orgLimitCondition(this.defaultMaxKeys, this.plans);
     const outcome = await transact(this.client, {
       org: {
         Update: {
@@ -108,6 +105,7 @@ export class DynamoKeyRepository implements KeyRepository {
           Key: orgItemKey(record.org_id),
           ConditionExpression: limit.expression,
           UpdateExpression: 'SET active_keys = if_not_exists(active_keys, :zero) + :one, org_id = :org',
+          ExpressionAttributeNames: limit.names,
           ExpressionAttributeValues: {
             ...limit.values,
             ':zero': n(0),
@@ -321,23 +319,46 @@ export class DynamoKeyRepository implements KeyRepository {
       const out = await this.client.send(
         new GetItemCommand({ TableName: this.tableName, Key: orgItemKey(orgId), ConsistentRead: true }),
       );
-      return itemToOrg(orgId, out.Item ?? {}, this.defaultMaxKeys);
+      return itemToOrg(orgId, out.Item ?? {}, this.defaultMaxKeys, this.plans);
     } catch (error) {
       return dependency(error);
     }
   }
 
   async putOrgLimit(orgId: string, maxKeys: number | null, nowMs: number): Promise<OrgRecord> {
+    return this.updateOrg(
+      orgId,
+      'SET max_keys = :max',
+      'REMOVE #plan',
+      {
+        ':max': maxKeys === null ? { NULL: true } : n(maxKeys),
+      },
+      nowMs,
+    );
+  }
+
+  /** Puts the organization on a plan: it follows the plan's limit (its own `max_keys` is dropped). */
+  async putOrgPlan(orgId: string, plan: string, nowMs: number): Promise<OrgRecord> {
+    return this.updateOrg(orgId, 'SET #plan = :plan', 'REMOVE max_keys', { ':plan': s(plan) }, nowMs);
+  }
+
+  private async updateOrg(
+    orgId: string,
+    set: string,
+    remove: string,
+    values: Item,
+    nowMs: number,
+  ): Promise<OrgRecord> {
     await this.releaseExpired(orgId, nowMs);
     try {
       const out = await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: orgItemKey(orgId),
-          UpdateExpression:
-            'SET max_keys = :max, org_id = :org, active_keys = if_not_exists(active_keys, :zero), updated_at = :iso',
+          UpdateExpression: `${set}, org_id = :org, active_keys = if_not_exists(active_keys, :zero), updated_at = :iso ${remove}`,
+          ExpressionAttributeNames: { '#plan': ORG_ATTRIBUTES.plan },
           ExpressionAttributeValues: {
-            ':max': maxKeys === null ? { NULL: true } : n(maxKeys),
+            ...values,
             ':org': s(orgId),
             ':zero': n(0),
             ':iso': s(new Date(nowMs).toISOString()),
@@ -345,46 +366,14 @@ export class DynamoKeyRepository implements KeyRepository {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return itemToOrg(orgId, out.Attributes ?? {}, this.defaultMaxKeys);
+      return itemToOrg(orgId, out.Attributes ?? {}, this.defaultMaxKeys, this.plans);
     } catch (error) {
       return dependency(error);
     }
   }
-}
 
-const CURSOR_FIELDS = [
-  TABLE_SCHEMA.partitionKey,
-  TABLE_SCHEMA.sortKey,
-  TABLE_SCHEMA.gsi1.partitionKey,
-  TABLE_SCHEMA.gsi1.sortKey,
-] as const;
-
-/** A listing cursor: the last key's primary and GSI1 keys, as base64url JSON. */
-function encodeCursor(record: KeyRecord): string {
-  const key = {
-    [TABLE_SCHEMA.partitionKey]: keyPk(record.id),
-    [TABLE_SCHEMA.sortKey]: SORT_KEYS.key,
-    [TABLE_SCHEMA.gsi1.partitionKey]: orgPk(record.org_id),
-    [TABLE_SCHEMA.gsi1.sortKey]: keyListingSk(record.created_at, record.id),
-  };
-  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string, listingPk: string): Item {
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    key = null;
+  /** A key's calls per UTC day over the last `days` days (past-day counters rolled up first). */
+  keyUsage(id: string, days: number, nowMs: number): Promise<UsageDay[]> {
+    return this.usageHistory.usage(id, days, nowMs);
   }
-  const k = key as Record<string, unknown> | null;
-  if (
-    !k ||
-    typeof k !== 'object' ||
-    !CURSOR_FIELDS.every((f) => typeof k[f] === 'string') ||
-    k[TABLE_SCHEMA.gsi1.partitionKey] !== listingPk
-  ) {
-    throw new ValidationError('cursor', 'cursor: is not a cursor returned by this listing');
-  }
-  return Object.fromEntries(CURSOR_FIELDS.map((f) => [f, s(k[f] as string)]));
 }

@@ -10,10 +10,14 @@
  * | organization   | ORG#<org>              | ORG     |             |                     |                          |
  * | replay nonce   | NONCE#<keyId>#<nonce>  | REPLAY  |             |                     | timestamp + 600 s        |
  * | replay sig.    | SIG#<keyId>#<sha256>   | REPLAY  |             |                     | timestamp + 600 s        |
+ * | usage history  | USAGE#<keyId>          | <date>  |             |                     | day + max(91, retention) |
  *
  * A key item's other attributes are named after the `KeyRecord` fields (`lambdas/core/model.ts`).
  * Rate-limit windows and usage live on the key item itself (`rl_<minute>`, `calls`, `last_used_at`)
- * so that a bearer verification is exactly one conditional UpdateItem. Pure: no AWS SDK import.
+ * so that a bearer verification is exactly one conditional UpdateItem; so does the per-day call count
+ * (`u_<YYYYMMDD>`, UTC), which the management function later rolls off into a usage-history item
+ * (`USAGE#<keyId>`, sort key `<YYYY-MM-DD>`, attribute `calls`). Organization items may carry a `plan`
+ * name whose key limit the `plans` setting gives. Pure: no AWS SDK import.
  */
 
 /** The physical key schema, shared by the CDK stack and local mode so both create the same table. */
@@ -28,7 +32,13 @@ export const TABLE_SCHEMA = {
  * Partition-key prefixes: key records, organizations, and the two replay-protection items of a signed
  * request (nonce and signature). The stack's IAM conditions confine each function to its own items.
  */
-export const ITEM_PREFIXES = { key: 'KEY#', org: 'ORG#', nonce: 'NONCE#', signature: 'SIG#' } as const;
+export const ITEM_PREFIXES = {
+  key: 'KEY#',
+  org: 'ORG#',
+  nonce: 'NONCE#',
+  signature: 'SIG#',
+  usage: 'USAGE#',
+} as const;
 
 /** Sort keys, one per item kind (both replay items share one). */
 export const SORT_KEYS = { key: 'KEY', org: 'ORG', replay: 'REPLAY' } as const;
@@ -39,10 +49,16 @@ export const ORG_ATTRIBUTES = {
   maxKeys: 'max_keys',
   activeKeys: 'active_keys',
   updatedAt: 'updated_at',
+  plan: 'plan',
 } as const;
+
+/** Attributes of a usage-history item (`USAGE#<keyId>` / `<YYYY-MM-DD>`). */
+export const USAGE_ATTRIBUTES = { calls: 'calls' } as const;
 
 /** A key item's per-minute rate-limit counter is the attribute `rl_<window>`. */
 export const RATE_WINDOW_PREFIX = 'rl_';
+/** A key item's call counter for one UTC day is the attribute `u_<YYYYMMDD>`. */
+export const USAGE_DAY_PREFIX = 'u_';
 
 export const keyPk = (keyId: string): string => `${ITEM_PREFIXES.key}${keyId}`;
 export const orgPk = (orgId: string): string => `${ITEM_PREFIXES.org}${orgId}`;
@@ -52,3 +68,6 @@ export const signaturePk = (keyId: string, signatureHash: string): string =>
 /** A key's sort key in its organization's listing (GSI1): newest last by creation time, then id. */
 export const keyListingSk = (createdAt: string, keyId: string): string => `${createdAt}#${keyId}`;
 export const rateWindowAttribute = (window: number): string => `${RATE_WINDOW_PREFIX}${window}`;
+export const usagePk = (keyId: string): string => `${ITEM_PREFIXES.usage}${keyId}`;
+/** The key item's counter for a UTC day given as `YYYY-MM-DD`: `u_YYYYMMDD`. */
+export const usageDayAttribute = (day: string): string => `${USAGE_DAY_PREFIX}${day.replaceAll('-', '')}`;

@@ -3,16 +3,25 @@
  * rotate keys, read and set organization limits, and whoami. Every method enforces the rules itself
  * (the gateway's policy is the first line, this is the second): the permission each action needs, no
  * escalation (a key cannot grant or rotate what it does not hold), visibility (another organization's
- * key is reported as not found), and no key revoking or rotating itself. Storage is the `KeyRepository`
+ * key is reported as not found), and no key revoking or rotating itself. It also reads a key's usage
+ * per day, puts organizations on named plans, and describes the role matrix. Storage is the `KeyRepository`
  * interface defined here (DynamoDB: `lambdas/adapters/dynamo-keys.ts`).
  */
 import { sha256Hex } from './crypto';
-import { ApiError } from './errors';
+import { ApiError, ValidationError } from './errors';
 import { type ApiKey, type KeyRecord, keyStatus, NEW_KEY_WARNING, type OrgRecord, toApiKey } from './model';
 import { assertNoEscalation, type Permission, type RoleMatrix, resolvePermissions } from './permissions';
+import type { PlanTable } from './plans';
 import type { Principal } from './principal';
 import { newKeyId, newSalt, tokenFor } from './token';
-import type { CreateKeyCommand, ListKeysCommand, OrgLimitCommand, RotateKeyCommand } from './validation';
+import type { UsageDay } from './usage';
+import type {
+  CreateKeyCommand,
+  ListKeysCommand,
+  OrgLimitCommand,
+  OrgPlanCommand,
+  RotateKeyCommand,
+} from './validation';
 
 export const DEFAULT_ORG = 'default';
 
@@ -40,6 +49,10 @@ export interface KeyRepository {
   /** The organization's limit and active count (expired keys' slots released first). */
   getOrg(orgId: string, nowMs: number): Promise<OrgRecord>;
   putOrgLimit(orgId: string, maxKeys: number | null, nowMs: number): Promise<OrgRecord>;
+  /** Puts the organization on a plan the deployment defines; its limit follows the plan's. */
+  putOrgPlan(orgId: string, plan: string, nowMs: number): Promise<OrgRecord>;
+  /** The key's calls per UTC day, exactly `days` entries ending today (see `lambdas/core/usage.ts`). */
+  keyUsage(id: string, days: number, nowMs: number): Promise<UsageDay[]>;
   /** false when the old key was revoked, rotated or expired in the meantime. */
   rotateKey(old: KeyRecord, replacement: KeyRecord, graceSeconds: number, nowMs: number): Promise<boolean>;
 }
@@ -61,6 +74,8 @@ export interface ManagementDeps {
   defaultRateLimit: number;
   roleMatrix: RoleMatrix;
   defaultRole: string;
+  /** Named plans and their key limits (the `plans` setting). @default none */
+  plans?: PlanTable;
   signingSecret: () => Promise<string>;
   now: () => number;
   audit: AuditSink;
@@ -263,8 +278,30 @@ export class ManagementService {
     return this.deps.repo.getOrg(orgId, this.deps.now());
   }
 
-  async putOrg(principal: Principal, orgId: string, input: OrgLimitCommand): Promise<OrgRecord> {
+  async putOrg(
+    principal: Principal,
+    orgId: string,
+    input: OrgLimitCommand | OrgPlanCommand,
+  ): Promise<OrgRecord> {
     requireAdmin(principal);
+    if ('plan' in input) {
+      const plans = this.deps.plans ?? {};
+      if (!Object.hasOwn(plans, input.plan)) {
+        const known = Object.keys(plans);
+        throw new ValidationError(
+          'plan',
+          `plan: ${known.length === 0 ? 'this deployment defines no plans' : `must be one of ${known.join(', ')}`}`,
+        );
+      }
+      const org = await this.deps.repo.putOrgPlan(orgId, input.plan, this.deps.now());
+      this.deps.audit({
+        action: 'org.limit_changed',
+        actor: actorOf(principal),
+        org_id: orgId,
+        details: { plan: input.plan, max_keys: org.max_keys },
+      });
+      return org;
+    }
     const org = await this.deps.repo.putOrgLimit(orgId, input.max_keys, this.deps.now());
     this.deps.audit({
       action: 'org.limit_changed',
@@ -273,6 +310,22 @@ export class ManagementService {
       details: { max_keys: input.max_keys },
     });
     return org;
+  }
+
+  /** A key's allowed calls per UTC day, oldest first, the last entry today; same visibility as getKey. */
+  async getUsage(
+    principal: Principal,
+    id: string,
+    days: number,
+  ): Promise<{ key_id: string; days: UsageDay[] }> {
+    requirePermission(principal, 'keys:read');
+    const record = await this.visibleKey(principal, id);
+    return { key_id: record.id, days: await this.deps.repo.keyUsage(record.id, days, this.deps.now()) };
+  }
+
+  /** The deployment's role matrix and default role, for any valid credential. */
+  listRoles(): { roles: RoleMatrix; default_role: string } {
+    return { roles: this.deps.roleMatrix, default_role: this.deps.defaultRole };
   }
 
   async whoami(

@@ -131,6 +131,7 @@ describe('permissions', () => {
   it('the admin key may manage organizations, and a limit change is audited', async () => {
     expect(await service.putOrg(ADMIN_PRINCIPAL, 'acme', { max_keys: 3 })).toEqual({
       org_id: 'acme',
+      plan: null,
       max_keys: 3,
       active_keys: 0,
     });

@@ -24,9 +24,11 @@ describe('ROUTES', () => {
       'GET /v1/keys/{id} keys:read',
       'DELETE /v1/keys/{id} keys:write',
       'POST /v1/keys/{id}/rotate keys:write',
+      'GET /v1/keys/{id}/usage keys:read',
       'GET /v1/orgs/{org_id} admin',
       'PUT /v1/orgs/{org_id} admin',
       'GET /v1/whoami authenticated',
+      'GET /v1/roles authenticated',
       'ANY /v1/echo/{proxy+} application',
     ]);
   });

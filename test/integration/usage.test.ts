@@ -4,7 +4,7 @@ import { DynamoUsageHistory } from '../../lambdas/adapters/dynamo-usage-history'
 import { signRequest } from '../../lambdas/core/signer';
 import { keyPk, SORT_KEYS, usageDayAttribute, usagePk } from '../../lambdas/core/table';
 import { createUsageRollUpHandler } from '../../lambdas/handlers/management';
-import { itemSizeBytes } from '../helpers/item-size';
+import { itemSize } from '../helpers/item-size';
 import { useLatchkey } from '../helpers/latchkey';
 import { createKey } from '../helpers/local';
 
@@ -204,7 +204,7 @@ describe('the key item', () => {
     const item = await keyItem(k.id);
     // Worst case before the nightly roll-up: yesterday's and today's day counters, two minute windows.
     expect(counterNames(item)).toEqual(expect.arrayContaining(['u_20260801', 'u_20260802']));
-    const bytes = itemSizeBytes(item);
+    const bytes = itemSize(item);
     // Measured: 533 bytes with a 100-character name (the longest) and no description (README §Performance).
     expect(bytes, `${bytes} bytes`).toBeLessThan(1024);
   });

@@ -313,6 +313,31 @@ export class LatchkeyKeyStore extends Construct {
     this.setTableEnvironment(fn);
   }
 
+  /**
+   * Usage history, for the management function only: read and roll up `USAGE#` items (UpdateItem
+   * inside the roll-up transaction, Query for a key's days) and scan the key listing index (`gsi1`,
+   * which holds key items only) for the daily roll-up. The authorizer never touches usage history.
+   */
+  public grantUsageHistory(fn: lambda.Function): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadAndRollUpUsageHistory',
+        actions: ['dynamodb:UpdateItem', 'dynamodb:Query'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ITEM_PREFIXES.usage}*`] },
+        },
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ScanKeysForUsageRollUp',
+        actions: ['dynamodb:Scan'],
+        resources: [`${this.table.tableArn}/index/${TABLE_SCHEMA.gsi1.name}`],
+      }),
+    );
+  }
+
   /** Lets a function read the admin key, and tells it where the key is. Only the authorizer needs this. */
   public grantReadAdminKey(fn: lambda.Function): void {
     this.adminKeySecret.grantRead(fn);

@@ -12,6 +12,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { GATEWAY_RESPONSES, gatewayResponseTemplate } from '../lambdas/core/gateway-responses';
 import { parseRoleMatrix, type RoleMatrix } from '../lambdas/core/permissions';
+import { type PlanTable, parsePlans } from '../lambdas/core/plans';
 import { isPublicRoute, ROUTES, type RouteHandler } from '../lambdas/core/routes';
 import { SETTINGS } from '../lambdas/core/settings';
 import { ENV } from '../lambdas/shared/config';
@@ -19,6 +20,7 @@ import { IDENTITY_HEADER, type LatchkeyAuthorizer } from './authorizer';
 import type { LatchkeyKeyStore } from './key-store';
 import { LatchkeyFunction } from './latchkey-function';
 import { createRestApi, STAGE_PROPS, type StageProps, validateStageProps } from './rest-api';
+import { LatchkeyUsageRollUp } from './usage-roll-up';
 
 export interface LatchkeyApiProps extends StageProps {
   /** The key table and secrets. */
@@ -61,6 +63,13 @@ export interface LatchkeyApiProps extends StageProps {
    */
   readonly defaultRole?: string;
   /**
+   * Named plans and their key limits, e.g. `{ trial: 1, starter: 3, enterprise: null }` (null =
+   * unlimited). `PUT /v1/orgs/{org_id}` `{plan}` puts an organization on a plan; it follows the plan's
+   * limit when this changes.
+   * @default - no plans
+   */
+  readonly plans?: PlanTable;
+  /**
    * How long revoked, rotated and expired key records are kept before DynamoDB TTL deletes them
    * (whole days, 1–3650).
    * @default Duration.days(30)
@@ -92,6 +101,8 @@ export class LatchkeyApi extends Construct {
   public readonly echoFunction: LatchkeyFunction;
   /** Serves the credential-free routes (the OpenAPI document and the console); no data access. */
   public readonly publicFunction: LatchkeyFunction;
+  /** The daily schedule that rolls usage counters off key items into usage history. */
+  public readonly usageRollUp: LatchkeyUsageRollUp;
   /** The access log group (undefined with `existingRestApi`). */
   public readonly accessLogs?: logs.LogGroup;
   public readonly requestValidator: apigateway.RequestValidator;
@@ -114,6 +125,7 @@ export class LatchkeyApi extends Construct {
         [ENV.defaultRateLimit]: String(settings.defaultRateLimit),
         [ENV.roleMatrix]: settings.roleMatrixJson,
         [ENV.defaultRole]: settings.defaultRole,
+        [ENV.plans]: settings.plansJson,
         [ENV.retentionDays]: String(settings.retentionDays),
         [ENV.auditRetentionDays]: String(settings.auditRetentionDays),
       },
@@ -121,6 +133,8 @@ export class LatchkeyApi extends Construct {
     const management = this.managementFunction;
     props.keyStore.grantManage(management);
     props.keyStore.grantReadSigningSecret(management);
+    props.keyStore.grantUsageHistory(management);
+    this.usageRollUp = new LatchkeyUsageRollUp(this, 'UsageRollUp', { function: management });
 
     this.echoFunction = new LatchkeyFunction(this, 'Echo', {
       entry: 'lambdas/handlers/echo.ts',
@@ -217,6 +231,7 @@ interface ManagementSettings {
   defaultRateLimit: number;
   roleMatrixJson: string;
   defaultRole: string;
+  plansJson: string;
   retentionDays: number;
   auditRetentionDays: number;
 }
@@ -290,7 +305,16 @@ function validateSettings(where: string, props: LatchkeyApiProps): ManagementSet
     ),
     roleMatrixJson,
     defaultRole,
+    plansJson: JSON.stringify(plansOf(where, props.plans)),
     retentionDays: integerIn(where, 'keyRetention (days)', retentionDays, keyRetentionDays),
     auditRetentionDays: integerIn(where, 'auditRetention (days)', auditDays, auditRetentionDays),
   };
+}
+
+function plansOf(where: string, plans: PlanTable | undefined): PlanTable {
+  try {
+    return parsePlans(plans ?? SETTINGS.plans.default);
+  } catch (error) {
+    throw new Error(`${where}: plans: ${(error as Error).message}`);
+  }
 }

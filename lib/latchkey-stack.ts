@@ -6,6 +6,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { CONSOLE_PATH } from '../lambdas/console/assets';
 import type { RoleMatrix } from '../lambdas/core/permissions';
+import type { PlanTable } from '../lambdas/core/plans';
 import { findRoute } from '../lambdas/core/routes';
 import type { SigningProfile } from '../lambdas/core/settings';
 import { LatchkeyAuthorizer } from './authorizer';
@@ -27,6 +28,8 @@ export interface LatchkeyStackProps extends StackProps {
   readonly roleMatrix?: RoleMatrix;
   /** Role of keys created without `roles`. @default 'member' */
   readonly defaultRole?: string;
+  /** Named plans and their key limits (null = unlimited). @default - none */
+  readonly plans?: PlanTable;
   /** How long released key records are kept before TTL deletes them. @default Duration.days(30) */
   readonly keyRetention?: Duration;
   /** How long audit events are kept before TTL deletes them. @default Duration.days(90) */
@@ -130,6 +133,7 @@ export class LatchkeyStack extends Stack {
       defaultRateLimit: props.defaultRateLimit,
       roleMatrix: props.roleMatrix,
       defaultRole: props.defaultRole,
+      plans: props.plans,
       keyRetention: props.keyRetention,
       auditRetention: props.auditRetention,
       memorySize: props.managementMemorySize,

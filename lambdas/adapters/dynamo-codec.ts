@@ -8,6 +8,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DependencyError } from '../core/errors';
 import type { KeyRecord, OrgRecord } from '../core/model';
 import { isPermission } from '../core/permissions';
+import { effectiveMaxKeys, type PlanTable } from '../core/plans';
 import { keyListingSk, keyPk, ORG_ATTRIBUTES, orgPk, SORT_KEYS, TABLE_SCHEMA } from '../core/table';
 
 export type Item = Record<string, AttributeValue>;
@@ -126,11 +127,25 @@ export function oldRecordOf(item: Item | undefined): KeyRecord | null {
   return item && Object.keys(item).length > 0 ? itemToRecord(item) : null;
 }
 
-/** An organization item as a record; no limit set means the deployment's default. */
-export function itemToOrg(orgId: string, item: Item, defaultMaxKeys: number): OrgRecord {
+/**
+ * An organization item as a record, with its effective limit: its plan's (resolved against `plans`
+ * now), else its own, else the deployment's default.
+ */
+export function itemToOrg(
+  orgId: string,
+  item: Item,
+  defaultMaxKeys: number,
+  plans: PlanTable = {},
+): OrgRecord {
   const max = item[ORG_ATTRIBUTES.maxKeys];
-  const maxKeys = max === undefined ? defaultMaxKeys : max.NULL ? null : Number(max.N);
-  return { org_id: orgId, max_keys: maxKeys, active_keys: num(item, ORG_ATTRIBUTES.activeKeys) ?? 0 };
+  const own = max === undefined ? undefined : max.NULL ? null : Number(max.N);
+  const plan = str(item, ORG_ATTRIBUTES.plan);
+  return {
+    org_id: orgId,
+    plan,
+    max_keys: effectiveMaxKeys(plan, own, plans, defaultMaxKeys),
+    active_keys: num(item, ORG_ATTRIBUTES.activeKeys) ?? 0,
+  };
 }
 
 /** The edited attributes of a key item, each conditioned on the value read (absent when null). */

@@ -1,6 +1,7 @@
 /**
  * The management API's key repository on DynamoDB (`KeyRepository` in `lambdas/core/management.ts`):
- * create, list, read, revoke and rotate keys, and read or set an organization's key limit. Each
+ * create, list, read, revoke and rotate keys, read a key's usage over time (`dynamo-usage-history.ts`),
+ * and read or set an organization's key limit or plan (`dynamo-org-limit.ts`). Each
  * organization item counts its active keys, and every change of that count happens in one transaction
  * with the key item it concerns, so the limit holds under any number of concurrent requests. The
  * authorizer's verify-and-count path is `dynamo-usage.ts`.
@@ -14,7 +15,9 @@ import {
 import { ApiError } from '../core/errors';
 import type { KeyRepository, ListAuditQuery, ListKeysQuery } from '../core/management';
 import type { AuditEvent, KeyRecord, OrgRecord } from '../core/model';
-import { orgPk, TABLE_SCHEMA } from '../core/table';
+import type { PlanTable } from '../core/plans';
+import { ORG_ATTRIBUTES, orgPk, TABLE_SCHEMA } from '../core/table';
+import type { UsageDay } from '../core/usage';
 import { auditPuts, listAuditEvents } from './dynamo-audit';
 import {
   type Item,
@@ -28,7 +31,9 @@ import {
   s,
 } from './dynamo-codec';
 import { listKeyRecords } from './dynamo-listing';
+import { orgLimitCondition } from './dynamo-org-limit';
 import { dependency, transact } from './dynamo-transact';
+import { DynamoUsageHistory } from './dynamo-usage-history';
 
 export interface DynamoKeyRepositoryOptions {
   client: DynamoDBClient;
@@ -39,6 +44,8 @@ export interface DynamoKeyRepositoryOptions {
   retentionSeconds: number;
   /** How long audit events are kept before TTL deletes them. */
   auditRetentionSeconds: number;
+  /** Named plans and their key limits (the `plans` setting); default none. */
+  plans?: PlanTable;
 }
 
 const GSI1 = TABLE_SCHEMA.gsi1.name;
@@ -51,6 +58,8 @@ export class DynamoKeyRepository implements KeyRepository {
   private readonly defaultMaxKeys: number;
   private readonly retentionSeconds: number;
   private readonly auditRetentionSeconds: number;
+  private readonly plans: PlanTable;
+  readonly usageHistory: DynamoUsageHistory;
 
   constructor(options: DynamoKeyRepositoryOptions) {
     this.client = options.client;
@@ -58,6 +67,8 @@ export class DynamoKeyRepository implements KeyRepository {
     this.defaultMaxKeys = options.defaultMaxKeys;
     this.retentionSeconds = options.retentionSeconds;
     this.auditRetentionSeconds = options.auditRetentionSeconds;
+    this.plans = options.plans ?? {};
+    this.usageHistory = new DynamoUsageHistory(options);
   }
 
   /** The transaction items that store a change's audit events along with it. */
@@ -96,24 +107,9 @@ export class DynamoKeyRepository implements KeyRepository {
     );
   }
 
-  private orgLimitCondition(): { expression: string; values: Item } {
-    const clauses = [
-      'attribute_type(max_keys, :nullType)',
-      '(attribute_type(max_keys, :numType) AND active_keys < max_keys)',
-    ];
-    const values: Item = { ':nullType': s('NULL'), ':numType': s('N') };
-    if (this.defaultMaxKeys > 0) {
-      clauses.push(
-        '(attribute_not_exists(max_keys) AND (attribute_not_exists(active_keys) OR active_keys < :defaultMax))',
-      );
-      values[':defaultMax'] = n(this.defaultMaxKeys);
-    }
-    return { expression: clauses.join(' OR '), values };
-  }
-
   /** true: created; false: the organization is full. */
   private async tryCreateKey(record: KeyRecord, events: readonly AuditEvent[]): Promise<boolean> {
-    const limit = this.orgLimitCondition();
+    const limit = orgLimitCondition(this.defaultMaxKeys, this.plans);
     const outcome = await transact(this.client, {
       org: {
         Update: {
@@ -121,6 +117,7 @@ export class DynamoKeyRepository implements KeyRepository {
           Key: orgItemKey(record.org_id),
           ConditionExpression: limit.expression,
           UpdateExpression: 'SET active_keys = if_not_exists(active_keys, :zero) + :one, org_id = :org',
+          ExpressionAttributeNames: limit.names,
           ExpressionAttributeValues: {
             ...limit.values,
             ':zero': n(0),
@@ -356,16 +353,44 @@ export class DynamoKeyRepository implements KeyRepository {
       const out = await this.client.send(
         new GetItemCommand({ TableName: this.tableName, Key: orgItemKey(orgId), ConsistentRead: true }),
       );
-      return itemToOrg(orgId, out.Item ?? {}, this.defaultMaxKeys);
+      return itemToOrg(orgId, out.Item ?? {}, this.defaultMaxKeys, this.plans);
     } catch (error) {
       return dependency(error);
     }
   }
 
-  /** Sets an organization's limit, with its audit events in the same transaction. */
+  /** Sets an organization's own limit (taking it off any plan), with its audit events in the same transaction. */
   async putOrgLimit(
     orgId: string,
     maxKeys: number | null,
+    nowMs: number,
+    events: readonly AuditEvent[],
+  ): Promise<OrgRecord> {
+    return this.updateOrg(
+      orgId,
+      'SET max_keys = :max',
+      'REMOVE #plan',
+      { ':max': maxKeys === null ? { NULL: true } : n(maxKeys) },
+      nowMs,
+      events,
+    );
+  }
+
+  /** Puts the organization on a plan: it follows the plan's limit (its own `max_keys` is dropped). */
+  async putOrgPlan(
+    orgId: string,
+    plan: string,
+    nowMs: number,
+    events: readonly AuditEvent[],
+  ): Promise<OrgRecord> {
+    return this.updateOrg(orgId, 'SET #plan = :plan', 'REMOVE max_keys', { ':plan': s(plan) }, nowMs, events);
+  }
+
+  private async updateOrg(
+    orgId: string,
+    set: string,
+    remove: string,
+    values: Item,
     nowMs: number,
     events: readonly AuditEvent[],
   ): Promise<OrgRecord> {
@@ -375,10 +400,10 @@ export class DynamoKeyRepository implements KeyRepository {
         Update: {
           TableName: this.tableName,
           Key: orgItemKey(orgId),
-          UpdateExpression:
-            'SET max_keys = :max, org_id = :org, active_keys = if_not_exists(active_keys, :zero), updated_at = :iso',
+          UpdateExpression: `${set}, org_id = :org, active_keys = if_not_exists(active_keys, :zero), updated_at = :iso ${remove}`,
+          ExpressionAttributeNames: { '#plan': ORG_ATTRIBUTES.plan },
           ExpressionAttributeValues: {
-            ':max': maxKeys === null ? { NULL: true } : n(maxKeys),
+            ...values,
             ':org': s(orgId),
             ':zero': n(0),
             ':iso': s(new Date(nowMs).toISOString()),
@@ -388,5 +413,10 @@ export class DynamoKeyRepository implements KeyRepository {
       ...this.audit(events),
     });
     return this.readOrg(orgId);
+  }
+
+  /** A key's calls per UTC day over the last `days` days (past-day counters rolled up first). */
+  keyUsage(id: string, days: number, nowMs: number): Promise<UsageDay[]> {
+    return this.usageHistory.usage(id, days, nowMs);
   }
 }

@@ -7,7 +7,14 @@
  */
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { KeyRecord } from '../core/model';
-import { noncePk, RATE_WINDOW_PREFIX, rateWindowAttribute, signaturePk } from '../core/table';
+import {
+  noncePk,
+  RATE_WINDOW_PREFIX,
+  rateWindowAttribute,
+  signaturePk,
+  usageDayAttribute,
+} from '../core/table';
+import { utcDay } from '../core/usage';
 import {
   type RecordReplayInput,
   type RecordSignedUseInput,
@@ -134,7 +141,8 @@ export class DynamoUsageStore {
 
   /**
    * Usage and rate-limit accounting on a key item: the current minute's counter (named after the
-   * window, so a new window needs no reset), `calls` and `last_used_at`; the previous window's counter
+   * window, so a new window needs no reset), `calls`, `last_used_at` and the UTC day's counter
+   * `u_<YYYYMMDD>` (rolled into usage history later by the management function); the previous window's counter
    * and any stale ones this instance has seen are removed in the same write.
    */
   private usageUpdate(keyId: string, window: number, nowMs: number) {
@@ -142,7 +150,7 @@ export class DynamoUsageStore {
     const remove = [...new Set([rateWindowAttribute(window - 1), ...(this.staleWindows.get(keyId) ?? [])])]
       .filter((name) => name !== current)
       .slice(0, 8);
-    const names: Record<string, string> = { '#cur': current };
+    const names: Record<string, string> = { '#cur': current, '#day': usageDayAttribute(utcDay(nowMs)) };
     remove.forEach((name, i) => {
       names[`#old${i}`] = name;
     });
@@ -154,7 +162,8 @@ export class DynamoUsageStore {
         '(attribute_not_exists(expires_at_ms) OR expires_at_ms > :now) AND ' +
         '(attribute_not_exists(#cur) OR #cur < rate_limit_per_minute)',
       update:
-        'SET #cur = if_not_exists(#cur, :zero) + :one, calls = calls + :one, last_used_at = :iso ' +
+        'SET #cur = if_not_exists(#cur, :zero) + :one, calls = calls + :one, last_used_at = :iso, ' +
+        '#day = if_not_exists(#day, :zero) + :one ' +
         `REMOVE ${remove.map((_, i) => `#old${i}`).join(', ')}`,
       values: {
         ':now': n(nowMs),

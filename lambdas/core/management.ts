@@ -1,12 +1,13 @@
 /**
  * The management API's behaviour, independent of HTTP and of DynamoDB: create, list, read, edit, revoke
- * and rotate keys, read and set organization limits, list the audit trail, and whoami. Every method
- * enforces the rules itself (the gateway's policy is the first line, this is the second): the
- * permission each action needs, no escalation (a key cannot grant, rotate or edit what it does not
- * hold, nor pass on a later expiry or a higher rate limit than its own), visibility (another
- * organization's key is reported as not found), and no key changing itself. Every change is handed to
- * storage together with its audit events, which the repository writes in the same transaction. Storage
- * is the `KeyRepository` interface (`repository.ts`; DynamoDB: `lambdas/adapters/dynamo-keys.ts`).
+ * and rotate keys, read and set organization limits and plans, read a key's usage per day, list the audit
+ * trail, describe the role matrix, and whoami. Every method enforces the rules itself (the gateway's
+ * policy is the first line, this is the second): the permission each action needs, no escalation (a key
+ * cannot grant, rotate or edit what it does not hold, nor pass on a later expiry or a higher rate limit
+ * than its own), visibility (another organization's key is reported as not found), and no key changing
+ * itself. Every change is handed to storage together with its audit events, which the repository writes
+ * in the same transaction. Storage is the `KeyRepository` interface (`repository.ts`; DynamoDB:
+ * `lambdas/adapters/dynamo-keys.ts`).
  */
 import {
   type AuditContext,
@@ -17,7 +18,7 @@ import {
   keyEditEvents,
 } from './audit';
 import { sha256Hex } from './crypto';
-import { ApiError } from './errors';
+import { ApiError, ValidationError } from './errors';
 import {
   type ApiKey,
   type AuditEvent,
@@ -28,14 +29,17 @@ import {
   toApiKey,
 } from './model';
 import { assertNoEscalation, type Permission, type RoleMatrix, resolvePermissions } from './permissions';
+import type { PlanTable } from './plans';
 import type { Principal } from './principal';
 import type { KeyRepository } from './repository';
 import { newKeyId, newSalt, tokenFor } from './token';
+import type { UsageDay } from './usage';
 import type {
   CreateKeyCommand,
   ListAuditCommand,
   ListKeysCommand,
   OrgLimitCommand,
+  OrgPlanCommand,
   RotateKeyCommand,
   UpdateKeyCommand,
 } from './validation';
@@ -54,6 +58,8 @@ export interface ManagementDeps {
   defaultRateLimit: number;
   roleMatrix: RoleMatrix;
   defaultRole: string;
+  /** Named plans and their key limits (the `plans` setting). @default none */
+  plans?: PlanTable;
   signingSecret: () => Promise<string>;
   now: () => number;
   audit: AuditSink;
@@ -337,12 +343,38 @@ export class ManagementService {
     return this.deps.repo.getOrg(orgId, this.deps.now());
   }
 
-  async putOrg(principal: Principal, orgId: string, input: OrgLimitCommand): Promise<OrgRecord> {
+  async putOrg(
+    principal: Principal,
+    orgId: string,
+    input: OrgLimitCommand | OrgPlanCommand,
+  ): Promise<OrgRecord> {
     requireAdmin(principal);
     const nowMs = this.deps.now();
     const before = await this.deps.repo.getOrg(orgId, nowMs);
+    const ctx = this.context(principal, nowMs);
+    if ('plan' in input) {
+      const plans = this.deps.plans ?? {};
+      if (!Object.hasOwn(plans, input.plan)) {
+        const known = Object.keys(plans);
+        throw new ValidationError(
+          'plan',
+          `plan: ${known.length === 0 ? 'this deployment defines no plans' : `must be one of ${known.join(', ')}`}`,
+        );
+      }
+      const planLimit = plans[input.plan] ?? null;
+      const events = [
+        auditEvent(ctx, 'org.updated', orgId, null, {
+          plan: { old: before.plan ?? null, new: input.plan },
+          max_keys: { old: before.max_keys, new: planLimit },
+        }),
+      ];
+      const org = await this.deps.repo.putOrgPlan(orgId, input.plan, nowMs, events);
+      this.logged(events);
+      return org;
+    }
     const events = [
-      auditEvent(this.context(principal, nowMs), 'org.updated', orgId, null, {
+      auditEvent(ctx, 'org.updated', orgId, null, {
+        ...(before.plan ? { plan: { old: before.plan, new: null } } : {}),
         max_keys: { old: before.max_keys, new: input.max_keys },
       }),
     ];
@@ -368,6 +400,22 @@ export class ManagementService {
       cursor: input.cursor,
     });
     return { events: page.events, next_cursor: page.nextCursor };
+  }
+
+  /** A key's allowed calls per UTC day, oldest first, the last entry today; same visibility as getKey. */
+  async getUsage(
+    principal: Principal,
+    id: string,
+    days: number,
+  ): Promise<{ key_id: string; days: UsageDay[] }> {
+    requirePermission(principal, 'keys:read');
+    const record = await this.visibleKey(principal, id);
+    return { key_id: record.id, days: await this.deps.repo.keyUsage(record.id, days, this.deps.now()) };
+  }
+
+  /** The deployment's role matrix and default role, for any valid credential. */
+  listRoles(): { roles: RoleMatrix; default_role: string } {
+    return { roles: this.deps.roleMatrix, default_role: this.deps.defaultRole };
   }
 
   async whoami(

@@ -61,7 +61,9 @@ export interface ApiKey {
 
 export interface OrgRecord {
   org_id: string;
-  /** null = unlimited. */
+  /** The plan the organization is on (its limit follows the plan's), or null. */
+  plan: string | null;
+  /** The effective limit (the plan's when on a plan); null = unlimited. */
   max_keys: number | null;
   active_keys: number;
 }

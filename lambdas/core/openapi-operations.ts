@@ -6,6 +6,7 @@
  */
 
 import type { JsonSchema, SchemaName } from './schemas';
+import { USAGE_DAYS } from './usage';
 import { KEY_STATUSES, LIST_PAGE_SIZE, ORG_ID_RE } from './validation';
 
 /** A JSON body (a schema name), or another media type with its schema. */
@@ -119,10 +120,33 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     tag: 'orgs',
     responses: { 200: { description: 'The organization.', body: 'Org' } },
   },
+  getKeyUsage: {
+    summary: "A key's calls per day",
+    description: 'Allowed requests per UTC day, exactly `days` entries ending today; same visibility as GET.',
+    tag: 'keys',
+    query: {
+      days: {
+        description: 'How many days, ending today (UTC).',
+        schema: {
+          type: 'integer',
+          minimum: USAGE_DAYS.min,
+          maximum: USAGE_DAYS.max,
+          default: USAGE_DAYS.default,
+        },
+      },
+    },
+    responses: { 200: { description: 'The daily series.', body: 'KeyUsageResponse' } },
+  },
+  listRoles: {
+    summary: "The deployment's roles",
+    tag: 'identity',
+    responses: { 200: { description: 'Role → permissions, and the default role.', body: 'RolesResponse' } },
+  },
   putOrg: {
-    summary: "Set an organization's key limit",
+    summary: "Set an organization's key limit or plan",
+    description: 'Either {max_keys} or {plan} (a plan of the deployment), not both.',
     tag: 'orgs',
-    body: 'OrgLimitRequest',
+    body: 'OrgUpdateRequest',
     bodyRequired: true,
     responses: { 200: { description: 'The organization.', body: 'Org' } },
   },

@@ -3,7 +3,9 @@
  * DynamoDB implements it in `lambdas/adapters/dynamo-keys.ts`; the unit tests use an in-memory one
  * (`test/helpers/memory-repository.ts`). Pure types.
  */
+
 import type { AuditEvent, KeyRecord, OrgRecord } from './model';
+import type { UsageDay } from './usage';
 import type { ListKeysCommand } from './validation';
 
 /** One page of an organization's keys, newest first; `cursor` continues a previous page. */
@@ -52,6 +54,10 @@ export interface KeyRepository {
     nowMs: number,
     events: readonly AuditEvent[],
   ): Promise<OrgRecord>;
+  /** Puts the organization on a plan the deployment defines; its limit follows the plan's. */
+  putOrgPlan(orgId: string, plan: string, nowMs: number, events: readonly AuditEvent[]): Promise<OrgRecord>;
+  /** The key's calls per UTC day, exactly `days` entries ending today (see `lambdas/core/usage.ts`). */
+  keyUsage(id: string, days: number, nowMs: number): Promise<UsageDay[]>;
   /** false when the old key was revoked, rotated or expired in the meantime. */
   rotateKey(
     old: KeyRecord,

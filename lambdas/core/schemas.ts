@@ -11,6 +11,7 @@ import { ERROR_STATUS } from './errors';
 import { type ApiKey, AUDIT_EVENT_TYPES, type AuditEvent } from './model';
 import { PERMISSIONS } from './permissions';
 import { MAX_KEYS, RATE_LIMIT_PER_MINUTE } from './settings';
+import { USAGE_DAYS } from './usage';
 import {
   DESCRIPTION_LENGTH,
   GRACE_PERIOD_SECONDS,
@@ -25,11 +26,14 @@ import type {
   AuditPage,
   CreateKeyRequest,
   KeyResponse,
+  KeyUsageResponse,
   ListKeysResponse,
   NewKeyResponse,
   Org,
   OrgLimitRequest,
+  OrgPlanRequest,
   RevokeResponse,
+  RolesResponse,
   RotateKeyRequest,
   UpdateKeyRequest,
   Whoami,
@@ -250,13 +254,51 @@ export const SCHEMAS = {
     'revoked',
     'key',
   ]),
+  OrgPlanRequest: object<OrgPlanRequest>(
+    { plan: { type: 'string', minLength: 1, description: "A plan of the deployment's plans setting." } },
+    ['plan'],
+  ),
+  OrgUpdateRequest: {
+    oneOf: [ref('OrgLimitRequest'), ref('OrgPlanRequest')],
+    description: 'Either an own key limit or a plan, not both.',
+  },
   Org: object<Org>(
     {
       org_id: { type: 'string', pattern: ORG_ID_RE.source },
+      plan: nullable({ type: 'string' }),
       max_keys: nullable(integerIn(MAX_KEYS)),
       active_keys: { type: 'integer', minimum: 0 },
     },
-    ['org_id', 'max_keys', 'active_keys'],
+    ['org_id', 'plan', 'max_keys', 'active_keys'],
+    "max_keys is the effective limit: the plan's when the organization is on one.",
+  ),
+  KeyUsageResponse: object<KeyUsageResponse>(
+    {
+      key_id: { type: 'string' },
+      days: {
+        type: 'array',
+        minItems: USAGE_DAYS.min,
+        maxItems: USAGE_DAYS.max,
+        items: {
+          type: 'object',
+          properties: {
+            date: { type: 'string', format: 'date' },
+            calls: { type: 'integer', minimum: 0 },
+          },
+          required: ['date', 'calls'],
+          additionalProperties: false,
+        },
+      },
+    },
+    ['key_id', 'days'],
+    'Allowed calls per UTC day, oldest first, the last entry today; zeros included.',
+  ),
+  RolesResponse: object<RolesResponse>(
+    {
+      roles: { type: 'object', additionalProperties: { type: 'array', items: ref('Permission') } },
+      default_role: { type: 'string' },
+    },
+    ['roles', 'default_role'],
   ),
   Whoami: object<Whoami>(
     {

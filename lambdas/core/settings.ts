@@ -111,6 +111,7 @@ export const SETTINGS = {
   },
   roleMatrix: { context: true, env: 'LATCHKEY_ROLE_MATRIX', kind: 'json', default: DEFAULT_ROLE_MATRIX },
   defaultRole: { context: true, env: 'LATCHKEY_DEFAULT_ROLE', kind: 'string', default: DEFAULT_ROLE },
+  plans: { context: true, env: 'LATCHKEY_PLANS', kind: 'json', default: {} },
   keyRetentionDays: {
     context: true,
     env: 'LATCHKEY_RETENTION_DAYS',
@@ -187,6 +188,11 @@ export const SETTING_DOCS: { readonly [K in SettingName]: SettingDoc } = {
     doc: 'role name → permissions; a key keeps the permissions it was created with',
   },
   defaultRole: { rule: 'a role of the role matrix', doc: 'role of keys created without roles' },
+  plans: {
+    defaultText: 'none',
+    rule: 'a JSON object of plan name to key limit (null = unlimited), at most 20 plans',
+    doc: 'named plans for PUT /v1/orgs/{org_id} {plan}; an org on a plan follows its limit when it changes',
+  },
   keyRetentionDays: {
     unit: 'days',
     doc: 'how long revoked, rotated and expired key records stay before DynamoDB TTL deletes them',

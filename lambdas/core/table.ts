@@ -11,10 +11,14 @@
  * | replay nonce   | NONCE#<keyId>#<nonce>  | REPLAY  |             |                     | timestamp + 600 s        |
  * | replay sig.    | SIG#<keyId>#<sha256>   | REPLAY  |             |                     | timestamp + 600 s        |
  * | audit event    | AUDIT#<org>            | <at>#<eventId> | AUDITKEY#<keyId> | <at>#<eventId> | at + audit retention |
+ * | usage history  | USAGE#<keyId>          | <date>  |             |                     | day + max(91, retention) |
  *
  * A key item's other attributes are named after the `KeyRecord` fields (`lambdas/core/model.ts`).
  * Rate-limit windows and usage live on the key item itself (`rl_<minute>`, `calls`, `last_used_at`)
- * so that a bearer verification is exactly one conditional UpdateItem. Pure: no AWS SDK import.
+ * so that a bearer verification is exactly one conditional UpdateItem; so does the per-day call count
+ * (`u_<YYYYMMDD>`, UTC), which the management function later rolls off into a usage-history item
+ * (`USAGE#<keyId>`, sort key `<YYYY-MM-DD>`, attribute `calls`). Organization items may carry a `plan`
+ * name whose key limit the `plans` setting gives. Pure: no AWS SDK import.
  */
 
 /** The physical key schema, shared by the CDK stack and local mode so both create the same table. */
@@ -35,6 +39,7 @@ export const ITEM_PREFIXES = {
   nonce: 'NONCE#',
   signature: 'SIG#',
   audit: 'AUDIT#',
+  usage: 'USAGE#',
 } as const;
 
 /** GSI1 partition-key prefix of audit events, for one key's events (`GET /v1/audit?key_id=`). */
@@ -49,10 +54,16 @@ export const ORG_ATTRIBUTES = {
   maxKeys: 'max_keys',
   activeKeys: 'active_keys',
   updatedAt: 'updated_at',
+  plan: 'plan',
 } as const;
+
+/** Attributes of a usage-history item (`USAGE#<keyId>` / `<YYYY-MM-DD>`). */
+export const USAGE_ATTRIBUTES = { calls: 'calls' } as const;
 
 /** A key item's per-minute rate-limit counter is the attribute `rl_<window>`. */
 export const RATE_WINDOW_PREFIX = 'rl_';
+/** A key item's call counter for one UTC day is the attribute `u_<YYYYMMDD>`. */
+export const USAGE_DAY_PREFIX = 'u_';
 
 export const keyPk = (keyId: string): string => `${ITEM_PREFIXES.key}${keyId}`;
 export const orgPk = (orgId: string): string => `${ITEM_PREFIXES.org}${orgId}`;
@@ -66,3 +77,6 @@ export const auditPk = (orgId: string): string => `${ITEM_PREFIXES.audit}${orgId
 export const auditKeyPk = (keyId: string): string => `${AUDIT_KEY_PREFIX}${keyId}`;
 /** An audit event's sort key (table and GSI1): newest last by time, then id. */
 export const auditSk = (at: string, eventId: string): string => `${at}#${eventId}`;
+export const usagePk = (keyId: string): string => `${ITEM_PREFIXES.usage}${keyId}`;
+/** The key item's counter for a UTC day given as `YYYY-MM-DD`: `u_YYYYMMDD`. */
+export const usageDayAttribute = (day: string): string => `${USAGE_DAY_PREFIX}${day.replaceAll('-', '')}`;

@@ -7,6 +7,7 @@
 import { ApiError, ValidationError } from './errors';
 import { MAX_KEYS, RATE_LIMIT_PER_MINUTE } from './settings';
 import { KEY_ID_RE } from './token';
+import { USAGE_DAYS } from './usage';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 export const ORG_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -88,6 +89,16 @@ export interface RotateKeyCommand {
 
 export interface OrgLimitCommand {
   max_keys: number | null;
+}
+
+/** `PUT /v1/orgs/{org_id}` with `{plan}`: the organization follows the named plan's limit. */
+export interface OrgPlanCommand {
+  plan: string;
+}
+
+/** `GET /v1/keys/{id}/usage` query. */
+export interface UsageQueryCommand {
+  days: number;
 }
 
 export interface ListKeysCommand {
@@ -372,6 +383,32 @@ export function validateListAudit(query: Readonly<Record<string, string | undefi
   }
   const cursor = query.cursor === undefined || query.cursor === '' ? null : query.cursor;
   return { limit: pageLimit(query.limit), cursor, key_id: keyId, org_id: optionalOrgId(query.org_id) };
+}
+
+/**
+ * `PUT /v1/orgs/{org_id}`: either `{plan}` (a plan name; whether the deployment defines it is checked
+ * by the management core) or `{max_keys}`, not both.
+ */
+export function validateOrgUpdate(input: Json): OrgLimitCommand | OrgPlanCommand {
+  if (!('plan' in input)) return validateOrgLimit(input);
+  rejectUnknown(input, ['plan', 'max_keys']);
+  if ('max_keys' in input) {
+    throw new ValidationError('plan', 'plan: give either plan or max_keys, not both');
+  }
+  if (typeof input.plan !== 'string' || input.plan === '') {
+    throw new ValidationError('plan', 'plan: must be the name of a plan of this deployment');
+  }
+  return { plan: input.plan };
+}
+
+export function validateUsageQuery(query: Readonly<Record<string, string | undefined>>): UsageQueryCommand {
+  rejectUnknown(query as Json, ['days'], 'query parameter');
+  if (query.days === undefined) return { days: USAGE_DAYS.default };
+  const days = /^\d{1,3}$/.test(query.days) ? Number(query.days) : 0;
+  if (days < USAGE_DAYS.min || days > USAGE_DAYS.max) {
+    throw new ValidationError('days', `days: must be an integer from ${USAGE_DAYS.min} to ${USAGE_DAYS.max}`);
+  }
+  return { days };
 }
 
 export function validateListKeys(query: Readonly<Record<string, string | undefined>>): ListKeysCommand {

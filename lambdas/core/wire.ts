@@ -8,10 +8,21 @@
  */
 import { ARMOR_SCHEME } from './armor';
 import type { ApiKey, AuditChange, AuditEvent, AuditEventType, AuditValue, KeyStatus } from './model';
-import type { Permission } from './permissions';
+import type { Permission, RoleMatrix } from './permissions';
+import type { UsageDay } from './usage';
 
 export type { ErrorBody, ErrorCode } from './errors';
-export type { ApiKey, AuditChange, AuditEvent, AuditEventType, AuditValue, KeyStatus, Permission };
+export type {
+  ApiKey,
+  AuditChange,
+  AuditEvent,
+  AuditEventType,
+  AuditValue,
+  KeyStatus,
+  Permission,
+  RoleMatrix,
+  UsageDay,
+};
 export { ARMOR_SCHEME };
 
 /** `Authorization: Bearer <admin key or API-key token>`. */
@@ -94,6 +105,35 @@ export interface OrgLimitRequest {
   max_keys: number | null;
 }
 
+/** `PUT /v1/orgs/{org_id}` body: put the organization on a plan of the deployment's `plans` setting. */
+export interface OrgPlanRequest {
+  plan: string;
+}
+
+/** `PUT /v1/orgs/{org_id}` body: `{max_keys}` or `{plan}`, not both. */
+export type OrgUpdateRequest = OrgLimitRequest | OrgPlanRequest;
+
+/** `GET /v1/keys/{id}/usage` query. */
+export interface KeyUsageQuery {
+  /** 1–90; default 30. */
+  days?: number;
+}
+
+/**
+ * `GET /v1/keys/{id}/usage`: allowed calls (bearer and signed) per UTC day, exactly `days` entries,
+ * oldest first, the last one today, days without calls as 0.
+ */
+export interface KeyUsageResponse {
+  key_id: string;
+  days: UsageDay[];
+}
+
+/** `GET /v1/roles`: the deployment's role matrix (role → permissions) and the default role. */
+export interface RolesResponse {
+  roles: RoleMatrix;
+  default_role: string;
+}
+
 /** `201` from `POST /v1/keys` and `POST /v1/keys/{id}/rotate`. `raw_key` is shown in this response only. */
 export interface NewKeyResponse {
   key: ApiKey;
@@ -118,9 +158,13 @@ export interface RevokeResponse {
   key: ApiKey;
 }
 
-/** `GET`/`PUT /v1/orgs/{org_id}`. `max_keys` null = unlimited, 0 = no API keys. */
+/**
+ * `GET`/`PUT /v1/orgs/{org_id}`. `plan` is the plan the organization is on (null if none); `max_keys` is
+ * its effective limit (the plan's when on a plan): null = unlimited, 0 = no API keys.
+ */
 export interface Org {
   org_id: string;
+  plan: string | null;
   max_keys: number | null;
   active_keys: number;
 }

@@ -2,23 +2,27 @@
  * The management API's Lambda: finds the route in the route table, checks a signed request's body
  * against its Content-Digest, validates the input, calls the management core with the principal the
  * authorizer established, and maps the result or error to one JSON response. Storage is the DynamoDB
- * key repository (`lambdas/adapters/dynamo-keys.ts`).
+ * key repository (`lambdas/adapters/dynamo-keys.ts`). The same function runs the daily usage roll-up
+ * when the stack's schedule invokes it with `USAGE_ROLL_UP_EVENT`.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoKeyRepository } from '../adapters/dynamo-keys';
+import { DynamoUsageHistory } from '../adapters/dynamo-usage-history';
 import { ApiError, UNAUTHORIZED_MESSAGE } from '../core/errors';
 import { ManagementService } from '../core/management';
 import type { Principal } from '../core/principal';
 import { ROUTES } from '../core/routes';
+import { USAGE_ROLL_UP_EVENT } from '../core/usage';
 import {
   parseJsonObject,
   validateCreateKey,
   validateListAudit,
   validateListKeys,
   validateOrgId,
-  validateOrgLimit,
+  validateOrgUpdate,
   validateRotateKey,
   validateUpdateKey,
+  validateUsageQuery,
 } from '../core/validation';
 import {
   type ApiRequest,
@@ -27,7 +31,7 @@ import {
   fromProxyEvent,
   jsonResponse,
 } from '../shared/http';
-import { audit } from '../shared/logger';
+import { audit, logger } from '../shared/logger';
 import { defaultRuntime, type Runtime } from '../shared/runtime';
 
 type Action = (
@@ -68,7 +72,7 @@ export const ACTIONS: Record<string, Action> = {
     body: await svc.putOrg(
       p,
       validateOrgId(param(req, 'org_id')),
-      validateOrgLimit(parseJsonObject(req.body)),
+      validateOrgUpdate(parseJsonObject(req.body)),
     ),
   }),
   whoami: async (svc, p) => ({ status: 200, body: await svc.whoami(p) }),
@@ -76,6 +80,11 @@ export const ACTIONS: Record<string, Action> = {
     status: 200,
     body: await svc.listAudit(p, validateListAudit(req.query)),
   }),
+  getKeyUsage: async (svc, p, req) => ({
+    status: 200,
+    body: await svc.getUsage(p, param(req, 'id'), validateUsageQuery(req.query).days),
+  }),
+  listRoles: async (svc) => ({ status: 200, body: svc.listRoles() }),
 };
 
 export function createManagementHandler(runtime: Runtime) {
@@ -86,11 +95,13 @@ export function createManagementHandler(runtime: Runtime) {
       defaultMaxKeys: runtime.config.defaultMaxKeys,
       retentionSeconds: runtime.config.retentionSeconds,
       auditRetentionSeconds: runtime.config.auditRetentionSeconds,
+      plans: runtime.config.plans,
     }),
     tokenPrefix: runtime.config.tokenPrefix,
     defaultRateLimit: runtime.config.defaultRateLimit,
     roleMatrix: runtime.config.roleMatrix,
     defaultRole: runtime.config.defaultRole,
+    plans: runtime.config.plans,
     signingSecret: runtime.signingSecret.get,
     now: runtime.now,
     audit,
@@ -115,9 +126,40 @@ export function createManagementHandler(runtime: Runtime) {
   };
 }
 
-let instance: ReturnType<typeof createManagementHandler> | undefined;
+/**
+ * The daily schedule's job (`USAGE_ROLL_UP_EVENT`, sent by the stack's EventBridge rule): move every
+ * key's past-day usage counters into usage history. Local mode needs no schedule (reads merge).
+ */
+export function createUsageRollUpHandler(runtime: Runtime) {
+  const history = new DynamoUsageHistory({
+    client: runtime.dynamo,
+    tableName: runtime.config.tableName,
+    retentionSeconds: runtime.config.retentionSeconds,
+  });
+  return async (): Promise<{ rolled_up_keys: number }> => {
+    const { keys } = await history.rollUpAll(runtime.now());
+    logger.info('usage roll-up', { rolled_up_keys: keys });
+    return { rolled_up_keys: keys };
+  };
+}
 
-export const handler = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+function isUsageRollUpEvent(event: unknown): boolean {
+  const e = event as Record<string, unknown> | null;
+  return typeof e === 'object' && e !== null && e.latchkey === USAGE_ROLL_UP_EVENT.latchkey;
+}
+
+let instance: ReturnType<typeof createManagementHandler> | undefined;
+let rollUp: ReturnType<typeof createUsageRollUpHandler> | undefined;
+
+export function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult>;
+export function handler(event: typeof USAGE_ROLL_UP_EVENT): Promise<{ rolled_up_keys: number }>;
+export function handler(
+  event: APIGatewayProxyEvent | typeof USAGE_ROLL_UP_EVENT,
+): Promise<APIGatewayProxyResult | { rolled_up_keys: number }> {
+  if (isUsageRollUpEvent(event)) {
+    rollUp ??= createUsageRollUpHandler(defaultRuntime());
+    return rollUp();
+  }
   instance ??= createManagementHandler(defaultRuntime());
-  return instance(event);
-};
+  return instance(event as APIGatewayProxyEvent);
+}

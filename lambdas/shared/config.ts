@@ -5,7 +5,9 @@
  * mode sets them for the in-process handlers. An invalid value stops the cold start with an error that
  * names the variable.
  */
+
 import { parseRoleMatrix, type RoleMatrix } from '../core/permissions';
+import { type PlanTable, parsePlans } from '../core/plans';
 import { type PolicyRoute, parseApplicationRoutes } from '../core/routes';
 import { type IntegerSetting, SETTINGS, type SigningProfile } from '../core/settings';
 import { assertValidPrefix } from '../core/token';
@@ -20,6 +22,7 @@ export const ENV = {
   defaultRateLimit: SETTINGS.defaultRateLimit.env,
   roleMatrix: SETTINGS.roleMatrix.env,
   defaultRole: SETTINGS.defaultRole.env,
+  plans: SETTINGS.plans.env,
   retentionDays: SETTINGS.keyRetentionDays.env,
   auditRetentionDays: SETTINGS.auditRetentionDays.env,
   secretCacheSeconds: SETTINGS.secretCacheTtlSeconds.env,
@@ -39,6 +42,8 @@ export interface Config {
   defaultRateLimit: number;
   roleMatrix: RoleMatrix;
   defaultRole: string;
+  /** Named plans and their key limits (the `plans` setting). */
+  plans: PlanTable;
   retentionSeconds: number;
   auditRetentionSeconds: number;
   secretCacheMs: number;
@@ -116,6 +121,7 @@ export function loadConfig(env: Env = process.env): Config {
     defaultRateLimit: integer(env, SETTINGS.defaultRateLimit),
     roleMatrix,
     defaultRole,
+    plans: json(env, ENV.plans, {}, parsePlans),
     retentionSeconds: integer(env, SETTINGS.keyRetentionDays) * 86_400,
     auditRetentionSeconds: integer(env, SETTINGS.auditRetentionDays) * 86_400,
     secretCacheMs: integer(env, SETTINGS.secretCacheTtlSeconds) * 1000,

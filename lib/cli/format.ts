@@ -70,6 +70,7 @@ export function keyFields(key: ApiKey): Field[] {
 export function orgFields(org: Org): Field[] {
   return [
     ['org', clean(org.org_id)],
+    ...(org.plan === null ? [] : ([['plan', clean(org.plan)]] as Field[])),
     ['max keys', org.max_keys === null ? 'unlimited' : String(org.max_keys)],
     ['active keys', String(org.active_keys)],
   ];

@@ -2,7 +2,6 @@
  * Small helpers shared by the benchmark sections: percentiles, CPU timing, output that never mixes
  * with the handlers' JSON log lines, and DynamoDB item sizes for the cost model.
  */
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 
 /** The `p`-th percentile (0–100) of a sample, nearest-rank on a sorted copy. */
 export function percentile(values: readonly number[], p: number): number {
@@ -120,23 +119,5 @@ export function table(rows: ReadonlyArray<ReadonlyArray<string>>): string {
     .join('\n');
 }
 
-// ---------------------------------------------------------------------------------------------------
-// DynamoDB item size (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html)
-
-function valueSize(v: AttributeValue): number {
-  if (v.S !== undefined) return Buffer.byteLength(v.S, 'utf8');
-  if (v.N !== undefined) return Math.ceil(v.N.replace(/^-|\.|e.*$/gi, '').replace(/^0+/, '').length / 2) + 1;
-  if (v.B !== undefined) return v.B.length;
-  if (v.BOOL !== undefined || v.NULL !== undefined) return 1;
-  if (v.L !== undefined) return 3 + v.L.reduce((sum, x) => sum + 1 + valueSize(x), 0);
-  if (v.M !== undefined)
-    return 3 + Object.entries(v.M).reduce((sum, [k, x]) => sum + 1 + Buffer.byteLength(k) + valueSize(x), 0);
-  if (v.SS !== undefined) return v.SS.reduce((sum, x) => sum + Buffer.byteLength(x), 0);
-  if (v.NS !== undefined) return v.NS.reduce((sum, x) => sum + Math.ceil(x.length / 2) + 1, 0);
-  return 0;
-}
-
-/** Approximate stored size in bytes of a DynamoDB item (attribute names plus values). */
-export function itemSize(item: Record<string, AttributeValue>): number {
-  return Object.entries(item).reduce((sum, [k, v]) => sum + Buffer.byteLength(k, 'utf8') + valueSize(v), 0);
-}
+/** Stored size of a DynamoDB item; one home, shared with the integration tests. */
+export { itemSize } from '../helpers/item-size';

@@ -164,6 +164,7 @@ async function main(): Promise<void> {
           architecture: 'arm64',
           prices: PRICES,
           key_item_bytes: verify.key_item_bytes,
+          key_item_bytes_unrolled_day: verify.key_item_bytes_unrolled_day,
           bearer_units: { wru: keyWru, rru: 0 },
           signed_units: { wru: 2 * (2 * replayWru + keyWru), rru: rruOf(verify.key_item_bytes) },
           duration:

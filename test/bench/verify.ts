@@ -15,7 +15,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { randomBase62 } from '../../lambdas/core/base62';
 import { signRequest } from '../../lambdas/core/signer';
+import { usageDayAttribute } from '../../lambdas/core/table';
 import { formatToken, newKeyId } from '../../lambdas/core/token';
+import { utcDay } from '../../lambdas/core/usage';
 import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer';
 import { itemSize, nowMs, percentile, progress, round } from './lib';
 import { authorizerEvent, type Bench, type BenchKey, signedPath } from './setup';
@@ -50,6 +52,8 @@ export interface VerifyFigures {
   bad_signature: { ddb_calls: number; writes: number; commands: string[] };
   wrong_secret: { ddb_calls: number; commands: string[] };
   key_item_bytes: number;
+  /** The key item with yesterday's usage counter not yet rolled up (the worst case before the roll-up). */
+  key_item_bytes_unrolled_day: number;
   replay_item_bytes: number;
 }
 
@@ -320,7 +324,14 @@ export async function benchVerify(
     },
     wrong_secret: { ddb_calls: wrongSecret.length, commands: wrongSecret },
     key_item_bytes: itemSize(after),
+    key_item_bytes_unrolled_day: itemSize(withYesterdaysCounter(after)),
     replay_item_bytes: itemSize(replayItem(`SIG#${signedKey.id}#${'0'.repeat(64)}`)),
   };
   return { figures, durations: { bearer: samples.bearer ?? [], signed: samples.signed ?? [] } };
+}
+
+/** The item as it is late in a day before the nightly roll-up: yesterday's counter is still on it. */
+function withYesterdaysCounter(item: Item): Item {
+  const today = item[usageDayAttribute(utcDay(Date.now()))] ?? { N: '0' };
+  return { ...item, [usageDayAttribute(utcDay(Date.now() - 86_400_000))]: today };
 }

@@ -9,16 +9,26 @@
 import { ApiError } from '../../lambdas/core/errors';
 import type { KeyRepository, ListAuditQuery, ListKeysQuery } from '../../lambdas/core/management';
 import { type AuditEvent, type KeyRecord, keyStatus, type OrgRecord } from '../../lambdas/core/model';
+import { effectiveMaxKeys, type PlanTable } from '../../lambdas/core/plans';
+import { type UsageDay, usageSeries } from '../../lambdas/core/usage';
 
 export class MemoryKeyRepository implements KeyRepository {
   readonly keys = new Map<string, KeyRecord>();
   /** Stored audit events, oldest first. */
   readonly events: AuditEvent[] = [];
-  readonly orgs = new Map<string, { max_keys: number | null | undefined; active_keys: number }>();
+  readonly orgs = new Map<
+    string,
+    { max_keys: number | null | undefined; plan: string | null; active_keys: number }
+  >();
+  /** key id → UTC day → calls, as the authorizer would have counted them. */
+  readonly usage = new Map<string, Map<string, number>>();
   /** Names of the methods called, in order. */
   readonly calls: string[] = [];
 
-  constructor(private readonly defaultMaxKeys = 50) {}
+  constructor(
+    private readonly defaultMaxKeys = 50,
+    private readonly plans: PlanTable = {},
+  ) {}
 
   /** Puts a key straight into storage, taking a slot unless it is released. */
   seed(record: KeyRecord): KeyRecord {
@@ -30,15 +40,15 @@ export class MemoryKeyRepository implements KeyRepository {
   private org(orgId: string) {
     let org = this.orgs.get(orgId);
     if (!org) {
-      org = { max_keys: undefined, active_keys: 0 };
+      org = { max_keys: undefined, plan: null, active_keys: 0 };
       this.orgs.set(orgId, org);
     }
     return org;
   }
 
   private limitOf(orgId: string): number | null {
-    const max = this.org(orgId).max_keys;
-    return max === undefined ? this.defaultMaxKeys : max;
+    const org = this.org(orgId);
+    return effectiveMaxKeys(org.plan, org.max_keys, this.plans, this.defaultMaxKeys);
   }
 
   async getKey(id: string): Promise<KeyRecord | null> {
@@ -148,7 +158,8 @@ export class MemoryKeyRepository implements KeyRepository {
 
   async getOrg(orgId: string, _nowMs: number): Promise<OrgRecord> {
     this.calls.push('getOrg');
-    return { org_id: orgId, max_keys: this.limitOf(orgId), active_keys: this.org(orgId).active_keys };
+    const org = this.org(orgId);
+    return { org_id: orgId, plan: org.plan, max_keys: this.limitOf(orgId), active_keys: org.active_keys };
   }
 
   async putOrgLimit(
@@ -158,8 +169,25 @@ export class MemoryKeyRepository implements KeyRepository {
     events: readonly AuditEvent[],
   ): Promise<OrgRecord> {
     this.calls.push('putOrgLimit');
-    this.org(orgId).max_keys = maxKeys;
+    Object.assign(this.org(orgId), { max_keys: maxKeys, plan: null });
     this.store(events);
     return this.getOrg(orgId, nowMs);
+  }
+
+  async putOrgPlan(
+    orgId: string,
+    plan: string,
+    nowMs: number,
+    events: readonly AuditEvent[],
+  ): Promise<OrgRecord> {
+    this.calls.push('putOrgPlan');
+    Object.assign(this.org(orgId), { max_keys: undefined, plan });
+    this.store(events);
+    return this.getOrg(orgId, nowMs);
+  }
+
+  async keyUsage(id: string, days: number, nowMs: number): Promise<UsageDay[]> {
+    this.calls.push('keyUsage');
+    return usageSeries(nowMs, days, this.usage.get(id) ?? []);
   }
 }

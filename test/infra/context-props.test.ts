@@ -25,6 +25,7 @@ describe('operator settings from CDK context (-c latchkey:<prop>=<value>)', () =
       'latchkey:cloudWatchRole': 'false',
       'latchkey:roleMatrix': '{"reader":["api:read"]}',
       'latchkey:defaultRole': 'reader',
+      'latchkey:plans': '{"trial":1,"enterprise":null}',
       '@aws-cdk/core:checkSecretUsage': true,
     });
     expect(props).toEqual({
@@ -39,6 +40,7 @@ describe('operator settings from CDK context (-c latchkey:<prop>=<value>)', () =
       cloudWatchRole: false,
       roleMatrix: { reader: ['api:read'] },
       defaultRole: 'reader',
+      plans: { trial: 1, enterprise: null },
     });
   });
 

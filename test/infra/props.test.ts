@@ -10,6 +10,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GATEWAY_RESPONSES } from '../../lambdas/core/gateway-responses';
+import { ROUTES } from '../../lambdas/core/routes';
 import { ENV } from '../../lambdas/shared/config';
 import { LatchkeyAuthorizer } from '../../lib/authorizer';
 import { LatchkeyKeyStore } from '../../lib/key-store';
@@ -82,6 +83,12 @@ describe('prop validation: clear errors at synth time', () => {
       /defaultRole "member" is not in roleMatrix \(reader\)/,
     ],
     ['default role misspelt', { defaultRole: 'memebr' }, /defaultRole "memebr" is not in roleMatrix/],
+    [
+      'a plan with a negative limit',
+      { plans: { trial: -1 } },
+      /plans: plan trial: the limit must be an integer/,
+    ],
+    ['a plan name in capitals', { plans: { Trial: 1 } }, /plans: plan "Trial": names are/],
     [
       'rate limit of 0',
       { defaultRateLimit: 0 },
@@ -173,6 +180,7 @@ describe('an operator-configured stack', () => {
         defaultRole: 'client',
         defaultMaxKeys: 5,
         defaultRateLimit: 600,
+        plans: { trial: 1, enterprise: null },
         keyRetention: Duration.days(90),
         managementMemorySize: 1024,
       },
@@ -207,6 +215,7 @@ describe('an operator-configured stack', () => {
       [ENV.defaultRateLimit]: '600',
       [ENV.defaultRole]: 'client',
       [ENV.retentionDays]: '90',
+      [ENV.plans]: '{"trial":1,"enterprise":null}',
       [ENV.roleMatrix]: JSON.stringify({
         owner: ['keys:read', 'keys:write', 'api:read', 'api:write'],
         client: ['api:read'],
@@ -307,7 +316,7 @@ describe('bring your own RestApi and table', () => {
       template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
       template.resourceCountIs('AWS::DynamoDB::Table', 0);
       const methods = resourcesOf(template, 'AWS::ApiGateway::Method');
-      expect(methods.length).toBe(11);
+      expect(methods.length).toBe(ROUTES.length + 2);
       for (const [id, method] of methods) {
         expect(propsOf(method).AuthorizationType, id).toBe('CUSTOM');
       }

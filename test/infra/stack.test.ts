@@ -15,6 +15,7 @@ import {
 } from '../../lambdas/core/gateway-responses';
 import { ROUTES } from '../../lambdas/core/routes';
 import { TABLE_SCHEMA } from '../../lambdas/core/table';
+import { USAGE_ROLL_UP_EVENT } from '../../lambdas/core/usage';
 import { ENV, loadConfig } from '../../lambdas/shared/config';
 import type { LatchkeyStack } from '../../lib/latchkey-stack';
 import { startLocalGateway } from '../../lib/local/gateway';
@@ -486,7 +487,7 @@ describe('IAM least privilege', () => {
     });
   });
 
-  it('the management function works on key and org items and queries gsi1; nothing deletes or scans', () => {
+  it('the management function works on key and org items, queries gsi1, rolls usage history up; nothing deletes', () => {
     const role = roleIdOfFunction(stack.api.managementFunction);
     const actions = dynamoStatementsOf(role).flatMap((s) => list(s.Action as string | string[]));
     expect(actions.sort()).toEqual([
@@ -496,17 +497,38 @@ describe('IAM least privilege', () => {
       'dynamodb:PutItem',
       'dynamodb:Query',
       'dynamodb:Query',
+      'dynamodb:Query',
+      'dynamodb:Scan',
+      'dynamodb:UpdateItem',
       'dynamodb:UpdateItem',
     ]);
     const all = statements().flatMap((s) => list(s.statement.Action as string | string[]));
-    for (const forbidden of [
-      'dynamodb:DeleteItem',
-      'dynamodb:Scan',
-      'dynamodb:BatchWriteItem',
-      'dynamodb:DeleteTable',
-    ]) {
+    for (const forbidden of ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteTable']) {
       expect(all).not.toContain(forbidden);
     }
+  });
+
+  it('only the management function touches usage history; the only scan is of gsi1, for the roll-up', () => {
+    const management = roleIdOfFunction(stack.api.managementFunction);
+    const usage = statements().filter((s) => JSON.stringify(s.statement.Condition ?? {}).includes('USAGE#'));
+    expect(usage).toHaveLength(1);
+    expect(usage[0]?.roles).toEqual([management]);
+    expect(list(usage[0]?.statement.Action as string | string[]).sort()).toEqual([
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(usage[0]?.statement.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['USAGE#*'] },
+    });
+    const scans = statements().filter((s) =>
+      list(s.statement.Action as string | string[]).includes('dynamodb:Scan'),
+    );
+    expect(scans).toHaveLength(1);
+    expect(scans[0]?.roles).toEqual([management]);
+    expect(list(scans[0]?.statement.Action as string | string[])).toEqual(['dynamodb:Scan']);
+    expect(JSON.stringify(scans[0]?.statement.Resource)).toMatch(
+      new RegExp(`/index/${TABLE_SCHEMA.gsi1.name}"`),
+    );
   });
 
   it('only the management function writes audit items, and only puts and queries them', () => {
@@ -549,6 +571,26 @@ describe('IAM least privilege', () => {
       ),
     );
     expect(prefixes.sort()).toEqual(['KEY#*', 'NONCE#*', 'SIG#*']);
+  });
+
+  it('a daily EventBridge rule invokes the management function with the roll-up event, and only it', () => {
+    const rules = resourcesOf(template, 'AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    const rule = propsOf(rules[0]?.[1] as Json);
+    expect(rule.ScheduleExpression).toBe('cron(5 0 * * ? *)');
+    expect(rule.State).toBe('ENABLED');
+    const targets = rule.Targets as Json[];
+    expect(targets).toHaveLength(1);
+    const fnId = logicalIdOf(stack.api.managementFunction);
+    expect(targets[0]?.Arn).toEqual({ 'Fn::GetAtt': [fnId, 'Arn'] });
+    expect(JSON.parse(targets[0]?.Input as string)).toEqual(USAGE_ROLL_UP_EVENT);
+    const ruleId = rules[0]?.[0] as string;
+    const permissions = resourcesOf(template, 'AWS::Lambda::Permission')
+      .map(([, r]) => propsOf(r))
+      .filter((p) => p.Principal === 'events.amazonaws.com');
+    expect(permissions).toHaveLength(1);
+    expect(permissions[0]?.FunctionName).toEqual({ 'Fn::GetAtt': [fnId, 'Arn'] });
+    expect(permissions[0]?.SourceArn).toEqual({ 'Fn::GetAtt': [ruleId, 'Arn'] });
   });
 
   it.each([

@@ -187,13 +187,13 @@ describe('GET/PUT /v1/orgs/{org_id}', () => {
   it('reports and changes an organization’s key limit', async () => {
     const before = await lk.call('GET', '/v1/orgs/plans', { token: lk.admin });
     expect(before.status).toBe(200);
-    expect(before.body).toEqual({ org_id: 'plans', max_keys: 50, active_keys: 0 });
+    expect(before.body).toEqual({ org_id: 'plans', plan: null, max_keys: 50, active_keys: 0 });
     await createKey(lk.call, lk.admin, { org_id: 'plans' });
     const put = await lk.call('PUT', '/v1/orgs/plans', { token: lk.admin, body: { max_keys: 3 } });
     expect(put.status).toBe(200);
-    expect(put.body).toEqual({ org_id: 'plans', max_keys: 3, active_keys: 1 });
+    expect(put.body).toEqual({ org_id: 'plans', plan: null, max_keys: 3, active_keys: 1 });
     const unlimited = await lk.call('PUT', '/v1/orgs/plans', { token: lk.admin, body: { max_keys: null } });
-    expect(unlimited.body).toEqual({ org_id: 'plans', max_keys: null, active_keys: 1 });
+    expect(unlimited.body).toEqual({ org_id: 'plans', plan: null, max_keys: null, active_keys: 1 });
   });
 });
 

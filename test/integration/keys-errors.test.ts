@@ -172,7 +172,7 @@ describe('409 key_limit_reached', () => {
         .status,
     ).toBe(201);
     const org = await lk.call('GET', '/v1/orgs/expiring', { token: lk.admin });
-    expect(org.body).toEqual({ org_id: 'expiring', max_keys: 1, active_keys: 1 });
+    expect(org.body).toEqual({ org_id: 'expiring', plan: null, max_keys: 1, active_keys: 1 });
   });
 });
 

@@ -344,6 +344,7 @@ describe('orgs and whoami', () => {
     await admin.createKey({ name: 'in acme', org_id: org });
     expect(json(await cli(['orgs', 'get', org, '--json']))).toEqual({
       org_id: org,
+      plan: null,
       max_keys: 10,
       active_keys: 1,
     });

@@ -132,13 +132,18 @@ describe('management methods', () => {
 
   it('getOrg and setOrgLimit (a number, then unlimited)', async () => {
     const org = unique('org');
-    expect(await admin.getOrg(org)).toEqual({ org_id: org, max_keys: 50, active_keys: 0 });
-    expect(await admin.setOrgLimit(org, 1)).toEqual({ org_id: org, max_keys: 1, active_keys: 0 });
+    expect(await admin.getOrg(org)).toEqual({ org_id: org, plan: null, max_keys: 50, active_keys: 0 });
+    expect(await admin.setOrgLimit(org, 1)).toEqual({ org_id: org, plan: null, max_keys: 1, active_keys: 0 });
     await admin.createKey({ name: 'only one', org_id: org });
     const full = await failure(admin.createKey({ name: 'one too many', org_id: org }));
     expect(full).toMatchObject({ kind: 'http', status: 409, code: 'key_limit_reached' });
     expect(full.requestId).toBeTruthy();
-    expect(await admin.setOrgLimit(org, null)).toEqual({ org_id: org, max_keys: null, active_keys: 1 });
+    expect(await admin.setOrgLimit(org, null)).toEqual({
+      org_id: org,
+      plan: null,
+      max_keys: null,
+      active_keys: 1,
+    });
     await admin.createKey({ name: 'now fits', org_id: org });
     expect((await admin.getOrg(org)).active_keys).toBe(2);
   });

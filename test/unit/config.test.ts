@@ -35,6 +35,7 @@ describe('loadConfig', () => {
       defaultRateLimit: 60,
       roleMatrix: DEFAULT_ROLE_MATRIX,
       defaultRole: 'member',
+      plans: {},
       retentionSeconds: 30 * 86_400,
       auditRetentionSeconds: 90 * 86_400,
       secretCacheMs: 60_000,

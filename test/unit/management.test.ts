@@ -107,6 +107,7 @@ describe('permissions', () => {
       (p: Principal) => service.listKeys(p, { limit: 10, cursor: null, status: null, org_id: null }),
     ],
     ['getKey', 'keys:read', (p: Principal) => service.getKey(p, 'Key0000000000099')],
+    ['getUsage', 'keys:read', (p: Principal) => service.getUsage(p, 'Key0000000000099', 7)],
     ['revokeKey', 'keys:write', (p: Principal) => service.revokeKey(p, 'Key0000000000099')],
     [
       'rotateKey',
@@ -125,6 +126,7 @@ describe('permissions', () => {
   it.each([
     ['getOrg', (p: Principal) => service.getOrg(p, 'acme')],
     ['putOrg', (p: Principal) => service.putOrg(p, 'acme', { max_keys: 1 })],
+    ['putOrg {plan}', (p: Principal) => service.putOrg(p, 'acme', { plan: 'trial' })],
   ] as const)('%s is for the admin key only, even for a key holding every permission', async (_, action) => {
     const caller = stored();
     repo.calls.length = 0;
@@ -135,6 +137,7 @@ describe('permissions', () => {
   it('the admin key may manage organizations, and a limit change is audited', async () => {
     expect(await service.putOrg(ADMIN_PRINCIPAL, 'acme', { max_keys: 3 })).toEqual({
       org_id: 'acme',
+      plan: null,
       max_keys: 3,
       active_keys: 0,
     });
@@ -567,5 +570,53 @@ describe('audit trail', () => {
     const json = JSON.stringify(repo.events);
     expect(json).not.toContain(created.raw_key);
     expect(json).not.toMatch(/key_hash|salt/);
+  });
+});
+
+describe('usage, plans and roles', () => {
+  it("reads a key's usage with getKey's visibility: another organization's key is not found", async () => {
+    const key = stored();
+    repo.usage.set(key.id, new Map([[new Date(NOW).toISOString().slice(0, 10), 4]]));
+    const usage = await service.getUsage(ADMIN_PRINCIPAL, key.id, 3);
+    expect(usage.key_id).toBe(key.id);
+    expect(usage.days.map((d) => d.calls)).toEqual([0, 0, 4]);
+    const outsider = keyPrincipal(stored({ org_id: 'other' }));
+    expect(await refusal(service.getUsage(outsider, key.id, 3))).toMatchObject({ code: 'not_found' });
+    expect(await refusal(service.getUsage(ADMIN_PRINCIPAL, 'not-an-id', 3))).toMatchObject({
+      code: 'not_found',
+    });
+  });
+
+  it('puts an organization on a plan the deployment defines; an unknown plan is a 400 naming plan', async () => {
+    const plans = { trial: 1, enterprise: null };
+    const withPlans = new ManagementService({
+      repo: new MemoryKeyRepository(50, plans),
+      tokenPrefix: 'lk',
+      defaultRateLimit: 60,
+      roleMatrix: DEFAULT_ROLE_MATRIX,
+      defaultRole: DEFAULT_ROLE,
+      plans,
+      signingSecret: async () => 'unit-test-signing-secret-not-a-real-one-0123456789',
+      now: () => NOW,
+      requestId: 'req-unit-plans',
+      audit: () => undefined,
+    });
+    expect(await withPlans.putOrg(ADMIN_PRINCIPAL, 'acme', { plan: 'trial' })).toEqual({
+      org_id: 'acme',
+      plan: 'trial',
+      max_keys: 1,
+      active_keys: 0,
+    });
+    const error = await refusal(withPlans.putOrg(ADMIN_PRINCIPAL, 'acme', { plan: 'gold' }));
+    expect(error).toMatchObject({ code: 'invalid_request', status: 400 });
+    expect(error.message).toContain('trial, enterprise');
+    expect(await refusal(service.putOrg(ADMIN_PRINCIPAL, 'acme', { plan: 'trial' }))).toMatchObject({
+      code: 'invalid_request',
+      message: 'plan: this deployment defines no plans',
+    });
+  });
+
+  it('lists the role matrix and the default role', () => {
+    expect(service.listRoles()).toEqual({ roles: DEFAULT_ROLE_MATRIX, default_role: DEFAULT_ROLE });
   });
 });

@@ -91,10 +91,11 @@ describe('buildAllowPolicy', () => {
     expect(result.context).toBe(context);
   });
 
-  it('covers exactly what a viewer may call: GET/HEAD/OPTIONS on echo, and whoami', () => {
+  it('covers exactly what a viewer may call: GET/HEAD/OPTIONS on echo, whoami and roles', () => {
     expect(policyFor(VIEWER).policyDocument.Statement[0]?.Resource.sort()).toEqual(
       [
         arn('GET', '/v1/whoami'),
+        arn('GET', '/v1/roles'),
         arn('GET', '/v1/echo/*'),
         arn('HEAD', '/v1/echo/*'),
         arn('OPTIONS', '/v1/echo/*'),
@@ -102,9 +103,13 @@ describe('buildAllowPolicy', () => {
     );
   });
 
-  it('covers exactly what a member may call: every method on echo, and whoami', () => {
+  it('covers exactly what a member may call: every method on echo, whoami and roles', () => {
     expect(policyFor(MEMBER).policyDocument.Statement[0]?.Resource.sort()).toEqual(
-      [arn('GET', '/v1/whoami'), ...ALL_METHODS.map((m) => arn(m, '/v1/echo/*'))].sort(),
+      [
+        arn('GET', '/v1/whoami'),
+        arn('GET', '/v1/roles'),
+        ...ALL_METHODS.map((m) => arn(m, '/v1/echo/*')),
+      ].sort(),
     );
   });
 
@@ -117,10 +122,12 @@ describe('buildAllowPolicy', () => {
         arn('PATCH', '/v1/keys/*'),
         arn('DELETE', '/v1/keys/*'),
         arn('POST', '/v1/keys/*/rotate'),
+        arn('GET', '/v1/keys/*/usage'),
         arn('GET', '/v1/orgs/*'),
         arn('PUT', '/v1/orgs/*'),
         arn('GET', '/v1/whoami'),
         arn('GET', '/v1/audit'),
+        arn('GET', '/v1/roles'),
         ...ALL_METHODS.map((m) => arn(m, '/v1/echo/*')),
       ].sort(),
     );

@@ -6,17 +6,12 @@
  * with the key item it concerns, so the limit holds under any number of concurrent requests. The
  * authorizer's verify-and-count path is `dynamo-usage.ts`.
  */
-import {
-  type DynamoDBClient,
-  GetItemCommand,
-  QueryCommand,
-  type QueryCommandOutput,
-} from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ApiError } from '../core/errors';
 import type { KeyRepository, ListAuditQuery, ListKeysQuery } from '../core/management';
 import type { AuditEvent, KeyRecord, OrgRecord } from '../core/model';
 import type { PlanTable } from '../core/plans';
-import { ORG_ATTRIBUTES, orgPk, TABLE_SCHEMA } from '../core/table';
+import { ORG_ATTRIBUTES, TABLE_SCHEMA } from '../core/table';
 import type { UsageDay } from '../core/usage';
 import { auditPuts, listAuditEvents } from './dynamo-audit';
 import {
@@ -30,7 +25,7 @@ import {
   recordToItem,
   s,
 } from './dynamo-codec';
-import { listKeyRecords } from './dynamo-listing';
+import { expiredUnreleased, listKeyRecords } from './dynamo-listing';
 import { orgLimitCondition } from './dynamo-org-limit';
 import { dependency, transact } from './dynamo-transact';
 import { DynamoUsageHistory } from './dynamo-usage-history';
@@ -47,8 +42,6 @@ export interface DynamoKeyRepositoryOptions {
   /** Named plans and their key limits (the `plans` setting); default none. */
   plans?: PlanTable;
 }
-
-const GSI1 = TABLE_SCHEMA.gsi1.name;
 
 export { LIST_READ_BUDGET } from './dynamo-listing';
 
@@ -310,32 +303,9 @@ export class DynamoKeyRepository implements KeyRepository {
   /** Releases the organization slots of keys that have expired; returns how many were released. */
   async releaseExpired(orgId: string, nowMs: number): Promise<number> {
     let released = 0;
-    let startKey: Item | undefined;
-    do {
-      let out: QueryCommandOutput;
-      try {
-        out = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: GSI1,
-            KeyConditionExpression: 'gsi1pk = :org',
-            FilterExpression: 'released = :false AND expires_at_ms <= :now',
-            ExpressionAttributeValues: {
-              ':org': s(orgPk(orgId)),
-              ':false': { BOOL: false },
-              ':now': n(nowMs),
-            },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-      } catch (error) {
-        return dependency(error);
-      }
-      for (const item of out.Items ?? []) {
-        if (await this.releaseKey(itemToRecord(item), '', {}, nowMs)) released++;
-      }
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    for await (const record of expiredUnreleased(this.client, this.tableName, orgId, nowMs)) {
+      if (await this.releaseKey(record, '', {}, nowMs)) released++;
+    }
     return released;
   }
 

@@ -3,7 +3,12 @@
  * (`ORG#<org>`), optionally filtered by status (active, disabled, revoked, expired), in pages with
  * tamper-checked cursors; a filtered page reads at most LIST_READ_BUDGET items.
  */
-import { type DynamoDBClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBClient,
+  QueryCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
+} from '@aws-sdk/client-dynamodb';
 import type { ListKeysQuery } from '../core/management';
 import type { KeyRecord } from '../core/model';
 import { keyListingSk, keyPk, orgPk, SORT_KEYS, TABLE_SCHEMA } from '../core/table';
@@ -100,4 +105,33 @@ function decodeCursor(cursor: string, listingPk: string): Item {
     [TABLE_SCHEMA.gsi1.partitionKey]: s(listingPk),
     [TABLE_SCHEMA.gsi1.sortKey]: s(keyListingSk(created_at, id)),
   };
+}
+
+/** An organization's keys that have expired but still hold a slot (released = false), page by page. */
+export async function* expiredUnreleased(
+  client: DynamoDBClient,
+  tableName: string,
+  orgId: string,
+  nowMs: number,
+): AsyncGenerator<KeyRecord> {
+  let startKey: Item | undefined;
+  do {
+    let out: QueryCommandOutput;
+    try {
+      out = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: GSI1,
+          KeyConditionExpression: 'gsi1pk = :org',
+          FilterExpression: 'released = :false AND expires_at_ms <= :now',
+          ExpressionAttributeValues: { ':org': s(orgPk(orgId)), ':false': { BOOL: false }, ':now': n(nowMs) },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+    } catch (error) {
+      return dependency(error);
+    }
+    for (const item of out.Items ?? []) yield itemToRecord(item);
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
 }

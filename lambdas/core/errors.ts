@@ -58,3 +58,8 @@ export class DependencyError extends Error {
 export function errorBody(code: ErrorCode, message: string, requestId: string): ErrorBody {
   return { error: { code, message, request_id: requestId } };
 }
+
+/** The 404 for a key id the caller may not see: unknown, or another organization's (never a 403). */
+export function keyNotFound(id: string): ApiError {
+  return new ApiError('not_found', `No key with id ${id}.`);
+}

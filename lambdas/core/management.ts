@@ -1,13 +1,10 @@
 /**
- * The management API's behaviour, independent of HTTP and of DynamoDB: create, list, read, edit, revoke
- * and rotate keys, read and set organization limits and plans, read a key's usage per day, list the audit
- * trail, describe the role matrix, and whoami. Every method enforces the rules itself (the gateway's
- * policy is the first line, this is the second): the permission each action needs, no escalation (a key
- * cannot grant, rotate or edit what it does not hold, nor pass on a later expiry or a higher rate limit
- * than its own), visibility (another organization's key is reported as not found), and no key changing
- * itself. Every change is handed to storage together with its audit events, which the repository writes
- * in the same transaction. Storage is the `KeyRepository` interface (`repository.ts`; DynamoDB:
- * `lambdas/adapters/dynamo-keys.ts`).
+ * The management API's behaviour, independent of HTTP and DynamoDB: keys (create, list, read, edit,
+ * revoke, rotate, usage), organizations (limits, plans), the audit trail, roles and whoami. Every method
+ * enforces the rules itself, behind the gateway's policy: the permission each action needs, no
+ * escalation (nothing a key does not hold, no later expiry or higher rate limit than its own), another
+ * organization's key is not found, no key changes itself. Each change goes to storage (`KeyRepository`,
+ * `repository.ts`) with its audit events, written in the same transaction.
  */
 import {
   type AuditContext,
@@ -18,7 +15,7 @@ import {
   keyEditEvents,
 } from './audit';
 import { sha256Hex } from './crypto';
-import { ApiError, ValidationError } from './errors';
+import { ApiError, keyNotFound } from './errors';
 import {
   type ApiKey,
   type AuditEvent,
@@ -28,12 +25,11 @@ import {
   type OrgRecord,
   toApiKey,
 } from './model';
-import { assertNoEscalation, type Permission, type RoleMatrix, resolvePermissions } from './permissions';
-import type { PlanTable } from './plans';
-import type { Principal } from './principal';
+import { assertNoEscalation, type RoleMatrix, resolvePermissions } from './permissions';
+import { type PlanTable, planLimit } from './plans';
+import { type Principal, requireAdmin, requirePermission } from './principal';
 import type { KeyRepository } from './repository';
-import { newKeyId, newSalt, tokenFor } from './token';
-import type { UsageDay } from './usage';
+import { KEY_ID_RE, newKeyId, newSalt, tokenFor } from './token';
 import type {
   CreateKeyCommand,
   ListAuditCommand,
@@ -44,8 +40,19 @@ import type {
   UpdateKeyCommand,
 } from './validation';
 
+import type {
+  AuditPage,
+  KeyResponse,
+  KeyUsageResponse,
+  ListKeysResponse,
+  NewKeyResponse,
+  RevokeResponse,
+  RolesResponse,
+  Whoami,
+} from './wire';
+
 export type { KeyRepository, ListAuditQuery, ListKeysQuery } from './repository';
-export { actorOf };
+export type { NewKeyResponse };
 
 export const DEFAULT_ORG = 'default';
 
@@ -65,27 +72,6 @@ export interface ManagementDeps {
   audit: AuditSink;
   /** The request being served, recorded on its audit events (the handler builds a service per request). */
   requestId: string;
-}
-
-export interface NewKeyResponse {
-  key: ApiKey;
-  raw_key: string;
-  warning: string;
-}
-
-function requirePermission(principal: Principal, permission: Permission): void {
-  if (!principal.permissions.includes(permission)) {
-    throw new ApiError('forbidden', `This credential lacks the ${permission} permission.`);
-  }
-}
-
-function requireAdmin(principal: Principal): void {
-  if (principal.type !== 'admin')
-    throw new ApiError('forbidden', 'Only the admin key can manage organizations.');
-}
-
-function notFound(id: string): ApiError {
-  return new ApiError('not_found', `No key with id ${id}.`);
 }
 
 export class ManagementService {
@@ -110,9 +96,9 @@ export class ManagementService {
 
   /** Loads a key the principal may see; another organization's key is reported as not found. */
   private async visibleKey(principal: Principal, id: string): Promise<KeyRecord> {
-    const record = /^[0-9A-Za-z]{16}$/.test(id) ? await this.deps.repo.getKey(id) : null;
-    if (record === null) throw notFound(id);
-    if (principal.type === 'key' && record.org_id !== principal.orgId) throw notFound(id);
+    const record = KEY_ID_RE.test(id) ? await this.deps.repo.getKey(id) : null;
+    if (record === null) throw keyNotFound(id);
+    if (principal.type === 'key' && record.org_id !== principal.orgId) throw keyNotFound(id);
     return record;
   }
 
@@ -210,10 +196,7 @@ export class ManagementService {
     return { key: this.view(record), raw_key: token, warning: NEW_KEY_WARNING };
   }
 
-  async listKeys(
-    principal: Principal,
-    input: ListKeysCommand,
-  ): Promise<{ keys: ApiKey[]; next_cursor: string | null }> {
+  async listKeys(principal: Principal, input: ListKeysCommand): Promise<ListKeysResponse> {
     requirePermission(principal, 'keys:read');
     const orgId = this.orgFor(principal, input.org_id);
     const page = await this.deps.repo.listKeys({
@@ -226,7 +209,7 @@ export class ManagementService {
     return { keys: page.records.map((r) => this.view(r)), next_cursor: page.nextCursor };
   }
 
-  async getKey(principal: Principal, id: string): Promise<{ key: ApiKey }> {
+  async getKey(principal: Principal, id: string): Promise<KeyResponse> {
     requirePermission(principal, 'keys:read');
     return { key: this.view(await this.visibleKey(principal, id)) };
   }
@@ -235,7 +218,7 @@ export class ManagementService {
    * Edits a key's name, description, rate limit, expiry, metadata, or disables and enables it. A
    * revoked, rotated or expired key cannot be edited (409). Nothing changed → no write, no event.
    */
-  async updateKey(principal: Principal, id: string, input: UpdateKeyCommand): Promise<{ key: ApiKey }> {
+  async updateKey(principal: Principal, id: string, input: UpdateKeyCommand): Promise<KeyResponse> {
     requirePermission(principal, 'keys:write');
     const old = await this.visibleKey(principal, id);
     this.assertMayModify(principal, old, 'edit');
@@ -270,7 +253,7 @@ export class ManagementService {
     return { key: this.view(next) };
   }
 
-  async revokeKey(principal: Principal, id: string): Promise<{ revoked: true; key: ApiKey }> {
+  async revokeKey(principal: Principal, id: string): Promise<RevokeResponse> {
     requirePermission(principal, 'keys:write');
     const record = await this.visibleKey(principal, id);
     if (principal.type === 'key' && principal.keyId === record.id) {
@@ -285,7 +268,7 @@ export class ManagementService {
       }),
     ];
     const updated = await this.deps.repo.revokeKey(id, nowMs, events);
-    if (updated === null) throw notFound(id);
+    if (updated === null) throw keyNotFound(id);
     // Revoked by this request (not by a concurrent one): the events were written with it.
     if (updated.revoked_at === revokedAt) this.logged(events);
     return { revoked: true, key: this.view(updated) };
@@ -353,19 +336,10 @@ export class ManagementService {
     const before = await this.deps.repo.getOrg(orgId, nowMs);
     const ctx = this.context(principal, nowMs);
     if ('plan' in input) {
-      const plans = this.deps.plans ?? {};
-      if (!Object.hasOwn(plans, input.plan)) {
-        const known = Object.keys(plans);
-        throw new ValidationError(
-          'plan',
-          `plan: ${known.length === 0 ? 'this deployment defines no plans' : `must be one of ${known.join(', ')}`}`,
-        );
-      }
-      const planLimit = plans[input.plan] ?? null;
       const events = [
         auditEvent(ctx, 'org.updated', orgId, null, {
           plan: { old: before.plan ?? null, new: input.plan },
-          max_keys: { old: before.max_keys, new: planLimit },
+          max_keys: { old: before.max_keys, new: planLimit(this.deps.plans ?? {}, input.plan) },
         }),
       ];
       const org = await this.deps.repo.putOrgPlan(orgId, input.plan, nowMs, events);
@@ -384,10 +358,7 @@ export class ManagementService {
   }
 
   /** The audit trail, newest first: the caller's organization (any, for the admin key). */
-  async listAudit(
-    principal: Principal,
-    input: ListAuditCommand,
-  ): Promise<{ events: AuditEvent[]; next_cursor: string | null }> {
+  async listAudit(principal: Principal, input: ListAuditCommand): Promise<AuditPage> {
     requirePermission(principal, 'keys:read');
     const orgId =
       principal.type === 'admin' && input.key_id !== null && input.org_id === null
@@ -403,24 +374,18 @@ export class ManagementService {
   }
 
   /** A key's allowed calls per UTC day, oldest first, the last entry today; same visibility as getKey. */
-  async getUsage(
-    principal: Principal,
-    id: string,
-    days: number,
-  ): Promise<{ key_id: string; days: UsageDay[] }> {
+  async getUsage(principal: Principal, id: string, days: number): Promise<KeyUsageResponse> {
     requirePermission(principal, 'keys:read');
     const record = await this.visibleKey(principal, id);
     return { key_id: record.id, days: await this.deps.repo.keyUsage(record.id, days, this.deps.now()) };
   }
 
   /** The deployment's role matrix and default role, for any valid credential. */
-  listRoles(): { roles: RoleMatrix; default_role: string } {
+  listRoles(): RolesResponse {
     return { roles: this.deps.roleMatrix, default_role: this.deps.defaultRole };
   }
 
-  async whoami(
-    principal: Principal,
-  ): Promise<{ principal: 'admin' | 'key'; key?: ApiKey; org_id: string | null; permissions: Permission[] }> {
+  async whoami(principal: Principal): Promise<Whoami> {
     if (principal.type === 'admin') {
       return { principal: 'admin', org_id: null, permissions: [...principal.permissions] };
     }

@@ -5,6 +5,7 @@
  * that plan follows the new limit; its effective limit is resolved at each use. An organization whose
  * stored plan the setting no longer defines falls back to the deployment's default limit. Pure.
  */
+import { ValidationError } from './errors';
 import { MAX_KEYS } from './settings';
 
 /** Plan name → key limit (null = unlimited). */
@@ -51,4 +52,16 @@ export function effectiveMaxKeys(
 ): number | null {
   if (plan !== null) return Object.hasOwn(plans, plan) ? (plans[plan] ?? null) : defaultMaxKeys;
   return own === undefined ? defaultMaxKeys : own;
+}
+
+/** The key limit of a plan the deployment defines (null = unlimited); a 400 naming `plan` otherwise. */
+export function planLimit(plans: PlanTable, name: string): number | null {
+  if (!Object.hasOwn(plans, name)) {
+    const known = Object.keys(plans);
+    throw new ValidationError(
+      'plan',
+      `plan: ${known.length === 0 ? 'this deployment defines no plans' : `must be one of ${known.join(', ')}`}`,
+    );
+  }
+  return plans[name] ?? null;
 }

@@ -1,3 +1,9 @@
+/**
+ * Who a request is (the admin key, or an API key with its organization and frozen permissions), what
+ * that principal may call (the methods of each route), the flat authorizer context that carries it to
+ * the integrations and back, and the management core's permission checks.
+ */
+import { ApiError } from './errors';
 import { isPermission, PERMISSIONS, type Permission } from './permissions';
 import { type HttpMethod, READ_METHODS, type Route, WRITE_METHODS } from './routes';
 
@@ -81,4 +87,17 @@ export function principalFromContext(
     return { type: 'key', keyId: ctx.key_id, orgId: ctx.org_id, permissions };
   }
   return null;
+}
+
+/** A 403 unless the principal holds the permission (the management core's second line of defence). */
+export function requirePermission(principal: Principal, permission: Permission): void {
+  if (!principal.permissions.includes(permission)) {
+    throw new ApiError('forbidden', `This credential lacks the ${permission} permission.`);
+  }
+}
+
+/** A 403 unless the principal is the admin key (organizations are the admin's to manage). */
+export function requireAdmin(principal: Principal): void {
+  if (principal.type !== 'admin')
+    throw new ApiError('forbidden', 'Only the admin key can manage organizations.');
 }

@@ -6,8 +6,11 @@
  */
 import { ApiError, ValidationError } from './errors';
 import { MAX_KEYS, RATE_LIMIT_PER_MINUTE } from './settings';
+import { assertSafeText, validateMetadata } from './text-rules';
 import { KEY_ID_RE } from './token';
 import { USAGE_DAYS } from './usage';
+
+export { assertSafeText, METADATA_LIMITS, validateMetadata } from './text-rules';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 export const ORG_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -21,36 +24,6 @@ export const DESCRIPTION_LENGTH = { min: 0, max: 500 } as const;
 export const ROLES_PER_KEY = { min: 1, max: 10 } as const;
 export const GRACE_PERIOD_SECONDS = { min: 0, max: 86_400, default: 0 } as const;
 export const LIST_PAGE_SIZE = { min: 1, max: 100, default: 50 } as const;
-
-/** A key's metadata: the one home of its limits. */
-export const METADATA_LIMITS = {
-  maxEntries: 10,
-  keyPattern: /^[a-z0-9_]{1,32}$/,
-  maxValueChars: 256,
-  /** UTF-8 bytes of every key and value together. */
-  maxTotalBytes: 512,
-} as const;
-
-/**
- * Whether text holds a character a name, description or metadata value may not contain: C0 and C1
- * control characters (newlines and tabs included), bidirectional embeddings, overrides and isolates
- * (U+202A–202E, U+2066–2069, which make text display in another order than it is stored), and lone
- * surrogates (not valid Unicode).
- */
-function hasUnsafeCharacter(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c <= 0x1f || (c >= 0x7f && c <= 0x9f)) return true;
-    if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) return true;
-    if (c >= 0xdc00 && c <= 0xdfff) return true; // a low surrogate with no high one before it
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const next = value.charCodeAt(i + 1);
-      if (!(next >= 0xdc00 && next <= 0xdfff)) return true;
-      i++;
-    }
-  }
-  return false;
-}
 
 export interface CreateKeyCommand {
   name: string;
@@ -155,16 +128,6 @@ function optionalString(input: Json, field: string, min: number, max: number): s
   return value;
 }
 
-/** Refuses control characters, bidirectional overrides and lone surrogates (400 naming the field). */
-export function assertSafeText(field: string, value: string): void {
-  if (hasUnsafeCharacter(value)) {
-    throw new ValidationError(
-      field,
-      `${field}: must not contain control characters, bidirectional overrides or lone surrogates`,
-    );
-  }
-}
-
 function requiredName(input: Json): string {
   if (input.name === undefined || input.name === null) throw new ValidationError('name', 'name: is required');
   const name = optionalString(input, 'name', NAME_LENGTH.min, NAME_LENGTH.max);
@@ -175,45 +138,6 @@ function requiredName(input: Json): string {
     );
   }
   return name;
-}
-
-/** A flat {string: string} map within `METADATA_LIMITS`; absent or null → {}. */
-export function validateMetadata(value: unknown, field = 'metadata'): Record<string, string> {
-  if (value === undefined || value === null) return {};
-  const { maxEntries, keyPattern, maxValueChars, maxTotalBytes } = METADATA_LIMITS;
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new ValidationError(field, `${field}: must be an object of string values`);
-  }
-  const entries = Object.entries(value as Json);
-  if (entries.length > maxEntries) {
-    throw new ValidationError(field, `${field}: at most ${maxEntries} entries`);
-  }
-  let bytes = 0;
-  const out: Record<string, string> = {};
-  for (const [k, v] of entries) {
-    if (!keyPattern.test(k)) {
-      throw new ValidationError(
-        field,
-        `${field}: keys must be 1-32 of a-z, 0-9 and _ (got ${JSON.stringify(k.slice(0, 40))})`,
-      );
-    }
-    if (typeof v !== 'string' || v.length > maxValueChars) {
-      throw new ValidationError(
-        `${field}.${k}`,
-        `${field}.${k}: must be a string of at most ${maxValueChars} characters`,
-      );
-    }
-    assertSafeText(`${field}.${k}`, v);
-    bytes += Buffer.byteLength(k, 'utf8') + Buffer.byteLength(v, 'utf8');
-    out[k] = v;
-  }
-  if (bytes > maxTotalBytes) {
-    throw new ValidationError(
-      field,
-      `${field}: keys and values may hold at most ${maxTotalBytes} bytes in all`,
-    );
-  }
-  return out;
 }
 
 /** An ISO 8601 instant in the future, as epoch milliseconds. */

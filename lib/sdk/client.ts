@@ -28,6 +28,7 @@ import type {
   UpdateKeyRequest,
   Whoami,
 } from './types';
+import { confinedUrl } from './url';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_RETRIES = 2;
@@ -368,27 +369,8 @@ export class LatchkeyClient {
     }
   }
 
-  /**
-   * The URL a request path resolves to, refused (TypeError) unless it stays on baseUrl's origin and under
-   * its path prefix: URL parsing reads `/\\host`, `/<tab>/host` as `//host` and resolves `/../`, so a
-   * path that looks relative could otherwise carry the key to another server or outside the stage.
-   */
   #url(path: string): URL {
-    if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//')) {
-      throw new TypeError('path must start with a single "/", e.g. /v1/keys');
-    }
-    const url = new URL(`${this.#basePath}${path}`, this.#origin);
-    if (
-      url.origin !== this.#origin ||
-      url.username !== '' ||
-      url.password !== '' ||
-      !url.pathname.startsWith(`${this.#basePath}/`)
-    ) {
-      throw new TypeError(
-        `path resolves outside the base URL ${this.baseUrl}; the key is only sent to the base URL`,
-      );
-    }
-    return url;
+    return confinedUrl(this.#origin, this.#basePath, path);
   }
 
   #authorize(

@@ -10,7 +10,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GATEWAY_RESPONSES } from '../../lambdas/core/gateway-responses';
-import { ROUTES } from '../../lambdas/core/routes';
+import { isPublicRoute, ROUTES } from '../../lambdas/core/routes';
 import { ENV } from '../../lambdas/shared/config';
 import { LatchkeyAuthorizer } from '../../lib/authorizer';
 import { LatchkeyKeyStore } from '../../lib/key-store';
@@ -317,7 +317,10 @@ describe('bring your own RestApi and table', () => {
       template.resourceCountIs('AWS::DynamoDB::Table', 0);
       const methods = resourcesOf(template, 'AWS::ApiGateway::Method');
       expect(methods.length).toBe(ROUTES.length + 2);
+      const publicMethods = methods.filter(([, m]) => propsOf(m).AuthorizationType === 'NONE');
+      expect(publicMethods).toHaveLength(ROUTES.filter(isPublicRoute).length);
       for (const [id, method] of methods) {
+        if (publicMethods.some(([p]) => p === id)) continue;
         expect(propsOf(method).AuthorizationType, id).toBe('CUSTOM');
       }
       template.resourceCountIs('AWS::ApiGateway::GatewayResponse', GATEWAY_RESPONSES.length);

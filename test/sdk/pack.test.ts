@@ -26,6 +26,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalMode } from '../../lib/local/local-mode';
 import { startTestLatchkey } from '../helpers/local';
+import { isPublicRoute, ROUTES } from '../../lambdas/core/routes';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -93,9 +94,13 @@ describe('the packed tarball, installed in a fresh project', () => {
       env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(context) },
     });
     const summary = JSON.parse(stdout) as { methods: string[]; functions: string[] };
-    expect(new Set(summary.methods)).toEqual(new Set(['CUSTOM']));
-    // The user's function and latchkey's four prebundled ones (authorizer, management, echo, rotation off).
-    expect(summary.functions).toHaveLength(4);
+    // Every method is behind the latchkey authorizer except latchkey's public routes (OpenAPI, console).
+    const publicRoutes = ROUTES.filter(isPublicRoute).length;
+    expect(summary.methods.filter((m) => m === 'NONE')).toHaveLength(publicRoutes);
+    expect(summary.methods.filter((m) => m !== 'NONE' && m !== 'CUSTOM')).toEqual([]);
+    expect(summary.methods.filter((m) => m === 'CUSTOM').length).toBeGreaterThan(publicRoutes);
+    // The user's function and latchkey's prebundled ones (authorizer, management, echo, public; no rotation).
+    expect(summary.functions).toHaveLength(5);
     const assets = readdirSync(join(project, 'cdk.out')).filter((f) => f.startsWith('asset.'));
     for (const asset of assets) {
       const files = readdirSync(join(project, 'cdk.out', asset));

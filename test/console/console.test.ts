@@ -194,6 +194,60 @@ describe('the web console', () => {
     expect(await whoamiStatus(key.token)).toBe(401);
   });
 
+  it('edits a key: the dialog lists the change before saving, and the API holds it after', async () => {
+    const key = await createKey(call, latchkey.adminKey, { name: 'edit-me' });
+    const page = await openConsole();
+    await signIn(page, latchkey.adminKey);
+    const row = page.getByRole('row', { name: /edit-me/ });
+    await row.getByRole('button', { name: 'Edit' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Rate limit per minute').fill('120');
+    await dialog.getByLabel('Metadata').fill('plan=pro');
+    await dialog.getByText('Rate limit: 60 → 120/min').waitFor();
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const after = await call<{ key: { rate_limit_per_minute: number; metadata: Record<string, string> } }>(
+      'GET',
+      `/v1/keys/${key.id}`,
+      { token: latchkey.adminKey },
+    );
+    expect(after.body.key.rate_limit_per_minute).toBe(120);
+    expect(after.body.key.metadata).toEqual({ plan: 'pro' });
+  });
+
+  it('disables a key behind a dialog (then 401) and enables it again (then 200)', async () => {
+    const key = await createKey(call, latchkey.adminKey, { name: 'pause-me' });
+    const page = await openConsole();
+    await signIn(page, latchkey.adminKey);
+    const row = page.getByRole('row', { name: /pause-me/ });
+    await row.getByRole('button', { name: 'Disable' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('heading', { name: /Disable “pause-me”/ }).waitFor();
+    await dialog.getByRole('button', { name: 'Disable' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await row.getByText('Disabled').waitFor();
+    expect(await whoamiStatus(key.token)).toBe(401);
+    await row.getByRole('button', { name: 'Enable' }).click();
+    await row.getByText('Active').waitFor();
+    expect(await whoamiStatus(key.token)).toBe(200);
+  });
+
+  it("shows a key's 30-day chart with a text alternative, and its audit trail", async () => {
+    const key = await createKey(call, latchkey.adminKey, { name: 'charted' });
+    for (let i = 0; i < 3; i++) expect(await whoamiStatus(key.token)).toBe(200);
+    const page = await openConsole();
+    await signIn(page, latchkey.adminKey);
+    await page.getByRole('link', { name: 'charted', exact: true }).click();
+    const chart = page.getByRole('img', { name: /3 calls/ });
+    await chart.waitFor();
+    await page.getByRole('button', { name: 'Show as table' }).click();
+    const table = page.getByRole('table', { name: /calls/i });
+    await table.waitFor();
+    expect(await table.getByRole('row').count()).toBe(31);
+    await page.getByText('key.created').first().waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+
   it('renders a hostile key name as text and runs nothing', async () => {
     const hostile = '<img src=x onerror=alert(1)>';
     const key = await createKey(call, latchkey.adminKey, {

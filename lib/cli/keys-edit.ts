@@ -11,6 +11,7 @@ import { fields, keyFields, toJson } from './format';
 import { optionalInteger } from './input';
 import { keysRevoke } from './keys';
 import { flag, list, type OptionSpecs, text } from './options';
+import { keysUsage } from './usage';
 
 const ONE_KEY = { args: ['ID'], api: true } as const;
 type OneKey = Args<typeof ONE_KEY.args>;
@@ -117,4 +118,4 @@ export const keysDelete = {
   examples: ['latchkey keys delete 3hQx9TmP2wLk8ZrA'],
 };
 
-export const KEYS_EDIT_COMMANDS = [keysUpdate, keysDisable, keysEnable, keysDelete];
+export const KEYS_EDIT_COMMANDS = [keysUpdate, keysDisable, keysEnable, keysDelete, keysUsage];

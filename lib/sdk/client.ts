@@ -10,6 +10,15 @@ import { keyIdOfToken, signRequest } from '../../lambdas/core/signer';
 import { BEARER_SCHEME } from '../../lambdas/core/wire';
 import { nonEmpty, positiveInteger, withQuery } from './args';
 import { LatchkeyError } from './errors';
+import {
+  DEFAULT_RETRIES,
+  DEFAULT_RETRY_DELAY_MS,
+  DEFAULT_TIMEOUT_MS,
+  type LatchkeyClientOptions,
+  type LatchkeyFetchInit,
+  MAX_RETRY_DELAY_MS,
+  type RequestOptions,
+} from './options';
 import { eachItem } from './pages';
 import { attemptFailure, IDEMPOTENT_METHODS, isRetriableStatus, retryAfterMs, sleep } from './retry';
 import type {
@@ -20,61 +29,27 @@ import type {
   CreateKeyInput,
   KeyPage,
   KeyResponse,
+  KeyUsageResponse,
   ListKeysParams,
   NewKeyResponse,
   Org,
   RevokeKeyResponse,
+  RolesResponse,
   RotateKeyInput,
   UpdateKeyRequest,
   Whoami,
 } from './types';
 import { confinedUrl } from './url';
 
-export const DEFAULT_TIMEOUT_MS = 30_000;
-export const DEFAULT_RETRIES = 2;
-export const DEFAULT_RETRY_DELAY_MS = 250;
-/** Longest wait between two attempts, whatever the backoff or a `Retry-After` header says. */
-export const MAX_RETRY_DELAY_MS = 10_000;
-
-export interface LatchkeyClientOptions {
-  /**
-   * Where the API lives: `http://127.0.0.1:8787` locally, `https://<id>.execute-api.<region>.amazonaws.com/prod`
-   * on AWS (the stack's `ApiUrl` output). A path in it (the stage) is part of every request path and of
-   * what is signed.
-   */
-  baseUrl: string | URL;
-  /** The admin key or an API-key token. Never logged, never part of an error message. */
-  key: string;
-  /**
-   * Sign every request with ARMOR-PSK (fresh nonce and timestamp per attempt, `Content-Digest` for bodies)
-   * instead of sending the key as a bearer token. Needs an API-key token: the admin key cannot sign.
-   */
-  sign?: boolean;
-  /** A `fetch` implementation; default the global one (Node 20+). */
-  fetch?: typeof globalThis.fetch;
-  /** Per attempt; for API methods it covers reading the body, for `client.fetch` until the headers arrive. Default 30 s. */
-  timeoutMs?: number;
-  /**
-   * Extra attempts for idempotent requests (GET, HEAD, OPTIONS, PUT, DELETE) after a network error, a
-   * timeout, a 5xx or a 429, with exponential backoff. POST and PATCH are never retried. Default 2.
-   */
-  retries?: number;
-  /** First backoff delay; doubled per attempt, with jitter. Default 250 ms. */
-  retryDelayMs?: number;
-}
-
-export interface RequestOptions {
-  /** Cancels the request; the promise then rejects with the signal's reason, not a LatchkeyError. */
-  signal?: AbortSignal;
-}
-
-/** `client.fetch` options: a RequestInit whose body the client can hash and resend. */
-export interface LatchkeyFetchInit extends Omit<RequestInit, 'body' | 'method'> {
-  method?: string;
-  body?: string | Uint8Array | null;
-  /** Overrides the client's `sign` option for this request. */
-  sign?: boolean;
-}
+export {
+  DEFAULT_RETRIES,
+  DEFAULT_RETRY_DELAY_MS,
+  DEFAULT_TIMEOUT_MS,
+  type LatchkeyClientOptions,
+  type LatchkeyFetchInit,
+  MAX_RETRY_DELAY_MS,
+  type RequestOptions,
+};
 
 interface Exchange {
   method: string;
@@ -233,6 +208,25 @@ export class LatchkeyClient {
   /** `GET /v1/orgs/{org_id}` → `{org_id, max_keys, active_keys}` (admin key only). */
   getOrg(orgId: string, options?: RequestOptions): Promise<Org> {
     return this.#json('GET', routePath('getOrg', { org_id: nonEmpty(orgId, 'orgId') }), { ...options });
+  }
+
+  /** `GET /v1/keys/{id}/usage` → `{key_id, days: [{date, calls}]}`: allowed calls per UTC day (1–90 days, default 30). */
+  getUsage(id: string, days?: number, options?: RequestOptions): Promise<KeyUsageResponse> {
+    const path = routePath('getKeyUsage', { id: nonEmpty(id, 'id') });
+    return this.#json('GET', withQuery(path, { days }), { ...options });
+  }
+
+  /** `GET /v1/roles` → `{roles, default_role}`: the deployment's role matrix (any valid credential). */
+  listRoles(options?: RequestOptions): Promise<RolesResponse> {
+    return this.#json('GET', routePath('listRoles'), { ...options });
+  }
+
+  /** `PUT /v1/orgs/{org_id}` with `{plan}`: the organization follows that plan's key limit (admin key only). */
+  setOrgPlan(orgId: string, plan: string, options?: RequestOptions): Promise<Org> {
+    return this.#json('PUT', routePath('putOrg', { org_id: nonEmpty(orgId, 'orgId') }), {
+      body: { plan: nonEmpty(plan, 'plan') },
+      ...options,
+    });
   }
 
   /** `PUT /v1/orgs/{org_id}` with `{max_keys}`: null = unlimited, 0 = no API keys (admin key only). */

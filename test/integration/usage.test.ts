@@ -197,7 +197,10 @@ describe('rules', () => {
 describe('the key item', () => {
   it('stays under 1 KB (1 WRU) at the end of a busy day, with default metadata', async () => {
     nowMs = Date.parse('2026-08-01T23:58:00Z');
-    const k = await createKey(lk.call, lk.admin, { name: 'nightly export '.repeat(7).slice(0, 100), rate_limit_per_minute: 100_000 });
+    const k = await createKey(lk.call, lk.admin, {
+      name: 'nightly export '.repeat(7).slice(0, 100),
+      rate_limit_per_minute: 100_000,
+    });
     for (let i = 0; i < 20; i++) await bearer(k.token);
     nowMs = Date.parse('2026-08-02T23:59:30Z');
     await Promise.all(Array.from({ length: 40 }, () => bearer(k.token)));

@@ -144,7 +144,7 @@ describe('help', () => {
     for (const c of commands) expect(top.stdout).toContain(`  ${c}`);
     expect(top.stdout).toContain('LATCHKEY_URL');
     expect(group.stdout).toContain('keys rotate');
-    expect(viaHelp.stdout).toContain('Usage: latchkey orgs set ORG --max-keys');
+    expect(viaHelp.stdout).toContain('Usage: latchkey orgs set ORG (--max-keys N|unlimited | --plan PLAN)');
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('Usage: latchkey <command>');
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);

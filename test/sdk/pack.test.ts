@@ -24,9 +24,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isPublicRoute, ROUTES } from '../../lambdas/core/routes';
 import type { LocalMode } from '../../lib/local/local-mode';
 import { startTestLatchkey } from '../helpers/local';
-import { isPublicRoute, ROUTES } from '../../lambdas/core/routes';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;

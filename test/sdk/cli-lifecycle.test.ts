@@ -3,9 +3,9 @@
  * disable, enable and delete (revoke's other name), and audit list.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../lib/cli';
 import type { LocalMode } from '../../lib/local/local-mode';
 import { LatchkeyClient } from '../../lib/sdk';
+import { runCli } from '../helpers/cli';
 import { startTestLatchkey } from '../helpers/local';
 
 let local: LocalMode;
@@ -16,21 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => local?.stop());
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    env: { LATCHKEY_URL: local.url, LATCHKEY_KEY: local.adminKey },
-    stdin: () => '',
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runCli(args, { LATCHKEY_URL: local.url, LATCHKEY_KEY: local.adminKey });
 
 describe('keys update, disable, enable, delete', () => {
   it('changes fields and metadata, switches the key off and on, and deletes it', async () => {

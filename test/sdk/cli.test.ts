@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNAUTHORIZED_MESSAGE } from '../../lambdas/core/errors';
-import { main } from '../../lib/cli';
 import type { LocalMode } from '../../lib/local/local-mode';
 import { LatchkeyClient, type NewKeyResponse } from '../../lib/sdk';
+import { type CliResult, runCli } from '../helpers/cli';
 import { startTestLatchkey } from '../helpers/local';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -35,11 +35,7 @@ afterAll(async () => {
   await local?.stop();
 });
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Result = CliResult;
 
 interface CliOptions {
   env?: Record<string, string | undefined>;
@@ -60,20 +56,8 @@ function cliEnv(overrides: CliOptions['env'] = {}): Record<string, string> {
 }
 
 /** Runs the CLI in this process, as `latchkey <args>` would. */
-async function cli(args: string[], options: CliOptions = {}): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env: cliEnv(options.env),
-    stdin: () => options.input ?? '',
-  });
-  return { code, stdout, stderr };
+function cli(args: string[], options: CliOptions = {}): Promise<Result> {
+  return runCli(args, cliEnv(options.env), options.input);
 }
 
 /** Runs the real launcher as a child process, with PATH and HOME only from the host. */

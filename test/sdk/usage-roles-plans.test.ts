@@ -4,10 +4,10 @@
  * `orgs set --plan` (and its refusal of --plan with --max-keys).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../lib/cli';
 import { usageChart } from '../../lib/cli/usage';
 import type { LocalMode } from '../../lib/local/local-mode';
 import { LatchkeyClient } from '../../lib/sdk';
+import { runCli } from '../helpers/cli';
 import { startTestLatchkey } from '../helpers/local';
 
 let local: LocalMode;
@@ -18,21 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => local?.stop());
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    env: { LATCHKEY_URL: local.url, LATCHKEY_KEY: local.adminKey },
-    stdin: () => '',
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runCli(args, { LATCHKEY_URL: local.url, LATCHKEY_KEY: local.adminKey });
 
 describe('usage', () => {
   it('getUsage and keys usage count the allowed requests of today', async () => {

@@ -28,10 +28,6 @@ function fields(key: ConsoleKey): HTMLElement {
     ['Calls', num(key.calls)],
     ['Last used', timeEl(key.last_used_at, 'relative')],
   ];
-  if (key.rotated_to)
-    rows.push(['Replaced by', h('a', { href: `#/keys/${key.rotated_to}` }, key.rotated_to)]);
-  if (key.rotated_from)
-    rows.push(['Replaces', h('a', { href: `#/keys/${key.rotated_from}` }, key.rotated_from)]);
   const meta = Object.entries(key.metadata ?? {});
   rows.push([
     'Metadata',

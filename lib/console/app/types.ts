@@ -24,8 +24,6 @@ export interface ConsoleKey {
   last_used_at: string | null;
   calls: number;
   metadata?: Record<string, string>;
-  rotated_to?: string | null;
-  rotated_from?: string | null;
 }
 
 export interface NewKey {

@@ -12,7 +12,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { MAX_SECRET_CACHE_WITH_ROTATION_SECONDS, SETTINGS } from '../lambdas/core/settings';
-import { ITEM_PREFIXES, TABLE_SCHEMA } from '../lambdas/core/table';
+import { AUTHORIZER_UPDATE_ATTRIBUTES, ITEM_PREFIXES, TABLE_SCHEMA } from '../lambdas/core/table';
 import { assertValidPrefix } from '../lambdas/core/token';
 import { ENV } from '../lambdas/shared/config';
 import { LatchkeyFunction } from './latchkey-function';
@@ -241,17 +241,32 @@ export class LatchkeyKeyStore extends Construct {
 
   /**
    * The authorizer's data access: read and count on key items (usage, rate-limit windows) and put
-   * replay-protection items (nonces and signatures of signed requests) — nothing else. `dynamodb:LeadingKeys` confines each statement to its item kind.
+   * replay-protection items (nonces and signatures of signed requests) — nothing else.
+   * `dynamodb:LeadingKeys` confines each statement to its item kind, and `dynamodb:Attributes` confines
+   * the UpdateItem to the checks and counters of `AUTHORIZER_UPDATE_ATTRIBUTES`.
    * DynamoDB authorizes the parts of a TransactWriteItems call as PutItem/UpdateItem, so signed
    * requests are covered by the same statements.
    */
   public grantVerify(fn: lambda.Function): void {
     fn.addToRolePolicy(
       new iam.PolicyStatement({
-        sid: 'ReadAndCountKeyItems',
-        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        sid: 'ReadKeyItems',
+        actions: ['dynamodb:GetItem'],
         resources: [this.table.tableArn],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ITEM_PREFIXES.key}*`] } },
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'CountOnKeyItems',
+        actions: ['dynamodb:UpdateItem'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': [`${ITEM_PREFIXES.key}*`],
+            'dynamodb:Attributes': [...AUTHORIZER_UPDATE_ATTRIBUTES],
+          },
+        },
       }),
     );
     fn.addToRolePolicy(

@@ -65,6 +65,28 @@ export const RATE_WINDOW_PREFIX = 'rl_';
 /** A key item's call counter for one UTC day is the attribute `u_<YYYYMMDD>`. */
 export const USAGE_DAY_PREFIX = 'u_';
 
+/**
+ * Every attribute the authorizer's UpdateItem on a key item may name, in its update or its condition
+ * expression (IAM `dynamodb:Attributes` patterns, `*` a wildcard): the key, the checks it evaluates
+ * (hash, revocation, disabling, expiry, rate limit) and the counters it writes. The stack allows the
+ * authorizer's UpdateItem only within this list, so its role cannot touch a key's permissions, roles,
+ * organization, salt, name or metadata; IAM cannot tell an evaluated attribute from a written one, so
+ * the evaluated ones are in the list too. A test holds the store's requests against it.
+ */
+export const AUTHORIZER_UPDATE_ATTRIBUTES = [
+  TABLE_SCHEMA.partitionKey,
+  TABLE_SCHEMA.sortKey,
+  'key_hash',
+  'revoked_at',
+  'disabled_at',
+  'expires_at_ms',
+  'rate_limit_per_minute',
+  'calls',
+  'last_used_at',
+  `${RATE_WINDOW_PREFIX}*`,
+  `${USAGE_DAY_PREFIX}*`,
+] as const;
+
 export const keyPk = (keyId: string): string => `${ITEM_PREFIXES.key}${keyId}`;
 export const orgPk = (orgId: string): string => `${ITEM_PREFIXES.org}${orgId}`;
 export const noncePk = (keyId: string, nonce: string): string => `${ITEM_PREFIXES.nonce}${keyId}#${nonce}`;

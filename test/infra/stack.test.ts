@@ -476,12 +476,22 @@ describe('IAM least privilege', () => {
       ]),
     );
     expect(Object.keys(byActions).sort()).toEqual([
-      'dynamodb:GetItem,dynamodb:UpdateItem',
+      'dynamodb:GetItem',
       'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
     ]);
-    expect(byActions['dynamodb:GetItem,dynamodb:UpdateItem']?.Condition).toEqual({
+    expect(byActions['dynamodb:GetItem']?.Condition).toEqual({
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['KEY#*'] },
     });
+    // Its writes to key items are confined to the checks and counters: never the hash's neighbours
+    // that make a key what it is (permissions, organization, salt, name, metadata).
+    const update = byActions['dynamodb:UpdateItem']?.Condition as Record<string, Record<string, string[]>>;
+    expect(update?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys']).toEqual(['KEY#*']);
+    const attributes = update?.['ForAllValues:StringLike']?.['dynamodb:Attributes'] ?? [];
+    expect(attributes).toEqual(expect.arrayContaining(['pk', 'sk', 'calls', 'rl_*', 'u_*']));
+    for (const forbidden of ['permissions', 'roles', 'org_id', 'salt', 'name', 'metadata', 'gsi1pk', '*'])
+      expect(attributes, forbidden).not.toContain(forbidden);
+    expect(Object.keys(update ?? {})).toEqual(['ForAllValues:StringLike']);
     expect(byActions['dynamodb:PutItem']?.Condition).toEqual({
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['NONCE#*', 'SIG#*'] },
     });
@@ -570,7 +580,7 @@ describe('IAM least privilege', () => {
         ] as string[] | undefined,
       ),
     );
-    expect(prefixes.sort()).toEqual(['KEY#*', 'NONCE#*', 'SIG#*']);
+    expect([...new Set(prefixes)].sort()).toEqual(['KEY#*', 'NONCE#*', 'SIG#*']);
   });
 
   it('a daily EventBridge rule invokes the management function with the roll-up event, and only it', () => {

@@ -5,9 +5,10 @@
  */
 import { Duration, Lazy, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { SETTINGS, type SigningProfile } from '../lambdas/core/settings';
+import { SETTINGS, type SigningProfile, type VerifyMode } from '../lambdas/core/settings';
 import type { LatchkeyKeyStore } from './key-store';
 import { LatchkeyFunction } from './latchkey-function';
 
@@ -53,6 +54,28 @@ export interface LatchkeyAuthorizerProps {
    */
   readonly signingProfile?: SigningProfile;
   /**
+   * How keys are verified. `bounded`: a key that is hot on an authorizer instance (10 requests a second
+   * there, or throttled by DynamoDB) is checked against that instance's copy of its item, never older
+   * than `hotKeyBoundMs`, and its calls are written once per interval; near its rate limit it goes back
+   * to the exact write. `exact`: one conditional write per request for every key (revocation from the
+   * next request; past DynamoDB's ~1,000 writes a second on one item, 503s). See README "Hot keys".
+   * @default 'bounded'
+   */
+  readonly verifyMode?: VerifyMode;
+  /**
+   * Bounded mode: the oldest copy of a hot key's item a request is checked against, in milliseconds (how
+   * long a revoked or disabled hot key can still pass). 100 to 10,000.
+   * @default 1000
+   */
+  readonly hotKeyBoundMs?: number;
+  /**
+   * Authorizer instances kept initialized (provisioned concurrency on a `live` alias, which API Gateway
+   * then invokes): no cold start up to that many concurrent requests, billed per hour whether used or
+   * not (README "Cost"). 0 = off.
+   * @default 0
+   */
+  readonly provisionedConcurrency?: number;
+  /**
    * Memory of the authorizer function in MB.
    * @default 512
    */
@@ -82,6 +105,7 @@ export class LatchkeyAuthorizer extends Construct {
   public readonly authorizer: apigateway.RequestAuthorizer;
   public readonly resultsCacheTtl: Duration;
   public readonly signingProfile: SigningProfile;
+  public readonly verifyMode: VerifyMode;
   /** Routes of your own API registered with `protect`, covered by the authorizer's policy. */
   public readonly applicationRoutes: ApplicationRoute[] = [];
 
@@ -111,12 +135,43 @@ export class LatchkeyAuthorizer extends Construct {
       );
     }
     fn.addEnvironment(SETTINGS.signingProfile.env, this.signingProfile);
+    this.verifyMode = props.verifyMode ?? SETTINGS.verifyMode.default;
+    if (!(SETTINGS.verifyMode.values as readonly string[]).includes(this.verifyMode)) {
+      throw new Error(
+        `${this.node.path}: verifyMode must be ${SETTINGS.verifyMode.values.join(' or ')}, got ${JSON.stringify(this.verifyMode)}`,
+      );
+    }
+    fn.addEnvironment(SETTINGS.verifyMode.env, this.verifyMode);
+    const bound = SETTINGS.hotKeyBoundMs;
+    const boundMs = props.hotKeyBoundMs ?? bound.default;
+    if (!Number.isInteger(boundMs) || boundMs < bound.min || boundMs > bound.max) {
+      throw new Error(
+        `${this.node.path}: hotKeyBoundMs must be an integer from ${bound.min} to ${bound.max}, got ${boundMs}`,
+      );
+    }
+    fn.addEnvironment(bound.env, String(boundMs));
+    const provisioned = SETTINGS.authorizerProvisionedConcurrency;
+    const instances = props.provisionedConcurrency ?? provisioned.default;
+    if (!Number.isInteger(instances) || instances < provisioned.min || instances > provisioned.max) {
+      throw new Error(
+        `${this.node.path}: provisionedConcurrency must be an integer from ${provisioned.min} to ${provisioned.max}, got ${instances}`,
+      );
+    }
+    // With provisioned concurrency, API Gateway invokes a published version through an alias.
+    const handler =
+      instances > 0
+        ? new lambda.Alias(this, 'Live', {
+            aliasName: 'live',
+            version: fn.currentVersion,
+            provisionedConcurrentExecutions: instances,
+          })
+        : fn;
     props.keyStore.grantVerify(fn);
     props.keyStore.grantReadAdminKey(fn);
     props.keyStore.grantReadSigningSecret(fn);
 
     this.authorizer = new apigateway.RequestAuthorizer(this, 'Authorizer', {
-      handler: fn,
+      handler,
       identitySources: [apigateway.IdentitySource.header(IDENTITY_HEADER)],
       resultsCacheTtl: this.resultsCacheTtl,
     });

@@ -8,7 +8,7 @@ import { CONSOLE_PATH } from '../lambdas/console/assets';
 import type { RoleMatrix } from '../lambdas/core/permissions';
 import type { PlanTable } from '../lambdas/core/plans';
 import { findRoute } from '../lambdas/core/routes';
-import type { SigningProfile } from '../lambdas/core/settings';
+import type { SigningProfile, VerifyMode } from '../lambdas/core/settings';
 import { LatchkeyAuthorizer } from './authorizer';
 import { LatchkeyKeyStore } from './key-store';
 import { LatchkeyApi } from './latchkey-api';
@@ -45,6 +45,10 @@ export interface LatchkeyStackProps extends StackProps {
    * `strict` (32 lowercase hex characters; see README "Signing profiles"). @default 'compatible'
    */
   readonly signingProfile?: SigningProfile;
+  /** How the authorizer verifies keys (see `LatchkeyAuthorizerProps.verifyMode`). @default 'bounded' */
+  readonly verifyMode?: VerifyMode;
+  /** Bounded mode: the oldest copy of a hot key a request is checked against (ms). @default 1000 */
+  readonly hotKeyBoundMs?: number;
   /** How long Lambdas keep secret values in memory. @default Duration.seconds(60) */
   readonly secretCacheTtl?: Duration;
   /** Rotate the admin key on this schedule. @default - no automatic rotation */
@@ -63,6 +67,8 @@ export interface LatchkeyStackProps extends StackProps {
   readonly webAclArn?: string;
   /** Memory of the authorizer function (MB). @default 512 */
   readonly authorizerMemorySize?: number;
+  /** Authorizer instances kept initialized (provisioned concurrency). @default 0 (off) */
+  readonly authorizerProvisionedConcurrency?: number;
   /** Memory of the management function (MB). @default 512 */
   readonly managementMemorySize?: number;
   /**
@@ -116,6 +122,9 @@ export class LatchkeyStack extends Stack {
       keyStore: this.keyStore,
       resultsCacheTtl: props.authorizerCacheTtl,
       signingProfile: props.signingProfile,
+      verifyMode: props.verifyMode,
+      hotKeyBoundMs: props.hotKeyBoundMs,
+      provisionedConcurrency: props.authorizerProvisionedConcurrency,
       memorySize: props.authorizerMemorySize,
       logRetention: props.logRetention,
     });

@@ -11,7 +11,7 @@ import {
   type TransactWriteItem,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
-import { ApiError, DependencyError } from '../core/errors';
+import { ApiError, DependencyError, ThrottledError } from '../core/errors';
 import type { Item } from './dynamo-codec';
 
 const MAX_TRANSACTION_ATTEMPTS = 12;
@@ -20,10 +20,25 @@ export function isConditionFailure(error: unknown): error is ConditionalCheckFai
   return error instanceof ConditionalCheckFailedException;
 }
 
-/** Rethrows latchkey's own errors; wraps anything else in a `DependencyError`. */
+/** The errors DynamoDB answers when an item, a partition or the table is over its throughput. */
+const THROTTLING = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+]);
+
+function isThrottling(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (THROTTLING.has(error.name)) return true;
+  const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+  return reasons.some((r) => r.Code === 'ThrottlingError' || r.Code === 'ProvisionedThroughputExceeded');
+}
+
+/** Rethrows latchkey's own errors; wraps anything else in a `DependencyError` (`ThrottledError` for throughput). */
 export function dependency(error: unknown): never {
   if (error instanceof ApiError || error instanceof DependencyError) throw error;
   const name = error instanceof Error ? error.name : 'UnknownError';
+  if (isThrottling(error)) throw new ThrottledError(`DynamoDB request throttled: ${name}`, { cause: error });
   throw new DependencyError(`DynamoDB request failed: ${name}`, { cause: error });
 }
 

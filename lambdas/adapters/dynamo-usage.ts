@@ -6,6 +6,7 @@
  * management API's key repository lives in `dynamo-keys.ts`.
  */
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { KeySnapshot, PendingUsage } from '../core/hot-keys';
 import type { KeyRecord } from '../core/model';
 import {
   noncePk,
@@ -67,9 +68,12 @@ export class DynamoUsageStore {
       );
       const item = out.Attributes ?? {};
       this.noteStaleWindows(input.keyId, item, usage.current);
-      return { updated: true, record: itemToRecord(item) };
+      return { updated: true, record: itemToRecord(item), windows: windowsOf(item) };
     } catch (error) {
-      if (isConditionFailure(error)) return { updated: false, record: oldRecordOf(error.Item) };
+      if (isConditionFailure(error)) {
+        const record = oldRecordOf(error.Item);
+        return { updated: false, record, windows: record ? windowsOf(error.Item ?? {}) : {} };
+      }
       return dependency(error);
     }
   }
@@ -127,14 +131,70 @@ export class DynamoUsageStore {
 
   /** A key by id, read consistently (the signed path's one read). */
   async getKey(id: string): Promise<KeyRecord | null> {
+    return (await this.readKey(id))?.record ?? null;
+  }
+
+  /** The key item, read consistently, with its rate-limit counters; null when there is none. */
+  async readKey(keyId: string): Promise<KeySnapshot | null> {
     try {
       const out = await this.client.send(
-        new GetItemCommand({ TableName: this.tableName, Key: keyItemKey(id), ConsistentRead: true }),
+        new GetItemCommand({ TableName: this.tableName, Key: keyItemKey(keyId), ConsistentRead: true }),
       );
       if (!out.Item) return null;
-      this.noteStaleWindows(id, out.Item, null);
-      return itemToRecord(out.Item);
+      this.noteStaleWindows(keyId, out.Item, null);
+      return { record: itemToRecord(out.Item), windows: windowsOf(out.Item) };
     } catch (error) {
+      return dependency(error);
+    }
+  }
+
+  /**
+   * The hot-key path's one write per key per interval: adds the calls counted in memory (in all, per
+   * rate-limit window and per UTC day) with no check but that the key item exists (an update never
+   * creates one), drops the stale windows this instance has seen, and returns the item after it.
+   */
+  async addUsage(keyId: string, usage: PendingUsage): Promise<KeySnapshot | null> {
+    const names: Record<string, string> = {};
+    const values: Item = { ':calls': n(usage.calls) };
+    const adds = ['calls :calls'];
+    Object.entries(usage.windows).forEach(([window, count], i) => {
+      names[`#w${i}`] = rateWindowAttribute(Number(window));
+      values[`:w${i}`] = n(count);
+      adds.push(`#w${i} :w${i}`);
+    });
+    Object.entries(usage.days).forEach(([day, count], i) => {
+      names[`#d${i}`] = usageDayAttribute(day);
+      values[`:d${i}`] = n(count);
+      adds.push(`#d${i} :d${i}`);
+    });
+    const keep = new Set(Object.values(names));
+    const remove = (this.staleWindows.get(keyId) ?? []).filter((name) => !keep.has(name)).slice(0, 8);
+    remove.forEach((name, i) => {
+      names[`#old${i}`] = name;
+    });
+    let update = `ADD ${adds.join(', ')}`;
+    if (usage.lastUsedMs > 0) {
+      update += ' SET last_used_at = :iso';
+      values[':iso'] = s(new Date(usage.lastUsedMs).toISOString());
+    }
+    if (remove.length > 0) update += ` REMOVE ${remove.map((_, i) => `#old${i}`).join(', ')}`;
+    try {
+      const out = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: keyItemKey(keyId),
+          ConditionExpression: 'attribute_exists(pk)',
+          UpdateExpression: update,
+          ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const item = out.Attributes ?? {};
+      this.noteStaleWindows(keyId, item, null);
+      return { record: itemToRecord(item), windows: windowsOf(item) };
+    } catch (error) {
+      if (isConditionFailure(error)) return null;
       return dependency(error);
     }
   }
@@ -188,4 +248,14 @@ export class DynamoUsageStore {
     if (this.staleWindows.size >= 1000) this.staleWindows.clear();
     this.staleWindows.set(keyId, stale);
   }
+}
+
+/** A key item's rate-limit counters: window (minutes since the epoch) → calls. */
+function windowsOf(item: Item): Record<number, number> {
+  const windows: Record<number, number> = {};
+  for (const [name, value] of Object.entries(item)) {
+    if (name.startsWith(RATE_WINDOW_PREFIX) && value.N !== undefined)
+      windows[Number(name.slice(RATE_WINDOW_PREFIX.length))] = Number(value.N);
+  }
+  return windows;
 }

@@ -55,6 +55,18 @@ export class DependencyError extends Error {
   }
 }
 
+/**
+ * DynamoDB refused a request for throughput (`ProvisionedThroughputExceededException`, `ThrottlingException`,
+ * a transaction cancelled for throttling) after the SDK's retries: a dependency failure all the same, which
+ * the hot-key path also reads as "this key's item is hot".
+ */
+export class ThrottledError extends DependencyError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ThrottledError';
+  }
+}
+
 export function errorBody(code: ErrorCode, message: string, requestId: string): ErrorBody {
   return { error: { code, message, request_id: requestId } };
 }

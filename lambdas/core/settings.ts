@@ -80,6 +80,13 @@ export const MAX_KEYS = { min: 0, max: 1_000_000 } as const;
  */
 export const SIGNING_PROFILES = ['compatible', 'strict'] as const;
 export type SigningProfile = (typeof SIGNING_PROFILES)[number];
+/**
+ * How the authorizer verifies keys: `bounded` verifies a hot key against its instance's copy of the key
+ * item, never older than `hotKeyBoundMs` (`lambdas/core/hot-keys.ts`); `exact` does one conditional
+ * write per request for every key (revocation from the next request; a throttled item answers 503).
+ */
+export const VERIFY_MODES = ['bounded', 'exact'] as const;
+export type VerifyMode = (typeof VERIFY_MODES)[number];
 /** Lambda memory in MB (AWS's own limits); CPU scales with it. */
 export const LAMBDA_MEMORY_MB = { default: 512, min: 128, max: 10_240 } as const;
 /** With scheduled admin-key rotation, a rotated key must be honoured everywhere within a minute. */
@@ -136,6 +143,21 @@ export const SETTINGS = {
     default: 'compatible',
     values: SIGNING_PROFILES,
   },
+  verifyMode: {
+    context: true,
+    env: 'LATCHKEY_VERIFY_MODE',
+    kind: 'string',
+    default: 'bounded',
+    values: VERIFY_MODES,
+  },
+  hotKeyBoundMs: {
+    context: true,
+    env: 'LATCHKEY_HOT_KEY_BOUND_MS',
+    kind: 'integer',
+    default: 1000,
+    min: 100,
+    max: 10_000,
+  },
   secretCacheTtlSeconds: {
     context: true,
     env: 'LATCHKEY_SECRET_CACHE_SECONDS',
@@ -153,6 +175,7 @@ export const SETTINGS = {
   cloudWatchRole: { context: true, kind: 'boolean', default: true },
   webAclArn: { context: true, kind: 'string' },
   authorizerMemorySize: { context: true, kind: 'integer', ...LAMBDA_MEMORY_MB },
+  authorizerProvisionedConcurrency: { context: true, kind: 'integer', default: 0, min: 0, max: 1000 },
   managementMemorySize: { context: true, kind: 'integer', ...LAMBDA_MEMORY_MB },
   existingTableName: { context: true, kind: 'string' },
   existingAdminKeySecretArn: { context: true, kind: 'string' },
@@ -208,6 +231,13 @@ export const SETTING_DOCS: { readonly [K in SettingName]: SettingDoc } = {
   signingProfile: {
     doc: 'ARMOR-PSK nonces: compatible = any of the published scheme; strict = exactly 32 lowercase hex characters',
   },
+  verifyMode: {
+    doc: 'bounded = a hot key is checked against its instance copy (at most hotKeyBoundMs old); exact = one conditional write per request',
+  },
+  hotKeyBoundMs: {
+    unit: 'milliseconds',
+    doc: 'bounded mode: the oldest copy of a hot key a request is checked against (how long revocation can lag)',
+  },
   secretCacheTtlSeconds: {
     unit: 'seconds',
     doc: 'how long functions keep secret values in memory (at most a minute with admin-key rotation)',
@@ -233,6 +263,11 @@ export const SETTING_DOCS: { readonly [K in SettingName]: SettingDoc } = {
   },
   webAclArn: { defaultText: 'none', doc: 'a regional WAFv2 web ACL to attach to the stage' },
   authorizerMemorySize: { unit: 'MB', doc: 'memory of the authorizer function (CPU scales with it)' },
+  authorizerProvisionedConcurrency: {
+    defaultText: 'off',
+    unit: 'instances',
+    doc: 'authorizer instances kept initialized (no cold starts up to that concurrency; billed per hour)',
+  },
   managementMemorySize: { unit: 'MB', doc: 'memory of the management function (CPU scales with it)' },
   existingTableName: { defaultText: 'create new', doc: 'adopt the table of an earlier deployment by name' },
   existingAdminKeySecretArn: {

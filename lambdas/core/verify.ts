@@ -60,6 +60,8 @@ export interface RecordUseInput {
 export interface RecordUseResult {
   updated: boolean;
   record: KeyRecord | null;
+  /** The item's rate-limit counters (window → calls) as the record shows them, when the store has them. */
+  windows?: Record<number, number>;
 }
 
 /** The replay records of one verified signature: its nonce and the hash of the signature. */

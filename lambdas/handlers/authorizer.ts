@@ -8,6 +8,7 @@
  */
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { DynamoUsageStore } from '../adapters/dynamo-usage';
+import { HotKeys } from '../core/hot-keys';
 import { type AuthorizerResult, allowContext, buildAllowPolicy, buildDenyPolicy } from '../core/policy';
 import { ROUTES } from '../core/routes';
 import { verifyRequest } from '../core/verify';
@@ -29,6 +30,11 @@ export function createAuthorizerHandler(runtime: Runtime) {
     tableName: runtime.config.tableName,
     now: runtime.now,
   });
+  // Bounded mode puts the hot-key layer between verification and the store (exact mode: the store alone).
+  const hot =
+    runtime.config.verifyMode === 'bounded'
+      ? new HotKeys(store, { boundMs: runtime.config.hotKeyBoundMs, now: runtime.now })
+      : null;
   const deps = {
     tokenPrefix: runtime.config.tokenPrefix,
     signingProfile: runtime.config.signingProfile,
@@ -37,9 +43,9 @@ export function createAuthorizerHandler(runtime: Runtime) {
     // A mismatch re-reads the secret at most every 5 s, so a rotated admin key works at once.
     adminKeyRefresh: () => adminKey.refresh(ADMIN_KEY_REFRESH_MS),
     signingSecret: runtime.signingSecret.get,
-    recordUse: store.recordUse.bind(store),
-    getKey: store.getKey.bind(store),
-    recordSignedUse: store.recordSignedUse.bind(store),
+    recordUse: hot ? hot.recordUse : store.recordUse.bind(store),
+    getKey: hot ? hot.getKey : store.getKey.bind(store),
+    recordSignedUse: hot ? hot.recordSignedUse : store.recordSignedUse.bind(store),
     recordReplay: store.recordReplay.bind(store),
   };
   return async (event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerResult> => {

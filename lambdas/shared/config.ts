@@ -9,7 +9,7 @@
 import { parseRoleMatrix, type RoleMatrix } from '../core/permissions';
 import { type PlanTable, parsePlans } from '../core/plans';
 import { type PolicyRoute, parseApplicationRoutes } from '../core/routes';
-import { type IntegerSetting, SETTINGS, type SigningProfile } from '../core/settings';
+import { type IntegerSetting, SETTINGS, type SigningProfile, type VerifyMode } from '../core/settings';
 import { assertValidPrefix } from '../core/token';
 
 /** Environment variables every latchkey Lambda reads (a view of the settings table). */
@@ -30,6 +30,8 @@ export const ENV = {
   secretsEndpoint: SETTINGS.secretsEndpoint.env,
   applicationRoutes: SETTINGS.applicationRoutes.env,
   signingProfile: SETTINGS.signingProfile.env,
+  verifyMode: SETTINGS.verifyMode.env,
+  hotKeyBoundMs: SETTINGS.hotKeyBoundMs.env,
 } as const;
 
 export interface Config {
@@ -53,6 +55,10 @@ export interface Config {
   applicationRoutes: PolicyRoute[];
   /** Which ARMOR-PSK nonces the authorizer accepts. */
   signingProfile: SigningProfile;
+  /** How the authorizer verifies keys: hot keys on a bounded-staleness copy, or every request exactly. */
+  verifyMode: VerifyMode;
+  /** Bounded mode: the oldest copy of a hot key a request is verified against. */
+  hotKeyBoundMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -112,6 +118,12 @@ export function loadConfig(env: Env = process.env): Config {
       `configuration: ${ENV.signingProfile} must be ${SETTINGS.signingProfile.values.join(' or ')}, got ${JSON.stringify(signingProfile)}`,
     );
   }
+  const verifyMode = env[ENV.verifyMode] || SETTINGS.verifyMode.default;
+  if (!(SETTINGS.verifyMode.values as readonly string[]).includes(verifyMode)) {
+    throw new Error(
+      `configuration: ${ENV.verifyMode} must be ${SETTINGS.verifyMode.values.join(' or ')}, got ${JSON.stringify(verifyMode)}`,
+    );
+  }
   return {
     tableName: required(env, ENV.tableName),
     adminKeySecretId: env[ENV.adminKeySecretId] || undefined,
@@ -129,5 +141,7 @@ export function loadConfig(env: Env = process.env): Config {
     secretsEndpoint: env[ENV.secretsEndpoint] || undefined,
     applicationRoutes,
     signingProfile: signingProfile as SigningProfile,
+    verifyMode: verifyMode as VerifyMode,
+    hotKeyBoundMs: integer(env, SETTINGS.hotKeyBoundMs),
   };
 }

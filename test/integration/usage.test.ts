@@ -16,7 +16,9 @@ import { createKey } from '../helpers/local';
  */
 const DAY = 86_400_000;
 let nowMs = Date.parse('2026-03-10T09:00:00Z');
-const lk = useLatchkey({ now: () => nowMs });
+// Exact verification: on a frozen clock a busy key's counts would otherwise wait in memory for the
+// hot-key bound (test/reliability/hot-keys.test.ts covers that path).
+const lk = useLatchkey({ now: () => nowMs, settings: { LATCHKEY_VERIFY_MODE: 'exact' } });
 
 type Usage = { key_id: string; days: { date: string; calls: number }[] };
 

@@ -43,6 +43,8 @@ describe('loadConfig', () => {
       secretsEndpoint: undefined,
       applicationRoutes: [],
       signingProfile: 'compatible',
+      verifyMode: 'bounded',
+      hotKeyBoundMs: 1000,
     });
   });
 

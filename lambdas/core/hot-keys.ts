@@ -1,0 +1,370 @@
+/**
+ * Bounded-staleness verification for hot keys (`LATCHKEY_VERIFY_MODE=bounded`). DynamoDB serves about
+ * 1,000 writes a second on one item, and a bearer verification is one conditional write on the key's
+ * item, so a key used past that rate is throttled and, failing closed, answered 503. This layer sits
+ * between `verifyRequest` and the usage store, per authorizer instance (per Lambda execution
+ * environment), and keeps that cliff away:
+ *
+ * - A key is **hot** on this instance once it arrives `HOT_KEY_RATE` times within a second here, or
+ *   once DynamoDB throttles a write to its item. Other keys go to the store exactly as in `exact` mode.
+ * - A hot key is verified against this instance's **copy** of its item, never older than the bound:
+ *   hash, revocation, disabling and expiry are checked on the copy exactly as the conditional write
+ *   would, and an allowed call is counted in memory. The counts go to DynamoDB in one unconditional
+ *   `ADD` per key per interval (started in the background once the copy is half the bound old), whose
+ *   returned item is the next copy; with nothing to add, a consistent read refreshes it. A request that
+ *   finds the copy at the bound waits for the refresh, and is refused (a dependency error: 503) if it
+ *   fails — fail closed, never an allow on an older copy.
+ * - **Near the rate limit** (less left in the window than twice what the key uses in one bound, from
+ *   the window's count and its observed rate), the instance adds its counts and goes back to the exact
+ *   conditional write, so a limit is overshot by little; at the limit it refuses from the copy.
+ * - A signed request's nonce and signature are always recorded in DynamoDB (a conditional put each:
+ *   replays stay exact); only the key item's read and count use the copy.
+ *
+ * Lambda freezes an execution environment between invocations, so all of this runs inside them: a
+ * background refresh started in one invocation may finish in the next, and a frozen copy is refreshed
+ * (or the request refused) before use. Pure: the store is injected.
+ */
+
+import { constantTimeEqual } from './crypto';
+import { ThrottledError } from './errors';
+import { type KeyRecord, keyStatus } from './model';
+import type {
+  RecordReplayInput,
+  RecordSignedUseInput,
+  RecordSignedUseResult,
+  RecordUseInput,
+  RecordUseResult,
+} from './verify';
+
+/**
+ * Arrivals of one key within one second on one instance that make it hot. At this rate one `ADD` per
+ * half bound (two a second with the default bound) replaces at least ten conditional writes, and one
+ * instance alone could not take a key's item near DynamoDB's per-item limit below it.
+ */
+export const HOT_KEY_RATE = 10;
+/** A hot key not seen for this long goes back to the exact path (its counts written first). */
+export const HOT_KEY_IDLE_MS = 10_000;
+/** Keys this instance tracks at most (least recently seen forgotten first). */
+export const HOT_KEY_TRACKED = 1_000;
+
+/** A key item as the store returns it: the record and its per-minute counters by window. */
+export interface KeySnapshot {
+  record: KeyRecord;
+  /** Rate-limit window (minutes since the epoch) → calls counted in it. */
+  windows: Readonly<Record<number, number>>;
+}
+
+/** Calls counted in memory and not yet written, by rate-limit window and by UTC day. */
+export interface PendingUsage {
+  calls: number;
+  windows: Record<number, number>;
+  days: Record<string, number>;
+  lastUsedMs: number;
+}
+
+/** What the layer needs from the usage store (`DynamoUsageStore`). */
+export interface HotKeyStore {
+  /** The exact conditional write; `windows` as the item was after (or, refused, before) it. */
+  recordUse(input: RecordUseInput): Promise<RecordUseResult>;
+  recordSignedUse(input: RecordSignedUseInput): Promise<RecordSignedUseResult>;
+  recordReplay(input: RecordReplayInput): Promise<'recorded' | 'replayed'>;
+  /** A consistent read of the key item, or null when there is none. */
+  readKey(keyId: string): Promise<KeySnapshot | null>;
+  /** Adds pending usage to an existing key item (never creates one); the item after, or null. */
+  addUsage(keyId: string, usage: PendingUsage): Promise<KeySnapshot | null>;
+}
+
+export interface HotKeyOptions {
+  /** The oldest a copy may be when a request is verified against it, in milliseconds. */
+  boundMs: number;
+  now: () => number;
+}
+
+interface Entry {
+  keyId: string;
+  hot: boolean;
+  /** The copy (null: no such key) and when the request that fetched it started. */
+  snapshot: KeySnapshot | null;
+  copyAt: number | null;
+  pending: PendingUsage | null;
+  pendingSince: number;
+  refreshing: Promise<void> | null;
+  lastSeen: number;
+  /** Arrivals in the current and the previous second on this instance. */
+  second: number;
+  arrivals: number;
+  previousArrivals: number;
+  /** Calls per second the key's window grew by between the last two copies (all instances). */
+  observedRate: number;
+}
+
+const sum = (a: number | undefined, b: number) => (a ?? 0) + b;
+
+export class HotKeys {
+  private readonly entries = new Map<string, Entry>();
+  private readonly boundMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly store: HotKeyStore,
+    options: HotKeyOptions,
+  ) {
+    this.boundMs = options.boundMs;
+    this.now = options.now;
+  }
+
+  /** The bearer path (`VerifierDeps.recordUse`). */
+  readonly recordUse = async (input: RecordUseInput): Promise<RecordUseResult> => {
+    const entry = this.arrive(input.keyId, input.nowMs);
+    if (!entry.hot) {
+      try {
+        return await this.exactUse(entry, input);
+      } catch (error) {
+        if (!(error instanceof ThrottledError)) throw error;
+        entry.hot = true;
+      }
+    }
+    const record = await this.freshCopy(entry);
+    if (record === null) return { updated: false, record: null };
+    if (!constantTimeEqual(record.key_hash, input.tokenHash) || keyStatus(record, input.nowMs) !== 'active')
+      return { updated: false, record };
+    const budget = this.budget(entry, record, input.window, input.nowMs);
+    if (budget === 'refuse') return { updated: false, record };
+    if (budget === 'exact') {
+      await this.flush(entry);
+      return this.exactUse(entry, input);
+    }
+    this.count(entry, input.window, input.nowMs);
+    return { updated: true, record };
+  };
+
+  /** The signed path's read (`VerifierDeps.getKey`): the copy for a hot key, else a consistent read. */
+  readonly getKey = async (keyId: string): Promise<KeyRecord | null> => {
+    const entry = this.arrive(keyId, this.now());
+    if (entry.hot) return this.freshCopy(entry);
+    try {
+      const snapshot = await this.store.readKey(keyId);
+      this.adopt(entry, snapshot, this.now());
+      return snapshot?.record ?? null;
+    } catch (error) {
+      if (error instanceof ThrottledError) entry.hot = true;
+      throw error;
+    }
+  };
+
+  /** The signed path's write (`VerifierDeps.recordSignedUse`): replay records always exact. */
+  readonly recordSignedUse = async (input: RecordSignedUseInput): Promise<RecordSignedUseResult> => {
+    const entry = this.arrive(input.keyId, input.nowMs, false);
+    if (!entry.hot) {
+      try {
+        return await this.store.recordSignedUse(input);
+      } catch (error) {
+        if (!(error instanceof ThrottledError)) throw error;
+        entry.hot = true;
+      }
+    }
+    const record = await this.freshCopy(entry);
+    if (record === null || keyStatus(record, input.nowMs) !== 'active') return { outcome: 'refused', record };
+    const budget = this.budget(entry, record, input.window, input.nowMs);
+    if (budget === 'refuse') return { outcome: 'refused', record };
+    if (budget === 'exact') {
+      await this.flush(entry);
+      return this.store.recordSignedUse(input);
+    }
+    // Counted before the replay records are written, so concurrent requests on this instance see it.
+    this.count(entry, input.window, input.nowMs);
+    const replay = await this.store.recordReplay(input).catch((error: unknown) => {
+      this.uncount(entry, input.window, input.nowMs);
+      throw error;
+    });
+    if (replay === 'replayed') {
+      this.uncount(entry, input.window, input.nowMs);
+      return { outcome: 'replayed' };
+    }
+    return { outcome: 'recorded' };
+  };
+
+  /** Whether a key is on the hot path on this instance (for tests and logs). */
+  isHot(keyId: string): boolean {
+    return this.entries.get(keyId)?.hot ?? false;
+  }
+
+  /** Writes every key's pending counts now (tests, and the end of a bench run). */
+  async flushAll(): Promise<void> {
+    await Promise.all([...this.entries.values()].map((entry) => this.flush(entry)));
+  }
+
+  private async exactUse(entry: Entry, input: RecordUseInput): Promise<RecordUseResult> {
+    const result = await this.store.recordUse(input);
+    if (result.record !== null && result.windows)
+      this.adopt(entry, { record: result.record, windows: result.windows }, input.nowMs);
+    return { updated: result.updated, record: result.record };
+  }
+
+  /** Notes an arrival (and makes the key hot past the rate); sweeps other keys' due work. */
+  private arrive(keyId: string, nowMs: number, counts = true): Entry {
+    let entry = this.entries.get(keyId);
+    if (entry === undefined) {
+      entry = {
+        keyId,
+        hot: false,
+        snapshot: null,
+        copyAt: null,
+        pending: null,
+        pendingSince: 0,
+        refreshing: null,
+        lastSeen: nowMs,
+        second: Math.floor(nowMs / 1000),
+        arrivals: 0,
+        previousArrivals: 0,
+        observedRate: 0,
+      };
+      this.entries.set(keyId, entry);
+    } else {
+      // Most recently seen last, so the oldest are forgotten first.
+      this.entries.delete(keyId);
+      this.entries.set(keyId, entry);
+    }
+    this.sweep(nowMs, entry);
+    entry.lastSeen = nowMs;
+    if (!counts) return entry;
+    const second = Math.floor(nowMs / 1000);
+    if (second !== entry.second) {
+      entry.previousArrivals = second === entry.second + 1 ? entry.arrivals : 0;
+      entry.arrivals = 0;
+      entry.second = second;
+    }
+    entry.arrivals += 1;
+    if (entry.arrivals >= HOT_KEY_RATE) entry.hot = true;
+    return entry;
+  }
+
+  /** Arrivals per second on this instance, over the current and the previous second. */
+  private localRate(entry: Entry, nowMs: number): number {
+    const into = (nowMs % 1000) / 1000;
+    return entry.arrivals + entry.previousArrivals * (1 - into);
+  }
+
+  /**
+   * Background work of the other keys: counts pending for a bound are written, idle hot keys go back
+   * to the exact path, and the table stays bounded.
+   */
+  private sweep(nowMs: number, current: Entry): void {
+    for (const entry of this.entries.values()) {
+      if (entry === current) continue;
+      if (entry.pending !== null && nowMs - entry.pendingSince >= this.boundMs) this.background(entry);
+      else if (
+        entry.pending === null &&
+        entry.refreshing === null &&
+        nowMs - entry.lastSeen > HOT_KEY_IDLE_MS
+      )
+        this.entries.delete(entry.keyId);
+    }
+    if (this.entries.size <= HOT_KEY_TRACKED) return;
+    for (const entry of this.entries.values()) {
+      if (this.entries.size <= HOT_KEY_TRACKED) break;
+      if (entry.pending === null && entry.refreshing === null && entry !== current)
+        this.entries.delete(entry.keyId);
+    }
+  }
+
+  /** The copy, refreshed first when it is at the bound (a failed refresh throws: the caller fails closed). */
+  private async freshCopy(entry: Entry): Promise<KeyRecord | null> {
+    let nowMs = this.now();
+    if (entry.copyAt === null || nowMs - entry.copyAt >= this.boundMs) {
+      await this.refresh(entry);
+      nowMs = this.now();
+      if (entry.copyAt === null || nowMs - entry.copyAt >= this.boundMs) await this.refresh(entry);
+    } else if (nowMs - entry.copyAt >= this.boundMs / 2) {
+      this.background(entry);
+    }
+    return entry.snapshot?.record ?? null;
+  }
+
+  private background(entry: Entry): void {
+    this.refresh(entry).catch(() => {
+      // The next request that needs this copy refreshes it again, or is refused.
+    });
+  }
+
+  /** Writes the pending counts, if any. */
+  private async flush(entry: Entry): Promise<void> {
+    if (entry.refreshing) await entry.refreshing.catch(() => undefined);
+    if (entry.pending !== null) await this.refresh(entry);
+  }
+
+  /** One refresh at a time per key: the pending counts added (or a read), the copy replaced. */
+  private refresh(entry: Entry): Promise<void> {
+    if (entry.refreshing) return entry.refreshing;
+    const startedAt = this.now();
+    const pending = entry.pending;
+    entry.pending = null;
+    const request = pending ? this.store.addUsage(entry.keyId, pending) : this.store.readKey(entry.keyId);
+    entry.refreshing = request
+      .then((snapshot) => {
+        this.adopt(entry, snapshot, startedAt);
+      })
+      .catch((error: unknown) => {
+        if (pending) this.merge(entry, pending);
+        throw error;
+      })
+      .finally(() => {
+        entry.refreshing = null;
+      });
+    return entry.refreshing;
+  }
+
+  /** Takes a new copy, and the window's growth rate since the last one. */
+  private adopt(entry: Entry, snapshot: KeySnapshot | null, at: number): void {
+    const window = Math.floor(at / 60_000);
+    const before = entry.snapshot?.windows[window];
+    const now = snapshot?.windows[window];
+    if (before !== undefined && now !== undefined && entry.copyAt !== null && at > entry.copyAt)
+      entry.observedRate = Math.max(0, now - before) / ((at - entry.copyAt) / 1000);
+    entry.snapshot = snapshot;
+    entry.copyAt = at;
+  }
+
+  /**
+   * `count` in memory, `exact` near the limit (less left than twice one bound's use, at the fastest of
+   * the window's average rate, its rate between copies and this instance's arrivals), or `refuse`.
+   */
+  private budget(
+    entry: Entry,
+    record: KeyRecord,
+    window: number,
+    nowMs: number,
+  ): 'count' | 'exact' | 'refuse' {
+    const stored = entry.snapshot?.windows[window] ?? 0;
+    const used = stored + (entry.pending?.windows[window] ?? 0);
+    const left = record.rate_limit_per_minute - used;
+    if (left <= 0) return 'refuse';
+    const elapsed = Math.max(1, ((entry.copyAt ?? nowMs) - window * 60_000) / 1000);
+    const rate = Math.max(stored / elapsed, entry.observedRate, this.localRate(entry, nowMs));
+    return left <= Math.ceil(rate * (this.boundMs / 1000) * 2) + 1 ? 'exact' : 'count';
+  }
+
+  private count(entry: Entry, window: number, nowMs: number): void {
+    const day = new Date(nowMs).toISOString().slice(0, 10);
+    this.merge(entry, { calls: 1, windows: { [window]: 1 }, days: { [day]: 1 }, lastUsedMs: nowMs });
+  }
+
+  private uncount(entry: Entry, window: number, nowMs: number): void {
+    const day = new Date(nowMs).toISOString().slice(0, 10);
+    this.merge(entry, { calls: -1, windows: { [window]: -1 }, days: { [day]: -1 }, lastUsedMs: 0 });
+  }
+
+  private merge(entry: Entry, usage: PendingUsage): void {
+    if (entry.pending === null) {
+      entry.pending = { calls: 0, windows: {}, days: {}, lastUsedMs: 0 };
+      entry.pendingSince = this.now();
+    }
+    const pending = entry.pending;
+    pending.calls += usage.calls;
+    for (const [w, c] of Object.entries(usage.windows))
+      pending.windows[Number(w)] = sum(pending.windows[Number(w)], c);
+    for (const [d, c] of Object.entries(usage.days)) pending.days[d] = sum(pending.days[d], c);
+    pending.lastUsedMs = Math.max(pending.lastUsedMs, usage.lastUsedMs);
+    if (pending.calls <= 0) entry.pending = null;
+  }
+}

@@ -5,8 +5,9 @@
  * between `verifyRequest` and the usage store, per authorizer instance (per Lambda execution
  * environment), and keeps that cliff away:
  *
- * - A key is **hot** on this instance once it arrives `HOT_KEY_RATE` times within a second here, or
- *   once DynamoDB throttles a write to its item. Other keys go to the store exactly as in `exact` mode.
+ * - A key is **hot** on this instance once it is used `HOT_KEY_RATE` times a second (here, or by all
+ *   instances as its item shows), or once DynamoDB throttles a write to its item. Other keys go to the
+ *   store exactly as in `exact` mode.
  * - A hot key is verified against this instance's **copy** of its item, never older than the bound:
  *   hash, revocation, disabling and expiry are checked on the copy exactly as the conditional write
  *   would, and an allowed call is counted in memory. The counts go to DynamoDB in one unconditional
@@ -37,9 +38,11 @@ import type {
 } from './verify';
 
 /**
- * Arrivals of one key within one second on one instance that make it hot. At this rate one `ADD` per
- * half bound (two a second with the default bound) replaces at least ten conditional writes, and one
- * instance alone could not take a key's item near DynamoDB's per-item limit below it.
+ * The rate, in calls a second, that makes a key hot: arrivals within one second on this instance, or the
+ * key's whole use as its item shows it (the minute's counter over the time into the minute, or its growth
+ * between two copies). At this rate one `ADD` per instance per half bound (two a second with the default
+ * bound) replaces at least ten conditional writes, and revocation is delayed only for keys busy enough
+ * that a one-second bound is a small share of their traffic.
  */
 export const HOT_KEY_RATE = 10;
 /** A hot key not seen for this long goes back to the exact path (its counts written first). */
@@ -314,13 +317,20 @@ export class HotKeys {
     return entry.refreshing;
   }
 
-  /** Takes a new copy, and the window's growth rate since the last one. */
+  /**
+   * Takes a new copy, and the window's growth rate since the last one. A key whose item shows it used at
+   * `HOT_KEY_RATE` a second or more, by all instances together, becomes hot here too.
+   */
   private adopt(entry: Entry, snapshot: KeySnapshot | null, at: number): void {
     const window = Math.floor(at / 60_000);
     const before = entry.snapshot?.windows[window];
     const now = snapshot?.windows[window];
     if (before !== undefined && now !== undefined && entry.copyAt !== null && at > entry.copyAt)
       entry.observedRate = Math.max(0, now - before) / ((at - entry.copyAt) / 1000);
+    const elapsed = (at - window * 60_000) / 1000;
+    if (now !== undefined && now >= HOT_KEY_RATE && now / Math.max(1, elapsed) >= HOT_KEY_RATE)
+      entry.hot = true;
+    if (entry.observedRate >= HOT_KEY_RATE && (now ?? 0) >= HOT_KEY_RATE) entry.hot = true;
     entry.snapshot = snapshot;
     entry.copyAt = at;
   }

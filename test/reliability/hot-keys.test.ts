@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOT_KEY_RATE } from '../../lambdas/core/hot-keys';
+import type { LocalMode } from '../../lib/local/local-mode';
+import { type Call, client, createKey, startTestLatchkey } from '../helpers/local';
+import { Fleet, ItemThroughput, offer, summarize } from './hot-key-sim';
+import { sleep } from './support';
+
+/**
+ * One key past DynamoDB's per-item throughput, over several simulated authorizer instances
+ * (test/reliability/hot-key-sim.ts): the item limit is simulated at 1:25 scale (40 writes a second
+ * instead of about 1,000) inside the SDK's retries, against DynamoDB Local. `exact` mode shows today's
+ * cliff; `bounded` mode must answer every request, keep revocation, disabling and outages within the
+ * bound, and overshoot a rate limit by little.
+ */
+const ITEM_WRITES_PER_SECOND = 40;
+const BOUND_MS = 1000;
+
+let local: LocalMode;
+let call: Call;
+
+beforeAll(async () => {
+  local = await startTestLatchkey();
+  call = client(local.url);
+});
+afterAll(() => local.stop());
+
+const bearer = (token: string) => () => `Bearer ${token}`;
+
+describe('one key at three times its item throughput', () => {
+  it('bounded: every request answered, no 503, a fraction of the writes', { timeout: 60_000 }, async () => {
+    const items = new ItemThroughput(ITEM_WRITES_PER_SECOND);
+    const fleet = new Fleet({ runtime: local.runtime, mode: 'bounded', items });
+    const k = await createKey(call, local.adminKey, { rate_limit_per_minute: 100_000 });
+    const served = await offer(fleet, ITEM_WRITES_PER_SECOND * 3, 4000, bearer(k.token));
+    const figures = summarize(served);
+    expect(figures.status_503, JSON.stringify(figures)).toBe(0);
+    expect(figures.allowed).toBe(figures.offered);
+    // A hot key costs about one write per instance per half bound, not one per request.
+    expect(items.wru / figures.offered, JSON.stringify({ wru: items.wru, ...figures })).toBeLessThan(0.3);
+    // Every allowed call is counted exactly once, when its instance next writes (its next request
+    // after the bound): two more rounds, one request per instance each, leave only the last round's.
+    await sleep(BOUND_MS + 100);
+    await fleet.onEach(`Bearer ${k.token}`);
+    await sleep(BOUND_MS + 100);
+    await fleet.onEach(`Bearer ${k.token}`);
+    const key = await call<{ key: { calls: number } }>('GET', `/v1/keys/${k.id}`, { token: local.adminKey });
+    expect(key.body.key.calls).toBe(figures.allowed + fleet.size);
+  });
+
+  it('exact: the cliff — throttled writes become 503s (fail closed)', { timeout: 60_000 }, async () => {
+    const items = new ItemThroughput(ITEM_WRITES_PER_SECOND);
+    const fleet = new Fleet({ runtime: local.runtime, mode: 'exact', items });
+    const k = await createKey(call, local.adminKey, { rate_limit_per_minute: 100_000 });
+    const figures = summarize(await offer(fleet, ITEM_WRITES_PER_SECOND * 3, 4000, bearer(k.token)));
+    expect(items.throttled).toBeGreaterThan(0);
+    expect(figures.status_503, JSON.stringify(figures)).toBeGreaterThan(0);
+    expect(figures.allowed + figures.status_503).toBe(figures.offered);
+  });
+});
+
+describe('bounded: a change reaches every instance within the bound', () => {
+  const cases = [
+    { change: 'revoke', apply: (id: string) => call('DELETE', `/v1/keys/${id}`, { token: local.adminKey }) },
+    {
+      change: 'disable',
+      apply: (id: string) =>
+        call('PATCH', `/v1/keys/${id}`, { token: local.adminKey, body: { enabled: false } }),
+    },
+  ];
+  it.each(cases)(
+    '$change mid-traffic: the last allowed request arrives within the bound',
+    { timeout: 60_000 },
+    async ({ apply }) => {
+      const items = new ItemThroughput(ITEM_WRITES_PER_SECOND);
+      const fleet = new Fleet({ runtime: local.runtime, mode: 'bounded', items });
+      const k = await createKey(call, local.adminKey, { rate_limit_per_minute: 100_000 });
+      const started = performance.now();
+      let changedAt = Number.POSITIVE_INFINITY;
+      const change = (async () => {
+        await sleep(1500);
+        expect((await apply(k.id)).status).toBe(200);
+        changedAt = performance.now() - started;
+      })();
+      const served = await offer(fleet, 60, 3500, bearer(k.token), started);
+      await change;
+      const allowedAfter = served.filter((s) => s.answer === 'allow' && s.at >= changedAt);
+      const lag = Math.max(0, ...allowedAfter.map((s) => s.at - changedAt));
+      expect(lag, `last allowed ${lag.toFixed(0)} ms after the change`).toBeLessThanOrEqual(BOUND_MS);
+      const late = served.filter((s) => s.at > changedAt + BOUND_MS);
+      expect(late.length).toBeGreaterThan(20);
+      expect(late.every((s) => s.answer === 'unauthorized')).toBe(true);
+      // The key really was on the hot path before the change (else this proves nothing).
+      expect(served.filter((s) => s.at < 1400).every((s) => s.answer === 'allow')).toBe(true);
+      expect(HOT_KEY_RATE).toBeLessThan(60);
+    },
+  );
+});
+
+describe('bounded: rate limits', () => {
+  it('600 a minute offered 300 a second: overshoot within 5%', { timeout: 60_000 }, async () => {
+    // Start one second into a fresh minute window (a clock offset), so the run stays inside one window.
+    const start = Date.now();
+    const offset = Math.ceil(start / 60_000) * 60_000 + 1000 - start;
+    const items = new ItemThroughput(1000);
+    const fleet = new Fleet({
+      runtime: local.runtime,
+      mode: 'bounded',
+      items,
+      now: () => Date.now() + offset,
+    });
+    const k = await createKey(call, local.adminKey, { rate_limit_per_minute: 600 });
+    const figures = summarize(await offer(fleet, 300, 3000, bearer(k.token)));
+    expect(figures.status_503, JSON.stringify(figures)).toBe(0);
+    expect(figures.allowed, JSON.stringify(figures)).toBeGreaterThanOrEqual(600);
+    expect(figures.allowed, JSON.stringify(figures)).toBeLessThanOrEqual(630);
+    expect(figures.allowed + figures.rate_limited).toBe(figures.offered);
+  });
+});
+
+describe('bounded: a dependency outage longer than the bound', () => {
+  it('allows nothing once the copy is older than the bound (503), and recovers', {
+    timeout: 60_000,
+  }, async () => {
+    const items = new ItemThroughput(ITEM_WRITES_PER_SECOND);
+    const fleet = new Fleet({ runtime: local.runtime, mode: 'bounded', items });
+    const k = await createKey(call, local.adminKey, { rate_limit_per_minute: 100_000 });
+    const started = performance.now();
+    const outage = { from: 1500, to: 4000 };
+    const switcher = (async () => {
+      await sleep(outage.from);
+      items.outage = true;
+      await sleep(outage.to - outage.from);
+      items.outage = false;
+    })();
+    const served = await offer(fleet, 60, 5500, bearer(k.token), started);
+    await switcher;
+    const during = served.filter((s) => s.at >= outage.from + BOUND_MS && s.at < outage.to);
+    expect(during.length).toBeGreaterThan(60);
+    expect(during.filter((s) => s.answer === 'allow')).toEqual([]);
+    expect(during.every((s) => s.answer === 'unavailable')).toBe(true);
+    expect(served.filter((s) => s.at < outage.from).every((s) => s.answer === 'allow')).toBe(true);
+    const after = served.filter((s) => s.at >= outage.to + 500);
+    expect(after.length).toBeGreaterThan(30);
+    expect(after.every((s) => s.answer === 'allow')).toBe(true);
+  });
+});

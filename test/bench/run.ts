@@ -7,11 +7,13 @@
  *   peers        the same bearer check with scrypt (Node defaults) and Seam's prefixed-api-key
  *   cold_start   the production esbuild bundle: size, fresh-process load + one verification vs bare node
  *   gateway      requests/s and p99 through the local gateway, authenticated vs a no-auth baseline
+ *   hot_key      one key at three times a (simulated) item write limit, in exact and bounded mode
  *   cost         per million verifications at AWS list prices
  * Prints a table and writes JSON to $BENCH_OUT (default bench-results.json).
  *
  * Knobs (environment): BENCH_OUT, BENCH_QUICK=1 (a short smoke run), BENCH_VERIFY_ITERATIONS,
- * BENCH_COLD_RUNS, BENCH_GATEWAY_SECONDS, BENCH_GATEWAY_CONCURRENCY, BENCH_GATEWAY_ROUNDS.
+ * BENCH_COLD_RUNS, BENCH_GATEWAY_SECONDS, BENCH_GATEWAY_CONCURRENCY, BENCH_GATEWAY_ROUNDS,
+ * BENCH_HOT_KEY_SECONDS.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -20,6 +22,7 @@ import { benchColdStart } from './cold-start';
 import { authorizerMemoryMb, costPerMillion, cpuCostPerMillion, PRICES, rruOf, wruOf } from './cost';
 import { benchCpu } from './cpu';
 import { benchGateway } from './gateway';
+import { benchHotKey } from './hot-key';
 import { muteHandlerLogs, progress, round, say, table } from './lib';
 import { startBench } from './setup';
 import { benchVerify } from './verify';
@@ -46,6 +49,7 @@ async function main(): Promise<void> {
     gatewaySeconds: intFromEnv('BENCH_GATEWAY_SECONDS', quick ? 2 : 8),
     gatewayConcurrency: intFromEnv('BENCH_GATEWAY_CONCURRENCY', 16),
     gatewayRounds: intFromEnv('BENCH_GATEWAY_ROUNDS', quick ? 1 : 2),
+    hotKeySeconds: intFromEnv('BENCH_HOT_KEY_SECONDS', quick ? 2 : 6),
   };
   const out = resolve(process.env.BENCH_OUT || 'bench-results.json');
   const started = Date.now();
@@ -73,6 +77,11 @@ async function main(): Promise<void> {
       seconds: settings.gatewaySeconds,
       rounds: settings.gatewayRounds,
     });
+    progress(
+      'hot key',
+      `one key at 3x a simulated item limit, ${settings.hotKeySeconds} s per mode, both modes`,
+    );
+    const hotKey = await benchHotKey(bench, { seconds: settings.hotKeySeconds });
 
     const memory = authorizerMemoryMb();
     const keyWru = wruOf(verify.key_item_bytes);
@@ -92,6 +101,12 @@ async function main(): Promise<void> {
       memory.mb,
     );
 
+    // A hot key on the bounded path at steady state: the bearer path's Lambda time (an upper bound: the
+    // in-memory check skips the DynamoDB round trip), with the write units the simulation measured.
+    const hotKeyCost = costPerMillion(
+      { durationsMs: durations.bearer, cpuUs: cpu.bearer, wru: hotKey.bounded.wru_per_1k / 1000, rru: 0 },
+      memory.mb,
+    );
     const goals = {
       bearer_ratio_p50: {
         goal: `<= ${GOALS.ratio_p50}`,
@@ -132,6 +147,11 @@ async function main(): Promise<void> {
         value: coldStart.ratio,
         met: coldStart.ratio <= GOALS.load_ratio,
       },
+      hot_key_bounded_503: {
+        goal: '0 at 3x the item limit',
+        value: hotKey.bounded.status_503,
+        met: hotKey.bounded.status_503 === 0,
+      },
     };
 
     const results = {
@@ -154,10 +174,12 @@ async function main(): Promise<void> {
       },
       cold_start: coldStart,
       gateway,
+      hot_key: hotKey,
       cost_per_million_usd: {
         bearer: bearerCost.total,
         signed: signedCost.total,
-        breakdown: { bearer: bearerCost, signed: signedCost },
+        bearer_hot_key_bounded: hotKeyCost.total,
+        breakdown: { bearer: bearerCost, signed: signedCost, bearer_hot_key_bounded: hotKeyCost },
         assumptions: {
           authorizer_memory_mb: memory.mb,
           memory_source: memory.source,
@@ -194,10 +216,11 @@ type Results = {
   peers: Awaited<ReturnType<typeof benchCpu>>['peers'] & { scrypt_cost_per_million_usd: number };
   cold_start: Awaited<ReturnType<typeof benchColdStart>>;
   gateway: Awaited<ReturnType<typeof benchGateway>>;
+  hot_key: Awaited<ReturnType<typeof benchHotKey>>;
   cost_per_million_usd: {
     bearer: number;
     signed: number;
-    breakdown: Record<'bearer' | 'signed', ReturnType<typeof costPerMillion>>;
+    breakdown: Record<'bearer' | 'signed' | 'bearer_hot_key_bounded', ReturnType<typeof costPerMillion>>;
     assumptions: { authorizer_memory_mb: number };
   };
   goals: Record<string, { goal: string; value: number | string; met: boolean }>;
@@ -316,6 +339,44 @@ function printReport(r: Results): void {
   );
   if (g.non_200 > 0) say(`!! ${g.non_200} responses were not 200`);
 
+  const h = r.hot_key;
+  say(
+    `\nhot key: one key at 3x a simulated item limit (${h.item_writes_per_second} writes/s, ${h.scale}), simulated instances`,
+  );
+  say(
+    table([
+      [
+        'mode',
+        'offered',
+        'allowed',
+        '503',
+        'p50 ms',
+        'p99 ms',
+        'ddb/1k',
+        'WRU/1k',
+        'instances',
+        'revoke lag ms',
+        'overshoot %',
+      ],
+      ...(['exact', 'bounded'] as const).map((mode) => {
+        const x = h[mode];
+        return [
+          mode,
+          String(x.offered),
+          String(x.allowed),
+          String(x.status_503),
+          x.p50_ms.toFixed(1),
+          x.p99_ms.toFixed(1),
+          x.ddb_calls_per_1k.toFixed(0),
+          x.wru_per_1k.toFixed(0),
+          String(x.instances),
+          x.revocation_lag_ms.toFixed(0),
+          x.overshoot_pct.toFixed(1),
+        ];
+      }),
+    ]),
+  );
+
   const cost = r.cost_per_million_usd;
   say(
     `\ncost per million verifications (AWS list prices, arm64, ${cost.assumptions.authorizer_memory_mb} MB)`,
@@ -323,7 +384,7 @@ function printReport(r: Results): void {
   say(
     table([
       ['path', 'total $', 'API GW', 'Lambda req', 'Lambda GB-s', 'DynamoDB', 'billed ms'],
-      ...(['bearer', 'signed'] as const).map((k) => {
+      ...(['bearer', 'signed', 'bearer_hot_key_bounded'] as const).map((k) => {
         const b = cost.breakdown[k];
         return [
           k,

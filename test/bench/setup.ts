@@ -31,7 +31,9 @@ export async function startBench(): Promise<Bench> {
       dynamodbEndpoint: ddb.endpoint,
       tableName: 'latchkey-bench',
       // One key per gateway connection: room for any BENCH_GATEWAY_CONCURRENCY.
-      settings: { LATCHKEY_DEFAULT_MAX_KEYS: '100000' },
+      // Exact verification: the per-request path is what these sections measure (the hot_key section
+      // runs both modes on its own simulated instances).
+      settings: { LATCHKEY_DEFAULT_MAX_KEYS: '100000', LATCHKEY_VERIFY_MODE: 'exact' },
     });
   } catch (error) {
     await ddb.stop();

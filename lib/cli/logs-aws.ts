@@ -16,7 +16,7 @@ export const CLOUDFORMATION_PACKAGE = '@aws-sdk/client-cloudformation';
 /** The stack output naming the authorizer's log group (lib/latchkey-stack.ts). */
 export const AUTHORIZER_LOG_GROUP_OUTPUT = 'AuthorizerLogGroupName';
 /** The authorizer's log group resource in a latchkey stack (`Authorizer/HandlerLogs`), for stacks without the output. */
-const AUTHORIZER_LOG_GROUP_RESOURCE = /^AuthorizerHandlerLogs[0-9A-F]{8}$/;
+export const AUTHORIZER_LOG_GROUP_RESOURCE = /^AuthorizerHandlerLogs[0-9A-F]{8}$/;
 
 export type AwsClientConfig = Record<string, unknown>;
 

@@ -43,7 +43,7 @@ export interface CloudWatchLogsModule {
 }
 
 /** The part of @aws-sdk/client-cloudformation used here. */
-interface CloudFormationModule {
+export interface CloudFormationModule {
   CloudFormationClient: new (
     config: AwsClientConfig,
   ) => { send(command: unknown): Promise<Record<string, unknown>>; destroy(): void };
@@ -51,17 +51,45 @@ interface CloudFormationModule {
   DescribeStackResourcesCommand: new (input: { StackName: string }) => unknown;
 }
 
-/** An optional package, or one line saying how to install it. */
-async function load<T>(specifier: string, needs: string): Promise<T> {
+/** An optional package, or null when it is not installed. */
+async function loadOptional<T>(specifier: string): Promise<T | null> {
   try {
     return (await import(specifier)) as T;
   } catch {
-    throw new CliError('missing_dependency', `${needs} needs ${specifier} (npm install ${specifier})`);
+    return null;
   }
 }
 
-export const loadCloudWatchLogs = () =>
-  load<CloudWatchLogsModule>(CLOUDWATCH_LOGS_PACKAGE, 'logs tail on AWS (--stack or --log-group)');
+/**
+ * The AWS packages `logs tail` needs: CloudWatch Logs, and CloudFormation to find a stack's log group.
+ * A missing one fails with one line naming every missing package and how to install it.
+ */
+export async function loadAwsModules(
+  needStack: true,
+): Promise<{ logs: CloudWatchLogsModule; cfn: CloudFormationModule }>;
+export async function loadAwsModules(needStack: false): Promise<{ logs: CloudWatchLogsModule; cfn: null }>;
+export async function loadAwsModules(
+  needStack: boolean,
+): Promise<{ logs: CloudWatchLogsModule; cfn: CloudFormationModule | null }> {
+  const logs = await loadOptional<CloudWatchLogsModule>(CLOUDWATCH_LOGS_PACKAGE);
+  const cfn = needStack ? await loadOptional<CloudFormationModule>(CLOUDFORMATION_PACKAGE) : null;
+  const missing = [
+    ...(logs === null ? [CLOUDWATCH_LOGS_PACKAGE] : []),
+    ...(needStack && cfn === null ? [CLOUDFORMATION_PACKAGE] : []),
+  ];
+  if (logs === null || (needStack && cfn === null)) {
+    const what = needStack ? 'logs tail --stack' : 'logs tail --log-group';
+    const alternative =
+      needStack && logs !== null
+        ? ` (or pass --log-group with the stack's ${AUTHORIZER_LOG_GROUP_OUTPUT} output)`
+        : '';
+    throw new CliError(
+      'missing_dependency',
+      `${what} needs ${missing.join(' and ')} (npm install ${missing.join(' ')})${alternative}`,
+    );
+  }
+  return { logs, cfn };
+}
 
 /**
  * The CloudWatch Logs filter pattern for a filter: the authorizer's refusals are its WARN and ERROR
@@ -76,12 +104,11 @@ export function filterPattern(filter: LogFilter): string {
 }
 
 /** The authorizer's log group of a latchkey stack. */
-export async function authorizerLogGroup(stack: string, config: AwsClientConfig): Promise<string> {
-  // Loaded only here, so that everything else works without it.
-  const cfn = await load<CloudFormationModule>(
-    CLOUDFORMATION_PACKAGE,
-    "--stack (or pass --log-group with the stack's AuthorizerLogGroupName output)",
-  );
+export async function authorizerLogGroup(
+  cfn: CloudFormationModule,
+  stack: string,
+  config: AwsClientConfig,
+): Promise<string> {
   const client = new cfn.CloudFormationClient(config);
   try {
     const described = (await client.send(new cfn.DescribeStacksCommand({ StackName: stack }))) as {

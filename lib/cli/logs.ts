@@ -20,7 +20,13 @@ import {
   parseLogLine,
   parseSince,
 } from './log-lines';
-import { type AwsClientConfig, authorizerLogGroup, loadCloudWatchLogs, tailCloudWatch } from './logs-aws';
+import {
+  type AwsClientConfig,
+  authorizerLogGroup,
+  type CloudWatchLogsModule,
+  loadAwsModules,
+  tailCloudWatch,
+} from './logs-aws';
 import { logFileExists, tailFile } from './logs-local';
 import { defineOptions, flag, text } from './options';
 
@@ -86,8 +92,13 @@ async function tailAws(
   if (values.profile) config.profile = values.profile;
   // The SDK's Node-version notice is for developers, not for the operator running this command.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const logs = await loadCloudWatchLogs();
-  const logGroup = values['log-group'] ?? (await authorizerLogGroup(values.stack ?? '', config));
+  let logs: CloudWatchLogsModule;
+  let logGroup = values['log-group'];
+  if (logGroup === undefined) {
+    const modules = await loadAwsModules(true);
+    logs = modules.logs;
+    logGroup = await authorizerLogGroup(modules.cfn, values.stack ?? '', config);
+  } else logs = (await loadAwsModules(false)).logs;
   const print = printer(ctx, filter);
   await tailCloudWatch({
     logs,

@@ -61,8 +61,7 @@ const fakeCloudWatchLogs: CloudWatchLogsModule = {
   } as never,
 };
 
-vi.mock('@aws-sdk/client-cloudwatch-logs', () => fakeCloudWatchLogs);
-vi.mock('@aws-sdk/client-cloudformation', () => ({
+const fakeCloudFormation = {
   CloudFormationClient: class {
     async send(command: { kind: string }) {
       if (command.kind === 'stacks') return { Stacks: [{ Outputs: stack.outputs }] };
@@ -76,7 +75,10 @@ vi.mock('@aws-sdk/client-cloudformation', () => ({
   DescribeStackResourcesCommand: class {
     kind = 'resources';
   },
-}));
+};
+
+vi.mock('@aws-sdk/client-cloudwatch-logs', () => fakeCloudWatchLogs);
+vi.mock('@aws-sdk/client-cloudformation', () => fakeCloudFormation);
 
 afterEach(() => {
   logs.requests = [];
@@ -181,19 +183,35 @@ describe('latchkey logs tail --stack', () => {
     expect(logs.requests.map((r) => r.startTime)).toEqual([400_000, 940_000, 940_000, 941_000]);
   });
 
-  it('says which package to install when CloudWatch Logs is missing', async () => {
-    vi.doMock('@aws-sdk/client-cloudwatch-logs', () => {
-      throw new Error("Cannot find package '@aws-sdk/client-cloudwatch-logs'");
-    });
+  it('says which packages to install when they are missing', async () => {
+    const missing = (name: string) => () => {
+      throw new Error(`Cannot find package '${name}'`);
+    };
+    vi.doMock('@aws-sdk/client-cloudwatch-logs', missing('@aws-sdk/client-cloudwatch-logs'));
+    vi.doMock('@aws-sdk/client-cloudformation', missing('@aws-sdk/client-cloudformation'));
     try {
-      const res = await runCli(['logs', 'tail', '--log-group', GROUP, '--no-follow'], env);
-      expect(res.code).toBe(1);
-      expect(res.stderr).toBe(
-        'latchkey: missing_dependency: logs tail on AWS (--stack or --log-group) needs ' +
-          '@aws-sdk/client-cloudwatch-logs (npm install @aws-sdk/client-cloudwatch-logs)\n',
+      const [group, byStack] = await Promise.all([
+        runCli(['logs', 'tail', '--log-group', GROUP, '--no-follow'], env),
+        runCli(['logs', 'tail', '--stack', 'Latchkey', '--no-follow'], env),
+      ]);
+      expect(group.code).toBe(1);
+      expect(group.stderr).toBe(
+        'latchkey: missing_dependency: logs tail --log-group needs @aws-sdk/client-cloudwatch-logs ' +
+          '(npm install @aws-sdk/client-cloudwatch-logs)\n',
+      );
+      expect(byStack.stderr).toBe(
+        'latchkey: missing_dependency: logs tail --stack needs @aws-sdk/client-cloudwatch-logs and ' +
+          '@aws-sdk/client-cloudformation (npm install @aws-sdk/client-cloudwatch-logs @aws-sdk/client-cloudformation)\n',
+      );
+      vi.doMock('@aws-sdk/client-cloudwatch-logs', () => fakeCloudWatchLogs);
+      const onlyLogs = await runCli(['logs', 'tail', '--stack', 'Latchkey', '--no-follow'], env);
+      expect(onlyLogs.stderr).toBe(
+        'latchkey: missing_dependency: logs tail --stack needs @aws-sdk/client-cloudformation ' +
+          "(npm install @aws-sdk/client-cloudformation) (or pass --log-group with the stack's AuthorizerLogGroupName output)\n",
       );
     } finally {
       vi.doMock('@aws-sdk/client-cloudwatch-logs', () => fakeCloudWatchLogs);
+      vi.doMock('@aws-sdk/client-cloudformation', () => fakeCloudFormation);
     }
   });
 

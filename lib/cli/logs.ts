@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { DEFAULT_DATA_DIR, LOCAL_ENV, localLogFile } from '../local/constants';
 import { type Context, defineCommand } from './command';
 import { CliError, usage } from './errors';
+import { clean } from './format';
 import {
   checkId,
   formatEntry,
@@ -51,12 +52,12 @@ type LogsContext = Context<typeof OPTIONS, readonly []>;
 function printer(ctx: LogsContext, filter: LogFilter): (entry: LogEntry | null, raw: string) => void {
   return (entry, raw) => {
     if (entry === null) {
-      // Not a handler JSON line: shown only with --all.
-      if (filter.all && filter.keyId === undefined && filter.requestId === undefined) ctx.out(raw);
+      // Not a handler JSON line (Lambda's START and REPORT lines): shown only with --all.
+      if (filter.all && filter.keyId === undefined && filter.requestId === undefined) ctx.out(clean(raw));
       return;
     }
     if (!matchesFilter(entry, filter)) return;
-    ctx.out(ctx.json ? entry.raw : formatEntry(entry));
+    ctx.out(ctx.json ? clean(entry.raw) : formatEntry(entry));
   };
 }
 

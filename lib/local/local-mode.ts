@@ -34,7 +34,7 @@ import { assertPortFree } from './net';
 import { type SecretsEndpoint, startSecretsEndpoint } from './secrets/server';
 
 export interface LocalModeOptions {
-  /** Folder for DynamoDB Local's data and the local secrets; null keeps everything in memory. */
+  /** Folder for DynamoDB Local's data, the local secrets and the log file; null keeps everything in memory. */
   dataDir: string | null;
   host?: string;
   /** Gateway port; 0 picks a free one. */

@@ -180,6 +180,10 @@ export class LatchkeyStack extends Stack {
         'Signing master secret (no one needs its value; pass the ARN as existingSigningSecretArn to adopt it)',
       value: this.keyStore.signingSecret.secretArn,
     });
+    new CfnOutput(this, 'AuthorizerLogGroupName', {
+      description: "The authorizer's log group: every refusal with its reason (latchkey logs tail --stack)",
+      value: this.authorizer.function.logGroup.logGroupName,
+    });
     new CfnOutput(this, 'TableName', {
       description: 'DynamoDB table with key records, organizations, nonces and counters',
       value: this.keyStore.table.tableName,

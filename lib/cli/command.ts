@@ -28,6 +28,8 @@ export interface Context<O extends OptionSpecs, A extends readonly string[]> {
   readStdin(): string;
   /** The API client from --url/--key/--sign/--timeout and the environment. */
   client(): LatchkeyClient;
+  /** Ends a command that runs until interrupted (`logs tail`); absent when run from a terminal. */
+  signal?: AbortSignal;
 }
 
 export interface Command<

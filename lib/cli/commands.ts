@@ -1,12 +1,13 @@
 /**
  * The command table: every `latchkey` command in the order help lists them, and the command groups
- * (`keys`, `orgs`) with their one-line summaries.
+ * (`keys`, `orgs`, `audit`, `token`, `logs`) with their one-line summaries.
  */
 import { adminKey } from './admin-key';
 import { AUDIT_COMMANDS } from './audit';
 import type { Command } from './command';
 import { KEYS_COMMANDS } from './keys';
 import { KEYS_EDIT_COMMANDS } from './keys-edit';
+import { LOGS_COMMANDS } from './logs';
 import { ORGS_COMMANDS } from './orgs';
 import { request } from './request';
 import { TOKEN_COMMANDS } from './token';
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   request,
   adminKey,
   ...TOKEN_COMMANDS,
+  ...LOGS_COMMANDS,
 ];
 
 export const GROUPS: Readonly<Record<string, string>> = {
@@ -28,6 +30,7 @@ export const GROUPS: Readonly<Record<string, string>> = {
   orgs: "read and set organizations' key limits (admin key)",
   audit: 'the audit trail of key and organization changes',
   token: 'inspect a token offline (prefix, shape, checksum, key id)',
+  logs: "follow the authorizer's refusals and their reasons (why was I refused?)",
 };
 
 export function isGroup(word: string): boolean {

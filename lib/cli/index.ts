@@ -22,6 +22,8 @@ export interface Io {
   env: Env;
   /** All of standard input, for `--data @-`; default: read file descriptor 0. */
   stdin?(): string;
+  /** Ends a command that follows (`logs tail`) instead of an interrupt; tests use it. */
+  signal?: AbortSignal;
 }
 
 /** Runs one command line; resolves to its exit code. Never throws. */
@@ -101,6 +103,7 @@ async function run(command: Command, args: string[], io: Io): Promise<number> {
     err: (text) => io.stderr(`${text}\n`),
     readStdin: io.stdin ?? (() => readFileSync(0, 'utf8')),
     client: () => makeClient(values, io.env),
+    ...(io.signal ? { signal: io.signal } : {}),
   };
   await command.run(ctx);
   return 0;

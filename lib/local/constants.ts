@@ -95,3 +95,13 @@ export function hostPort(host: string, port: number): string {
 export function httpUrl(host: string, port: number): string {
   return `http://${hostPort(host, port)}`;
 }
+
+/** The handlers' log lines, appended by local mode (lib/local/log-file.ts), read by `latchkey logs tail`. */
+export const LOG_FILE_NAME = 'latchkey.log';
+/** Past this size the log file is renamed to `latchkey.log.1` (replacing the previous one) and begun again. */
+export const LOG_FILE_MAX_BYTES = 10 * 1024 * 1024;
+
+/** The log file in a data folder; its previous part (after a rotation) is this name plus `.1`. */
+export function localLogFile(dataDir: string): string {
+  return join(dataDir, LOG_FILE_NAME);
+}

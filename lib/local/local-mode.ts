@@ -2,7 +2,8 @@
  * Local mode: latchkey on this machine. It starts DynamoDB Local (or reuses a running one), the local
  * Secrets Manager endpoint holding the admin key and the signing secret, and the local API Gateway
  * running the same authorizer and handlers as the deployed stack, and stops them again in reverse
- * order. `npm start` (bin/start.ts) and the test suites start it through startLocalMode.
+ * order. With a data folder, the handlers' log lines are also appended to its latchkey.log
+ * (lib/local/log-file.ts). `npm start` (bin/start.ts) and the test suites start it through startLocalMode.
  */
 import { chmodSync, mkdirSync } from 'node:fs';
 import { createDynamoClient } from '../../lambdas/adapters/aws';
@@ -21,17 +22,19 @@ import {
   LOCAL_REGION,
   LOCAL_TABLE_NAME,
   localDataPaths,
+  localLogFile,
   SIGNING_SECRET_NAME,
 } from './constants';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb/process';
 import { createTable } from './dynamodb/table';
 import { LocalSetupError } from './errors';
 import { type LocalGateway, startLocalGateway } from './gateway';
+import { openLogFile } from './log-file';
 import { assertPortFree } from './net';
 import { type SecretsEndpoint, startSecretsEndpoint } from './secrets/server';
 
 export interface LocalModeOptions {
-  /** Folder for DynamoDB Local's data and the local secrets; null keeps everything in memory. */
+  /** Folder for DynamoDB Local's data, the local secrets and the log file; null keeps everything in memory. */
   dataDir: string | null;
   host?: string;
   /** Gateway port; 0 picks a free one. */
@@ -84,6 +87,9 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       // Secrets and key hashes live here: only this user may read it.
       mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
       chmodSync(options.dataDir, 0o700);
+      // The handlers' log lines, for `latchkey logs tail` (closed last, after the gateway).
+      const logFile = openLogFile(localLogFile(options.dataDir));
+      stops.push(async () => logFile.close());
     }
     if (options.adminKey !== undefined && !ADMIN_KEY_RE.test(options.adminKey)) {
       throw new LocalSetupError(`${LOCAL_ENV.adminKey} must be 32-128 letters and digits`);

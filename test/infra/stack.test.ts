@@ -17,6 +17,7 @@ import { ROUTES } from '../../lambdas/core/routes';
 import { TABLE_SCHEMA } from '../../lambdas/core/table';
 import { USAGE_ROLL_UP_EVENT } from '../../lambdas/core/usage';
 import { ENV, loadConfig } from '../../lambdas/shared/config';
+import { AUTHORIZER_LOG_GROUP_RESOURCE } from '../../lib/cli/logs-aws';
 import type { LatchkeyStack } from '../../lib/latchkey-stack';
 import { startLocalGateway } from '../../lib/local/gateway';
 import { propsOf, resourcesOf, SYNTH_TIMEOUT, type Synthesized, synthLatchkey, testApp } from './support';
@@ -679,6 +680,7 @@ describe('outputs', () => {
     expect(Object.keys(outputs).sort()).toEqual([
       'AdminKeySecretArn',
       'ApiUrl',
+      'AuthorizerLogGroupName',
       'ConsoleUrl',
       'OpenApiUrl',
       'ReadAdminKeyCommand',
@@ -694,6 +696,11 @@ describe('outputs', () => {
     expect(joined(outputs.OpenApiUrl?.Value)).toBe(`${joined(outputs.ApiUrl?.Value)}v1/openapi.json`);
     const adminKey = logicalIdOf(stack.keyStore.adminKeySecret);
     expect(outputs.AdminKeySecretArn?.Value).toEqual(ref(adminKey));
+    // `latchkey logs tail --stack` reads this output, and finds the same log group by its logical id
+    // in stacks deployed before the output existed.
+    const authorizerLogs = logicalIdOf(stack.authorizer.function.logGroup as never);
+    expect(outputs.AuthorizerLogGroupName?.Value).toEqual(ref(authorizerLogs));
+    expect(authorizerLogs).toMatch(AUTHORIZER_LOG_GROUP_RESOURCE);
     expect(outputs.ReadAdminKeyCommand?.Value).toEqual({
       'Fn::Join': [
         '',

@@ -110,6 +110,7 @@ describe('help', () => {
       'whoami',
       'request',
       'admin-key',
+      'logs tail',
     ];
     const results = await Promise.all(commands.map((c) => cli([...c.split(' '), '--help'])));
     results.forEach((result, i) => {

@@ -375,6 +375,8 @@ export class HotKeys {
       pending.windows[Number(w)] = sum(pending.windows[Number(w)], c);
     for (const [d, c] of Object.entries(usage.days)) pending.days[d] = sum(pending.days[d], c);
     pending.lastUsedMs = Math.max(pending.lastUsedMs, usage.lastUsedMs);
-    if (pending.calls <= 0) entry.pending = null;
+    // A call taken back after its count was written leaves -1 pending: it is written like any other.
+    const empty = (counts: Record<string | number, number>) => Object.values(counts).every((c) => c === 0);
+    if (pending.calls === 0 && empty(pending.windows) && empty(pending.days)) entry.pending = null;
   }
 }

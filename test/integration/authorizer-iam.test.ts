@@ -143,6 +143,15 @@ describe("the authorizer's writes stay inside its IAM attribute list", () => {
     await authorizeRecording(`Bearer ${revoked.token}`);
     await authorizeRecording(signed(revoked.token));
 
+    // A hot key (bounded mode, the default): its counts go out in one unconditional ADD per interval.
+    const hot = await createKey(call, admin, { roles: ['member'], rate_limit_per_minute: 100_000 });
+    for (let i = 0; i < 15; i++) await authorizeRecording(`Bearer ${hot.token}`);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const before = updates.length;
+    await authorizeRecording(signed(hot.token));
+    await authorizeRecording(`Bearer ${hot.token}`);
+    expect(updates.slice(before).some((u) => u.update.UpdateExpression?.startsWith('ADD '))).toBe(true);
+
     const commands = new Set(updates.map((u) => u.command));
     expect(commands).toEqual(new Set(['UpdateItemCommand', 'TransactWriteItemsCommand Update']));
     const outside = updates.flatMap(({ command, update }) =>

@@ -35,6 +35,12 @@ import {
  */
 type Integrations = Parameters<typeof startLocalGateway>[0]['integrations'];
 
+/**
+ * Exact verification: "nothing allowed while DynamoDB fails" is its promise. Bounded mode may answer a
+ * hot key from a copy for up to the bound, then refuses; test/reliability/hot-keys.test.ts holds that.
+ */
+const EXACT = { LATCHKEY_VERIFY_MODE: 'exact' };
+
 /** A gateway over `runtime` (management and echo integrations as in local mode). */
 function gatewayFor(runtime: ReturnType<typeof createRuntime>): Promise<LocalGateway> {
   return startLocalGateway({
@@ -54,7 +60,7 @@ describe('DynamoDB errors below the SDK retry layer, under concurrent traffic', 
   let local: LocalMode;
   let call: Call;
   beforeAll(async () => {
-    local = await startTestLatchkey({ settings: { LATCHKEY_DEFAULT_RATE_LIMIT: '100000' } });
+    local = await startTestLatchkey({ settings: { ...EXACT, LATCHKEY_DEFAULT_RATE_LIMIT: '100000' } });
     call = client(local.url);
   });
   afterAll(() => local.stop());
@@ -158,7 +164,7 @@ describe('DynamoDB errors below the SDK retry layer, under concurrent traffic', 
 describe('a stalled or refusing network path (real sockets)', () => {
   let local: LocalMode;
   beforeAll(async () => {
-    local = await startTestLatchkey();
+    local = await startTestLatchkey({ settings: EXACT });
   });
   afterAll(() => local.stop());
 
@@ -237,7 +243,7 @@ describe('DynamoDB Local stopped and restarted in the middle of a stream of requ
     dataDir = mkdtempSync(join(tmpdir(), 'latchkey-reliability-outage-'));
     local = await startLocalMode({
       dataDir,
-      settings: { LATCHKEY_DEFAULT_RATE_LIMIT: '100000', LATCHKEY_DEFAULT_MAX_KEYS: '1000000' },
+      settings: { ...EXACT, LATCHKEY_DEFAULT_RATE_LIMIT: '100000', LATCHKEY_DEFAULT_MAX_KEYS: '1000000' },
     });
   });
   afterAll(async () => {

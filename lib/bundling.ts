@@ -20,6 +20,10 @@ export const CREDENTIAL_PROVIDER = '@aws-sdk/credential-provider-node';
 /** Relative to the repository root. */
 export const ENV_CREDENTIALS_ENTRY = './lambdas/adapters/env-credentials.ts';
 
+/** mnemonist's LRU cache (the DynamoDB client's endpoint-discovery cache), replaced by a Map-based one. */
+export const LRU_CACHE_MODULE = 'mnemonist/lru-cache';
+export const LRU_CACHE_ENTRY = './lambdas/adapters/lru-cache.ts';
+
 export const BUNDLE_TARGET = 'node24';
 export const BUNDLE_MAIN_FIELDS = ['module', 'main'];
 
@@ -41,9 +45,9 @@ export const LAMBDA_HANDLER = 'index.handler';
 
 /**
  * esbuild's options for one Lambda (a plain object, so this module needs no esbuild import): ESM,
- * minified, the AWS SDK and Powertools bundled in (smaller cold start, pinned versions), and the
- * SDK's credential chain aliased to the environment-only provider (Lambda supplies credentials in
- * the environment). `root` is the repository root.
+ * minified, the AWS SDK and Powertools bundled in (smaller cold start, pinned versions), the SDK's
+ * credential chain aliased to the environment-only provider (Lambda supplies credentials in the
+ * environment) and mnemonist's LRU cache to a Map-based one. `root` is the repository root.
  */
 export function lambdaBuildOptions(root: string) {
   return {
@@ -56,7 +60,7 @@ export function lambdaBuildOptions(root: string) {
     sourcemap: false,
     mainFields: BUNDLE_MAIN_FIELDS,
     banner: { js: ESM_REQUIRE_SHIM },
-    alias: { [CREDENTIAL_PROVIDER]: ENV_CREDENTIALS_ENTRY },
+    alias: { [CREDENTIAL_PROVIDER]: ENV_CREDENTIALS_ENTRY, [LRU_CACHE_MODULE]: LRU_CACHE_ENTRY },
     external: [] as string[],
     logLevel: 'warning' as const,
   };

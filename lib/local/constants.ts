@@ -16,6 +16,10 @@ export const SIGNING_SECRET_NAME = 'latchkey/signing-secret';
 /** The key table's name in DynamoDB Local. */
 export const LOCAL_TABLE_NAME = 'latchkey';
 
+/** DynamoDB Local has no bind option: `npm start` says so in this one line, as does the README's local-mode section. */
+export const DYNAMODB_EXPOSURE_NOTICE =
+  'Note: DynamoDB Local listens on every network interface and accepts any credentials (it has no bind option); use a firewall on untrusted networks.';
+
 /** Local endpoints listen here unless told otherwise. */
 export const LOCAL_HOST = '127.0.0.1';
 /** The local AWS identity's region and account, as the SDK clients and the secrets' ARNs need them. */

@@ -1,8 +1,9 @@
 /**
  * Every fixed fact of local mode in one place: the secret names, the local table name, the local AWS
- * identity (region, account, DynamoDB Local's dummy credentials, the secrets endpoint's credential file), the ports (`PORT`, default
- * 8787; the Secrets Manager endpoint on PORT+1 and DynamoDB Local on PORT+2 unless their own variables
- * say otherwise), the data folder and its layout, and how a host and port become a URL (IPv6 hosts in
+ * identity (region, account, DynamoDB Local's dummy credentials, the name and profile of the secrets
+ * endpoint's per-run credential file), the ports (`PORT`, default 8787; the Secrets Manager endpoint on
+ * PORT+1 and DynamoDB Local on PORT+2 unless their own variables say otherwise), the data folder and its
+ * layout, the start-up notice about DynamoDB Local, and how a host and port become a URL (IPv6 hosts in
  * brackets). `npm start`, `npm run admin-key`, the CLI's `--local` and the tests all read it. It imports
  * nothing heavy, so the CLI bundle can use it.
  */

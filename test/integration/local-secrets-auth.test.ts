@@ -110,7 +110,7 @@ describe('SigV4 on the local Secrets Manager endpoint', () => {
     }
   });
 
-  it('refuses a wrong secret key, an unknown key id, a 10-minute-old date and a tampered body', async () => {
+  it('refuses a wrong secret key, an unknown key id, a date 10 minutes off, another service and a tampered body', async () => {
     const { accessKeyId, secretAccessKey } = endpoint.credential;
     const wrongSecret = await refusal(client({ accessKeyId, secretAccessKey: `${secretAccessKey}x` }));
     expect(wrongSecret).toMatchObject({ name: 'InvalidSignatureException', status: 400 });
@@ -121,6 +121,23 @@ describe('SigV4 on the local Secrets Manager endpoint', () => {
     const stale = await refusal(client(endpoint.credential, { systemClockOffset: -10 * 60_000 }));
     expect(stale).toMatchObject({ name: 'InvalidSignatureException', status: 400 });
     expect(stale.message).toMatch(/^Signature expired/);
+
+    const ahead = await refusal(client(endpoint.credential, { systemClockOffset: 10 * 60_000 }));
+    expect(ahead).toMatchObject({ name: 'InvalidSignatureException', status: 400 });
+    expect(ahead.message).toMatch(/^Signature not yet current/);
+
+    // Scoped to another service (checked before the signature, which is then not even computed).
+    const amzDate = new Date()
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, '');
+    const otherService = await raw({
+      authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${amzDate.slice(0, 8)}/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`,
+      'x-amz-date': amzDate,
+    });
+    expect(otherService.status).toBe(400);
+    expect(JSON.parse(otherService.body)).toMatchObject({ __type: 'InvalidSignatureException' });
+    expect(otherService.body).toContain("'secretsmanager'");
 
     const tampered = client(endpoint.credential);
     // After signing (the deserialize step runs last before sending): same length, another secret.

@@ -7,17 +7,16 @@ import { CONSOLE_PATH } from '../lambdas/console/assets';
 import { findRoute } from '../lambdas/core/routes';
 import {
   ADMIN_KEY_SECRET_NAME,
+  DYNAMODB_EXPOSURE_NOTICE,
   LOCAL_ENV,
+  LOCAL_PROFILE,
+  LOCAL_REGION,
   localDataDir,
   localDataPaths,
   localPorts,
 } from '../lib/local/constants';
 import { LocalSetupError } from '../lib/local/errors';
 import { startLocalMode } from '../lib/local/local-mode';
-
-/** DynamoDB Local has no bind option: said once at start, and in the README's local-mode section. */
-const DYNAMODB_EXPOSURE_NOTICE =
-  'Note: DynamoDB Local listens on every network interface and accepts any credentials (it has no bind option); use a firewall on untrusted networks.';
 
 /** LATCHKEY_* variables that configure local mode itself rather than the handlers. */
 const LOCAL_ONLY_ENV: readonly string[] = [LOCAL_ENV.adminKey, LOCAL_ENV.dataDir];
@@ -54,12 +53,16 @@ async function main(): Promise<void> {
   out(`DynamoDB Local:           ${local.dynamodbEndpoint} (data in ${paths.dynamodb})`);
   out(DYNAMODB_EXPOSURE_NOTICE);
   out(`Secrets Manager endpoint: ${local.secretsEndpoint} (secrets in ${paths.secrets})`);
+  out(
+    `It accepts only requests signed with this run's credential: ${paths.credentials} (mode 0600, profile ${LOCAL_PROFILE})`,
+  );
   if (local.adminKeyGenerated) {
     out(`Admin key (generated now, shown once here): ${local.adminKey}`);
   }
   out(
     `Admin key is stored as secret ${ADMIN_KEY_SECRET_NAME}; read it with: npm run -s admin-key ` +
-      `(or aws secretsmanager get-secret-value --endpoint-url ${local.secretsEndpoint} --secret-id ${ADMIN_KEY_SECRET_NAME} --query SecretString --output text)`,
+      `(or AWS_SHARED_CREDENTIALS_FILE=${paths.credentials} aws --profile ${LOCAL_PROFILE} secretsmanager get-secret-value ` +
+      `--endpoint-url ${local.secretsEndpoint} --region ${LOCAL_REGION} --secret-id ${ADMIN_KEY_SECRET_NAME} --query SecretString --output text)`,
   );
   out(`latchkey console: ${local.url}${CONSOLE_PATH}`);
   out(`latchkey OpenAPI document: ${local.url}${findRoute('getOpenApi').path}`);

@@ -14,6 +14,15 @@ export function createDynamoClient(endpoint?: string): DynamoDBClient {
   return new DynamoDBClient({ ...(endpoint ? { endpoint } : {}), maxAttempts: 3, requestHandler });
 }
 
-export function createSecretsClient(endpoint?: string): SecretsManagerClient {
-  return new SecretsManagerClient({ ...(endpoint ? { endpoint } : {}), maxAttempts: 3, requestHandler });
+/** `credentials`: local mode's per-run credential for its endpoint; else the SDK's default chain. */
+export function createSecretsClient(
+  endpoint?: string,
+  credentials?: { accessKeyId: string; secretAccessKey: string },
+): SecretsManagerClient {
+  return new SecretsManagerClient({
+    ...(endpoint ? { endpoint } : {}),
+    ...(credentials ? { credentials } : {}),
+    maxAttempts: 3,
+    requestHandler,
+  });
 }

@@ -1,16 +1,23 @@
 /**
  * `latchkey admin-key`: reads the admin key the way an operator does, from Secrets Manager with the
  * caller's AWS credentials: a deployed stack's secret (by id, or found from the stack's outputs, which
- * needs the optional @aws-sdk/client-cloudformation) or local mode's endpoint (dummy credentials). It
- * prints the key and nothing else. AWS failures become one-line errors (network, not found, credentials).
+ * needs the optional @aws-sdk/client-cloudformation) or local mode's endpoint (`--local`: signed with the
+ * per-run credential `npm start` writes to its data folder). It prints the key and nothing else. AWS
+ * failures become one-line errors (network, not found, credentials).
  */
+import {
+  ADMIN_KEY_SECRET_NAME,
+  LOCAL_PROFILE,
+  LOCAL_REGION,
+  localDataDir,
+  localDataPaths,
+} from '../local/constants';
+import { readCredentialFile } from '../local/secrets/credential';
 import { defineCommand, type Env } from './command';
 import { CliError, usage } from './errors';
 import { toJson } from './format';
 import { flag, text } from './options';
 
-/** Local mode's admin-key secret (ADMIN_KEY_SECRET_NAME in lib/local/local-mode.ts, which the CLI does not import). */
-const LOCAL_ADMIN_KEY_SECRET_ID = 'latchkey/admin-key';
 /** The stack output naming the admin-key secret (lib/latchkey-stack.ts). */
 const ADMIN_KEY_OUTPUT = 'AdminKeySecretArn';
 const CLOUDFORMATION_PACKAGE = '@aws-sdk/client-cloudformation';
@@ -40,8 +47,10 @@ export const adminKey = defineCommand({
     'Reads the admin key the way an operator does: from Secrets Manager, with your AWS credentials.\n' +
     "  --secret-id   the secret (the stack's AdminKeySecretArn output)\n" +
     "  --stack       find the secret from the stack's outputs (needs @aws-sdk/client-cloudformation)\n" +
-    "  --local       local mode's endpoint: port LATCHKEY_SECRETS_PORT, else PORT+1, else LATCHKEY_URL's port+1 (8788)\n" +
-    '  --endpoint-url  any Secrets Manager endpoint; dummy credentials, default secret latchkey/admin-key\n' +
+    "  --local       local mode's endpoint: port LATCHKEY_SECRETS_PORT, else PORT+1, else LATCHKEY_URL's port+1 (8788),\n" +
+    '                signed with the credential npm start wrote to $LATCHKEY_DATA_DIR/credentials (default .latchkey)\n' +
+    `  --endpoint-url  any Secrets Manager endpoint, with your AWS credentials (local mode: --profile ${LOCAL_PROFILE}\n` +
+    '                and AWS_SHARED_CREDENTIALS_FILE=.latchkey/credentials); default secret latchkey/admin-key\n' +
     'It prints the key and nothing else, so that ADMIN_KEY=$(latchkey admin-key …) works.',
   args: [],
   api: false,
@@ -80,14 +89,14 @@ export const adminKey = defineCommand({
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     if (endpoint !== undefined) {
       clientConfig.endpoint = endpoint;
-      clientConfig.region ??= 'us-east-1';
-      clientConfig.credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+      clientConfig.region ??= LOCAL_REGION;
     }
+    if (values.local) clientConfig.credentials = localCredential(env);
     // Without --stack, either --secret-id or an endpoint was given (checked above).
     const secretId =
       stack !== undefined
         ? await secretFromStack(stack, clientConfig)
-        : (values['secret-id'] ?? LOCAL_ADMIN_KEY_SECRET_ID);
+        : (values['secret-id'] ?? ADMIN_KEY_SECRET_NAME);
     const value = await readSecret(secretId, clientConfig, endpoint);
     ctx.out(ctx.json ? toJson({ admin_key: value, secret_id: secretId }) : value);
   },
@@ -97,6 +106,19 @@ export const adminKey = defineCommand({
 function localEndpoint(endpointUrl: string | undefined, env: Env): string {
   if (endpointUrl !== undefined) throw usage('use either --local or --endpoint-url');
   return `http://127.0.0.1:${localSecretsPort(env)}`;
+}
+
+/** `--local`: the credential the running `npm start` wrote to its data folder, or one line saying why not. */
+function localCredential(env: Env) {
+  const file = localDataPaths(localDataDir(env)).credentials;
+  const credential = readCredentialFile(file);
+  if (!credential) {
+    throw new CliError(
+      'local_credentials',
+      `cannot read local mode's credential ${file} (is \`npm start\` running? set LATCHKEY_DATA_DIR if it uses another folder)`,
+    );
+  }
+  return credential;
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
- * Every fixed fact of local mode in one place: the secret names, the local table name, the dummy AWS
- * identity (region, account, credentials) that local endpoints accept, the ports (`PORT`, default
- * 8787; the Secrets Manager endpoint on PORT+1 and DynamoDB Local on PORT+2 unless their own variables
- * say otherwise), the data folder and its layout, and how a host and port become a URL (IPv6 hosts in
+ * Every fixed fact of local mode in one place: the secret names, the local table name, the local AWS
+ * identity (region, account, DynamoDB Local's dummy credentials, the name and profile of the secrets
+ * endpoint's per-run credential file), the ports (`PORT`, default 8787; the Secrets Manager endpoint on
+ * PORT+1 and DynamoDB Local on PORT+2 unless their own variables say otherwise), the data folder and its
+ * layout, the start-up notice about DynamoDB Local, and how a host and port become a URL (IPv6 hosts in
  * brackets). `npm start`, `npm run admin-key`, the CLI's `--local` and the tests all read it. It imports
  * nothing heavy, so the CLI bundle can use it.
  */
@@ -16,12 +17,24 @@ export const SIGNING_SECRET_NAME = 'latchkey/signing-secret';
 /** The key table's name in DynamoDB Local. */
 export const LOCAL_TABLE_NAME = 'latchkey';
 
+/** DynamoDB Local has no bind option: `npm start` says so in this one line, as does the README's local-mode section. */
+export const DYNAMODB_EXPOSURE_NOTICE =
+  'Note: DynamoDB Local listens on every network interface and accepts any credentials (it has no bind option); use a firewall on untrusted networks.';
+
 /** Local endpoints listen here unless told otherwise. */
 export const LOCAL_HOST = '127.0.0.1';
-/** Dummy AWS identity: local endpoints accept any, the SDK clients and ARNs need one. */
+/** The local AWS identity's region and account, as the SDK clients and the secrets' ARNs need them. */
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '000000000000';
-export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+/** Dummy credentials for DynamoDB Local, which accepts any (the secrets endpoint does not: see below). */
+export const DYNAMODB_LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+/**
+ * The local Secrets Manager endpoint accepts only requests signed (SigV4) with a credential generated at
+ * each start and written to this file in the data folder (mode 0600), in the AWS shared-credentials
+ * format under this profile: `AWS_SHARED_CREDENTIALS_FILE=.latchkey/credentials aws --profile latchkey-local …`.
+ */
+export const LOCAL_CREDENTIALS_FILE = 'credentials';
+export const LOCAL_PROFILE = 'latchkey-local';
 /** The local API Gateway's API id and stage, as they appear in method ARNs and request contexts. */
 export const LOCAL_API_ID = 'latchkeylocal';
 export const LOCAL_STAGE = 'local';
@@ -81,9 +94,13 @@ export function localDataDir(env: Env = process.env): string {
   return resolve(env[LOCAL_ENV.dataDir] || DEFAULT_DATA_DIR);
 }
 
-/** Where in the data folder DynamoDB Local keeps its database and the endpoint its secrets. */
-export function localDataPaths(dataDir: string): { dynamodb: string; secrets: string } {
-  return { dynamodb: join(dataDir, 'dynamodb'), secrets: join(dataDir, 'secrets.json') };
+/** Where in the data folder DynamoDB Local keeps its database, the endpoint its secrets and this run's credential. */
+export function localDataPaths(dataDir: string): { dynamodb: string; secrets: string; credentials: string } {
+  return {
+    dynamodb: join(dataDir, 'dynamodb'),
+    secrets: join(dataDir, 'secrets.json'),
+    credentials: join(dataDir, LOCAL_CREDENTIALS_FILE),
+  };
 }
 
 /** `host:port`, with an IPv6 host in brackets (`[::1]:8787`). */

@@ -6,7 +6,8 @@
  * (lib/local/log-file.ts). `npm start` (bin/start.ts) and the test suites start it through startLocalMode.
  */
 import { chmodSync, mkdirSync } from 'node:fs';
-import { createDynamoClient } from '../../lambdas/adapters/aws';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createDynamoClient, createSecretsClient } from '../../lambdas/adapters/aws';
 import { randomBase62 } from '../../lambdas/core/base62';
 import { ADMIN_KEY_RE } from '../../lambdas/core/credentials';
 import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer';
@@ -16,7 +17,7 @@ import { type Config, ENV, loadConfig } from '../../lambdas/shared/config';
 import { createRuntime, type Runtime } from '../../lambdas/shared/runtime';
 import {
   ADMIN_KEY_SECRET_NAME,
-  LOCAL_CREDENTIALS,
+  DYNAMODB_LOCAL_CREDENTIALS,
   LOCAL_ENV,
   LOCAL_HOST,
   LOCAL_REGION,
@@ -31,6 +32,7 @@ import { LocalSetupError } from './errors';
 import { type LocalGateway, startLocalGateway } from './gateway';
 import { openLogFile } from './log-file';
 import { assertPortFree } from './net';
+import type { LocalSecretsCredential } from './secrets/credential';
 import { type SecretsEndpoint, startSecretsEndpoint } from './secrets/server';
 
 export interface LocalModeOptions {
@@ -57,6 +59,10 @@ export interface LocalModeOptions {
 export interface LocalMode {
   url: string;
   secretsEndpoint: string;
+  /** This run's credential for the secrets endpoint (also in the data folder's credentials file). */
+  secretsCredential: LocalSecretsCredential;
+  /** The signed Secrets Manager client the handlers use (share it with other runtimes in tests). */
+  secretsClient: SecretsManagerClient;
   dynamodbEndpoint: string;
   tableName: string;
   adminKey: string;
@@ -78,10 +84,11 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     stops.length = 0;
   };
-  // The SDK clients need credentials and a region; local endpoints ignore them.
+  // The SDK clients need a region, and DynamoDB Local some credentials (it accepts any); the secrets
+  // client signs with the endpoint's per-run credential instead.
   process.env.AWS_REGION ??= LOCAL_REGION;
-  process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
+  process.env.AWS_ACCESS_KEY_ID ??= DYNAMODB_LOCAL_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY ??= DYNAMODB_LOCAL_CREDENTIALS.secretAccessKey;
   try {
     if (options.dataDir !== null) {
       // Secrets and key hashes live here: only this user may read it.
@@ -115,6 +122,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       port: options.secretsPort ?? 0,
       host,
       file: paths?.secrets ?? null,
+      credentialsFile: paths?.credentials ?? null,
       portEnvName: options.portEnvNames?.secrets,
     });
     stops.push(() => secrets.stop());
@@ -140,7 +148,12 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       [ENV.dynamodbEndpoint]: dynamodbEndpoint,
       [ENV.secretsEndpoint]: secrets.endpoint,
     });
-    const runtime = createRuntime(config, options.now ? { now: options.now } : {});
+    const secretsClient = createSecretsClient(secrets.endpoint, secrets.credential);
+    stops.push(async () => secretsClient.destroy());
+    const runtime = createRuntime(config, {
+      secrets: secretsClient,
+      ...(options.now ? { now: options.now } : {}),
+    });
     const gateway: LocalGateway = await startLocalGateway({
       host,
       port: options.port ?? 0,
@@ -153,6 +166,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     return {
       url: gateway.url,
       secretsEndpoint: secrets.endpoint,
+      secretsCredential: secrets.credential,
+      secretsClient,
       dynamodbEndpoint,
       tableName,
       adminKey,

@@ -125,8 +125,9 @@ export async function benchColdStart(bench: Bench, options: { runs: number }): P
     const key = await bench.createKey({ name: 'bench cold start' });
     const env: Record<string, string> = {
       AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
+      // The secrets endpoint's per-run credential; DynamoDB Local accepts it as it accepts any.
+      AWS_ACCESS_KEY_ID: local.secretsCredential.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: local.secretsCredential.secretAccessKey,
       [ENV.tableName]: local.tableName,
       [ENV.adminKeySecretId]: ADMIN_KEY_SECRET_NAME,
       [ENV.signingSecretId]: SIGNING_SECRET_NAME,

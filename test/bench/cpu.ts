@@ -89,7 +89,7 @@ export async function benchCpu(bench: Bench): Promise<{ cpu: CpuFigures; peers: 
       TransactWriteItems: '{}',
     }) as never,
   });
-  const runtime = createRuntime(local.config, { dynamo });
+  const runtime = createRuntime(local.config, { secrets: local.secretsClient, dynamo });
   const authorize = createAuthorizerHandler(runtime);
   const bearerEvent = authorizerEvent(`Bearer ${key.token}`, 'GET', '/v1/echo/x');
   // The canned store accepts any nonce, so one signed event can be verified again and again.

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DYNAMODB_EXPOSURE_NOTICE, localDataPaths } from '../../lib/local/constants';
 import { freePort } from '../../lib/local/net';
 import { ROOT, startLocalProcess, waitForLine } from '../helpers/process';
 
@@ -140,12 +141,20 @@ describe('npm start', () => {
     }
   });
 
-  it('uses LATCHKEY_ADMIN_KEY when set', async () => {
+  it('uses LATCHKEY_ADMIN_KEY when set; says once that DynamoDB Local cannot be closed; names the credential file', async () => {
     const adminKey = 'A'.repeat(20) + 'b'.repeat(20);
-    const s = start({ ...env, LATCHKEY_ADMIN_KEY: adminKey, LATCHKEY_DATA_DIR: join(dataDir, 'other') });
+    const otherDir = join(dataDir, 'other');
+    const s = start({ ...env, LATCHKEY_ADMIN_KEY: adminKey, LATCHKEY_DATA_DIR: otherDir });
     try {
       await waitForLine(s, /latchkey listening on/);
       expect(s.output()).not.toContain(adminKey);
+      // DynamoDB Local has no bind option: one line at start says it listens on every interface.
+      const lines = s.output().split('\n');
+      expect(lines.filter((l) => l === DYNAMODB_EXPOSURE_NOTICE)).toHaveLength(1);
+      expect(lines.filter((l) => /every network interface/.test(l))).toHaveLength(1);
+      const credentials = localDataPaths(otherDir).credentials;
+      expect(s.output()).toContain(`AWS_SHARED_CREDENTIALS_FILE=${credentials} aws --profile latchkey-local`);
+      expect(statSync(credentials).mode & 0o777).toBe(0o600);
       const res = await fetch(`http://127.0.0.1:${port}/v1/whoami`, {
         headers: { authorization: `Bearer ${adminKey}` },
       });

@@ -5,12 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/constants';
+import { DYNAMODB_LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/constants';
 import { createTable } from '../../lib/local/dynamodb/table';
 
 /** A client for DynamoDB Local: local mode's dummy region and credentials. */
 export function localDynamoClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: DYNAMODB_LOCAL_CREDENTIALS });
 }
 
 /** A new, uniquely named key table in the run's shared DynamoDB Local. */

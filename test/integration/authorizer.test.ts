@@ -164,7 +164,7 @@ describe('authorizer on a real REQUEST event', () => {
       LATCHKEY_SECRETS_ENDPOINT: local.secretsEndpoint,
       LATCHKEY_APPLICATION_ROUTES: JSON.stringify([{ method: 'ANY', path: '/orders/{proxy+}' }]),
     });
-    const withApp = createAuthorizerHandler(createRuntime(config));
+    const withApp = createAuthorizerHandler(createRuntime(config, { secrets: local.secretsClient }));
     const viewer = await createKey(call, local.adminKey, { roles: ['viewer'] });
     const event = eventWith(`Bearer ${viewer.token}`, 'GET', '/orders/42');
     const result = await withApp(event);
@@ -184,7 +184,7 @@ describe('authorizer on a real REQUEST event', () => {
     const sm = new SecretsManagerClient({
       endpoint: local.secretsEndpoint,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: local.secretsCredential,
     });
     const oldKey = local.adminKey;
     await expect(authorize(eventWith(`Bearer ${oldKey}`))).resolves.toMatchObject({ principalId: 'admin' });

@@ -28,7 +28,7 @@ function faultyClients(local: LocalMode, fault: { error: Error | null }) {
   const secrets = new SecretsManagerClient({
     endpoint: local.secretsEndpoint,
     region: 'us-east-1',
-    credentials: creds,
+    credentials: local.secretsCredential,
   });
   const options = { step: 'initialize', name: 'faultInjection' } as const;
   dynamo.middlewareStack.add(
@@ -101,7 +101,7 @@ describe('SDK faults', () => {
 
   it('a failure inside a management handler is a 503 in the error shape', async () => {
     const fault: { error: Error | null } = { error: null };
-    const healthy = createRuntime(local.config);
+    const healthy = createRuntime(local.config, { secrets: local.secretsClient });
     const broken = createRuntime(local.config, faultyClients(local, fault));
     const gateway = await startLocalGateway({
       authorizer: createAuthorizerHandler(healthy),

@@ -22,15 +22,20 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TABLE_SCHEMA } from '../../lambdas/core/table';
-import { httpUrl, LOCAL_CREDENTIALS, LOCAL_REGION, localPorts } from '../../lib/local/constants';
+import { httpUrl, LOCAL_REGION, localPorts } from '../../lib/local/constants';
 import { startDynamoDbLocal } from '../../lib/local/dynamodb/process';
 import { createTable } from '../../lib/local/dynamodb/table';
 import { LocalSetupError } from '../../lib/local/errors';
 import { type SecretsEndpoint, startSecretsEndpoint } from '../../lib/local/secrets/server';
 import { freshTable, localDynamoClient } from '../helpers/ddb';
 
-function secretsClient(endpoint: string): SecretsManagerClient {
-  return new SecretsManagerClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+/** A client signing with the endpoint's own per-run credential. */
+function secretsClient(endpoint: SecretsEndpoint): SecretsManagerClient {
+  return new SecretsManagerClient({
+    endpoint: endpoint.endpoint,
+    region: LOCAL_REGION,
+    credentials: endpoint.credential,
+  });
 }
 
 async function errorOf(promise: Promise<unknown>): Promise<Error> {
@@ -157,7 +162,7 @@ describe('local Secrets Manager endpoint', () => {
 
   beforeAll(async () => {
     endpoint = await startSecretsEndpoint({ file: null });
-    client = secretsClient(endpoint.endpoint);
+    client = secretsClient(endpoint);
   });
   afterAll(async () => {
     client.destroy();
@@ -276,7 +281,7 @@ describe('local Secrets Manager endpoint', () => {
     const file = join(dir, 'nested', 'secrets.json');
     try {
       const first = await startSecretsEndpoint({ file });
-      const c1 = secretsClient(first.endpoint);
+      const c1 = secretsClient(first);
       const created = await c1.send(new CreateSecretCommand({ Name: 'persisted', SecretString: 's3cret' }));
       first.putSecret('admin', 'admin-key');
       c1.destroy();
@@ -286,7 +291,7 @@ describe('local Secrets Manager endpoint', () => {
       expect((await stat(file)).mode & 0o777).toBe(0o600);
 
       const second = await startSecretsEndpoint({ file });
-      const c2 = secretsClient(second.endpoint);
+      const c2 = secretsClient(second);
       const got = await c2.send(new GetSecretValueCommand({ SecretId: 'persisted' }));
       expect(got.SecretString).toBe('s3cret');
       expect(got.ARN).toBe(created.ARN);

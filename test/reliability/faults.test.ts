@@ -69,7 +69,10 @@ describe('DynamoDB errors below the SDK retry layer, under concurrent traffic', 
     '%s on every attempt: every request 503, nothing written; then the very same requests succeed',
     async (name) => {
       const fault: FaultSwitch = { rate: 1, fault: FAULTS[name] ?? null, attempts: 0, injected: 0 };
-      const runtime = createRuntime(local.config, { dynamo: faultyDynamo(local.dynamodbEndpoint, fault) });
+      const runtime = createRuntime(local.config, {
+        secrets: local.secretsClient,
+        dynamo: faultyDynamo(local.dynamodbEndpoint, fault),
+      });
       const gateway = await gatewayFor(runtime);
       try {
         const faulty = client(gateway.url);
@@ -120,7 +123,10 @@ describe('DynamoDB errors below the SDK retry layer, under concurrent traffic', 
 
   it('intermittent faults: every answer is 200 or 503, and exactly the allowed requests are counted', async () => {
     const fault: FaultSwitch = { rate: 0.5, fault: FAULTS.throttling ?? null, attempts: 0, injected: 0 };
-    const runtime = createRuntime(local.config, { dynamo: faultyDynamo(local.dynamodbEndpoint, fault) });
+    const runtime = createRuntime(local.config, {
+      secrets: local.secretsClient,
+      dynamo: faultyDynamo(local.dynamodbEndpoint, fault),
+    });
     const gateway = await gatewayFor(runtime);
     try {
       const faulty = client(gateway.url);
@@ -193,7 +199,7 @@ describe('a stalled or refusing network path (real sockets)', () => {
   async function stallThenRecoverWith(make: (endpoint: string) => DynamoDBClient, guardMs: number) {
     const proxy = await startFaultProxy(local.dynamodbEndpoint);
     const dynamo = make(proxy.endpoint);
-    const runtime = createRuntime(local.config, { dynamo });
+    const runtime = createRuntime(local.config, { secrets: local.secretsClient, dynamo });
     const gateway = await gatewayFor(runtime);
     try {
       await exercise(proxy, gateway.url, guardMs);

@@ -72,7 +72,10 @@ beforeAll(async () => {
   local = await startTestLatchkey({ settings: { LATCHKEY_SECRET_CACHE_SECONDS: '1' } });
   call = client(local.url);
   remember('admin key', local.adminKey);
-  const sm = new SecretsManagerClient({ endpoint: local.secretsEndpoint });
+  const sm = new SecretsManagerClient({
+    endpoint: local.secretsEndpoint,
+    credentials: local.secretsCredential,
+  });
   const master = await sm.send(new GetSecretValueCommand({ SecretId: SIGNING_SECRET_NAME }));
   sm.destroy();
   remember('signing master secret', master.SecretString);
@@ -218,7 +221,10 @@ describe('log hygiene over a full flow', () => {
       attempts: 0,
       injected: 0,
     };
-    const runtime = createRuntime(local.config, { dynamo: faultyDynamo(local.dynamodbEndpoint, fault) });
+    const runtime = createRuntime(local.config, {
+      secrets: local.secretsClient,
+      dynamo: faultyDynamo(local.dynamodbEndpoint, fault),
+    });
     const broken = await startLocalGateway({
       authorizer: createAuthorizerHandler(runtime),
       integrations: { management: createManagementHandler(runtime), echo } as Parameters<

@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNAUTHORIZED_MESSAGE } from '../../lambdas/core/errors';
+import { localDataPaths } from '../../lib/local/constants';
 import type { LocalMode } from '../../lib/local/local-mode';
+import { writeCredentialFile } from '../../lib/local/secrets/credential';
 import { LatchkeyClient, type NewKeyResponse } from '../../lib/sdk';
 import { type CliResult, runCli } from '../helpers/cli';
 import { startTestLatchkey } from '../helpers/local';
@@ -439,29 +441,31 @@ describe('network errors', () => {
 });
 
 describe('admin-key', () => {
-  it("reads the admin key from local mode's Secrets Manager endpoint", async () => {
+  it("reads the admin key from local mode's Secrets Manager endpoint, signed with its per-run credential", async () => {
     const port = new URL(local.secretsEndpoint).port;
-    const viaEndpoint = await cli(['admin-key', '--endpoint-url', local.secretsEndpoint]);
-    expect(viaEndpoint.code, viaEndpoint.stderr).toBe(0);
-    expect(viaEndpoint.stdout).toBe(`${local.adminKey}\n`);
-    expect(viaEndpoint.stderr).toBe('');
-    const viaLocal = await cli(['admin-key', '--local'], { env: { LATCHKEY_SECRETS_PORT: port } });
+    // Local mode here keeps no data folder: write its credential where --local looks for it.
+    const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-cli-admin-key-'));
+    writeCredentialFile(localDataPaths(dataDir).credentials, local.secretsCredential);
+    const env = { LATCHKEY_SECRETS_PORT: port, LATCHKEY_DATA_DIR: dataDir };
+    const viaLocal = await cli(['admin-key', '--local'], { env });
+    expect(viaLocal.code, viaLocal.stderr).toBe(0);
     expect(viaLocal.stdout).toBe(`${local.adminKey}\n`);
-    const byId = await cli([
-      'admin-key',
-      '--secret-id',
-      'latchkey/admin-key',
-      '--endpoint-url',
-      local.secretsEndpoint,
-    ]);
+    expect(viaLocal.stderr).toBe('');
+    const byId = await cli(['admin-key', '--local', '--secret-id', 'latchkey/admin-key'], { env });
     expect(byId.stdout).toBe(`${local.adminKey}\n`);
     expectError(
-      await cli(['admin-key', '--secret-id', 'no/such/secret', '--endpoint-url', local.secretsEndpoint]),
+      await cli(['admin-key', '--local', '--secret-id', 'no/such/secret'], { env }),
       1,
       'not_found',
     );
+    // --endpoint-url signs with the caller's own AWS credentials (here local mode's dummy ones for
+    // DynamoDB Local), which the endpoint refuses, leaking nothing.
+    const dummy = await cli(['admin-key', '--endpoint-url', local.secretsEndpoint]);
+    expect(dummy.code).toBe(1);
+    expect(dummy.stdout).toBe('');
+    expect(dummy.stderr).not.toContain(local.adminKey);
     expectError(
-      await cli(['admin-key', '--local'], { env: { LATCHKEY_SECRETS_PORT: '9' } }),
+      await cli(['admin-key', '--local'], { env: { ...env, LATCHKEY_SECRETS_PORT: '9' } }),
       1,
       'network_error',
     );

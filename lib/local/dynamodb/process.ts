@@ -10,7 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { httpUrl, LOCAL_CREDENTIALS, LOCAL_HOST, LOCAL_REGION } from '../constants';
+import { DYNAMODB_LOCAL_CREDENTIALS, httpUrl, LOCAL_HOST, LOCAL_REGION } from '../constants';
 import { LocalSetupError } from '../errors';
 import { outputTail } from '../exec';
 import { assertPortFree, freePort, portBusyError } from '../net';
@@ -143,7 +143,7 @@ async function launch(
   const client = new DynamoDBClient({
     endpoint,
     region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
+    credentials: DYNAMODB_LOCAL_CREDENTIALS,
     maxAttempts: 1,
     requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
   });

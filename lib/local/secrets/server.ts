@@ -3,18 +3,24 @@
  * `@aws-sdk/client-secrets-manager` client and the AWS CLI (`--endpoint-url`) work against it: POST
  * with `X-Amz-Target: secretsmanager.<Operation>` and a JSON body, answered with the operation's output
  * or an error as `{ __type, message }` with `x-amzn-errortype`. Only loopback Host values are answered
- * (421 otherwise, against DNS rebinding). SigV4 is not verified. Secret values are never logged.
+ * (421 otherwise, against DNS rebinding), and only requests signed (SigV4, sigv4.ts) with the credential
+ * generated at this start (credential.ts), which is written to `credentialsFile` when one is given.
+ * Secret values, the credential and signatures are never logged.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { httpUrl, LOCAL_HOST } from '../constants';
 import { closeServer, isLoopbackHost, listen, readBody } from '../net';
+import { type LocalSecretsCredential, newSecretsCredential, writeCredentialFile } from './credential';
 import { type SecretsOperation, secretsOperations } from './operations';
+import { verifySigV4 } from './sigv4';
 import { invalid, SecretStore, SecretsProtocolError } from './store';
 
 export interface SecretsEndpoint {
   endpoint: string;
   port: number;
+  /** The credential requests must be signed with, new at every start. */
+  credential: LocalSecretsCredential;
   stop(): Promise<void>;
   putSecret(name: string, value: string): void;
   getSecret(name: string): string | undefined;
@@ -27,6 +33,8 @@ export interface StartSecretsEndpointOptions {
   host?: string;
   /** JSON file to persist secrets in (mode 0600); null or undefined: memory only. */
   file?: string | null;
+  /** Where to write this start's credential (AWS shared-credentials format, mode 0600); null: nowhere. */
+  credentialsFile?: string | null;
   /** Environment variable to suggest when the port is busy. */
   portEnvName?: string;
 }
@@ -39,8 +47,10 @@ export async function startSecretsEndpoint(opts: StartSecretsEndpointOptions = {
   const host = opts.host ?? LOCAL_HOST;
   const store = new SecretStore(opts.file ?? null);
   const operations = secretsOperations(store);
+  const credential = newSecretsCredential();
+  if (opts.credentialsFile) writeCredentialFile(opts.credentialsFile, credential);
   const server = createServer((req, res) => {
-    void handle(operations, req, res);
+    void handle(operations, credential, req, res);
   });
   const port = await listen(server, {
     port: opts.port ?? 0,
@@ -53,6 +63,7 @@ export async function startSecretsEndpoint(opts: StartSecretsEndpointOptions = {
   return {
     endpoint: httpUrl(host, port),
     port,
+    credential,
     stop() {
       stopping ??= closeServer(server);
       return stopping;
@@ -64,6 +75,7 @@ export async function startSecretsEndpoint(opts: StartSecretsEndpointOptions = {
 
 async function handle(
   operations: Record<string, SecretsOperation>,
+  credential: LocalSecretsCredential,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -86,7 +98,7 @@ async function handle(
     return;
   }
   try {
-    send(200, await answer(operations, req));
+    send(200, await answer(operations, credential, req));
   } catch (err) {
     if (err instanceof SecretsProtocolError) {
       send(400, { __type: err.type, message: err.message }, err.type);
@@ -99,12 +111,25 @@ async function handle(
   }
 }
 
-/** Reads the request, finds its operation and runs it; a bad request is a SecretsProtocolError. */
-async function answer(operations: Record<string, SecretsOperation>, req: IncomingMessage): Promise<unknown> {
+/**
+ * Reads the request, checks its signature, finds its operation and runs it; a bad request is a
+ * SecretsProtocolError.
+ */
+async function answer(
+  operations: Record<string, SecretsOperation>,
+  credential: LocalSecretsCredential,
+  req: IncomingMessage,
+): Promise<unknown> {
   const target = String(req.headers['x-amz-target'] ?? '');
   const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
   const raw = await readBody(req, MAX_SECRETS_REQUEST_BYTES);
   if (raw === null) throw invalid('Request body is too large.');
+  const auth = verifySigV4(
+    { method: req.method ?? '', url: req.url ?? '/', rawHeaders: req.rawHeaders, body: raw },
+    credential,
+    Date.now(),
+  );
+  if (!auth.valid) throw new SecretsProtocolError(auth.type, auth.message);
   const body = raw.toString('utf8');
   const run =
     req.method === 'POST' && Object.hasOwn(operations, operation) ? operations[operation] : undefined;

@@ -75,7 +75,11 @@ let authorize: ReturnType<typeof createAuthorizerHandler>;
 let capturing = false;
 const updates: Array<{ command: string; update: UpdateRequest }> = [];
 
-function eventWith(authorization: string, method = 'GET', path = '/v1/whoami'): APIGatewayRequestAuthorizerEvent {
+function eventWith(
+  authorization: string,
+  method = 'GET',
+  path = '/v1/whoami',
+): APIGatewayRequestAuthorizerEvent {
   const stageArn = sample.methodArn.split('/').slice(0, 2).join('/');
   const headers: Record<string, string | undefined> = { ...(sample.headers ?? {}) };
   for (const name of Object.keys(headers)) if (name.toLowerCase() === 'authorization') delete headers[name];

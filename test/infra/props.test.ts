@@ -45,6 +45,17 @@ describe('prop validation: clear errors at synth time', () => {
   const cases: [string, LatchkeyStackProps, RegExp][] = [
     ['token prefix with capitals', { tokenPrefix: 'LK' }, /tokenPrefix: token prefix must be 1-16 lowercase/],
     ['token prefix too long', { tokenPrefix: 'a'.repeat(17) }, /tokenPrefix/],
+    ['an unknown verify mode', { verifyMode: 'fast' as never }, /verifyMode must be bounded or exact/],
+    [
+      'a hot-key bound under 100 ms',
+      { hotKeyBoundMs: 50 },
+      /hotKeyBoundMs must be an integer from 100 to 10000/,
+    ],
+    [
+      'negative provisioned concurrency',
+      { authorizerProvisionedConcurrency: -1 },
+      /provisionedConcurrency must be an integer from 0 to 1000/,
+    ],
     [
       'authorizer cache above 3600 s',
       { authorizerCacheTtl: Duration.seconds(3601) },
@@ -183,6 +194,10 @@ describe('an operator-configured stack', () => {
         plans: { trial: 1, enterprise: null },
         keyRetention: Duration.days(90),
         managementMemorySize: 1024,
+        signingProfile: 'strict',
+        verifyMode: 'exact',
+        hotKeyBoundMs: 500,
+        authorizerProvisionedConcurrency: 3,
       },
       { nag: true },
     );
@@ -208,6 +223,9 @@ describe('an operator-configured stack', () => {
     expect(envOf(stack.authorizer.function)).toMatchObject({
       [ENV.tokenPrefix]: 'acme',
       [ENV.secretCacheSeconds]: '30',
+      [ENV.signingProfile]: 'strict',
+      [ENV.verifyMode]: 'exact',
+      [ENV.hotKeyBoundMs]: '500',
     });
     expect(envOf(stack.api.managementFunction)).toMatchObject({
       [ENV.tokenPrefix]: 'acme',
@@ -222,6 +240,17 @@ describe('an operator-configured stack', () => {
       }),
     });
     expect(propsOf(fns[logicalId(stack.api.managementFunction)] ?? {}).MemorySize).toBe(1024);
+  });
+
+  it('keeps provisioned authorizer instances on a live alias, which API Gateway invokes', () => {
+    const aliases = template.findResources('AWS::Lambda::Alias') as Record<string, Json>;
+    const live = Object.entries(aliases).filter(([, a]) => propsOf(a).Name === 'live');
+    expect(live).toHaveLength(1);
+    const [aliasId, alias] = live[0] as [string, Json];
+    expect(propsOf(alias).ProvisionedConcurrencyConfig).toEqual({ ProvisionedConcurrentExecutions: 3 });
+    expect(JSON.stringify(propsOf(alias).FunctionName)).toContain(logicalId(stack.authorizer.function));
+    const authorizer = Object.values(template.findResources('AWS::ApiGateway::Authorizer'))[0] as Json;
+    expect(JSON.stringify(propsOf(authorizer).AuthorizerUri)).toContain(aliasId);
   });
 
   it('applies stage name, throttling, log level and log retention', () => {

@@ -660,6 +660,18 @@ describe('Lambda functions', () => {
     }
   });
 
+  it('the authorizer verifies in bounded mode with a 1 s bound, and keeps no provisioned instances, by default', () => {
+    const fns = template.findResources('AWS::Lambda::Function') as Record<string, Json>;
+    const id = stack.getLogicalId(stack.authorizer.function.node.defaultChild as never);
+    const env = (propsOf(fns[id] ?? {}).Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env).toMatchObject({
+      LATCHKEY_VERIFY_MODE: 'bounded',
+      LATCHKEY_HOT_KEY_BOUND_MS: '1000',
+      LATCHKEY_SIGNING_PROFILE: 'compatible',
+    });
+    expect(template.findResources('AWS::Lambda::Alias')).toEqual({});
+  });
+
   it('the authorizer and management environments pass the cold-start validation', () => {
     const placeholder = (value: unknown) => (typeof value === 'string' ? value : 'resolved-at-deploy');
     for (const fn of [stack.authorizer.function, stack.api.managementFunction]) {

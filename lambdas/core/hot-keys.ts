@@ -49,6 +49,8 @@ export const HOT_KEY_RATE = 10;
 export const HOT_KEY_IDLE_MS = 10_000;
 /** Keys this instance tracks at most (least recently seen forgotten first). */
 export const HOT_KEY_TRACKED = 1_000;
+/** Other keys' due work is looked for at most this often (a pass visits every tracked key). */
+const SWEEP_EVERY_MS = 100;
 
 /** A key item as the store returns it: the record and its per-minute counters by window. */
 export interface KeySnapshot {
@@ -105,6 +107,7 @@ const sum = (a: number | undefined, b: number) => (a ?? 0) + b;
 
 export class HotKeys {
   private readonly entries = new Map<string, Entry>();
+  private lastSweep = 0;
   private readonly boundMs: number;
   private readonly now: () => number;
 
@@ -253,6 +256,8 @@ export class HotKeys {
    * to the exact path, and the table stays bounded.
    */
   private sweep(nowMs: number, current: Entry): void {
+    if (this.entries.size <= HOT_KEY_TRACKED && nowMs - this.lastSweep < SWEEP_EVERY_MS) return;
+    this.lastSweep = nowMs;
     for (const entry of this.entries.values()) {
       if (entry === current) continue;
       if (entry.pending !== null && nowMs - entry.pendingSince >= this.boundMs) this.background(entry);

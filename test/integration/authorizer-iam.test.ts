@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBase62 } from '../../lambdas/core/base62';
 import { signRequest } from '../../lambdas/core/signer';
@@ -7,6 +5,7 @@ import { AUTHORIZER_UPDATE_ATTRIBUTES } from '../../lambdas/core/table';
 import { formatToken } from '../../lambdas/core/token';
 import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer';
 import type { LocalMode } from '../../lib/local/local-mode';
+import { authorizerEvent } from '../helpers/authorizer-event';
 import { type Call, client, createKey, startTestLatchkey } from '../helpers/local';
 
 /**
@@ -16,10 +15,6 @@ import { type Call, client, createKey, startTestLatchkey } from '../helpers/loca
  * records every write the authorizer sends to DynamoDB Local, over every outcome of both schemes, and
  * holds each attribute it names against the list with IAM's `StringLike` rules.
  */
-const sample = JSON.parse(
-  readFileSync(new URL('../fixtures/apigw-rest/authorizer-request.json', import.meta.url), 'utf8'),
-) as APIGatewayRequestAuthorizerEvent;
-
 interface UpdateRequest {
   Key?: Record<string, unknown>;
   UpdateExpression?: string;
@@ -75,30 +70,11 @@ let authorize: ReturnType<typeof createAuthorizerHandler>;
 let capturing = false;
 const updates: Array<{ command: string; update: UpdateRequest }> = [];
 
-function eventWith(
-  authorization: string,
-  method = 'GET',
-  path = '/v1/whoami',
-): APIGatewayRequestAuthorizerEvent {
-  const stageArn = sample.methodArn.split('/').slice(0, 2).join('/');
-  const headers: Record<string, string | undefined> = { ...(sample.headers ?? {}) };
-  for (const name of Object.keys(headers)) if (name.toLowerCase() === 'authorization') delete headers[name];
-  headers.Authorization = authorization;
-  return {
-    ...sample,
-    httpMethod: method,
-    path,
-    headers,
-    methodArn: `${stageArn}/${method}${path}`,
-    requestContext: { ...sample.requestContext, path: `/prod${path}`, httpMethod: method },
-  };
-}
-
 /** Runs the authorizer on a request, recording its writes; the outcome itself does not matter here. */
 async function authorizeRecording(authorization: string, method = 'GET', path = '/v1/whoami'): Promise<void> {
   capturing = true;
   try {
-    await authorize(eventWith(authorization, method, path)).catch(() => undefined);
+    await authorize(authorizerEvent(authorization, method, path)).catch(() => undefined);
   } finally {
     capturing = false;
   }

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,32 +9,18 @@ import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer';
 import { loadConfig } from '../../lambdas/shared/config';
 import { createRuntime } from '../../lambdas/shared/runtime';
 import type { LocalMode } from '../../lib/local/local-mode';
+import { authorizerEvent } from '../helpers/authorizer-event';
 import { type Call, client, createKey, startTestLatchkey } from '../helpers/local';
 
 /**
  * The authorizer handler fed with a real API Gateway REQUEST authorizer event (checked-in sample),
  * against DynamoDB Local, counting the SDK's requests to prove the hot-path budget.
  */
-const sample = JSON.parse(
-  readFileSync(new URL('../fixtures/apigw-rest/authorizer-request.json', import.meta.url), 'utf8'),
-) as APIGatewayRequestAuthorizerEvent;
 
 let local: LocalMode;
 let call: Call;
 let authorize: ReturnType<typeof createAuthorizerHandler>;
 let ddbCalls: string[] = [];
-
-function eventWith(
-  authorization: string | undefined,
-  method = 'GET',
-  path = '/v1/whoami',
-): APIGatewayRequestAuthorizerEvent {
-  const stageArn = sample.methodArn.split('/').slice(0, 2).join('/');
-  const headers: Record<string, string | undefined> = { ...(sample.headers ?? {}) };
-  for (const name of Object.keys(headers)) if (name.toLowerCase() === 'authorization') delete headers[name];
-  if (authorization !== undefined) headers.Authorization = authorization;
-  return { ...sample, httpMethod: method, path, headers, methodArn: `${stageArn}/${method}${path}` };
-}
 
 beforeAll(async () => {
   local = await startTestLatchkey();
@@ -55,7 +40,7 @@ describe('signed requests and the authorizer cache', () => {
   /** A signed request as API Gateway hands it over: the path as sent (with the stage) in requestContext. */
   function signedEvent(token: string, method: string, path: string): APIGatewayRequestAuthorizerEvent {
     const headers = signRequest({ token, method, path: `/prod${path}` });
-    const event = eventWith(headers.authorization, method, path);
+    const event = authorizerEvent(headers.authorization, method, path);
     return {
       ...event,
       requestContext: { ...event.requestContext, path: `/prod${path}`, httpMethod: method },
@@ -82,7 +67,7 @@ describe('signed requests and the authorizer cache', () => {
 
   it('a bearer Allow still covers every route the key may call', async () => {
     const k = await createKey(call, local.adminKey, { roles: ['member'] });
-    const event = eventWith(`Bearer ${k.token}`, 'DELETE', '/v1/echo/orders/123');
+    const event = authorizerEvent(`Bearer ${k.token}`, 'DELETE', '/v1/echo/orders/123');
     const stageArn = event.methodArn.split('/').slice(0, 2).join('/');
     const policy = (await authorize(event)).policyDocument;
     expect(evaluatePolicy(policy, `${stageArn}/GET/v1/whoami`)).toBe('Allow');
@@ -94,7 +79,7 @@ describe('authorizer on a real REQUEST event', () => {
   it('allows a valid key with one DynamoDB round trip and a policy covering its routes', async () => {
     const k = await createKey(call, local.adminKey, { roles: ['viewer'] });
     ddbCalls = [];
-    const event = eventWith(`Bearer ${k.token}`);
+    const event = authorizerEvent(`Bearer ${k.token}`);
     const result = await authorize(event);
     expect(ddbCalls).toEqual(['UpdateItemCommand']);
     expect(result.principalId).toBe(k.id);
@@ -120,7 +105,7 @@ describe('authorizer on a real REQUEST event', () => {
       'Bearer',
     ]) {
       ddbCalls = [];
-      await expect(authorize(eventWith(bad))).rejects.toThrow(/^Unauthorized$/);
+      await expect(authorize(authorizerEvent(bad))).rejects.toThrow(/^Unauthorized$/);
       expect(ddbCalls, bad).toEqual([]);
     }
   });
@@ -129,7 +114,7 @@ describe('authorizer on a real REQUEST event', () => {
     const k = await createKey(call, local.adminKey);
     const wrong = formatToken('lk', k.id, randomBase62(43));
     ddbCalls = [];
-    await expect(authorize(eventWith(`Bearer ${wrong}`))).rejects.toThrow(/^Unauthorized$/);
+    await expect(authorize(authorizerEvent(`Bearer ${wrong}`))).rejects.toThrow(/^Unauthorized$/);
     expect(ddbCalls).toEqual(['UpdateItemCommand']);
     const after = await call<{ key: { calls: number } }>('GET', `/v1/keys/${k.id}`, {
       token: local.adminKey,
@@ -139,17 +124,17 @@ describe('authorizer on a real REQUEST event', () => {
 
   it('the admin key needs no DynamoDB call', async () => {
     ddbCalls = [];
-    const result = await authorize(eventWith(`Bearer ${local.adminKey}`, 'PUT', '/v1/orgs/acme'));
+    const result = await authorize(authorizerEvent(`Bearer ${local.adminKey}`, 'PUT', '/v1/orgs/acme'));
     expect(ddbCalls).toEqual([]);
     expect(result.principalId).toBe('admin');
-    expect(evaluatePolicy(result.policyDocument, eventWith('x', 'PUT', '/v1/orgs/acme').methodArn)).toBe(
-      'Allow',
-    );
+    expect(
+      evaluatePolicy(result.policyDocument, authorizerEvent('x', 'PUT', '/v1/orgs/acme').methodArn),
+    ).toBe('Allow');
   });
 
   it('finds the Authorization header whatever its casing', async () => {
     const k = await createKey(call, local.adminKey);
-    const event = eventWith(undefined);
+    const event = authorizerEvent(undefined);
     event.headers = { ...event.headers, aUtHoRiZaTiOn: `Bearer ${k.token}` };
     await expect(authorize(event)).resolves.toMatchObject({ principalId: k.id });
   });
@@ -166,7 +151,7 @@ describe('authorizer on a real REQUEST event', () => {
     });
     const withApp = createAuthorizerHandler(createRuntime(config, { secrets: local.secretsClient }));
     const viewer = await createKey(call, local.adminKey, { roles: ['viewer'] });
-    const event = eventWith(`Bearer ${viewer.token}`, 'GET', '/orders/42');
+    const event = authorizerEvent(`Bearer ${viewer.token}`, 'GET', '/orders/42');
     const result = await withApp(event);
     const stageArn = event.methodArn.split('/').slice(0, 2).join('/');
     expect(evaluatePolicy(result.policyDocument, `${stageArn}/GET/orders/42`)).toBe('Allow');
@@ -174,7 +159,7 @@ describe('authorizer on a real REQUEST event', () => {
     // Without the setting, the same route is outside the policy (fails closed with 403).
     expect(
       evaluatePolicy(
-        (await authorize(eventWith(`Bearer ${viewer.token}`))).policyDocument,
+        (await authorize(authorizerEvent(`Bearer ${viewer.token}`))).policyDocument,
         `${stageArn}/GET/orders/42`,
       ),
     ).toBe('Deny');
@@ -187,13 +172,17 @@ describe('authorizer on a real REQUEST event', () => {
       credentials: local.secretsCredential,
     });
     const oldKey = local.adminKey;
-    await expect(authorize(eventWith(`Bearer ${oldKey}`))).resolves.toMatchObject({ principalId: 'admin' });
+    await expect(authorize(authorizerEvent(`Bearer ${oldKey}`))).resolves.toMatchObject({
+      principalId: 'admin',
+    });
     const newKey = randomBase62(64);
     await sm.send(new PutSecretValueCommand({ SecretId: 'latchkey/admin-key', SecretString: newKey }));
     await new Promise((r) => setTimeout(r, 5_100));
-    await expect(authorize(eventWith(`Bearer ${newKey}`))).resolves.toMatchObject({ principalId: 'admin' });
+    await expect(authorize(authorizerEvent(`Bearer ${newKey}`))).resolves.toMatchObject({
+      principalId: 'admin',
+    });
     // The refresh replaced the cached value: the old key is refused from now on.
-    await expect(authorize(eventWith(`Bearer ${oldKey}`))).rejects.toThrow(/^Unauthorized$/);
+    await expect(authorize(authorizerEvent(`Bearer ${oldKey}`))).rejects.toThrow(/^Unauthorized$/);
     await sm.send(new PutSecretValueCommand({ SecretId: 'latchkey/admin-key', SecretString: oldKey }));
   });
 });

@@ -18,21 +18,16 @@
  * - `offer(fleet, …)`: requests at a fixed rate for a duration, whatever the answers, with each
  *   request's arrival time, latency and outcome.
  */
-import { readFileSync } from 'node:fs';
 import {
   type DynamoDBClient,
   ProvisionedThroughputExceededException,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { createDynamoClient } from '../../lambdas/adapters/aws';
 import type { VerifyMode } from '../../lambdas/core/settings';
 import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer';
 import type { Runtime } from '../../lambdas/shared/runtime';
-
-const sample = JSON.parse(
-  readFileSync(new URL('../fixtures/apigw-rest/authorizer-request.json', import.meta.url), 'utf8'),
-) as APIGatewayRequestAuthorizerEvent;
+import { authorizerEvent } from '../helpers/authorizer-event';
 
 /** Read units per write unit (DynamoDB: 1,000 WCU and 3,000 RCU per partition). */
 const RRU_PER_WRU = 3;
@@ -176,7 +171,7 @@ export class Fleet {
   async authorize(authorization: string, method = 'GET', path = '/v1/echo/hot'): Promise<Answer> {
     const instance = await this.acquire();
     try {
-      const result = await instance.authorize(eventWith(authorization, method, path));
+      const result = await instance.authorize(authorizerEvent(authorization, method, path));
       return result.policyDocument.Statement.some((s) => s.Effect === 'Allow') ? 'allow' : 'rate_limited';
     } catch (error) {
       return (error as Error).message === 'Unauthorized' ? 'unauthorized' : 'unavailable';
@@ -190,7 +185,7 @@ export class Fleet {
     const answers: Answer[] = [];
     for (const instance of this.instances) {
       const result = await instance
-        .authorize(eventWith(authorization, 'GET', '/v1/echo/hot'))
+        .authorize(authorizerEvent(authorization, 'GET', '/v1/echo/hot'))
         .catch(() => null);
       answers.push(result === null ? 'unauthorized' : 'allow');
     }
@@ -228,21 +223,6 @@ export class Fleet {
       now: now ?? runtime.now,
     });
   }
-}
-
-function eventWith(authorization: string, method: string, path: string): APIGatewayRequestAuthorizerEvent {
-  const stageArn = sample.methodArn.split('/').slice(0, 2).join('/');
-  const headers: Record<string, string | undefined> = { ...(sample.headers ?? {}) };
-  for (const name of Object.keys(headers)) if (name.toLowerCase() === 'authorization') delete headers[name];
-  headers.Authorization = authorization;
-  return {
-    ...sample,
-    httpMethod: method,
-    path,
-    headers,
-    methodArn: `${stageArn}/${method}${path}`,
-    requestContext: { ...sample.requestContext, path: `/prod${path}`, httpMethod: method },
-  };
 }
 
 export interface Served {

@@ -5,16 +5,18 @@
  * between `verifyRequest` and the usage store, per authorizer instance (per Lambda execution
  * environment), and keeps that cliff away:
  *
- * - A key is **hot** on this instance once it is used `HOT_KEY_RATE` times a second (here, or by all
- *   instances as its item shows), or once DynamoDB throttles a write to its item. Other keys go to the
- *   store exactly as in `exact` mode.
+ * - A key is **hot** on this instance once it is used `HOT_KEY_RATE` times a second (allowed uses here,
+ *   or by all instances as its item shows), or once DynamoDB throttles a write to its item; it cools
+ *   down below half that rate. Other keys go to the store exactly as in `exact` mode.
  * - A hot key is verified against this instance's **copy** of its item, never older than the bound:
  *   hash, revocation, disabling and expiry are checked on the copy exactly as the conditional write
  *   would, and an allowed call is counted in memory. The counts go to DynamoDB in one unconditional
  *   `ADD` per key per interval (started in the background once the copy is half the bound old), whose
  *   returned item is the next copy; with nothing to add, a consistent read refreshes it. A request that
  *   finds the copy at the bound waits for the refresh, and is refused (a dependency error: 503) if it
- *   fails — fail closed, never an allow on an older copy.
+ *   fails — fail closed, never an allow on an older copy. Counts whose write was throttled are kept for
+ *   the next one; after any other failure (a timeout, a 5xx) they may have been applied, so they are
+ *   dropped rather than risk counting them twice.
  * - **Near the rate limit** (less left in the window than twice what the key uses in one bound, from
  *   the window's count and its observed rate), the instance adds its counts and goes back to the exact
  *   conditional write, so a limit is overshot by little; at the limit it refuses from the copy.
@@ -29,6 +31,7 @@
 import { constantTimeEqual } from './crypto';
 import { ThrottledError } from './errors';
 import { type KeyRecord, keyStatus } from './model';
+import { addUsage, oneCall, type PendingUsage, windowCalls } from './pending-usage';
 import type {
   RecordReplayInput,
   RecordSignedUseInput,
@@ -37,15 +40,18 @@ import type {
   RecordUseResult,
 } from './verify';
 
+export type { PendingUsage } from './pending-usage';
+
 /**
- * The rate, in calls a second, that makes a key hot: arrivals within one second on this instance, or the
- * key's whole use as its item shows it (the minute's counter over the time into the minute, or its growth
- * between two copies). At this rate one `ADD` per instance per half bound (two a second with the default
- * bound) replaces at least ten conditional writes, and revocation is delayed only for keys busy enough
- * that a one-second bound is a small share of their traffic.
+ * The rate, in calls a second, that makes a key hot: allowed uses within one second on this instance, or
+ * the key's whole use as its item shows it (the minute's counter over the time into the minute, or its
+ * growth between two copies). At this rate one `ADD` per instance per half bound (two a second with the
+ * default bound) replaces at least ten conditional writes, and revocation is delayed only for keys busy
+ * enough that a one-second bound is a small share of their traffic. Refused requests do not count, so
+ * junk sent with a key's id cannot make it hot.
  */
 export const HOT_KEY_RATE = 10;
-/** A hot key not seen for this long goes back to the exact path (its counts written first). */
+/** A hot key not seen for this long is forgotten (its counts written first); a throttled one stays hot as long. */
 export const HOT_KEY_IDLE_MS = 10_000;
 /** Keys this instance tracks at most (least recently seen forgotten first). */
 export const HOT_KEY_TRACKED = 1_000;
@@ -57,14 +63,6 @@ export interface KeySnapshot {
   record: KeyRecord;
   /** Rate-limit window (minutes since the epoch) → calls counted in it. */
   windows: Readonly<Record<number, number>>;
-}
-
-/** Calls counted in memory and not yet written, by rate-limit window and by UTC day. */
-export interface PendingUsage {
-  calls: number;
-  windows: Record<number, number>;
-  days: Record<string, number>;
-  lastUsedMs: number;
 }
 
 /** What the layer needs from the usage store (`DynamoUsageStore`). */
@@ -88,22 +86,24 @@ export interface HotKeyOptions {
 interface Entry {
   keyId: string;
   hot: boolean;
+  /** Until when a throttled key stays hot whatever its rate. */
+  throttledUntil: number;
   /** The copy (null: no such key) and when the request that fetched it started. */
   snapshot: KeySnapshot | null;
   copyAt: number | null;
+  /** Counted and not written yet; being written by the refresh in flight. */
   pending: PendingUsage | null;
   pendingSince: number;
+  inflight: PendingUsage | null;
   refreshing: Promise<void> | null;
   lastSeen: number;
-  /** Arrivals in the current and the previous second on this instance. */
+  /** Allowed uses in the current and the previous second on this instance. */
   second: number;
-  arrivals: number;
-  previousArrivals: number;
+  uses: number;
+  previousUses: number;
   /** Calls per second the key's window grew by between the last two copies (all instances). */
   observedRate: number;
 }
-
-const sum = (a: number | undefined, b: number) => (a ?? 0) + b;
 
 export class HotKeys {
   private readonly entries = new Map<string, Entry>();
@@ -127,7 +127,7 @@ export class HotKeys {
         return await this.exactUse(entry, input);
       } catch (error) {
         if (!(error instanceof ThrottledError)) throw error;
-        entry.hot = true;
+        this.throttled(entry, input.nowMs);
       }
     }
     const record = await this.freshCopy(entry);
@@ -140,33 +140,36 @@ export class HotKeys {
       await this.flush(entry);
       return this.exactUse(entry, input);
     }
-    this.count(entry, input.window, input.nowMs);
+    this.count(entry, oneCall(input.window, input.nowMs), input.nowMs);
     return { updated: true, record };
   };
 
   /** The signed path's read (`VerifierDeps.getKey`): the copy for a hot key, else a consistent read. */
   readonly getKey = async (keyId: string): Promise<KeyRecord | null> => {
-    const entry = this.arrive(keyId, this.now());
+    const startedAt = this.now();
+    const entry = this.arrive(keyId, startedAt);
     if (entry.hot) return this.freshCopy(entry);
     try {
       const snapshot = await this.store.readKey(keyId);
-      this.adopt(entry, snapshot, this.now());
+      this.adopt(entry, snapshot, startedAt);
       return snapshot?.record ?? null;
     } catch (error) {
-      if (error instanceof ThrottledError) entry.hot = true;
+      if (error instanceof ThrottledError) this.throttled(entry, startedAt);
       throw error;
     }
   };
 
   /** The signed path's write (`VerifierDeps.recordSignedUse`): replay records always exact. */
   readonly recordSignedUse = async (input: RecordSignedUseInput): Promise<RecordSignedUseResult> => {
-    const entry = this.arrive(input.keyId, input.nowMs, false);
+    const entry = this.arrive(input.keyId, input.nowMs);
     if (!entry.hot) {
       try {
-        return await this.store.recordSignedUse(input);
+        const result = await this.store.recordSignedUse(input);
+        if (result.outcome === 'recorded') this.used(entry, input.nowMs);
+        return result;
       } catch (error) {
         if (!(error instanceof ThrottledError)) throw error;
-        entry.hot = true;
+        this.throttled(entry, input.nowMs);
       }
     }
     const record = await this.freshCopy(entry);
@@ -178,14 +181,23 @@ export class HotKeys {
       return this.store.recordSignedUse(input);
     }
     // Counted before the replay records are written, so concurrent requests on this instance see it.
-    this.count(entry, input.window, input.nowMs);
-    const replay = await this.store.recordReplay(input).catch((error: unknown) => {
-      this.uncount(entry, input.window, input.nowMs);
+    const call = oneCall(input.window, input.nowMs);
+    this.count(entry, call, input.nowMs);
+    const takeBack = () => this.count(entry, oneCall(input.window, input.nowMs, -1), input.nowMs, false);
+    try {
+      if ((await this.store.recordReplay(input)) === 'replayed') {
+        takeBack();
+        return { outcome: 'replayed' };
+      }
+      // The replay records may have taken a while: the key is judged on a copy within the bound.
+      const now = await this.freshCopy(entry);
+      if (now === null || keyStatus(now, this.now()) !== 'active') {
+        takeBack();
+        return { outcome: 'refused', record: now, consumed: true };
+      }
+    } catch (error) {
+      takeBack();
       throw error;
-    });
-    if (replay === 'replayed') {
-      this.uncount(entry, input.window, input.nowMs);
-      return { outcome: 'replayed' };
     }
     return { outcome: 'recorded' };
   };
@@ -204,76 +216,85 @@ export class HotKeys {
     const result = await this.store.recordUse(input);
     if (result.record !== null && result.windows)
       this.adopt(entry, { record: result.record, windows: result.windows }, input.nowMs);
+    if (result.updated) this.used(entry, input.nowMs);
     return { updated: result.updated, record: result.record };
   }
 
-  /** Notes an arrival (and makes the key hot past the rate); sweeps other keys' due work. */
-  private arrive(keyId: string, nowMs: number, counts = true): Entry {
+  /** The key's entry (most recently seen last); sweeps other keys' due work; a hot key may cool down. */
+  private arrive(keyId: string, nowMs: number): Entry {
     let entry = this.entries.get(keyId);
     if (entry === undefined) {
       entry = {
         keyId,
         hot: false,
+        throttledUntil: 0,
         snapshot: null,
         copyAt: null,
         pending: null,
         pendingSince: 0,
+        inflight: null,
         refreshing: null,
         lastSeen: nowMs,
         second: Math.floor(nowMs / 1000),
-        arrivals: 0,
-        previousArrivals: 0,
+        uses: 0,
+        previousUses: 0,
         observedRate: 0,
       };
-      this.entries.set(keyId, entry);
-    } else {
-      // Most recently seen last, so the oldest are forgotten first.
-      this.entries.delete(keyId);
-      this.entries.set(keyId, entry);
-    }
+    } else this.entries.delete(keyId);
+    this.entries.set(keyId, entry);
     this.sweep(nowMs, entry);
     entry.lastSeen = nowMs;
-    if (!counts) return entry;
-    const second = Math.floor(nowMs / 1000);
-    if (second !== entry.second) {
-      entry.previousArrivals = second === entry.second + 1 ? entry.arrivals : 0;
-      entry.arrivals = 0;
-      entry.second = second;
+    if (entry.hot && nowMs > entry.throttledUntil && this.rate(entry, nowMs) < HOT_KEY_RATE / 2) {
+      entry.hot = false;
+      if (entry.pending !== null) this.background(entry);
     }
-    entry.arrivals += 1;
-    if (entry.arrivals >= HOT_KEY_RATE) entry.hot = true;
     return entry;
   }
 
-  /** Arrivals per second on this instance, over the current and the previous second. */
-  private localRate(entry: Entry, nowMs: number): number {
-    const into = (nowMs % 1000) / 1000;
-    return entry.arrivals + entry.previousArrivals * (1 - into);
+  /** An allowed use on this instance: past `HOT_KEY_RATE` in a second, the key is hot. */
+  private used(entry: Entry, nowMs: number): void {
+    const second = Math.floor(nowMs / 1000);
+    if (second !== entry.second) {
+      entry.previousUses = second === entry.second + 1 ? entry.uses : 0;
+      entry.uses = 0;
+      entry.second = second;
+    }
+    entry.uses += 1;
+    if (entry.uses >= HOT_KEY_RATE) entry.hot = true;
   }
 
-  /**
-   * Background work of the other keys: counts pending for a bound are written, idle hot keys go back
-   * to the exact path, and the table stays bounded.
-   */
+  private throttled(entry: Entry, nowMs: number): void {
+    entry.hot = true;
+    entry.throttledUntil = nowMs + HOT_KEY_IDLE_MS;
+  }
+
+  /** Allowed uses per second on this instance, over the current and the previous second. */
+  private localRate(entry: Entry, nowMs: number): number {
+    const second = Math.floor(nowMs / 1000);
+    if (second > entry.second + 1) return 0;
+    if (second === entry.second + 1) return entry.uses * (1 - (nowMs % 1000) / 1000);
+    return entry.uses + entry.previousUses * (1 - (nowMs % 1000) / 1000);
+  }
+
+  /** Other keys' due work (counts pending for a bound are written, idle keys forgotten); bounded table. */
   private sweep(nowMs: number, current: Entry): void {
-    if (this.entries.size <= HOT_KEY_TRACKED && nowMs - this.lastSweep < SWEEP_EVERY_MS) return;
-    this.lastSweep = nowMs;
-    for (const entry of this.entries.values()) {
-      if (entry === current) continue;
-      if (entry.pending !== null && nowMs - entry.pendingSince >= this.boundMs) this.background(entry);
-      else if (
-        entry.pending === null &&
-        entry.refreshing === null &&
-        nowMs - entry.lastSeen > HOT_KEY_IDLE_MS
-      )
-        this.entries.delete(entry.keyId);
+    if (nowMs - this.lastSweep >= SWEEP_EVERY_MS) {
+      this.lastSweep = nowMs;
+      for (const entry of this.entries.values()) {
+        if (entry === current) continue;
+        if (entry.pending !== null && nowMs - entry.pendingSince >= this.boundMs) this.background(entry);
+        else if (this.idle(entry) && nowMs - entry.lastSeen > HOT_KEY_IDLE_MS)
+          this.entries.delete(entry.keyId);
+      }
     }
-    if (this.entries.size <= HOT_KEY_TRACKED) return;
     for (const entry of this.entries.values()) {
       if (this.entries.size <= HOT_KEY_TRACKED) break;
-      if (entry.pending === null && entry.refreshing === null && entry !== current)
-        this.entries.delete(entry.keyId);
+      if (entry !== current && this.idle(entry)) this.entries.delete(entry.keyId);
     }
+  }
+
+  private idle(entry: Entry): boolean {
+    return entry.pending === null && entry.refreshing === null;
   }
 
   /** The copy, refreshed first when it is at the bound (a failed refresh throws: the caller fails closed). */
@@ -307,13 +328,17 @@ export class HotKeys {
     const startedAt = this.now();
     const pending = entry.pending;
     entry.pending = null;
+    entry.inflight = pending;
     const request = pending ? this.store.addUsage(entry.keyId, pending) : this.store.readKey(entry.keyId);
     entry.refreshing = request
       .then((snapshot) => {
+        entry.inflight = null;
         this.adopt(entry, snapshot, startedAt);
       })
       .catch((error: unknown) => {
-        if (pending) this.merge(entry, pending);
+        entry.inflight = null;
+        // Throttled: nothing was written. Anything else may have been applied: not counted again.
+        if (pending && error instanceof ThrottledError) this.count(entry, pending, this.now(), false);
         throw error;
       })
       .finally(() => {
@@ -332,17 +357,21 @@ export class HotKeys {
     const now = snapshot?.windows[window];
     if (before !== undefined && now !== undefined && entry.copyAt !== null && at > entry.copyAt)
       entry.observedRate = Math.max(0, now - before) / ((at - entry.copyAt) / 1000);
-    const elapsed = (at - window * 60_000) / 1000;
-    if (now !== undefined && now >= HOT_KEY_RATE && now / Math.max(1, elapsed) >= HOT_KEY_RATE)
+    const elapsed = Math.max(1, (at - window * 60_000) / 1000);
+    if (
+      now !== undefined &&
+      now >= HOT_KEY_RATE &&
+      (now / elapsed >= HOT_KEY_RATE || entry.observedRate >= HOT_KEY_RATE)
+    )
       entry.hot = true;
-    if (entry.observedRate >= HOT_KEY_RATE && (now ?? 0) >= HOT_KEY_RATE) entry.hot = true;
     entry.snapshot = snapshot;
     entry.copyAt = at;
   }
 
   /**
    * `count` in memory, `exact` near the limit (less left than twice one bound's use, at the fastest of
-   * the window's average rate, its rate between copies and this instance's arrivals), or `refuse`.
+   * the window's average rate, its rate between copies and this instance's uses), or `refuse`. What is
+   * counted here and not yet written (pending, or being written) counts as used.
    */
   private budget(
     entry: Entry,
@@ -351,37 +380,24 @@ export class HotKeys {
     nowMs: number,
   ): 'count' | 'exact' | 'refuse' {
     const stored = entry.snapshot?.windows[window] ?? 0;
-    const used = stored + (entry.pending?.windows[window] ?? 0);
+    const used = stored + windowCalls(entry.pending, window) + windowCalls(entry.inflight, window);
     const left = record.rate_limit_per_minute - used;
     if (left <= 0) return 'refuse';
+    return left <= Math.ceil(this.rate(entry, nowMs) * (this.boundMs / 1000) * 2) + 1 ? 'exact' : 'count';
+  }
+
+  /** Use per second: the fastest of the window's average, its growth between copies and this instance's. */
+  private rate(entry: Entry, nowMs: number): number {
+    const window = Math.floor(nowMs / 60_000);
+    const stored = entry.snapshot?.windows[window] ?? 0;
     const elapsed = Math.max(1, ((entry.copyAt ?? nowMs) - window * 60_000) / 1000);
-    const rate = Math.max(stored / elapsed, entry.observedRate, this.localRate(entry, nowMs));
-    return left <= Math.ceil(rate * (this.boundMs / 1000) * 2) + 1 ? 'exact' : 'count';
+    return Math.max(stored / elapsed, entry.observedRate, this.localRate(entry, nowMs));
   }
 
-  private count(entry: Entry, window: number, nowMs: number): void {
-    const day = new Date(nowMs).toISOString().slice(0, 10);
-    this.merge(entry, { calls: 1, windows: { [window]: 1 }, days: { [day]: 1 }, lastUsedMs: nowMs });
-  }
-
-  private uncount(entry: Entry, window: number, nowMs: number): void {
-    const day = new Date(nowMs).toISOString().slice(0, 10);
-    this.merge(entry, { calls: -1, windows: { [window]: -1 }, days: { [day]: -1 }, lastUsedMs: 0 });
-  }
-
-  private merge(entry: Entry, usage: PendingUsage): void {
-    if (entry.pending === null) {
-      entry.pending = { calls: 0, windows: {}, days: {}, lastUsedMs: 0 };
-      entry.pendingSince = this.now();
-    }
-    const pending = entry.pending;
-    pending.calls += usage.calls;
-    for (const [w, c] of Object.entries(usage.windows))
-      pending.windows[Number(w)] = sum(pending.windows[Number(w)], c);
-    for (const [d, c] of Object.entries(usage.days)) pending.days[d] = sum(pending.days[d], c);
-    pending.lastUsedMs = Math.max(pending.lastUsedMs, usage.lastUsedMs);
-    // A call taken back after its count was written leaves -1 pending: it is written like any other.
-    const empty = (counts: Record<string | number, number>) => Object.values(counts).every((c) => c === 0);
-    if (pending.calls === 0 && empty(pending.windows) && empty(pending.days)) entry.pending = null;
+  /** Adds to the pending counts (an allowed use also counts towards the key's rate here). */
+  private count(entry: Entry, usage: PendingUsage, nowMs: number, use = true): void {
+    if (entry.pending === null) entry.pendingSince = nowMs;
+    entry.pending = addUsage(entry.pending, usage);
+    if (use) this.used(entry, nowMs);
   }
 }

@@ -83,7 +83,8 @@ export interface RecordSignedUseInput extends RecordReplayInput {
 export type RecordSignedUseResult =
   | { outcome: 'recorded' }
   | { outcome: 'replayed' }
-  | { outcome: 'refused'; record: KeyRecord | null };
+  /** `consumed`: the nonce and the signature are already recorded (the hot-key path). */
+  | { outcome: 'refused'; record: KeyRecord | null; consumed?: boolean };
 
 /** What verification needs from the outside world. Every method may throw: the caller fails closed. */
 export interface VerifierDeps {
@@ -246,7 +247,7 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
   if (written.outcome === 'replayed') return unauthorized('replayed', keyId);
   if (written.outcome === 'refused') {
     const verdict = refusedUseVerdict(classifyRefusal(written.record, record.key_hash, nowMs), keyId, nowMs);
-    return consumeThenRefuse(deps, replay, verdict);
+    return written.consumed ? verdict : consumeThenRefuse(deps, replay, verdict);
   }
   return { ok: true, principal: keyPrincipal(record), record, scheme: 'armor' };
 }

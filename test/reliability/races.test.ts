@@ -85,13 +85,13 @@ describe('replay storm', () => {
       expect(passed).toBeGreaterThanOrEqual(20);
       if (mode === 'exact') expect((await keyOf(k.id, lk)).calls).toBe(passed);
       else {
-        // The storm made the key hot: its counts are written by the instance's next request after the
-        // bound. Two such requests: the first writes the storm's passes, the second the first.
-        for (let i = 0; i < 2; i++) {
-          await sleep(1100);
-          expect((await lk.call('GET', '/v1/whoami', { token: k.token })).status).toBe(200);
-        }
-        expect((await keyOf(k.id, lk)).calls).toBe(passed + 1);
+        // The storm made the key hot: its counts wait in memory for at most the bound, and go out when
+        // the instance next looks for due work (on any request; here another key's).
+        const other = await createKey(lk.call, lk.admin);
+        await sleep(1100);
+        expect((await lk.call('GET', '/v1/whoami', { token: other.token })).status).toBe(200);
+        await sleep(500);
+        expect((await keyOf(k.id, lk)).calls).toBe(passed);
       }
       // The same signature under a shifted path/nonce boundary is refused too, after the storm.
       const sample = distinct[0]?.authorization as string;

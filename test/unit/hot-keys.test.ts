@@ -40,7 +40,7 @@ class MemoryStore implements HotKeyStore {
     this.log.push('exact');
     if (this.exactFails) throw this.exactFails;
     const used = this.windows[input.window] ?? 0;
-    if (used >= this.record.rate_limit_per_minute)
+    if (input.tokenHash !== this.record.key_hash || used >= this.record.rate_limit_per_minute)
       return { updated: false, record: this.snapshot().record, windows: { ...this.windows } };
     this.windows[input.window] = used + 1;
     this.record.calls += 1;
@@ -124,13 +124,49 @@ describe('HotKeys', () => {
     store.exactFails = new ThrottledError('throttled');
     await use();
     tick(BOUND);
-    store.fail = new DependencyError('DynamoDB request failed: TimeoutError');
-    await expect(use()).rejects.toThrow(/TimeoutError/);
-    // The calls counted in memory are not lost: the next refresh writes them.
+    store.fail = new ThrottledError('DynamoDB request throttled: ProvisionedThroughputExceededException');
+    await expect(use()).rejects.toThrow(/throttled/);
+    // A throttled write wrote nothing: the calls counted in memory go out with the next refresh.
     store.fail = null;
     expect((await use()).updated).toBe(true);
     expect(store.log.slice(-1)).toEqual(['add 1']);
     expect(store.record.calls).toBe(1);
+  });
+
+  it('counts whose write failed otherwise (it may have been applied) are not written twice', async () => {
+    const { store, use, tick } = setup();
+    store.exactFails = new ThrottledError('throttled');
+    await use();
+    tick(BOUND);
+    store.fail = new DependencyError('DynamoDB request failed: TimeoutError');
+    await expect(use()).rejects.toThrow(/TimeoutError/);
+    store.fail = null;
+    expect((await use()).updated).toBe(true);
+    expect(store.log.slice(-1)).toEqual(['read']);
+  });
+
+  it('refused requests do not make a key hot: junk sent with its id leaves it on the exact write', async () => {
+    const { store, hot } = setup();
+    for (let i = 0; i < 3 * HOT_KEY_RATE; i++) {
+      const now = Date.parse('2026-11-30T10:00:05Z') + i * 10;
+      const junk = {
+        keyId: store.record.id,
+        tokenHash: sha256Hex('lk_junk'),
+        nowMs: now,
+        window: rateWindowOf(now),
+      };
+      expect((await hot.recordUse(junk)).updated).toBe(false);
+    }
+    expect(hot.isHot(store.record.id)).toBe(false);
+  });
+
+  it('a hot key cools down when its use falls below half the rate', async () => {
+    const { store, hot, use, tick } = setup();
+    for (let i = 0; i < HOT_KEY_RATE; i++) await use();
+    expect(hot.isHot(store.record.id)).toBe(true);
+    tick(61_000); // a new minute: the window's average no longer counts the burst
+    await use();
+    expect(hot.isHot(store.record.id)).toBe(false);
   });
 
   it('revocation on the item is seen within the bound, and refused from the copy', async () => {

@@ -20,7 +20,10 @@ export const CREDENTIAL_PROVIDER = '@aws-sdk/credential-provider-node';
 /** Relative to the repository root. */
 export const ENV_CREDENTIALS_ENTRY = './lambdas/adapters/env-credentials.ts';
 
-/** mnemonist's LRU cache (the DynamoDB client's endpoint-discovery cache), replaced by a Map-based one. */
+/**
+ * mnemonist's LRU cache (the DynamoDB client's endpoint-discovery cache), replaced by a Map-based one.
+ * The stand-in is an ES module, for the SDK's ES builds (`module` main field) that import its default.
+ */
 export const LRU_CACHE_MODULE = 'mnemonist/lru-cache';
 export const LRU_CACHE_ENTRY = './lambdas/adapters/lru-cache.ts';
 

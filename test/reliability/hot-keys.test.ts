@@ -134,8 +134,10 @@ describe('bounded: a dependency outage longer than the bound', () => {
     })();
     const served = await offer(fleet, 60, 5500, bearer(k.token), started);
     await switcher;
-    const during = served.filter((s) => s.at >= outage.from + BOUND_MS && s.at < outage.to);
-    expect(during.length).toBeGreaterThan(60);
+    // Arrivals from one bound into the outage until shortly before its end (a request that arrives at the
+    // very end may be answered after recovery, by a retry that then succeeds).
+    const during = served.filter((s) => s.at >= outage.from + BOUND_MS && s.at < outage.to - 600);
+    expect(during.length).toBeGreaterThan(40);
     expect(during.filter((s) => s.answer === 'allow')).toEqual([]);
     expect(during.every((s) => s.answer === 'unavailable')).toBe(true);
     expect(served.filter((s) => s.at < outage.from).every((s) => s.answer === 'allow')).toBe(true);

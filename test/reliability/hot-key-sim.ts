@@ -39,6 +39,8 @@ export class ItemThroughput {
   /** Write units consumed (failed conditions included), and attempts refused for throughput. */
   wru = 0;
   throttled = 0;
+  /** Write attempts that timed out on the way back: applied or not, nobody can tell (a loaded machine). */
+  timedOutWrites = 0;
   /** Switched on to fail every request as an unreachable DynamoDB would (a dependency outage). */
   outage = false;
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
@@ -133,7 +135,14 @@ export function limitThroughput(
             $metadata,
           });
         }
-        return next(args);
+        try {
+          return await next(args);
+        } catch (error) {
+          // A write whose answer never came may have been applied (and the SDK then retries it).
+          if (charges.length > 0 && command !== 'GetItemCommand' && (error as Error).name === 'TimeoutError')
+            items.timedOutWrites++;
+          throw error;
+        }
       }) as unknown as Middleware,
     { relation: 'after', toMiddleware: 'retryMiddleware', name: 'itemThroughputLimit' },
   );

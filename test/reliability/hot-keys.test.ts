@@ -37,14 +37,25 @@ describe('one key at three times its item throughput', () => {
     expect(figures.allowed).toBe(figures.offered);
     // A hot key costs about one write per instance per half bound, not one per request.
     expect(items.wru / figures.offered, JSON.stringify({ wru: items.wru, ...figures })).toBeLessThan(0.3);
-    // Every allowed call is counted exactly once, when its instance next writes (its next request
-    // after the bound): two more rounds, one request per instance each, leave only the last round's.
-    await sleep(BOUND_MS + 100);
-    await fleet.onEach(`Bearer ${k.token}`);
-    await sleep(BOUND_MS + 100);
-    await fleet.onEach(`Bearer ${k.token}`);
+    // Every allowed call is counted exactly once: an instance writes what it counted when it next looks
+    // for due work after the bound (on any request; here one with another key on every instance).
+    // Twice, in case a write is throttled (its counts are then kept for the next).
+    const other = await createKey(call, local.adminKey);
+    for (let round = 0; round < 2; round++) {
+      await sleep(BOUND_MS + 100);
+      expect(await fleet.onEach(`Bearer ${other.token}`)).not.toContain('unauthorized');
+    }
+    await sleep(500);
     const key = await call<{ key: { calls: number } }>('GET', `/v1/keys/${k.id}`, { token: local.adminKey });
-    expect(key.body.key.calls).toBe(figures.allowed + fleet.size);
+    // Exactly, unless a write timed out on a loaded machine: the SDK retries it, and if the first attempt
+    // was applied its calls count twice (in exact mode as well).
+    const extra = key.body.key.calls - figures.allowed;
+    expect(extra).toBeGreaterThanOrEqual(0);
+    if (items.timedOutWrites === 0) expect(extra).toBe(0);
+    else
+      expect(extra, `${items.timedOutWrites} writes timed out`).toBeLessThanOrEqual(
+        items.timedOutWrites * 120,
+      );
   });
 
   it('exact: the cliff — throttled writes become 503s (fail closed)', { timeout: 60_000 }, async () => {

@@ -6,7 +6,7 @@
  * management API's key repository lives in `dynamo-keys.ts`.
  */
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { KeySnapshot, PendingUsage } from '../core/hot-keys';
+import type { KeySnapshot, PendingUsage } from '../core/hot-key-store';
 import type { KeyRecord } from '../core/model';
 import {
   noncePk,

@@ -30,17 +30,16 @@
 
 import { constantTimeEqual } from './crypto';
 import { ThrottledError } from './errors';
+import {
+  addUsage,
+  type HotKeyStore,
+  type KeySnapshot,
+  oneCall,
+  type PendingUsage,
+  windowCalls,
+} from './hot-key-store';
 import { type KeyRecord, keyStatus } from './model';
-import { addUsage, oneCall, type PendingUsage, windowCalls } from './pending-usage';
-import type {
-  RecordReplayInput,
-  RecordSignedUseInput,
-  RecordSignedUseResult,
-  RecordUseInput,
-  RecordUseResult,
-} from './verify';
-
-export type { PendingUsage } from './pending-usage';
+import type { RecordSignedUseInput, RecordSignedUseResult, RecordUseInput, RecordUseResult } from './verify';
 
 /**
  * The rate, in calls a second, that makes a key hot: allowed uses within one second on this instance, or
@@ -57,25 +56,6 @@ export const HOT_KEY_IDLE_MS = 10_000;
 export const HOT_KEY_TRACKED = 1_000;
 /** Other keys' due work is looked for at most this often (a pass visits every tracked key). */
 const SWEEP_EVERY_MS = 100;
-
-/** A key item as the store returns it: the record and its per-minute counters by window. */
-export interface KeySnapshot {
-  record: KeyRecord;
-  /** Rate-limit window (minutes since the epoch) → calls counted in it. */
-  windows: Readonly<Record<number, number>>;
-}
-
-/** What the layer needs from the usage store (`DynamoUsageStore`). */
-export interface HotKeyStore {
-  /** The exact conditional write; `windows` as the item was after (or, refused, before) it. */
-  recordUse(input: RecordUseInput): Promise<RecordUseResult>;
-  recordSignedUse(input: RecordSignedUseInput): Promise<RecordSignedUseResult>;
-  recordReplay(input: RecordReplayInput): Promise<'recorded' | 'replayed'>;
-  /** A consistent read of the key item, or null when there is none. */
-  readKey(keyId: string): Promise<KeySnapshot | null>;
-  /** Adds pending usage to an existing key item (never creates one); the item after, or null. */
-  addUsage(keyId: string, usage: PendingUsage): Promise<KeySnapshot | null>;
-}
 
 export interface HotKeyOptions {
   /** The oldest a copy may be when a request is verified against it, in milliseconds. */

@@ -2,11 +2,16 @@
  * The `orgs` command group (admin key only): read an organization's key limit and active key count,
  * and set the limit to a number (0 = no API keys) or `unlimited`, or put the organization on a plan.
  */
+
+import type { Org } from '../sdk';
 import { defineCommand } from './command';
 import { usage } from './errors';
 import { fields, orgFields, toJson } from './format';
 import { integer, required } from './input';
 import { text } from './options';
+
+/** An organization as the commands print it: JSON with --json, else its fields. */
+const orgText = (json: boolean, org: Org): string => (json ? toJson(org) : fields(orgFields(org)));
 
 export const orgsGet = defineCommand({
   name: 'orgs get',
@@ -19,9 +24,7 @@ export const orgsGet = defineCommand({
   examples: ['latchkey orgs get default'],
   async run(ctx) {
     const [orgId] = ctx.args;
-    const org = await ctx.client().getOrg(orgId);
-    if (ctx.json) return ctx.out(toJson(org));
-    ctx.out(fields(orgFields(org)));
+    ctx.out(orgText(ctx.json, await ctx.client().getOrg(orgId)));
   },
 });
 
@@ -50,16 +53,10 @@ export const orgsSet = defineCommand({
     if (plan !== undefined && ctx.values['max-keys'] !== undefined) {
       throw usage('give either --max-keys or --plan, not both');
     }
-    if (plan !== undefined) {
-      const org = await ctx.client().setOrgPlan(orgId, plan);
-      if (ctx.json) return ctx.out(toJson(org));
-      return ctx.out(fields(orgFields(org)));
-    }
+    if (plan !== undefined) return ctx.out(orgText(ctx.json, await ctx.client().setOrgPlan(orgId, plan)));
     const raw = required(ctx.values['max-keys'], '--max-keys or --plan');
     const max = raw === 'unlimited' ? null : integer(raw, '--max-keys');
-    const org = await ctx.client().setOrgLimit(orgId, max);
-    if (ctx.json) return ctx.out(toJson(org));
-    ctx.out(fields(orgFields(org)));
+    ctx.out(orgText(ctx.json, await ctx.client().setOrgLimit(orgId, max)));
   },
 });
 

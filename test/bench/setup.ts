@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../lib/local/dynamodb/process';
 import { type LocalMode, startLocalMode } from '../../lib/local/local-mode';
+import { onDynamoCommand } from '../helpers/dynamo-commands';
 
 export interface BenchKey {
   id: string;
@@ -40,14 +41,7 @@ export async function startBench(): Promise<Bench> {
     throw error;
   }
   const ddbCalls = new Map<string, number>();
-  local.runtime.dynamo.middlewareStack.add(
-    (next, context) => async (args) => {
-      const name = context.commandName ?? 'unknown';
-      ddbCalls.set(name, (ddbCalls.get(name) ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize', name: 'benchCountCalls' },
-  );
+  onDynamoCommand(local.runtime.dynamo, (name) => ddbCalls.set(name, (ddbCalls.get(name) ?? 0) + 1));
   const createKey = async (body: Record<string, unknown> = {}): Promise<BenchKey> => {
     const res = await fetch(`${local.url}/v1/keys`, {
       method: 'POST',

@@ -10,6 +10,7 @@ import { loadConfig } from '../../lambdas/shared/config';
 import { createRuntime } from '../../lambdas/shared/runtime';
 import type { LocalMode } from '../../lib/local/local-mode';
 import { authorizerEvent } from '../helpers/authorizer-event';
+import { onDynamoCommand } from '../helpers/dynamo-commands';
 import { type Call, client, createKey, startTestLatchkey } from '../helpers/local';
 
 /**
@@ -25,13 +26,7 @@ let ddbCalls: string[] = [];
 beforeAll(async () => {
   local = await startTestLatchkey();
   call = client(local.url);
-  local.runtime.dynamo.middlewareStack.add(
-    (next, context) => async (args) => {
-      ddbCalls.push(context.commandName ?? 'unknown');
-      return next(args);
-    },
-    { step: 'initialize', name: 'countCalls' },
-  );
+  onDynamoCommand(local.runtime.dynamo, (name) => ddbCalls.push(name));
   authorize = createAuthorizerHandler(local.runtime);
 });
 afterAll(() => local.stop());

@@ -8,6 +8,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../../lambdas/core/signer';
+import { onDynamoCommand } from '../helpers/dynamo-commands';
 import { useLatchkey } from '../helpers/latchkey';
 import { createKey } from '../helpers/local';
 
@@ -15,13 +16,7 @@ const lk = useLatchkey();
 let ddbCalls: string[] = [];
 
 beforeAll(() => {
-  lk.local.runtime.dynamo.middlewareStack.add(
-    (next, context) => async (args) => {
-      ddbCalls.push(context.commandName ?? 'unknown');
-      return next(args);
-    },
-    { step: 'initialize', name: 'countCallsForEdits' },
-  );
+  onDynamoCommand(lk.local.runtime.dynamo, (name) => ddbCalls.push(name));
 });
 
 type Key = Record<string, unknown> & { id: string };

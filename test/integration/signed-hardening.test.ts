@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../../lambdas/core/signer';
 import type { LocalMode } from '../../lib/local/local-mode';
+import { onDynamoCommand } from '../helpers/dynamo-commands';
 import { type Call, client, createKey, startTestLatchkey } from '../helpers/local';
 
 /**
@@ -16,13 +17,7 @@ let ddbCalls: string[] = [];
 beforeAll(async () => {
   local = await startTestLatchkey({ now: () => Date.now() + offsetMs });
   call = client(local.url);
-  local.runtime.dynamo.middlewareStack.add(
-    (next, context) => async (args) => {
-      ddbCalls.push(context.commandName ?? 'unknown');
-      return next(args);
-    },
-    { step: 'initialize', name: 'countCalls' },
-  );
+  onDynamoCommand(local.runtime.dynamo, (name) => ddbCalls.push(name));
 });
 afterAll(async () => {
   await local.stop();

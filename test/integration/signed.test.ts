@@ -8,6 +8,7 @@ import { UNAUTHORIZED_MESSAGE } from '../../lambdas/core/errors';
 import { signRequest } from '../../lambdas/core/signer';
 import { formatToken, newKeyId } from '../../lambdas/core/token';
 import type { LocalMode } from '../../lib/local/local-mode';
+import { onDynamoCommand } from '../helpers/dynamo-commands';
 import { type Call, client, createKey, startTestLatchkey } from '../helpers/local';
 import { REFERENCE_CLIENTS, runReferenceClient } from '../helpers/reference-clients';
 
@@ -31,13 +32,7 @@ beforeAll(async () => {
   local = await startTestLatchkey();
   call = client(local.url);
   admin = local.adminKey;
-  local.runtime.dynamo.middlewareStack.add(
-    (next, context) => async (args) => {
-      ddbCalls.push(context.commandName ?? 'unknown');
-      return next(args);
-    },
-    { step: 'initialize', name: 'countCalls' },
-  );
+  onDynamoCommand(local.runtime.dynamo, (name) => ddbCalls.push(name));
 });
 afterAll(async () => {
   process.stdout.write = originalWrite;

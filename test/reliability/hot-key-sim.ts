@@ -28,6 +28,7 @@ import type { VerifyMode } from '../../lambdas/core/settings';
 import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer';
 import type { Runtime } from '../../lambdas/shared/runtime';
 import { authorizerEvent } from '../helpers/authorizer-event';
+import { onDynamoCommand } from '../helpers/dynamo-commands';
 
 /** Read units per write unit (DynamoDB: 1,000 WCU and 3,000 RCU per partition). */
 const RRU_PER_WRU = 3;
@@ -98,13 +99,9 @@ export function limitThroughput(
   items: ItemThroughput,
   calls: { count: number },
 ): void {
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      calls.count++;
-      return next(args);
-    },
-    { step: 'initialize', name: 'countDynamoCalls' },
-  );
+  onDynamoCommand(client, () => {
+    calls.count++;
+  });
   type Middleware = Parameters<typeof client.middlewareStack.addRelativeTo>[0];
   client.middlewareStack.addRelativeTo(
     ((next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>

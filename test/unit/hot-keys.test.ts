@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../lambdas/core/crypto';
 import { DependencyError, ThrottledError } from '../../lambdas/core/errors';
-import {
-  HOT_KEY_RATE,
-  type HotKeyStore,
-  HotKeys,
-  type KeySnapshot,
-  type PendingUsage,
-} from '../../lambdas/core/hot-keys';
+import type { HotKeyStore, KeySnapshot, PendingUsage } from '../../lambdas/core/hot-key-store';
+import { HOT_KEY_RATE, HotKeys } from '../../lambdas/core/hot-keys';
 import type { KeyRecord } from '../../lambdas/core/model';
 import { type RecordUseInput, rateWindowOf } from '../../lambdas/core/verify';
 import { keyRecord } from '../helpers/records';

@@ -12,6 +12,7 @@ import { DEFAULT_ROLE, DEFAULT_ROLE_MATRIX, type Permission } from '../../lambda
 import { ADMIN_PRINCIPAL, type Principal } from '../../lambdas/core/principal';
 import type { CreateKeyCommand } from '../../lambdas/core/validation';
 import { MemoryKeyRepository } from '../helpers/memory-repository';
+import { keyRecord } from '../helpers/records';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const ALL: Permission[] = ['keys:read', 'keys:write', 'api:read', 'api:write'];
@@ -40,29 +41,18 @@ beforeEach(() => {
 /** A stored key record; ids are 16 base62 characters like real ones. */
 function stored(overrides: Partial<KeyRecord> = {}): KeyRecord {
   seq++;
-  return repo.seed({
-    id: `Key${String(seq).padStart(13, '0')}`,
-    org_id: 'acme',
-    name: `key ${seq}`,
-    description: null,
-    key_hash: 'a'.repeat(64),
-    salt: 'salt',
-    roles: ['admin'],
-    permissions: ALL,
-    rate_limit_per_minute: 60,
-    created_at: new Date(NOW - 60_000).toISOString(),
-    created_by: 'admin',
-    expires_at_ms: null,
-    revoked_at: null,
-    last_used_at: null,
-    calls: 0,
-    released: false,
-    rotated_from: null,
-    rotated_to: null,
-    disabled_at: null,
-    metadata: {},
-    ...overrides,
-  });
+  return repo.seed(
+    keyRecord({
+      id: `Key${String(seq).padStart(13, '0')}`,
+      name: `key ${seq}`,
+      key_hash: 'a'.repeat(64),
+      salt: 'salt',
+      roles: ['admin'],
+      permissions: ALL,
+      created_at: new Date(NOW - 60_000).toISOString(),
+      ...overrides,
+    }),
+  );
 }
 
 const keyPrincipal = (

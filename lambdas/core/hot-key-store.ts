@@ -1,8 +1,18 @@
 /**
- * Calls counted in memory by the hot-key path (`hot-keys.ts`) and not yet written to the key item: in
- * all, per rate-limit window and per UTC day, with the latest use. Counts may be negative (a call taken
- * back after its count went out is written as -1). Pure arithmetic.
+ * What the hot-key layer (`hot-keys.ts`) reads and writes, and what the usage store implements for it
+ * (`lambdas/adapters/dynamo-usage.ts`): a key item's snapshot, the store interface, and the calls
+ * counted in memory and not yet written to the key item — in all, per rate-limit window and per UTC day,
+ * with the latest use. Counts may be negative (a call taken back after its count went out is written as
+ * -1). Pure: types and arithmetic.
  */
+import type { KeyRecord } from './model';
+import type {
+  RecordReplayInput,
+  RecordSignedUseInput,
+  RecordSignedUseResult,
+  RecordUseInput,
+  RecordUseResult,
+} from './verify';
 
 export interface PendingUsage {
   calls: number;
@@ -42,3 +52,22 @@ export function addUsage(a: PendingUsage | null, b: PendingUsage): PendingUsage 
 /** Calls of `usage` in one rate-limit window (0 for none). */
 export const windowCalls = (usage: PendingUsage | null, window: number): number =>
   usage?.windows[window] ?? 0;
+
+/** A key item as the store returns it: the record and its per-minute counters by window. */
+export interface KeySnapshot {
+  record: KeyRecord;
+  /** Rate-limit window (minutes since the epoch) → calls counted in it. */
+  windows: Readonly<Record<number, number>>;
+}
+
+/** What the layer needs from the usage store (`DynamoUsageStore`). */
+export interface HotKeyStore {
+  /** The exact conditional write; `windows` as the item was after (or, refused, before) it. */
+  recordUse(input: RecordUseInput): Promise<RecordUseResult>;
+  recordSignedUse(input: RecordSignedUseInput): Promise<RecordSignedUseResult>;
+  recordReplay(input: RecordReplayInput): Promise<'recorded' | 'replayed'>;
+  /** A consistent read of the key item, or null when there is none. */
+  readKey(keyId: string): Promise<KeySnapshot | null>;
+  /** Adds pending usage to an existing key item (never creates one); the item after, or null. */
+  addUsage(keyId: string, usage: PendingUsage): Promise<KeySnapshot | null>;
+}

@@ -1,7 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { propsFromContext } from '../lib/context-props';
-import { LatchkeyStack } from '../lib/latchkey-stack';
+import { propsFromContext } from '../lib/cdk/context-props';
+import { LatchkeyStack } from '../lib/cdk/latchkey-stack';
 
 const app = new App();
 

@@ -3,7 +3,7 @@
  * fails when the committed file and the generator disagree).
  */
 import { writeFileSync } from 'node:fs';
-import { openApiJson } from '../lambdas/core/openapi';
+import { openApiJson } from '../lib/core/openapi';
 
 const target = new URL('../docs/openapi.json', import.meta.url);
 writeFileSync(target, openApiJson());

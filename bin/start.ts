@@ -3,8 +3,7 @@
  * endpoint and a local API Gateway running the same authorizer and handlers as the deployed stack.
  */
 
-import { CONSOLE_PATH } from '../lambdas/console/assets';
-import { findRoute } from '../lambdas/core/routes';
+import { findRoute } from '../lib/core/routes';
 import {
   ADMIN_KEY_SECRET_NAME,
   DYNAMODB_EXPOSURE_NOTICE,
@@ -64,7 +63,7 @@ async function main(): Promise<void> {
       `(or AWS_SHARED_CREDENTIALS_FILE=${paths.credentials} aws --profile ${LOCAL_PROFILE} secretsmanager get-secret-value ` +
       `--endpoint-url ${local.secretsEndpoint} --region ${LOCAL_REGION} --secret-id ${ADMIN_KEY_SECRET_NAME} --query SecretString --output text)`,
   );
-  out(`latchkey console: ${local.url}${CONSOLE_PATH}`);
+  out(`latchkey console: ${local.url}${findRoute('console').path}`);
   out(`latchkey OpenAPI document: ${local.url}${findRoute('getOpenApi').path}`);
   out(
     `CLI: export LATCHKEY_URL=${local.url}; node_modules/.bin/latchkey whoami ` +

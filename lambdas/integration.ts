@@ -18,10 +18,10 @@
  * Bearer requests pass through unchanged (there is nothing to check).
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { errorBody, UNAUTHORIZED_MESSAGE } from './core/errors';
-import { jsonResponse, lowerCaseHeaders, rawBodyOf, signedBodyRefusal } from './shared/http';
+import { errorBody, UNAUTHORIZED_MESSAGE } from '../lib/core/errors';
+import { jsonResponse, lowerCaseHeaders, rawBodyOf, signedBodyRefusal } from './runtime/http';
 
-export { verifyBodyDigest } from './core/armor';
+export { verifyBodyDigest } from '../lib/core/armor';
 
 /** null when the body may be used; otherwise the 401 response to return. */
 export function checkSignedBody(event: APIGatewayProxyEvent): APIGatewayProxyResult | null {

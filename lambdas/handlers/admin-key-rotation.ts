@@ -7,7 +7,7 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { ADMIN_KEY_RE } from '../core/credentials';
+import { ADMIN_KEY_RE } from '#core/credentials';
 
 /**
  * Rotation function for the admin-key secret (Secrets Manager's four-step protocol). The admin key

@@ -4,18 +4,20 @@
  * rate limited → an explicit Deny whose context names the reason (API Gateway answers 403 with code
  * `rate_limited`); any credential failure → `Unauthorized` (401, one body for every reason);
  * a dependency failure → any other error (API Gateway answers 5xx: fail closed). Its only storage is
- * the usage store (`lambdas/adapters/dynamo-usage.ts`).
+ * the usage store (`lambdas/dynamo/usage.ts`).
  */
+
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { DynamoUsageStore } from '../adapters/dynamo-usage';
-import { HotKeys } from '../core/hot-keys';
-import { type AuthorizerResult, allowContext, buildAllowPolicy, buildDenyPolicy } from '../core/policy';
-import { ROUTES } from '../core/routes';
-import { verifyRequest } from '../core/verify';
-import { ENV } from '../shared/config';
-import { lowerCaseHeaders } from '../shared/http';
-import { logger } from '../shared/logger';
-import { defaultRuntime, type Runtime } from '../shared/runtime';
+import { HotKeys } from '#core/hot-keys';
+import { type AuthorizerResult, allowContext, buildAllowPolicy, buildDenyPolicy } from '#core/policy';
+import { ROUTES } from '#core/routes';
+import { SETTINGS } from '#core/settings';
+import { verifyRequest } from '#core/verify';
+import { DynamoUsageStore } from '../dynamo/usage';
+
+import { lowerCaseHeaders } from '../runtime/http';
+import { logger } from '../runtime/logger';
+import { defaultRuntime, type Runtime } from '../runtime/runtime';
 
 /** A mismatch re-reads the admin-key secret at most this often. */
 const ADMIN_KEY_REFRESH_MS = 5_000;
@@ -23,7 +25,7 @@ const ADMIN_KEY_REFRESH_MS = 5_000;
 export function createAuthorizerHandler(runtime: Runtime) {
   const adminKey = runtime.adminKey;
   if (adminKey === null)
-    throw new Error(`configuration: ${ENV.adminKeySecretId} must be set for the authorizer`);
+    throw new Error(`configuration: ${SETTINGS.adminKeySecretId.env} must be set for the authorizer`);
   const routes = [...ROUTES, ...runtime.config.applicationRoutes];
   const store = new DynamoUsageStore({
     client: runtime.dynamo,

@@ -4,10 +4,10 @@
  * metadata from the authorizer context) and body.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ApiError, UNAUTHORIZED_MESSAGE } from '../core/errors';
-import { metadataFromContext } from '../core/policy';
-import { MAX_BODY_BYTES } from '../core/validation';
-import { assertBodyIntegrity, errorResponse, fromProxyEvent, jsonResponse } from '../shared/http';
+import { ApiError, UNAUTHORIZED_MESSAGE } from '#core/errors';
+import { metadataFromContext } from '#core/policy';
+import { MAX_BODY_BYTES } from '#core/validation';
+import { assertBodyIntegrity, errorResponse, fromProxyEvent, jsonResponse } from '../runtime/http';
 
 /** Echoes the request as the gateway passed it on. */
 export async function echo(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {

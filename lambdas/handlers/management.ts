@@ -2,17 +2,15 @@
  * The management API's Lambda: finds the route in the route table, checks a signed request's body
  * against its Content-Digest, validates the input, calls the management core with the principal the
  * authorizer established, and maps the result or error to one JSON response. Storage is the DynamoDB
- * key repository (`lambdas/adapters/dynamo-keys.ts`). The same function runs the daily usage roll-up
+ * key repository (`lambdas/dynamo/keys.ts`). The same function runs the daily usage roll-up
  * when the stack's schedule invokes it with `USAGE_ROLL_UP_EVENT`.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { DynamoKeyRepository } from '../adapters/dynamo-keys';
-import { DynamoUsageHistory } from '../adapters/dynamo-usage-history';
-import { ApiError, UNAUTHORIZED_MESSAGE } from '../core/errors';
-import { ManagementService } from '../core/management';
-import type { Principal } from '../core/principal';
-import { ROUTES } from '../core/routes';
-import { USAGE_ROLL_UP_EVENT } from '../core/usage';
+import { ApiError, UNAUTHORIZED_MESSAGE } from '#core/errors';
+import { ManagementService } from '#core/management';
+import type { Principal } from '#core/principal';
+import { ROUTES } from '#core/routes';
+import { USAGE_ROLL_UP_EVENT } from '#core/usage';
 import {
   parseJsonObject,
   validateCreateKey,
@@ -23,16 +21,18 @@ import {
   validateRotateKey,
   validateUpdateKey,
   validateUsageQuery,
-} from '../core/validation';
+} from '#core/validation';
+import { DynamoKeyRepository } from '../dynamo/keys';
+import { DynamoUsageHistory } from '../dynamo/usage-history';
 import {
   type ApiRequest,
   assertBodyIntegrity,
   errorResponse,
   fromProxyEvent,
   jsonResponse,
-} from '../shared/http';
-import { audit, logger } from '../shared/logger';
-import { defaultRuntime, type Runtime } from '../shared/runtime';
+} from '../runtime/http';
+import { audit, logger } from '../runtime/logger';
+import { defaultRuntime, type Runtime } from '../runtime/runtime';
 
 type Action = (
   service: ManagementService,

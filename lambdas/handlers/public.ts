@@ -6,10 +6,10 @@
  * answers keep their security headers).
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { serveConsole } from '../console/assets';
-import { errorBody } from '../core/errors';
-import { openApiJson } from '../core/openapi';
-import { ROUTES } from '../core/routes';
+import { serveConsole } from '#console/serve';
+import { errorBody } from '#core/errors';
+import { openApiJson } from '#core/openapi';
+import { ROUTES } from '#core/routes';
 
 let document: string | undefined;
 

@@ -18,7 +18,7 @@ import { CliError, usage } from './errors';
 import { toJson } from './format';
 import { flag, text } from './options';
 
-/** The stack output naming the admin-key secret (lib/latchkey-stack.ts). */
+/** The stack output naming the admin-key secret (lib/cdk/latchkey-stack.ts). */
 const ADMIN_KEY_OUTPUT = 'AdminKeySecretArn';
 const CLOUDFORMATION_PACKAGE = '@aws-sdk/client-cloudformation';
 

@@ -3,7 +3,7 @@
  * usage errors), and `errorLine` turns any thrown value into the one line printed on stderr,
  * `latchkey: <code>: <message>`, with control characters and newlines removed.
  */
-import { type HttpMethod, matchRoute, READ_METHODS } from '../../lambdas/core/routes';
+import { type HttpMethod, matchRoute, READ_METHODS } from '../core/routes';
 import { LatchkeyError } from '../sdk';
 import { clean } from './format';
 

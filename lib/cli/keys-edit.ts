@@ -3,7 +3,7 @@
  * metadata), `keys disable` / `keys enable` (refused with 401 while disabled; the key keeps its slot), and
  * `keys delete`, another name for `keys revoke`.
  */
-import { RATE_LIMIT_PER_MINUTE } from '../../lambdas/core/settings';
+import { RATE_LIMIT_PER_MINUTE } from '../core/settings';
 import type { KeyResponse, UpdateKeyRequest } from '../sdk';
 import { type Args, type Context, defineCommand } from './command';
 import { usage } from './errors';

@@ -3,7 +3,7 @@
  * rotate) is printed once, on stdout, with the server's warning on stderr; `--quiet` prints the raw
  * key alone so that `KEY=$(latchkey keys create … --quiet)` works.
  */
-import { RATE_LIMIT_PER_MINUTE, SETTINGS } from '../../lambdas/core/settings';
+import { RATE_LIMIT_PER_MINUTE, SETTINGS } from '../core/settings';
 import type { ApiKey, CreateKeyInput, ListKeysParams, NewKeyResponse } from '../sdk';
 import { type Args, type Context, defineCommand } from './command';
 import { usage } from './errors';

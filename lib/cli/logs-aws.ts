@@ -13,7 +13,7 @@ import type { LogFilter } from './log-lines';
 
 export const CLOUDWATCH_LOGS_PACKAGE = '@aws-sdk/client-cloudwatch-logs';
 export const CLOUDFORMATION_PACKAGE = '@aws-sdk/client-cloudformation';
-/** The stack output naming the authorizer's log group (lib/latchkey-stack.ts). */
+/** The stack output naming the authorizer's log group (lib/cdk/latchkey-stack.ts). */
 export const AUTHORIZER_LOG_GROUP_OUTPUT = 'AuthorizerLogGroupName';
 /** The authorizer's log group resource in a latchkey stack (`Authorizer/HandlerLogs`), for stacks without the output. */
 export const AUTHORIZER_LOG_GROUP_RESOURCE = /^AuthorizerHandlerLogs[0-9A-F]{8}$/;

@@ -1,7 +1,7 @@
 /**
  * Runs the `latchkey` command in this process: `main` with the process's arguments, streams and
  * environment, and its result as the exit code. This is the module bin/latchkey-cli.mjs loads (as
- * TypeScript in a checkout, or bundled as dist/cli.js by lib/build.mjs); importing it runs the CLI.
+ * TypeScript in a checkout, or bundled as dist/cli.js by bin/build.mjs); importing it runs the CLI.
  */
 import { main } from './index';
 

@@ -5,13 +5,7 @@
  * secret part, and it does not say whether the key exists or is active (only the API knows that:
  * `latchkey keys show ID`).
  */
-import {
-  CHECKSUM_LENGTH,
-  KEY_ID_LENGTH,
-  PREFIX_RE,
-  parseToken,
-  SECRET_LENGTH,
-} from '../../lambdas/core/token';
+import { CHECKSUM_LENGTH, KEY_ID_LENGTH, PREFIX_RE, parseToken, SECRET_LENGTH } from '../core/token';
 import { defineCommand } from './command';
 import { CliError } from './errors';
 import { fields, toJson } from './format';

@@ -2,7 +2,7 @@
  * `npm run build:console`: type-checks the browser sources against the DOM library, bundles them with
  * esbuild (minified ESM, es2020) into `app.js`, minifies `app.css`, and writes the three shipped assets
  * twice: to `dist/console/` (to inspect and measure) and, as one JSON object of their texts, to
- * `lambdas/console/assets.generated.json`, which `lambdas/console/assets.ts` imports so that any
+ * `lib/console/assets.generated.json`, which `lib/console/serve.ts` imports so that any
  * esbuild bundle of the serving code (a Lambda's, the local gateway's) carries the console inside it
  * and `cdk deploy` needs no upload step. The JSON is committed; test/console/assets.test.ts fails when
  * it differs from a fresh build of these sources.
@@ -18,7 +18,7 @@ import * as esbuild from 'esbuild';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), 'app');
 const root = resolve(here, '../../..');
-export const GENERATED_ASSETS = join(root, 'lambdas/console/assets.generated.json');
+export const GENERATED_ASSETS = join(root, 'lib/console/assets.generated.json');
 
 export interface ConsoleAssetTexts {
   'index.html': string;

@@ -17,14 +17,14 @@ import type {
   APIGatewayProxyResult,
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
+import { publicHandler } from '#lambda/handlers/public';
 import {
   type GatewayError,
   type GatewayResponseType,
   renderGatewayResponse,
-} from '../../lambdas/core/gateway-responses';
-import { evaluatePolicy } from '../../lambdas/core/policy';
-import { isPublicRoute, matchRoute, ROUTES, type Route, type RouteHandler } from '../../lambdas/core/routes';
-import { publicHandler } from '../../lambdas/handlers/public';
+} from '../core/gateway-responses';
+import { evaluatePolicy } from '../core/policy';
+import { isPublicRoute, matchRoute, ROUTES, type Route, type RouteHandler } from '../core/routes';
 import {
   hostPort,
   httpUrl,

@@ -7,14 +7,15 @@
  */
 import { chmodSync, mkdirSync } from 'node:fs';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createDynamoClient, createSecretsClient } from '../../lambdas/adapters/aws';
-import { randomBase62 } from '../../lambdas/core/base62';
-import { ADMIN_KEY_RE } from '../../lambdas/core/credentials';
-import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer';
-import { echo } from '../../lambdas/handlers/echo';
-import { createManagementHandler } from '../../lambdas/handlers/management';
-import { type Config, ENV, loadConfig } from '../../lambdas/shared/config';
-import { createRuntime, type Runtime } from '../../lambdas/shared/runtime';
+import { createDynamoClient, createSecretsClient } from '#lambda/aws/clients';
+import { createAuthorizerHandler } from '#lambda/handlers/authorizer';
+import { echo } from '#lambda/handlers/echo';
+import { createManagementHandler } from '#lambda/handlers/management';
+import { type Config, loadConfig } from '#lambda/runtime/config';
+import { createRuntime, type Runtime } from '#lambda/runtime/runtime';
+import { randomBase62 } from '../core/base62';
+import { ADMIN_KEY_RE } from '../core/credentials';
+import { SETTINGS } from '../core/settings';
 import {
   ADMIN_KEY_SECRET_NAME,
   DYNAMODB_LOCAL_CREDENTIALS,
@@ -142,11 +143,11 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
 
     const config = loadConfig({
       ...options.settings,
-      [ENV.tableName]: tableName,
-      [ENV.adminKeySecretId]: ADMIN_KEY_SECRET_NAME,
-      [ENV.signingSecretId]: SIGNING_SECRET_NAME,
-      [ENV.dynamodbEndpoint]: dynamodbEndpoint,
-      [ENV.secretsEndpoint]: secrets.endpoint,
+      [SETTINGS.tableName.env]: tableName,
+      [SETTINGS.adminKeySecretId.env]: ADMIN_KEY_SECRET_NAME,
+      [SETTINGS.signingSecretId.env]: SIGNING_SECRET_NAME,
+      [SETTINGS.dynamodbEndpoint.env]: dynamodbEndpoint,
+      [SETTINGS.secretsEndpoint.env]: secrets.endpoint,
     });
     const secretsClient = createSecretsClient(secrets.endpoint, secrets.credential);
     stops.push(async () => secretsClient.destroy());

@@ -3,11 +3,11 @@
  * authorizer. Each request is authorized afresh per attempt (a bearer key, or an ARMOR-PSK signature with
  * a new nonce and timestamp), idempotent methods are retried with backoff, and every failure is a
  * `LatchkeyError` that never contains the key. Request paths come from the route table
- * (lambdas/core/routes.ts), response bodies are the server's wire types, returned unchanged.
+ * (lib/core/routes.ts), response bodies are the server's wire types, returned unchanged.
  */
-import { routePath } from '../../lambdas/core/routes';
-import { keyIdOfToken, signRequest } from '../../lambdas/core/signer';
-import { BEARER_SCHEME } from '../../lambdas/core/wire';
+import { routePath } from '../core/routes';
+import { keyIdOfToken, signRequest } from '../core/signer';
+import { BEARER_SCHEME } from '../core/wire';
 import { nonEmpty, positiveInteger, withQuery } from './args';
 import { LatchkeyError } from './errors';
 import {

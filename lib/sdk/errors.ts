@@ -5,7 +5,7 @@
  * - `network`: no HTTP response at all (DNS, refused connection, reset, TLS…); `status` is null;
  * - `timeout`: no complete response within `timeoutMs`; `status` is null.
  */
-import { ERROR_STATUS } from '../../lambdas/core/errors';
+import { ERROR_STATUS } from '../core/errors';
 
 export type LatchkeyErrorKind = 'http' | 'network' | 'timeout';
 

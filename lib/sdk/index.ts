@@ -8,7 +8,7 @@ export {
   type SignedHeaders,
   type SignRequestInput,
   signRequest,
-} from '../../lambdas/core/signer';
+} from '../core/signer';
 export {
   DEFAULT_RETRIES,
   DEFAULT_RETRY_DELAY_MS,

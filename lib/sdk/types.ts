@@ -1,6 +1,6 @@
 /**
  * The shapes of the management API as the SDK's users name them. They are the server's own wire types
- * (lambdas/core/wire.ts), re-exported, not copies: snake_case JSON and ISO 8601 UTC timestamps, exactly
+ * (lib/core/wire.ts), re-exported, not copies: snake_case JSON and ISO 8601 UTC timestamps, exactly
  * as they travel. The SDK returns response bodies unchanged, so these are also what `latchkey … --json`
  * prints. The only SDK-side shape is `CreateKeyInput`, the create body where `expires_at` may also be a
  * Date (sent as its ISO string); the server's validated form has a name of its own.
@@ -11,7 +11,7 @@ import type {
   ListKeysResponse,
   RevokeResponse,
   RotateKeyRequest,
-} from '../../lambdas/core/wire';
+} from '../core/wire';
 
 export type {
   ApiKey,
@@ -42,7 +42,7 @@ export type {
   UpdateKeyRequest,
   UsageDay,
   Whoami,
-} from '../../lambdas/core/wire';
+} from '../core/wire';
 
 /** `POST /v1/keys` body as `createKey` takes it: the wire body, where `expires_at` may also be a Date. */
 export interface CreateKeyInput extends Omit<CreateKeyRequest, 'expires_at'> {

@@ -2,17 +2,17 @@
  * cold_start: the authorizer bundled as the CDK stack bundles it, its size, and how long a fresh
  * `node` process takes to load it and answer one verification, next to bare `node` startup.
  *
- * The bundling options come from `lib/bundling.ts`, with which `npm run build` prebundles the Lambdas
- * that `lib/latchkey-function.ts` deploys: `esbuild --bundle <entry> --target=node24 --platform=node
+ * The bundling options come from `lib/cdk/bundling.ts`, with which `npm run build` prebundles the Lambdas
+ * that `lib/cdk/latchkey-function.ts` deploys: `esbuild --bundle <entry> --target=node24 --platform=node
  * --format=esm --minify --banner:js=<require shim> --main-fields=module,main
  * --alias:@aws-sdk/credential-provider-node=… --alias:mnemonist/lru-cache=…` with no externals.
  */
+
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
-import { ENV } from '../../lambdas/shared/config';
 import {
   CREDENTIAL_PROVIDER,
   ENV_CREDENTIALS_ENTRY,
@@ -20,15 +20,17 @@ import {
   LRU_CACHE_ENTRY,
   LRU_CACHE_MODULE,
   lambdaBuildOptions,
-} from '../../lib/bundling';
-import { ADMIN_KEY_SECRET_NAME, SIGNING_SECRET_NAME } from '../../lib/local/constants';
+} from '#cdk/bundling';
+import { SETTINGS } from '#core/settings';
+
+import { ADMIN_KEY_SECRET_NAME, SIGNING_SECRET_NAME } from '#local/constants';
 import { median, nowMs, progress, round } from './lib';
 import { authorizerEvent, type Bench } from './setup';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = LAMBDA_ENTRIES.authorizer;
 
-/** What `npm run build` bundles each Lambda with (lib/bundling.ts), quiet. */
+/** What `npm run build` bundles each Lambda with (lib/cdk/bundling.ts), quiet. */
 export const CDK_BUNDLING: BuildOptions = { ...lambdaBuildOptions(ROOT), logLevel: 'silent' };
 
 export interface ColdStartFigures {
@@ -142,11 +144,11 @@ export async function benchColdStart(bench: Bench, options: { runs: number }): P
       // The secrets endpoint's per-run credential; DynamoDB Local accepts it as it accepts any.
       AWS_ACCESS_KEY_ID: local.secretsCredential.accessKeyId,
       AWS_SECRET_ACCESS_KEY: local.secretsCredential.secretAccessKey,
-      [ENV.tableName]: local.tableName,
-      [ENV.adminKeySecretId]: ADMIN_KEY_SECRET_NAME,
-      [ENV.signingSecretId]: SIGNING_SECRET_NAME,
-      [ENV.dynamodbEndpoint]: local.dynamodbEndpoint,
-      [ENV.secretsEndpoint]: local.secretsEndpoint,
+      [SETTINGS.tableName.env]: local.tableName,
+      [SETTINGS.adminKeySecretId.env]: ADMIN_KEY_SECRET_NAME,
+      [SETTINGS.signingSecretId.env]: SIGNING_SECRET_NAME,
+      [SETTINGS.dynamodbEndpoint.env]: local.dynamodbEndpoint,
+      [SETTINGS.secretsEndpoint.env]: local.secretsEndpoint,
       BENCH_EVENT: JSON.stringify(authorizerEvent(`Bearer ${key.token}`, 'GET', '/v1/echo/x')),
       // The AWS SDK warns once about Node < 22 on stderr; Lambda's nodejs24.x has no such warning.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

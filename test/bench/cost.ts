@@ -10,7 +10,7 @@
  *   write is 1 WRU per KB, a transactional write 2 WRU per item per KB, a strongly consistent read
  *   1 RRU per 4 KB.
  */
-import { SETTINGS } from '../../lambdas/core/settings';
+import { SETTINGS } from '#core/settings';
 
 export const PRICES = {
   rest_api_per_million: 3.5,
@@ -23,11 +23,11 @@ export const PRICES = {
 /** Memory at which Lambda allocates one full vCPU. */
 export const FULL_VCPU_MB = 1769;
 
-/** The authorizer's default memory, from the settings table (`lambdas/core/settings.ts`). */
+/** The authorizer's default memory, from the settings table (`lib/core/settings.ts`). */
 export function authorizerMemoryMb(): { mb: number; source: string } {
   return {
     mb: SETTINGS.authorizerMemorySize.default,
-    source: 'lambdas/core/settings.ts (authorizerMemorySize default)',
+    source: 'lib/core/settings.ts (authorizerMemorySize default)',
   };
 }
 

@@ -10,14 +10,14 @@ import { createHash, createHmac, randomBytes, scryptSync, timingSafeEqual } from
 import { Readable } from 'node:stream';
 import { type AttributeValue, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { checkAPIKey, generateAPIKey } from 'prefixed-api-key';
-import { itemToRecord } from '../../lambdas/adapters/dynamo-codec';
-import { canonicalString } from '../../lambdas/core/armor';
-import { parseAuthorization } from '../../lambdas/core/credentials';
-import { constantTimeEqual, sha256Hex } from '../../lambdas/core/crypto';
-import { signRequest } from '../../lambdas/core/signer';
-import { type VerifierDeps, verifyRequest } from '../../lambdas/core/verify';
-import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer';
-import { createRuntime } from '../../lambdas/shared/runtime';
+import { canonicalString } from '#core/armor';
+import { parseAuthorization } from '#core/credentials';
+import { constantTimeEqual, sha256Hex } from '#core/crypto';
+import { signRequest } from '#core/signer';
+import { type VerifierDeps, verifyRequest } from '#core/verify';
+import { itemToRecord } from '#lambda/dynamo/codec';
+import { createAuthorizerHandler } from '#lambda/handlers/authorizer';
+import { createRuntime } from '#lambda/runtime/runtime';
 import { cpuPerCall, cpuPerCallSync, round } from './lib';
 import { authorizerEvent, type Bench, signedPath } from './setup';
 

@@ -9,12 +9,12 @@
 import { Worker } from 'node:worker_threads';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { type AuthorizerResult, buildAllowPolicy } from '../../lambdas/core/policy';
-import { type Principal, principalContext } from '../../lambdas/core/principal';
-import type { RouteHandler } from '../../lambdas/core/routes';
-import { echo } from '../../lambdas/handlers/echo';
-import { createManagementHandler } from '../../lambdas/handlers/management';
-import { type IntegrationFn, startLocalGateway } from '../../lib/local/gateway';
+import { type AuthorizerResult, buildAllowPolicy } from '#core/policy';
+import { type Principal, principalContext } from '#core/principal';
+import type { RouteHandler } from '#core/routes';
+import { echo } from '#lambda/handlers/echo';
+import { createManagementHandler } from '#lambda/handlers/management';
+import { type IntegrationFn, startLocalGateway } from '#local/gateway';
 import { percentile, progress, round } from './lib';
 import type { Bench } from './setup';
 

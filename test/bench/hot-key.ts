@@ -11,7 +11,7 @@
  *   overshoot_pct                                   a 600-a-minute limit offered 300 a second (one window)
  */
 
-import type { VerifyMode } from '../../lambdas/core/settings';
+import type { VerifyMode } from '#core/settings';
 import { Fleet, ItemThroughput, offer, summarize } from '../reliability/hot-key-sim';
 import type { Bench } from './setup';
 

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { type DynamoDbLocal, startDynamoDbLocal } from '../../lib/local/dynamodb/process';
-import { type LocalMode, startLocalMode } from '../../lib/local/local-mode';
+import { type DynamoDbLocal, startDynamoDbLocal } from '#local/dynamodb/process';
+import { type LocalMode, startLocalMode } from '#local/local-mode';
 import { onDynamoCommand } from '../helpers/dynamo-commands';
 
 export interface BenchKey {

@@ -13,12 +13,12 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { randomBase62 } from '../../lambdas/core/base62';
-import { signRequest } from '../../lambdas/core/signer';
-import { usageDayAttribute } from '../../lambdas/core/table';
-import { formatToken, newKeyId } from '../../lambdas/core/token';
-import { utcDay } from '../../lambdas/core/usage';
-import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer';
+import { randomBase62 } from '#core/base62';
+import { signRequest } from '#core/signer';
+import { usageDayAttribute } from '#core/table';
+import { formatToken, newKeyId } from '#core/token';
+import { utcDay } from '#core/usage';
+import { createAuthorizerHandler } from '#lambda/handlers/authorizer';
 import { itemSize, nowMs, percentile, progress, round } from './lib';
 import { authorizerEvent, type Bench, type BenchKey, signedPath } from './setup';
 

@@ -1,13 +1,13 @@
 /**
- * The console's serving module (lambdas/console/assets.ts) as a pure function, and the committed asset
+ * The console's serving module (lib/console/serve.ts) as a pure function, and the committed asset
  * bundle against a fresh build of lib/console/app, so the shipped console is always
  * the one in the sources.
  */
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { BUILT_CONSOLE_ASSETS, CONSOLE_CSP, serveConsole } from '../../lambdas/console/assets';
-import { buildConsoleAssets, GENERATED_ASSETS, generatedJson } from '../../lib/console/build';
+import { buildConsoleAssets, GENERATED_ASSETS, generatedJson } from '#console/build';
+import { BUILT_CONSOLE_ASSETS, CONSOLE_CSP, serveConsole } from '#console/serve';
 
 const ASSETS = { 'index.html': '<!doctype html>', 'app.js': 'x()', 'app.css': 'a{}' };
 
@@ -64,7 +64,7 @@ describe('serveConsole', () => {
 describe('the committed console bundle', () => {
   it('equals a fresh build of lib/console/app', async () => {
     const fresh = generatedJson(await buildConsoleAssets());
-    // On failure: npm run build:console, and commit lambdas/console/assets.generated.json.
+    // On failure: npm run build:console, and commit lib/console/assets.generated.json.
     expect(readFileSync(GENERATED_ASSETS, 'utf8') === fresh).toBe(true);
   }, 60_000);
 });

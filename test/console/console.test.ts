@@ -8,8 +8,8 @@
 import axe from 'axe-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSOLE_CSP } from '../../lambdas/console/assets';
-import type { LocalMode } from '../../lib/local/local-mode';
+import { CONSOLE_CSP } from '#console/serve';
+import type { LocalMode } from '#local/local-mode';
 import { type Call, client, createKey, startTestLatchkey } from '../helpers/local';
 import { type ConsoleServer, launchChromium, startConsoleServer } from './harness';
 

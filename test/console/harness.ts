@@ -1,13 +1,13 @@
 /**
  * Test-only wiring for the console: an HTTP server that answers `/console…` through the serving module
- * (lambdas/console/assets.ts) and forwards `/v1/…` to a running local mode, so the page and the API share
+ * (lib/console/serve.ts) and forwards `/v1/…` to a running local mode, so the page and the API share
  * one origin as they will behind the real gateway; and a Chromium launched from Debian's package through
  * playwright-core (no browser download).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Browser, chromium } from 'playwright-core';
-import { isConsolePath, serveConsole } from '../../lambdas/console/assets';
+import { isConsolePath, serveConsole } from '#console/serve';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 

@@ -10,7 +10,7 @@ import { launchChromium, startConsoleServer } from './harness';
 
 // Quiet handler logs; the logger reads its level when local mode's modules load.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
-const { startLocalMode } = await import('../../lib/local/local-mode');
+const { startLocalMode } = await import('#local/local-mode');
 const { client, createKey } = await import('../helpers/local');
 
 const out = join(resolve(dirname(fileURLToPath(import.meta.url)), '../..'), 'docs/images');

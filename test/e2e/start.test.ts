@@ -4,8 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DYNAMODB_EXPOSURE_NOTICE, localDataPaths } from '../../lib/local/constants';
-import { freePort } from '../../lib/local/net';
+import { DYNAMODB_EXPOSURE_NOTICE, localDataPaths } from '#local/constants';
+import { freePort } from '#local/net';
 import { ROOT, startLocalProcess, waitForLine } from '../helpers/process';
 
 /**

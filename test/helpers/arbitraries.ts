@@ -4,7 +4,7 @@
  * property gets.
  */
 import fc from 'fast-check';
-import { BASE62_ALPHABET } from '../../lambdas/core/base62';
+import { BASE62_ALPHABET } from '#core/base62';
 
 /** Every property runs at least this many cases. */
 export const RUNS = { numRuns: 1_000 };

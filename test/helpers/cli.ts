@@ -2,7 +2,7 @@
  * Runs the `latchkey` CLI in process (`main(argv, io)`), capturing what it writes and its exit code,
  * with exactly the environment given (nothing from the host's).
  */
-import { main } from '../../lib/cli';
+import { main } from '#cli/index';
 
 export interface CliResult {
   code: number;

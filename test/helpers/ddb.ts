@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
-import { DYNAMODB_LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/constants';
-import { createTable } from '../../lib/local/dynamodb/table';
+import { DYNAMODB_LOCAL_CREDENTIALS, LOCAL_REGION } from '#local/constants';
+import { createTable } from '#local/dynamodb/table';
 
 /** A client for DynamoDB Local: local mode's dummy region and credentials. */
 export function localDynamoClient(endpoint: string): DynamoDBClient {

@@ -3,7 +3,7 @@
  * `inject('dynamodbEndpoint')`.
  */
 import type { TestProject } from 'vitest/node';
-import { startDynamoDbLocal } from '../../lib/local/dynamodb/process';
+import { startDynamoDbLocal } from '#local/dynamodb/process';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -5,7 +5,7 @@
  * up (read them inside tests and hooks, not at module level).
  */
 import { afterAll, beforeAll } from 'vitest';
-import type { LocalMode, LocalModeOptions } from '../../lib/local/local-mode';
+import type { LocalMode, LocalModeOptions } from '#local/local-mode';
 import { type Call, client, startTestLatchkey } from './local';
 
 export interface TestLatchkey {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { type LocalMode, type LocalModeOptions, startLocalMode } from '../../lib/local/local-mode';
+import { type LocalMode, type LocalModeOptions, startLocalMode } from '#local/local-mode';
 import { assertDocumentedResponse } from './openapi';
 
 /** latchkey in local mode on the suite's shared DynamoDB Local, with a table of its own. */

@@ -6,11 +6,11 @@
  * with none of its I/O. It records every call so a test can assert that a refused request never
  * reached storage.
  */
-import { ApiError } from '../../lambdas/core/errors';
-import type { KeyRepository, ListAuditQuery, ListKeysQuery } from '../../lambdas/core/management';
-import { type AuditEvent, type KeyRecord, keyStatus, type OrgRecord } from '../../lambdas/core/model';
-import { effectiveMaxKeys, type PlanTable } from '../../lambdas/core/plans';
-import { type UsageDay, usageSeries } from '../../lambdas/core/usage';
+import { ApiError } from '#core/errors';
+import type { KeyRepository, ListAuditQuery, ListKeysQuery } from '#core/management';
+import { type AuditEvent, type KeyRecord, keyStatus, type OrgRecord } from '#core/model';
+import { effectiveMaxKeys, type PlanTable } from '#core/plans';
+import { type UsageDay, usageSeries } from '#core/usage';
 
 export class MemoryKeyRepository implements KeyRepository {
   readonly keys = new Map<string, KeyRecord>();

@@ -8,8 +8,8 @@
  */
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsImport from 'ajv-formats';
-import { openApiDocument, openApiPath } from '../../lambdas/core/openapi';
-import { matchRoute, ROUTES } from '../../lambdas/core/routes';
+import { openApiDocument, openApiPath } from '#core/openapi';
+import { matchRoute, ROUTES } from '#core/routes';
 
 type Json = Record<string, unknown>;
 

@@ -2,7 +2,7 @@
  * Key records for unit tests of the pure core: one valid, active `KeyRecord` with plain values, which a
  * test overrides where it matters (`keyRecord({ revoked_at: … })`).
  */
-import type { KeyRecord } from '../../lambdas/core/model';
+import type { KeyRecord } from '#core/model';
 
 /** An active key of organization `acme` with role `member`, created 2025-01-01, never used. */
 export function keyRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {

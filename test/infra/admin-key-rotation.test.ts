@@ -12,7 +12,7 @@ import {
   ADMIN_KEY_PATTERN,
   createRotationHandler,
   type RotationEvent,
-} from '../../lambdas/handlers/admin-key-rotation';
+} from '#lambda/handlers/admin-key-rotation';
 
 /**
  * An in-memory Secrets Manager holding one secret's versions and stages: enough of the service's

@@ -1,7 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { LatchkeyStack } from '../../lib/latchkey-stack';
+import { LatchkeyStack } from '#cdk/latchkey-stack';
 import { CDK_CONTEXT, SYNTH_TIMEOUT, synthesize, testApp } from './support';
 
 /**

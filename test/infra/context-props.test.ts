@@ -7,8 +7,8 @@ import { Duration } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import { CONTEXT_SETTINGS, LOG_RETENTION_DAYS } from '../../lambdas/core/settings';
-import { propsFromContext } from '../../lib/context-props';
+import { propsFromContext } from '#cdk/context-props';
+import { CONTEXT_SETTINGS, LOG_RETENTION_DAYS } from '#core/settings';
 
 describe('operator settings from CDK context (-c latchkey:<prop>=<value>)', () => {
   it('reads strings from -c and JSON values from cdk.json alike', () => {

@@ -3,19 +3,21 @@
  * operator-configured stack carries its settings into the template (environment, stage, logs,
  * rotation), and the constructs compose with a REST API and table of your own.
  */
+
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GATEWAY_RESPONSES } from '../../lambdas/core/gateway-responses';
-import { isPublicRoute, ROUTES } from '../../lambdas/core/routes';
-import { ENV } from '../../lambdas/shared/config';
-import { LatchkeyAuthorizer } from '../../lib/authorizer';
-import { LatchkeyKeyStore } from '../../lib/key-store';
-import { LatchkeyApi } from '../../lib/latchkey-api';
-import { LatchkeyStack, type LatchkeyStackProps } from '../../lib/latchkey-stack';
+import { LatchkeyAuthorizer } from '#cdk/authorizer';
+import { LatchkeyKeyStore } from '#cdk/key-store';
+import { LatchkeyApi } from '#cdk/latchkey-api';
+import { LatchkeyStack, type LatchkeyStackProps } from '#cdk/latchkey-stack';
+import { GATEWAY_RESPONSES } from '#core/gateway-responses';
+import { isPublicRoute, ROUTES } from '#core/routes';
+import { SETTINGS } from '#core/settings';
+
 import {
   propsOf,
   resourcesOf,
@@ -221,20 +223,20 @@ describe('an operator-configured stack', () => {
     const envOf = (c: { node: { defaultChild?: unknown } }) =>
       (propsOf(fns[logicalId(c)] ?? {}).Environment as { Variables: Record<string, unknown> }).Variables;
     expect(envOf(stack.authorizer.function)).toMatchObject({
-      [ENV.tokenPrefix]: 'acme',
-      [ENV.secretCacheSeconds]: '30',
-      [ENV.signingProfile]: 'strict',
-      [ENV.verifyMode]: 'exact',
-      [ENV.hotKeyBoundMs]: '500',
+      [SETTINGS.tokenPrefix.env]: 'acme',
+      [SETTINGS.secretCacheTtlSeconds.env]: '30',
+      [SETTINGS.signingProfile.env]: 'strict',
+      [SETTINGS.verifyMode.env]: 'exact',
+      [SETTINGS.hotKeyBoundMs.env]: '500',
     });
     expect(envOf(stack.api.managementFunction)).toMatchObject({
-      [ENV.tokenPrefix]: 'acme',
-      [ENV.defaultMaxKeys]: '5',
-      [ENV.defaultRateLimit]: '600',
-      [ENV.defaultRole]: 'client',
-      [ENV.retentionDays]: '90',
-      [ENV.plans]: '{"trial":1,"enterprise":null}',
-      [ENV.roleMatrix]: JSON.stringify({
+      [SETTINGS.tokenPrefix.env]: 'acme',
+      [SETTINGS.defaultMaxKeys.env]: '5',
+      [SETTINGS.defaultRateLimit.env]: '600',
+      [SETTINGS.defaultRole.env]: 'client',
+      [SETTINGS.keyRetentionDays.env]: '90',
+      [SETTINGS.plans.env]: '{"trial":1,"enterprise":null}',
+      [SETTINGS.roleMatrix.env]: JSON.stringify({
         owner: ['keys:read', 'keys:write', 'api:read', 'api:write'],
         client: ['api:read'],
       }),

@@ -3,23 +3,21 @@
  * equal to the route table (and to what the local gateway serves), secrets readable only by who needs
  * them, IAM least privilege, Lambda settings and outputs; cdk-nag clean.
  */
+
 import { Stack, Validations } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  GATEWAY_RESPONSES,
-  gatewayResponseTemplate,
-  renderGatewayResponse,
-} from '../../lambdas/core/gateway-responses';
-import { ROUTES } from '../../lambdas/core/routes';
-import { TABLE_SCHEMA } from '../../lambdas/core/table';
-import { USAGE_ROLL_UP_EVENT } from '../../lambdas/core/usage';
-import { ENV, loadConfig } from '../../lambdas/shared/config';
-import { AUTHORIZER_LOG_GROUP_RESOURCE } from '../../lib/cli/logs-aws';
-import type { LatchkeyStack } from '../../lib/latchkey-stack';
-import { startLocalGateway } from '../../lib/local/gateway';
+import type { LatchkeyStack } from '#cdk/latchkey-stack';
+import { AUTHORIZER_LOG_GROUP_RESOURCE } from '#cli/logs-aws';
+import { GATEWAY_RESPONSES, gatewayResponseTemplate, renderGatewayResponse } from '#core/gateway-responses';
+import { ROUTES } from '#core/routes';
+import { SETTINGS } from '#core/settings';
+import { TABLE_SCHEMA } from '#core/table';
+import { USAGE_ROLL_UP_EVENT } from '#core/usage';
+import { loadConfig } from '#lambda/runtime/config';
+import { startLocalGateway } from '#local/gateway';
 import { propsOf, resourcesOf, SYNTH_TIMEOUT, type Synthesized, synthLatchkey, testApp } from './support';
 
 type Json = Record<string, unknown>;
@@ -681,7 +679,7 @@ describe('Lambda functions', () => {
       const config = loadConfig(env);
       expect(config.tokenPrefix).toBe('lk');
       expect(config.secretCacheMs).toBe(60_000);
-      expect(variables[ENV.tableName]).toEqual(ref(logicalIdOf(stack.keyStore.table as never)));
+      expect(variables[SETTINGS.tableName.env]).toEqual(ref(logicalIdOf(stack.keyStore.table as never)));
     }
   });
 });

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { App, type Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { projectPath } from '../../lib/latchkey-function';
-import { LatchkeyStack, type LatchkeyStackProps } from '../../lib/latchkey-stack';
+import { projectPath } from '#cdk/latchkey-function';
+import { LatchkeyStack, type LatchkeyStackProps } from '#cdk/latchkey-stack';
 
 /** The feature flags and settings `npx cdk synth` uses, so tests synthesize the same template. */
 export const CDK_CONTEXT: Record<string, unknown> = JSON.parse(

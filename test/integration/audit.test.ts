@@ -6,8 +6,8 @@
  */
 import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../../lambdas/core/model';
-import { auditPk } from '../../lambdas/core/table';
+import type { AuditEvent } from '#core/model';
+import { auditPk } from '#core/table';
 import { useLatchkey } from '../helpers/latchkey';
 import { createKey } from '../helpers/local';
 

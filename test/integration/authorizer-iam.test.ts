@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBase62 } from '../../lambdas/core/base62';
-import { signRequest } from '../../lambdas/core/signer';
-import { AUTHORIZER_UPDATE_ATTRIBUTES } from '../../lambdas/core/table';
-import { formatToken } from '../../lambdas/core/token';
-import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer';
-import type { LocalMode } from '../../lib/local/local-mode';
+import { randomBase62 } from '#core/base62';
+import { signRequest } from '#core/signer';
+import { AUTHORIZER_UPDATE_ATTRIBUTES } from '#core/table';
+import { formatToken } from '#core/token';
+import { createAuthorizerHandler } from '#lambda/handlers/authorizer';
+import type { LocalMode } from '#local/local-mode';
 import { authorizerEvent } from '../helpers/authorizer-event';
 import { type Call, client, createKey, startTestLatchkey } from '../helpers/local';
 

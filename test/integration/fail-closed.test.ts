@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer';
-import { echo } from '../../lambdas/handlers/echo';
-import { createManagementHandler } from '../../lambdas/handlers/management';
-import { createRuntime } from '../../lambdas/shared/runtime';
-import { startDynamoDbLocal } from '../../lib/local/dynamodb/process';
-import { startLocalGateway } from '../../lib/local/gateway';
-import { type LocalMode, startLocalMode } from '../../lib/local/local-mode';
+import { createAuthorizerHandler } from '#lambda/handlers/authorizer';
+import { echo } from '#lambda/handlers/echo';
+import { createManagementHandler } from '#lambda/handlers/management';
+import { createRuntime } from '#lambda/runtime/runtime';
+import { startDynamoDbLocal } from '#local/dynamodb/process';
+import { startLocalGateway } from '#local/gateway';
+import { type LocalMode, startLocalMode } from '#local/local-mode';
 import { client, createKey, startTestLatchkey } from '../helpers/local';
 
 /**

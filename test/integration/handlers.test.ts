@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PRINCIPAL, principalContext } from '../../lambdas/core/principal';
-import { echo } from '../../lambdas/handlers/echo';
-import { createManagementHandler } from '../../lambdas/handlers/management';
-import { checkSignedBody } from '../../lambdas/integration';
-import type { LocalMode } from '../../lib/local/local-mode';
+import { ADMIN_PRINCIPAL, principalContext } from '#core/principal';
+import { echo } from '#lambda/handlers/echo';
+import { createManagementHandler } from '#lambda/handlers/management';
+import { checkSignedBody } from '#lambda/integration';
+import type { LocalMode } from '#local/local-mode';
 import { startTestLatchkey } from '../helpers/local';
 
 /**

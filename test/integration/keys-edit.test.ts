@@ -7,7 +7,7 @@
  * echo integration), and the text rules for names, descriptions and metadata values.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../lambdas/core/signer';
+import { signRequest } from '#core/signer';
 import { onDynamoCommand } from '../helpers/dynamo-commands';
 import { useLatchkey } from '../helpers/latchkey';
 import { createKey } from '../helpers/local';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { randomBase62 } from '../../lambdas/core/base62';
-import { UNAUTHORIZED_MESSAGE } from '../../lambdas/core/errors';
-import { formatToken, newKeyId } from '../../lambdas/core/token';
+import { randomBase62 } from '#core/base62';
+import { UNAUTHORIZED_MESSAGE } from '#core/errors';
+import { formatToken, newKeyId } from '#core/token';
 import { useLatchkey } from '../helpers/latchkey';
 import { client, createKey, startTestLatchkey } from '../helpers/local';
 

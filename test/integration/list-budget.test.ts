@@ -1,7 +1,7 @@
 import { BatchWriteItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { recordToItem } from '../../lambdas/adapters/dynamo-codec';
-import { DynamoKeyRepository, LIST_READ_BUDGET } from '../../lambdas/adapters/dynamo-keys';
+import { recordToItem } from '#lambda/dynamo/codec';
+import { DynamoKeyRepository, LIST_READ_BUDGET } from '#lambda/dynamo/keys';
 import { freshTable } from '../helpers/ddb';
 import { keyRecord } from '../helpers/records';
 

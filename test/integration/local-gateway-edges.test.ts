@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { LatchkeyClient, signRequest } from '../../lib/sdk';
+import { LatchkeyClient, signRequest } from '#sdk/index';
 import { useLatchkey } from '../helpers/latchkey';
 import { createKey } from '../helpers/local';
 

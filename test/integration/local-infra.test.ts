@@ -21,12 +21,12 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { TABLE_SCHEMA } from '../../lambdas/core/table';
-import { httpUrl, LOCAL_REGION, localPorts } from '../../lib/local/constants';
-import { startDynamoDbLocal } from '../../lib/local/dynamodb/process';
-import { createTable } from '../../lib/local/dynamodb/table';
-import { LocalSetupError } from '../../lib/local/errors';
-import { type SecretsEndpoint, startSecretsEndpoint } from '../../lib/local/secrets/server';
+import { TABLE_SCHEMA } from '#core/table';
+import { httpUrl, LOCAL_REGION, localPorts } from '#local/constants';
+import { startDynamoDbLocal } from '#local/dynamodb/process';
+import { createTable } from '#local/dynamodb/table';
+import { LocalSetupError } from '#local/errors';
+import { type SecretsEndpoint, startSecretsEndpoint } from '#local/secrets/server';
 import { freshTable, localDynamoClient } from '../helpers/ddb';
 
 /** A client signing with the endpoint's own per-run credential. */
@@ -312,7 +312,7 @@ describe('local Secrets Manager endpoint', () => {
 
 describe('data directory', () => {
   it('is created 0700, and an existing one is made 0700', async () => {
-    const { startLocalMode } = await import('../../lib/local/local-mode');
+    const { startLocalMode } = await import('#local/local-mode');
     const parent = await mkdtemp(join(tmpdir(), 'latchkey-data-'));
     try {
       for (const dataDir of [join(parent, 'new', 'data'), parent]) {

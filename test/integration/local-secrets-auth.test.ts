@@ -12,14 +12,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ADMIN_KEY_SECRET_NAME,
-  LOCAL_PROFILE,
-  LOCAL_REGION,
-  localDataPaths,
-} from '../../lib/local/constants';
-import type { LocalSecretsCredential } from '../../lib/local/secrets/credential';
-import { type SecretsEndpoint, startSecretsEndpoint } from '../../lib/local/secrets/server';
+import { ADMIN_KEY_SECRET_NAME, LOCAL_PROFILE, LOCAL_REGION, localDataPaths } from '#local/constants';
+import type { LocalSecretsCredential } from '#local/secrets/credential';
+import { type SecretsEndpoint, startSecretsEndpoint } from '#local/secrets/server';
 import { runCli } from '../helpers/cli';
 import { startTestLatchkey } from '../helpers/local';
 import { ROOT } from '../helpers/process';

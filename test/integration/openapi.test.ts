@@ -4,7 +4,7 @@
  * document with Ajv, so a route whose answers drift from the document fails here.
  */
 import { describe, expect, it } from 'vitest';
-import { openApiDocument } from '../../lambdas/core/openapi';
+import { openApiDocument } from '#core/openapi';
 import { useLatchkey } from '../helpers/latchkey';
 import { createKey } from '../helpers/local';
 

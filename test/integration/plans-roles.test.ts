@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ROLE_MATRIX } from '../../lambdas/core/permissions';
-import { signRequest } from '../../lambdas/core/signer';
-import type { LocalMode } from '../../lib/local/local-mode';
+import { DEFAULT_ROLE_MATRIX } from '#core/permissions';
+import { signRequest } from '#core/signer';
+import type { LocalMode } from '#local/local-mode';
 import { useLatchkey } from '../helpers/latchkey';
 import { client, createKey, startTestLatchkey } from '../helpers/local';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signRequest } from '../../lambdas/core/signer';
+import { signRequest } from '#core/signer';
 import { useLatchkey } from '../helpers/latchkey';
 import { createKey } from '../helpers/local';
 

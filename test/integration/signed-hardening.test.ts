@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../lambdas/core/signer';
-import type { LocalMode } from '../../lib/local/local-mode';
+import { signRequest } from '#core/signer';
+import type { LocalMode } from '#local/local-mode';
 import { onDynamoCommand } from '../helpers/dynamo-commands';
 import { type Call, client, createKey, startTestLatchkey } from '../helpers/local';
 

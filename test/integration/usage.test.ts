@@ -1,9 +1,9 @@
 import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { DynamoUsageHistory } from '../../lambdas/adapters/dynamo-usage-history';
-import { signRequest } from '../../lambdas/core/signer';
-import { keyPk, SORT_KEYS, usageDayAttribute, usagePk } from '../../lambdas/core/table';
-import { createUsageRollUpHandler } from '../../lambdas/handlers/management';
+import { signRequest } from '#core/signer';
+import { keyPk, SORT_KEYS, usageDayAttribute, usagePk } from '#core/table';
+import { DynamoUsageHistory } from '#lambda/dynamo/usage-history';
+import { createUsageRollUpHandler } from '#lambda/handlers/management';
 import { itemSize } from '../helpers/item-size';
 import { useLatchkey } from '../helpers/latchkey';
 import { createKey } from '../helpers/local';

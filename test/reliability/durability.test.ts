@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../lib/local/net';
+import { freePort } from '#local/net';
 import { type Call, client, createKey } from '../helpers/local';
 import { type StartedProcess, startLocalProcess, waitForLine } from '../helpers/process';
 import { signedCall, sleep } from './support';

@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoClient } from '../../lambdas/adapters/aws';
-import { signRequest } from '../../lambdas/core/signer';
-import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer';
-import { echo } from '../../lambdas/handlers/echo';
-import { createManagementHandler } from '../../lambdas/handlers/management';
-import { createRuntime } from '../../lambdas/shared/runtime';
-import { startDynamoDbLocal } from '../../lib/local/dynamodb/process';
-import { type LocalGateway, startLocalGateway } from '../../lib/local/gateway';
-import { type LocalMode, startLocalMode } from '../../lib/local/local-mode';
+import { signRequest } from '#core/signer';
+import { createDynamoClient } from '#lambda/aws/clients';
+import { createAuthorizerHandler } from '#lambda/handlers/authorizer';
+import { echo } from '#lambda/handlers/echo';
+import { createManagementHandler } from '#lambda/handlers/management';
+import { createRuntime } from '#lambda/runtime/runtime';
+import { startDynamoDbLocal } from '#local/dynamodb/process';
+import { type LocalGateway, startLocalGateway } from '#local/gateway';
+import { type LocalMode, startLocalMode } from '#local/local-mode';
 import { type ApiResponse, type Call, client, createKey, startTestLatchkey } from '../helpers/local';
 import {
   countBy,
@@ -189,7 +189,7 @@ describe('a stalled or refusing network path (real sockets)', () => {
   }, 40_000);
 
   /**
-   * The production client (lambdas/adapters/aws.ts) must end a stalled request itself: its
+   * The production client (lambdas/aws/clients.ts) must end a stalled request itself: its
    * requestTimeout throws (throwOnRequestTimeout), so three attempts finish inside the authorizer's 5 s.
    */
   it('the production client (createDynamoClient) ends a stalled request within 8 s', async () => {

@@ -23,10 +23,10 @@ import {
   ProvisionedThroughputExceededException,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import { createDynamoClient } from '../../lambdas/adapters/aws';
-import type { VerifyMode } from '../../lambdas/core/settings';
-import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer';
-import type { Runtime } from '../../lambdas/shared/runtime';
+import type { VerifyMode } from '#core/settings';
+import { createDynamoClient } from '#lambda/aws/clients';
+import { createAuthorizerHandler } from '#lambda/handlers/authorizer';
+import type { Runtime } from '#lambda/runtime/runtime';
 import { authorizerEvent } from '../helpers/authorizer-event';
 import { onDynamoCommand } from '../helpers/dynamo-commands';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOT_KEY_RATE } from '../../lambdas/core/hot-keys';
-import type { LocalMode } from '../../lib/local/local-mode';
+import { HOT_KEY_RATE } from '#core/hot-keys';
+import type { LocalMode } from '#local/local-mode';
 import { type Call, client, createKey, startTestLatchkey } from '../helpers/local';
 import { Fleet, ItemThroughput, offer, summarize } from './hot-key-sim';
 import { sleep } from './support';

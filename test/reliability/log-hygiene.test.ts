@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBase62 } from '../../lambdas/core/base62';
-import { signRequest } from '../../lambdas/core/signer';
-import { formatToken, newKeyId } from '../../lambdas/core/token';
-import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer';
-import { echo } from '../../lambdas/handlers/echo';
-import { createManagementHandler } from '../../lambdas/handlers/management';
-import { createRuntime } from '../../lambdas/shared/runtime';
-import { SIGNING_SECRET_NAME } from '../../lib/local/constants';
-import { startLocalGateway } from '../../lib/local/gateway';
-import type { LocalMode } from '../../lib/local/local-mode';
+import { randomBase62 } from '#core/base62';
+import { signRequest } from '#core/signer';
+import { formatToken, newKeyId } from '#core/token';
+import { createAuthorizerHandler } from '#lambda/handlers/authorizer';
+import { echo } from '#lambda/handlers/echo';
+import { createManagementHandler } from '#lambda/handlers/management';
+import { createRuntime } from '#lambda/runtime/runtime';
+import { SIGNING_SECRET_NAME } from '#local/constants';
+import { startLocalGateway } from '#local/gateway';
+import type { LocalMode } from '#local/local-mode';
 import { type ApiResponse, type Call, client, startTestLatchkey } from '../helpers/local';
 import { FAULTS, type FaultSwitch, faultyDynamo, sleep } from './support';
 

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalString, computeSignature } from '../../lambdas/core/armor';
-import { BASE62_ALPHABET } from '../../lambdas/core/base62';
-import { parseAuthorization } from '../../lambdas/core/credentials';
-import type { KeyRecord } from '../../lambdas/core/model';
-import { signRequest } from '../../lambdas/core/signer';
+import { canonicalString, computeSignature } from '#core/armor';
+import { BASE62_ALPHABET } from '#core/base62';
+import { parseAuthorization } from '#core/credentials';
+import type { KeyRecord } from '#core/model';
+import { signRequest } from '#core/signer';
 import {
   CHECKSUM_LENGTH,
   checksumOf,
@@ -14,8 +14,8 @@ import {
   parseToken,
   SECRET_LENGTH,
   tokenFor,
-} from '../../lambdas/core/token';
-import { type VerifierDeps, type VerifyRequest, verifyRequest } from '../../lambdas/core/verify';
+} from '#core/token';
+import { type VerifierDeps, type VerifyRequest, verifyRequest } from '#core/verify';
 import {
   base62,
   methodArb,

@@ -1,10 +1,10 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBase62 } from '../../lambdas/core/base62';
-import { signRequest } from '../../lambdas/core/signer';
-import { formatToken } from '../../lambdas/core/token';
-import type { LocalMode } from '../../lib/local/local-mode';
+import { randomBase62 } from '#core/base62';
+import { signRequest } from '#core/signer';
+import { formatToken } from '#core/token';
+import type { LocalMode } from '#local/local-mode';
 import { type ApiResponse, type Call, client, createKey, startTestLatchkey } from '../helpers/local';
 import { signedCall, sleep } from './support';
 

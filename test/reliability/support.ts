@@ -5,8 +5,8 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDynamoClient } from '../../lambdas/adapters/aws';
-import { signRequest } from '../../lambdas/core/signer';
+import { signRequest } from '#core/signer';
+import { createDynamoClient } from '#lambda/aws/clients';
 import type { ApiResponse, Call } from '../helpers/local';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

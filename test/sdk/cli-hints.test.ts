@@ -4,8 +4,8 @@
  * it needs), and the AWS SDK's "Region is missing" (how to set it).
  */
 import { describe, expect, it } from 'vitest';
-import { errorLine } from '../../lib/cli/errors';
-import { LatchkeyError } from '../../lib/sdk';
+import { errorLine } from '#cli/errors';
+import { LatchkeyError } from '#sdk/index';
 
 const apiError = (status: number, code: string, message: string, method: string, path: string) =>
   new LatchkeyError({ kind: 'http', status, code, message, method, path, requestId: 'r-1' });

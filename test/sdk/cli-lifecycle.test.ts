@@ -3,8 +3,8 @@
  * disable, enable and delete (revoke's other name), and audit list.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalMode } from '../../lib/local/local-mode';
-import { LatchkeyClient } from '../../lib/sdk';
+import type { LocalMode } from '#local/local-mode';
+import { LatchkeyClient } from '#sdk/index';
 import { runCli } from '../helpers/cli';
 import { startTestLatchkey } from '../helpers/local';
 

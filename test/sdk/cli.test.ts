@@ -12,11 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UNAUTHORIZED_MESSAGE } from '../../lambdas/core/errors';
-import { localDataPaths } from '../../lib/local/constants';
-import type { LocalMode } from '../../lib/local/local-mode';
-import { writeCredentialFile } from '../../lib/local/secrets/credential';
-import { LatchkeyClient, type NewKeyResponse } from '../../lib/sdk';
+import { UNAUTHORIZED_MESSAGE } from '#core/errors';
+import { localDataPaths } from '#local/constants';
+import type { LocalMode } from '#local/local-mode';
+import { writeCredentialFile } from '#local/secrets/credential';
+import { LatchkeyClient, type NewKeyResponse } from '#sdk/index';
 import { type CliResult, runCli } from '../helpers/cli';
 import { startTestLatchkey } from '../helpers/local';
 

@@ -1,8 +1,8 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { UNAUTHORIZED_MESSAGE } from '../../lambdas/core/errors';
-import type { OrgRecord, ApiKey as ServerApiKey } from '../../lambdas/core/model';
-import type { LocalMode } from '../../lib/local/local-mode';
+import { UNAUTHORIZED_MESSAGE } from '#core/errors';
+import type { OrgRecord, ApiKey as ServerApiKey } from '#core/model';
+import type { LocalMode } from '#local/local-mode';
 import {
   type ApiKey,
   LatchkeyClient,
@@ -10,7 +10,7 @@ import {
   type NewKeyResponse,
   type Org,
   signRequest,
-} from '../../lib/sdk';
+} from '#sdk/index';
 import { startTestLatchkey } from '../helpers/local';
 import { nonceOf, type Recorded, startScriptedServer } from './proxy';
 

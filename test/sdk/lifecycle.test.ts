@@ -4,8 +4,8 @@
  * page and through `iterateAudit`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalMode } from '../../lib/local/local-mode';
-import { LatchkeyClient, LatchkeyError } from '../../lib/sdk/index';
+import type { LocalMode } from '#local/local-mode';
+import { LatchkeyClient, LatchkeyError } from '#sdk/index';
 import { startTestLatchkey } from '../helpers/local';
 
 let local: LocalMode;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../lib/cli';
-import { LatchkeyClient } from '../../lib/sdk';
+import { main } from '#cli/index';
+import { LatchkeyClient } from '#sdk/index';
 import { type ScriptedServer, startScriptedServer } from './proxy';
 
 /**

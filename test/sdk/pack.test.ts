@@ -24,8 +24,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPublicRoute, ROUTES } from '../../lambdas/core/routes';
-import type { LocalMode } from '../../lib/local/local-mode';
+import { isPublicRoute, ROUTES } from '#core/routes';
+import type { LocalMode } from '#local/local-mode';
 import { startTestLatchkey } from '../helpers/local';
 
 const run = promisify(execFile);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as named from 'latchkey';
 import { afterAll, describe, expect, expectTypeOf, it } from 'vitest';
-import * as source from '../../lib/sdk';
+import * as source from '#sdk/index';
 import { startScriptedServer } from './proxy';
 
 /**

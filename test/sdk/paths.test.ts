@@ -4,8 +4,8 @@
  * change to a route's path reaches the SDK without a second edit.
  */
 import { describe, expect, it } from 'vitest';
-import { matchRoute, routePath } from '../../lambdas/core/routes';
-import { LatchkeyClient } from '../../lib/sdk';
+import { matchRoute, routePath } from '#core/routes';
+import { LatchkeyClient } from '#sdk/index';
 
 /** A client whose fetch records each request and answers 200 `{}`. */
 function recordingClient() {

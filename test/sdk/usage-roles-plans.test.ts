@@ -4,9 +4,9 @@
  * `orgs set --plan` (and its refusal of --plan with --max-keys).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { usageChart } from '../../lib/cli/usage';
-import type { LocalMode } from '../../lib/local/local-mode';
-import { LatchkeyClient } from '../../lib/sdk';
+import { usageChart } from '#cli/usage';
+import type { LocalMode } from '#local/local-mode';
+import { LatchkeyClient } from '#sdk/index';
 import { runCli } from '../helpers/cli';
 import { startTestLatchkey } from '../helpers/local';
 

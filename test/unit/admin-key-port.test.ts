@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localSecretsPort } from '../../lib/cli/admin-key';
+import { localSecretsPort } from '#cli/admin-key';
 
 /** `latchkey admin-key --local` finds local mode's secrets port from what the user already set. */
 describe('admin-key --local: the secrets port', () => {

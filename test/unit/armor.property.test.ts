@@ -8,10 +8,10 @@ import {
   parseContentDigest,
   verifyArmorSignature,
   verifyBodyDigest,
-} from '../../lambdas/core/armor';
-import { BASE62_ALPHABET } from '../../lambdas/core/base62';
-import { signRequest } from '../../lambdas/core/signer';
-import { deriveSecret, formatToken } from '../../lambdas/core/token';
+} from '#core/armor';
+import { BASE62_ALPHABET } from '#core/base62';
+import { signRequest } from '#core/signer';
+import { deriveSecret, formatToken } from '#core/token';
 import {
   keyIdArb,
   methodArb,

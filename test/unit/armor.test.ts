@@ -14,8 +14,8 @@ import {
   TIMESTAMP_SKEW_SECONDS,
   verifyArmorSignature,
   verifyBodyDigest,
-} from '../../lambdas/core/armor';
-import { deriveSecret, formatToken, newSalt } from '../../lambdas/core/token';
+} from '#core/armor';
+import { deriveSecret, formatToken, newSalt } from '#core/token';
 
 const KEY_ID = '3hQx9TmP2wLk8ZrA';
 const TOKEN = formatToken(

@@ -1,12 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  BASE62_ALPHABET,
-  encodeBase62,
-  encodeBase62Number,
-  isBase62,
-  randomBase62,
-} from '../../lambdas/core/base62';
+import { BASE62_ALPHABET, encodeBase62, encodeBase62Number, isBase62, randomBase62 } from '#core/base62';
 
 /** Independent decoder, so encoding is checked against arithmetic rather than against itself. */
 function decodeBase62(value: string): bigint {

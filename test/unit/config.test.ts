@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ROLE_MATRIX } from '../../lambdas/core/permissions';
-import { ENV, loadConfig } from '../../lambdas/shared/config';
+import { DEFAULT_ROLE_MATRIX } from '#core/permissions';
+import { SETTINGS } from '#core/settings';
+import { loadConfig } from '#lambda/runtime/config';
 
 const REQUIRED = {
   LATCHKEY_TABLE_NAME: 'latchkey-keys',
@@ -16,13 +17,6 @@ function thrownMessage(fn: () => unknown): string {
   }
   throw new Error('expected a throw');
 }
-
-describe('ENV', () => {
-  it('names every variable LATCHKEY_*', () => {
-    for (const name of Object.values(ENV)) expect(name).toMatch(/^LATCHKEY_[A-Z_]+$/);
-    expect(new Set(Object.values(ENV)).size).toBe(Object.values(ENV).length);
-  });
-});
 
 describe('loadConfig', () => {
   it('applies the defaults', () => {
@@ -51,15 +45,15 @@ describe('loadConfig', () => {
   it('treats empty strings as unset', () => {
     const blank = Object.fromEntries(
       [
-        ENV.tokenPrefix,
-        ENV.defaultMaxKeys,
-        ENV.defaultRateLimit,
-        ENV.roleMatrix,
-        ENV.defaultRole,
-        ENV.retentionDays,
-        ENV.secretCacheSeconds,
-        ENV.dynamodbEndpoint,
-        ENV.secretsEndpoint,
+        SETTINGS.tokenPrefix.env,
+        SETTINGS.defaultMaxKeys.env,
+        SETTINGS.defaultRateLimit.env,
+        SETTINGS.roleMatrix.env,
+        SETTINGS.defaultRole.env,
+        SETTINGS.keyRetentionDays.env,
+        SETTINGS.secretCacheTtlSeconds.env,
+        SETTINGS.dynamodbEndpoint.env,
+        SETTINGS.secretsEndpoint.env,
       ].map((name) => [name, '']),
     );
     expect(loadConfig({ ...REQUIRED, ...blank })).toEqual(loadConfig(REQUIRED));
@@ -91,19 +85,22 @@ describe('loadConfig', () => {
     });
   });
 
-  it.each([ENV.tableName, ENV.signingSecretId])('requires %s, naming it when missing or empty', (name) => {
-    const missing: Record<string, string> = { ...REQUIRED };
-    delete missing[name];
-    expect(thrownMessage(() => loadConfig(missing))).toContain(name);
-    expect(thrownMessage(() => loadConfig({ ...REQUIRED, [name]: '' }))).toContain(name);
-  });
+  it.each([SETTINGS.tableName.env, SETTINGS.signingSecretId.env])(
+    'requires %s, naming it when missing or empty',
+    (name) => {
+      const missing: Record<string, string> = { ...REQUIRED };
+      delete missing[name];
+      expect(thrownMessage(() => loadConfig(missing))).toContain(name);
+      expect(thrownMessage(() => loadConfig({ ...REQUIRED, [name]: '' }))).toContain(name);
+    },
+  );
 
   describe('integers', () => {
     it.each([
-      [ENV.defaultMaxKeys, ['0', '1000000'], ['-1', '1000001', '1.5', 'fifty', '5O']],
-      [ENV.defaultRateLimit, ['1', '100000'], ['0', '100001', '60.5', 'sixty', '-60']],
-      [ENV.retentionDays, ['1', '3650'], ['0', '3651', '7.5', 'month']],
-      [ENV.secretCacheSeconds, ['0', '3600'], ['-1', '3601', '0.5', 'forever']],
+      [SETTINGS.defaultMaxKeys.env, ['0', '1000000'], ['-1', '1000001', '1.5', 'fifty', '5O']],
+      [SETTINGS.defaultRateLimit.env, ['1', '100000'], ['0', '100001', '60.5', 'sixty', '-60']],
+      [SETTINGS.keyRetentionDays.env, ['1', '3650'], ['0', '3651', '7.5', 'month']],
+      [SETTINGS.secretCacheTtlSeconds.env, ['0', '3600'], ['-1', '3601', '0.5', 'forever']],
     ])('%s: accepts the bounds and names itself when invalid', (name, good, bad) => {
       for (const value of good) expect(() => loadConfig({ ...REQUIRED, [name]: value })).not.toThrow();
       for (const value of bad) {
@@ -123,7 +120,7 @@ describe('loadConfig', () => {
       ['a bad role name', '{"Ops":["api:read"]}'],
     ])('names %s when it is %s', (_, raw) => {
       expect(thrownMessage(() => loadConfig({ ...REQUIRED, LATCHKEY_ROLE_MATRIX: raw }))).toContain(
-        ENV.roleMatrix,
+        SETTINGS.roleMatrix.env,
       );
     });
 
@@ -144,12 +141,16 @@ describe('loadConfig', () => {
 
   describe('signing profile', () => {
     it.each(['compatible', 'strict'])('accepts %j', (profile) => {
-      expect(loadConfig({ ...REQUIRED, [ENV.signingProfile]: profile }).signingProfile).toBe(profile);
+      expect(loadConfig({ ...REQUIRED, [SETTINGS.signingProfile.env]: profile }).signingProfile).toBe(
+        profile,
+      );
     });
 
     it.each(['STRICT', 'loose', 'strict '])('rejects %j, naming the variable', (profile) => {
-      const message = thrownMessage(() => loadConfig({ ...REQUIRED, [ENV.signingProfile]: profile }));
-      expect(message).toContain(ENV.signingProfile);
+      const message = thrownMessage(() =>
+        loadConfig({ ...REQUIRED, [SETTINGS.signingProfile.env]: profile }),
+      );
+      expect(message).toContain(SETTINGS.signingProfile.env);
       expect(message).toContain(JSON.stringify(profile));
     });
   });

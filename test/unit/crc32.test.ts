@@ -1,7 +1,7 @@
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { crc32 } from '../../lambdas/core/crc32';
+import { crc32 } from '#core/crc32';
 
 describe('crc32', () => {
   it.each([

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ADMIN_KEY_RE, parseAuthorization } from '../../lambdas/core/credentials';
-import { deriveSecret, formatToken } from '../../lambdas/core/token';
+import { ADMIN_KEY_RE, parseAuthorization } from '#core/credentials';
+import { deriveSecret, formatToken } from '#core/token';
 
 const KEY_ID = '3hQx9TmP2wLk8ZrA';
 const TOKEN = formatToken('lk', KEY_ID, deriveSecret('master', KEY_ID, 'AbCdEfGhIjKlMnOpQrStUv'));

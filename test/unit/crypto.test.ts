@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { constantTimeEqual, hmacSha512Base64, sha256Hex, sha512Base64 } from '../../lambdas/core/crypto';
+import { constantTimeEqual, hmacSha512Base64, sha256Hex, sha512Base64 } from '#core/crypto';
 
 describe('sha256Hex', () => {
   it.each([

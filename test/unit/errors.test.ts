@@ -12,7 +12,7 @@ import {
   errorBody,
   UNAUTHORIZED_MESSAGE,
   ValidationError,
-} from '../../lambdas/core/errors';
+} from '#core/errors';
 
 describe('ApiError', () => {
   it.each(Object.keys(ERROR_STATUS) as ErrorCode[])('%s carries its status', (code) => {

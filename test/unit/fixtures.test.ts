@@ -8,9 +8,9 @@
 import { readFileSync } from 'node:fs';
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { parseAuthorization } from '../../lambdas/core/credentials';
-import { buildAllowPolicy, evaluatePolicy, stageArnOf } from '../../lambdas/core/policy';
-import { principalContext, principalFromContext } from '../../lambdas/core/principal';
+import { parseAuthorization } from '#core/credentials';
+import { buildAllowPolicy, evaluatePolicy, stageArnOf } from '#core/policy';
+import { principalContext, principalFromContext } from '#core/principal';
 
 function fixture<T>(name: string): T {
   return JSON.parse(readFileSync(new URL(`../fixtures/apigw-rest/${name}`, import.meta.url), 'utf8')) as T;

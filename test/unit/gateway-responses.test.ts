@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ERROR_STATUS, UNAUTHORIZED_MESSAGE } from '../../lambdas/core/errors';
+import { ERROR_STATUS, UNAUTHORIZED_MESSAGE } from '#core/errors';
 import {
   GATEWAY_RESPONSES,
   type GatewayResponseType,
   gatewayResponseSpec,
   gatewayResponseTemplate,
   renderGatewayResponse,
-} from '../../lambdas/core/gateway-responses';
-import { FORBIDDEN_MESSAGE, principalContext } from '../../lambdas/core/principal';
+} from '#core/gateway-responses';
+import { FORBIDDEN_MESSAGE, principalContext } from '#core/principal';
 
 const REQUEST_ID = '141d6671-99b4-40ca-9997-7a22f01eac74';
 const TYPES = GATEWAY_RESPONSES.map((r) => r.type);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../lambdas/core/crypto';
-import { DependencyError, ThrottledError } from '../../lambdas/core/errors';
-import type { HotKeyStore, KeySnapshot, PendingUsage } from '../../lambdas/core/hot-key-store';
-import { HOT_KEY_RATE, HotKeys } from '../../lambdas/core/hot-keys';
-import type { KeyRecord } from '../../lambdas/core/model';
-import { type RecordUseInput, rateWindowOf } from '../../lambdas/core/verify';
+import { sha256Hex } from '#core/crypto';
+import { DependencyError, ThrottledError } from '#core/errors';
+import type { HotKeyStore, KeySnapshot, PendingUsage } from '#core/hot-key-store';
+import { HOT_KEY_RATE, HotKeys } from '#core/hot-keys';
+import type { KeyRecord } from '#core/model';
+import { type RecordUseInput, rateWindowOf } from '#core/verify';
 import { keyRecord } from '../helpers/records';
 
 /**

@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tailFile } from '../../lib/cli/logs-local';
-import { openLogFile } from '../../lib/local/log-file';
+import { tailFile } from '#cli/logs-local';
+import { openLogFile } from '#local/log-file';
 
 let dir = '';
 beforeEach(() => {

@@ -10,7 +10,7 @@ import {
   type FilteredLogEvent,
   filterPattern,
   tailCloudWatch,
-} from '../../lib/cli/logs-aws';
+} from '#cli/logs-aws';
 import { runCli } from '../helpers/cli';
 
 const GROUP = '/aws/lambda/Latchkey-AuthorizerHandler';

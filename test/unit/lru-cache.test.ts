@@ -1,11 +1,11 @@
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import LRUCache from '../../lambdas/adapters/lru-cache';
+import LRUCache from '#lambda/shims/lru-cache';
 
 /**
  * The bundles replace mnemonist's LRU cache (inside the DynamoDB client's endpoint cache) with
- * lambdas/adapters/lru-cache.ts. Random sequences of operations must leave both in the same state and
+ * lambdas/shims/lru-cache.ts. Random sequences of operations must leave both in the same state and
  * give the same answers. mnemonist is resolved from where the SDK itself would load it.
  */
 const fromSdk = createRequire(createRequire(import.meta.url).resolve('@aws-sdk/endpoint-cache'));

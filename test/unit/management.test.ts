@@ -1,16 +1,16 @@
 /**
- * Unit tests of the management core (`lambdas/core/management.ts`) against an in-memory repository:
+ * Unit tests of the management core (`lib/core/management.ts`) against an in-memory repository:
  * the permission each action needs, no escalation (a key cannot grant or rotate what it does not
  * hold), visibility (another organization's key is not found), the self rule (a key cannot revoke or
  * rotate itself), and the audit events. The same rules over HTTP are in test/integration.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ApiError, type ErrorCode } from '../../lambdas/core/errors';
-import { ManagementService } from '../../lambdas/core/management';
-import type { AuditEvent, KeyRecord } from '../../lambdas/core/model';
-import { DEFAULT_ROLE, DEFAULT_ROLE_MATRIX, type Permission } from '../../lambdas/core/permissions';
-import { ADMIN_PRINCIPAL, type Principal } from '../../lambdas/core/principal';
-import type { CreateKeyCommand } from '../../lambdas/core/validation';
+import { ApiError, type ErrorCode } from '#core/errors';
+import { ManagementService } from '#core/management';
+import type { AuditEvent, KeyRecord } from '#core/model';
+import { DEFAULT_ROLE, DEFAULT_ROLE_MATRIX, type Permission } from '#core/permissions';
+import { ADMIN_PRINCIPAL, type Principal } from '#core/principal';
+import type { CreateKeyCommand } from '#core/validation';
 import { MemoryKeyRepository } from '../helpers/memory-repository';
 import { keyRecord } from '../helpers/records';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type KeyRecord, keyStatus, NEW_KEY_WARNING, toApiKey } from '../../lambdas/core/model';
+import { type KeyRecord, keyStatus, NEW_KEY_WARNING, toApiKey } from '#core/model';
 import { keyRecord } from '../helpers/records';
 
 const NOW = Date.parse('2025-06-01T12:00:00.000Z');

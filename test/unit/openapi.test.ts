@@ -5,17 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ERROR_STATUS } from '../../lambdas/core/errors';
-import { toApiKey } from '../../lambdas/core/model';
-import {
-  ERROR_STATUSES,
-  openApiDocument,
-  openApiJson,
-  openApiPath,
-  SECURITY,
-} from '../../lambdas/core/openapi';
-import { READ_METHODS, ROUTES, WRITE_METHODS } from '../../lambdas/core/routes';
-import { SCHEMAS } from '../../lambdas/core/schemas';
+import { ERROR_STATUS } from '#core/errors';
+import { toApiKey } from '#core/model';
+import { ERROR_STATUSES, openApiDocument, openApiJson, openApiPath, SECURITY } from '#core/openapi';
+import { READ_METHODS, ROUTES, WRITE_METHODS } from '#core/routes';
+import { SCHEMAS } from '#core/schemas';
 import { assertDocumentedResponse, schemaValidator } from '../helpers/openapi';
 import { keyRecord } from '../helpers/records';
 

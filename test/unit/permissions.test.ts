@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, ValidationError } from '../../lambdas/core/errors';
+import { ApiError, ValidationError } from '#core/errors';
 import {
   assertNoEscalation,
   DEFAULT_ROLE,
@@ -10,7 +10,7 @@ import {
   type Permission,
   parseRoleMatrix,
   resolvePermissions,
-} from '../../lambdas/core/permissions';
+} from '#core/permissions';
 
 function thrown(fn: () => unknown): unknown {
   try {

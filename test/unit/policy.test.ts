@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ROLE_MATRIX, type Permission } from '../../lambdas/core/permissions';
-import {
-  arnPathOf,
-  buildAllowPolicy,
-  buildDenyPolicy,
-  evaluatePolicy,
-  stageArnOf,
-} from '../../lambdas/core/policy';
-import {
-  ADMIN_PRINCIPAL,
-  allowedMethods,
-  type Principal,
-  principalContext,
-} from '../../lambdas/core/principal';
-import { matchRoute, READ_METHODS, type Route, WRITE_METHODS } from '../../lambdas/core/routes';
+import { DEFAULT_ROLE_MATRIX, type Permission } from '#core/permissions';
+import { arnPathOf, buildAllowPolicy, buildDenyPolicy, evaluatePolicy, stageArnOf } from '#core/policy';
+import { ADMIN_PRINCIPAL, allowedMethods, type Principal, principalContext } from '#core/principal';
+import { matchRoute, READ_METHODS, type Route, WRITE_METHODS } from '#core/routes';
 
 const STAGE_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:puhdx84jy9/prod';
 const arn = (method: string, path: string) => `${STAGE_ARN}/${method}${path}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ROLE_MATRIX, PERMISSIONS, type Permission } from '../../lambdas/core/permissions';
+import { DEFAULT_ROLE_MATRIX, PERMISSIONS, type Permission } from '#core/permissions';
 import {
   ADMIN_PRINCIPAL,
   allowedMethods,
@@ -7,8 +7,8 @@ import {
   type Principal,
   principalContext,
   principalFromContext,
-} from '../../lambdas/core/principal';
-import { findRoute, READ_METHODS, type Route, WRITE_METHODS } from '../../lambdas/core/routes';
+} from '#core/principal';
+import { findRoute, READ_METHODS, type Route, WRITE_METHODS } from '#core/routes';
 
 const keyWith = (
   permissions: readonly Permission[],

@@ -7,7 +7,7 @@ import {
   ROUTES,
   type Route,
   WRITE_METHODS,
-} from '../../lambdas/core/routes';
+} from '#core/routes';
 
 const route = (overrides: Partial<Route> & Pick<Route, 'id' | 'method' | 'path'>): Route => ({
   needs: 'authenticated',

@@ -6,8 +6,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../lambdas/core/errors';
-import { MAX_KEYS, RATE_LIMIT_PER_MINUTE } from '../../lambdas/core/settings';
+import { ValidationError } from '#core/errors';
+import { MAX_KEYS, RATE_LIMIT_PER_MINUTE } from '#core/settings';
 import {
   DESCRIPTION_LENGTH,
   GRACE_PERIOD_SECONDS,
@@ -16,7 +16,7 @@ import {
   validateCreateKey,
   validateOrgLimit,
   validateRotateKey,
-} from '../../lambdas/core/validation';
+} from '#core/validation';
 import { schemaValidator } from '../helpers/openapi';
 
 const NOW = Date.parse('2025-06-01T12:00:00.000Z');

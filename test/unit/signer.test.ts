@@ -9,9 +9,9 @@ import {
   parseContentDigest,
   verifyArmorSignature,
   verifyBodyDigest,
-} from '../../lambdas/core/armor';
-import { contentDigestHeader, keyIdOfToken, signRequest } from '../../lambdas/core/signer';
-import { deriveSecret, formatToken, newKeyId, newSalt } from '../../lambdas/core/token';
+} from '#core/armor';
+import { contentDigestHeader, keyIdOfToken, signRequest } from '#core/signer';
+import { deriveSecret, formatToken, newKeyId, newSalt } from '#core/token';
 import { REFERENCE_CLIENTS, type ReferenceClient, runReferenceClient } from '../helpers/reference-clients';
 
 const keyId = newKeyId();

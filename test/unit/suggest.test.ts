@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closest, editDistance } from '../../lib/cli/suggest';
+import { closest, editDistance } from '#cli/suggest';
 
 describe('editDistance', () => {
   it.each([

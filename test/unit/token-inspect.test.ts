@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatToken, newKeyId } from '../../lambdas/core/token';
-import { inspectToken } from '../../lib/cli/token';
+import { inspectToken } from '#cli/token';
+import { formatToken, newKeyId } from '#core/token';
 
 /** `latchkey token inspect`: offline checks that name the key and never repeat its secret. */
 describe('inspectToken', () => {

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BASE62_ALPHABET, isBase62 } from '../../lambdas/core/base62';
-import { crc32 } from '../../lambdas/core/crc32';
+import { BASE62_ALPHABET, isBase62 } from '#core/base62';
+import { crc32 } from '#core/crc32';
 import {
   assertValidPrefix,
   CHECKSUM_LENGTH,
@@ -18,7 +18,7 @@ import {
   SALT_LENGTH,
   SECRET_LENGTH,
   tokenFor,
-} from '../../lambdas/core/token';
+} from '#core/token';
 import { base62, prefixArb } from '../helpers/arbitraries';
 
 const MASTER = 'master-secret-for-unit-tests';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { effectiveMaxKeys, parsePlans } from '../../lambdas/core/plans';
-import { usageDayAttribute } from '../../lambdas/core/table';
+import { effectiveMaxKeys, parsePlans } from '#core/plans';
+import { usageDayAttribute } from '#core/table';
 import {
   countersToRollUp,
   dayOfCounter,
@@ -9,8 +9,8 @@ import {
   usageSeries,
   utcDay,
   windowStart,
-} from '../../lambdas/core/usage';
-import { validateOrgUpdate, validateUsageQuery } from '../../lambdas/core/validation';
+} from '#core/usage';
+import { validateOrgUpdate, validateUsageQuery } from '#core/validation';
 
 /** The pure day-series logic of usage over time, plans, and their validators. */
 const DAY = 86_400_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, ValidationError } from '../../lambdas/core/errors';
+import { ApiError, ValidationError } from '#core/errors';
 import {
   MAX_BODY_BYTES,
   METADATA_LIMITS,
@@ -12,7 +12,7 @@ import {
   validateOrgLimit,
   validateRotateKey,
   validateUpdateKey,
-} from '../../lambdas/core/validation';
+} from '#core/validation';
 
 const NOW = Date.parse('2025-06-01T12:00:00.000Z');
 

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { KeyRecord } from '../../lambdas/core/model';
-import { ADMIN_PRINCIPAL } from '../../lambdas/core/principal';
-import { signRequest } from '../../lambdas/core/signer';
-import { deriveSecret, formatToken } from '../../lambdas/core/token';
+import type { KeyRecord } from '#core/model';
+import { ADMIN_PRINCIPAL } from '#core/principal';
+import { signRequest } from '#core/signer';
+import { deriveSecret, formatToken } from '#core/token';
 import {
   classifyRefusal,
   keyPrincipal,
@@ -17,7 +17,7 @@ import {
   retryAfterSeconds,
   type VerifierDeps,
   verifyRequest,
-} from '../../lambdas/core/verify';
+} from '#core/verify';
 import { keyRecord } from '../helpers/records';
 
 const KEY_ID = '3hQx9TmP2wLk8ZrA';

@@ -10,7 +10,7 @@ import {
   type DynamoDBClient,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { TABLE_SCHEMA } from '../../../lambdas/core/table';
+import { TABLE_SCHEMA } from '#core/table';
 import { errorMessage, errorName } from '../errors';
 
 /** Creates the key table (idempotent): pk/sk, GSI `gsi1`, on-demand billing, TTL on `ttl`. */

@@ -1,0 +1,195 @@
+/**
+ * The DynamoDB item codec: key items to `KeyRecord`s and back, organization items to `OrgRecord`s,
+ * and the primary keys of every item kind, all built from the storage schema in
+ * `lib/core/table.ts`. Shared by the authorizer's usage store and the management API's key
+ * repository; no I/O.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DependencyError } from '#core/errors';
+import type { KeyRecord, OrgRecord } from '#core/model';
+import { isPermission } from '#core/permissions';
+import { effectiveMaxKeys, type PlanTable } from '#core/plans';
+import { keyListingSk, keyPk, ORG_ATTRIBUTES, orgPk, SORT_KEYS, TABLE_SCHEMA } from '#core/table';
+
+export type Item = Record<string, AttributeValue>;
+
+export const s = (value: string): AttributeValue => ({ S: value });
+export const n = (value: number): AttributeValue => ({ N: String(value) });
+
+/** The primary key of a key item. */
+export const keyItemKey = (id: string): Item => ({
+  [TABLE_SCHEMA.partitionKey]: s(keyPk(id)),
+  [TABLE_SCHEMA.sortKey]: s(SORT_KEYS.key),
+});
+
+/** The primary key of an organization item. */
+export const orgItemKey = (orgId: string): Item => ({
+  [TABLE_SCHEMA.partitionKey]: s(orgPk(orgId)),
+  [TABLE_SCHEMA.sortKey]: s(SORT_KEYS.org),
+});
+
+/** A replay-protection item (nonce or signature), deleted by TTL after `ttl` (Unix seconds). */
+export const replayItem = (pk: string, ttl: number): Item => ({
+  [TABLE_SCHEMA.partitionKey]: s(pk),
+  [TABLE_SCHEMA.sortKey]: s(SORT_KEYS.replay),
+  [TABLE_SCHEMA.ttlAttribute]: n(ttl),
+});
+
+export function str(item: Item, name: string): string | null {
+  const v = item[name];
+  return v && 'S' in v && v.S !== undefined ? v.S : null;
+}
+
+export function num(item: Item, name: string): number | null {
+  const v = item[name];
+  return v && 'N' in v && v.N !== undefined ? Number(v.N) : null;
+}
+
+function strList(item: Item, name: string): string[] {
+  const v = item[name];
+  return v && 'L' in v && v.L ? v.L.flatMap((x) => (x.S !== undefined ? [x.S] : [])) : [];
+}
+
+export function recordToItem(r: KeyRecord): Item {
+  const item: Item = {
+    ...keyItemKey(r.id),
+    [TABLE_SCHEMA.gsi1.partitionKey]: s(orgPk(r.org_id)),
+    [TABLE_SCHEMA.gsi1.sortKey]: s(keyListingSk(r.created_at, r.id)),
+    id: s(r.id),
+    org_id: s(r.org_id),
+    name: s(r.name),
+    key_hash: s(r.key_hash),
+    salt: s(r.salt),
+    roles: { L: r.roles.map(s) },
+    permissions: { L: r.permissions.map(s) },
+    rate_limit_per_minute: n(r.rate_limit_per_minute),
+    created_at: s(r.created_at),
+    created_by: s(r.created_by),
+    calls: n(r.calls),
+    released: { BOOL: r.released },
+  };
+  if (r.description !== null) item.description = s(r.description);
+  if (r.expires_at_ms !== null) item.expires_at_ms = n(r.expires_at_ms);
+  if (r.revoked_at !== null) item.revoked_at = s(r.revoked_at);
+  if (r.last_used_at !== null) item.last_used_at = s(r.last_used_at);
+  if (r.rotated_from !== null) item.rotated_from = s(r.rotated_from);
+  if (r.rotated_to !== null) item.rotated_to = s(r.rotated_to);
+  if (r.disabled_at !== null) item.disabled_at = s(r.disabled_at);
+  if (Object.keys(r.metadata).length > 0) item.metadata = metadataValue(r.metadata);
+  return item;
+}
+
+export function itemToRecord(item: Item): KeyRecord {
+  const id = str(item, 'id');
+  const orgId = str(item, 'org_id');
+  const hash = str(item, 'key_hash');
+  if (id === null || orgId === null || hash === null)
+    throw new DependencyError('key item is missing id, org_id or key_hash');
+  return {
+    id,
+    org_id: orgId,
+    name: str(item, 'name') ?? '',
+    description: str(item, 'description'),
+    key_hash: hash,
+    salt: str(item, 'salt') ?? '',
+    roles: strList(item, 'roles'),
+    permissions: strList(item, 'permissions').filter(isPermission),
+    rate_limit_per_minute: num(item, 'rate_limit_per_minute') ?? 0,
+    created_at: str(item, 'created_at') ?? '',
+    created_by: str(item, 'created_by') ?? '',
+    expires_at_ms: num(item, 'expires_at_ms'),
+    revoked_at: str(item, 'revoked_at'),
+    last_used_at: str(item, 'last_used_at'),
+    calls: num(item, 'calls') ?? 0,
+    released: item.released?.BOOL === true,
+    rotated_from: str(item, 'rotated_from'),
+    rotated_to: str(item, 'rotated_to'),
+    disabled_at: str(item, 'disabled_at'),
+    metadata: metadataOf(item),
+  };
+}
+
+/** A key's metadata as a DynamoDB map of strings. */
+export function metadataValue(metadata: Readonly<Record<string, string>>): AttributeValue {
+  return { M: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, s(v)])) };
+}
+
+function metadataOf(item: Item): Record<string, string> {
+  const m = item.metadata;
+  if (!m || !('M' in m) || !m.M) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.M)) if (v.S !== undefined) out[k] = v.S;
+  return out;
+}
+
+/** The record in an old item returned by a failed condition, or null when no key item was there. */
+export function oldRecordOf(item: Item | undefined): KeyRecord | null {
+  return item && Object.keys(item).length > 0 ? itemToRecord(item) : null;
+}
+
+/**
+ * An organization item as a record, with its effective limit: its plan's (resolved against `plans`
+ * now), else its own, else the deployment's default.
+ */
+export function itemToOrg(
+  orgId: string,
+  item: Item,
+  defaultMaxKeys: number,
+  plans: PlanTable = {},
+): OrgRecord {
+  const max = item[ORG_ATTRIBUTES.maxKeys];
+  const own = max === undefined ? undefined : max.NULL ? null : Number(max.N);
+  const plan = str(item, ORG_ATTRIBUTES.plan);
+  return {
+    org_id: orgId,
+    plan,
+    max_keys: effectiveMaxKeys(plan, own, plans, defaultMaxKeys),
+    active_keys: num(item, ORG_ATTRIBUTES.activeKeys) ?? 0,
+  };
+}
+
+/** The edited attributes of a key item, each conditioned on the value read (absent when null). */
+export function keyEdit(old: KeyRecord, next: KeyRecord) {
+  const fields = [
+    ['name', old.name, next.name],
+    ['description', old.description, next.description],
+    ['rate_limit_per_minute', old.rate_limit_per_minute, next.rate_limit_per_minute],
+    ['expires_at_ms', old.expires_at_ms, next.expires_at_ms],
+    ['disabled_at', old.disabled_at, next.disabled_at],
+    ['metadata', old.metadata, next.metadata],
+  ] as const;
+  const value = (name: string, v: unknown): Item[string] =>
+    name === 'metadata'
+      ? metadataValue(v as Record<string, string>)
+      : typeof v === 'number'
+        ? n(v)
+        : s(v as string);
+  const isEmpty = (name: string, v: unknown) =>
+    v === null || (name === 'metadata' && Object.keys(v as object).length === 0);
+  const names: Record<string, string> = {};
+  const values: Item = {};
+  const conditions: string[] = [];
+  const set: string[] = [];
+  const remove: string[] = [];
+  fields.forEach(([name, before, after], i) => {
+    if (JSON.stringify(before) === JSON.stringify(after)) return;
+    names[`#f${i}`] = name;
+    if (isEmpty(name, before)) conditions.push(`attribute_not_exists(#f${i})`);
+    else {
+      values[`:old${i}`] = value(name, before);
+      conditions.push(`#f${i} = :old${i}`);
+    }
+    if (isEmpty(name, after)) remove.push(`#f${i}`);
+    else {
+      values[`:new${i}`] = value(name, after);
+      set.push(`#f${i} = :new${i}`);
+    }
+  });
+  const update = [
+    set.length ? `SET ${set.join(', ')}` : '',
+    remove.length ? `REMOVE ${remove.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  return { names, values, conditions, update };
+}

@@ -1,0 +1,261 @@
+/**
+ * The authorizer's storage: verify and count. A bearer verification is one conditional UpdateItem on
+ * the key item (hash, revocation, expiry and the rate-limit window checked, the call counted); a signed
+ * one is a consistent read of the key item and then one transaction that records the nonce and the
+ * signature and counts the call. This is all the authorizer bundle carries of DynamoDB; the
+ * management API's key repository lives in `dynamo-keys.ts`.
+ */
+import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { KeySnapshot, PendingUsage } from '#core/hot-key-store';
+import type { KeyRecord } from '#core/model';
+import {
+  noncePk,
+  RATE_WINDOW_PREFIX,
+  rateWindowAttribute,
+  signaturePk,
+  usageDayAttribute,
+} from '#core/table';
+import { utcDay } from '#core/usage';
+import {
+  type RecordReplayInput,
+  type RecordSignedUseInput,
+  type RecordSignedUseResult,
+  type RecordUseInput,
+  type RecordUseResult,
+  rateWindowOf,
+} from '#core/verify';
+import { type Item, itemToRecord, keyItemKey, n, oldRecordOf, replayItem, s } from './codec';
+import { dependency, isConditionFailure, transact } from './transact';
+
+export interface DynamoUsageStoreOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  /** The clock for rate-limit windows seen on reads (default Date.now). */
+  now?: () => number;
+}
+
+export class DynamoUsageStore {
+  readonly tableName: string;
+  private readonly client: DynamoDBClient;
+  private readonly now: () => number;
+  /** key id → rate-limit window attributes seen stale on this instance, removed on the next use. */
+  private readonly staleWindows = new Map<string, string[]>();
+
+  constructor(options: DynamoUsageStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * The bearer hot path: one conditional UpdateItem that checks the hash, revocation, disabling, expiry and the
+   * rate-limit window, and counts the call. Nothing is written when any check fails.
+   */
+  async recordUse(input: RecordUseInput): Promise<RecordUseResult> {
+    const usage = this.usageUpdate(input.keyId, input.window, input.nowMs);
+    try {
+      const out = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: keyItemKey(input.keyId),
+          ConditionExpression: `key_hash = :hash AND ${usage.condition}`,
+          UpdateExpression: usage.update,
+          ExpressionAttributeNames: usage.names,
+          ExpressionAttributeValues: { ...usage.values, ':hash': s(input.tokenHash) },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      const item = out.Attributes ?? {};
+      this.noteStaleWindows(input.keyId, item, usage.current);
+      return { updated: true, record: itemToRecord(item), windows: windowsOf(item) };
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        const record = oldRecordOf(error.Item);
+        return { updated: false, record, windows: record ? windowsOf(error.Item ?? {}) : {} };
+      }
+      return dependency(error);
+    }
+  }
+
+  /**
+   * The signed hot path's one write: a transaction that records the nonce and the signature (each
+   * accepted once per key) and counts the call and the rate-limit window on the key item, only if the
+   * key is still usable. All or nothing: a replay or a refused use writes nothing (the caller then
+   * records the nonce and the signature alone with `recordReplay`).
+   */
+  async recordSignedUse(input: RecordSignedUseInput): Promise<RecordSignedUseResult> {
+    const usage = this.usageUpdate(input.keyId, input.window, input.nowMs);
+    const outcome = await transact(this.client, {
+      ...this.replayPuts(input),
+      key: {
+        Update: {
+          TableName: this.tableName,
+          Key: keyItemKey(input.keyId),
+          ConditionExpression: `attribute_exists(pk) AND ${usage.condition}`,
+          UpdateExpression: usage.update,
+          ExpressionAttributeNames: usage.names,
+          ExpressionAttributeValues: usage.values,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+    });
+    if (outcome.written) return { outcome: 'recorded' };
+    if (outcome.conditionFailed.nonce || outcome.conditionFailed.signature) return { outcome: 'replayed' };
+    return { outcome: 'refused', record: oldRecordOf(outcome.oldItems.key) };
+  }
+
+  /**
+   * The nonce and the signature of a verified but refused signed request, alone: one transaction of
+   * the two conditional puts. `replayed` when either was already recorded (a copy got there first).
+   */
+  async recordReplay(input: RecordReplayInput): Promise<'recorded' | 'replayed'> {
+    const outcome = await transact(this.client, this.replayPuts(input));
+    return outcome.written ? 'recorded' : 'replayed';
+  }
+
+  /** The two replay records of a signed request, each written only if it does not exist yet. */
+  private replayPuts(input: RecordReplayInput) {
+    const put = (pk: string) => ({
+      Put: {
+        TableName: this.tableName,
+        Item: replayItem(pk, input.replayTtl),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    });
+    return {
+      nonce: put(noncePk(input.keyId, input.nonce)),
+      signature: put(signaturePk(input.keyId, input.signatureHash)),
+    };
+  }
+
+  /** A key by id, read consistently (the signed path's one read). */
+  async getKey(id: string): Promise<KeyRecord | null> {
+    return (await this.readKey(id))?.record ?? null;
+  }
+
+  /** The key item, read consistently, with its rate-limit counters; null when there is none. */
+  async readKey(keyId: string): Promise<KeySnapshot | null> {
+    try {
+      const out = await this.client.send(
+        new GetItemCommand({ TableName: this.tableName, Key: keyItemKey(keyId), ConsistentRead: true }),
+      );
+      if (!out.Item) return null;
+      this.noteStaleWindows(keyId, out.Item, null);
+      return { record: itemToRecord(out.Item), windows: windowsOf(out.Item) };
+    } catch (error) {
+      return dependency(error);
+    }
+  }
+
+  /**
+   * The hot-key path's one write per key per interval: adds the calls counted in memory (in all, per
+   * rate-limit window and per UTC day) with no check but that the key item exists (an update never
+   * creates one), drops the stale windows this instance has seen, and returns the item after it.
+   */
+  async addUsage(keyId: string, usage: PendingUsage): Promise<KeySnapshot | null> {
+    const names: Record<string, string> = {};
+    const values: Item = { ':calls': n(usage.calls) };
+    const adds = ['calls :calls'];
+    Object.entries(usage.windows).forEach(([window, count], i) => {
+      names[`#w${i}`] = rateWindowAttribute(Number(window));
+      values[`:w${i}`] = n(count);
+      adds.push(`#w${i} :w${i}`);
+    });
+    Object.entries(usage.days).forEach(([day, count], i) => {
+      names[`#d${i}`] = usageDayAttribute(day);
+      values[`:d${i}`] = n(count);
+      adds.push(`#d${i} :d${i}`);
+    });
+    const keep = new Set(Object.values(names));
+    const remove = (this.staleWindows.get(keyId) ?? []).filter((name) => !keep.has(name)).slice(0, 8);
+    remove.forEach((name, i) => {
+      names[`#old${i}`] = name;
+    });
+    let update = `ADD ${adds.join(', ')}`;
+    if (usage.lastUsedMs > 0) {
+      update += ' SET last_used_at = :iso';
+      values[':iso'] = s(new Date(usage.lastUsedMs).toISOString());
+    }
+    if (remove.length > 0) update += ` REMOVE ${remove.map((_, i) => `#old${i}`).join(', ')}`;
+    try {
+      const out = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: keyItemKey(keyId),
+          ConditionExpression: 'attribute_exists(pk)',
+          UpdateExpression: update,
+          ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const item = out.Attributes ?? {};
+      this.noteStaleWindows(keyId, item, null);
+      return { record: itemToRecord(item), windows: windowsOf(item) };
+    } catch (error) {
+      if (isConditionFailure(error)) return null;
+      return dependency(error);
+    }
+  }
+
+  /**
+   * Usage and rate-limit accounting on a key item: the current minute's counter (named after the
+   * window, so a new window needs no reset), `calls`, `last_used_at` and the UTC day's counter
+   * `u_<YYYYMMDD>` (rolled into usage history later by the management function); the previous window's counter
+   * and any stale ones this instance has seen are removed in the same write.
+   */
+  private usageUpdate(keyId: string, window: number, nowMs: number) {
+    const current = rateWindowAttribute(window);
+    const remove = [...new Set([rateWindowAttribute(window - 1), ...(this.staleWindows.get(keyId) ?? [])])]
+      .filter((name) => name !== current)
+      .slice(0, 8);
+    const names: Record<string, string> = { '#cur': current, '#day': usageDayAttribute(utcDay(nowMs)) };
+    remove.forEach((name, i) => {
+      names[`#old${i}`] = name;
+    });
+    return {
+      current,
+      names,
+      condition:
+        'attribute_not_exists(revoked_at) AND attribute_not_exists(disabled_at) AND ' +
+        '(attribute_not_exists(expires_at_ms) OR expires_at_ms > :now) AND ' +
+        '(attribute_not_exists(#cur) OR #cur < rate_limit_per_minute)',
+      update:
+        'SET #cur = if_not_exists(#cur, :zero) + :one, calls = calls + :one, last_used_at = :iso, ' +
+        '#day = if_not_exists(#day, :zero) + :one ' +
+        `REMOVE ${remove.map((_, i) => `#old${i}`).join(', ')}`,
+      values: {
+        ':now': n(nowMs),
+        ':zero': n(0),
+        ':one': n(1),
+        ':iso': s(new Date(nowMs).toISOString()),
+      } as Item,
+    };
+  }
+
+  /** Remembers rate-limit counters older than the previous window, to remove them on the next write. */
+  private noteStaleWindows(keyId: string, item: Item, current: string | null): void {
+    const recent = current ?? rateWindowAttribute(rateWindowOf(this.now()));
+    const previous = rateWindowAttribute(Number(recent.slice(RATE_WINDOW_PREFIX.length)) - 1);
+    const stale = Object.keys(item).filter(
+      (k) => k.startsWith(RATE_WINDOW_PREFIX) && k !== recent && k !== previous,
+    );
+    if (stale.length === 0) {
+      this.staleWindows.delete(keyId);
+      return;
+    }
+    if (this.staleWindows.size >= 1000) this.staleWindows.clear();
+    this.staleWindows.set(keyId, stale);
+  }
+}
+
+/** A key item's rate-limit counters: window (minutes since the epoch) → calls. */
+function windowsOf(item: Item): Record<number, number> {
+  const windows: Record<number, number> = {};
+  for (const [name, value] of Object.entries(item)) {
+    if (name.startsWith(RATE_WINDOW_PREFIX) && value.N !== undefined)
+      windows[Number(name.slice(RATE_WINDOW_PREFIX.length))] = Number(value.N);
+  }
+  return windows;
+}

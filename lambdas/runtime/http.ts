@@ -1,0 +1,135 @@
+/**
+ * The HTTP edge shared by the API's Lambdas: the API Gateway proxy event translated once into a plain
+ * `ApiRequest` (with the principal the authorizer established), the signed-body check every body
+ * reader must make (`assertBodyIntegrity`, `signedBodyRefusal`), and the JSON and error responses.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { verifyBodyDigest } from '#core/armor';
+import { ApiError, DependencyError, errorBody, UNAUTHORIZED_MESSAGE } from '#core/errors';
+import { type Principal, principalFromContext } from '#core/principal';
+import { logger } from './logger';
+
+/**
+ * A plain request, translated once from the API Gateway proxy event at the edge: nothing past this
+ * point sees Lambda event shapes.
+ */
+export interface ApiRequest {
+  method: string;
+  /** API Gateway resource path, e.g. `/v1/keys/{id}`. */
+  resource: string;
+  /** The path as the client sent it (includes the stage on execute-api URLs). */
+  path: string;
+  pathParameters: Record<string, string>;
+  query: Record<string, string>;
+  /** Header names lower-cased. */
+  headers: Record<string, string>;
+  body: string | null;
+  requestId: string;
+  principal: Principal | null;
+  /** How the authorizer verified the caller: `armor` means the body must match Content-Digest. */
+  scheme: 'bearer' | 'armor' | null;
+  /** The body's raw bytes (API Gateway's base64 decoded), for digest checks. */
+  rawBody: Buffer | null;
+}
+
+export function lowerCaseHeaders(
+  headers: Readonly<Record<string, string | undefined>> | null | undefined,
+): Record<string, string> {
+  // Null prototype: a header named `__proto__` or `toString` is only a name.
+  const out = Object.create(null) as Record<string, string>;
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value !== undefined) out[name.toLowerCase()] = value;
+  }
+  return out;
+}
+
+function definedValues(
+  input: Readonly<Record<string, string | undefined>> | null | undefined,
+): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>;
+  for (const [name, value] of Object.entries(input ?? {})) if (value !== undefined) out[name] = value;
+  return out;
+}
+
+export function rawBodyOf(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>): Buffer | null {
+  if (event.body === null || event.body === undefined) return null;
+  return Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+}
+
+export function fromProxyEvent(event: APIGatewayProxyEvent): ApiRequest {
+  const rawBody = rawBodyOf(event);
+  const body = rawBody === null ? null : rawBody.toString('utf8');
+  const authorizer = event.requestContext?.authorizer as Record<string, unknown> | null | undefined;
+  const scheme = authorizer?.auth_scheme;
+  return {
+    method: event.httpMethod,
+    resource: event.resource,
+    path: event.requestContext?.path ?? event.path,
+    pathParameters: definedValues(event.pathParameters),
+    query: definedValues(event.queryStringParameters),
+    headers: lowerCaseHeaders(event.headers),
+    body,
+    requestId: event.requestContext?.requestId ?? 'unknown',
+    principal: principalFromContext(authorizer),
+    scheme: scheme === 'armor' || scheme === 'bearer' ? scheme : null,
+    rawBody,
+  };
+}
+
+/**
+ * API Gateway never shows the body to the authorizer, which verified a signed request's signature
+ * over its Content-Digest header: whatever reads the body must check the body against it. A signed
+ * request whose body does not match, or has a body and no digest, is refused like any other
+ * credential failure.
+ */
+export function assertBodyIntegrity(request: ApiRequest): void {
+  const bodyFault = signedBodyRefusal(request.scheme, request.rawBody, request.headers['content-digest']);
+  if (bodyFault !== null) {
+    logger.warn('unauthorized', { reason: bodyFault, request_id: request.requestId });
+    throw new ApiError('unauthorized', UNAUTHORIZED_MESSAGE);
+  }
+}
+
+/** Why a signed request's body must be refused (no or a wrong Content-Digest), or null. */
+export function signedBodyRefusal(
+  scheme: unknown,
+  rawBody: Buffer | null,
+  contentDigest: string | undefined,
+): 'content_digest_missing' | 'content_digest_mismatch' | null {
+  if (scheme !== 'armor') return null;
+  const outcome = verifyBodyDigest(rawBody, contentDigest);
+  return outcome === 'missing' || outcome === 'mismatch' ? `content_digest_${outcome}` : null;
+}
+
+export function jsonResponse(statusCode: number, body: unknown, requestId: string): APIGatewayProxyResult {
+  return {
+    statusCode,
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-request-id': requestId,
+    },
+    body: JSON.stringify(body),
+  };
+}
+
+/** Maps any error to the one error body. Unknown errors become a generic 500 with the request id. */
+export function errorResponse(error: unknown, requestId: string): APIGatewayProxyResult {
+  if (error instanceof ApiError) {
+    if (error.status >= 500) logger.error('request failed', { code: error.code, request_id: requestId });
+    return jsonResponse(error.status, errorBody(error.code, error.message, requestId), requestId);
+  }
+  if (error instanceof DependencyError) {
+    logger.error('dependency failure', { error: error.message, request_id: requestId });
+    return jsonResponse(
+      503,
+      errorBody('service_unavailable', 'A dependency is unavailable. Try again shortly.', requestId),
+      requestId,
+    );
+  }
+  logger.error('unhandled error', {
+    error: error instanceof Error ? error.name : 'unknown',
+    request_id: requestId,
+  });
+  return jsonResponse(500, errorBody('internal_error', 'An internal error occurred.', requestId), requestId);
+}

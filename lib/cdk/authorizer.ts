@@ -1,0 +1,217 @@
+/**
+ * `LatchkeyAuthorizer`: the latchkey Lambda REQUEST authorizer as a construct you can put on any REST
+ * API, with `protect` to add routes of your own behind it (and to its Allow policy). Its cache TTL and
+ * memory defaults and ranges come from the settings table (`lib/core/settings.ts`).
+ */
+import { Duration, Lazy, Validations } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { SETTINGS, type SigningProfile, type VerifyMode } from '../core/settings';
+import type { LatchkeyKeyStore } from './key-store';
+import { LatchkeyFunction } from './latchkey-function';
+
+/** The header API Gateway passes to the authorizer, and keys its result cache on. */
+export const IDENTITY_HEADER = 'Authorization';
+
+/**
+ * Environment variable listing the application routes (beyond latchkey's own route table) that the
+ * authorizer's Allow policy must cover: a JSON array of `{ "method", "path" }`, each needing
+ * `api:read` (GET/HEAD/OPTIONS) or `api:write` (other methods).
+ */
+export const APPLICATION_ROUTES_ENV = SETTINGS.applicationRoutes.env;
+
+export interface ApplicationRoute {
+  /** An HTTP method, or `ANY`. */
+  readonly method: string;
+  /** The API Gateway resource path, with `{param}` / `{proxy+}` segments. */
+  readonly path: string;
+}
+
+const METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE', 'ANY']);
+
+export interface LatchkeyAuthorizerProps {
+  /** The key table and secrets the authorizer verifies credentials against. */
+  readonly keyStore: LatchkeyKeyStore;
+  /**
+   * How long API Gateway caches the authorizer's answer per `Authorization` value (0–3600 s).
+   *
+   * Keep 0 unless you accept the trade-offs: while a result is cached, a revoked or expired key keeps
+   * working, the per-key rate limit and usage counters are skipped (the authorizer is not called),
+   * and a signed request's nonce check is skipped — with a cache, a replayed signed request is
+   * accepted (for its own method and path only: a signed request's Allow names its method ARN alone).
+   * In exchange, a cached request saves one Lambda invocation and one DynamoDB write.
+   * @default Duration.seconds(0)
+   */
+  readonly resultsCacheTtl?: Duration;
+  /**
+   * Which ARMOR-PSK nonces the authorizer accepts. `compatible` accepts any nonce of the published
+   * scheme (1–128 printable characters), so third-party clients keep working; `strict` accepts only
+   * 32 lowercase hex characters, which makes the path/nonce boundary of the canonical string
+   * unambiguous. latchkey's own SDK, CLI and examples always sign within `strict`.
+   * @default 'compatible'
+   */
+  readonly signingProfile?: SigningProfile;
+  /**
+   * How keys are verified. `bounded`: a key that is hot on an authorizer instance (10 requests a second
+   * there, or throttled by DynamoDB) is checked against that instance's copy of its item, never older
+   * than `hotKeyBoundMs`, and its calls are written once per interval; near its rate limit it goes back
+   * to the exact write. `exact`: one conditional write per request for every key (revocation from the
+   * next request; past DynamoDB's ~1,000 writes a second on one item, 503s). See README "Hot keys".
+   * @default 'bounded'
+   */
+  readonly verifyMode?: VerifyMode;
+  /**
+   * Bounded mode: the oldest copy of a hot key's item a request is checked against, in milliseconds (how
+   * long a revoked or disabled hot key can still pass). 100 to 10,000.
+   * @default 1000
+   */
+  readonly hotKeyBoundMs?: number;
+  /**
+   * Authorizer instances kept initialized (provisioned concurrency on a `live` alias, which API Gateway
+   * then invokes): no cold start up to that many concurrent requests, billed per hour whether used or
+   * not (README "Cost"). 0 = off.
+   * @default 0
+   */
+  readonly provisionedConcurrency?: number;
+  /**
+   * Memory of the authorizer function in MB.
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * Timeout of the authorizer function. API Gateway answers 503 (`service_unavailable`) if it is hit.
+   * @default Duration.seconds(5)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Retention of the authorizer's log group.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The latchkey Lambda REQUEST authorizer, reusable on any REST API: attach `authorizer` to methods
+ * of your own `RestApi` (or spread `methodOptions`) and every request must carry a valid latchkey
+ * bearer token or signed request. The function reads key items, writes usage, rate-limit and nonce
+ * state, and reads both secrets (the admin key and the signing master secret) — nothing more.
+ *
+ * An authorizer belongs to one REST API: create one `LatchkeyAuthorizer` per API.
+ */
+export class LatchkeyAuthorizer extends Construct {
+  public readonly function: LatchkeyFunction;
+  public readonly authorizer: apigateway.RequestAuthorizer;
+  public readonly resultsCacheTtl: Duration;
+  public readonly signingProfile: SigningProfile;
+  public readonly verifyMode: VerifyMode;
+  /** Routes of your own API registered with `protect`, covered by the authorizer's policy. */
+  public readonly applicationRoutes: ApplicationRoute[] = [];
+
+  constructor(scope: Construct, id: string, props: LatchkeyAuthorizerProps) {
+    super(scope, id);
+    const { default: defaultTtl, min, max } = SETTINGS.authorizerCacheTtlSeconds;
+    this.resultsCacheTtl = props.resultsCacheTtl ?? Duration.seconds(defaultTtl);
+    const ttl = this.resultsCacheTtl.toSeconds({ integral: false });
+    if (!Number.isInteger(ttl) || ttl < min || ttl > max) {
+      throw new Error(
+        `${this.node.path}: resultsCacheTtl must be whole seconds from ${min} to ${max}, got ${ttl}`,
+      );
+    }
+
+    this.function = new LatchkeyFunction(this, 'Handler', {
+      entry: 'lambdas/handlers/authorizer.ts',
+      description: 'latchkey: REQUEST authorizer (bearer tokens and signed requests)',
+      memorySize: props.memorySize ?? SETTINGS.authorizerMemorySize.default,
+      timeout: props.timeout ?? Duration.seconds(5),
+      logRetention: props.logRetention,
+    });
+    const fn = this.function;
+    this.signingProfile = props.signingProfile ?? SETTINGS.signingProfile.default;
+    if (!(SETTINGS.signingProfile.values as readonly string[]).includes(this.signingProfile)) {
+      throw new Error(
+        `${this.node.path}: signingProfile must be ${SETTINGS.signingProfile.values.join(' or ')}, got ${JSON.stringify(this.signingProfile)}`,
+      );
+    }
+    fn.addEnvironment(SETTINGS.signingProfile.env, this.signingProfile);
+    this.verifyMode = props.verifyMode ?? SETTINGS.verifyMode.default;
+    if (!(SETTINGS.verifyMode.values as readonly string[]).includes(this.verifyMode)) {
+      throw new Error(
+        `${this.node.path}: verifyMode must be ${SETTINGS.verifyMode.values.join(' or ')}, got ${JSON.stringify(this.verifyMode)}`,
+      );
+    }
+    fn.addEnvironment(SETTINGS.verifyMode.env, this.verifyMode);
+    const bound = SETTINGS.hotKeyBoundMs;
+    const boundMs = props.hotKeyBoundMs ?? bound.default;
+    if (!Number.isInteger(boundMs) || boundMs < bound.min || boundMs > bound.max) {
+      throw new Error(
+        `${this.node.path}: hotKeyBoundMs must be an integer from ${bound.min} to ${bound.max}, got ${boundMs}`,
+      );
+    }
+    fn.addEnvironment(bound.env, String(boundMs));
+    const provisioned = SETTINGS.authorizerProvisionedConcurrency;
+    const instances = props.provisionedConcurrency ?? provisioned.default;
+    if (!Number.isInteger(instances) || instances < provisioned.min || instances > provisioned.max) {
+      throw new Error(
+        `${this.node.path}: provisionedConcurrency must be an integer from ${provisioned.min} to ${provisioned.max}, got ${instances}`,
+      );
+    }
+    // With provisioned concurrency, API Gateway invokes a published version through an alias.
+    const handler =
+      instances > 0
+        ? new lambda.Alias(this, 'Live', {
+            aliasName: 'live',
+            version: fn.currentVersion,
+            provisionedConcurrentExecutions: instances,
+          })
+        : fn;
+    props.keyStore.grantVerify(fn);
+    props.keyStore.grantReadAdminKey(fn);
+    props.keyStore.grantReadSigningSecret(fn);
+
+    this.authorizer = new apigateway.RequestAuthorizer(this, 'Authorizer', {
+      handler,
+      identitySources: [apigateway.IdentitySource.header(IDENTITY_HEADER)],
+      resultsCacheTtl: this.resultsCacheTtl,
+    });
+  }
+
+  /**
+   * Method options that put a method behind this authorizer. For your own routes prefer `protect`,
+   * which also adds the route to the authorizer's policy.
+   */
+  public get methodOptions(): apigateway.MethodOptions {
+    return { authorizer: this.authorizer, authorizationType: apigateway.AuthorizationType.CUSTOM };
+  }
+
+  /**
+   * Adds a method of your own behind the latchkey authorizer: callers need `api:read` for
+   * GET/HEAD/OPTIONS and `api:write` for other methods. The route is added to the policy the
+   * authorizer returns (environment variable `LATCHKEY_APPLICATION_ROUTES`).
+   */
+  public protect(
+    resource: apigateway.IResource,
+    httpMethod: string,
+    integration?: apigateway.Integration,
+    options: apigateway.MethodOptions = {},
+  ): apigateway.Method {
+    const method = httpMethod.toUpperCase();
+    if (!METHODS.has(method)) {
+      throw new Error(`${this.node.path}: protect: unknown HTTP method ${JSON.stringify(httpMethod)}`);
+    }
+    if (this.applicationRoutes.length === 0) {
+      this.function.addEnvironment(
+        APPLICATION_ROUTES_ENV,
+        Lazy.string({ produce: () => JSON.stringify(this.applicationRoutes) }),
+      );
+    }
+    this.applicationRoutes.push({ method, path: resource.path });
+    const created = resource.addMethod(method, integration, { ...options, ...this.methodOptions });
+    Validations.of(created).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason: 'Callers authenticate with latchkey API keys, checked by the latchkey REQUEST authorizer.',
+    });
+    return created;
+  }
+}

@@ -1,0 +1,319 @@
+/**
+ * `LatchkeyApi`: latchkey's routes on a REST API — the resources and methods of the route table
+ * (`ROUTES`, the same one the local gateway serves), each behind the latchkey authorizer; the gateway
+ * responses that give API Gateway's own errors the latchkey error body; a request validator; and the
+ * management and echo functions that serve the routes. The REST API and stage are created by
+ * `lib/cdk/rest-api.ts` unless you bring your own. Defaults and ranges of its settings come from the
+ * settings table (`lib/core/settings.ts`).
+ */
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { GATEWAY_RESPONSES, gatewayResponseTemplate } from '../core/gateway-responses';
+import { parseRoleMatrix, type RoleMatrix } from '../core/permissions';
+import { type PlanTable, parsePlans } from '../core/plans';
+import { isPublicRoute, ROUTES, type RouteHandler } from '../core/routes';
+import { SETTINGS } from '../core/settings';
+import { IDENTITY_HEADER, type LatchkeyAuthorizer } from './authorizer';
+import type { LatchkeyKeyStore } from './key-store';
+import { LatchkeyFunction } from './latchkey-function';
+import { createRestApi, STAGE_PROPS, type StageProps, validateStageProps } from './rest-api';
+import { LatchkeyUsageRollUp } from './usage-roll-up';
+
+export interface LatchkeyApiProps extends StageProps {
+  /** The key table and secrets. */
+  readonly keyStore: LatchkeyKeyStore;
+  /** The authorizer put on every method. It must not be attached to another REST API. */
+  readonly authorizer: LatchkeyAuthorizer;
+  /**
+   * Add latchkey's routes (`/v1/...`), gateway responses and request validator to a REST API you
+   * already have, instead of creating one. Its stage, logging, throttling and tracing stay yours, so
+   * `stageName`, `throttling`, `executionLogLevel`, `cloudWatchRole` and `webAclArn` cannot be set with
+   * it. It must not define gateway responses of the types latchkey installs.
+   * @default - a new regional REST API
+   */
+  readonly existingRestApi?: apigateway.RestApi;
+  /**
+   * Retention of the access logs, execution logs and the management and echo functions' logs.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Active API keys an organization may hold when no per-organization limit was set
+   * (`PUT /v1/orgs/{org_id}`). 0 allows none.
+   * @default 50
+   */
+  readonly defaultMaxKeys?: number;
+  /**
+   * `rate_limit_per_minute` of keys created without one (1–100000).
+   * @default 60
+   */
+  readonly defaultRateLimit?: number;
+  /**
+   * Role name → permissions (`keys:read`, `keys:write`, `api:read`, `api:write`). A key's
+   * permissions are frozen when it is created; changing the matrix affects new keys only.
+   * @default DEFAULT_ROLE_MATRIX (admin, member, viewer)
+   */
+  readonly roleMatrix?: RoleMatrix;
+  /**
+   * Role given to keys created without `roles`. Must be in `roleMatrix`.
+   * @default 'member'
+   */
+  readonly defaultRole?: string;
+  /**
+   * Named plans and their key limits, e.g. `{ trial: 1, starter: 3, enterprise: null }` (null =
+   * unlimited). `PUT /v1/orgs/{org_id}` `{plan}` puts an organization on a plan; it follows the plan's
+   * limit when this changes.
+   * @default - no plans
+   */
+  readonly plans?: PlanTable;
+  /**
+   * How long revoked, rotated and expired key records are kept before DynamoDB TTL deletes them
+   * (whole days, 1–3650).
+   * @default Duration.days(30)
+   */
+  readonly keyRetention?: Duration;
+  /**
+   * How long audit events (`GET /v1/audit`) are kept before DynamoDB TTL deletes them (whole days,
+   * 1–3650).
+   * @default Duration.days(90)
+   */
+  readonly auditRetention?: Duration;
+  /**
+   * Memory of the management function in MB.
+   * @default 512
+   */
+  readonly memorySize?: number;
+}
+
+/**
+ * The latchkey REST API: the resources and methods of the route table (`ROUTES`, the same one the
+ * local gateway serves), each behind the latchkey authorizer; the gateway responses that give
+ * API Gateway's own errors the latchkey error body; a request validator; and a stage with
+ * throttling, JSON access logs, execution logs and X-Ray tracing. The management and echo
+ * functions serve the routes.
+ */
+export class LatchkeyApi extends Construct {
+  public readonly restApi: apigateway.RestApi;
+  public readonly managementFunction: LatchkeyFunction;
+  public readonly echoFunction: LatchkeyFunction;
+  /** Serves the credential-free routes (the OpenAPI document and the console); no data access. */
+  public readonly publicFunction: LatchkeyFunction;
+  /** The daily schedule that rolls usage counters off key items into usage history. */
+  public readonly usageRollUp: LatchkeyUsageRollUp;
+  /** The access log group (undefined with `existingRestApi`). */
+  public readonly accessLogs?: logs.LogGroup;
+  public readonly requestValidator: apigateway.RequestValidator;
+  public readonly gatewayResponses: apigateway.GatewayResponse[];
+  public readonly methods: apigateway.Method[] = [];
+
+  constructor(scope: Construct, id: string, props: LatchkeyApiProps) {
+    super(scope, id);
+    const settings = validateSettings(this.node.path, props);
+    const logRetention = props.logRetention ?? (SETTINGS.logRetentionDays.default as logs.RetentionDays);
+
+    this.managementFunction = new LatchkeyFunction(this, 'Management', {
+      entry: 'lambdas/handlers/management.ts',
+      description: 'latchkey: management API (/v1/keys, /v1/orgs, /v1/whoami)',
+      memorySize: props.memorySize ?? SETTINGS.managementMemorySize.default,
+      timeout: Duration.seconds(10),
+      logRetention,
+      environment: {
+        [SETTINGS.defaultMaxKeys.env]: String(settings.defaultMaxKeys),
+        [SETTINGS.defaultRateLimit.env]: String(settings.defaultRateLimit),
+        [SETTINGS.roleMatrix.env]: settings.roleMatrixJson,
+        [SETTINGS.defaultRole.env]: settings.defaultRole,
+        [SETTINGS.plans.env]: settings.plansJson,
+        [SETTINGS.keyRetentionDays.env]: String(settings.retentionDays),
+        [SETTINGS.auditRetentionDays.env]: String(settings.auditRetentionDays),
+      },
+    });
+    const management = this.managementFunction;
+    props.keyStore.grantManage(management);
+    props.keyStore.grantReadSigningSecret(management);
+    props.keyStore.grantUsageHistory(management);
+    this.usageRollUp = new LatchkeyUsageRollUp(this, 'UsageRollUp', { function: management });
+
+    this.echoFunction = new LatchkeyFunction(this, 'Echo', {
+      entry: 'lambdas/handlers/echo.ts',
+      description: 'latchkey: sample application route (ANY /v1/echo/{proxy+})',
+      memorySize: 256,
+      timeout: Duration.seconds(5),
+      logRetention,
+    });
+
+    this.publicFunction = new LatchkeyFunction(this, 'Public', {
+      entry: 'lambdas/handlers/public.ts',
+      description: 'latchkey: credential-free documents (/v1/openapi.json, /console)',
+      memorySize: 256,
+      timeout: Duration.seconds(5),
+      logRetention,
+    });
+
+    if (props.existingRestApi) {
+      this.restApi = props.existingRestApi;
+    } else {
+      const created = createRestApi(this, props, logRetention);
+      this.restApi = created.api;
+      this.accessLogs = created.accessLogs;
+    }
+
+    // Parameters: the Authorization header and path parameters must be present. Bodies: validated
+    // against a model where a method has one; latchkey's methods have none, because the Lambdas
+    // validate bodies themselves with field-level messages (docs/protocol.md §5) identical to local mode.
+    this.requestValidator = new apigateway.RequestValidator(this, 'RequestValidator', {
+      restApi: this.restApi,
+      validateRequestParameters: true,
+      validateRequestBody: true,
+    });
+
+    const integrations: Record<RouteHandler, apigateway.LambdaIntegration> = {
+      management: new apigateway.LambdaIntegration(management, { allowTestInvoke: false }),
+      echo: new apigateway.LambdaIntegration(this.echoFunction, { allowTestInvoke: false }),
+      public: new apigateway.LambdaIntegration(this.publicFunction, { allowTestInvoke: false }),
+    };
+    for (const route of ROUTES) {
+      const resource = this.restApi.root.resourceForPath(route.path);
+      const open = isPublicRoute(route);
+      const requestParameters: Record<string, boolean> = open
+        ? {}
+        : { [`method.request.header.${IDENTITY_HEADER}`]: true };
+      for (const match of route.path.matchAll(/\{([A-Za-z0-9_]+)\+?\}/g)) {
+        requestParameters[`method.request.path.${match[1]}`] = true;
+      }
+      const method = resource.addMethod(route.method, integrations[route.handler], {
+        ...(open ? { authorizationType: apigateway.AuthorizationType.NONE } : props.authorizer.methodOptions),
+        operationName: route.id,
+        requestValidator: this.requestValidator,
+        requestParameters,
+      });
+      if (open) {
+        const reason =
+          `${route.method} ${route.path} is public by design (needs: 'public' in the route table): it serves ` +
+          'only static documents (the OpenAPI description or the console page and assets) from a function ' +
+          'with no data access; the console calls the API with the credential its user enters.';
+        Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason });
+        Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason });
+      } else {
+        Validations.of(method).acknowledge({
+          id: 'AwsSolutions-COG4',
+          reason:
+            'Callers authenticate with latchkey API keys or the admin key, checked by the latchkey Lambda ' +
+            'REQUEST authorizer on this method; there are no Cognito users.',
+        });
+      }
+      this.methods.push(method);
+    }
+
+    this.gatewayResponses = GATEWAY_RESPONSES.map(
+      (spec) =>
+        new apigateway.GatewayResponse(this, `Response${spec.type}`, {
+          restApi: this.restApi,
+          type: apigateway.ResponseType.of(spec.type),
+          // DEFAULT_4XX/5XX: no status, or every response type without its own would take it.
+          ...(spec.statusCode === null ? {} : { statusCode: String(spec.statusCode) }),
+          templates: { 'application/json': gatewayResponseTemplate(spec) },
+        }),
+    );
+  }
+
+  /** The invoke URL of the stage, ending in `/`. */
+  public get url(): string {
+    return this.restApi.url;
+  }
+}
+
+/** The settings the management function reads, checked and in the form its environment takes. */
+interface ManagementSettings {
+  defaultMaxKeys: number;
+  defaultRateLimit: number;
+  roleMatrixJson: string;
+  defaultRole: string;
+  plansJson: string;
+  retentionDays: number;
+  auditRetentionDays: number;
+}
+
+/** Lambda environment variables are limited in size; a role matrix this large is a mistake. */
+const MAX_ENV_ROLE_MATRIX_CHARS = 2048;
+
+function integerIn(
+  where: string,
+  name: string,
+  value: number,
+  range: { readonly min: number; readonly max: number },
+): number {
+  if (!Number.isInteger(value) || value < range.min || value > range.max) {
+    throw new Error(`${where}: ${name} must be an integer from ${range.min} to ${range.max}, got ${value}`);
+  }
+  return value;
+}
+
+/** Props checks, with the same rules `loadConfig` applies at cold start, so mistakes fail at synth. */
+function validateSettings(where: string, props: LatchkeyApiProps): ManagementSettings {
+  if (props.existingRestApi) {
+    const set = STAGE_PROPS.filter((name) => props[name] !== undefined);
+    if (set.length > 0) {
+      throw new Error(
+        `${where}: ${set.join(', ')} cannot be combined with existingRestApi: configure the stage of your ` +
+          'own REST API directly',
+      );
+    }
+  }
+  validateStageProps(where, props);
+  let matrix = SETTINGS.roleMatrix.default;
+  if (props.roleMatrix !== undefined) {
+    try {
+      matrix = parseRoleMatrix(props.roleMatrix);
+    } catch (error) {
+      throw new Error(`${where}: roleMatrix: ${(error as Error).message}`);
+    }
+  }
+  const roleMatrixJson = JSON.stringify(matrix);
+  if (roleMatrixJson.length > MAX_ENV_ROLE_MATRIX_CHARS) {
+    throw new Error(
+      `${where}: roleMatrix is too large (${roleMatrixJson.length} > ${MAX_ENV_ROLE_MATRIX_CHARS} chars)`,
+    );
+  }
+  const defaultRole = props.defaultRole ?? SETTINGS.defaultRole.default;
+  if (!Object.hasOwn(matrix, defaultRole)) {
+    throw new Error(
+      `${where}: defaultRole ${JSON.stringify(defaultRole)} is not in roleMatrix (${Object.keys(matrix).join(', ')})`,
+    );
+  }
+  const { defaultMaxKeys, defaultRateLimit, keyRetentionDays, auditRetentionDays } = SETTINGS;
+  const auditDays = (props.auditRetention ?? Duration.days(auditRetentionDays.default)).toDays({
+    integral: false,
+  });
+  const retentionDays = (props.keyRetention ?? Duration.days(keyRetentionDays.default)).toDays({
+    integral: false,
+  });
+  return {
+    defaultMaxKeys: integerIn(
+      where,
+      'defaultMaxKeys',
+      props.defaultMaxKeys ?? defaultMaxKeys.default,
+      defaultMaxKeys,
+    ),
+    defaultRateLimit: integerIn(
+      where,
+      'defaultRateLimit',
+      props.defaultRateLimit ?? defaultRateLimit.default,
+      defaultRateLimit,
+    ),
+    roleMatrixJson,
+    defaultRole,
+    plansJson: JSON.stringify(plansOf(where, props.plans)),
+    retentionDays: integerIn(where, 'keyRetention (days)', retentionDays, keyRetentionDays),
+    auditRetentionDays: integerIn(where, 'auditRetention (days)', auditDays, auditRetentionDays),
+  };
+}
+
+function plansOf(where: string, plans: PlanTable | undefined): PlanTable {
+  try {
+    return parsePlans(plans ?? SETTINGS.plans.default);
+  } catch (error) {
+    throw new Error(`${where}: plans: ${(error as Error).message}`);
+  }
+}

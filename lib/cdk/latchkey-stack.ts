@@ -1,0 +1,207 @@
+import { Aws, CfnOutput, type Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import type { RoleMatrix } from '../core/permissions';
+import type { PlanTable } from '../core/plans';
+import { findRoute } from '../core/routes';
+import type { SigningProfile, VerifyMode } from '../core/settings';
+import { LatchkeyAuthorizer } from './authorizer';
+import { LatchkeyKeyStore } from './key-store';
+import { LatchkeyApi } from './latchkey-api';
+
+/**
+ * Everything an operator configures. Each prop is passed to the construct that owns it; see that
+ * construct for the details.
+ */
+export interface LatchkeyStackProps extends StackProps {
+  /** Token prefix, 1–16 lowercase letters/digits. @default 'lk' */
+  readonly tokenPrefix?: string;
+  /** Active keys per organization when no per-org limit is set. @default 50 */
+  readonly defaultMaxKeys?: number;
+  /** `rate_limit_per_minute` of keys created without one. @default 60 */
+  readonly defaultRateLimit?: number;
+  /** Role name → permissions. @default admin / member / viewer (see docs/protocol.md §3) */
+  readonly roleMatrix?: RoleMatrix;
+  /** Role of keys created without `roles`. @default 'member' */
+  readonly defaultRole?: string;
+  /** Named plans and their key limits (null = unlimited). @default - none */
+  readonly plans?: PlanTable;
+  /** How long released key records are kept before TTL deletes them. @default Duration.days(30) */
+  readonly keyRetention?: Duration;
+  /** How long audit events are kept before TTL deletes them. @default Duration.days(90) */
+  readonly auditRetention?: Duration;
+  /**
+   * API Gateway authorizer result cache (0–3600 s). Above 0, revocation is delayed and rate limits,
+   * usage counting and nonce checks are skipped for cached requests.
+   * @default Duration.seconds(0)
+   */
+  readonly authorizerCacheTtl?: Duration;
+  /**
+   * Which ARMOR-PSK nonces the authorizer accepts: `compatible` (any of the published scheme) or
+   * `strict` (32 lowercase hex characters; see README "Signing profiles"). @default 'compatible'
+   */
+  readonly signingProfile?: SigningProfile;
+  /** How the authorizer verifies keys (see `LatchkeyAuthorizerProps.verifyMode`). @default 'bounded' */
+  readonly verifyMode?: VerifyMode;
+  /** Bounded mode: the oldest copy of a hot key a request is checked against (ms). @default 1000 */
+  readonly hotKeyBoundMs?: number;
+  /** How long Lambdas keep secret values in memory. @default Duration.seconds(60) */
+  readonly secretCacheTtl?: Duration;
+  /** Rotate the admin key on this schedule. @default - no automatic rotation */
+  readonly adminKeyRotation?: Duration;
+  /** Retention of every log group. @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** Stage name (first URL path segment). @default 'prod' */
+  readonly stageName?: string;
+  /** Stage-wide throttling. @default { rateLimit: 500, burstLimit: 1000 } */
+  readonly throttling?: apigateway.ThrottleSettings;
+  /** Execution log level. @default MethodLoggingLevel.ERROR */
+  readonly executionLogLevel?: apigateway.MethodLoggingLevel.ERROR | apigateway.MethodLoggingLevel.INFO;
+  /** Create API Gateway's account-wide CloudWatch role. @default true */
+  readonly cloudWatchRole?: boolean;
+  /** WAFv2 web ACL (REGIONAL) for the stage. @default - none */
+  readonly webAclArn?: string;
+  /** Memory of the authorizer function (MB). @default 512 */
+  readonly authorizerMemorySize?: number;
+  /** Authorizer instances kept initialized (provisioned concurrency). @default 0 (off) */
+  readonly authorizerProvisionedConcurrency?: number;
+  /** Memory of the management function (MB). @default 512 */
+  readonly managementMemorySize?: number;
+  /**
+   * Adopt the table of an earlier deployment (kept by `cdk destroy`) by name. It must have the
+   * latchkey schema. To keep its API keys working, adopt the signing secret too.
+   * @default - a new table
+   */
+  readonly existingTableName?: string;
+  /**
+   * Adopt an admin-key secret by its complete ARN (the `AdminKeySecretArn` output of the earlier stack).
+   * @default - a new generated admin key
+   */
+  readonly existingAdminKeySecretArn?: string;
+  /**
+   * Adopt the signing master secret by its complete ARN. Keys issued under another signing secret
+   * cannot be verified.
+   * @default - a new generated signing secret
+   */
+  readonly existingSigningSecretArn?: string;
+}
+
+/**
+ * latchkey: a REST API whose every route is guarded by the latchkey authorizer, the management API
+ * behind it, and the key table and secrets they share.
+ */
+export class LatchkeyStack extends Stack {
+  public readonly keyStore: LatchkeyKeyStore;
+  public readonly authorizer: LatchkeyAuthorizer;
+  public readonly api: LatchkeyApi;
+
+  constructor(scope: Construct, id: string, props: LatchkeyStackProps = {}) {
+    super(scope, id, {
+      description:
+        'latchkey: self-hosted API keys (API Gateway, Lambda authorizer, DynamoDB, Secrets Manager)',
+      ...props,
+    });
+
+    this.keyStore = new LatchkeyKeyStore(this, 'KeyStore', {
+      existingTable: props.existingTableName
+        ? dynamodb.Table.fromTableName(this, 'ExistingTable', props.existingTableName)
+        : undefined,
+      existingAdminKeySecret: this.importSecret('ExistingAdminKey', 'existingAdminKeySecretArn', props),
+      existingSigningSecret: this.importSecret('ExistingSigningSecret', 'existingSigningSecretArn', props),
+      tokenPrefix: props.tokenPrefix,
+      secretCacheTtl: props.secretCacheTtl,
+      adminKeyRotation: props.adminKeyRotation,
+      logRetention: props.logRetention,
+    });
+
+    this.authorizer = new LatchkeyAuthorizer(this, 'Authorizer', {
+      keyStore: this.keyStore,
+      resultsCacheTtl: props.authorizerCacheTtl,
+      signingProfile: props.signingProfile,
+      verifyMode: props.verifyMode,
+      hotKeyBoundMs: props.hotKeyBoundMs,
+      provisionedConcurrency: props.authorizerProvisionedConcurrency,
+      memorySize: props.authorizerMemorySize,
+      logRetention: props.logRetention,
+    });
+
+    this.api = new LatchkeyApi(this, 'Api', {
+      keyStore: this.keyStore,
+      authorizer: this.authorizer,
+      stageName: props.stageName,
+      throttling: props.throttling,
+      logRetention: props.logRetention,
+      executionLogLevel: props.executionLogLevel,
+      cloudWatchRole: props.cloudWatchRole,
+      webAclArn: props.webAclArn,
+      defaultMaxKeys: props.defaultMaxKeys,
+      defaultRateLimit: props.defaultRateLimit,
+      roleMatrix: props.roleMatrix,
+      defaultRole: props.defaultRole,
+      plans: props.plans,
+      keyRetention: props.keyRetention,
+      auditRetention: props.auditRetention,
+      memorySize: props.managementMemorySize,
+    });
+
+    const secretArn = this.keyStore.adminKeySecret.secretArn;
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'Base URL of the API (stage included); management routes are under v1/',
+      value: this.api.url,
+    });
+    new CfnOutput(this, 'ConsoleUrl', {
+      description: 'The web console (no credential to load it; it asks for a key or the admin key)',
+      value: `${this.api.url}${findRoute('console').path.slice(1)}`,
+    });
+    new CfnOutput(this, 'OpenApiUrl', {
+      description: 'The OpenAPI 3.1 document of the API (no credential needed)',
+      value: `${this.api.url}${findRoute('getOpenApi').path.slice(1)}`,
+    });
+    new CfnOutput(this, 'AdminKeySecretArn', {
+      description: 'Secrets Manager secret holding the admin key',
+      value: secretArn,
+    });
+    new CfnOutput(this, 'ReadAdminKeyCommand', {
+      description: 'Prints the admin key (needs secretsmanager:GetSecretValue on the secret)',
+      value: Fn.join('', [
+        'aws secretsmanager get-secret-value --secret-id ',
+        secretArn,
+        ' --region ',
+        Aws.REGION,
+        ' --query SecretString --output text',
+      ]),
+    });
+    new CfnOutput(this, 'SigningSecretArn', {
+      description:
+        'Signing master secret (no one needs its value; pass the ARN as existingSigningSecretArn to adopt it)',
+      value: this.keyStore.signingSecret.secretArn,
+    });
+    new CfnOutput(this, 'AuthorizerLogGroupName', {
+      description: "The authorizer's log group: every refusal with its reason (latchkey logs tail --stack)",
+      value: this.authorizer.function.logGroup.logGroupName,
+    });
+    new CfnOutput(this, 'TableName', {
+      description: 'DynamoDB table with key records, organizations, nonces and counters',
+      value: this.keyStore.table.tableName,
+    });
+  }
+
+  private importSecret(
+    id: string,
+    prop: 'existingAdminKeySecretArn' | 'existingSigningSecretArn',
+    props: LatchkeyStackProps,
+  ): secretsmanager.ISecret | undefined {
+    const arn = props[prop];
+    if (arn === undefined) return undefined;
+    if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/.test(arn)) {
+      throw new Error(
+        `${this.node.path}: ${prop} must be a complete secret ARN, ending in the 6-character suffix ` +
+          `(as in the AdminKeySecretArn output), got ${JSON.stringify(arn)}`,
+      );
+    }
+    return secretsmanager.Secret.fromSecretCompleteArn(this, id, arn);
+  }
+}

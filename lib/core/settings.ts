@@ -1,0 +1,397 @@
+/**
+ * Every deployment setting of latchkey, in one table: its name (the CDK context key after `latchkey:`
+ * when an operator can set it on deploy), the environment variable a Lambda reads it from (when one
+ * does), its default, its allowed range or values, its unit and a one-line description. `loadConfig`
+ * (Lambda cold start), the construct props checks and defaults in `lib/`, `lib/cdk/context-props.ts`
+ * (`-c latchkey:<name>=…`), the CLI help and the README tests all read this table, so a new setting
+ * is added here first. Pure data and formatting: no AWS SDK and no aws-cdk-lib import, because the
+ * Lambdas bundle it.
+ */
+import { DEFAULT_ROLE, DEFAULT_ROLE_MATRIX } from './permissions';
+
+/** Context keys are `latchkey:<name>`: `npx cdk deploy -c latchkey:defaultRateLimit=120`. */
+export const CONTEXT_PREFIX = 'latchkey:';
+
+interface SettingBase {
+  /**
+   * True when an operator sets it with `-c latchkey:<name>=<value>` (or in `cdk.json`'s context);
+   * false for values the stack or local mode sets itself.
+   */
+  readonly context: boolean;
+  /** The environment variable a Lambda reads it from; absent for settings only the stack uses. */
+  readonly env?: `LATCHKEY_${string}`;
+}
+
+/** The prose columns of a row of the table (see `SETTING_DOCS`). */
+export interface SettingDoc {
+  /** One line for the help text and the docs. */
+  readonly doc: string;
+  readonly unit?: string;
+  /** How the docs and the help show the default when it is not a plain value ("off", "none", …). */
+  readonly defaultText?: string;
+  /** The rule a string or JSON value must follow, in words. */
+  readonly rule?: string;
+}
+
+export interface IntegerSetting extends SettingBase {
+  readonly kind: 'integer';
+  readonly default?: number;
+  readonly min?: number;
+  readonly max?: number;
+  /** The only values allowed, when they are not a range. */
+  readonly values?: readonly number[];
+}
+
+export interface NumberSetting extends SettingBase {
+  readonly kind: 'number';
+  readonly default: number;
+  /** Values must be greater than this. */
+  readonly above: number;
+}
+
+export interface StringSetting extends SettingBase {
+  readonly kind: 'string';
+  readonly default?: string;
+  /** The only values allowed, when there is a fixed list. */
+  readonly values?: readonly string[];
+  readonly pattern?: RegExp;
+}
+
+export interface BooleanSetting extends SettingBase {
+  readonly kind: 'boolean';
+  readonly default: boolean;
+}
+
+export interface JsonSetting extends SettingBase {
+  readonly kind: 'json';
+  readonly default?: unknown;
+}
+
+export type Setting = IntegerSetting | NumberSetting | StringSetting | BooleanSetting | JsonSetting;
+
+/** `rate_limit_per_minute` of a key: the same range for a key's own value and for the default. */
+export const RATE_LIMIT_PER_MINUTE = { min: 1, max: 100_000 } as const;
+/** `max_keys` of an organization: the same range for the per-organization limit and the default. */
+export const MAX_KEYS = { min: 0, max: 1_000_000 } as const;
+/**
+ * How strictly the authorizer reads an ARMOR-PSK nonce: `compatible` accepts any nonce of the published
+ * scheme (1-128 printable characters), `strict` only 32 lowercase hex characters, so nothing can move
+ * between the end of the path and the start of the nonce in the canonical string.
+ */
+export const SIGNING_PROFILES = ['compatible', 'strict'] as const;
+export type SigningProfile = (typeof SIGNING_PROFILES)[number];
+/**
+ * How the authorizer verifies keys: `bounded` verifies a hot key against its instance's copy of the key
+ * item, never older than `hotKeyBoundMs` (`lib/core/hot-keys.ts`); `exact` does one conditional
+ * write per request for every key (revocation from the next request; a throttled item answers 503).
+ */
+export const VERIFY_MODES = ['bounded', 'exact'] as const;
+export type VerifyMode = (typeof VERIFY_MODES)[number];
+/** Lambda memory in MB (AWS's own limits); CPU scales with it. */
+export const LAMBDA_MEMORY_MB = { default: 512, min: 128, max: 10_240 } as const;
+/** With scheduled admin-key rotation, a rotated key must be honoured everywhere within a minute. */
+export const MAX_SECRET_CACHE_WITH_ROTATION_SECONDS = 60;
+/** The retention periods CloudWatch Logs accepts (`logs.RetentionDays`; 9999 = never expire). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+  9999,
+] as const;
+
+const SET_BY_STACK = '(set by the stack / local mode)';
+
+/** The table. Order is the order of the docs and the help. */
+export const SETTINGS = {
+  tokenPrefix: { context: true, env: 'LATCHKEY_TOKEN_PREFIX', kind: 'string', default: 'lk' },
+  defaultMaxKeys: {
+    context: true,
+    env: 'LATCHKEY_DEFAULT_MAX_KEYS',
+    kind: 'integer',
+    default: 50,
+    ...MAX_KEYS,
+  },
+  defaultRateLimit: {
+    context: true,
+    env: 'LATCHKEY_DEFAULT_RATE_LIMIT',
+    kind: 'integer',
+    default: 60,
+    ...RATE_LIMIT_PER_MINUTE,
+  },
+  roleMatrix: { context: true, env: 'LATCHKEY_ROLE_MATRIX', kind: 'json', default: DEFAULT_ROLE_MATRIX },
+  defaultRole: { context: true, env: 'LATCHKEY_DEFAULT_ROLE', kind: 'string', default: DEFAULT_ROLE },
+  plans: { context: true, env: 'LATCHKEY_PLANS', kind: 'json', default: {} },
+  keyRetentionDays: {
+    context: true,
+    env: 'LATCHKEY_RETENTION_DAYS',
+    kind: 'integer',
+    default: 30,
+    min: 1,
+    max: 3650,
+  },
+  auditRetentionDays: {
+    context: true,
+    env: 'LATCHKEY_AUDIT_RETENTION_DAYS',
+    kind: 'integer',
+    default: 90,
+    min: 1,
+    max: 3650,
+  },
+  authorizerCacheTtlSeconds: { context: true, kind: 'integer', default: 0, min: 0, max: 3600 },
+  signingProfile: {
+    context: true,
+    env: 'LATCHKEY_SIGNING_PROFILE',
+    kind: 'string',
+    default: 'compatible',
+    values: SIGNING_PROFILES,
+  },
+  verifyMode: {
+    context: true,
+    env: 'LATCHKEY_VERIFY_MODE',
+    kind: 'string',
+    default: 'bounded',
+    values: VERIFY_MODES,
+  },
+  hotKeyBoundMs: {
+    context: true,
+    env: 'LATCHKEY_HOT_KEY_BOUND_MS',
+    kind: 'integer',
+    default: 1000,
+    min: 100,
+    max: 10_000,
+  },
+  secretCacheTtlSeconds: {
+    context: true,
+    env: 'LATCHKEY_SECRET_CACHE_SECONDS',
+    kind: 'integer',
+    default: 60,
+    min: 0,
+    max: 3600,
+  },
+  adminKeyRotationDays: { context: true, kind: 'integer' },
+  logRetentionDays: { context: true, kind: 'integer', default: 30, values: LOG_RETENTION_DAYS },
+  stageName: { context: true, kind: 'string', default: 'prod', pattern: /^[A-Za-z0-9_-]{1,128}$/ },
+  throttlingRateLimit: { context: true, kind: 'number', default: 500, above: 0 },
+  throttlingBurstLimit: { context: true, kind: 'integer', default: 1000, min: 1 },
+  executionLogLevel: { context: true, kind: 'string', default: 'ERROR', values: ['ERROR', 'INFO'] },
+  cloudWatchRole: { context: true, kind: 'boolean', default: true },
+  webAclArn: { context: true, kind: 'string' },
+  authorizerMemorySize: { context: true, kind: 'integer', ...LAMBDA_MEMORY_MB },
+  authorizerProvisionedConcurrency: { context: true, kind: 'integer', default: 0, min: 0, max: 1000 },
+  managementMemorySize: { context: true, kind: 'integer', ...LAMBDA_MEMORY_MB },
+  existingTableName: { context: true, kind: 'string' },
+  existingAdminKeySecretArn: { context: true, kind: 'string' },
+  existingSigningSecretArn: { context: true, kind: 'string' },
+  tableName: { context: false, env: 'LATCHKEY_TABLE_NAME', kind: 'string' },
+  adminKeySecretId: { context: false, env: 'LATCHKEY_ADMIN_KEY_SECRET_ID', kind: 'string' },
+  signingSecretId: { context: false, env: 'LATCHKEY_SIGNING_SECRET_ID', kind: 'string' },
+  applicationRoutes: { context: false, env: 'LATCHKEY_APPLICATION_ROUTES', kind: 'json' },
+  dynamodbEndpoint: { context: false, env: 'LATCHKEY_DYNAMODB_ENDPOINT', kind: 'string' },
+  secretsEndpoint: { context: false, env: 'LATCHKEY_SECRETS_ENDPOINT', kind: 'string' },
+} as const satisfies Record<string, Setting>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+/**
+ * The table's prose columns (one line of doc, unit, how the default and the allowed values read), for
+ * the help and the docs. Kept beside the values rather than inside them so that the Lambda bundles,
+ * which read only the values, do not carry the prose; the type makes a row here required for every
+ * setting.
+ */
+export const SETTING_DOCS: { readonly [K in SettingName]: SettingDoc } = {
+  tokenPrefix: {
+    rule: '1-16 lowercase letters or digits',
+    doc: 'token prefix; changing it invalidates every key issued under the old one',
+  },
+  defaultMaxKeys: {
+    unit: 'keys',
+    doc: 'active keys per organization when PUT /v1/orgs/{org_id} set no limit (0 = none)',
+  },
+  defaultRateLimit: { unit: 'requests per minute', doc: 'rate_limit_per_minute of keys created without one' },
+  roleMatrix: {
+    rule: 'a JSON object of role name to permissions (keys:read, keys:write, api:read, api:write)',
+    doc: 'role name → permissions; a key keeps the permissions it was created with',
+  },
+  defaultRole: { rule: 'a role of the role matrix', doc: 'role of keys created without roles' },
+  plans: {
+    defaultText: 'none',
+    rule: 'a JSON object of plan name to key limit (null = unlimited), at most 20 plans',
+    doc: 'named plans for PUT /v1/orgs/{org_id} {plan}; an org on a plan follows its limit when it changes',
+  },
+  keyRetentionDays: {
+    unit: 'days',
+    doc: 'how long revoked, rotated and expired key records stay before DynamoDB TTL deletes them',
+  },
+  auditRetentionDays: {
+    unit: 'days',
+    doc: 'how long audit events (GET /v1/audit) stay before DynamoDB TTL deletes them',
+  },
+  authorizerCacheTtlSeconds: {
+    unit: 'seconds',
+    doc: 'API Gateway authorizer result cache; above 0, revocation, rate limits and nonce checks lag',
+  },
+  signingProfile: {
+    doc: 'ARMOR-PSK nonces: compatible = any of the published scheme; strict = exactly 32 lowercase hex characters',
+  },
+  verifyMode: {
+    doc: 'bounded = a hot key is checked against its instance copy (at most hotKeyBoundMs old); exact = one conditional write per request',
+  },
+  hotKeyBoundMs: {
+    unit: 'milliseconds',
+    doc: 'bounded mode: the oldest copy of a hot key a request is checked against (how long revocation can lag)',
+  },
+  secretCacheTtlSeconds: {
+    unit: 'seconds',
+    doc: 'how long functions keep secret values in memory (at most a minute with admin-key rotation)',
+  },
+  adminKeyRotationDays: {
+    defaultText: 'off',
+    unit: 'days',
+    doc: 'rotate the admin key automatically every N days',
+  },
+  logRetentionDays: { unit: 'days', doc: 'retention of every log group (a CloudWatch Logs value)' },
+  stageName: {
+    rule: "1-128 letters, digits, '-' or '_'",
+    doc: 'stage name: the first URL path segment, and part of what signed requests sign',
+  },
+  throttlingRateLimit: {
+    unit: 'requests per second',
+    doc: 'stage-wide steady rate (set together with throttlingBurstLimit); over it API Gateway answers 429',
+  },
+  throttlingBurstLimit: { unit: 'requests', doc: 'stage-wide burst (set together with throttlingRateLimit)' },
+  executionLogLevel: { doc: 'API Gateway execution log level; request and response bodies are never logged' },
+  cloudWatchRole: {
+    doc: "create API Gateway's account-wide CloudWatch Logs role; false if the account has one",
+  },
+  webAclArn: { defaultText: 'none', doc: 'a regional WAFv2 web ACL to attach to the stage' },
+  authorizerMemorySize: { unit: 'MB', doc: 'memory of the authorizer function (CPU scales with it)' },
+  authorizerProvisionedConcurrency: {
+    defaultText: 'off',
+    unit: 'instances',
+    doc: 'authorizer instances kept initialized (no cold starts up to that concurrency; billed per hour)',
+  },
+  managementMemorySize: { unit: 'MB', doc: 'memory of the management function (CPU scales with it)' },
+  existingTableName: { defaultText: 'create new', doc: 'adopt the table of an earlier deployment by name' },
+  existingAdminKeySecretArn: {
+    defaultText: 'create new',
+    doc: 'adopt the admin-key secret of an earlier deployment by its complete ARN',
+  },
+  existingSigningSecretArn: {
+    defaultText: 'create new',
+    doc: 'adopt the signing master secret of an earlier deployment by its complete ARN',
+  },
+  tableName: { defaultText: SET_BY_STACK, doc: 'the key table' },
+  adminKeySecretId: {
+    defaultText: SET_BY_STACK,
+    doc: 'Secrets Manager id of the admin key (the authorizer only)',
+  },
+  signingSecretId: { defaultText: SET_BY_STACK, doc: 'Secrets Manager id of the signing master secret' },
+  applicationRoutes: {
+    defaultText: 'none',
+    rule: 'a JSON array of { "method", "path" }',
+    doc: 'routes of your own API behind the authorizer, added to its Allow policy (set by protect)',
+  },
+  dynamodbEndpoint: {
+    defaultText: "AWS's endpoint",
+    doc: 'DynamoDB endpoint URL (set by local mode to DynamoDB Local)',
+  },
+  secretsEndpoint: {
+    defaultText: "AWS's endpoint",
+    doc: 'Secrets Manager endpoint URL (set by local mode to its local endpoint)',
+  },
+};
+
+/** Names of the settings an operator can set with `-c latchkey:<name>=…`, in table order. */
+export type ContextSettingName = {
+  [K in SettingName]: (typeof SETTINGS)[K]['context'] extends true ? K : never;
+}[SettingName];
+
+/** Names of the settings a Lambda reads from its environment, in table order. */
+export type EnvSettingName = {
+  [K in SettingName]: (typeof SETTINGS)[K] extends { env: string } ? K : never;
+}[SettingName];
+
+// `@__PURE__`: bundles that never read these lists (the Lambdas) leave them out.
+const NAMES = /* @__PURE__ */ Object.keys(SETTINGS) as SettingName[];
+
+export const CONTEXT_SETTINGS: readonly ContextSettingName[] = /* @__PURE__ */ NAMES.filter(
+  (name): name is ContextSettingName => SETTINGS[name].context,
+);
+
+export const ENV_SETTINGS: readonly EnvSettingName[] = /* @__PURE__ */ NAMES.filter(
+  (name): name is EnvSettingName => 'env' in SETTINGS[name],
+);
+
+/** A setting by name, typed as the general `Setting` (for code that handles every kind). */
+export function setting(name: SettingName): Setting {
+  return SETTINGS[name];
+}
+
+/** True when the default is a plain value the docs quote as code (`60`), not a description. */
+export function hasPlainDefault(name: SettingName): boolean {
+  const value = setting(name).default;
+  return SETTING_DOCS[name].defaultText === undefined && value !== undefined && typeof value !== 'object';
+}
+
+/**
+ * The default as the docs show it: the plain value (`60`, `lk`, `true`), the names of a JSON object's
+ * entries (`admin / member / viewer`), or the row's description (`off`, `none`).
+ */
+export function defaultText(name: SettingName): string {
+  const text = SETTING_DOCS[name].defaultText;
+  if (text !== undefined) return text;
+  const value = setting(name).default;
+  if (value === undefined) return 'none';
+  return typeof value === 'object' && value !== null ? Object.keys(value).join(' / ') : String(value);
+}
+
+/** `a or b` for two values, `one of a, b, c` for more. */
+export function listValues(values: readonly (string | number)[]): string {
+  return values.length === 2 ? `${values[0]} or ${values[1]}` : `one of ${values.join(', ')}`;
+}
+
+/** What values are allowed, in words (`1-100000`, `ERROR or INFO`, …); empty when anything goes. */
+export function allowedText(name: SettingName): string {
+  const spec = setting(name);
+  const rule = SETTING_DOCS[name].rule ?? '';
+  switch (spec.kind) {
+    case 'integer':
+      if (spec.values) return listValues(spec.values);
+      if (spec.min !== undefined && spec.max !== undefined) return `${spec.min}-${spec.max}`;
+      return spec.min !== undefined ? `at least ${spec.min}` : 'a whole number';
+    case 'number':
+      return `above ${spec.above}`;
+    case 'string':
+      return spec.values ? listValues(spec.values) : rule;
+    case 'boolean':
+      return 'true or false';
+    case 'json':
+      return rule;
+  }
+}
+
+/** One row of the help: everything the CLI needs to describe a setting. */
+export interface SettingHelp {
+  readonly name: SettingName;
+  /** `latchkey:<name>`, when it can be set on deploy. */
+  readonly contextKey: string | undefined;
+  readonly env: string | undefined;
+  readonly default: string;
+  readonly allowed: string;
+  readonly unit: string | undefined;
+  readonly doc: string;
+}
+
+/** The whole table as help rows, in table order. */
+export function settingsHelp(): SettingHelp[] {
+  return (Object.keys(SETTINGS) as SettingName[]).map((name) => {
+    const spec = setting(name);
+    return {
+      name,
+      contextKey: spec.context ? `${CONTEXT_PREFIX}${name}` : undefined,
+      env: spec.env,
+      default: defaultText(name),
+      allowed: allowedText(name),
+      unit: SETTING_DOCS[name].unit,
+      doc: SETTING_DOCS[name].doc,
+    };
+  });
+}

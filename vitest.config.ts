@@ -1,8 +1,9 @@
 /**
- * The test suite's configuration. A passing run is quiet: the `minimal` reporter prints only failing
- * files and the closing summary, `silent: 'passed-only'` shows console output of failing tests only, and
- * the log-hygiene setup file holds back handler log lines (after scanning every one). Pass
- * `--reporter=default` (or `verbose`) to see every file and test.
+ * The test suite's configuration. A passing run is quiet: the `dot` reporter prints a dot per test as
+ * progress (a run of several minutes never looks hung), then any failures and the closing summary;
+ * `silent: 'passed-only'` shows console output of failing tests only, and the log-hygiene setup file
+ * holds back handler log lines (after scanning every one). Pass `--reporter=default` (or `verbose`) to
+ * see every file and test.
  */
 import { defineConfig } from 'vitest/config';
 
@@ -16,7 +17,7 @@ export default defineConfig({
     globalSetup: ['test/helpers/global-setup.ts'],
     // Every test file fails if a credential-shaped value appears in a handler log line.
     setupFiles: ['test/reliability/log-hygiene.setup.ts'],
-    reporters: ['minimal'],
+    reporters: ['dot'],
     silent: 'passed-only',
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -15,7 +15,7 @@ import { readCredentialFile } from '../lib/local/secrets/credential';
 
 async function main(): Promise<void> {
   // The AWS SDK's notice about Node versions it will stop supporting is for developers of latchkey,
-  // not for people running it (README: Node versions); set before any SDK client is built.
+  // not for people running it (docs/operations.md "Node.js versions"); set before any SDK client is built.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // Inside main: a bad PORT or LATCHKEY_SECRETS_PORT is reported like any other failure.
   const endpoint = localSecretsEndpoint(process.env);

@@ -22,7 +22,7 @@ const LOCAL_ONLY_ENV: readonly string[] = [LOCAL_ENV.adminKey, LOCAL_ENV.dataDir
 
 async function main(): Promise<void> {
   // The AWS SDK's notice about Node versions it will stop supporting is for developers of latchkey,
-  // not for people running it (README: Node versions); set before any SDK client is built.
+  // not for people running it (docs/operations.md "Node.js versions"); set before any SDK client is built.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const ports = localPorts(process.env);
   const dataDir = localDataDir(process.env);

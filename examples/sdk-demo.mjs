@@ -1,4 +1,4 @@
-// The README's SDK demo: `node examples/sdk-demo.mjs` with `npm start` running and ADMIN_KEY set
+// The SDK demo of docs/sdk.md: `node examples/sdk-demo.mjs` with `npm start` running and ADMIN_KEY set
 // (export ADMIN_KEY=$(npm run -s admin-key)). It creates a key, then calls the echo route with a
 // signed request. The package test runs this file against local mode from an installed tarball.
 import { LatchkeyClient } from 'latchkey';

@@ -58,7 +58,7 @@ export interface LatchkeyAuthorizerProps {
    * there, or throttled by DynamoDB) is checked against that instance's copy of its item, never older
    * than `hotKeyBoundMs`, and its calls are written once per interval; near its rate limit it goes back
    * to the exact write. `exact`: one conditional write per request for every key (revocation from the
-   * next request; past DynamoDB's ~1,000 writes a second on one item, 503s). See README "Hot keys".
+   * next request; past DynamoDB's ~1,000 writes a second on one item, 503s). See docs/operations.md "Hot keys".
    * @default 'bounded'
    */
   readonly verifyMode?: VerifyMode;
@@ -71,7 +71,7 @@ export interface LatchkeyAuthorizerProps {
   /**
    * Authorizer instances kept initialized (provisioned concurrency on a `live` alias, which API Gateway
    * then invokes): no cold start up to that many concurrent requests, billed per hour whether used or
-   * not (README "Cost"). 0 = off.
+   * not (docs/performance.md "Cost per million requests"). 0 = off.
    * @default 0
    */
   readonly provisionedConcurrency?: number;

@@ -174,7 +174,7 @@ export class LatchkeyKeyStore extends Construct {
         id: 'AwsSolutions-SMG4',
         reason:
           'Rotation is opt-in (adminKeyRotation prop): a rotated admin key breaks every script that holds ' +
-          'the old one, so the operator chooses when. The README documents manual and scheduled rotation.',
+          'the old one, so the operator chooses when. docs/operations.md documents manual and scheduled rotation.',
       });
     }
   }

@@ -41,7 +41,7 @@ export interface LatchkeyStackProps extends StackProps {
   readonly authorizerCacheTtl?: Duration;
   /**
    * Which ARMOR-PSK nonces the authorizer accepts: `compatible` (any of the published scheme) or
-   * `strict` (32 lowercase hex characters; see README "Signing profiles"). @default 'compatible'
+   * `strict` (32 lowercase hex characters; see docs/protocol.md §2.6). @default 'compatible'
    */
   readonly signingProfile?: SigningProfile;
   /** How the authorizer verifies keys (see `LatchkeyAuthorizerProps.verifyMode`). @default 'bounded' */

@@ -3,7 +3,7 @@
  * when an operator can set it on deploy), the environment variable a Lambda reads it from (when one
  * does), its default, its allowed range or values, its unit and a one-line description. `loadConfig`
  * (Lambda cold start), the construct props checks and defaults in `lib/`, `lib/cdk/context-props.ts`
- * (`-c latchkey:<name>=…`), the CLI help and the README tests all read this table, so a new setting
+ * (`-c latchkey:<name>=…`), the CLI help and the documentation tests all read this table, so a new setting
  * is added here first. Pure data and formatting: no AWS SDK and no aws-cdk-lib import, because the
  * Lambdas bundle it.
  */

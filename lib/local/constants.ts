@@ -17,7 +17,7 @@ export const SIGNING_SECRET_NAME = 'latchkey/signing-secret';
 /** The key table's name in DynamoDB Local. */
 export const LOCAL_TABLE_NAME = 'latchkey';
 
-/** DynamoDB Local has no bind option: `npm start` says so in this one line, as does the README's local-mode section. */
+/** DynamoDB Local has no bind option: `npm start` says so in this one line, as does docs/security.md ("Local mode and your network"). */
 export const DYNAMODB_EXPOSURE_NOTICE =
   'Note: DynamoDB Local listens on every network interface and accepts any credentials (it has no bind option); use a firewall on untrusted networks.';
 

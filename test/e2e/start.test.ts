@@ -1,16 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DYNAMODB_EXPOSURE_NOTICE, localDataPaths } from '#local/constants';
 import { freePort } from '#local/net';
+import { fencedBlock } from '../helpers/markdown';
 import { ROOT, startLocalProcess, waitForLine } from '../helpers/process';
 
 /**
- * `npm start` as a user runs it: a real process, real ports, the README's curl walkthrough run
- * verbatim with curl and bash, Ctrl-C, a restart on the same data, and its failure messages.
+ * `npm start` as a user runs it: a real process, real ports, the documented walkthroughs (the README's
+ * curl walkthrough, protocol §2.2's openssl signing, the CLI's) run verbatim with curl and bash,
+ * Ctrl-C, a restart on the same data, and its failure messages.
  */
 const start = startLocalProcess;
 
@@ -22,17 +24,17 @@ async function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** A README code block, exactly as written. */
-function readmeBlock(tag: string): string {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const block = new RegExp(`\`\`\`bash ${tag}\\n([\\s\\S]*?)\`\`\``).exec(readme)?.[1];
-  if (!block) throw new Error(`README has no ${tag} block`);
-  return block;
-}
-
-/** The README's walkthrough then its signed-requests example, with only the base URL pointed at this run. */
+/**
+ * The README's walkthrough, then the signed-requests example of the protocol reference, then the CLI's
+ * walkthrough, exactly as written, with only the base URL pointed at this run.
+ */
 function walkthrough(url: string): string {
-  const script = `${readmeBlock('walkthrough')}\n${readmeBlock('signed')}\n${readmeBlock('cli')}`;
+  const blocks = [
+    fencedBlock('README.md', 'bash walkthrough'),
+    fencedBlock('docs/protocol.md', 'bash signed'),
+    fencedBlock('docs/cli.md', 'bash cli'),
+  ];
+  const script = blocks.join('\n');
   return script.replace(/^export LATCHKEY_URL=.*$/gm, `export LATCHKEY_URL=${url}`);
 }
 
@@ -53,7 +55,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('npm start', () => {
-  it('runs the README walkthrough verbatim, stops on Ctrl-C, and keeps every key across a restart', async () => {
+  it('runs the documented walkthroughs verbatim, stops on Ctrl-C, and keeps every key across a restart', async () => {
     const first = start(env);
     let firstKey = '';
     try {

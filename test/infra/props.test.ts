@@ -35,7 +35,7 @@ function construct(props: LatchkeyStackProps): void {
   new LatchkeyStack(testApp(), 'Latchkey', props);
 }
 
-/** A stack of your own composing the constructs, as the README's "own RestApi" section shows. */
+/** A stack of your own composing the constructs, as docs/deploy.md "Protecting your own API" shows. */
 function ownStack() {
   const stack = new Stack(testApp(), 'Own');
   const keyStore = new LatchkeyKeyStore(stack, 'KeyStore');

@@ -119,7 +119,7 @@ describe('the path/nonce boundary', () => {
     offsetMs = 0;
     const k = await createKey(call, local.adminKey);
     const headers = signRequest({ token: k.token, method: 'DELETE', path: '/v1/echo/orders/123', nonce });
-    // The residual risk of the compatible profile (README "Signing profiles"): the shifted copy runs.
+    // The residual risk of the compatible profile (docs/protocol.md §2.6): the shifted copy runs.
     const attack = await call('DELETE', '/v1/echo/orders/12', {
       authorization: shifted(headers.authorization, nonce),
     });

@@ -210,7 +210,7 @@ describe('the key item', () => {
     // Worst case before the nightly roll-up: yesterday's and today's day counters, two minute windows.
     expect(counterNames(item)).toEqual(expect.arrayContaining(['u_20260801', 'u_20260802']));
     const bytes = itemSize(item);
-    // Measured: 535 bytes with a 100-character name (the longest) and no description (README §Performance).
+    // Measured: 535 bytes with a 100-character name (the longest) and no description (docs/performance.md).
     expect(bytes, `${bytes} bytes`).toBeLessThan(1024);
   });
 });

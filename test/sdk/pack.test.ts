@@ -1,6 +1,7 @@
 /**
  * The package as a user installs it: `npm pack`, the tarball installed into a fresh project outside the
- * repository, and its three surfaces used from there — `latchkey` (examples/sdk-demo.mjs against local
+ * repository, its documentation (the README and `docs/`, every link of the README inside the tarball),
+ * and its three surfaces used from there — `latchkey` (examples/sdk-demo.mjs against local
  * mode, with the whole node_modules under 10 MB), `latchkey/cdk` (a user's own stack protecting its own
  * route, synthesized offline and cdk-nag clean) and `latchkey/integration` (`checkSignedBody`).
  *
@@ -21,12 +22,13 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPublicRoute, ROUTES } from '#core/routes';
 import type { LocalMode } from '#local/local-mode';
 import { startTestLatchkey } from '../helpers/local';
+import { fencedBlock, isExternal, markdownFiles, markdownLinks, readMarkdown } from '../helpers/markdown';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -34,13 +36,18 @@ const FIXTURES = join(ROOT, 'test/fixtures/package');
 const MAX_NODE_MODULES_BYTES = 10 * 1024 * 1024;
 
 let project: string;
+/** The paths in the tarball, from the package root (`README.md`, `docs/deploy.md`, …). */
+let packedFiles: string[];
 
 beforeAll(async () => {
   project = mkdtempSync(join(tmpdir(), 'latchkey-user-'));
   const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', project], {
     cwd: ROOT,
   });
-  const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
+  const [{ filename, files }] = JSON.parse(packed.stdout) as [
+    { filename: string; files: { path: string }[] },
+  ];
+  packedFiles = files.map((file) => file.path);
   writeFileSync(join(project, 'package.json'), '{"type": "module", "private": true}\n');
   await run(
     'npm',
@@ -58,6 +65,28 @@ function sizeOf(path: string): number {
   return readdirSync(path).reduce((sum, name) => sum + sizeOf(join(path, name)), 0);
 }
 
+describe('the documentation in the tarball', () => {
+  it('ships the README and every page of docs/, and every file they link to', () => {
+    const pages = markdownFiles();
+    expect(pages.filter((page) => page.startsWith('docs/')).length).toBeGreaterThanOrEqual(8);
+    expect(packedFiles).toEqual(expect.arrayContaining(pages));
+    const linked = pages.flatMap((page) =>
+      markdownLinks(readMarkdown(page))
+        .map((link) => link.target)
+        .filter((target) => !isExternal(target) && !target.startsWith('#'))
+        .map((target) => posix.normalize(posix.join(posix.dirname(page), target.split('#')[0] ?? ''))),
+    );
+    expect(linked).toEqual(expect.arrayContaining(['docs/deploy.md', 'docs/images/console-keys.png']));
+    expect(packedFiles).toEqual(expect.arrayContaining(linked));
+  });
+
+  it('the SDK example of docs/sdk.md is examples/sdk-demo.mjs, which the next test runs', () => {
+    const demo = readFileSync(join(ROOT, 'examples/sdk-demo.mjs'), 'utf8');
+    const code = demo.replace(/^(\/\/.*\n)+/, '');
+    expect(fencedBlock('docs/sdk.md', 'js sdk-demo')).toBe(code);
+  });
+});
+
 describe('the packed tarball, installed in a fresh project', () => {
   let local: LocalMode;
   beforeAll(async () => {
@@ -65,7 +94,7 @@ describe('the packed tarball, installed in a fresh project', () => {
   });
   afterAll(() => local?.stop());
 
-  it('latchkey: the README SDK demo runs against local mode, with node_modules under 10 MB', async () => {
+  it('latchkey: the SDK demo runs against local mode, with node_modules under 10 MB', async () => {
     const bytes = sizeOf(join(project, 'node_modules'));
     expect(bytes).toBeLessThan(MAX_NODE_MODULES_BYTES);
     expect(readdirSync(join(project, 'node_modules')).filter((n) => !n.startsWith('.'))).toEqual([

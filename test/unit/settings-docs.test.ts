@@ -1,10 +1,9 @@
 /**
- * The README's two configuration tables against the settings table (`lib/core/settings.ts`):
- * "Deployment configuration" lists every `latchkey:` context key and "Configuration" every
+ * The two configuration tables of `docs/deploy.md` against the settings table (`lib/core/settings.ts`):
+ * "Deployment configuration" lists every `latchkey:` context key and "Environment variables" every
  * environment variable a Lambda reads, each with its real default, and neither lists anything that
  * does not exist. Also checks the table itself: names, variables, defaults inside their ranges.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   allowedText,
@@ -18,14 +17,16 @@ import {
   setting,
   settingsHelp,
 } from '#core/settings';
+import { readMarkdown } from '../helpers/markdown';
 
-const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const DOC = 'docs/deploy.md';
+const DEPLOY = readMarkdown(DOC);
 
 /** The rows of the first table after `heading`, as arrays of trimmed cells (header and rule skipped). */
 function tableAfter(heading: string): string[][] {
-  const lines = README.split('\n');
+  const lines = DEPLOY.split('\n');
   const start = lines.indexOf(heading);
-  if (start < 0) throw new Error(`README has no heading ${JSON.stringify(heading)}`);
+  if (start < 0) throw new Error(`${DOC} has no heading ${JSON.stringify(heading)}`);
   const first = lines.findIndex((line, i) => i > start && line.startsWith('|'));
   const rows: string[][] = [];
   for (let i = first + 2; i < lines.length && lines[i]?.startsWith('|'); i++) {
@@ -53,13 +54,13 @@ function documentedDefaults(rows: string[][]): Map<string, string> {
   return defaults;
 }
 
-/** How the README must show a setting's default: `60` as code, descriptions ("off") as text. */
+/** How the docs must show a setting's default: `60` as code, descriptions ("off") as text. */
 function expectedDefault(name: SettingName): string {
   return hasPlainDefault(name) ? `\`${defaultText(name)}\`` : defaultText(name);
 }
 
-describe('README "Deployment configuration" (context keys)', () => {
-  const documented = documentedDefaults(tableAfter('### Deployment configuration'));
+describe('docs/deploy.md "Deployment configuration" (context keys)', () => {
+  const documented = documentedDefaults(tableAfter('## Deployment configuration'));
 
   it('documents every context key and nothing else', () => {
     expect([...documented.keys()].sort()).toEqual([...CONTEXT_SETTINGS].sort());
@@ -70,8 +71,8 @@ describe('README "Deployment configuration" (context keys)', () => {
   });
 });
 
-describe('README "Configuration" (environment variables)', () => {
-  const documented = documentedDefaults(tableAfter('## Configuration'));
+describe('docs/deploy.md "Environment variables"', () => {
+  const documented = documentedDefaults(tableAfter('## Environment variables'));
   const byVariable = new Map(ENV_SETTINGS.map((name) => [SETTINGS[name].env, name]));
 
   it('documents every variable a Lambda reads and nothing else', () => {

@@ -1,5 +1,5 @@
 /**
- * The wire shapes the console reads, as the management API documents them (README "Management API"),
+ * The wire shapes the console reads, as the management API documents them (docs/protocol.md §4),
  * including the lifecycle fields some deployments do not have yet (`enabled`, `metadata`, usage, audit,
  * roles, plan): optional fields are read defensively so an older API still renders.
  */

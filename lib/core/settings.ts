@@ -102,6 +102,14 @@ export const LOG_RETENTION_DAYS = [
 
 const SET_BY_STACK = '(set by the stack / local mode)';
 
+/**
+ * A secret's complete ARN, with the 6-character suffix Secrets Manager appends to its name: a partial
+ * ARN cannot be imported with the permissions scoped to the one secret.
+ */
+const SECRET_COMPLETE_ARN_RE = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
+const SECRET_COMPLETE_ARN_RULE =
+  'a complete secret ARN, ending in the 6-character suffix (as in the AdminKeySecretArn output)';
+
 /** The table. Order is the order of the docs and the help. */
 export const SETTINGS = {
   tokenPrefix: {
@@ -194,8 +202,18 @@ export const SETTINGS = {
   authorizerProvisionedConcurrency: { context: true, kind: 'integer', default: 0, min: 0, max: 1000 },
   managementMemorySize: { context: true, kind: 'integer', ...LAMBDA_MEMORY_MB },
   existingTableName: { context: true, kind: 'string' },
-  existingAdminKeySecretArn: { context: true, kind: 'string' },
-  existingSigningSecretArn: { context: true, kind: 'string' },
+  existingAdminKeySecretArn: {
+    context: true,
+    kind: 'string',
+    pattern: SECRET_COMPLETE_ARN_RE,
+    rule: SECRET_COMPLETE_ARN_RULE,
+  },
+  existingSigningSecretArn: {
+    context: true,
+    kind: 'string',
+    pattern: SECRET_COMPLETE_ARN_RE,
+    rule: SECRET_COMPLETE_ARN_RULE,
+  },
   tableName: { context: false, env: 'LATCHKEY_TABLE_NAME', kind: 'string' },
   adminKeySecretId: { context: false, env: 'LATCHKEY_ADMIN_KEY_SECRET_ID', kind: 'string' },
   signingSecretId: { context: false, env: 'LATCHKEY_SIGNING_SECRET_ID', kind: 'string' },

@@ -5,7 +5,15 @@
  * secret part, and it does not say whether the key exists or is active (only the API knows that:
  * `latchkey keys show ID`).
  */
-import { CHECKSUM_LENGTH, KEY_ID_LENGTH, PREFIX_RE, parseToken, SECRET_LENGTH } from '../core/token';
+import {
+  CHECKSUM_LENGTH,
+  KEY_ID_LENGTH,
+  KEY_ID_RE,
+  PREFIX_RE,
+  PREFIX_RULE,
+  parseToken,
+  SECRET_LENGTH,
+} from '../core/token';
 import { defineCommand } from './command';
 import { CliError } from './errors';
 import { fields, toJson } from './format';
@@ -30,11 +38,11 @@ export function inspectToken(token: string): TokenInspection {
     problem,
   });
   if (prefix === null || !PREFIX_RE.test(prefix)) {
-    return result('no prefix: a token starts with 1-16 lowercase letters or digits and "_"');
+    return result(`no prefix: a token starts with ${PREFIX_RULE} and "_"`);
   }
   const rest = trimmed.slice(prefix.length + 1);
   const keyId = rest.slice(0, KEY_ID_LENGTH);
-  const idIsWellFormed = /^[0-9A-Za-z]{16}$/.test(keyId) && rest.charAt(KEY_ID_LENGTH) === '_';
+  const idIsWellFormed = KEY_ID_RE.test(keyId) && rest.charAt(KEY_ID_LENGTH) === '_';
   const tail = rest.slice(KEY_ID_LENGTH + 1);
   const tailLength = SECRET_LENGTH + CHECKSUM_LENGTH;
   if (!idIsWellFormed) return result(`the key id must be ${KEY_ID_LENGTH} letters or digits followed by "_"`);

@@ -12,12 +12,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { GENERATED_SECRET_LENGTH } from '../core/credentials';
 import { checkSecretCacheWithRotation, checkSetting, SETTINGS, throwProblems } from '../core/settings';
 import { AUTHORIZER_UPDATE_ATTRIBUTES, ITEM_PREFIXES, TABLE_SCHEMA } from '../core/table';
 import { LatchkeyFunction } from './latchkey-function';
-
-/** Length of the generated admin key and signing master secret: letters and digits only. */
-export const GENERATED_SECRET_LENGTH = 64;
 
 const ADMIN_KEY_DESCRIPTION =
   'latchkey admin key: full access to the management API. Read it with the AWS CLI (see the stack outputs).';

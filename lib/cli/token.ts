@@ -1,9 +1,9 @@
 /**
- * `latchkey token inspect TOKEN`: checks a token offline — its prefix, its shape
+ * `latchkey token inspect TOKEN` (or `-`, to read it from standard input): checks a token offline — its prefix, its shape
  * (`<prefix>_<key id>_<secret><checksum>`) and its CRC-32 checksum — and prints the key id, so a
  * support conversation can name the key without anyone sending the secret. It never prints the
  * secret part, and it does not say whether the key exists or is active (only the API knows that:
- * `latchkey keys show ID`).
+ * `latchkey keys show ID`). Read from standard input, the token stays out of `ps` and the shell's history.
  */
 import {
   CHECKSUM_LENGTH,
@@ -15,7 +15,7 @@ import {
   SECRET_LENGTH,
 } from '../core/token';
 import { defineCommand } from './command';
-import { CliError } from './errors';
+import { CliError, usage } from './errors';
 import { fields, toJson } from './format';
 
 export interface TokenInspection {
@@ -62,17 +62,24 @@ export function inspectToken(token: string): TokenInspection {
 export const tokenInspect = defineCommand({
   name: 'token inspect',
   summary: 'check a token offline (prefix, shape, checksum) and print its key id',
-  usage: 'latchkey token inspect TOKEN',
+  usage: 'latchkey token inspect TOKEN|-',
   description:
     'Checks a token without calling the API: its prefix, its shape and its checksum, and prints the key id.\n' +
     'It never prints the secret, and cannot tell whether the key exists or is revoked (latchkey keys show ID).\n' +
+    'With - it reads the token from standard input, so it appears neither in `ps` nor in the shell history.\n' +
     'Exit status 1 when the token cannot be valid.',
   args: ['TOKEN'],
   api: false,
   options: {},
-  examples: ['latchkey token inspect "$KEY"', 'latchkey token inspect "$KEY" --json'],
+  examples: [
+    'latchkey token inspect "$KEY"',
+    'printenv KEY | latchkey token inspect -',
+    'latchkey token inspect - --json < key.txt',
+  ],
   async run(ctx) {
-    const [token] = ctx.args as readonly [string];
+    const [arg] = ctx.args as readonly [string];
+    const token = arg === '-' ? ctx.readStdin() : arg;
+    if (arg === '-' && token.trim() === '') throw usage('token inspect -: standard input holds no token');
     const inspection = inspectToken(token);
     if (ctx.json) ctx.out(toJson(inspection));
     else {

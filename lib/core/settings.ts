@@ -4,8 +4,9 @@
  * does), its default, its allowed range or values, its unit and a one-line description. `loadConfig`
  * (Lambda cold start), the construct props checks and defaults in `lib/`, `lib/cdk/context-props.ts`
  * (`-c latchkey:<name>=…`), the CLI help and the README tests all read this table, so a new setting
- * is added here first. Pure data and formatting: no AWS SDK and no aws-cdk-lib import, because the
- * Lambdas bundle it.
+ * is added here first. Values are checked against their row here too (`checkSetting`, `parseSetting`),
+ * with one sentence for every layer. Pure data, formatting and checks: no AWS SDK and no aws-cdk-lib
+ * import, because the Lambdas bundle it.
  */
 import { DEFAULT_ROLE, DEFAULT_ROLE_MATRIX } from './permissions';
 import { PREFIX_RE, PREFIX_RULE } from './token';
@@ -30,7 +31,10 @@ export interface SettingDoc {
   readonly unit?: string;
   /** How the docs and the help show the default when it is not a plain value ("off", "none", …). */
   readonly defaultText?: string;
-  /** The rule a string or JSON value must follow, in words. */
+  /**
+   * The rule a JSON value (or a string the table cannot check) must follow, in words. A string row
+   * with a `pattern` carries its rule in the row itself, because the checks need it.
+   */
   readonly rule?: string;
 }
 

@@ -14,6 +14,7 @@ import { ValidationError } from '#core/errors';
 import type { ListAuditQuery } from '#core/management';
 import { AUDIT_EVENT_TYPES, type AuditChange, type AuditEvent, type AuditEventType } from '#core/model';
 import { auditKeyPk, auditPk, auditSk, ITEM_PREFIXES, TABLE_SCHEMA } from '#core/table';
+import { KEY_ID_LENGTH } from '#core/token';
 import { type Item, n, s, str } from './codec';
 import { dependency } from './transact';
 
@@ -136,7 +137,10 @@ function encodeAuditCursor(event: AuditEvent, byKey: boolean): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 }
 
-const SK_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9A-Za-z]{16}$/;
+/** An audit item's sort key: the event's ISO time, then its id (a key-id-shaped id, `newKeyId`). */
+const SK_RE = new RegExp(
+  `^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z#[0-9A-Za-z]{${KEY_ID_LENGTH}}$`,
+);
 
 /** Every field checked: a cursor from another listing or an edited one is a 400, never a 5xx. */
 function decodeAuditCursor(cursor: string, partition: string, byKey: boolean): Item {

@@ -7,7 +7,7 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { ADMIN_KEY_RE } from '#core/credentials';
+import { ADMIN_KEY_RE, GENERATED_SECRET_LENGTH } from '#core/credentials';
 
 /**
  * Rotation function for the admin-key secret (Secrets Manager's four-step protocol). The admin key
@@ -42,7 +42,11 @@ export function createRotationHandler(client: SecretsManagerClient) {
       if (!(error instanceof ResourceNotFoundException)) throw error;
     }
     const generated = await client.send(
-      new GetRandomPasswordCommand({ PasswordLength: 64, ExcludePunctuation: true, IncludeSpace: false }),
+      new GetRandomPasswordCommand({
+        PasswordLength: GENERATED_SECRET_LENGTH,
+        ExcludePunctuation: true,
+        IncludeSpace: false,
+      }),
     );
     if (!generated.RandomPassword || !ADMIN_KEY_PATTERN.test(generated.RandomPassword)) {
       throw new Error('GetRandomPassword returned an unusable value');

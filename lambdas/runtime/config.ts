@@ -2,15 +2,23 @@
  * The configuration every latchkey Lambda reads from its environment, validated once at cold start
  * into a typed `Config`. Names, defaults and ranges come from the settings table
  * (`lib/core/settings.ts`); the CDK stack's grant methods and props set the variables, and local
- * mode sets them for the in-process handlers. An invalid value stops the cold start with an error that
- * names the variable.
+ * mode sets them for the in-process handlers. Each value is checked against its row
+ * (`parseSetting`); invalid values stop the cold start with one error that names every variable.
  */
 
 import { parseRoleMatrix, type RoleMatrix } from '#core/permissions';
 import { type PlanTable, parsePlans } from '#core/plans';
 import { type PolicyRoute, parseApplicationRoutes } from '#core/routes';
-import { type IntegerSetting, SETTINGS, type SigningProfile, type VerifyMode } from '#core/settings';
-import { assertValidPrefix } from '#core/token';
+import {
+  type EnvSettingName,
+  parseSetting,
+  SETTINGS,
+  type SettingName,
+  type SigningProfile,
+  throwProblems,
+  type ValueOf,
+  type VerifyMode,
+} from '#core/settings';
 
 export interface Config {
   tableName: string;
@@ -41,85 +49,77 @@ export interface Config {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function required(env: Env, name: string): string {
+/** The variables every Lambda needs: a missing one is reported like an invalid one. */
+function required(env: Env, name: string, problems: string[]): string {
   const value = env[name];
-  if (value === undefined || value === '') throw new Error(`configuration: ${name} must be set`);
-  return value;
+  if (value === undefined || value === '') problems.push(`${name} must be set`);
+  return value ?? '';
 }
 
-/** An integer setting with a default and a range, read from its variable. */
-function integer(
-  env: Env,
-  spec: IntegerSetting & { env: string; default: number; min: number; max: number },
-): number {
-  const { env: name, default: fallback, min, max } = spec;
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = /^\d{1,10}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(
-      `configuration: ${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`,
-    );
-  }
-  return value;
+/** A setting with a default, read from its variable and checked against its row (unset or '' → default). */
+function read<N extends EnvSettingName & DefaultedName>(env: Env, name: N, problems: string[]): ValueOf<N> {
+  const row = SETTINGS[name];
+  const raw = env[row.env];
+  if (raw === undefined || raw === '') return row.default as ValueOf<N>;
+  const parsed = parseSetting(name, raw, { as: row.env });
+  if (parsed.ok) return parsed.value;
+  problems.push(parsed.problem);
+  return row.default as ValueOf<N>;
 }
+
+/** Settings whose row has a default. */
+type DefaultedName = {
+  [K in SettingName]: (typeof SETTINGS)[K] extends { default: unknown } ? K : never;
+}[SettingName];
 
 /** A JSON setting parsed by `parse`, or `fallback` when unset. */
-function json<T>(env: Env, name: string, fallback: T, parse: (value: unknown) => T): T {
+function json<T>(env: Env, name: string, fallback: T, parse: (value: unknown) => T, problems: string[]): T {
   const raw = env[name];
   if (!raw) return fallback;
   try {
     return parse(JSON.parse(raw));
   } catch (error) {
-    throw new Error(`configuration: ${name} is not valid: ${(error as Error).message}`);
+    problems.push(`${name} is not valid: ${(error as Error).message}`);
+    return fallback;
   }
 }
 
+/** Reads and checks every variable; one error names every invalid one. */
 export function loadConfig(env: Env = process.env): Config {
-  const tokenPrefix = env[SETTINGS.tokenPrefix.env] || SETTINGS.tokenPrefix.default;
-  try {
-    assertValidPrefix(tokenPrefix);
-  } catch (error) {
-    throw new Error(`configuration: ${SETTINGS.tokenPrefix.env} is not valid: ${(error as Error).message}`);
-  }
-  const roleMatrix = json(env, SETTINGS.roleMatrix.env, SETTINGS.roleMatrix.default, parseRoleMatrix);
+  const problems: string[] = [];
+  const roleMatrix = json(
+    env,
+    SETTINGS.roleMatrix.env,
+    SETTINGS.roleMatrix.default,
+    parseRoleMatrix,
+    problems,
+  );
   const defaultRole = env[SETTINGS.defaultRole.env] || SETTINGS.defaultRole.default;
   if (!Object.hasOwn(roleMatrix, defaultRole)) {
-    throw new Error(
-      `configuration: ${SETTINGS.defaultRole.env} ${JSON.stringify(defaultRole)} is not a role of the matrix (${Object.keys(roleMatrix).join(', ')})`,
+    problems.push(
+      `${SETTINGS.defaultRole.env} ${JSON.stringify(defaultRole)} is not a role of the matrix (${Object.keys(roleMatrix).join(', ')})`,
     );
   }
-  const applicationRoutes = json(env, SETTINGS.applicationRoutes.env, [], parseApplicationRoutes);
-  const signingProfile = env[SETTINGS.signingProfile.env] || SETTINGS.signingProfile.default;
-  if (!(SETTINGS.signingProfile.values as readonly string[]).includes(signingProfile)) {
-    throw new Error(
-      `configuration: ${SETTINGS.signingProfile.env} must be ${SETTINGS.signingProfile.values.join(' or ')}, got ${JSON.stringify(signingProfile)}`,
-    );
-  }
-  const verifyMode = env[SETTINGS.verifyMode.env] || SETTINGS.verifyMode.default;
-  if (!(SETTINGS.verifyMode.values as readonly string[]).includes(verifyMode)) {
-    throw new Error(
-      `configuration: ${SETTINGS.verifyMode.env} must be ${SETTINGS.verifyMode.values.join(' or ')}, got ${JSON.stringify(verifyMode)}`,
-    );
-  }
-  return {
-    tableName: required(env, SETTINGS.tableName.env),
+  const config: Config = {
+    tableName: required(env, SETTINGS.tableName.env, problems),
     adminKeySecretId: env[SETTINGS.adminKeySecretId.env] || undefined,
-    signingSecretId: required(env, SETTINGS.signingSecretId.env),
-    tokenPrefix,
-    defaultMaxKeys: integer(env, SETTINGS.defaultMaxKeys),
-    defaultRateLimit: integer(env, SETTINGS.defaultRateLimit),
+    signingSecretId: required(env, SETTINGS.signingSecretId.env, problems),
+    tokenPrefix: read(env, 'tokenPrefix', problems),
+    defaultMaxKeys: read(env, 'defaultMaxKeys', problems),
+    defaultRateLimit: read(env, 'defaultRateLimit', problems),
     roleMatrix,
     defaultRole,
-    plans: json(env, SETTINGS.plans.env, {}, parsePlans),
-    retentionSeconds: integer(env, SETTINGS.keyRetentionDays) * 86_400,
-    auditRetentionSeconds: integer(env, SETTINGS.auditRetentionDays) * 86_400,
-    secretCacheMs: integer(env, SETTINGS.secretCacheTtlSeconds) * 1000,
+    plans: json(env, SETTINGS.plans.env, {}, parsePlans, problems),
+    retentionSeconds: read(env, 'keyRetentionDays', problems) * 86_400,
+    auditRetentionSeconds: read(env, 'auditRetentionDays', problems) * 86_400,
+    secretCacheMs: read(env, 'secretCacheTtlSeconds', problems) * 1000,
     dynamodbEndpoint: env[SETTINGS.dynamodbEndpoint.env] || undefined,
     secretsEndpoint: env[SETTINGS.secretsEndpoint.env] || undefined,
-    applicationRoutes,
-    signingProfile: signingProfile as SigningProfile,
-    verifyMode: verifyMode as VerifyMode,
-    hotKeyBoundMs: integer(env, SETTINGS.hotKeyBoundMs),
+    applicationRoutes: json(env, SETTINGS.applicationRoutes.env, [], parseApplicationRoutes, problems),
+    signingProfile: read(env, 'signingProfile', problems),
+    verifyMode: read(env, 'verifyMode', problems),
+    hotKeyBoundMs: read(env, 'hotKeyBoundMs', problems),
   };
+  throwProblems('configuration', problems);
+  return config;
 }

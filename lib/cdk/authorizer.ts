@@ -1,14 +1,21 @@
 /**
  * `LatchkeyAuthorizer`: the latchkey Lambda REQUEST authorizer as a construct you can put on any REST
- * API, with `protect` to add routes of your own behind it (and to its Allow policy). Its cache TTL and
- * memory defaults and ranges come from the settings table (`lib/core/settings.ts`).
+ * API, with `protect` to add routes of your own behind it (and to its Allow policy). Its props' defaults
+ * come from the settings table (`lib/core/settings.ts`), and are checked against it (`checkSetting`):
+ * every invalid prop is named in one error.
  */
 import { Duration, Lazy, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { SETTINGS, type SigningProfile, type VerifyMode } from '../core/settings';
+import {
+  checkSetting,
+  SETTINGS,
+  type SigningProfile,
+  throwProblems,
+  type VerifyMode,
+} from '../core/settings';
 import type { LatchkeyKeyStore } from './key-store';
 import { LatchkeyFunction } from './latchkey-function';
 
@@ -111,52 +118,36 @@ export class LatchkeyAuthorizer extends Construct {
 
   constructor(scope: Construct, id: string, props: LatchkeyAuthorizerProps) {
     super(scope, id);
-    const { default: defaultTtl, min, max } = SETTINGS.authorizerCacheTtlSeconds;
-    this.resultsCacheTtl = props.resultsCacheTtl ?? Duration.seconds(defaultTtl);
-    const ttl = this.resultsCacheTtl.toSeconds({ integral: false });
-    if (!Number.isInteger(ttl) || ttl < min || ttl > max) {
-      throw new Error(
-        `${this.node.path}: resultsCacheTtl must be whole seconds from ${min} to ${max}, got ${ttl}`,
-      );
-    }
+    this.resultsCacheTtl =
+      props.resultsCacheTtl ?? Duration.seconds(SETTINGS.authorizerCacheTtlSeconds.default);
+    this.signingProfile = props.signingProfile ?? SETTINGS.signingProfile.default;
+    this.verifyMode = props.verifyMode ?? SETTINGS.verifyMode.default;
+    const boundMs = props.hotKeyBoundMs ?? SETTINGS.hotKeyBoundMs.default;
+    const instances = props.provisionedConcurrency ?? SETTINGS.authorizerProvisionedConcurrency.default;
+    const memorySize = props.memorySize ?? SETTINGS.authorizerMemorySize.default;
+    throwProblems(this.node.path, [
+      checkSetting('authorizerCacheTtlSeconds', this.resultsCacheTtl.toSeconds({ integral: false }), {
+        as: 'resultsCacheTtl',
+        unit: 'seconds',
+      }),
+      checkSetting('signingProfile', this.signingProfile),
+      checkSetting('verifyMode', this.verifyMode),
+      checkSetting('hotKeyBoundMs', boundMs),
+      checkSetting('authorizerProvisionedConcurrency', instances, { as: 'provisionedConcurrency' }),
+      checkSetting('authorizerMemorySize', memorySize, { as: 'memorySize' }),
+    ]);
 
     this.function = new LatchkeyFunction(this, 'Handler', {
       entry: 'lambdas/handlers/authorizer.ts',
       description: 'latchkey: REQUEST authorizer (bearer tokens and signed requests)',
-      memorySize: props.memorySize ?? SETTINGS.authorizerMemorySize.default,
+      memorySize,
       timeout: props.timeout ?? Duration.seconds(5),
       logRetention: props.logRetention,
     });
     const fn = this.function;
-    this.signingProfile = props.signingProfile ?? SETTINGS.signingProfile.default;
-    if (!(SETTINGS.signingProfile.values as readonly string[]).includes(this.signingProfile)) {
-      throw new Error(
-        `${this.node.path}: signingProfile must be ${SETTINGS.signingProfile.values.join(' or ')}, got ${JSON.stringify(this.signingProfile)}`,
-      );
-    }
     fn.addEnvironment(SETTINGS.signingProfile.env, this.signingProfile);
-    this.verifyMode = props.verifyMode ?? SETTINGS.verifyMode.default;
-    if (!(SETTINGS.verifyMode.values as readonly string[]).includes(this.verifyMode)) {
-      throw new Error(
-        `${this.node.path}: verifyMode must be ${SETTINGS.verifyMode.values.join(' or ')}, got ${JSON.stringify(this.verifyMode)}`,
-      );
-    }
     fn.addEnvironment(SETTINGS.verifyMode.env, this.verifyMode);
-    const bound = SETTINGS.hotKeyBoundMs;
-    const boundMs = props.hotKeyBoundMs ?? bound.default;
-    if (!Number.isInteger(boundMs) || boundMs < bound.min || boundMs > bound.max) {
-      throw new Error(
-        `${this.node.path}: hotKeyBoundMs must be an integer from ${bound.min} to ${bound.max}, got ${boundMs}`,
-      );
-    }
-    fn.addEnvironment(bound.env, String(boundMs));
-    const provisioned = SETTINGS.authorizerProvisionedConcurrency;
-    const instances = props.provisionedConcurrency ?? provisioned.default;
-    if (!Number.isInteger(instances) || instances < provisioned.min || instances > provisioned.max) {
-      throw new Error(
-        `${this.node.path}: provisionedConcurrency must be an integer from ${provisioned.min} to ${provisioned.max}, got ${instances}`,
-      );
-    }
+    fn.addEnvironment(SETTINGS.hotKeyBoundMs.env, String(boundMs));
     // With provisioned concurrency, API Gateway invokes a published version through an alias.
     const handler =
       instances > 0

@@ -4,7 +4,8 @@
  * in `cdk.json` / `cdk.context.json`. The keys and their types come from the settings table
  * (`lib/core/settings.ts`): every setting marked `context` is a key. Values arrive as strings from
  * `-c` and as JSON values from files; both are accepted. Unknown `latchkey:` keys are an error (they
- * are usually typos). Ranges are checked by the constructs, with the same messages as props set in code.
+ * are usually typos). Each value is checked against its row (type, range, values) here, with the
+ * sentence the constructs use for props set in code; the constructs check combinations.
  */
 import { Duration } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
@@ -13,76 +14,14 @@ import {
   CONTEXT_PREFIX,
   CONTEXT_SETTINGS,
   type ContextSettingName,
-  listValues,
-  setting,
+  parseSetting,
+  throwProblems,
 } from '../core/settings';
 import type { LatchkeyStackProps } from './latchkey-stack';
 
 export { CONTEXT_PREFIX };
 
 type Props = { -readonly [K in keyof LatchkeyStackProps]?: LatchkeyStackProps[K] };
-
-function fail(key: string, expected: string, value: unknown): never {
-  throw new Error(`context ${CONTEXT_PREFIX}${key}: expected ${expected}, got ${JSON.stringify(value)}`);
-}
-
-function int(value: unknown, key: string): number {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n)) fail(key, 'an integer', value);
-  return n;
-}
-
-function num(value: unknown, key: string): number {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n)) fail(key, 'a number', value);
-  return n;
-}
-
-function str(value: unknown, key: string): string {
-  if (typeof value !== 'string' || value === '') fail(key, 'a non-empty string', value);
-  return value;
-}
-
-function bool(value: unknown, key: string): boolean {
-  if (value === true || value === 'true') return true;
-  if (value === false || value === 'false') return false;
-  fail(key, 'true or false', value);
-}
-
-function json(value: unknown, key: string): unknown {
-  if (typeof value !== 'string') return value;
-  try {
-    return JSON.parse(value);
-  } catch {
-    fail(key, 'JSON', value);
-  }
-}
-
-/** A context value as the type its row of the settings table names, checked against a list of values. */
-function parse(key: ContextSettingName, value: unknown): unknown {
-  const spec = setting(key);
-  switch (spec.kind) {
-    case 'integer': {
-      const n = int(value, key);
-      if (spec.values && !spec.values.includes(n)) fail(key, listValues(spec.values), value);
-      return n;
-    }
-    case 'number':
-      return num(value, key);
-    case 'string': {
-      if (spec.values) {
-        if (typeof value !== 'string' || !spec.values.includes(value))
-          fail(key, listValues(spec.values), value);
-        return value;
-      }
-      return str(value, key);
-    }
-    case 'boolean':
-      return bool(value, key);
-    case 'json':
-      return json(value, key);
-  }
-}
 
 /** The throttling pair becomes one prop, `throttling`. */
 const THROTTLING = ['throttlingRateLimit', 'throttlingBurstLimit'] as const;
@@ -116,30 +55,45 @@ function toProps(key: ContextSettingName, value: unknown): Props {
 
 const KNOWN = new Set<string>(CONTEXT_SETTINGS);
 
-/** Reads `latchkey:*` context keys into stack props (missing keys keep the construct defaults). */
+/**
+ * Reads `latchkey:*` context keys into stack props (missing keys keep the construct defaults). Every
+ * value is read and checked against its row of the settings table (`parseSetting`); unknown keys are
+ * refused first, then one error names every invalid value.
+ */
 export function propsFromContext(context: Readonly<Record<string, unknown>>): Partial<LatchkeyStackProps> {
-  const props: Props = {};
-  for (const [fullKey, value] of Object.entries(context)) {
-    if (!fullKey.startsWith(CONTEXT_PREFIX) || value === undefined) continue;
-    const key = fullKey.slice(CONTEXT_PREFIX.length);
-    if (!KNOWN.has(key)) {
-      throw new Error(`unknown context key ${fullKey}; known: ${CONTEXT_SETTINGS.join(', ')}`);
-    }
-    const name = key as ContextSettingName;
-    if ((THROTTLING as readonly string[]).includes(name)) continue;
-    Object.assign(props, toProps(name, parse(name, value)));
+  const given = Object.entries(context).filter(
+    ([fullKey, value]) => fullKey.startsWith(CONTEXT_PREFIX) && value !== undefined,
+  );
+  const unknown = given
+    .map(([fullKey]) => fullKey)
+    .filter((key) => !KNOWN.has(key.slice(CONTEXT_PREFIX.length)));
+  if (unknown.length > 0) {
+    throw new Error(`unknown context key ${unknown.join(', ')}; known: ${CONTEXT_SETTINGS.join(', ')}`);
+  }
+  const problems: string[] = [];
+  const values = new Map<ContextSettingName, unknown>();
+  for (const [fullKey, raw] of given) {
+    const name = fullKey.slice(CONTEXT_PREFIX.length) as ContextSettingName;
+    const parsed = parseSetting(name, raw, { as: fullKey });
+    if (parsed.ok) values.set(name, parsed.value);
+    else problems.push(parsed.problem);
   }
   const [rateKey, burstKey] = THROTTLING;
-  const rate = context[`${CONTEXT_PREFIX}${rateKey}`];
-  const burst = context[`${CONTEXT_PREFIX}${burstKey}`];
-  if (rate !== undefined || burst !== undefined) {
-    if (rate === undefined || burst === undefined) {
-      throw new Error(`context: set both ${CONTEXT_PREFIX}${rateKey} and ${CONTEXT_PREFIX}${burstKey}`);
-    }
-    props.throttling = {
-      rateLimit: parse(rateKey, rate) as number,
-      burstLimit: parse(burstKey, burst) as number,
-    };
+  if (given.some(([key]) => THROTTLING.some((name) => key === `${CONTEXT_PREFIX}${name}`))) {
+    const bothGiven = THROTTLING.every((name) => context[`${CONTEXT_PREFIX}${name}`] !== undefined);
+    if (!bothGiven) problems.push(`set both ${CONTEXT_PREFIX}${rateKey} and ${CONTEXT_PREFIX}${burstKey}`);
+  }
+  throwProblems('context', problems);
+
+  const props: Props = {};
+  for (const [name, value] of values) {
+    if ((THROTTLING as readonly string[]).includes(name)) continue;
+    Object.assign(props, toProps(name, value));
+  }
+  const rate = values.get(rateKey);
+  const burst = values.get(burstKey);
+  if (rate !== undefined && burst !== undefined) {
+    props.throttling = { rateLimit: rate as number, burstLimit: burst as number };
   }
   return props;
 }

@@ -2,7 +2,8 @@
  * `LatchkeyKeyStore`: the stateful half of latchkey — the DynamoDB key table and the two Secrets
  * Manager secrets (admin key, signing master secret) — with grant methods that give each function
  * exactly the access its role needs and set the environment variables it reads. Token-prefix and
- * secret-cache defaults and ranges come from the settings table (`lib/core/settings.ts`).
+ * secret-cache defaults come from the settings table (`lib/core/settings.ts`), and the props are
+ * checked against it (`checkSetting`): every invalid prop is named in one error.
  */
 import { Aws, Duration, Lazy, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -11,13 +12,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { MAX_SECRET_CACHE_WITH_ROTATION_SECONDS, SETTINGS } from '../core/settings';
+import { GENERATED_SECRET_LENGTH } from '../core/credentials';
+import { checkSecretCacheWithRotation, checkSetting, SETTINGS, throwProblems } from '../core/settings';
 import { AUTHORIZER_UPDATE_ATTRIBUTES, ITEM_PREFIXES, TABLE_SCHEMA } from '../core/table';
-import { assertValidPrefix } from '../core/token';
 import { LatchkeyFunction } from './latchkey-function';
-
-/** Length of the generated admin key and signing master secret: letters and digits only. */
-export const GENERATED_SECRET_LENGTH = 64;
 
 const ADMIN_KEY_DESCRIPTION =
   'latchkey admin key: full access to the management API. Read it with the AWS CLI (see the stack outputs).';
@@ -100,36 +98,20 @@ export class LatchkeyKeyStore extends Construct {
 
   constructor(scope: Construct, id: string, props: LatchkeyKeyStoreProps = {}) {
     super(scope, id);
-    const where = this.node.path;
-    if (props.existingTable && props.tableProps) {
-      throw new Error(
-        `${where}: existingTable and tableProps cannot be combined; configure your own table directly`,
-      );
-    }
-    if (props.tableProps?.partitionKey || props.tableProps?.sortKey) {
-      throw new Error(`${where}: tableProps cannot change the key schema (pk/sk strings, see TABLE_SCHEMA)`);
-    }
     this.tokenPrefix = props.tokenPrefix ?? SETTINGS.tokenPrefix.default;
-    try {
-      assertValidPrefix(this.tokenPrefix);
-    } catch (error) {
-      throw new Error(`${where}: tokenPrefix: ${(error as Error).message}`);
-    }
-    const { default: defaultCache, min, max } = SETTINGS.secretCacheTtlSeconds;
-    this.secretCacheTtl = props.secretCacheTtl ?? Duration.seconds(defaultCache);
+    this.secretCacheTtl = props.secretCacheTtl ?? Duration.seconds(SETTINGS.secretCacheTtlSeconds.default);
     const cacheSeconds = this.secretCacheTtl.toSeconds({ integral: false });
-    if (!Number.isInteger(cacheSeconds) || cacheSeconds < min || cacheSeconds > max) {
-      throw new Error(
-        `${where}: secretCacheTtl must be whole seconds from ${min} to ${max}, got ${cacheSeconds}`,
-      );
-    }
-    if (props.adminKeyRotation && cacheSeconds > MAX_SECRET_CACHE_WITH_ROTATION_SECONDS) {
-      throw new Error(
-        `${where}: with adminKeyRotation, secretCacheTtl must be at most ` +
-          `${MAX_SECRET_CACHE_WITH_ROTATION_SECONDS} seconds so that a rotated admin key is honoured within ` +
-          `a minute (got ${cacheSeconds})`,
-      );
-    }
+    throwProblems(this.node.path, [
+      props.existingTable && props.tableProps
+        ? 'existingTable and tableProps cannot be combined; configure your own table directly'
+        : null,
+      props.tableProps?.partitionKey || props.tableProps?.sortKey
+        ? 'tableProps cannot change the key schema (pk/sk strings, see TABLE_SCHEMA)'
+        : null,
+      checkSetting('tokenPrefix', this.tokenPrefix),
+      checkSetting('secretCacheTtlSeconds', cacheSeconds, { as: 'secretCacheTtl', unit: 'seconds' }),
+      props.adminKeyRotation ? checkSecretCacheWithRotation(cacheSeconds) : null,
+    ]);
 
     this.table = props.existingTable ?? this.createTable(props.tableProps ?? {});
 

@@ -4,7 +4,7 @@
  * responses that give API Gateway's own errors the latchkey error body; a request validator; and the
  * management and echo functions that serve the routes. The REST API and stage are created by
  * `lib/cdk/rest-api.ts` unless you bring your own. Defaults and ranges of its settings come from the
- * settings table (`lib/core/settings.ts`).
+ * settings table (`lib/core/settings.ts`), which checks its props: every invalid prop is named in one error.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
@@ -14,11 +14,11 @@ import { GATEWAY_RESPONSES, gatewayResponseTemplate } from '../core/gateway-resp
 import { parseRoleMatrix, type RoleMatrix } from '../core/permissions';
 import { type PlanTable, parsePlans } from '../core/plans';
 import { isPublicRoute, ROUTES, type RouteHandler } from '../core/routes';
-import { SETTINGS } from '../core/settings';
+import { checkSetting, SETTINGS, throwProblems } from '../core/settings';
 import { IDENTITY_HEADER, type LatchkeyAuthorizer } from './authorizer';
 import type { LatchkeyKeyStore } from './key-store';
 import { LatchkeyFunction } from './latchkey-function';
-import { createRestApi, STAGE_PROPS, type StageProps, validateStageProps } from './rest-api';
+import { createRestApi, STAGE_PROPS, type StageProps, stagePropsProblems } from './rest-api';
 import { LatchkeyUsageRollUp } from './usage-roll-up';
 
 export interface LatchkeyApiProps extends StageProps {
@@ -238,82 +238,73 @@ interface ManagementSettings {
 /** Lambda environment variables are limited in size; a role matrix this large is a mistake. */
 const MAX_ENV_ROLE_MATRIX_CHARS = 2048;
 
-function integerIn(
-  where: string,
-  name: string,
-  value: number,
-  range: { readonly min: number; readonly max: number },
-): number {
-  if (!Number.isInteger(value) || value < range.min || value > range.max) {
-    throw new Error(`${where}: ${name} must be an integer from ${range.min} to ${range.max}, got ${value}`);
+/** `parse(value)`, or its error's message as a problem named `name`. */
+function parsed<T>(name: string, value: unknown, parse: (value: unknown) => T, problems: string[]): T | null {
+  try {
+    return parse(value);
+  } catch (error) {
+    problems.push(`${name}: ${(error as Error).message}`);
+    return null;
   }
-  return value;
 }
 
-/** Props checks, with the same rules `loadConfig` applies at cold start, so mistakes fail at synth. */
+/**
+ * Props checks, against the settings table and with the same rules `loadConfig` applies at cold
+ * start, so mistakes fail at synth; every problem is named in one error.
+ */
 function validateSettings(where: string, props: LatchkeyApiProps): ManagementSettings {
+  const problems: string[] = [];
+  const add = (problem: string | null) => {
+    if (problem !== null) problems.push(problem);
+  };
   if (props.existingRestApi) {
     const set = STAGE_PROPS.filter((name) => props[name] !== undefined);
     if (set.length > 0) {
-      throw new Error(
-        `${where}: ${set.join(', ')} cannot be combined with existingRestApi: configure the stage of your ` +
-          'own REST API directly',
+      add(
+        `${set.join(', ')} cannot be combined with existingRestApi: configure the stage of your own REST API directly`,
       );
     }
   }
-  validateStageProps(where, props);
-  let matrix = SETTINGS.roleMatrix.default;
-  if (props.roleMatrix !== undefined) {
-    try {
-      matrix = parseRoleMatrix(props.roleMatrix);
-    } catch (error) {
-      throw new Error(`${where}: roleMatrix: ${(error as Error).message}`);
-    }
-  }
-  const roleMatrixJson = JSON.stringify(matrix);
+  for (const problem of stagePropsProblems(props)) add(problem);
+  const matrix = parsed(
+    'roleMatrix',
+    props.roleMatrix ?? SETTINGS.roleMatrix.default,
+    parseRoleMatrix,
+    problems,
+  );
+  const roleMatrixJson = JSON.stringify(matrix ?? {});
   if (roleMatrixJson.length > MAX_ENV_ROLE_MATRIX_CHARS) {
-    throw new Error(
-      `${where}: roleMatrix is too large (${roleMatrixJson.length} > ${MAX_ENV_ROLE_MATRIX_CHARS} chars)`,
-    );
+    add(`roleMatrix is too large (${roleMatrixJson.length} > ${MAX_ENV_ROLE_MATRIX_CHARS} chars)`);
   }
   const defaultRole = props.defaultRole ?? SETTINGS.defaultRole.default;
-  if (!Object.hasOwn(matrix, defaultRole)) {
-    throw new Error(
-      `${where}: defaultRole ${JSON.stringify(defaultRole)} is not in roleMatrix (${Object.keys(matrix).join(', ')})`,
+  if (matrix !== null && !Object.hasOwn(matrix, defaultRole)) {
+    add(
+      `defaultRole ${JSON.stringify(defaultRole)} is not in roleMatrix (${Object.keys(matrix).join(', ')})`,
     );
   }
-  const { defaultMaxKeys, defaultRateLimit, keyRetentionDays, auditRetentionDays } = SETTINGS;
-  const auditDays = (props.auditRetention ?? Duration.days(auditRetentionDays.default)).toDays({
-    integral: false,
-  });
-  const retentionDays = (props.keyRetention ?? Duration.days(keyRetentionDays.default)).toDays({
-    integral: false,
-  });
-  return {
-    defaultMaxKeys: integerIn(
-      where,
-      'defaultMaxKeys',
-      props.defaultMaxKeys ?? defaultMaxKeys.default,
-      defaultMaxKeys,
-    ),
-    defaultRateLimit: integerIn(
-      where,
-      'defaultRateLimit',
-      props.defaultRateLimit ?? defaultRateLimit.default,
-      defaultRateLimit,
-    ),
+  const plans = parsed('plans', props.plans ?? SETTINGS.plans.default, parsePlans, problems);
+  const settings: ManagementSettings = {
+    defaultMaxKeys: props.defaultMaxKeys ?? SETTINGS.defaultMaxKeys.default,
+    defaultRateLimit: props.defaultRateLimit ?? SETTINGS.defaultRateLimit.default,
     roleMatrixJson,
     defaultRole,
-    plansJson: JSON.stringify(plansOf(where, props.plans)),
-    retentionDays: integerIn(where, 'keyRetention (days)', retentionDays, keyRetentionDays),
-    auditRetentionDays: integerIn(where, 'auditRetention (days)', auditDays, auditRetentionDays),
+    plansJson: JSON.stringify(plans ?? {}),
+    retentionDays: (props.keyRetention ?? Duration.days(SETTINGS.keyRetentionDays.default)).toDays({
+      integral: false,
+    }),
+    auditRetentionDays: (props.auditRetention ?? Duration.days(SETTINGS.auditRetentionDays.default)).toDays({
+      integral: false,
+    }),
   };
-}
-
-function plansOf(where: string, plans: PlanTable | undefined): PlanTable {
-  try {
-    return parsePlans(plans ?? SETTINGS.plans.default);
-  } catch (error) {
-    throw new Error(`${where}: plans: ${(error as Error).message}`);
+  add(checkSetting('defaultMaxKeys', settings.defaultMaxKeys));
+  add(checkSetting('defaultRateLimit', settings.defaultRateLimit));
+  add(checkSetting('keyRetentionDays', settings.retentionDays, { as: 'keyRetention', unit: 'days' }));
+  add(
+    checkSetting('auditRetentionDays', settings.auditRetentionDays, { as: 'auditRetention', unit: 'days' }),
+  );
+  if (props.memorySize !== undefined) {
+    add(checkSetting('managementMemorySize', props.memorySize, { as: 'memorySize' }));
   }
+  throwProblems(where, problems);
+  return settings;
 }

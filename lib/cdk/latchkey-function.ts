@@ -14,7 +14,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { LAMBDA_MEMORY_MB, SETTINGS } from '../core/settings';
+import { checkSetting, LAMBDA_MEMORY_MB, SETTINGS, throwProblems } from '../core/settings';
 import { LAMBDA_BUNDLE_DIR, LAMBDA_ENTRIES, LAMBDA_HANDLER, type LambdaName } from './bundling';
 
 /** The package root: the nearest directory above this module with a package.json. */
@@ -87,12 +87,11 @@ export class LatchkeyFunction extends lambda.Function {
 
   constructor(scope: Construct, id: string, props: LatchkeyFunctionProps) {
     const memorySize = props.memorySize ?? LAMBDA_MEMORY_MB.default;
-    const { min, max } = LAMBDA_MEMORY_MB;
-    if (!Number.isInteger(memorySize) || memorySize < min || memorySize > max) {
-      throw new Error(
-        `${scope.node.path}/${id}: memorySize must be an integer from ${min} to ${max} MB, got ${memorySize}`,
-      );
-    }
+    throwProblems(`${scope.node.path}/${id}`, [
+      checkSetting({ context: false, kind: 'integer', ...LAMBDA_MEMORY_MB }, memorySize, {
+        as: 'memorySize',
+      }),
+    ]);
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? (SETTINGS.logRetentionDays.default as logs.RetentionDays),
     });

@@ -7,7 +7,7 @@ import type { Construct } from 'constructs';
 import type { RoleMatrix } from '../core/permissions';
 import type { PlanTable } from '../core/plans';
 import { findRoute } from '../core/routes';
-import type { SigningProfile, VerifyMode } from '../core/settings';
+import { checkSetting, type SigningProfile, throwProblems, type VerifyMode } from '../core/settings';
 import { LatchkeyAuthorizer } from './authorizer';
 import { LatchkeyKeyStore } from './key-store';
 import { LatchkeyApi } from './latchkey-api';
@@ -196,12 +196,7 @@ export class LatchkeyStack extends Stack {
   ): secretsmanager.ISecret | undefined {
     const arn = props[prop];
     if (arn === undefined) return undefined;
-    if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/.test(arn)) {
-      throw new Error(
-        `${this.node.path}: ${prop} must be a complete secret ARN, ending in the 6-character suffix ` +
-          `(as in the AdminKeySecretArn output), got ${JSON.stringify(arn)}`,
-      );
-    }
+    throwProblems(this.node.path, [checkSetting(prop, arn)]);
     return secretsmanager.Secret.fromSecretCompleteArn(this, id, arn);
   }
 }

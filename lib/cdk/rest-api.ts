@@ -4,14 +4,14 @@
  * tracing and an optional WAFv2 web ACL. `LatchkeyApi` calls `createRestApi` with itself as the
  * scope, so the resources keep their construct paths (and logical IDs: the API keeps its URL).
  * Defaults and rules (stage name, throttling, log level) come from the settings table
- * (`lib/core/settings.ts`).
+ * (`lib/core/settings.ts`), which checks the props (`stagePropsProblems`).
  */
 import { Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
-import { SETTING_DOCS, SETTINGS } from '../core/settings';
+import { checkSetting, SETTINGS } from '../core/settings';
 
 /**
  * The stage settings of a REST API latchkey creates (part of `LatchkeyApiProps`); none of them can be
@@ -57,30 +57,29 @@ export const STAGE_PROPS = [
   'webAclArn',
 ] as const satisfies readonly (keyof StageProps)[];
 
-/** Checks the stage props, so that mistakes fail at synth with a message naming the construct. */
-export function validateStageProps(where: string, props: StageProps): void {
-  const { pattern } = SETTINGS.stageName;
-  if (props.stageName !== undefined && !pattern.test(props.stageName)) {
-    throw new Error(
-      `${where}: stageName must be ${SETTING_DOCS.stageName.rule}, got ${JSON.stringify(props.stageName)}`,
-    );
-  }
+/**
+ * The problems of the stage props (null for each check that passed), checked against the settings
+ * table, for the construct to report with its others.
+ */
+export function stagePropsProblems(props: StageProps): (string | null)[] {
+  const problems: (string | null)[] = [];
+  if (props.stageName !== undefined) problems.push(checkSetting('stageName', props.stageName));
   if (props.throttling) {
     const { rateLimit, burstLimit } = props.throttling;
     if (rateLimit === undefined || burstLimit === undefined) {
-      throw new Error(`${where}: throttling needs both rateLimit and burstLimit`);
-    }
-    const above = SETTINGS.throttlingRateLimit.above;
-    const min = SETTINGS.throttlingBurstLimit.min;
-    if (!(rateLimit > above) || !Number.isInteger(burstLimit) || burstLimit < min) {
-      throw new Error(
-        `${where}: throttling.rateLimit must be > ${above} and throttling.burstLimit an integer >= ${min}`,
+      problems.push('throttling needs both rateLimit and burstLimit');
+    } else {
+      problems.push(
+        checkSetting('throttlingRateLimit', rateLimit, { as: 'throttling.rateLimit' }),
+        checkSetting('throttlingBurstLimit', burstLimit, { as: 'throttling.burstLimit' }),
       );
     }
   }
-  if ((props.executionLogLevel as string | undefined) === apigateway.MethodLoggingLevel.OFF) {
-    throw new Error(`${where}: executionLogLevel cannot be OFF; use ERROR (the default) or INFO`);
+  if (props.executionLogLevel !== undefined) {
+    problems.push(checkSetting('executionLogLevel', props.executionLogLevel));
   }
+  if (props.cloudWatchRole !== undefined) problems.push(checkSetting('cloudWatchRole', props.cloudWatchRole));
+  return problems;
 }
 
 export interface CreatedRestApi {

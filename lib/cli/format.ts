@@ -94,3 +94,8 @@ export function keyTable(keys: ApiKey[]): string {
     ]),
   );
 }
+
+/** `1-100`: a range as the help writes it. */
+export function span(range: { readonly min: number; readonly max: number }): string {
+  return `${range.min}-${range.max}`;
+}

@@ -4,10 +4,11 @@
  * `keys delete`, another name for `keys revoke`.
  */
 import { RATE_LIMIT_PER_MINUTE } from '../core/settings';
+import { NAME_LENGTH } from '../core/validation';
 import type { KeyResponse, UpdateKeyRequest } from '../sdk';
 import { type Args, type Context, defineCommand } from './command';
 import { usage } from './errors';
-import { fields, keyFields, toJson } from './format';
+import { fields, keyFields, span, toJson } from './format';
 import { optionalInteger } from './input';
 import { keysRevoke } from './keys';
 import { flag, list, type OptionSpecs, text } from './options';
@@ -48,9 +49,9 @@ export const keysUpdate = defineCommand({
     'change itself, nor give another key a higher rate limit or later expiry than its own.',
   ...ONE_KEY,
   options: {
-    name: text('NAME', 'new name, 1-100 characters'),
+    name: text('NAME', `new name, ${span(NAME_LENGTH)} characters`),
     description: text('TEXT', 'new description ("" clears it)'),
-    'rate-limit': text('N', `requests per minute, ${RATE_LIMIT_PER_MINUTE.min}-${RATE_LIMIT_PER_MINUTE.max}`),
+    'rate-limit': text('N', `requests per minute, ${span(RATE_LIMIT_PER_MINUTE)}`),
     'expires-at': text('ISO', 'new expiry, a future ISO 8601 time'),
     'no-expiry': flag('the key never expires'),
     meta: list('K=V', 'a metadata entry; repeat for several (replaces the map)'),

@@ -3,17 +3,29 @@
  * rotate) is printed once, on stdout, with the server's warning on stderr; `--quiet` prints the raw
  * key alone so that `KEY=$(latchkey keys create … --quiet)` works.
  */
+import { DEFAULT_ORG } from '../core/management';
+import { DEFAULT_ROLE, DEFAULT_ROLE_MATRIX } from '../core/permissions';
 import { RATE_LIMIT_PER_MINUTE, SETTINGS } from '../core/settings';
+import {
+  DESCRIPTION_LENGTH,
+  GRACE_PERIOD_SECONDS,
+  KEY_STATUSES,
+  LIST_PAGE_SIZE,
+  NAME_LENGTH,
+} from '../core/validation';
 import type { ApiKey, CreateKeyInput, ListKeysParams, NewKeyResponse } from '../sdk';
 import { type Args, type Context, defineCommand } from './command';
 import { usage } from './errors';
-import { clean, date, fields, keyFields, keyTable, toJson } from './format';
+import { clean, date, fields, keyFields, keyTable, span, toJson } from './format';
 import { integer, optionalInteger, required } from './input';
 import { defineOptions, flag, list, type OptionSpecs, text } from './options';
 
 const ORG_OPTION = defineOptions({
-  org: text('ORG', 'organization (admin key only; default: default)'),
+  org: text('ORG', `organization (admin key only; default: ${DEFAULT_ORG})`),
 });
+
+/** `active, revoked, expired or disabled`. */
+const STATUS_WORDS = `${KEY_STATUSES.slice(0, -1).join(', ')} or ${KEY_STATUSES.at(-1)}`;
 
 /** Prints a new key: details and raw key (stdout), warning (stderr); the raw key alone with --quiet. */
 function printNewKey(
@@ -50,15 +62,18 @@ export const keysCreate = defineCommand({
   args: [],
   api: true,
   options: {
-    name: text('NAME', 'key name, 1-100 characters (required)'),
-    role: list('ROLE', 'a role (admin, member, viewer); repeat for several (default: member)'),
+    name: text('NAME', `key name, ${span(NAME_LENGTH)} characters (required)`),
+    role: list(
+      'ROLE',
+      `a role (${Object.keys(DEFAULT_ROLE_MATRIX).join(', ')}); repeat for several (default: ${DEFAULT_ROLE})`,
+    ),
     'rate-limit': text(
       'N',
-      `requests per minute, ${RATE_LIMIT_PER_MINUTE.min}-${RATE_LIMIT_PER_MINUTE.max} (default ${SETTINGS.defaultRateLimit.default})`,
+      `requests per minute, ${span(RATE_LIMIT_PER_MINUTE)} (default ${SETTINGS.defaultRateLimit.default})`,
     ),
     'expires-at': text('ISO', 'expiry, a future ISO 8601 time'),
     ...ORG_OPTION,
-    description: text('TEXT', 'free text, up to 500 characters'),
+    description: text('TEXT', `free text, up to ${DESCRIPTION_LENGTH.max} characters`),
     quiet: flag('print only the raw key', 'q'),
   },
   examples: [
@@ -83,16 +98,16 @@ export const keysCreate = defineCommand({
 export const keysList = defineCommand({
   name: 'keys list',
   summary: 'list keys, newest first',
-  usage: 'latchkey keys list [--org ORG] [--status active|revoked|expired] [--limit N [--cursor C]]',
+  usage: `latchkey keys list [--org ORG] [--status ${KEY_STATUSES.join('|')}] [--limit N [--cursor C]]`,
   description:
     'Lists the keys of an organization, newest first, following every page. With --limit, prints one page\n' +
-    'of at most N keys (1-100) and the cursor of the next one; pass it back with --cursor.',
+    `of at most N keys (${span(LIST_PAGE_SIZE)}) and the cursor of the next one; pass it back with --cursor.`,
   args: [],
   api: true,
   options: {
     ...ORG_OPTION,
-    status: text('STATUS', 'only keys that are active, revoked or expired'),
-    limit: text('N', 'one page of at most N keys (1-100)'),
+    status: text('STATUS', `only keys that are ${STATUS_WORDS}`),
+    limit: text('N', `one page of at most N keys (${span(LIST_PAGE_SIZE)})`),
     cursor: text('C', 'the page after this cursor (with --limit)'),
   },
   examples: [
@@ -174,7 +189,7 @@ export const keysRotate = defineCommand({
     'period ends (0, the default: at once). The new raw key is printed once; with --quiet only it is printed.',
   ...ONE_KEY,
   options: {
-    grace: text('SECONDS', 'keep the old key working this long (0-86400)'),
+    grace: text('SECONDS', `keep the old key working this long (${span(GRACE_PERIOD_SECONDS)})`),
     quiet: flag('print only the new raw key', 'q'),
   },
   examples: ['latchkey keys rotate 3hQx9TmP2wLk8ZrA', 'latchkey keys rotate 3hQx9TmP2wLk8ZrA --grace 3600'],

@@ -1,13 +1,21 @@
 /**
- * `latchkey token inspect TOKEN`: checks a token offline — its prefix, its shape
+ * `latchkey token inspect TOKEN` (or `-`, to read it from standard input): checks a token offline — its prefix, its shape
  * (`<prefix>_<key id>_<secret><checksum>`) and its CRC-32 checksum — and prints the key id, so a
  * support conversation can name the key without anyone sending the secret. It never prints the
  * secret part, and it does not say whether the key exists or is active (only the API knows that:
- * `latchkey keys show ID`).
+ * `latchkey keys show ID`). Read from standard input, the token stays out of `ps` and the shell's history.
  */
-import { CHECKSUM_LENGTH, KEY_ID_LENGTH, PREFIX_RE, parseToken, SECRET_LENGTH } from '../core/token';
+import {
+  CHECKSUM_LENGTH,
+  KEY_ID_LENGTH,
+  KEY_ID_RE,
+  PREFIX_RE,
+  PREFIX_RULE,
+  parseToken,
+  SECRET_LENGTH,
+} from '../core/token';
 import { defineCommand } from './command';
-import { CliError } from './errors';
+import { CliError, usage } from './errors';
 import { fields, toJson } from './format';
 
 export interface TokenInspection {
@@ -30,11 +38,11 @@ export function inspectToken(token: string): TokenInspection {
     problem,
   });
   if (prefix === null || !PREFIX_RE.test(prefix)) {
-    return result('no prefix: a token starts with 1-16 lowercase letters or digits and "_"');
+    return result(`no prefix: a token starts with ${PREFIX_RULE} and "_"`);
   }
   const rest = trimmed.slice(prefix.length + 1);
   const keyId = rest.slice(0, KEY_ID_LENGTH);
-  const idIsWellFormed = /^[0-9A-Za-z]{16}$/.test(keyId) && rest.charAt(KEY_ID_LENGTH) === '_';
+  const idIsWellFormed = KEY_ID_RE.test(keyId) && rest.charAt(KEY_ID_LENGTH) === '_';
   const tail = rest.slice(KEY_ID_LENGTH + 1);
   const tailLength = SECRET_LENGTH + CHECKSUM_LENGTH;
   if (!idIsWellFormed) return result(`the key id must be ${KEY_ID_LENGTH} letters or digits followed by "_"`);
@@ -54,17 +62,24 @@ export function inspectToken(token: string): TokenInspection {
 export const tokenInspect = defineCommand({
   name: 'token inspect',
   summary: 'check a token offline (prefix, shape, checksum) and print its key id',
-  usage: 'latchkey token inspect TOKEN',
+  usage: 'latchkey token inspect TOKEN|-',
   description:
     'Checks a token without calling the API: its prefix, its shape and its checksum, and prints the key id.\n' +
     'It never prints the secret, and cannot tell whether the key exists or is revoked (latchkey keys show ID).\n' +
+    'With - it reads the token from standard input, so it appears neither in `ps` nor in the shell history.\n' +
     'Exit status 1 when the token cannot be valid.',
   args: ['TOKEN'],
   api: false,
   options: {},
-  examples: ['latchkey token inspect "$KEY"', 'latchkey token inspect "$KEY" --json'],
+  examples: [
+    'latchkey token inspect "$KEY"',
+    'printenv KEY | latchkey token inspect -',
+    'latchkey token inspect - --json < key.txt',
+  ],
   async run(ctx) {
-    const [token] = ctx.args as readonly [string];
+    const [arg] = ctx.args as readonly [string];
+    const token = arg === '-' ? ctx.readStdin() : arg;
+    if (arg === '-' && token.trim() === '') throw usage('token inspect -: standard input holds no token');
     const inspection = inspectToken(token);
     if (ctx.json) ctx.out(toJson(inspection));
     else {

@@ -3,6 +3,7 @@
  * (one line a day, the bar scaled to the busiest day, the exact count beside it) or the API's JSON with
  * `--json`.
  */
+import { USAGE_DAYS } from '../core/usage';
 import type { UsageDay } from '../sdk';
 import { defineCommand } from './command';
 import { toJson } from './format';
@@ -31,7 +32,7 @@ export const keysUsage = defineCommand({
   description: 'Allowed requests per UTC day, oldest first, the last line today (so far). 1-90 days.',
   args: ['ID'],
   api: true,
-  options: { days: text('N', 'how many days, ending today (default 30)') },
+  options: { days: text('N', `how many days, ending today (default ${USAGE_DAYS.default})`) },
   examples: ['latchkey keys usage 3hQx9TmP2wLk8ZrA', 'latchkey keys usage 3hQx9TmP2wLk8ZrA --days 7 --json'],
   async run(ctx) {
     const [id] = ctx.args;

@@ -2,6 +2,7 @@
  * `latchkey whoami`: the principal behind the key in use (the admin key or an API key), its
  * organization and permissions, and for an API key the key's own details.
  */
+import { DEFAULT_ORG } from '../core/management';
 import { defineCommand } from './command';
 import { type Field, fields, keyFields, toJson } from './format';
 
@@ -20,7 +21,7 @@ export const whoami = defineCommand({
     if (ctx.json) return ctx.out(toJson(me));
     const rows: Field[] = [
       ['principal', me.principal],
-      ['org', me.org_id ?? 'any (default: default)'],
+      ['org', me.org_id ?? `any (default: ${DEFAULT_ORG})`],
       ['permissions', me.permissions.join(', ')],
     ];
     if (me.key)

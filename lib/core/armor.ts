@@ -17,7 +17,12 @@ export const NONCE_TTL_SECONDS = 600;
 export const NONCE_MAX_LENGTH = 128;
 /** The strict profile's nonce, and the one latchkey's own signer always sends: 16 random bytes in hex. */
 export const STRICT_NONCE_LENGTH = 32;
-export const TIMESTAMP_MAX_DIGITS = 12;
+/** Decimal digits of the timestamp (Unix seconds: enough until the year 33658). */
+const TIMESTAMP_MAX_DIGITS = 12;
+/** The credentials after `ARMOR-PSK `: key id, signature, nonce and timestamp fit well within this. */
+const CREDENTIALS_MAX_LENGTH = 512;
+/** A whole ARMOR-PSK Authorization header, padding included. */
+const HEADER_MAX_LENGTH = 1024;
 
 export interface ArmorCredentials {
   keyId: string;
@@ -49,19 +54,15 @@ export interface CanonicalInput {
  */
 const SHA512_B64_RE = /^[A-Za-z0-9+/]{85}[AQgw]==$/;
 /** 1–128 printable ASCII characters (0x21–0x7E) except ':'. */
-const NONCE_RE = /^[\x21-\x39\x3b-\x7e]{1,128}$/;
-const STRICT_NONCE_RE = /^[0-9a-f]{32}$/;
+const NONCE_RE = new RegExp(`^[\\x21-\\x39\\x3b-\\x7e]{1,${NONCE_MAX_LENGTH}}$`);
+const STRICT_NONCE_RE = new RegExp(`^[0-9a-f]{${STRICT_NONCE_LENGTH}}$`);
 /**
  * Decimal Unix seconds, at most 12 digits, no sign and no leading zeros. Leading zeros are refused
  * because the canonical string has no separators: with them, a trailing '0' of a nonce could be moved
  * into the timestamp (`n0`+`1700000000` = `n`+`01700000000`), giving a fresh nonce for the same MAC.
  */
-const TIMESTAMP_RE = /^(?:0|[1-9][0-9]{0,11})$/;
+const TIMESTAMP_RE = new RegExp(`^(?:0|[1-9][0-9]{0,${TIMESTAMP_MAX_DIGITS - 1}})$`);
 const ARMOR_HEADER_RE = /^[ \t]*ARMOR-PSK[ \t]+(\S+)[ \t]*$/i;
-
-export function isValidNonce(nonce: string): boolean {
-  return typeof nonce === 'string' && NONCE_RE.test(nonce);
-}
 
 /**
  * Whether a nonce fits the strict signing profile: exactly 32 lowercase hex characters. With a nonce of
@@ -76,18 +77,13 @@ export function isValidTimestamp(timestamp: string): boolean {
   return typeof timestamp === 'string' && TIMESTAMP_RE.test(timestamp);
 }
 
-/** Whether a string is canonical, padded, standard base64 of exactly 64 bytes. */
-export function isSha512Base64(value: string): boolean {
-  return typeof value === 'string' && SHA512_B64_RE.test(value);
-}
-
 /**
  * Parses the credentials part of `Authorization: ARMOR-PSK <keyId>:<signature>:<nonce>:<timestamp>`
  * (everything after the scheme name and its separating whitespace, with no surrounding whitespace).
  * Returns null for anything malformed.
  */
 export function parseArmorCredentials(value: string): ArmorCredentials | null {
-  if (typeof value !== 'string' || value.length > 512) return null;
+  if (typeof value !== 'string' || value.length > CREDENTIALS_MAX_LENGTH) return null;
   const fields = value.split(':');
   if (fields.length !== 4) return null;
   const [keyId, signature, nonce, timestampRaw] = fields as [string, string, string, string];
@@ -103,7 +99,7 @@ export function parseArmorCredentials(value: string): ArmorCredentials | null {
  * the scheme differs or the credentials are malformed.
  */
 export function parseArmorAuthorization(header: string | null | undefined): ArmorCredentials | null {
-  if (typeof header !== 'string' || header.length > 1024) return null;
+  if (typeof header !== 'string' || header.length > HEADER_MAX_LENGTH) return null;
   const match = ARMOR_HEADER_RE.exec(header);
   if (!match) return null;
   return parseArmorCredentials(match[1] as string);

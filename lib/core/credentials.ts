@@ -4,10 +4,15 @@
  * (JavaScript's `\s` would also take a no-break space and other Unicode spaces).
  */
 import { type ArmorCredentials, parseArmorCredentials } from './armor';
-import { parseToken, type TokenParts } from './token';
+import { CHECKSUM_LENGTH, KEY_ID_LENGTH, parseToken, SECRET_LENGTH, type TokenParts } from './token';
 
 /** The admin key's shape: what Secrets Manager generates with punctuation excluded. */
 export const ADMIN_KEY_RE = /^[A-Za-z0-9]{32,128}$/;
+/**
+ * Length of the admin key and the signing master secret latchkey generates — by Secrets Manager at
+ * deploy time, by the rotation function, and by local mode: letters and digits only, within `ADMIN_KEY_RE`.
+ */
+export const GENERATED_SECRET_LENGTH = 64;
 
 export type ParsedCredential =
   | { scheme: 'bearer'; kind: 'token'; token: string; parts: TokenParts }
@@ -48,6 +53,8 @@ export function parseAuthorization(header: string | undefined | null, prefix: st
   return { ok: false, reason: 'malformed' };
 }
 
+/** A token's shape (the prefix is letters and digits only, so it needs no escaping). */
 function looksLikeToken(value: string, prefix: string): boolean {
-  return new RegExp(`^${prefix}_[A-Za-z0-9]{16}_[A-Za-z0-9]{49}$`).test(value);
+  const tail = SECRET_LENGTH + CHECKSUM_LENGTH;
+  return new RegExp(`^${prefix}_[A-Za-z0-9]{${KEY_ID_LENGTH}}_[A-Za-z0-9]{${tail}}$`).test(value);
 }

@@ -6,7 +6,7 @@
  * stored plan the setting no longer defines falls back to the deployment's default limit. Pure.
  */
 import { ValidationError } from './errors';
-import { MAX_KEYS } from './settings';
+import { integerRangeText, MAX_KEYS } from './settings';
 
 /** Plan name → key limit (null = unlimited). */
 export type PlanTable = Readonly<Record<string, number | null>>;
@@ -33,7 +33,10 @@ export function parsePlans(value: unknown): PlanTable {
         Number.isInteger(limit) &&
         limit >= MAX_KEYS.min &&
         limit <= MAX_KEYS.max);
-    if (!ok) throw new Error(`plan ${name}: the limit must be an integer from 0 to ${MAX_KEYS.max}, or null`);
+    if (!ok)
+      throw new Error(
+        `plan ${name}: the limit must be ${integerRangeText(MAX_KEYS.min, MAX_KEYS.max)}, or null`,
+      );
     plans[name] = limit as number | null;
   }
   return plans;

@@ -4,10 +4,12 @@
  * does), its default, its allowed range or values, its unit and a one-line description. `loadConfig`
  * (Lambda cold start), the construct props checks and defaults in `lib/`, `lib/cdk/context-props.ts`
  * (`-c latchkey:<name>=…`), the CLI help and the documentation tests all read this table, so a new setting
- * is added here first. Pure data and formatting: no AWS SDK and no aws-cdk-lib import, because the
- * Lambdas bundle it.
+ * is added here first. Values are checked against their row here too (`checkSetting`, `parseSetting`),
+ * with one sentence for every layer. Pure data, formatting and checks: no AWS SDK and no aws-cdk-lib
+ * import, because the Lambdas bundle it.
  */
 import { DEFAULT_ROLE, DEFAULT_ROLE_MATRIX } from './permissions';
+import { PREFIX_RE, PREFIX_RULE } from './token';
 
 /** Context keys are `latchkey:<name>`: `npx cdk deploy -c latchkey:defaultRateLimit=120`. */
 export const CONTEXT_PREFIX = 'latchkey:';
@@ -29,7 +31,10 @@ export interface SettingDoc {
   readonly unit?: string;
   /** How the docs and the help show the default when it is not a plain value ("off", "none", …). */
   readonly defaultText?: string;
-  /** The rule a string or JSON value must follow, in words. */
+  /**
+   * The rule a JSON value (or a string the table cannot check) must follow, in words. A string row
+   * with a `pattern` carries its rule in the row itself, because the checks need it.
+   */
   readonly rule?: string;
 }
 
@@ -55,6 +60,8 @@ export interface StringSetting extends SettingBase {
   /** The only values allowed, when there is a fixed list. */
   readonly values?: readonly string[];
   readonly pattern?: RegExp;
+  /** What `pattern` allows, in words (error messages, the help and the docs). */
+  readonly rule?: string;
 }
 
 export interface BooleanSetting extends SettingBase {
@@ -99,9 +106,24 @@ export const LOG_RETENTION_DAYS = [
 
 const SET_BY_STACK = '(set by the stack / local mode)';
 
+/**
+ * A secret's complete ARN, with the 6-character suffix Secrets Manager appends to its name: a partial
+ * ARN cannot be imported with the permissions scoped to the one secret.
+ */
+const SECRET_COMPLETE_ARN_RE = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
+const SECRET_COMPLETE_ARN_RULE =
+  'a complete secret ARN, ending in the 6-character suffix (as in the AdminKeySecretArn output)';
+
 /** The table. Order is the order of the docs and the help. */
 export const SETTINGS = {
-  tokenPrefix: { context: true, env: 'LATCHKEY_TOKEN_PREFIX', kind: 'string', default: 'lk' },
+  tokenPrefix: {
+    context: true,
+    env: 'LATCHKEY_TOKEN_PREFIX',
+    kind: 'string',
+    default: 'lk',
+    pattern: PREFIX_RE,
+    rule: PREFIX_RULE,
+  },
   defaultMaxKeys: {
     context: true,
     env: 'LATCHKEY_DEFAULT_MAX_KEYS',
@@ -168,7 +190,13 @@ export const SETTINGS = {
   },
   adminKeyRotationDays: { context: true, kind: 'integer' },
   logRetentionDays: { context: true, kind: 'integer', default: 30, values: LOG_RETENTION_DAYS },
-  stageName: { context: true, kind: 'string', default: 'prod', pattern: /^[A-Za-z0-9_-]{1,128}$/ },
+  stageName: {
+    context: true,
+    kind: 'string',
+    default: 'prod',
+    pattern: /^[A-Za-z0-9_-]{1,128}$/,
+    rule: "1-128 letters, digits, '-' or '_'",
+  },
   throttlingRateLimit: { context: true, kind: 'number', default: 500, above: 0 },
   throttlingBurstLimit: { context: true, kind: 'integer', default: 1000, min: 1 },
   executionLogLevel: { context: true, kind: 'string', default: 'ERROR', values: ['ERROR', 'INFO'] },
@@ -178,8 +206,18 @@ export const SETTINGS = {
   authorizerProvisionedConcurrency: { context: true, kind: 'integer', default: 0, min: 0, max: 1000 },
   managementMemorySize: { context: true, kind: 'integer', ...LAMBDA_MEMORY_MB },
   existingTableName: { context: true, kind: 'string' },
-  existingAdminKeySecretArn: { context: true, kind: 'string' },
-  existingSigningSecretArn: { context: true, kind: 'string' },
+  existingAdminKeySecretArn: {
+    context: true,
+    kind: 'string',
+    pattern: SECRET_COMPLETE_ARN_RE,
+    rule: SECRET_COMPLETE_ARN_RULE,
+  },
+  existingSigningSecretArn: {
+    context: true,
+    kind: 'string',
+    pattern: SECRET_COMPLETE_ARN_RE,
+    rule: SECRET_COMPLETE_ARN_RULE,
+  },
   tableName: { context: false, env: 'LATCHKEY_TABLE_NAME', kind: 'string' },
   adminKeySecretId: { context: false, env: 'LATCHKEY_ADMIN_KEY_SECRET_ID', kind: 'string' },
   signingSecretId: { context: false, env: 'LATCHKEY_SIGNING_SECRET_ID', kind: 'string' },
@@ -198,7 +236,6 @@ export type SettingName = keyof typeof SETTINGS;
  */
 export const SETTING_DOCS: { readonly [K in SettingName]: SettingDoc } = {
   tokenPrefix: {
-    rule: '1-16 lowercase letters or digits',
     doc: 'token prefix; changing it invalidates every key issued under the old one',
   },
   defaultMaxKeys: {
@@ -249,7 +286,6 @@ export const SETTING_DOCS: { readonly [K in SettingName]: SettingDoc } = {
   },
   logRetentionDays: { unit: 'days', doc: 'retention of every log group (a CloudWatch Logs value)' },
   stageName: {
-    rule: "1-128 letters, digits, '-' or '_'",
     doc: 'stage name: the first URL path segment, and part of what signed requests sign',
   },
   throttlingRateLimit: {
@@ -325,6 +361,164 @@ export function setting(name: SettingName): Setting {
   return SETTINGS[name];
 }
 
+/** The type a setting's value has once parsed: a number, one of its values, a string, a boolean or JSON. */
+export type SettingValue<S extends Setting> = S extends { kind: 'integer' | 'number' }
+  ? number
+  : S extends { kind: 'string'; values: readonly (infer V)[] }
+    ? V
+    : S extends { kind: 'string' }
+      ? string
+      : S extends { kind: 'boolean' }
+        ? boolean
+        : unknown;
+
+/** The parsed value of the named setting (`ValueOf<'verifyMode'>` is `VerifyMode`). */
+export type ValueOf<N extends SettingName> = SettingValue<(typeof SETTINGS)[N]>;
+
+/** How the value being checked was given, for the message. */
+export interface CheckOptions {
+  /** The name the message gives it: a prop, an environment variable, a context key. @default the setting's name */
+  readonly as?: string;
+  /**
+   * The unit of a value read from a `Duration` (`toSeconds()`, `toDays()`): the message then says
+   * `whole seconds from 0 to 3600` rather than `an integer from 0 to 3600`.
+   */
+  readonly unit?: 'seconds' | 'days';
+}
+
+/** `an integer from 1 to 100`: the range sentence of the settings checks, shared by the API's field checks. */
+export function integerRangeText(min: number, max: number): string {
+  return `an integer from ${min} to ${max}`;
+}
+
+/** What a value of the row must be, in words: the end of the sentence `… must be ___`. */
+export function expectedText(row: Setting, unit?: string): string {
+  switch (row.kind) {
+    case 'integer': {
+      if (row.values) return listValues(row.values);
+      const whole = unit === undefined ? 'an integer' : `whole ${unit}`;
+      if (row.min !== undefined && row.max !== undefined) {
+        return unit === undefined
+          ? integerRangeText(row.min, row.max)
+          : `${whole} from ${row.min} to ${row.max}`;
+      }
+      return row.min !== undefined ? `${whole} of at least ${row.min}` : whole;
+    }
+    case 'number':
+      return `a number above ${row.above}`;
+    case 'string':
+      return row.values ? listValues(row.values) : (row.rule ?? 'a non-empty string');
+    case 'boolean':
+      return 'true or false';
+    case 'json':
+      return 'JSON';
+  }
+}
+
+function fits(row: Setting, value: unknown): boolean {
+  switch (row.kind) {
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isSafeInteger(value)) return false;
+      if (row.values) return row.values.includes(value);
+      return (row.min === undefined || value >= row.min) && (row.max === undefined || value <= row.max);
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) && value > row.above;
+    case 'string':
+      if (typeof value !== 'string' || value === '') return false;
+      if (row.values) return row.values.includes(value);
+      return row.pattern === undefined || row.pattern.test(value);
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'json':
+      return value !== undefined;
+  }
+}
+
+/** `<name> must be <expected>, got <value>`: the one sentence every settings check writes. */
+function mustBe(row: Setting, label: string, shown: unknown, unit: string | undefined): string {
+  return `${label} must be ${expectedText(row, unit)}, got ${JSON.stringify(shown)}`;
+}
+
+/**
+ * Checks a value against its row of the table (type, range, list of values, pattern): null when it
+ * fits, else the sentence that says what it must be (`hotKeyBoundMs must be an integer from 100 to
+ * 10000, got 50`). The construct props, the context parser and `loadConfig` all check through here.
+ * A row that is no setting of the table (a Lambda's memory in `LatchkeyFunction`) can be passed
+ * directly, with `as`.
+ */
+export function checkSetting(
+  name: SettingName | Setting,
+  value: unknown,
+  options: CheckOptions = {},
+): string | null {
+  const row = typeof name === 'string' ? setting(name) : name;
+  if (fits(row, value)) return null;
+  return mustBe(row, options.as ?? (typeof name === 'string' ? name : 'value'), value, options.unit);
+}
+
+export type ParsedSetting<T> = { ok: true; value: T } | { ok: false; problem: string };
+
+/** A raw string as its row's type, or the string itself when it does not read as one. */
+function fromText(row: Setting, raw: string): unknown {
+  switch (row.kind) {
+    case 'integer':
+      return /^-?\d{1,16}$/.test(raw) ? Number(raw) : raw;
+    case 'number':
+      return /^-?\d{1,16}(\.\d{1,16})?$/.test(raw) ? Number(raw) : raw;
+    case 'boolean':
+      return raw === 'true' ? true : raw === 'false' ? false : raw;
+    case 'json':
+      try {
+        return JSON.parse(raw);
+      } catch {
+        return undefined;
+      }
+    case 'string':
+      return raw;
+  }
+}
+
+/**
+ * Reads a setting given as a string (an environment variable, `-c latchkey:<name>=…`) and checks it:
+ * integers and numbers in plain decimal only (no `0x10`, `1e3`, spaces), booleans as `true`/`false`,
+ * JSON rows parsed. A value that is not a string (from `cdk.json`) is checked as it is. The message
+ * quotes the value as given.
+ */
+export function parseSetting<N extends SettingName>(
+  name: N,
+  raw: unknown,
+  options: CheckOptions = {},
+): ParsedSetting<ValueOf<N>> {
+  const row = setting(name);
+  const value = typeof raw === 'string' ? fromText(row, raw) : raw;
+  if (fits(row, value)) return { ok: true, value: value as ValueOf<N> };
+  return { ok: false, problem: mustBe(row, options.as ?? name, raw, options.unit) };
+}
+
+/**
+ * With scheduled admin-key rotation, the secret cache must let a rotated key be honoured within a
+ * minute; null when `seconds` does.
+ */
+export function checkSecretCacheWithRotation(seconds: number, as = 'secretCacheTtl'): string | null {
+  const max = MAX_SECRET_CACHE_WITH_ROTATION_SECONDS;
+  if (seconds <= max) return null;
+  return (
+    `with adminKeyRotation, ${as} must be at most ${max} seconds so that a rotated admin key is ` +
+    `honoured within a minute (got ${seconds})`
+  );
+}
+
+/**
+ * Throws once for every problem found (nulls are checks that passed), each named, the way AWS
+ * Solutions Constructs' `input-validation.ts` does: `<where>: <problem>` for one,
+ * `<where>: 2 problems: <a>; <b>` for more.
+ */
+export function throwProblems(where: string, problems: readonly (string | null | undefined)[]): void {
+  const found = problems.filter((problem): problem is string => typeof problem === 'string');
+  if (found.length === 1) throw new Error(`${where}: ${found[0]}`);
+  if (found.length > 1) throw new Error(`${where}: ${found.length} problems: ${found.join('; ')}`);
+}
+
 /** True when the default is a plain value the docs quote as code (`60`), not a description. */
 export function hasPlainDefault(name: SettingName): boolean {
   const value = setting(name).default;
@@ -351,7 +545,7 @@ export function listValues(values: readonly (string | number)[]): string {
 /** What values are allowed, in words (`1-100000`, `ERROR or INFO`, …); empty when anything goes. */
 export function allowedText(name: SettingName): string {
   const spec = setting(name);
-  const rule = SETTING_DOCS[name].rule ?? '';
+  const rule = (spec.kind === 'string' ? spec.rule : undefined) ?? SETTING_DOCS[name].rule ?? '';
   switch (spec.kind) {
     case 'integer':
       if (spec.values) return listValues(spec.values);

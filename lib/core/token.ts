@@ -14,8 +14,12 @@ export const KEY_ID_LENGTH = 16;
 export const SECRET_LENGTH = 43;
 export const CHECKSUM_LENGTH = 6;
 export const SALT_LENGTH = 22;
-export const PREFIX_RE = /^[a-z0-9]{1,16}$/;
-export const KEY_ID_RE = /^[0-9A-Za-z]{16}$/;
+/** A deployment's token prefix is 1 to this many lowercase letters or digits. */
+export const PREFIX_MAX_LENGTH = 16;
+export const PREFIX_RE = new RegExp(`^[a-z0-9]{1,${PREFIX_MAX_LENGTH}}$`);
+/** `PREFIX_RE` in words, for error messages, the help and the docs. */
+export const PREFIX_RULE = `1-${PREFIX_MAX_LENGTH} lowercase letters or digits`;
+export const KEY_ID_RE = new RegExp(`^[0-9A-Za-z]{${KEY_ID_LENGTH}}$`);
 
 export interface TokenParts {
   prefix: string;
@@ -26,7 +30,7 @@ export interface TokenParts {
 
 export function assertValidPrefix(prefix: string): void {
   if (!PREFIX_RE.test(prefix)) {
-    throw new Error(`token prefix must be 1-16 lowercase letters or digits, got ${JSON.stringify(prefix)}`);
+    throw new Error(`token prefix must be ${PREFIX_RULE}, got ${JSON.stringify(prefix)}`);
   }
 }
 

@@ -5,7 +5,7 @@
  * server's validated form; the SDK's wire types (`lib/sdk/types.ts`) are what a client sends.
  */
 import { ApiError, ValidationError } from './errors';
-import { MAX_KEYS, RATE_LIMIT_PER_MINUTE } from './settings';
+import { integerRangeText, MAX_KEYS, RATE_LIMIT_PER_MINUTE } from './settings';
 import { assertSafeText, validateMetadata } from './text-rules';
 import { KEY_ID_RE } from './token';
 import { USAGE_DAYS } from './usage';
@@ -113,7 +113,7 @@ function optionalInteger(input: Json, field: string, min: number, max: number): 
   const value = input[field];
   if (value === undefined || value === null) return null;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ValidationError(field, `${field}: must be an integer from ${min} to ${max}`);
+    throw new ValidationError(field, `${field}: must be ${integerRangeText(min, max)}`);
   }
   return value;
 }
@@ -257,7 +257,7 @@ export function validateUpdateKey(input: Json, nowMs: number): UpdateKeyCommand 
     if (rate === null) {
       throw new ValidationError(
         'rate_limit_per_minute',
-        `rate_limit_per_minute: must be an integer from ${min} to ${max}`,
+        `rate_limit_per_minute: must be ${integerRangeText(min, max)}`,
       );
     }
     command.rate_limit_per_minute = rate;
@@ -295,7 +295,7 @@ function pageLimit(raw: string | undefined): number {
   if (raw === undefined) return LIST_PAGE_SIZE.default;
   const limit = /^\d{1,3}$/.test(raw) ? Number(raw) : 0;
   if (limit < min || limit > max)
-    throw new ValidationError('limit', `limit: must be an integer from ${min} to ${max}`);
+    throw new ValidationError('limit', `limit: must be ${integerRangeText(min, max)}`);
   return limit;
 }
 
@@ -330,7 +330,7 @@ export function validateUsageQuery(query: Readonly<Record<string, string | undef
   if (query.days === undefined) return { days: USAGE_DAYS.default };
   const days = /^\d{1,3}$/.test(query.days) ? Number(query.days) : 0;
   if (days < USAGE_DAYS.min || days > USAGE_DAYS.max) {
-    throw new ValidationError('days', `days: must be an integer from ${USAGE_DAYS.min} to ${USAGE_DAYS.max}`);
+    throw new ValidationError('days', `days: must be ${integerRangeText(USAGE_DAYS.min, USAGE_DAYS.max)}`);
   }
   return { days };
 }

@@ -14,7 +14,7 @@ import { createManagementHandler } from '#lambda/handlers/management';
 import { type Config, loadConfig } from '#lambda/runtime/config';
 import { createRuntime, type Runtime } from '#lambda/runtime/runtime';
 import { randomBase62 } from '../core/base62';
-import { ADMIN_KEY_RE } from '../core/credentials';
+import { ADMIN_KEY_RE, GENERATED_SECRET_LENGTH } from '../core/credentials';
 import { SETTINGS } from '../core/settings';
 import {
   ADMIN_KEY_SECRET_NAME,
@@ -131,11 +131,11 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     let adminKeyGenerated = false;
     if (options.adminKey !== undefined) secrets.putSecret(ADMIN_KEY_SECRET_NAME, options.adminKey);
     else if (secrets.getSecret(ADMIN_KEY_SECRET_NAME) === undefined) {
-      secrets.putSecret(ADMIN_KEY_SECRET_NAME, randomBase62(64));
+      secrets.putSecret(ADMIN_KEY_SECRET_NAME, randomBase62(GENERATED_SECRET_LENGTH));
       adminKeyGenerated = true;
     }
     if (secrets.getSecret(SIGNING_SECRET_NAME) === undefined)
-      secrets.putSecret(SIGNING_SECRET_NAME, randomBase62(64));
+      secrets.putSecret(SIGNING_SECRET_NAME, randomBase62(GENERATED_SECRET_LENGTH));
     const adminKey = secrets.getSecret(ADMIN_KEY_SECRET_NAME) as string;
 
     const tableName = options.tableName ?? LOCAL_TABLE_NAME;

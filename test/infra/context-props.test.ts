@@ -46,17 +46,31 @@ describe('operator settings from CDK context (-c latchkey:<prop>=<value>)', () =
 
   it.each([
     [{ 'latchkey:tokenPrefx': 'a' }, /unknown context key latchkey:tokenPrefx/],
-    [{ 'latchkey:defaultRateLimit': 'fast' }, /latchkey:defaultRateLimit: expected an integer, got "fast"/],
-    [{ 'latchkey:logRetentionDays': '10' }, /latchkey:logRetentionDays: expected one of/],
-    [{ 'latchkey:cloudWatchRole': 'yes' }, /expected true or false/],
-    [{ 'latchkey:roleMatrix': '{oops' }, /latchkey:roleMatrix: expected JSON/],
+    [
+      { 'latchkey:defaultRateLimit': 'fast' },
+      /latchkey:defaultRateLimit must be an integer from 1 to 100000, got "fast"/,
+    ],
+    [{ 'latchkey:defaultRateLimit': '0' }, /latchkey:defaultRateLimit must be an integer from 1 to 100000/],
+    [{ 'latchkey:defaultMaxKeys': '1e3' }, /latchkey:defaultMaxKeys must be an integer from 0 to 1000000/],
+    [{ 'latchkey:logRetentionDays': '10' }, /latchkey:logRetentionDays must be one of/],
+    [{ 'latchkey:cloudWatchRole': 'yes' }, /must be true or false/],
+    [{ 'latchkey:roleMatrix': '{oops' }, /latchkey:roleMatrix must be JSON/],
     [
       { 'latchkey:throttlingRateLimit': '5' },
       /set both latchkey:throttlingRateLimit and latchkey:throttlingBurstLimit/,
     ],
-    [{ 'latchkey:executionLogLevel': 'OFF' }, /expected ERROR or INFO/],
+    [{ 'latchkey:executionLogLevel': 'OFF' }, /must be ERROR or INFO/],
   ])('rejects %j', (context, message) => {
     expect(() => propsFromContext(context)).toThrow(message);
+  });
+
+  it('names every invalid value in one error', () => {
+    expect(() =>
+      propsFromContext({ 'latchkey:hotKeyBoundMs': '50', 'latchkey:stageName': 'my stage' }),
+    ).toThrow(
+      'context: 2 problems: latchkey:hotKeyBoundMs must be an integer from 100 to 10000, got "50"; ' +
+        `latchkey:stageName must be 1-128 letters, digits, '-' or '_', got "my stage"`,
+    );
   });
 
   it('accepts every context key of the settings table', () => {

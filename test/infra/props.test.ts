@@ -45,7 +45,11 @@ function ownStack() {
 
 describe('prop validation: clear errors at synth time', () => {
   const cases: [string, LatchkeyStackProps, RegExp][] = [
-    ['token prefix with capitals', { tokenPrefix: 'LK' }, /tokenPrefix: token prefix must be 1-16 lowercase/],
+    [
+      'token prefix with capitals',
+      { tokenPrefix: 'LK' },
+      /tokenPrefix must be 1-16 lowercase letters or digits, got "LK"/,
+    ],
     ['token prefix too long', { tokenPrefix: 'a'.repeat(17) }, /tokenPrefix/],
     ['an unknown verify mode', { verifyMode: 'fast' as never }, /verifyMode must be bounded or exact/],
     [
@@ -111,7 +115,12 @@ describe('prop validation: clear errors at synth time', () => {
     [
       'retention under a day',
       { keyRetention: Duration.hours(12) },
-      /keyRetention \(days\) must be an integer from 1 to 3650/,
+      /keyRetention must be whole days from 1 to 3650, got 0.5/,
+    ],
+    [
+      'a secret ARN without its suffix',
+      { existingAdminKeySecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:LatchkeyAdminKey' },
+      /existingAdminKeySecretArn must be a complete secret ARN, ending in the 6-character suffix/,
     ],
     ['stage name with a space', { stageName: 'my stage' }, /stageName must be 1-128 letters/],
     [
@@ -122,12 +131,12 @@ describe('prop validation: clear errors at synth time', () => {
     [
       'negative throttling',
       { throttling: { rateLimit: -1, burstLimit: 5 } },
-      /throttling.rateLimit must be > 0/,
+      /throttling.rateLimit must be a number above 0, got -1/,
     ],
     [
       'execution logging off',
       { executionLogLevel: apigateway.MethodLoggingLevel.OFF as apigateway.MethodLoggingLevel.ERROR },
-      /executionLogLevel cannot be OFF/,
+      /executionLogLevel must be ERROR or INFO, got "OFF"/,
     ],
     [
       'authorizer memory below 128 MB',
@@ -137,6 +146,25 @@ describe('prop validation: clear errors at synth time', () => {
   ];
   it.each(cases)('%s', (_name, props, message) => {
     expect(() => construct(props)).toThrow(message);
+  });
+
+  it('names every invalid prop of a construct in one error', () => {
+    expect(() => construct({ hotKeyBoundMs: 50, verifyMode: 'fast' as never })).toThrow(
+      'Latchkey/Authorizer: 2 problems: verifyMode must be bounded or exact, got "fast"; ' +
+        'hotKeyBoundMs must be an integer from 100 to 10000, got 50',
+    );
+    expect(() =>
+      construct({
+        defaultRateLimit: 0,
+        stageName: 'my stage',
+        throttling: { rateLimit: 0, burstLimit: 1.5 },
+      }),
+    ).toThrow(
+      `Latchkey/Api: 4 problems: stageName must be 1-128 letters, digits, '-' or '_', got "my stage"; ` +
+        'throttling.rateLimit must be a number above 0, got 0; ' +
+        'throttling.burstLimit must be an integer of at least 1, got 1.5; ' +
+        'defaultRateLimit must be an integer from 1 to 100000, got 0',
+    );
   });
 
   it('existingRestApi cannot be combined with stage settings', () => {

@@ -232,12 +232,11 @@ describe('admin key through the signed path', () => {
     expect(lines[0]).toContain('npm start');
   });
 
-  it('npm run admin-key prints the admin key', async () => {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'bin/admin-key.ts')],
-      { cwd: ROOT, env: { ...process.env, PORT: '', ...envFor() } },
-    );
+  it('npm run admin-key is latchkey admin-key --local, and prints the admin key', async () => {
+    const { stdout } = await promisify(execFile)('npm', ['run', '-s', 'admin-key'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: '', ...envFor() },
+    });
     expect(stdout).toBe(`${local.adminKey}\n`);
   });
 });

@@ -161,7 +161,9 @@ describe('loadConfig', () => {
     });
 
     it.each(['LK', 'l_k', 'l-k', 'a'.repeat(17), 'lk '])('rejects %j', (prefix) => {
-      expect(() => loadConfig({ ...REQUIRED, LATCHKEY_TOKEN_PREFIX: prefix })).toThrow(/prefix/);
+      expect(() => loadConfig({ ...REQUIRED, LATCHKEY_TOKEN_PREFIX: prefix })).toThrow(
+        `LATCHKEY_TOKEN_PREFIX must be 1-16 lowercase letters or digits, got ${JSON.stringify(prefix)}`,
+      );
     });
   });
 });
@@ -179,6 +181,13 @@ describe('configuration errors name the variable', () => {
     expect(() => loadConfig({ ...REQUIRED_ENV, LATCHKEY_DEFAULT_ROLE: 'owner' })).toThrow(
       'LATCHKEY_DEFAULT_ROLE',
     );
+  });
+  it('names every invalid variable in one error', () => {
+    const message = thrownMessage(() =>
+      loadConfig({ ...REQUIRED_ENV, LATCHKEY_DEFAULT_RATE_LIMIT: '0', LATCHKEY_VERIFY_MODE: 'fast' }),
+    );
+    expect(message).toContain('LATCHKEY_DEFAULT_RATE_LIMIT must be an integer from 1 to 100000, got "0"');
+    expect(message).toContain('LATCHKEY_VERIFY_MODE must be bounded or exact, got "fast"');
   });
   it.each(['0x10', '1e3', ' 12 ', '12.0'])('rejects the lenient number %j', (raw) => {
     expect(() => loadConfig({ ...REQUIRED_ENV, LATCHKEY_DEFAULT_MAX_KEYS: raw })).toThrow(

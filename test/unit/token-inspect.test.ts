@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inspectToken } from '#cli/token';
 import { formatToken, newKeyId } from '#core/token';
+import { runCli } from '#test/helpers/cli';
 
 /** `latchkey token inspect`: offline checks that name the key and never repeat its secret. */
 describe('inspectToken', () => {
@@ -37,5 +38,34 @@ describe('inspectToken', () => {
 
   it('accepts the token pasted with its "Bearer " scheme', () => {
     expect(inspectToken(`Bearer ${token}`).valid).toBe(true);
+  });
+});
+
+/** `latchkey token inspect -`: the token from standard input, so it is in neither `ps` nor the history. */
+describe('latchkey token inspect -', () => {
+  const keyId = newKeyId();
+  const secret = 'S'.repeat(43);
+  const token = formatToken('lk', keyId, secret);
+
+  it('reads the token from standard input and prints its key id, never its secret', async () => {
+    const result = await runCli(['token', 'inspect', '-'], {}, `${token}\n`);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toContain(keyId);
+    expect(result.stdout).not.toContain(secret.slice(0, 8));
+    const json = await runCli(['token', 'inspect', '-', '--json'], {}, token);
+    expect(JSON.parse(json.stdout)).toEqual({ valid: true, prefix: 'lk', key_id: keyId, problem: null });
+  });
+
+  it('refuses a bad token from standard input with exit status 1 and its reason', async () => {
+    const result = await runCli(['token', 'inspect', '-'], {}, token.slice(0, -3));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/truncated/);
+    expect(result.stderr).not.toContain(secret.slice(0, 8));
+  });
+
+  it('empty standard input is a usage error (exit status 2)', async () => {
+    const result = await runCli(['token', 'inspect', '-'], {}, '\n');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('latchkey: usage_error: token inspect -: standard input holds no token\n');
   });
 });

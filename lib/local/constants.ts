@@ -1,7 +1,7 @@
 /**
  * Every fixed fact of local mode in one place: the secret names, the local table name, the local AWS
- * identity (region, account, DynamoDB Local's dummy credentials, the name and profile of the secrets
- * endpoint's per-run credential file), the ports (`PORT`, default 8787; the Secrets Manager endpoint on
+ * identity (region, account, the names and profiles of DynamoDB Local's per-data-folder credential file
+ * and of the secrets endpoint's per-run one), the ports (`PORT`, default 8787; the Secrets Manager endpoint on
  * PORT+1 and DynamoDB Local on PORT+2 unless their own variables say otherwise), the data folder and its
  * layout, the start-up notice about DynamoDB Local, and how a host and port become a URL (IPv6 hosts in
  * brackets). `npm start`, `npm run admin-key`, the CLI's `--local` and the tests all read it. It imports
@@ -26,8 +26,12 @@ export const LOCAL_HOST = '127.0.0.1';
 /** The local AWS identity's region and account, as the SDK clients and the secrets' ARNs need them. */
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '000000000000';
-/** Dummy credentials for DynamoDB Local, which accepts any (the secrets endpoint does not: see below). */
-export const DYNAMODB_LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+/**
+ * DynamoDB Local keeps one database per access key id: local mode's is random, kept in this file of the
+ * data folder (mode 0600, AWS shared-credentials format) under this profile (dynamodb/credential.ts).
+ */
+export const DYNAMODB_CREDENTIALS_FILE = 'dynamodb-credentials';
+export const DYNAMODB_PROFILE = 'latchkey-local-dynamodb';
 /**
  * The local Secrets Manager endpoint accepts only requests signed (SigV4) with a credential generated at
  * each start and written to this file in the data folder (mode 0600), in the AWS shared-credentials
@@ -94,10 +98,19 @@ export function localDataDir(env: Env = process.env): string {
   return resolve(env[LOCAL_ENV.dataDir] || DEFAULT_DATA_DIR);
 }
 
-/** Where in the data folder DynamoDB Local keeps its database, the endpoint its secrets and this run's credential. */
-export function localDataPaths(dataDir: string): { dynamodb: string; secrets: string; credentials: string } {
+/**
+ * Where in the data folder DynamoDB Local keeps its database and local mode its credential for it, and
+ * the secrets endpoint its secrets and this run's credential.
+ */
+export function localDataPaths(dataDir: string): {
+  dynamodb: string;
+  dynamodbCredentials: string;
+  secrets: string;
+  credentials: string;
+} {
   return {
     dynamodb: join(dataDir, 'dynamodb'),
+    dynamodbCredentials: join(dataDir, DYNAMODB_CREDENTIALS_FILE),
     secrets: join(dataDir, 'secrets.json'),
     credentials: join(dataDir, LOCAL_CREDENTIALS_FILE),
   };

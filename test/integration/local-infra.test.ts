@@ -137,15 +137,16 @@ describe('DynamoDB Local', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'latchkey-ddb-data-'));
     try {
       const first = await startDynamoDbLocal({ dataDir });
-      const c1 = localDynamoClient(first.endpoint);
+      const c1 = localDynamoClient(first.endpoint, first.credential);
       await createTable(c1, 'persisted');
       c1.destroy();
       await first.stop();
       await first.stop(); // idempotent
 
-      const second = await startDynamoDbLocal({ dataDir });
+      // The same credential: DynamoDB Local keeps a database per access key id.
+      const second = await startDynamoDbLocal({ dataDir, credential: first.credential });
       expect(second.pid).not.toBe(first.pid);
-      const c2 = localDynamoClient(second.endpoint);
+      const c2 = localDynamoClient(second.endpoint, first.credential);
       const { TableNames } = await c2.send(new ListTablesCommand({}));
       c2.destroy();
       await second.stop();
@@ -319,6 +320,7 @@ describe('data directory', () => {
         const local = await startLocalMode({
           dataDir,
           dynamodbEndpoint: inject('dynamodbEndpoint'),
+          dynamodbCredential: inject('dynamodbCredential'),
           tableName: `latchkey-datadir-${Math.random().toString(36).slice(2, 8)}`,
           settings: {},
         });

@@ -1,6 +1,7 @@
 /**
  * DynamoDB Local as a child process: started on a given or free port, in memory or on a data folder,
- * and resolved once it answers requests; stopped on stop() or when this process exits. A data folder
+ * and resolved once it answers requests made with the given credential (which selects its database);
+ * stopped on stop() or when this process exits. A data folder
  * records the JVM's pid, so that a start after a hard kill (SIGKILL skips every exit hook) stops the
  * one left behind before it claims the port and the database.
  */
@@ -10,10 +11,11 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { DYNAMODB_LOCAL_CREDENTIALS, httpUrl, LOCAL_HOST, LOCAL_REGION } from '../constants';
+import { httpUrl, LOCAL_HOST, LOCAL_REGION } from '../constants';
 import { LocalSetupError } from '../errors';
 import { outputTail } from '../exec';
 import { assertPortFree, freePort, portBusyError } from '../net';
+import { type LocalDynamoDbCredential, newDynamoDbCredential } from './credential';
 import { ensureDynamoDbLocal, JAR, LIB_DIR } from './jar';
 import { checkJava } from './java';
 
@@ -21,6 +23,8 @@ export interface DynamoDbLocal {
   endpoint: string;
   port: number;
   pid: number;
+  /** The credential whose database the caller uses (as given, or new). */
+  credential: LocalDynamoDbCredential;
   stop(): Promise<void>;
 }
 
@@ -33,6 +37,8 @@ export interface StartDynamoDbLocalOptions {
   host?: string;
   /** Environment variable to suggest when the port is busy. */
   portEnvName?: string;
+  /** The credential whose database the caller will use; default a new one. */
+  credential?: LocalDynamoDbCredential;
 }
 
 const READY_TIMEOUT_MS = 30_000;
@@ -59,6 +65,7 @@ function trackChild(child: ChildProcess): void {
 export async function startDynamoDbLocal(opts: StartDynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const host = opts.host ?? LOCAL_HOST;
   const fixedPort = opts.port ? opts.port : undefined;
+  const credential = opts.credential ?? newDynamoDbCredential();
   // A DynamoDB Local left running on this data by a local mode that was killed hard (SIGKILL skips
   // every exit hook) would hold the port and the database: stop it first.
   if (opts.dataDir) await reapOrphan(opts.dataDir);
@@ -71,7 +78,7 @@ export async function startDynamoDbLocal(opts: StartDynamoDbLocalOptions = {}): 
   for (let attempt = 1; ; attempt++) {
     const port = fixedPort ?? (await freePort());
     try {
-      return await launch(dir, host, port, opts.dataDir ?? null);
+      return await launch(dir, host, port, opts.dataDir ?? null, credential);
     } catch (err) {
       const bindFailure = err instanceof BindError;
       if (bindFailure && fixedPort !== undefined) throw portBusyError(port, opts.portEnvName);
@@ -92,6 +99,7 @@ async function launch(
   host: string,
   port: number,
   dataDir: string | null,
+  credential: LocalDynamoDbCredential,
 ): Promise<DynamoDbLocal> {
   const args = [
     '-Xmx256m',
@@ -143,7 +151,8 @@ async function launch(
   const client = new DynamoDBClient({
     endpoint,
     region: LOCAL_REGION,
-    credentials: DYNAMODB_LOCAL_CREDENTIALS,
+    // The caller's own: another key id would make DynamoDB Local create an empty database for it.
+    credentials: credential,
     maxAttempts: 1,
     requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
   });
@@ -183,7 +192,7 @@ async function launch(
     writeFileSync(pidFile, String(child.pid));
     void exitPromise.then(() => rmSync(pidFile, { force: true }));
   }
-  return { endpoint, port, pid: child.pid ?? 0, stop };
+  return { endpoint, port, pid: child.pid ?? 0, credential, stop };
 }
 
 /** Stops a DynamoDB Local recorded in `dataDir` if it is still running on that very folder. */

@@ -1,12 +1,13 @@
 /**
  * DynamoDB Local as a child process: started on a given or free port, in memory or on a data folder,
- * and resolved once it answers requests made with the given credential (which selects its database);
- * stopped on stop() or when this process exits. A data folder
- * records the JVM's pid, so that a start after a hard kill (SIGKILL skips every exit hook) stops the
- * one left behind before it claims the port and the database.
+ * with a database per access key id (no `-sharedDb`: the caller's credential, credential.ts, selects
+ * its own), and resolved once it answers requests; stopped on stop() or when this process exits. A data
+ * folder records the JVM's pid, so that a start after a hard kill (SIGKILL skips every exit hook) stops
+ * the one left behind before it claims the port and the database; a data folder's `-sharedDb` database
+ * from before is adopted by the credential.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -45,6 +46,12 @@ const READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5_000;
 /** Records the JVM serving a data folder, so that a later start can stop one left behind. */
 const PID_FILE = 'dynamodb-local.pid';
+/**
+ * The one database file of DynamoDB Local started with `-sharedDb`, as local mode did before it gave
+ * each data folder a credential; without it, each access key id and region has its own file,
+ * `<access key id>_<region>.db` (AWS: "DynamoDB local usage notes", `-sharedDb`).
+ */
+const SHARED_DB_FILE = 'shared-local-instance.db';
 
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -69,6 +76,7 @@ export async function startDynamoDbLocal(opts: StartDynamoDbLocalOptions = {}): 
   // A DynamoDB Local left running on this data by a local mode that was killed hard (SIGKILL skips
   // every exit hook) would hold the port and the database: stop it first.
   if (opts.dataDir) await reapOrphan(opts.dataDir);
+  if (opts.dataDir) adoptSharedDatabase(opts.dataDir, credential);
   if (fixedPort !== undefined) await assertPortFree(fixedPort, opts.portEnvName);
   await checkJava();
   const dir = await ensureDynamoDbLocal();
@@ -110,7 +118,9 @@ async function launch(
     String(port),
     '-disableTelemetry',
     ...(dataDir ? ['-dbPath', resolve(dataDir)] : ['-inMemory']),
-    '-sharedDb',
+    // No -sharedDb: a database per access key id and region, so a request that does not carry the
+    // caller's (random) key id finds none of its tables. DynamoDB Local checks no signature and has no
+    // bind option: this is what keeps its data from whoever else reaches the port.
   ];
   const child = spawn('java', args, {
     cwd: dir,
@@ -193,6 +203,16 @@ async function launch(
     void exitPromise.then(() => rmSync(pidFile, { force: true }));
   }
   return { endpoint, port, pid: child.pid ?? 0, credential, stop };
+}
+
+/**
+ * Gives a data folder's `-sharedDb` database (from before it had a credential) to `credential`, whose
+ * database it becomes, unless that one already exists. The keys made before carry on working.
+ */
+function adoptSharedDatabase(dataDir: string, credential: LocalDynamoDbCredential): void {
+  const shared = join(dataDir, SHARED_DB_FILE);
+  const own = join(dataDir, `${credential.accessKeyId}_${LOCAL_REGION}.db`);
+  if (existsSync(shared) && !existsSync(own)) renameSync(shared, own);
 }
 
 /** Stops a DynamoDB Local recorded in `dataDir` if it is still running on that very folder. */

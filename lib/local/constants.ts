@@ -1,10 +1,10 @@
 /**
  * Every fixed fact of local mode in one place: the secret names, the local table name, the local AWS
- * identity (region, account, the names and profiles of DynamoDB Local's per-data-folder credential file
- * and of the secrets endpoint's per-run one), the ports (`PORT`, default 8787; the Secrets Manager endpoint on
- * PORT+1 and DynamoDB Local on PORT+2 unless their own variables say otherwise), the data folder and its
- * layout, the start-up notice about DynamoDB Local, and how a host and port become a URL (IPv6 hosts in
- * brackets). `npm start`, `npm run admin-key`, the CLI's `--local` and the tests all read it. It imports
+ * identity (region, account, the names and profiles of DynamoDB Local's per-data-folder credential
+ * file and of the secrets endpoint's per-run one), the ports (`PORT`, default 8787; the Secrets
+ * Manager endpoint on PORT+1 and DynamoDB Local on a free port unless their own variables say
+ * otherwise), the data folder and its layout, the start-up notice about DynamoDB Local, and how a host
+ * and port become a URL (IPv6 hosts in brackets). `npm start`, `npm run admin-key`, the CLI's `--local` and the tests all read it. It imports
  * nothing heavy, so the CLI bundle can use it.
  */
 import { join, resolve } from 'node:path';
@@ -17,9 +17,12 @@ export const SIGNING_SECRET_NAME = 'latchkey/signing-secret';
 /** The key table's name in DynamoDB Local. */
 export const LOCAL_TABLE_NAME = 'latchkey';
 
-/** DynamoDB Local has no bind option: `npm start` says so in this one line, as does the README's local-mode section. */
+/**
+ * DynamoDB Local has no bind option: `npm start` says so in this one line, with what keeps the key
+ * table safe and what does not, as does the README's local-mode section.
+ */
 export const DYNAMODB_EXPOSURE_NOTICE =
-  'Note: DynamoDB Local listens on every network interface and accepts any credentials (it has no bind option); use a firewall on untrusted networks.';
+  'Note: DynamoDB Local listens on every network interface (it has no bind option); other credentials see an empty database, not the key table, but anyone who reaches its port can make it write files to the data folder and use memory: use a firewall on untrusted networks.';
 
 /** Local endpoints listen here unless told otherwise. */
 export const LOCAL_HOST = '127.0.0.1';
@@ -54,9 +57,8 @@ export const LOCAL_ENV = {
 
 /** The gateway's port when PORT is not set. */
 export const DEFAULT_PORT = 8787;
-/** The Secrets Manager endpoint and DynamoDB Local sit this far above the gateway's port by default. */
+/** The Secrets Manager endpoint sits this far above the gateway's port by default. */
 export const SECRETS_PORT_OFFSET = 1;
-export const DYNAMODB_PORT_OFFSET = 2;
 /** The data folder when LATCHKEY_DATA_DIR is not set (relative to the working directory). */
 export const DEFAULT_DATA_DIR = '.latchkey';
 
@@ -65,6 +67,7 @@ type Env = Record<string, string | undefined>;
 export interface LocalPorts {
   gateway: number;
   secrets: number;
+  /** 0: a free port, picked at start (no one can predict it from PORT). */
   dynamodb: number;
 }
 
@@ -74,7 +77,7 @@ export function localPorts(env: Env = process.env): LocalPorts {
   return {
     gateway,
     secrets: portFrom(env, LOCAL_ENV.secretsPort, gateway + SECRETS_PORT_OFFSET),
-    dynamodb: portFrom(env, LOCAL_ENV.dynamodbPort, gateway + DYNAMODB_PORT_OFFSET),
+    dynamodb: portFrom(env, LOCAL_ENV.dynamodbPort, 0),
   };
 }
 

@@ -48,13 +48,14 @@ async function errorOf(promise: Promise<unknown>): Promise<Error> {
 }
 
 describe('local ports and URLs', () => {
-  it('puts the secrets endpoint and DynamoDB Local one and two above PORT unless set apart', () => {
-    expect(localPorts({ PORT: '9000' })).toEqual({ gateway: 9000, secrets: 9001, dynamodb: 9002 });
+  it('puts the secrets endpoint one above PORT and DynamoDB Local on a free port (0) unless set apart', () => {
+    expect(localPorts({ PORT: '9000' })).toEqual({ gateway: 9000, secrets: 9001, dynamodb: 0 });
     expect(localPorts({ PORT: '9000', LATCHKEY_SECRETS_PORT: '7000', LATCHKEY_DYNAMODB_PORT: '' })).toEqual({
       gateway: 9000,
       secrets: 7000,
-      dynamodb: 9002,
+      dynamodb: 0,
     });
+    expect(localPorts({ PORT: '9000', LATCHKEY_DYNAMODB_PORT: '7001' }).dynamodb).toBe(7001);
   });
 
   it('refuses a port that is not one, naming its variable', () => {

@@ -7,6 +7,7 @@ import { findRoute } from '../lib/core/routes';
 import {
   ADMIN_KEY_SECRET_NAME,
   DYNAMODB_EXPOSURE_NOTICE,
+  DYNAMODB_PROFILE,
   LOCAL_ENV,
   LOCAL_PROFILE,
   LOCAL_REGION,
@@ -49,7 +50,10 @@ async function main(): Promise<void> {
   });
 
   const out = (line = '') => process.stdout.write(`${line}\n`);
-  out(`DynamoDB Local:           ${local.dynamodbEndpoint} (data in ${paths.dynamodb})`);
+  out(
+    `DynamoDB Local:           ${local.dynamodbEndpoint} (data in ${paths.dynamodb}; the key table is in the database of ` +
+      `the credential in ${paths.dynamodbCredentials}, mode 0600, profile ${DYNAMODB_PROFILE})`,
+  );
   out(DYNAMODB_EXPOSURE_NOTICE);
   out(`Secrets Manager endpoint: ${local.secretsEndpoint} (secrets in ${paths.secrets})`);
   out(

@@ -10,8 +10,20 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
  */
 const requestHandler = { connectionTimeout: 1_000, requestTimeout: 1_000, throwOnRequestTimeout: true };
 
-export function createDynamoClient(endpoint?: string): DynamoDBClient {
-  return new DynamoDBClient({ ...(endpoint ? { endpoint } : {}), maxAttempts: 3, requestHandler });
+/** A fixed region and credential instead of the SDK's default chain: local mode's, for DynamoDB Local. */
+export interface FixedIdentity {
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}
+
+/** `identity`: local mode's for its DynamoDB Local (whose database is chosen by it); else the default chain. */
+export function createDynamoClient(endpoint?: string, identity?: FixedIdentity): DynamoDBClient {
+  return new DynamoDBClient({
+    ...(endpoint ? { endpoint } : {}),
+    ...(identity ? { region: identity.region, credentials: identity.credentials } : {}),
+    maxAttempts: 3,
+    requestHandler,
+  });
 }
 
 /** `credentials`: local mode's per-run credential for its endpoint; else the SDK's default chain. */

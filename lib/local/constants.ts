@@ -1,10 +1,10 @@
 /**
  * Every fixed fact of local mode in one place: the secret names, the local table name, the local AWS
- * identity (region, account, DynamoDB Local's dummy credentials, the name and profile of the secrets
- * endpoint's per-run credential file), the ports (`PORT`, default 8787; the Secrets Manager endpoint on
- * PORT+1 and DynamoDB Local on PORT+2 unless their own variables say otherwise), the data folder and its
- * layout, the start-up notice about DynamoDB Local, and how a host and port become a URL (IPv6 hosts in
- * brackets). `npm start`, `npm run admin-key`, the CLI's `--local` and the tests all read it. It imports
+ * identity (region, account, the names and profiles of DynamoDB Local's per-data-folder credential
+ * file and of the secrets endpoint's per-run one), the ports (`PORT`, default 8787; the Secrets
+ * Manager endpoint on PORT+1 and DynamoDB Local on a free port unless their own variables say
+ * otherwise), the data folder and its layout, the start-up notice about DynamoDB Local, and how a host
+ * and port become a URL (IPv6 hosts in brackets). `npm start`, `npm run admin-key`, the CLI's `--local` and the tests all read it. It imports
  * nothing heavy, so the CLI bundle can use it.
  */
 import { join, resolve } from 'node:path';
@@ -17,17 +17,24 @@ export const SIGNING_SECRET_NAME = 'latchkey/signing-secret';
 /** The key table's name in DynamoDB Local. */
 export const LOCAL_TABLE_NAME = 'latchkey';
 
-/** DynamoDB Local has no bind option: `npm start` says so in this one line, as does docs/security.md ("Local mode and your network"). */
+/**
+ * DynamoDB Local has no bind option: `npm start` says so in this one line, with what keeps the key
+ * table safe and what does not, as does docs/security.md ("Local mode and your network").
+ */
 export const DYNAMODB_EXPOSURE_NOTICE =
-  'Note: DynamoDB Local listens on every network interface and accepts any credentials (it has no bind option); use a firewall on untrusted networks.';
+  'Note: DynamoDB Local listens on every network interface (it has no bind option); other credentials see an empty database, not the key table, but anyone who reaches its port can make it write files to the data folder and use memory: use a firewall on untrusted networks.';
 
 /** Local endpoints listen here unless told otherwise. */
 export const LOCAL_HOST = '127.0.0.1';
 /** The local AWS identity's region and account, as the SDK clients and the secrets' ARNs need them. */
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '000000000000';
-/** Dummy credentials for DynamoDB Local, which accepts any (the secrets endpoint does not: see below). */
-export const DYNAMODB_LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+/**
+ * DynamoDB Local keeps one database per access key id: local mode's is random, kept in this file of the
+ * data folder (mode 0600, AWS shared-credentials format) under this profile (dynamodb/credential.ts).
+ */
+export const DYNAMODB_CREDENTIALS_FILE = 'dynamodb-credentials';
+export const DYNAMODB_PROFILE = 'latchkey-local-dynamodb';
 /**
  * The local Secrets Manager endpoint accepts only requests signed (SigV4) with a credential generated at
  * each start and written to this file in the data folder (mode 0600), in the AWS shared-credentials
@@ -50,9 +57,8 @@ export const LOCAL_ENV = {
 
 /** The gateway's port when PORT is not set. */
 export const DEFAULT_PORT = 8787;
-/** The Secrets Manager endpoint and DynamoDB Local sit this far above the gateway's port by default. */
+/** The Secrets Manager endpoint sits this far above the gateway's port by default. */
 export const SECRETS_PORT_OFFSET = 1;
-export const DYNAMODB_PORT_OFFSET = 2;
 /** The data folder when LATCHKEY_DATA_DIR is not set (relative to the working directory). */
 export const DEFAULT_DATA_DIR = '.latchkey';
 
@@ -61,6 +67,7 @@ type Env = Record<string, string | undefined>;
 export interface LocalPorts {
   gateway: number;
   secrets: number;
+  /** 0: a free port, picked at start (no one can predict it from PORT). */
   dynamodb: number;
 }
 
@@ -70,7 +77,7 @@ export function localPorts(env: Env = process.env): LocalPorts {
   return {
     gateway,
     secrets: portFrom(env, LOCAL_ENV.secretsPort, gateway + SECRETS_PORT_OFFSET),
-    dynamodb: portFrom(env, LOCAL_ENV.dynamodbPort, gateway + DYNAMODB_PORT_OFFSET),
+    dynamodb: portFrom(env, LOCAL_ENV.dynamodbPort, 0),
   };
 }
 
@@ -94,10 +101,19 @@ export function localDataDir(env: Env = process.env): string {
   return resolve(env[LOCAL_ENV.dataDir] || DEFAULT_DATA_DIR);
 }
 
-/** Where in the data folder DynamoDB Local keeps its database, the endpoint its secrets and this run's credential. */
-export function localDataPaths(dataDir: string): { dynamodb: string; secrets: string; credentials: string } {
+/**
+ * Where in the data folder DynamoDB Local keeps its database and local mode its credential for it, and
+ * the secrets endpoint its secrets and this run's credential.
+ */
+export function localDataPaths(dataDir: string): {
+  dynamodb: string;
+  dynamodbCredentials: string;
+  secrets: string;
+  credentials: string;
+} {
   return {
     dynamodb: join(dataDir, 'dynamodb'),
+    dynamodbCredentials: join(dataDir, DYNAMODB_CREDENTIALS_FILE),
     secrets: join(dataDir, 'secrets.json'),
     credentials: join(dataDir, LOCAL_CREDENTIALS_FILE),
   };

@@ -1,5 +1,7 @@
 /**
- * Local mode: latchkey on this machine. It starts DynamoDB Local (or reuses a running one), the local
+ * Local mode: latchkey on this machine. It starts DynamoDB Local (or reuses a running one) and talks
+ * to it with its own credential only (dynamodb/credential.ts: DynamoDB Local keeps a database per
+ * access key id, so other credentials see none of local mode's data), then starts the local
  * Secrets Manager endpoint holding the admin key and the signing secret, and the local API Gateway
  * running the same authorizer and handlers as the deployed stack, and stops them again in reverse
  * order. With a data folder, the handlers' log lines are also appended to its latchkey.log
@@ -7,7 +9,7 @@
  */
 import { chmodSync, mkdirSync } from 'node:fs';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createDynamoClient, createSecretsClient } from '#lambda/aws/clients';
+import { createDynamoClient, createSecretsClient, type FixedIdentity } from '#lambda/aws/clients';
 import { createAuthorizerHandler } from '#lambda/handlers/authorizer';
 import { echo } from '#lambda/handlers/echo';
 import { createManagementHandler } from '#lambda/handlers/management';
@@ -18,7 +20,6 @@ import { ADMIN_KEY_RE, GENERATED_SECRET_LENGTH } from '../core/credentials';
 import { SETTINGS } from '../core/settings';
 import {
   ADMIN_KEY_SECRET_NAME,
-  DYNAMODB_LOCAL_CREDENTIALS,
   LOCAL_ENV,
   LOCAL_HOST,
   LOCAL_REGION,
@@ -27,6 +28,11 @@ import {
   localLogFile,
   SIGNING_SECRET_NAME,
 } from './constants';
+import {
+  dataFolderDynamoDbCredential,
+  type LocalDynamoDbCredential,
+  newDynamoDbCredential,
+} from './dynamodb/credential';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb/process';
 import { createTable } from './dynamodb/table';
 import { LocalSetupError } from './errors';
@@ -44,9 +50,20 @@ export interface LocalModeOptions {
   port?: number;
   secretsPort?: number;
   dynamodbPort?: number;
-  /** Use an already running DynamoDB Local instead of starting one. */
+  /** Use an already running DynamoDB Local instead of starting one (with dynamodbCredential). */
   dynamodbEndpoint?: string;
+  /**
+   * The credential whose DynamoDB Local database holds the table. Required with dynamodbEndpoint; else
+   * the data folder's (created there on first use), or a new one in memory.
+   */
+  dynamodbCredential?: LocalDynamoDbCredential;
   tableName?: string;
+  /**
+   * The secrets endpoint's credential; default a new one at each start. A process that holds one AWS
+   * identity for both services, as a Lambda function does (the cold-start benchmark), passes its
+   * dynamodbCredential here too.
+   */
+  secretsCredential?: LocalSecretsCredential;
   /** The admin key to use; else the stored one, else a new one is generated and stored. */
   adminKey?: string;
   /** Extra LATCHKEY_* settings (token prefix, default limits, role matrix…), as environment values. */
@@ -65,6 +82,11 @@ export interface LocalMode {
   /** The signed Secrets Manager client the handlers use (share it with other runtimes in tests). */
   secretsClient: SecretsManagerClient;
   dynamodbEndpoint: string;
+  /**
+   * The region and credential local mode's DynamoDB clients use (its database in DynamoDB Local):
+   * `createDynamoClient(local.dynamodbEndpoint, local.dynamodbIdentity)` reaches the same table.
+   */
+  dynamodbIdentity: FixedIdentity;
   tableName: string;
   adminKey: string;
   adminKeyGenerated: boolean;
@@ -85,11 +107,9 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     stops.length = 0;
   };
-  // The SDK clients need a region, and DynamoDB Local some credentials (it accepts any); the secrets
-  // client signs with the endpoint's per-run credential instead.
+  // The secrets client needs a region; it signs with the endpoint's per-run credential, and the
+  // DynamoDB clients with local mode's own (never the default chain's, whatever AWS_* says).
   process.env.AWS_REGION ??= LOCAL_REGION;
-  process.env.AWS_ACCESS_KEY_ID ??= DYNAMODB_LOCAL_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY ??= DYNAMODB_LOCAL_CREDENTIALS.secretAccessKey;
   try {
     if (options.dataDir !== null) {
       // Secrets and key hashes live here: only this user may read it.
@@ -104,6 +124,13 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     }
     if (options.port) await assertPortFree(options.port, gatewayPortEnv);
 
+    if (options.dynamodbEndpoint !== undefined && options.dynamodbCredential === undefined) {
+      throw new LocalSetupError('dynamodbEndpoint needs dynamodbCredential: the credential of its database');
+    }
+    const dynamodbCredential =
+      options.dynamodbCredential ??
+      (paths === null ? newDynamoDbCredential() : dataFolderDynamoDbCredential(paths.dynamodbCredentials));
+    const dynamodbIdentity: FixedIdentity = { region: LOCAL_REGION, credentials: dynamodbCredential };
     let dynamodb: DynamoDbLocal | null = null;
     let dynamodbEndpoint = options.dynamodbEndpoint;
     if (dynamodbEndpoint === undefined) {
@@ -113,6 +140,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
         dataDir: paths?.dynamodb ?? null,
         host,
         portEnvName: options.portEnvNames?.dynamodb,
+        credential: dynamodbCredential,
       });
       const started = dynamodb;
       stops.push(() => started.stop());
@@ -125,6 +153,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       file: paths?.secrets ?? null,
       credentialsFile: paths?.credentials ?? null,
       portEnvName: options.portEnvNames?.secrets,
+      ...(options.secretsCredential ? { credential: options.secretsCredential } : {}),
     });
     stops.push(() => secrets.stop());
 
@@ -139,7 +168,12 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     const adminKey = secrets.getSecret(ADMIN_KEY_SECRET_NAME) as string;
 
     const tableName = options.tableName ?? LOCAL_TABLE_NAME;
-    await createTable(createDynamoClient(dynamodbEndpoint), tableName);
+    const setupClient = createDynamoClient(dynamodbEndpoint, dynamodbIdentity);
+    try {
+      await createTable(setupClient, tableName);
+    } finally {
+      setupClient.destroy();
+    }
 
     const config = loadConfig({
       ...options.settings,
@@ -151,8 +185,11 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     });
     const secretsClient = createSecretsClient(secrets.endpoint, secrets.credential);
     stops.push(async () => secretsClient.destroy());
+    const dynamoClient = createDynamoClient(dynamodbEndpoint, dynamodbIdentity);
+    stops.push(async () => dynamoClient.destroy());
     const runtime = createRuntime(config, {
       secrets: secretsClient,
+      dynamo: dynamoClient,
       ...(options.now ? { now: options.now } : {}),
     });
     const gateway: LocalGateway = await startLocalGateway({
@@ -170,6 +207,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       secretsCredential: secrets.credential,
       secretsClient,
       dynamodbEndpoint,
+      dynamodbIdentity,
       tableName,
       adminKey,
       adminKeyGenerated,

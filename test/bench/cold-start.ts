@@ -141,7 +141,7 @@ export async function benchColdStart(bench: Bench, options: { runs: number }): P
     const key = await bench.createKey({ name: 'bench cold start' });
     const env: Record<string, string> = {
       AWS_REGION: 'us-east-1',
-      // The secrets endpoint's per-run credential; DynamoDB Local accepts it as it accepts any.
+      // The bench's one credential (test/bench/setup.ts): the secrets endpoint's and DynamoDB Local's.
       AWS_ACCESS_KEY_ID: local.secretsCredential.accessKeyId,
       AWS_SECRET_ACCESS_KEY: local.secretsCredential.secretAccessKey,
       [SETTINGS.tableName.env]: local.tableName,

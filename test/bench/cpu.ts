@@ -82,6 +82,7 @@ export async function benchCpu(bench: Bench): Promise<{ cpu: CpuFigures; peers: 
   const item = real.Item as Item;
   const dynamo = new DynamoDBClient({
     endpoint: local.dynamodbEndpoint,
+    ...local.dynamodbIdentity,
     maxAttempts: 3,
     requestHandler: cannedHandler({
       UpdateItem: JSON.stringify({ Attributes: item }),

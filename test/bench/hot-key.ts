@@ -35,7 +35,12 @@ const r1 = (x: number) => Math.round(x * 10) / 10;
 
 async function throughput(bench: Bench, mode: VerifyMode, seconds: number) {
   const items = new ItemThroughput(ITEM_WRITES_PER_SECOND);
-  const fleet = new Fleet({ runtime: bench.local.runtime, mode, items });
+  const fleet = new Fleet({
+    runtime: bench.local.runtime,
+    dynamodbIdentity: bench.local.dynamodbIdentity,
+    mode,
+    items,
+  });
   const key = await bench.createKey();
   const served = await offer(fleet, ITEM_WRITES_PER_SECOND * 3, seconds * 1000, () => `Bearer ${key.token}`);
   const figures = summarize(served);
@@ -48,7 +53,12 @@ async function throughput(bench: Bench, mode: VerifyMode, seconds: number) {
 }
 
 async function revocationLag(bench: Bench, mode: VerifyMode): Promise<number> {
-  const fleet = new Fleet({ runtime: bench.local.runtime, mode, items: new ItemThroughput(1000) });
+  const fleet = new Fleet({
+    runtime: bench.local.runtime,
+    dynamodbIdentity: bench.local.dynamodbIdentity,
+    mode,
+    items: new ItemThroughput(1000),
+  });
   const key = await bench.createKey();
   const started = performance.now();
   let revokedAt = Number.POSITIVE_INFINITY;
@@ -73,6 +83,7 @@ async function overshoot(bench: Bench, mode: VerifyMode): Promise<number> {
   const offset = Math.ceil(start / 60_000) * 60_000 + 1000 - start;
   const fleet = new Fleet({
     runtime: bench.local.runtime,
+    dynamodbIdentity: bench.local.dynamodbIdentity,
     mode,
     items: new ItemThroughput(1000),
     now: () => Date.now() + offset,

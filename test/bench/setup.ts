@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { newDynamoDbCredential } from '#local/dynamodb/credential';
 import { type DynamoDbLocal, startDynamoDbLocal } from '#local/dynamodb/process';
 import { type LocalMode, startLocalMode } from '#local/local-mode';
 import { onDynamoCommand } from '../helpers/dynamo-commands';
@@ -24,12 +25,17 @@ export interface Bench {
 }
 
 export async function startBench(): Promise<Bench> {
-  const ddb = await startDynamoDbLocal({ dataDir: null });
+  // One credential for DynamoDB Local and the secrets endpoint: the cold-start section runs the
+  // bundled authorizer, which (like a Lambda function) has one AWS identity, from its environment.
+  const credential = newDynamoDbCredential();
+  const ddb = await startDynamoDbLocal({ dataDir: null, credential });
   let local: LocalMode;
   try {
     local = await startLocalMode({
       dataDir: null,
       dynamodbEndpoint: ddb.endpoint,
+      dynamodbCredential: credential,
+      secretsCredential: credential,
       tableName: 'latchkey-bench',
       // One key per gateway connection: room for any BENCH_GATEWAY_CONCURRENCY.
       // Exact verification: the per-request path is what these sections measure (the hot_key section

@@ -143,10 +143,16 @@ describe('npm start', () => {
     }
   });
 
-  it('uses LATCHKEY_ADMIN_KEY when set; says once that DynamoDB Local cannot be closed; names the credential file', async () => {
+  it('uses LATCHKEY_ADMIN_KEY when set; says once that DynamoDB Local cannot be closed; names the credential files', async () => {
     const adminKey = 'A'.repeat(20) + 'b'.repeat(20);
     const otherDir = join(dataDir, 'other');
-    const s = start({ ...env, LATCHKEY_ADMIN_KEY: adminKey, LATCHKEY_DATA_DIR: otherDir });
+    // No LATCHKEY_DYNAMODB_PORT: DynamoDB Local on a free port.
+    const s = start({
+      ...env,
+      LATCHKEY_ADMIN_KEY: adminKey,
+      LATCHKEY_DATA_DIR: otherDir,
+      LATCHKEY_DYNAMODB_PORT: '',
+    });
     try {
       await waitForLine(s, /latchkey listening on/);
       expect(s.output()).not.toContain(adminKey);
@@ -157,6 +163,11 @@ describe('npm start', () => {
       const credentials = localDataPaths(otherDir).credentials;
       expect(s.output()).toContain(`AWS_SHARED_CREDENTIALS_FILE=${credentials} aws --profile latchkey-local`);
       expect(statSync(credentials).mode & 0o777).toBe(0o600);
+      const dynamodbCredentials = localDataPaths(otherDir).dynamodbCredentials;
+      expect(s.output()).toMatch(
+        new RegExp(`^DynamoDB Local: +http://127\\.0\\.0\\.1:\\d+ .*${dynamodbCredentials}, mode 0600`, 'm'),
+      );
+      expect(statSync(dynamodbCredentials).mode & 0o777).toBe(0o600);
       const res = await fetch(`http://127.0.0.1:${port}/v1/whoami`, {
         headers: { authorization: `Bearer ${adminKey}` },
       });

@@ -3,11 +3,12 @@ import { inject } from 'vitest';
 import { type LocalMode, type LocalModeOptions, startLocalMode } from '#local/local-mode';
 import { assertDocumentedResponse } from './openapi';
 
-/** latchkey in local mode on the suite's shared DynamoDB Local, with a table of its own. */
+/** latchkey in local mode on the suite's shared DynamoDB Local (the run's database), with a table of its own. */
 export function startTestLatchkey(options: Partial<LocalModeOptions> = {}): Promise<LocalMode> {
   return startLocalMode({
     dataDir: null,
     dynamodbEndpoint: inject('dynamodbEndpoint'),
+    dynamodbCredential: inject('dynamodbCredential'),
     tableName: `latchkey-test-${randomBytes(6).toString('hex')}`,
     ...options,
   });

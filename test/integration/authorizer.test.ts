@@ -5,6 +5,7 @@ import { randomBase62 } from '#core/base62';
 import { evaluatePolicy } from '#core/policy';
 import { signRequest } from '#core/signer';
 import { formatToken } from '#core/token';
+import { createDynamoClient } from '#lambda/aws/clients';
 import { createAuthorizerHandler } from '#lambda/handlers/authorizer';
 import { loadConfig } from '#lambda/runtime/config';
 import { createRuntime } from '#lambda/runtime/runtime';
@@ -144,7 +145,12 @@ describe('authorizer on a real REQUEST event', () => {
       LATCHKEY_SECRETS_ENDPOINT: local.secretsEndpoint,
       LATCHKEY_APPLICATION_ROUTES: JSON.stringify([{ method: 'ANY', path: '/orders/{proxy+}' }]),
     });
-    const withApp = createAuthorizerHandler(createRuntime(config, { secrets: local.secretsClient }));
+    const withApp = createAuthorizerHandler(
+      createRuntime(config, {
+        secrets: local.secretsClient,
+        dynamo: createDynamoClient(local.dynamodbEndpoint, local.dynamodbIdentity),
+      }),
+    );
     const viewer = await createKey(call, local.adminKey, { roles: ['viewer'] });
     const event = authorizerEvent(`Bearer ${viewer.token}`, 'GET', '/orders/42');
     const result = await withApp(event);

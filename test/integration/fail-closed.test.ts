@@ -19,12 +19,7 @@ import { client, createKey, startTestLatchkey } from '../helpers/local';
  * with SDK middleware; an outage is produced for real by stopping DynamoDB Local.
  */
 function faultyClients(local: LocalMode, fault: { error: Error | null }) {
-  const creds = { accessKeyId: 'local', secretAccessKey: 'local' };
-  const dynamo = new DynamoDBClient({
-    endpoint: local.dynamodbEndpoint,
-    region: 'us-east-1',
-    credentials: creds,
-  });
+  const dynamo = new DynamoDBClient({ endpoint: local.dynamodbEndpoint, ...local.dynamodbIdentity });
   const secrets = new SecretsManagerClient({
     endpoint: local.secretsEndpoint,
     region: 'us-east-1',
@@ -156,7 +151,11 @@ describe('DynamoDB Local stopped mid-traffic', () => {
       expect(res.status).not.toBe(401);
     }
 
-    const restarted = await startDynamoDbLocal({ port, dataDir: join(dataDir, 'dynamodb') });
+    const restarted = await startDynamoDbLocal({
+      port,
+      dataDir: join(dataDir, 'dynamodb'),
+      credential: local.dynamodbIdentity.credentials,
+    });
     try {
       expect((await call('GET', '/v1/echo/x', { token: k.token })).status).toBe(200);
       const list = await call<{ keys: Array<{ id: string }> }>('GET', '/v1/keys', { token: local.adminKey });

@@ -48,13 +48,14 @@ async function errorOf(promise: Promise<unknown>): Promise<Error> {
 }
 
 describe('local ports and URLs', () => {
-  it('puts the secrets endpoint and DynamoDB Local one and two above PORT unless set apart', () => {
-    expect(localPorts({ PORT: '9000' })).toEqual({ gateway: 9000, secrets: 9001, dynamodb: 9002 });
+  it('puts the secrets endpoint one above PORT and DynamoDB Local on a free port (0) unless set apart', () => {
+    expect(localPorts({ PORT: '9000' })).toEqual({ gateway: 9000, secrets: 9001, dynamodb: 0 });
     expect(localPorts({ PORT: '9000', LATCHKEY_SECRETS_PORT: '7000', LATCHKEY_DYNAMODB_PORT: '' })).toEqual({
       gateway: 9000,
       secrets: 7000,
-      dynamodb: 9002,
+      dynamodb: 0,
     });
+    expect(localPorts({ PORT: '9000', LATCHKEY_DYNAMODB_PORT: '7001' }).dynamodb).toBe(7001);
   });
 
   it('refuses a port that is not one, naming its variable', () => {
@@ -137,15 +138,16 @@ describe('DynamoDB Local', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'latchkey-ddb-data-'));
     try {
       const first = await startDynamoDbLocal({ dataDir });
-      const c1 = localDynamoClient(first.endpoint);
+      const c1 = localDynamoClient(first.endpoint, first.credential);
       await createTable(c1, 'persisted');
       c1.destroy();
       await first.stop();
       await first.stop(); // idempotent
 
-      const second = await startDynamoDbLocal({ dataDir });
+      // The same credential: DynamoDB Local keeps a database per access key id.
+      const second = await startDynamoDbLocal({ dataDir, credential: first.credential });
       expect(second.pid).not.toBe(first.pid);
-      const c2 = localDynamoClient(second.endpoint);
+      const c2 = localDynamoClient(second.endpoint, first.credential);
       const { TableNames } = await c2.send(new ListTablesCommand({}));
       c2.destroy();
       await second.stop();
@@ -319,6 +321,7 @@ describe('data directory', () => {
         const local = await startLocalMode({
           dataDir,
           dynamodbEndpoint: inject('dynamodbEndpoint'),
+          dynamodbCredential: inject('dynamodbCredential'),
           tableName: `latchkey-datadir-${Math.random().toString(36).slice(2, 8)}`,
           settings: {},
         });

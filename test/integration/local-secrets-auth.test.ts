@@ -6,6 +6,7 @@
  * readable by the SDK's shared-credentials loader), `npm run admin-key` and `latchkey admin-key --local`.
  */
 import { execFile } from 'node:child_process';
+import { createHash, createHmac } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +75,53 @@ async function raw(headers: Record<string, string>): Promise<{ status: number; b
   return { status: res.status, body: await res.text() };
 }
 
+/**
+ * A request signed by hand (SigV4) over `signedHeaders` only: the headers are sent as given, so one
+ * left out of the signature can say anything.
+ */
+async function handSigned(
+  signedHeaders: string[],
+  headers: Record<string, string>,
+): Promise<{ status: number; errorType: string | null; body: string }> {
+  const body = JSON.stringify({ SecretId: SECRET_NAME });
+  const amzDate = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
+  const day = amzDate.slice(0, 8);
+  const all: Record<string, string> = {
+    host: new URL(endpoint.endpoint).host,
+    'x-amz-date': amzDate,
+    ...headers,
+  };
+  const names = [...signedHeaders].sort();
+  const sha256 = (data: string) => createHash('sha256').update(data).digest('hex');
+  const canonical = [
+    'POST',
+    '/',
+    '',
+    names.map((name) => `${name}:${all[name]}\n`).join(''),
+    names.join(';'),
+    sha256(body),
+  ].join('\n');
+  const scope = `${day}/${LOCAL_REGION}/secretsmanager/aws4_request`;
+  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
+  let key: Buffer | string = `AWS4${endpoint.credential.secretAccessKey}`;
+  for (const step of [day, LOCAL_REGION, 'secretsmanager', 'aws4_request'])
+    key = createHmac('sha256', key).update(step).digest();
+  const signature = createHmac('sha256', key).update(stringToSign).digest('hex');
+  const { host: _host, ...sent } = all;
+  const res = await fetch(endpoint.endpoint, {
+    method: 'POST',
+    headers: {
+      ...sent,
+      authorization: `AWS4-HMAC-SHA256 Credential=${endpoint.credential.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`,
+    },
+    body,
+  });
+  return { status: res.status, errorType: res.headers.get('x-amzn-errortype'), body: await res.text() };
+}
+
 describe('SigV4 on the local Secrets Manager endpoint', () => {
   it('gives the secret to the AWS SDK signing with this run’s credential', async () => {
     const sm = client(endpoint.credential);
@@ -105,6 +153,35 @@ describe('SigV4 on the local Secrets Manager endpoint', () => {
     }
   });
 
+  it('refuses a signature that leaves out X-Amz-Target or Content-Type (another operation could be sent under it)', async () => {
+    const asGetSecretValue = {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': 'secretsmanager.GetSecretValue',
+    };
+    // The hand signer is right: covering all four headers, the request is answered.
+    const complete = await handSigned(
+      ['content-type', 'host', 'x-amz-date', 'x-amz-target'],
+      asGetSecretValue,
+    );
+    expect(complete.status).toBe(200);
+    expect(JSON.parse(complete.body).SecretString).toBe(SECRET_VALUE);
+
+    for (const signed of [
+      ['host', 'x-amz-date'],
+      ['content-type', 'host', 'x-amz-date'],
+      ['host', 'x-amz-date', 'x-amz-target'],
+    ]) {
+      const res = await handSigned(signed, asGetSecretValue);
+      expect(res.status, signed.join(';')).toBe(400);
+      expect(res.errorType, signed.join(';')).toBe('IncompleteSignatureException');
+      expect(JSON.parse(res.body), signed.join(';')).toEqual({
+        __type: 'IncompleteSignatureException',
+        message: expect.stringContaining('x-amz-target'),
+      });
+      expect(res.body).not.toContain(SECRET_VALUE);
+    }
+  });
+
   it('refuses a wrong secret key, an unknown key id, a date 10 minutes off, another service and a tampered body', async () => {
     const { accessKeyId, secretAccessKey } = endpoint.credential;
     const wrongSecret = await refusal(client({ accessKeyId, secretAccessKey: `${secretAccessKey}x` }));
@@ -127,7 +204,7 @@ describe('SigV4 on the local Secrets Manager endpoint', () => {
       .replace(/[-:]/g, '')
       .replace(/\.\d{3}/, '');
     const otherService = await raw({
-      authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${amzDate.slice(0, 8)}/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`,
+      authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${amzDate.slice(0, 8)}/us-east-1/dynamodb/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=${'0'.repeat(64)}`,
       'x-amz-date': amzDate,
     });
     expect(otherService.status).toBe(400);

@@ -71,7 +71,7 @@ describe('DynamoDB errors below the SDK retry layer, under concurrent traffic', 
       const fault: FaultSwitch = { rate: 1, fault: FAULTS[name] ?? null, attempts: 0, injected: 0 };
       const runtime = createRuntime(local.config, {
         secrets: local.secretsClient,
-        dynamo: faultyDynamo(local.dynamodbEndpoint, fault),
+        dynamo: faultyDynamo(local, fault),
       });
       const gateway = await gatewayFor(runtime);
       try {
@@ -125,7 +125,7 @@ describe('DynamoDB errors below the SDK retry layer, under concurrent traffic', 
     const fault: FaultSwitch = { rate: 0.5, fault: FAULTS.throttling ?? null, attempts: 0, injected: 0 };
     const runtime = createRuntime(local.config, {
       secrets: local.secretsClient,
-      dynamo: faultyDynamo(local.dynamodbEndpoint, fault),
+      dynamo: faultyDynamo(local, fault),
     });
     const gateway = await gatewayFor(runtime);
     try {
@@ -182,6 +182,7 @@ describe('a stalled or refusing network path (real sockets)', () => {
     const dynamo = (endpoint: string) =>
       new DynamoDBClient({
         endpoint,
+        ...local.dynamodbIdentity,
         maxAttempts: 3,
         requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_000, throwOnRequestTimeout: true },
       });
@@ -193,7 +194,7 @@ describe('a stalled or refusing network path (real sockets)', () => {
    * requestTimeout throws (throwOnRequestTimeout), so three attempts finish inside the authorizer's 5 s.
    */
   it('the production client (createDynamoClient) ends a stalled request within 8 s', async () => {
-    await stallThenRecoverWith((endpoint) => createDynamoClient(endpoint), 8_000);
+    await stallThenRecoverWith((endpoint) => createDynamoClient(endpoint, local.dynamodbIdentity), 8_000);
   }, 40_000);
 
   async function stallThenRecoverWith(make: (endpoint: string) => DynamoDBClient, guardMs: number) {
@@ -308,7 +309,11 @@ describe('DynamoDB Local stopped and restarted in the middle of a stream of requ
     marks.stopped = performance.now();
     await sleep(2_000);
     marks.restarting = performance.now();
-    const restarted = await startDynamoDbLocal({ port, dataDir: join(dataDir, 'dynamodb') });
+    const restarted = await startDynamoDbLocal({
+      port,
+      dataDir: join(dataDir, 'dynamodb'),
+      credential: local.dynamodbIdentity.credentials,
+    });
     marks.back = performance.now();
     try {
       // The first request through after the restart marks recovery (bounded: a loaded machine takes a

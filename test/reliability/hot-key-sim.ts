@@ -24,7 +24,7 @@ import {
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import type { VerifyMode } from '#core/settings';
-import { createDynamoClient } from '#lambda/aws/clients';
+import { createDynamoClient, type FixedIdentity } from '#lambda/aws/clients';
 import { createAuthorizerHandler } from '#lambda/handlers/authorizer';
 import type { Runtime } from '#lambda/runtime/runtime';
 import { authorizerEvent } from '../helpers/authorizer-event';
@@ -150,6 +150,8 @@ export type Answer = 'allow' | 'rate_limited' | 'unauthorized' | 'unavailable';
 export interface FleetOptions {
   /** The runtime of local mode (config, secrets); each instance gets its own DynamoDB client. */
   runtime: Runtime;
+  /** Local mode's DynamoDB identity (its database in DynamoDB Local), for those clients. */
+  dynamodbIdentity: FixedIdentity;
   mode: VerifyMode;
   boundMs?: number;
   items: ItemThroughput;
@@ -220,7 +222,7 @@ export class Fleet {
 
   private start(): ReturnType<typeof createAuthorizerHandler> {
     const { runtime, mode, boundMs, items, now } = this.options;
-    const dynamo = createDynamoClient(runtime.config.dynamodbEndpoint);
+    const dynamo = createDynamoClient(runtime.config.dynamodbEndpoint, this.options.dynamodbIdentity);
     limitThroughput(dynamo, items, this.calls);
     return createAuthorizerHandler({
       ...runtime,

@@ -29,7 +29,12 @@ const bearer = (token: string) => () => `Bearer ${token}`;
 describe('one key at three times its item throughput', () => {
   it('bounded: every request answered, no 503, a fraction of the writes', { timeout: 60_000 }, async () => {
     const items = new ItemThroughput(ITEM_WRITES_PER_SECOND);
-    const fleet = new Fleet({ runtime: local.runtime, mode: 'bounded', items });
+    const fleet = new Fleet({
+      runtime: local.runtime,
+      dynamodbIdentity: local.dynamodbIdentity,
+      mode: 'bounded',
+      items,
+    });
     const k = await createKey(call, local.adminKey, { rate_limit_per_minute: 100_000 });
     const served = await offer(fleet, ITEM_WRITES_PER_SECOND * 3, 4000, bearer(k.token));
     const figures = summarize(served);
@@ -60,7 +65,12 @@ describe('one key at three times its item throughput', () => {
 
   it('exact: the cliff — throttled writes become 503s (fail closed)', { timeout: 60_000 }, async () => {
     const items = new ItemThroughput(ITEM_WRITES_PER_SECOND);
-    const fleet = new Fleet({ runtime: local.runtime, mode: 'exact', items });
+    const fleet = new Fleet({
+      runtime: local.runtime,
+      dynamodbIdentity: local.dynamodbIdentity,
+      mode: 'exact',
+      items,
+    });
     const k = await createKey(call, local.adminKey, { rate_limit_per_minute: 100_000 });
     const figures = summarize(await offer(fleet, ITEM_WRITES_PER_SECOND * 3, 4000, bearer(k.token)));
     expect(items.throttled).toBeGreaterThan(0);
@@ -83,7 +93,12 @@ describe('bounded: a change reaches every instance within the bound', () => {
     { timeout: 60_000 },
     async ({ apply }) => {
       const items = new ItemThroughput(ITEM_WRITES_PER_SECOND);
-      const fleet = new Fleet({ runtime: local.runtime, mode: 'bounded', items });
+      const fleet = new Fleet({
+        runtime: local.runtime,
+        dynamodbIdentity: local.dynamodbIdentity,
+        mode: 'bounded',
+        items,
+      });
       const k = await createKey(call, local.adminKey, { rate_limit_per_minute: 100_000 });
       const started = performance.now();
       let changedAt = Number.POSITIVE_INFINITY;
@@ -115,6 +130,7 @@ describe('bounded: rate limits', () => {
     const items = new ItemThroughput(1000);
     const fleet = new Fleet({
       runtime: local.runtime,
+      dynamodbIdentity: local.dynamodbIdentity,
       mode: 'bounded',
       items,
       now: () => Date.now() + offset,
@@ -133,7 +149,12 @@ describe('bounded: a dependency outage longer than the bound', () => {
     timeout: 60_000,
   }, async () => {
     const items = new ItemThroughput(ITEM_WRITES_PER_SECOND);
-    const fleet = new Fleet({ runtime: local.runtime, mode: 'bounded', items });
+    const fleet = new Fleet({
+      runtime: local.runtime,
+      dynamodbIdentity: local.dynamodbIdentity,
+      mode: 'bounded',
+      items,
+    });
     const k = await createKey(call, local.adminKey, { rate_limit_per_minute: 100_000 });
     const started = performance.now();
     const outage = { from: 1500, to: 4000 };

@@ -223,7 +223,7 @@ describe('log hygiene over a full flow', () => {
     };
     const runtime = createRuntime(local.config, {
       secrets: local.secretsClient,
-      dynamo: faultyDynamo(local.dynamodbEndpoint, fault),
+      dynamo: faultyDynamo(local, fault),
     });
     const broken = await startLocalGateway({
       authorizer: createAuthorizerHandler(runtime),

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { signRequest } from '#core/signer';
 import { createDynamoClient } from '#lambda/aws/clients';
+import type { LocalMode } from '#local/local-mode';
 import type { ApiResponse, Call } from '../helpers/local';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -83,8 +84,11 @@ export interface FaultSwitch {
  * timeouts, the SDK's retry strategy) whose HTTP handler fails a chosen share of attempts before the
  * request reaches DynamoDB Local (so a failed attempt wrote nothing), and forwards the others.
  */
-export function faultyDynamo(endpoint: string, fault: FaultSwitch): DynamoDBClient {
-  const client = createDynamoClient(endpoint);
+export function faultyDynamo(
+  local: Pick<LocalMode, 'dynamodbEndpoint' | 'dynamodbIdentity'>,
+  fault: FaultSwitch,
+): DynamoDBClient {
+  const client = createDynamoClient(local.dynamodbEndpoint, local.dynamodbIdentity);
   type Handler = { handle: (request: unknown, options?: unknown) => Promise<{ response: unknown }> };
   const config = client.config as unknown as { requestHandler: Handler };
   const real = config.requestHandler;

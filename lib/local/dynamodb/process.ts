@@ -1,19 +1,22 @@
 /**
  * DynamoDB Local as a child process: started on a given or free port, in memory or on a data folder,
- * and resolved once it answers requests; stopped on stop() or when this process exits. A data folder
- * records the JVM's pid, so that a start after a hard kill (SIGKILL skips every exit hook) stops the
- * one left behind before it claims the port and the database.
+ * with a database per access key id (no `-sharedDb`: the caller's credential, credential.ts, selects
+ * its own), and resolved once it answers requests; stopped on stop() or when this process exits. A data
+ * folder records the JVM's pid, so that a start after a hard kill (SIGKILL skips every exit hook) stops
+ * the one left behind before it claims the port and the database; a data folder's `-sharedDb` database
+ * from before is adopted by the credential.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { DYNAMODB_LOCAL_CREDENTIALS, httpUrl, LOCAL_HOST, LOCAL_REGION } from '../constants';
+import { httpUrl, LOCAL_HOST, LOCAL_REGION } from '../constants';
 import { LocalSetupError } from '../errors';
 import { outputTail } from '../exec';
 import { assertPortFree, freePort, portBusyError } from '../net';
+import { type LocalDynamoDbCredential, newDynamoDbCredential } from './credential';
 import { ensureDynamoDbLocal, JAR, LIB_DIR } from './jar';
 import { checkJava } from './java';
 
@@ -21,6 +24,8 @@ export interface DynamoDbLocal {
   endpoint: string;
   port: number;
   pid: number;
+  /** The credential whose database the caller uses (as given, or new). */
+  credential: LocalDynamoDbCredential;
   stop(): Promise<void>;
 }
 
@@ -33,12 +38,20 @@ export interface StartDynamoDbLocalOptions {
   host?: string;
   /** Environment variable to suggest when the port is busy. */
   portEnvName?: string;
+  /** The credential whose database the caller will use; default a new one. */
+  credential?: LocalDynamoDbCredential;
 }
 
 const READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5_000;
 /** Records the JVM serving a data folder, so that a later start can stop one left behind. */
 const PID_FILE = 'dynamodb-local.pid';
+/**
+ * The one database file of DynamoDB Local started with `-sharedDb`, as local mode did before it gave
+ * each data folder a credential; without it, each access key id and region has its own file,
+ * `<access key id>_<region>.db` (AWS: "DynamoDB local usage notes", `-sharedDb`).
+ */
+const SHARED_DB_FILE = 'shared-local-instance.db';
 
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -59,9 +72,11 @@ function trackChild(child: ChildProcess): void {
 export async function startDynamoDbLocal(opts: StartDynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const host = opts.host ?? LOCAL_HOST;
   const fixedPort = opts.port ? opts.port : undefined;
+  const credential = opts.credential ?? newDynamoDbCredential();
   // A DynamoDB Local left running on this data by a local mode that was killed hard (SIGKILL skips
   // every exit hook) would hold the port and the database: stop it first.
   if (opts.dataDir) await reapOrphan(opts.dataDir);
+  if (opts.dataDir) adoptSharedDatabase(opts.dataDir, credential);
   if (fixedPort !== undefined) await assertPortFree(fixedPort, opts.portEnvName);
   await checkJava();
   const dir = await ensureDynamoDbLocal();
@@ -71,7 +86,7 @@ export async function startDynamoDbLocal(opts: StartDynamoDbLocalOptions = {}): 
   for (let attempt = 1; ; attempt++) {
     const port = fixedPort ?? (await freePort());
     try {
-      return await launch(dir, host, port, opts.dataDir ?? null);
+      return await launch(dir, host, port, opts.dataDir ?? null, credential);
     } catch (err) {
       const bindFailure = err instanceof BindError;
       if (bindFailure && fixedPort !== undefined) throw portBusyError(port, opts.portEnvName);
@@ -92,6 +107,7 @@ async function launch(
   host: string,
   port: number,
   dataDir: string | null,
+  credential: LocalDynamoDbCredential,
 ): Promise<DynamoDbLocal> {
   const args = [
     '-Xmx256m',
@@ -102,7 +118,9 @@ async function launch(
     String(port),
     '-disableTelemetry',
     ...(dataDir ? ['-dbPath', resolve(dataDir)] : ['-inMemory']),
-    '-sharedDb',
+    // No -sharedDb: a database per access key id and region, so a request that does not carry the
+    // caller's (random) key id finds none of its tables. DynamoDB Local checks no signature and has no
+    // bind option: this is what keeps its data from whoever else reaches the port.
   ];
   const child = spawn('java', args, {
     cwd: dir,
@@ -143,7 +161,8 @@ async function launch(
   const client = new DynamoDBClient({
     endpoint,
     region: LOCAL_REGION,
-    credentials: DYNAMODB_LOCAL_CREDENTIALS,
+    // The caller's own: another key id would make DynamoDB Local create an empty database for it.
+    credentials: credential,
     maxAttempts: 1,
     requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
   });
@@ -183,7 +202,17 @@ async function launch(
     writeFileSync(pidFile, String(child.pid));
     void exitPromise.then(() => rmSync(pidFile, { force: true }));
   }
-  return { endpoint, port, pid: child.pid ?? 0, stop };
+  return { endpoint, port, pid: child.pid ?? 0, credential, stop };
+}
+
+/**
+ * Gives a data folder's `-sharedDb` database (from before it had a credential) to `credential`, whose
+ * database it becomes, unless that one already exists. The keys made before carry on working.
+ */
+function adoptSharedDatabase(dataDir: string, credential: LocalDynamoDbCredential): void {
+  const shared = join(dataDir, SHARED_DB_FILE);
+  const own = join(dataDir, `${credential.accessKeyId}_${LOCAL_REGION}.db`);
+  if (existsSync(shared) && !existsSync(own)) renameSync(shared, own);
 }
 
 /** Stops a DynamoDB Local recorded in `dataDir` if it is still running on that very folder. */

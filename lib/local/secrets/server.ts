@@ -37,6 +37,8 @@ export interface StartSecretsEndpointOptions {
   credentialsFile?: string | null;
   /** Environment variable to suggest when the port is busy. */
   portEnvName?: string;
+  /** The credential to accept; default a new one (as `npm start` does). */
+  credential?: LocalSecretsCredential;
 }
 
 /** The largest request body the endpoint reads. */
@@ -47,7 +49,7 @@ export async function startSecretsEndpoint(opts: StartSecretsEndpointOptions = {
   const host = opts.host ?? LOCAL_HOST;
   const store = new SecretStore(opts.file ?? null);
   const operations = secretsOperations(store);
-  const credential = newSecretsCredential();
+  const credential = opts.credential ?? newSecretsCredential();
   if (opts.credentialsFile) writeCredentialFile(opts.credentialsFile, credential);
   const server = createServer((req, res) => {
     void handle(operations, credential, req, res);

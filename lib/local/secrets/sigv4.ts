@@ -1,7 +1,7 @@
 /**
  * AWS Signature Version 4, verified the way AWS verifies it, for the local Secrets Manager endpoint:
  * parse `Authorization: AWS4-HMAC-SHA256 Credential=AKID/yyyymmdd/region/secretsmanager/aws4_request,
- * SignedHeaders=…, Signature=…` (host and x-amz-date must be signed), check the key id against this
+ * SignedHeaders=…, Signature=…` (host, x-amz-date, x-amz-target and content-type must be signed), check the key id against this
  * run's credential, the service, the X-Amz-Date (±5 minutes of now, the same day as the scope), then
  * rebuild the canonical request (method, URI, query, signed headers, SHA-256 of the body as received)
  * and compare signatures in constant time. A refusal is a value carrying the error type and message AWS
@@ -25,6 +25,13 @@ const ALGORITHM = 'AWS4-HMAC-SHA256';
 const SERVICE = 'secretsmanager';
 const MAX_SKEW_MS = 5 * 60_000;
 const AMZ_DATE_RE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+/**
+ * Headers every signature must cover. AWS: "You must include the host header and any x-amz-* headers
+ * in the signature" (IAM User Guide, "Create a signed AWS API request"). X-Amz-Target names the
+ * operation and Content-Type the protocol: unsigned, a signature made for DescribeSecret could be
+ * replayed as GetSecretValue. The AWS SDKs and the AWS CLI sign all four.
+ */
+const REQUIRED_SIGNED_HEADERS = ['content-type', 'host', 'x-amz-date', 'x-amz-target'] as const;
 
 const refuse = (type: string, message: string): SigV4Result => ({ valid: false, type, message });
 const incomplete = (message: string) => refuse('IncompleteSignatureException', message);
@@ -56,9 +63,9 @@ export function verifySigV4(
       'Authorization header requires a Credential of the form AKID/yyyymmdd/region/service/aws4_request.',
     );
   }
-  if (!signed.includes('host') || !signed.includes('x-amz-date') || !/^[0-9a-f]{64}$/.test(signature)) {
+  if (!REQUIRED_SIGNED_HEADERS.every((name) => signed.includes(name)) || !/^[0-9a-f]{64}$/.test(signature)) {
     return incomplete(
-      'Authorization header requires SignedHeaders with host and x-amz-date, and a Signature.',
+      `Authorization header requires SignedHeaders with ${REQUIRED_SIGNED_HEADERS.join(', ')}, and a Signature.`,
     );
   }
   const amzDate = headers.get('x-amz-date') ?? '';

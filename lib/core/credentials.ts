@@ -4,6 +4,7 @@
  * (JavaScript's `\s` would also take a no-break space and other Unicode spaces).
  */
 import { type ArmorCredentials, parseArmorCredentials } from './armor';
+import type { ParseFailure } from './refusals';
 import { parseToken, type TokenParts } from './token';
 
 /** The admin key's shape: what Secrets Manager generates with punctuation excluded. */
@@ -13,8 +14,6 @@ export type ParsedCredential =
   | { scheme: 'bearer'; kind: 'token'; token: string; parts: TokenParts }
   | { scheme: 'bearer'; kind: 'admin'; value: string }
   | { scheme: 'armor'; kind: 'signed'; armor: ArmorCredentials };
-
-export type ParseFailure = 'missing' | 'unsupported_scheme' | 'malformed' | 'bad_checksum';
 
 export type ParseResult = { ok: true; credential: ParsedCredential } | { ok: false; reason: ParseFailure };
 

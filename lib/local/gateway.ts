@@ -116,6 +116,18 @@ const MISDIRECTED: GatewayError = {
   message: 'Local mode answers only requests for localhost, 127.0.0.1 or [::1].',
 };
 
+/** The answer to a request target Node accepted but no URL parser can read (`//[`, `//:99999/x`). */
+const BAD_TARGET: GatewayError = { statusCode: 400, message: 'The request target is not a valid path.' };
+
+/** The request target as a URL, or null when it cannot be parsed. */
+function parseTarget(target: string | undefined): URL | null {
+  try {
+    return new URL(target ?? '/', 'http://local');
+  } catch {
+    return null;
+  }
+}
+
 /** What API Gateway answers when the gateway itself fails. */
 const INTERNAL_ERROR: GatewayError = { statusCode: 500, message: 'Internal server error' };
 
@@ -193,7 +205,11 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       req.resume();
       return gatewayResponse(res, 'DEFAULT_4XX', requestId, {}, MISDIRECTED);
     }
-    const url = new URL(req.url ?? '/', 'http://local');
+    const url = parseTarget(req.url);
+    if (url === null) {
+      req.resume();
+      return gatewayResponse(res, 'DEFAULT_4XX', requestId, {}, BAD_TARGET);
+    }
     const bodyBuffer = await readBody(req, maxPayload);
     if (bodyBuffer === null) return gatewayResponse(res, 'REQUEST_TOO_LARGE', requestId);
     const { headers, multi } = collectHeaders(req);

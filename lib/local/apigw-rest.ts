@@ -78,12 +78,27 @@ export function methodArnOf(request: GatewayRequest, api: ApiIdentity): string {
   return `arn:aws:execute-api:${api.region}:${api.accountId}:${api.apiId}/${api.stage}/${request.method}${request.path}`;
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * `$context.requestTime`: "the CLF-formatted request time (dd/MMM/yyyy:HH:mm:ss +-hhmm)" (API Gateway
+ * developer guide, "Variables for data transformations"/access logging), as in the captured events.
+ */
+export function clfTime(time: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${two(time.getUTCDate())}/${MONTHS[time.getUTCMonth()]}/${time.getUTCFullYear()}:` +
+    `${two(time.getUTCHours())}:${two(time.getUTCMinutes())}:${two(time.getUTCSeconds())} +0000`
+  );
+}
+
 function requestContext(request: GatewayRequest, match: RouteMatch, api: ApiIdentity) {
   const { headers } = restHeaders(request.rawHeaders);
   const userAgent = Object.keys(headers).find((k) => k.toLowerCase() === 'user-agent');
   return {
     accountId: api.accountId,
     apiId: api.apiId,
+    deploymentId: api.deploymentId,
     domainName: api.domainName,
     domainPrefix: api.domainPrefix,
     extendedRequestId: request.requestId,
@@ -108,7 +123,7 @@ function requestContext(request: GatewayRequest, match: RouteMatch, api: ApiIden
     path: request.path,
     protocol: 'HTTP/1.1',
     requestId: request.requestId,
-    requestTime: request.time.toUTCString(),
+    requestTime: clfTime(request.time),
     requestTimeEpoch: request.time.getTime(),
     resourceId: match.route.id,
     resourcePath: match.route.path,
@@ -125,7 +140,6 @@ function shared(request: GatewayRequest, match: RouteMatch) {
     httpMethod: request.method,
     headers,
     multiValueHeaders: multi,
-    stageVariables: null,
   };
 }
 
@@ -136,7 +150,7 @@ function identity(request: GatewayRequest): string | null {
   return value === undefined || value.trim() === '' ? null : value;
 }
 
-/** The REQUEST authorizer's event. Real ones have {} for absent parameters (proxy events null). */
+/** The REQUEST authorizer's event. Real ones have {} for absent parameters and stage variables (proxy events null). */
 function authorizerEvent(
   request: GatewayRequest,
   match: RouteMatch,
@@ -147,6 +161,7 @@ function authorizerEvent(
     ...shared(request, match),
     type: 'REQUEST',
     methodArn: methodArnOf(request, api),
+    stageVariables: {},
     queryStringParameters: query,
     multiValueQueryStringParameters: multi,
     pathParameters: match.pathParameters,
@@ -193,6 +208,7 @@ function proxyEvent(
     allowed === null ? null : { ...allowed.context, principalId: allowed.principalId, integrationLatency: 0 };
   return {
     ...shared(request, match),
+    stageVariables: null,
     queryStringParameters: orNull(query),
     multiValueQueryStringParameters: orNull(multi),
     pathParameters: orNull(match.pathParameters),

@@ -35,6 +35,7 @@ export interface ApiIdentity {
   apiId: string;
   region: string;
   stage: string;
+  deploymentId: string;
   /** `host:port` the gateway listens on. */
   domainName: string;
   domainPrefix: string;

@@ -31,6 +31,7 @@ import {
   httpUrl,
   LOCAL_ACCOUNT_ID,
   LOCAL_API_ID,
+  LOCAL_DEPLOYMENT_ID,
   LOCAL_HOST,
   LOCAL_REGION,
   LOCAL_STAGE,
@@ -151,6 +152,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     apiId: options.apiId ?? LOCAL_API_ID,
     region: options.region ?? LOCAL_REGION,
     stage: options.stage ?? LOCAL_STAGE,
+    deploymentId: LOCAL_DEPLOYMENT_ID,
     domainName: '',
     domainPrefix: host,
   };

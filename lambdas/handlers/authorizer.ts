@@ -10,6 +10,7 @@
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { HotKeys } from '#core/hot-keys';
 import { type AuthorizerResult, allowContext, buildAllowPolicy, buildDenyPolicy } from '#core/policy';
+import type { RateRefusal } from '#core/refusals';
 import { ROUTES } from '#core/routes';
 import { SETTINGS } from '#core/settings';
 import { verifyRequest } from '#core/verify';
@@ -90,7 +91,8 @@ export function createAuthorizerHandler(runtime: Runtime) {
       );
     }
     if (result.kind === 'rate_limited') {
-      logger.warn('deny', { reason: 'rate_limited', key_id: result.keyId, request_id: requestId });
+      const reason: RateRefusal = 'rate_limited';
+      logger.warn('deny', { reason, key_id: result.keyId, request_id: requestId });
       return buildDenyPolicy(result.keyId, event.methodArn, {
         principal: 'key',
         key_id: result.keyId,

@@ -7,6 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { verifyBodyDigest } from '#core/armor';
 import { ApiError, DependencyError, errorBody, UNAUTHORIZED_MESSAGE } from '#core/errors';
 import { type Principal, principalFromContext } from '#core/principal';
+import type { BodyRefusal } from '#core/refusals';
 import { logger } from './logger';
 
 /**
@@ -95,7 +96,7 @@ export function signedBodyRefusal(
   scheme: unknown,
   rawBody: Buffer | null,
   contentDigest: string | undefined,
-): 'content_digest_missing' | 'content_digest_mismatch' | null {
+): BodyRefusal | null {
   if (scheme !== 'armor') return null;
   const outcome = verifyBodyDigest(rawBody, contentDigest);
   return outcome === 'missing' || outcome === 'mismatch' ? `content_digest_${outcome}` : null;

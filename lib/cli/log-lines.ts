@@ -2,8 +2,10 @@
  * The authorizer's log lines as `latchkey logs tail` reads them, wherever they come from (local mode's
  * log file or CloudWatch Logs): parsing one Powertools JSON line into a `LogEntry`, the filter (refusals
  * only unless `--all`; one key id; one request id; not before a time), the one-line view for people
- * (time, level, reason or message, key id, request id) and `--since` durations. Pure: no I/O.
+ * (time, level, message, reason, key id, request id, and the reason's explanation from the refusal
+ * reasons table) and `--since` durations. Pure: no I/O.
  */
+import { refusalExplanation } from '../core/refusals';
 import { usage } from './errors';
 import { clean } from './format';
 
@@ -76,7 +78,8 @@ export function matchesFilter(entry: LogEntry, filter: LogFilter): boolean {
 
 /**
  * One line for people: `2030-01-01 12:00:00.123Z  WARN   unauthorized  wrong_secret       key 3hQx9TmP2wLk8ZrA
- * request 5f0c…`, and the error of a dependency failure at the end.
+ * request 5f0c…  — the key exists but this is not its secret (…)`: a known reason's explanation at the
+ * end (a reason this version does not know is printed alone), and the error of a dependency failure.
  */
 export function formatEntry(entry: LogEntry): string {
   const time = Number.isNaN(entry.time)
@@ -90,6 +93,8 @@ export function formatEntry(entry: LogEntry): string {
     `key ${(entry.keyId ?? '-').padEnd(16)}`,
     `request ${entry.requestId ?? '-'}`,
   ];
+  const explanation = entry.reason === null ? null : refusalExplanation(entry.reason);
+  if (explanation !== null) cells.push(`— ${explanation}`);
   if (entry.error !== null) cells.push(`error: ${entry.error}`);
   return clean(cells.join('  ')).trimEnd();
 }

@@ -123,10 +123,11 @@ export const logsTail = defineCommand({
     'latchkey logs tail [--key ID] [--request-id R] [--since 10m] [--no-follow] [--all] [--stack NAME | --log-group NAME | --data-dir DIR]',
   description:
     'A client sees one 401 for every credential failure; the authorizer logs why. This prints its refusals\n' +
-    '(time, level, message, reason, key id, request id) from the last --since, then follows new ones until\n' +
-    "interrupted (Ctrl-C). Locally it reads npm start's log file, <data dir>/latchkey.log; with --stack it\n" +
-    "reads the stack's authorizer log group in CloudWatch Logs (needs @aws-sdk/client-cloudwatch-logs, and\n" +
-    '@aws-sdk/client-cloudformation to find the log group; --log-group NAME skips that).',
+    '(time, level, message, reason, key id, request id, what the reason means) from the last --since, then\n' +
+    "follows new ones until interrupted (Ctrl-C). Locally it reads npm start's log file,\n" +
+    "<data dir>/latchkey.log; with --stack it reads the stack's authorizer log group in CloudWatch Logs\n" +
+    '(needs @aws-sdk/client-cloudwatch-logs, and @aws-sdk/client-cloudformation to find the log group;\n' +
+    '--log-group NAME skips that).',
   args: [],
   api: false,
   options: OPTIONS,

@@ -4,6 +4,7 @@
  * (JavaScript's `\s` would also take a no-break space and other Unicode spaces).
  */
 import { type ArmorCredentials, parseArmorCredentials } from './armor';
+import type { ParseFailure } from './refusals';
 import { CHECKSUM_LENGTH, KEY_ID_LENGTH, parseToken, SECRET_LENGTH, type TokenParts } from './token';
 
 /** The admin key's shape: what Secrets Manager generates with punctuation excluded. */
@@ -18,8 +19,6 @@ export type ParsedCredential =
   | { scheme: 'bearer'; kind: 'token'; token: string; parts: TokenParts }
   | { scheme: 'bearer'; kind: 'admin'; value: string }
   | { scheme: 'armor'; kind: 'signed'; armor: ArmorCredentials };
-
-export type ParseFailure = 'missing' | 'unsupported_scheme' | 'malformed' | 'bad_checksum';
 
 export type ParseResult = { ok: true; credential: ParsedCredential } | { ok: false; reason: ParseFailure };
 

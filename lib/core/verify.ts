@@ -12,30 +12,15 @@ import {
   parseContentDigest,
   verifyArmorSignature,
 } from './armor';
-import { type ParseFailure, parseAuthorization } from './credentials';
+import { parseAuthorization } from './credentials';
 import { constantTimeEqual, sha256Hex } from './crypto';
 import { type KeyRecord, keyStatus } from './model';
 import { ADMIN_PRINCIPAL, type Principal } from './principal';
+import type { FailureReason, RateRefusal } from './refusals';
 import type { SigningProfile } from './settings';
 import { deriveSecret, tokenFor } from './token';
 
 export const RATE_WINDOW_MS = 60_000;
-
-export type FailureReason =
-  | ParseFailure
-  | 'wrong_admin_key'
-  | 'unknown_key'
-  | 'wrong_secret'
-  | 'revoked'
-  | 'expired'
-  | 'disabled'
-  | 'stale_timestamp'
-  | 'future_timestamp'
-  | 'bad_content_digest'
-  | 'bad_signature'
-  | 'replayed'
-  | 'key_mismatch'
-  | 'nonce_not_strict';
 
 export type Scheme = 'bearer' | 'armor';
 
@@ -132,7 +117,7 @@ export function classifyRefusal(
   record: KeyRecord | null,
   tokenHash: string,
   nowMs: number,
-): FailureReason | 'rate_limited' {
+): FailureReason | RateRefusal {
   if (record === null) return 'unknown_key';
   if (!constantTimeEqual(record.key_hash, tokenHash)) return 'wrong_secret';
   const status = keyStatus(record, nowMs);
@@ -155,11 +140,7 @@ const unauthorized = (reason: FailureReason, keyId: string | null): Verification
 });
 
 /** The verdict for a use-write its condition refused, from the reason `classifyRefusal` gave. */
-function refusedUseVerdict(
-  reason: FailureReason | 'rate_limited',
-  keyId: string,
-  nowMs: number,
-): Verification {
+function refusedUseVerdict(reason: FailureReason | RateRefusal, keyId: string, nowMs: number): Verification {
   return reason === 'rate_limited'
     ? { ok: false, kind: 'rate_limited', retryAfterSeconds: retryAfterSeconds(nowMs), keyId }
     : unauthorized(reason, keyId);

@@ -45,6 +45,8 @@ export const LOCAL_PROFILE = 'latchkey-local';
 /** The local API Gateway's API id and stage, as they appear in method ARNs and request contexts. */
 export const LOCAL_API_ID = 'latchkeylocal';
 export const LOCAL_STAGE = 'local';
+/** The deployment id request contexts name. */
+export const LOCAL_DEPLOYMENT_ID = 'local';
 
 /** Environment variables local mode reads, besides the LATCHKEY_* settings it passes to the handlers. */
 export const LOCAL_ENV = {

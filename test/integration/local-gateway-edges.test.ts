@@ -83,6 +83,19 @@ describe('client errors have the error body', () => {
   });
 });
 
+describe('request targets that cannot be parsed', () => {
+  it.each(['//[', '//[::1', '//:99999/x', '/\\[/', '//%zz'])(
+    '%s: 400 invalid_request, no credential needed',
+    async (target) => {
+      const answer = await raw(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+      expect(answer.status, answer.body).toBe(400);
+      const error = errorShape(answer.body);
+      expect(error.code).toBe('invalid_request');
+      expect(error.request_id).toMatch(/^[0-9a-f-]{36}$/);
+    },
+  );
+});
+
 describe('Host', () => {
   it('answers only loopback Host values (DNS rebinding)', async () => {
     const { port } = new URL(lk.local.url);

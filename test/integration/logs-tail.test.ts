@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '#cli/index';
 import { randomBase62 } from '#core/base62';
+import { REFUSAL_REASONS } from '#core/refusals';
 import { formatToken, SECRET_LENGTH } from '#core/token';
 import { localLogFile } from '#local/constants';
 import { runCli } from '../helpers/cli';
@@ -53,6 +54,10 @@ beforeAll(async () => {
   expect((await lk.call('GET', '/v1/echo/x', { token: wrongB })).status).toBe(401);
 });
 
+/** A reason's explanation as the end of a printed line matches it (its parentheses escaped). */
+const explained = (reason: keyof typeof REFUSAL_REASONS) =>
+  `  — ${REFUSAL_REASONS[reason].explanation.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
+
 /** No output line carries a token, the admin key or a token's secret part. */
 function expectNoSecrets(output: string): void {
   for (const token of tokens) {
@@ -62,7 +67,7 @@ function expectNoSecrets(output: string): void {
 }
 
 describe('latchkey logs tail (local mode)', () => {
-  it("prints one key's refusals with their reasons, and no other key's lines", async () => {
+  it("prints one key's refusals with their reasons and explanations, and no other key's lines", async () => {
     const res = await runCli(['logs', 'tail', '--no-follow', '--key', a.id], env);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
@@ -70,11 +75,13 @@ describe('latchkey logs tail (local mode)', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(
       new RegExp(
-        `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z  WARN   unauthorized  wrong_secret +key ${a.id}  request ${wrongSecretRequest}$`,
+        `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z  WARN   unauthorized  wrong_secret +key ${a.id}  request ${wrongSecretRequest}${explained('wrong_secret')}$`,
       ),
     );
     expect(lines[1]).toMatch(
-      new RegExp(`WARN   deny +rate_limited +key ${a.id}  request ${rateLimitedRequest}$`),
+      new RegExp(
+        `WARN   deny +rate_limited +key ${a.id}  request ${rateLimitedRequest}${explained('rate_limited')}$`,
+      ),
     );
     expect(res.stdout).not.toContain(b.id);
     expectNoSecrets(res.stdout);
@@ -134,7 +141,9 @@ describe('latchkey logs tail (local mode)', () => {
     expect(await running).toBe(0);
     expect(stdout.trimEnd().split('\n')).toEqual([
       expect.stringMatching(
-        new RegExp(`unauthorized  wrong_secret +key ${a.id}  request ${refused.body.error.request_id}$`),
+        new RegExp(
+          `unauthorized  wrong_secret +key ${a.id}  request ${refused.body.error.request_id}${explained('wrong_secret')}$`,
+        ),
       ),
     ]);
     expectNoSecrets(stdout);

@@ -11,6 +11,7 @@ import {
   filterPattern,
   tailCloudWatch,
 } from '#cli/logs-aws';
+import { REFUSAL_REASONS } from '#core/refusals';
 import { runCli } from '../helpers/cli';
 
 const GROUP = '/aws/lambda/Latchkey-AuthorizerHandler';
@@ -126,10 +127,11 @@ describe('latchkey logs tail --stack', () => {
     expect(start).toBeGreaterThanOrEqual(before - 5 * 60_000);
     expect(start).toBeLessThanOrEqual(Date.now() - 5 * 60_000);
     expect(logs.requests[1]).toMatchObject({ nextToken: 'page-2', startTime: start });
+    const wrongSecret = `— ${REFUSAL_REASONS.wrong_secret.explanation}`;
     expect(res.stdout.trimEnd().split('\n')).toEqual([
-      `2030-01-01 12:00:01.000Z  WARN   unauthorized  wrong_secret       key ${KEY}  request req-1`,
-      `2030-01-01 12:00:02.000Z  WARN   unauthorized  wrong_secret       key ${KEY}  request req-2`,
-      `2030-01-01 12:00:03.000Z  WARN   deny          rate_limited       key ${KEY}  request req-3`,
+      `2030-01-01 12:00:01.000Z  WARN   unauthorized  wrong_secret       key ${KEY}  request req-1  ${wrongSecret}`,
+      `2030-01-01 12:00:02.000Z  WARN   unauthorized  wrong_secret       key ${KEY}  request req-2  ${wrongSecret}`,
+      `2030-01-01 12:00:03.000Z  WARN   deny          rate_limited       key ${KEY}  request req-3  — ${REFUSAL_REASONS.rate_limited.explanation}`,
     ]);
   });
 

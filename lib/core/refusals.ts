@@ -1,0 +1,190 @@
+/**
+ * Every reason a refusal is logged with, in one table: reason → which check finds it, which component
+ * logs it, the status the caller sees and a one-line explanation for people. The reason unions the
+ * credential parser, the verifier, the authorizer and the body check use are derived from it, so a
+ * reason cannot be logged without being here; `latchkey logs tail` prints the explanations, and
+ * docs/protocol.md ("Refusal reasons") lists the same table, which a test holds to this one.
+ * The caller never sees a reason: every credential failure is the same 401 (protocol §5.3).
+ */
+import { TIMESTAMP_SKEW_SECONDS } from './armor';
+
+/**
+ * Which check finds the reason: the Authorization header parser (`header`), the rest of credential
+ * verification (`credential`), the key's rate limit (`rate_limit`), or the check a body reader makes
+ * of a signed request's body against its Content-Digest (`body`; the authorizer never sees bodies).
+ */
+export type RefusalCheck = 'header' | 'credential' | 'rate_limit' | 'body';
+
+/**
+ * Who logs it: the authorizer (its log group is the one `latchkey logs tail --stack` reads), or the
+ * integration that read the body (the management API or echo function, in their own log groups).
+ */
+export type RefusalLogger = 'authorizer' | 'integration';
+
+export interface RefusalReasonInfo {
+  check: RefusalCheck;
+  loggedBy: RefusalLogger;
+  /** 401 `unauthorized` (every credential failure), or 403 `rate_limited`. */
+  status: 401 | 403;
+  /** One line for people: what happened, and the usual cause. */
+  explanation: string;
+}
+
+const SKEW = `${TIMESTAMP_SKEW_SECONDS} s`;
+
+export const REFUSAL_REASONS = {
+  missing: {
+    check: 'header',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation: 'an empty Authorization header (without the header API Gateway answers 401 unlogged)',
+  },
+  unsupported_scheme: {
+    check: 'header',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation: 'the Authorization scheme is neither Bearer nor ARMOR-PSK',
+  },
+  malformed: {
+    check: 'header',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation: 'the credential is not a token, an admin key or ARMOR-PSK parameters of the right shape',
+  },
+  bad_checksum: {
+    check: 'header',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation: "the token's checksum is wrong: a character was lost or changed in copying",
+  },
+  wrong_admin_key: {
+    check: 'credential',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation: 'an admin-key-shaped credential that is not the admin key (rotated?)',
+  },
+  unknown_key: {
+    check: 'credential',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation: 'no key has this id (deleted, another deployment, or a typo in the id)',
+  },
+  wrong_secret: {
+    check: 'credential',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation: "the key exists but this is not its secret (an old token after a rotation's grace ended)",
+  },
+  revoked: {
+    check: 'credential',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation: 'the key was revoked',
+  },
+  disabled: {
+    check: 'credential',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation: 'the key is disabled (latchkey keys enable turns it back on)',
+  },
+  expired: {
+    check: 'credential',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation: 'the key is past its expires_at',
+  },
+  key_mismatch: {
+    check: 'credential',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation:
+      "the key's record does not derive from this deployment's signing secret (a copied item or a replaced secret)",
+  },
+  nonce_not_strict: {
+    check: 'credential',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation: 'a nonce the strict signing profile refuses (not 32 lowercase hex digits)',
+  },
+  stale_timestamp: {
+    check: 'credential',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation: `a signed request's timestamp is more than ${SKEW} behind the server's clock`,
+  },
+  future_timestamp: {
+    check: 'credential',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation: `a signed request's timestamp is more than ${SKEW} ahead of the server's clock`,
+  },
+  bad_content_digest: {
+    check: 'credential',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation: "a signed request's Content-Digest header is not one sha-512 digest",
+  },
+  bad_signature: {
+    check: 'credential',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation: 'the signature does not verify (another key, or the request changed on the way)',
+  },
+  replayed: {
+    check: 'credential',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation: 'the nonce or the signature was used before (a retry must be signed again)',
+  },
+  rate_limited: {
+    check: 'rate_limit',
+    loggedBy: 'authorizer',
+    status: 403,
+    explanation: "the key's rate_limit_per_minute is used up for this minute (logged as deny)",
+  },
+  content_digest_missing: {
+    check: 'body',
+    loggedBy: 'integration',
+    status: 401,
+    explanation: 'a signed request has a body but no Content-Digest header',
+  },
+  content_digest_mismatch: {
+    check: 'body',
+    loggedBy: 'integration',
+    status: 401,
+    explanation: "a signed request's body does not match its Content-Digest",
+  },
+} as const satisfies Readonly<Record<string, RefusalReasonInfo>>;
+
+export type RefusalReason = keyof typeof REFUSAL_REASONS;
+
+/** The reasons a given check finds. */
+type ReasonsOf<C extends RefusalCheck> = {
+  [R in RefusalReason]: (typeof REFUSAL_REASONS)[R]['check'] extends C ? R : never;
+}[RefusalReason];
+
+/** Why the Authorization header could not be parsed. */
+export type ParseFailure = ReasonsOf<'header'>;
+/** Why a credential does not authenticate (the one 401). */
+export type FailureReason = ReasonsOf<'header' | 'credential'>;
+/** Why a verified key may not make this call now (403). */
+export type RateRefusal = ReasonsOf<'rate_limit'>;
+/** Why a signed request's body is refused by the integration that reads it. */
+export type BodyRefusal = ReasonsOf<'body'>;
+
+export function isRefusalReason(value: string): value is RefusalReason {
+  return Object.hasOwn(REFUSAL_REASONS, value);
+}
+
+/** The one-line explanation of a logged reason; null for a reason this version does not know. */
+export function refusalExplanation(reason: string): string | null {
+  return isRefusalReason(reason) ? REFUSAL_REASONS[reason].explanation : null;
+}
+
+/** The table as docs/protocol.md shows it under "Refusal reasons" (a test compares the two). */
+export function refusalReasonsMarkdown(): string {
+  const rows = Object.entries(REFUSAL_REASONS).map(
+    ([reason, info]) => `| \`${reason}\` | ${info.status} | ${info.loggedBy} | ${info.explanation} |`,
+  );
+  return ['| reason | status | logged by | what happened |', '|---|---|---|---|', ...rows].join('\n');
+}

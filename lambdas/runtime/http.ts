@@ -6,6 +6,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { verifyBodyDigest } from '#core/armor';
 import { ApiError, DependencyError, errorBody, UNAUTHORIZED_MESSAGE } from '#core/errors';
+import { API_JSON_HEADERS } from '#core/gateway-responses';
 import { type Principal, principalFromContext } from '#core/principal';
 import { logger } from './logger';
 
@@ -140,6 +141,7 @@ export function jsonResponse(statusCode: number, body: unknown, requestId: strin
   return {
     statusCode,
     headers: {
+      ...API_JSON_HEADERS,
       'content-type': 'application/json; charset=utf-8',
       'cache-control': 'no-store',
       'x-request-id': requestId,

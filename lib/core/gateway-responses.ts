@@ -34,6 +34,22 @@ export interface GatewayResponseSpec {
   message: string;
 }
 
+/**
+ * Headers on every JSON answer of the API, the Lambdas' and API Gateway's own alike: a browser must
+ * never sniff an answer (one carrying a new key's `raw_key`, say) into something it would run.
+ */
+export const API_JSON_HEADERS: Readonly<Record<string, string>> = { 'x-content-type-options': 'nosniff' };
+
+/**
+ * `API_JSON_HEADERS` as a gateway response's header parameters, static values in single quotes: AWS,
+ * API Gateway developer guide, "x-amazon-apigateway-gateway-responses.gatewayResponse object"
+ * (`responseParameters` take "a static custom value") and CDK's `GatewayResponseOptions.responseHeaders`
+ * ("values must be enclosed within a pair of single quotes"). Not verified on AWS.
+ */
+export function gatewayResponseHeaders(): Record<string, string> {
+  return Object.fromEntries(Object.entries(API_JSON_HEADERS).map(([name, value]) => [name, `'${value}'`]));
+}
+
 /** API Gateway's own message for the response, as a quoted JSON string. */
 const ERROR_MESSAGE_STRING = '$context.error.messageString';
 
@@ -138,7 +154,7 @@ export function renderGatewayResponse(
   requestId: string,
   authorizer: Readonly<Record<string, string>> = {},
   error?: GatewayError,
-): { statusCode: number; body: string } {
+): { statusCode: number; body: string; headers: Readonly<Record<string, string>> } {
   const spec = gatewayResponseSpec(type);
   const statusCode = spec.statusCode ?? error?.statusCode;
   if (statusCode === undefined) throw new Error(`${type} needs the status API Gateway chose`);
@@ -150,5 +166,5 @@ export function renderGatewayResponse(
       return jsonEscape(name === undefined ? requestId : (authorizer[name] ?? ''));
     },
   );
-  return { statusCode, body };
+  return { statusCode, body, headers: API_JSON_HEADERS };
 }

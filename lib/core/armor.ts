@@ -266,10 +266,11 @@ export function verifyBodyDigest(
   const claimed = parseContentDigest(contentDigestHeader);
   if (bytes.length === 0) {
     if (claimed === null) return 'not_expected';
-    return claimed === sha512Base64('') ? 'ok' : 'mismatch';
+    return constantTimeEqual(claimed, sha512Base64('')) ? 'ok' : 'mismatch';
   }
   if (claimed === null) return 'missing';
-  return claimed === sha512Base64(bytes) ? 'ok' : 'mismatch';
+  // Constant time like every other credential comparison, though a body's digest is no secret.
+  return constantTimeEqual(claimed, sha512Base64(bytes)) ? 'ok' : 'mismatch';
 }
 
 function isBody(value: unknown): value is string | Uint8Array {

@@ -1,4 +1,4 @@
-import { type ErrorCode, UNAUTHORIZED_MESSAGE } from './errors';
+import { ERROR_STATUS, type ErrorCode, UNAUTHORIZED_MESSAGE } from './errors';
 
 /**
  * The responses API Gateway itself sends (before or instead of an integration), in the one error
@@ -48,6 +48,23 @@ export const API_JSON_HEADERS: Readonly<Record<string, string>> = { 'x-content-t
  */
 export function gatewayResponseHeaders(): Record<string, string> {
   return Object.fromEntries(Object.entries(API_JSON_HEADERS).map(([name, value]) => [name, `'${value}'`]));
+}
+
+/**
+ * The codes `ACCESS_DENIED` (403) carries from the authorizer's Deny: `forbidden` for a permission the
+ * key lacks, `rate_limited` for a key over its own per-minute limit.
+ */
+export const ACCESS_DENIED_CODES: readonly ErrorCode[] = ['forbidden', 'rate_limited'];
+
+/** Every status an error code comes with: its own (errors.ts) and those of the gateway responses. */
+export function statusesOfCode(code: ErrorCode): number[] {
+  const statuses = new Set<number>([ERROR_STATUS[code]]);
+  for (const r of GATEWAY_RESPONSES) {
+    if (r.statusCode === null) continue;
+    const codes = r.code === '$context.authorizer.error_code' ? ACCESS_DENIED_CODES : [r.code];
+    if (codes.includes(code)) statuses.add(r.statusCode);
+  }
+  return [...statuses].sort((a, b) => a - b);
 }
 
 /** API Gateway's own message for the response, as a quoted JSON string. */

@@ -19,7 +19,13 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { errorBody, UNAUTHORIZED_MESSAGE } from '../lib/core/errors';
-import { jsonResponse, lowerCaseHeaders, rawBodyOf, signedBodyRefusal } from './runtime/http';
+import {
+  headerLineCount,
+  jsonResponse,
+  lowerCaseHeaders,
+  rawBodyOf,
+  signedBodyRefusal,
+} from './runtime/http';
 
 export { verifyBodyDigest } from '../lib/core/armor';
 
@@ -30,6 +36,7 @@ export function checkSignedBody(event: APIGatewayProxyEvent): APIGatewayProxyRes
     authorizer?.auth_scheme,
     rawBodyOf(event),
     lowerCaseHeaders(event.headers)['content-digest'],
+    headerLineCount(event, 'content-digest') > 1,
   );
   if (refusal === null) return null;
   const requestId = event.requestContext?.requestId ?? 'unknown';

@@ -16,7 +16,7 @@ import { SETTINGS } from '#core/settings';
 import { verifyRequest } from '#core/verify';
 import { DynamoUsageStore } from '../dynamo/usage';
 
-import { lowerCaseHeaders } from '../runtime/http';
+import { headerLineCount, lowerCaseHeaders } from '../runtime/http';
 import { logger } from '../runtime/logger';
 import { defaultRuntime, type Runtime } from '../runtime/runtime';
 
@@ -62,6 +62,7 @@ export function createAuthorizerHandler(runtime: Runtime) {
         // The path as the client sent it: with the stage on execute-api URLs, as clients sign it.
         path: event.requestContext?.path ?? event.path,
         contentDigest: headers['content-digest'],
+        contentDigestRepeated: headerLineCount(event, 'content-digest') > 1,
       });
     } catch (error) {
       logger.error('authorizer dependency failure: refusing the request', {

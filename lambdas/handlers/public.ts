@@ -8,6 +8,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { serveConsole } from '#console/serve';
 import { errorBody } from '#core/errors';
+import { API_JSON_HEADERS } from '#core/gateway-responses';
 import { openApiJson } from '#core/openapi';
 import { ROUTES } from '#core/routes';
 
@@ -17,9 +18,9 @@ function json(statusCode: number, body: string, requestId: string): APIGatewayPr
   return {
     statusCode,
     headers: {
+      ...API_JSON_HEADERS,
       'content-type': 'application/json; charset=utf-8',
       'cache-control': 'no-cache',
-      'x-content-type-options': 'nosniff',
       'x-request-id': requestId,
     },
     body,

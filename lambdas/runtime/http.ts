@@ -6,6 +6,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { verifyBodyDigest } from '#core/armor';
 import { ApiError, DependencyError, errorBody, UNAUTHORIZED_MESSAGE } from '#core/errors';
+import { API_JSON_HEADERS } from '#core/gateway-responses';
 import { type Principal, principalFromContext } from '#core/principal';
 import type { BodyRefusal } from '#core/refusals';
 import { logger } from './logger';
@@ -31,6 +32,8 @@ export interface ApiRequest {
   scheme: 'bearer' | 'armor' | null;
   /** The body's raw bytes (API Gateway's base64 decoded), for digest checks. */
   rawBody: Buffer | null;
+  /** The request carried more than one `Content-Digest` line (`headers` holds only the last). */
+  contentDigestRepeated: boolean;
 }
 
 export function lowerCaseHeaders(
@@ -42,6 +45,31 @@ export function lowerCaseHeaders(
     if (value !== undefined) out[name.toLowerCase()] = value;
   }
   return out;
+}
+
+type HeaderLines = Readonly<Record<string, readonly string[] | undefined>>;
+
+/**
+ * How many lines of a header (name compared case-insensitively) the request carried. In REST API
+ * events, proxy and REQUEST authorizer alike, `headers` holds one value per name (the last, as
+ * `queryStringParameters` holds the last of a repeated parameter) and `multiValueHeaders` every line:
+ * AWS, API Gateway developer guide, "Set up Lambda proxy integrations in API Gateway" (input format,
+ * multi-value headers) and "Input to an API Gateway Lambda authorizer" (REQUEST type). Repeated
+ * request headers are not verified on AWS; the local gateway builds both fields the same way.
+ */
+export function headerLineCount(
+  event: {
+    headers?: Readonly<Record<string, string | undefined>> | null;
+    multiValueHeaders?: HeaderLines | null;
+  },
+  name: string,
+): number {
+  const wanted = name.toLowerCase();
+  const matching = (input: object | null | undefined) =>
+    Object.entries(input ?? {}).filter(([key, value]) => key.toLowerCase() === wanted && value !== undefined);
+  const multi = matching(event.multiValueHeaders);
+  if (multi.length > 0) return multi.reduce((n, [, lines]) => n + (lines as readonly string[]).length, 0);
+  return matching(event.headers).length;
 }
 
 function definedValues(
@@ -74,6 +102,7 @@ export function fromProxyEvent(event: APIGatewayProxyEvent): ApiRequest {
     principal: principalFromContext(authorizer),
     scheme: scheme === 'armor' || scheme === 'bearer' ? scheme : null,
     rawBody,
+    contentDigestRepeated: headerLineCount(event, 'content-digest') > 1,
   };
 }
 
@@ -84,20 +113,27 @@ export function fromProxyEvent(event: APIGatewayProxyEvent): ApiRequest {
  * credential failure.
  */
 export function assertBodyIntegrity(request: ApiRequest): void {
-  const bodyFault = signedBodyRefusal(request.scheme, request.rawBody, request.headers['content-digest']);
+  const bodyFault = signedBodyRefusal(
+    request.scheme,
+    request.rawBody,
+    request.headers['content-digest'],
+    request.contentDigestRepeated,
+  );
   if (bodyFault !== null) {
     logger.warn('unauthorized', { reason: bodyFault, request_id: request.requestId });
     throw new ApiError('unauthorized', UNAUTHORIZED_MESSAGE);
   }
 }
 
-/** Why a signed request's body must be refused (no or a wrong Content-Digest), or null. */
+/** Why a signed request's body must be refused (no, a wrong or a repeated Content-Digest), or null. */
 export function signedBodyRefusal(
   scheme: unknown,
   rawBody: Buffer | null,
   contentDigest: string | undefined,
+  contentDigestRepeated = false,
 ): BodyRefusal | null {
   if (scheme !== 'armor') return null;
+  if (contentDigestRepeated) return 'content_digest_repeated';
   const outcome = verifyBodyDigest(rawBody, contentDigest);
   return outcome === 'missing' || outcome === 'mismatch' ? `content_digest_${outcome}` : null;
 }
@@ -106,6 +142,7 @@ export function jsonResponse(statusCode: number, body: unknown, requestId: strin
   return {
     statusCode,
     headers: {
+      ...API_JSON_HEADERS,
       'content-type': 'application/json; charset=utf-8',
       'cache-control': 'no-store',
       'x-request-id': requestId,

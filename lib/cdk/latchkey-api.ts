@@ -10,7 +10,11 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { GATEWAY_RESPONSES, gatewayResponseTemplate } from '../core/gateway-responses';
+import {
+  GATEWAY_RESPONSES,
+  gatewayResponseHeaders,
+  gatewayResponseTemplate,
+} from '../core/gateway-responses';
 import { parseRoleMatrix, type RoleMatrix } from '../core/permissions';
 import { type PlanTable, parsePlans } from '../core/plans';
 import { isPublicRoute, ROUTES, type RouteHandler } from '../core/routes';
@@ -214,6 +218,7 @@ export class LatchkeyApi extends Construct {
           // DEFAULT_4XX/5XX: no status, or every response type without its own would take it.
           ...(spec.statusCode === null ? {} : { statusCode: String(spec.statusCode) }),
           templates: { 'application/json': gatewayResponseTemplate(spec) },
+          responseHeaders: gatewayResponseHeaders(),
         }),
     );
   }

@@ -154,8 +154,12 @@ export function bodyDigestOf(body: Uint8Array | string): string {
  * e.g. `sha-256=:…:, sha-512=:…:`. Keys are lower case (RFC 8941 §3.2, RFC 9530): a member whose key has
  * an upper-case letter (`SHA-512=`) makes the whole header malformed. The value must be a byte
  * sequence holding canonical padded standard base64 of 64 bytes. Returns that base64 string, or null
- * when the header is absent, is not a well-formed dictionary, has no such member, has a malformed
- * one, or lists `sha-512` twice with different values.
+ * when the header is absent, is not a well-formed dictionary, has no such member, or has a malformed one.
+ *
+ * The signature covers this header's value, so it is read one way only, the way RFC 8941 serialises it:
+ * no whitespace before or after the value or a member, members separated by `,` and optional spaces,
+ * a `sha-512` member listed once and without parameters (`sha-512=:…:;x=1` is refused). Anything a
+ * proxy or an integration could read differently is refused rather than guessed at.
  */
 export function parseContentDigest(header: string | undefined): string | null {
   if (typeof header !== 'string' || header.length > 8192) return null;
@@ -166,26 +170,32 @@ export function parseContentDigest(header: string | undefined): string | null {
     const match = /^([a-z*][a-z0-9_.*-]*)(?:=(.*))?$/s.exec(member);
     if (!match) return null;
     if (match[1] !== 'sha-512') continue;
-    // A byte sequence, optionally followed by parameters (which carry no meaning here).
-    const value = /^:([^:]*):(?:;.*)?$/s.exec(match[2] ?? '');
-    if (!value || !SHA512_B64_RE.test(value[1] as string)) return null;
-    if (found !== null && found !== value[1]) return null;
+    // Exactly one byte sequence: no parameters, and no second `sha-512` member.
+    const value = /^:([^:]*):$/.exec(match[2] ?? '');
+    if (found !== null || !value || !SHA512_B64_RE.test(value[1] as string)) return null;
     found = value[1] as string;
   }
   return found;
 }
 
 /**
- * Splits a structured-field dictionary into trimmed members at top-level commas, respecting quoted
- * strings (with backslash escapes), byte sequences and inner lists. Null when it is unbalanced or a
- * member is empty.
+ * Splits a structured-field dictionary into members at top-level commas, respecting quoted strings
+ * (with backslash escapes), byte sequences and inner lists. A comma may be followed by spaces; any
+ * other whitespace around a member (leading, trailing, before a comma, tabs) makes the header
+ * malformed. Null when it is malformed, unbalanced or a member is empty.
  */
 function splitDictionary(header: string): string[] | null {
+  if (header === '') return [];
   const members: string[] = [];
   let current = '';
   let inString = false;
   let inBytes = false;
   let depth = 0;
+  const push = (member: string): boolean => {
+    if (member === '' || /^\s|\s$/.test(member)) return false;
+    members.push(member);
+    return true;
+  };
   for (let i = 0; i < header.length; i++) {
     const c = header[i] as string;
     if (inString) {
@@ -208,19 +218,15 @@ function splitDictionary(header: string): string[] | null {
       if (depth === 0) return null;
       depth--;
     } else if (c === ',' && depth === 0) {
-      const member = current.trim();
-      if (member === '') return null;
-      members.push(member);
+      if (!push(current)) return null;
       current = '';
+      while (header[i + 1] === ' ') i++;
       continue;
     }
     current += c;
   }
   if (inString || inBytes || depth !== 0) return null;
-  const last = current.trim();
-  if (last === '') return members.length === 0 ? [] : null;
-  members.push(last);
-  return members;
+  return push(current) ? members : null;
 }
 
 /** Whether a signed timestamp (Unix seconds) is within ±skew of the clock (inclusive). */
@@ -256,10 +262,11 @@ export function verifyBodyDigest(
   const claimed = parseContentDigest(contentDigestHeader);
   if (bytes.length === 0) {
     if (claimed === null) return 'not_expected';
-    return claimed === sha512Base64('') ? 'ok' : 'mismatch';
+    return constantTimeEqual(claimed, sha512Base64('')) ? 'ok' : 'mismatch';
   }
   if (claimed === null) return 'missing';
-  return claimed === sha512Base64(bytes) ? 'ok' : 'mismatch';
+  // Constant time like every other credential comparison, though a body's digest is no secret.
+  return constantTimeEqual(claimed, sha512Base64(bytes)) ? 'ok' : 'mismatch';
 }
 
 function isBody(value: unknown): value is string | Uint8Array {

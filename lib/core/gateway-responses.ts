@@ -1,4 +1,4 @@
-import { type ErrorCode, UNAUTHORIZED_MESSAGE } from './errors';
+import { ERROR_STATUS, type ErrorCode, UNAUTHORIZED_MESSAGE } from './errors';
 
 /**
  * The responses API Gateway itself sends (before or instead of an integration), in the one error
@@ -32,6 +32,39 @@ export interface GatewayResponseSpec {
   /** An error code, or `$context.authorizer.error_code` for the authorizer's Deny reasons. */
   code: ErrorCode | '$context.authorizer.error_code';
   message: string;
+}
+
+/**
+ * Headers on every JSON answer of the API, the Lambdas' and API Gateway's own alike: a browser must
+ * never sniff an answer (one carrying a new key's `raw_key`, say) into something it would run.
+ */
+export const API_JSON_HEADERS: Readonly<Record<string, string>> = { 'x-content-type-options': 'nosniff' };
+
+/**
+ * `API_JSON_HEADERS` as a gateway response's header parameters, static values in single quotes: AWS,
+ * API Gateway developer guide, "x-amazon-apigateway-gateway-responses.gatewayResponse object"
+ * (`responseParameters` take "a static custom value") and CDK's `GatewayResponseOptions.responseHeaders`
+ * ("values must be enclosed within a pair of single quotes"). Not verified on AWS.
+ */
+export function gatewayResponseHeaders(): Record<string, string> {
+  return Object.fromEntries(Object.entries(API_JSON_HEADERS).map(([name, value]) => [name, `'${value}'`]));
+}
+
+/**
+ * The codes `ACCESS_DENIED` (403) carries from the authorizer's Deny: `forbidden` for a permission the
+ * key lacks, `rate_limited` for a key over its own per-minute limit.
+ */
+export const ACCESS_DENIED_CODES: readonly ErrorCode[] = ['forbidden', 'rate_limited'];
+
+/** Every status an error code comes with: its own (errors.ts) and those of the gateway responses. */
+export function statusesOfCode(code: ErrorCode): number[] {
+  const statuses = new Set<number>([ERROR_STATUS[code]]);
+  for (const r of GATEWAY_RESPONSES) {
+    if (r.statusCode === null) continue;
+    const codes = r.code === '$context.authorizer.error_code' ? ACCESS_DENIED_CODES : [r.code];
+    if (codes.includes(code)) statuses.add(r.statusCode);
+  }
+  return [...statuses].sort((a, b) => a - b);
 }
 
 /** API Gateway's own message for the response, as a quoted JSON string. */
@@ -138,7 +171,7 @@ export function renderGatewayResponse(
   requestId: string,
   authorizer: Readonly<Record<string, string>> = {},
   error?: GatewayError,
-): { statusCode: number; body: string } {
+): { statusCode: number; body: string; headers: Readonly<Record<string, string>> } {
   const spec = gatewayResponseSpec(type);
   const statusCode = spec.statusCode ?? error?.statusCode;
   if (statusCode === undefined) throw new Error(`${type} needs the status API Gateway chose`);
@@ -150,5 +183,5 @@ export function renderGatewayResponse(
       return jsonEscape(name === undefined ? requestId : (authorizer[name] ?? ''));
     },
   );
-  return { statusCode, body };
+  return { statusCode, body, headers: API_JSON_HEADERS };
 }

@@ -6,6 +6,7 @@
  */
 
 import type { JsonSchema, SchemaName } from './schemas';
+import { KEY_ID_RE } from './token';
 import { USAGE_DAYS } from './usage';
 import { KEY_STATUSES, LIST_PAGE_SIZE, ORG_ID_RE } from './validation';
 
@@ -17,13 +18,26 @@ export interface QueryDoc {
   schema: JsonSchema;
 }
 
+export type Tag = 'keys' | 'audit' | 'orgs' | 'identity' | 'application' | 'documents';
+
+/** The tags, in the document's order, with what each groups. */
+export const TAGS: Readonly<Record<Tag, string>> = {
+  keys: 'Create, list, edit, rotate and revoke API keys, and read their daily usage.',
+  audit: 'Who changed which key, and how.',
+  orgs: "Organizations' key limits and plans (admin key).",
+  identity: "The caller's own identity, and the deployment's roles.",
+  application: 'Your own routes behind the authorizer; the sample echo route stands for them.',
+  documents: 'This document and the web console, served without a credential.',
+};
+
 export interface OperationDoc {
   summary: string;
   description?: string;
-  tag: 'keys' | 'audit' | 'orgs' | 'identity' | 'application' | 'documents';
+  tag: Tag;
   /** Query parameters, all optional; anything else is refused with 400. */
   query?: Record<string, QueryDoc>;
-  body?: SchemaName;
+  /** The request body of its write methods: a JSON body (a schema name), or other media types. */
+  body?: ResponseDoc;
   /** Whether the body must be present (an empty body counts as `{}` where it may be absent). */
   bodyRequired?: boolean;
   /** Success (and other non-error) responses by status. */
@@ -31,6 +45,30 @@ export interface OperationDoc {
 }
 
 const TEXT: JsonSchema = { type: 'string' };
+
+/** Path parameters that are checked (400 when a value does not match), by name; others are strings. */
+export const PATH_PARAMETERS: Readonly<Record<string, JsonSchema>> = {
+  org_id: { type: 'string', pattern: ORG_ID_RE.source },
+};
+
+/** The shape of an OpenAPI 3.1 document, as far as this API's own one goes. */
+const OPENAPI_DOCUMENT: JsonSchema = {
+  type: 'object',
+  properties: {
+    openapi: { type: 'string', pattern: '^3\\.1\\.\\d+$' },
+    info: {
+      type: 'object',
+      properties: { title: { type: 'string' }, version: { type: 'string' } },
+      required: ['title', 'version'],
+    },
+    servers: { type: 'array', items: { type: 'object', properties: { url: { type: 'string' } } } },
+    security: { type: 'array', items: { type: 'object' } },
+    tags: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' } } } },
+    paths: { type: 'object', additionalProperties: { type: 'object' } },
+    components: { type: 'object' },
+  },
+  required: ['openapi', 'info', 'paths'],
+};
 const consoleResponses: OperationDoc['responses'] = {
   200: {
     description: 'The page or asset.',
@@ -92,7 +130,10 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     description: "The caller's organization; the admin key any (org_id), or one key's events across them.",
     tag: 'audit',
     query: {
-      key_id: { description: "Only this key's events.", schema: { type: 'string' } },
+      key_id: {
+        description: "Only this key's events.",
+        schema: { type: 'string', pattern: KEY_ID_RE.source },
+      },
       limit: listKeysLimit,
       cursor: { description: "The previous page's next_cursor.", schema: { type: 'string' } },
       org_id: {
@@ -157,8 +198,11 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   },
   echo: {
     summary: 'Sample application route',
-    description: 'Echoes what your own integration would receive behind the authorizer.',
+    description:
+      'Echoes what your own integration would receive behind the authorizer. Writes take any body; a ' +
+      'signed request with a body must send its Content-Digest.',
     tag: 'application',
+    body: { contentType: '*/*', schema: {} },
     responses: { 200: { description: 'What was received.', body: 'EchoResponse' } },
   },
   getOpenApi: {
@@ -168,7 +212,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     responses: {
       200: {
         description: 'The document.',
-        body: { contentType: 'application/json', schema: { type: 'object', required: ['openapi'] } },
+        body: { contentType: 'application/json', schema: OPENAPI_DOCUMENT },
       },
     },
   },

@@ -6,10 +6,10 @@
  * and the two Authorization schemes. `openApiDocument()` is what `GET /v1/openapi.json` serves and what
  * `npm run openapi` writes to docs/openapi.json. Pure: no I/O, no environment.
  */
-import { ARMOR_SCHEME, NONCE_MAX_LENGTH, TIMESTAMP_SKEW_SECONDS } from './armor';
+import { ARMOR_SCHEME, NONCE_MAX_LENGTH, STRICT_NONCE_LENGTH, TIMESTAMP_SKEW_SECONDS } from './armor';
 import { ERROR_STATUS } from './errors';
-import { GATEWAY_RESPONSES } from './gateway-responses';
-import { OPERATIONS, type OperationDoc, type ResponseDoc } from './openapi-operations';
+import { ACCESS_DENIED_CODES, GATEWAY_RESPONSES } from './gateway-responses';
+import { OPERATIONS, type OperationDoc, PATH_PARAMETERS, type ResponseDoc, TAGS } from './openapi-operations';
 import { type HttpMethod, READ_METHODS, ROUTES, type Route, WRITE_METHODS } from './routes';
 import { type JsonSchema, ref, SCHEMAS } from './schemas';
 import { BEARER_SCHEME } from './wire';
@@ -37,7 +37,7 @@ function errorDescription(status: number): string {
   for (const r of GATEWAY_RESPONSES) {
     if (r.statusCode !== status) continue;
     // ACCESS_DENIED carries the authorizer's reason: forbidden, or rate_limited for a key over its limit.
-    const reasons = r.code === '$context.authorizer.error_code' ? ['forbidden', 'rate_limited'] : [r.code];
+    const reasons = r.code === '$context.authorizer.error_code' ? ACCESS_DENIED_CODES : [r.code];
     for (const c of reasons) codes.add(c);
   }
   return `Error: ${[...codes].map((c) => `\`${c}\``).join(', ')}.`;
@@ -52,9 +52,22 @@ const ARMOR_DOC =
   'where signature = base64(HMAC-SHA512(key = the full token, message = the canonical string)) and the ' +
   'canonical string is keyId + METHOD + path (as sent, with the stage, without the query string) + nonce + ' +
   'timestamp + bodyDigest, concatenated without separators. bodyDigest is base64(SHA-512(body)) sent as ' +
-  '`Content-Digest: sha-512=:<bodyDigest>:`, or empty for an empty body. The nonce is 1-' +
-  `${NONCE_MAX_LENGTH} printable ASCII characters except ':', used once per key; timestamp is Unix seconds ` +
-  `within ${TIMESTAMP_SKEW_SECONDS} seconds of the server's clock. See docs/protocol.md §2.`;
+  '`Content-Digest: sha-512=:<bodyDigest>:` (one header, no parameters), or empty for an empty body. The ' +
+  `nonce is 1-${NONCE_MAX_LENGTH} visible ASCII characters (0x21-0x7E: no space, no control character) ` +
+  `except ':', used once per key; under the deployment's strict signing profile exactly ` +
+  `${STRICT_NONCE_LENGTH} lowercase hex characters (16 random bytes in hex work under both). timestamp is ` +
+  `Unix seconds in decimal, within ${TIMESTAMP_SKEW_SECONDS} seconds of the server's clock. See ` +
+  'docs/protocol.md §2.';
+
+/** `components.headers` name of the request id every Lambda answer carries. */
+const REQUEST_ID_HEADER = 'RequestId';
+const requestIdHeader = { 'x-request-id': { $ref: `#/components/headers/${REQUEST_ID_HEADER}` } };
+
+/** Whether a response is JSON, which the Lambdas send with `x-request-id`. */
+function isJson(doc: ResponseDoc): boolean {
+  if (typeof doc === 'string') return true;
+  return doc.contentType === 'application/json';
+}
 
 /** OpenAPI has no ANY: it becomes every method API Gateway routes. */
 function methodsOf(route: Route): HttpMethod[] {
@@ -96,7 +109,7 @@ function operation(route: Route, method: HttpMethod, doc: OperationDoc, multi: b
       name,
       in: 'path',
       required: true,
-      schema: { type: 'string' },
+      schema: PATH_PARAMETERS[name] ?? { type: 'string' },
       ...(m[2] === '+' ? { description: 'One or more path segments.' } : {}),
     });
   }
@@ -105,7 +118,11 @@ function operation(route: Route, method: HttpMethod, doc: OperationDoc, multi: b
   }
   const responses: Json = {};
   for (const [status, r] of Object.entries(doc.responses)) {
-    responses[status] = { description: r.description, content: content(r.body) };
+    responses[status] = {
+      description: r.description,
+      ...(isJson(r.body) ? { headers: requestIdHeader } : {}),
+      content: content(r.body),
+    };
   }
   for (const status of ERROR_STATUSES) {
     if (route.needs === 'public' && CREDENTIAL_STATUSES.has(status)) continue;
@@ -121,10 +138,7 @@ function operation(route: Route, method: HttpMethod, doc: OperationDoc, multi: b
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(doc.body && !READ_METHODS.includes(method)
       ? {
-          requestBody: {
-            required: doc.bodyRequired ?? false,
-            content: { 'application/json': { schema: ref(doc.body) } },
-          },
+          requestBody: { required: doc.bodyRequired ?? false, content: content(doc.body) },
         }
       : {}),
     responses,
@@ -149,13 +163,13 @@ export function openApiDocument(routes: readonly Route[] = ROUTES): Json {
   for (const status of ERROR_STATUSES) {
     responses[`Error${status}`] = {
       description: errorDescription(status),
+      headers: requestIdHeader,
       content: { 'application/json': { schema: ref('Error') } },
     };
   }
   const schemas: Record<string, JsonSchema> = { ...SCHEMAS };
   return {
     openapi: OPENAPI_VERSION,
-    jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
     info: {
       title: 'latchkey',
       version: '1',
@@ -168,11 +182,20 @@ export function openApiDocument(routes: readonly Route[] = ROUTES): Json {
     // Relative to this document (`<stage>/v1/openapi.json`): the stage's base URL.
     servers: [{ url: '..', description: 'The API stage this document was served from.' }],
     security: [{ [SECURITY.bearer]: [] }, { [SECURITY.armor]: [] }],
-    tags: [...new Set(Object.values(OPERATIONS).map((o) => o.tag))].map((name) => ({ name })),
+    tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     paths,
     components: {
       schemas,
       responses,
+      headers: {
+        [REQUEST_ID_HEADER]: {
+          description:
+            "The request's id, the `request_id` of an error body and of the audit events it caused. Sent " +
+            "with every answer of latchkey's Lambdas; API Gateway's own answers (a 401 or 403 from the " +
+            'authorizer, a throttled request) carry it only in the error body.',
+          schema: { type: 'string' },
+        },
+      },
       securitySchemes: {
         [SECURITY.bearer]: { type: 'http', scheme: 'bearer', description: BEARER_DOC },
         [SECURITY.armor]: { type: 'apiKey', in: 'header', name: 'Authorization', description: ARMOR_DOC },

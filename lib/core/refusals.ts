@@ -124,6 +124,12 @@ export const REFUSAL_REASONS = {
     status: 401,
     explanation: "a signed request's Content-Digest header is not one sha-512 digest",
   },
+  content_digest_repeated: {
+    check: 'credential',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation: 'a signed request sent Content-Digest more than once (a body reader refuses it too)',
+  },
   bad_signature: {
     check: 'credential',
     loggedBy: 'authorizer',
@@ -169,8 +175,11 @@ export type ParseFailure = ReasonsOf<'header'>;
 export type FailureReason = ReasonsOf<'header' | 'credential'>;
 /** Why a verified key may not make this call now (403). */
 export type RateRefusal = ReasonsOf<'rate_limit'>;
-/** Why a signed request's body is refused by the integration that reads it. */
-export type BodyRefusal = ReasonsOf<'body'>;
+/**
+ * Why a signed request's body is refused by the integration that reads it: its own checks, and the
+ * repeated header, which the authorizer refuses first but a body reader checks again.
+ */
+export type BodyRefusal = ReasonsOf<'body'> | 'content_digest_repeated';
 
 export function isRefusalReason(value: string): value is RefusalReason {
   return Object.hasOwn(REFUSAL_REASONS, value);

@@ -7,7 +7,8 @@
  * (openapi.ts) puts these under `components.schemas`; test/unit/schemas.test.ts checks that they
  * accept what the validators accept and refuse what they refuse. Pure data: no I/O.
  */
-import { ERROR_STATUS } from './errors';
+import { ERROR_STATUS, type ErrorCode } from './errors';
+import { statusesOfCode } from './gateway-responses';
 import { type ApiKey, AUDIT_EVENT_TYPES, type AuditEvent } from './model';
 import { PERMISSIONS } from './permissions';
 import { MAX_KEYS, RATE_LIMIT_PER_MINUTE } from './settings';
@@ -107,7 +108,7 @@ export const FIELDS = {
   },
 } as const satisfies Record<string, JsonSchema>;
 
-const ERROR_CODES = Object.keys(ERROR_STATUS);
+const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
 
 const apiKey = object<ApiKey>(
   {
@@ -167,7 +168,10 @@ export const SCHEMAS = {
   ErrorCode: {
     type: 'string',
     enum: ERROR_CODES,
-    description: ERROR_CODES.map((c) => `${c} (${ERROR_STATUS[c as keyof typeof ERROR_STATUS]})`).join(', '),
+    description:
+      `${ERROR_CODES.map((c) => `${c} (${statusesOfCode(c).join(' or ')})`).join(', ')}. ` +
+      '`rate_limited` is 403 for a key over its own per-minute limit (API Gateway turns an authorizer ' +
+      "Deny into a 403) and 429 for API Gateway's own throttling and quotas.",
   },
   Error: {
     type: 'object',

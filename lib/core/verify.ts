@@ -102,6 +102,11 @@ export interface VerifyRequest {
   path: string;
   /** The `Content-Digest` header, if any. */
   contentDigest: string | undefined;
+  /**
+   * The request carried more than one `Content-Digest` field line: a signed request is refused, since
+   * `contentDigest` holds one of them and whatever else reads the request may pick another.
+   */
+  contentDigestRepeated?: boolean;
 }
 
 export function rateWindowOf(nowMs: number): number {
@@ -199,6 +204,7 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
   }
   const clock = checkTimestamp(armor.timestamp, nowMs);
   if (clock !== 'ok') return unauthorized(clock === 'stale' ? 'stale_timestamp' : 'future_timestamp', keyId);
+  if (request.contentDigestRepeated === true) return unauthorized('content_digest_repeated', keyId);
   let bodyDigest = '';
   if (request.contentDigest !== undefined) {
     const digest = parseContentDigest(request.contentDigest);

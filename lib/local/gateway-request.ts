@@ -95,6 +95,10 @@ export function gatewayErrorResponse(
   context: Record<string, string> = {},
   error?: GatewayError,
 ): HttpResponse {
-  const { statusCode, body } = renderGatewayResponse(type, requestId, context, error);
-  return { statusCode, headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId }, body };
+  const { statusCode, body, headers } = renderGatewayResponse(type, requestId, context, error);
+  return {
+    statusCode,
+    headers: { ...headers, 'content-type': 'application/json', 'x-amzn-requestid': requestId },
+    body,
+  };
 }

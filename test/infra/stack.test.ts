@@ -255,6 +255,17 @@ describe('gateway responses', () => {
     expect(types).toHaveLength(GATEWAY_RESPONSES.length);
   });
 
+  it('every gateway response carries X-Content-Type-Options: nosniff, as a static value', () => {
+    const responses = resourcesOf(template, 'AWS::ApiGateway::GatewayResponse');
+    expect(responses).toHaveLength(GATEWAY_RESPONSES.length);
+    for (const [, response] of responses) {
+      const p = propsOf(response);
+      expect(p.ResponseParameters, String(p.ResponseType)).toEqual({
+        'gatewayresponse.header.x-content-type-options': "'nosniff'",
+      });
+    }
+  });
+
   it('leaves the status of DEFAULT_4XX and DEFAULT_5XX unset, so WAF 403s, 415s, 429s keep theirs', () => {
     // AWS: a status on a DEFAULT_* response changes every response type without its own response.
     for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {

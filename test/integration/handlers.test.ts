@@ -150,6 +150,21 @@ describe('checkSignedBody (the helper for your own integrations) on a real proxy
     expect(checkSignedBody(withHeaders(tampered, { 'content-digest': digest }))?.statusCode).toBe(401);
   });
 
+  it('refuses a signed body whose Content-Digest header came more than once', () => {
+    const event = withHeaders(proxyEvent('POST', '/orders', '/orders', signed, body), {
+      'Content-Digest': digest,
+    });
+    const repeated = {
+      ...event,
+      multiValueHeaders: { ...event.multiValueHeaders, 'Content-Digest': [digest, digest] },
+    };
+    const refused = checkSignedBody(repeated);
+    expect(refused?.statusCode).toBe(401);
+    expect(JSON.parse(refused?.body ?? '{}').error.code).toBe('unauthorized');
+    const once = { ...event, multiValueHeaders: { ...event.multiValueHeaders, 'Content-Digest': [digest] } };
+    expect(checkSignedBody(once)).toBeNull();
+  });
+
   it('has nothing to check for bearer requests or empty signed bodies', () => {
     expect(
       checkSignedBody(proxyEvent('POST', '/orders', '/orders', { ...signed, auth_scheme: 'bearer' }, body)),

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '#core/signer';
 import type { LocalMode } from '#local/local-mode';
@@ -128,6 +129,55 @@ describe('the path/nonce boundary', () => {
     expect(
       (await call('DELETE', '/v1/echo/orders/123', { authorization: headers.authorization })).status,
     ).toBe(401);
+  });
+});
+
+/**
+ * The nonces Armor's published example clients send: Python's `uuid.uuid4()`, `uuidgen` in their shell
+ * scripts (upper case on macOS), the knowledge base's "the nonce must equal the timestamp", and a
+ * community Go client's 10 random letters and digits. None is 32 lowercase hex characters, which is
+ * why `compatible` stays the default (docs/protocol.md §2.6).
+ */
+describe("Armor's published clients' nonces", () => {
+  const armorNonces = (timestamp: number): [string, string][] => [
+    ['uuid4', '6f1c2a3e-9b4d-4c8e-a1f0-3d2b5c7e9a10'],
+    ['uuidgen on macOS', '6F1C2A3E-9B4D-4C8E-A1F0-3D2B5C7E9A10'],
+    ['the timestamp itself', String(timestamp)],
+    ['10 letters and digits', 'aZ3kQ9pL0x'],
+  ];
+
+  /** Signed as those clients sign: HMAC-SHA512 over the plain concatenation, keyed with the token. */
+  const armorSigned = (
+    key: { id: string; token: string },
+    path: string,
+    nonce: string,
+    timestamp: number,
+  ) => {
+    const mac = createHmac('sha512', key.token)
+      .update(`${key.id}GET${path}${nonce}${timestamp}`)
+      .digest('base64');
+    return `ARMOR-PSK ${key.id}:${mac}:${nonce}:${timestamp}`;
+  };
+
+  it('the default profile accepts every one; strict refuses every one', async () => {
+    offsetMs = 0;
+    const k = await createKey(call, local.adminKey);
+    const strict = await startTestLatchkey({ settings: { LATCHKEY_SIGNING_PROFILE: 'strict' } });
+    try {
+      const strictCall = client(strict.url);
+      const ks = await createKey(strictCall, strict.adminKey);
+      const timestamp = Math.floor(Date.now() / 1000);
+      for (const [name, nonce] of armorNonces(timestamp)) {
+        const byDefault = armorSigned(k, '/v1/whoami', nonce, timestamp);
+        expect((await call('GET', '/v1/whoami', { authorization: byDefault })).status, name).toBe(200);
+        const underStrict = armorSigned(ks, '/v1/whoami', nonce, timestamp);
+        expect((await strictCall('GET', '/v1/whoami', { authorization: underStrict })).status, name).toBe(
+          401,
+        );
+      }
+    } finally {
+      await strict.stop();
+    }
   });
 });
 

@@ -3,6 +3,7 @@ import { ERROR_STATUS, UNAUTHORIZED_MESSAGE } from '#core/errors';
 import {
   GATEWAY_RESPONSES,
   type GatewayResponseType,
+  gatewayResponseHeaders,
   gatewayResponseSpec,
   gatewayResponseTemplate,
   renderGatewayResponse,
@@ -26,6 +27,15 @@ function parse(body: string): Body {
 describe('GATEWAY_RESPONSES', () => {
   it('lists each response type once', () => {
     expect(new Set(TYPES).size).toBe(TYPES.length);
+  });
+
+  it.each(TYPES)('%s renders with X-Content-Type-Options: nosniff', (type) => {
+    const rendered = renderGatewayResponse(type, REQUEST_ID, {}, { statusCode: 415, message: 'x' });
+    expect(rendered.headers).toEqual({ 'x-content-type-options': 'nosniff' });
+  });
+
+  it("installs the headers as API Gateway's static header values, in single quotes", () => {
+    expect(gatewayResponseHeaders()).toEqual({ 'x-content-type-options': "'nosniff'" });
   });
 
   it.each([

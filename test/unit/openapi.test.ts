@@ -10,6 +10,8 @@ import { toApiKey } from '#core/model';
 import { ERROR_STATUSES, openApiDocument, openApiJson, openApiPath, SECURITY } from '#core/openapi';
 import { READ_METHODS, ROUTES, WRITE_METHODS } from '#core/routes';
 import { SCHEMAS } from '#core/schemas';
+import { KEY_ID_RE } from '#core/token';
+import { ORG_ID_RE } from '#core/validation';
 import { assertDocumentedResponse, schemaValidator } from '../helpers/openapi';
 import { keyRecord } from '../helpers/records';
 
@@ -86,6 +88,82 @@ describe('the OpenAPI document', () => {
         }
       }
     }
+  });
+});
+
+describe('what the document says, as the API behaves', () => {
+  const full = doc as unknown as Json & {
+    paths: Record<string, Record<string, Json & { parameters?: Json[]; requestBody?: Json }>>;
+    components: { headers: Record<string, Json>; schemas: Record<string, Json> };
+  };
+  const param = (path: string, method: string, name: string) =>
+    full.paths[path]?.[method]?.parameters?.find((p) => p.name === name) as { schema: Json } | undefined;
+
+  it('has no jsonSchemaDialect (it only restated the default, and made Prism skip body validation)', () => {
+    expect(full).not.toHaveProperty('jsonSchemaDialect');
+  });
+
+  it("declares a body on the echo route's writes, none on its reads", () => {
+    const echo = full.paths['/v1/echo/{proxy}'] as Record<string, Json & { requestBody?: Json }>;
+    for (const method of WRITE_METHODS.map((m) => m.toLowerCase())) {
+      expect(echo[method]?.requestBody, method).toEqual({
+        required: false,
+        content: { '*/*': { schema: {} } },
+      });
+    }
+    for (const method of READ_METHODS.map((m) => m.toLowerCase())) {
+      expect(echo[method]?.requestBody, method).toBeUndefined();
+    }
+  });
+
+  it('gives org_id (path) and the audit key_id (query) the patterns the API checks', () => {
+    for (const method of ['get', 'put']) {
+      expect(param('/v1/orgs/{org_id}', method, 'org_id')?.schema).toEqual({
+        type: 'string',
+        pattern: ORG_ID_RE.source,
+      });
+    }
+    expect(param('/v1/audit', 'get', 'key_id')?.schema).toEqual({
+      type: 'string',
+      pattern: KEY_ID_RE.source,
+    });
+    const pattern = new RegExp(param('/v1/orgs/{org_id}', 'get', 'org_id')?.schema.pattern as string);
+    expect(pattern.test('acme')).toBe(true);
+    expect(pattern.test('-acme')).toBe(false);
+  });
+
+  it('declares x-request-id on every JSON answer and every error', () => {
+    expect(full.components.headers.RequestId).toMatchObject({ schema: { type: 'string' } });
+    const ref = { $ref: '#/components/headers/RequestId' };
+    for (const response of Object.values(doc.components.responses)) {
+      expect(response.headers).toEqual({ 'x-request-id': ref });
+    }
+    const created = full.paths['/v1/keys']?.post?.responses as Record<string, Json>;
+    expect(created['201']?.headers).toEqual({ 'x-request-id': ref });
+    const page = full.paths['/console']?.get?.responses as Record<string, Json>;
+    expect(page['200']?.headers).toBeUndefined();
+  });
+
+  it('describes GET /v1/openapi.json by a schema the document itself passes, and a broken one fails', () => {
+    const responses = full.paths['/v1/openapi.json']?.get?.responses as Record<string, Json>;
+    const ok200 = responses['200'] as { content: Record<string, { schema: Json }> };
+    const schema = ok200.content['application/json']?.schema as Json;
+    expect(Object.keys(schema.properties as Json)).toEqual(
+      expect.arrayContaining(['openapi', 'info', 'paths']),
+    );
+    const ok = { method: 'GET', path: '/v1/openapi.json', status: 200, contentType: 'application/json' };
+    expect(() => assertDocumentedResponse({ ...ok, text: openApiJson() })).not.toThrow();
+    expect(() => assertDocumentedResponse({ ...ok, text: JSON.stringify({ openapi: '3.1.0' }) })).toThrow();
+  });
+
+  it('states that rate_limited is 403 for the per-key limit and 429 for API Gateway throttling', () => {
+    expect(full.components.schemas.ErrorCode?.description).toContain('rate_limited (403 or 429)');
+  });
+
+  it('words the nonce as the API checks it: no space, and the strict profile', () => {
+    const armor = doc.components.securitySchemes[SECURITY.armor] as { description: string };
+    expect(armor.description).toContain('0x21-0x7E');
+    expect(armor.description).toContain('32 lowercase hex');
   });
 });
 

@@ -117,7 +117,8 @@ export function metadataValue(metadata: Readonly<Record<string, string>>): Attri
 function metadataOf(item: Item): Record<string, string> {
   const m = item.metadata;
   if (!m || !('M' in m) || !m.M) return {};
-  const out: Record<string, string> = {};
+  // No prototype: a stored `__proto__` entry stays an entry, as it was written.
+  const out: Record<string, string> = Object.create(null);
   for (const [k, v] of Object.entries(m.M)) if (v.S !== undefined) out[k] = v.S;
   return out;
 }

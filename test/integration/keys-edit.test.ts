@@ -270,6 +270,27 @@ describe('metadata', () => {
   });
 });
 
+describe('a metadata key __proto__', () => {
+  it('is a 400 on create and on PATCH, and the PATCH leaves the map as it was', async () => {
+    const created = await lk.call<ErrorBody>('POST', '/v1/keys', {
+      token: lk.admin,
+      rawBody: '{"name":"proto","metadata":{"__proto__":"x","plan":"gold"}}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(created.status).toBe(400);
+    expect(created.body.error.message).toMatch(/^metadata: "__proto__"/);
+    const k = await createKey(lk.call, lk.admin, { metadata: { plan: 'gold' } });
+    const res = await lk.call<ErrorBody>('PATCH', `/v1/keys/${k.id}`, {
+      token: lk.admin,
+      rawBody: '{"metadata":{"__proto__":"x"}}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(400);
+    const after = await lk.call<{ key: Key }>('GET', `/v1/keys/${k.id}`, { token: lk.admin });
+    expect(after.body.key.metadata).toEqual({ plan: 'gold' });
+  });
+});
+
 describe('names, descriptions and metadata values refuse invisible and reordering characters', () => {
   const bad = [
     ['a control character', 'bad\u0007name'],

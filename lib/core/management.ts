@@ -15,7 +15,7 @@ import {
   keyEditEvents,
 } from './audit';
 import { sha256Hex } from './crypto';
-import { ApiError, keyNotFound } from './errors';
+import { ApiError, keyNotFound, UNAUTHORIZED_MESSAGE } from './errors';
 import {
   type ApiKey,
   type AuditEvent,
@@ -102,11 +102,18 @@ export class ManagementService {
     return record;
   }
 
-  /** The calling key's own record (its expiry and rate limit are ceilings); null for the admin key. */
-  private async callerRecord(principal: Principal): Promise<KeyRecord | null> {
+  /**
+   * The calling key's own record, read exactly (a consistent read), before any change a key makes: its
+   * expiry and rate limit are ceilings, and a key revoked, disabled or expired since the authorizer let
+   * the request through (bounded mode answers a hot key from its copy for up to `hotKeyBoundMs`) gets
+   * the one 401 every credential failure gets. null for the admin key.
+   */
+  private async activeCaller(principal: Principal, nowMs: number): Promise<KeyRecord | null> {
     if (principal.type === 'admin') return null;
     const record = await this.deps.repo.getKey(principal.keyId);
-    if (record === null) throw new ApiError('forbidden', 'The calling key no longer exists.');
+    if (record === null || record.org_id !== principal.orgId || keyStatus(record, nowMs) !== 'active') {
+      throw new ApiError('unauthorized', UNAUTHORIZED_MESSAGE);
+    }
     return record;
   }
 
@@ -165,11 +172,12 @@ export class ManagementService {
    */
   async createKey(principal: Principal, input: CreateKeyCommand): Promise<NewKeyResponse> {
     requirePermission(principal, 'keys:write');
+    const nowMs = this.deps.now();
+    const caller = await this.activeCaller(principal, nowMs);
     const orgId = this.orgFor(principal, input.org_id);
     const roles = input.roles ?? [this.deps.defaultRole];
     const permissions = resolvePermissions(roles, this.deps.roleMatrix);
     if (principal.type === 'key') assertNoEscalation(principal.permissions, permissions);
-    const caller = await this.callerRecord(principal);
     const limits = {
       expires_at_ms: input.expires_at_ms ?? caller?.expires_at_ms ?? null,
       rate_limit_per_minute:
@@ -177,7 +185,6 @@ export class ManagementService {
         Math.min(this.deps.defaultRateLimit, caller?.rate_limit_per_minute ?? Number.POSITIVE_INFINITY),
     };
     assertWithinCeiling(caller, limits, 'create');
-    const nowMs = this.deps.now();
     const { record, token } = await this.issue({
       org_id: orgId,
       name: input.name,
@@ -220,9 +227,10 @@ export class ManagementService {
    */
   async updateKey(principal: Principal, id: string, input: UpdateKeyCommand): Promise<KeyResponse> {
     requirePermission(principal, 'keys:write');
+    const nowMs = this.deps.now();
+    const caller = await this.activeCaller(principal, nowMs);
     const old = await this.visibleKey(principal, id);
     this.assertMayModify(principal, old, 'edit');
-    const nowMs = this.deps.now();
     const status = keyStatus(old, nowMs);
     if (status === 'revoked' || status === 'expired' || old.rotated_to !== null || old.released) {
       throw new ApiError(
@@ -242,8 +250,7 @@ export class ManagementService {
     const raised: Partial<Pick<KeyRecord, 'expires_at_ms' | 'rate_limit_per_minute'>> = {};
     if (input.expires_at_ms !== undefined) raised.expires_at_ms = input.expires_at_ms;
     if (input.rate_limit_per_minute !== undefined) raised.rate_limit_per_minute = input.rate_limit_per_minute;
-    if (Object.keys(raised).length > 0)
-      assertWithinCeiling(await this.callerRecord(principal), raised, 'give');
+    if (Object.keys(raised).length > 0) assertWithinCeiling(caller, raised, 'give');
     const events = keyEditEvents(this.context(principal, nowMs), old, next);
     if (events.length === 0) return { key: this.view(old) };
     if (!(await this.deps.repo.updateKey(old, next, nowMs, events))) {
@@ -255,12 +262,13 @@ export class ManagementService {
 
   async revokeKey(principal: Principal, id: string): Promise<RevokeResponse> {
     requirePermission(principal, 'keys:write');
+    const nowMs = this.deps.now();
+    await this.activeCaller(principal, nowMs);
     const record = await this.visibleKey(principal, id);
     if (principal.type === 'key' && principal.keyId === record.id) {
       throw new ApiError('cannot_modify_self', 'A key cannot revoke the key it is authenticating with.');
     }
     if (record.revoked_at !== null) return { revoked: true, key: this.view(record) };
-    const nowMs = this.deps.now();
     const revokedAt = new Date(nowMs).toISOString();
     const events = [
       auditEvent(this.context(principal, nowMs), 'key.revoked', record.org_id, id, {
@@ -280,10 +288,11 @@ export class ManagementService {
    */
   async rotateKey(principal: Principal, id: string, input: RotateKeyCommand): Promise<NewKeyResponse> {
     requirePermission(principal, 'keys:write');
+    const nowMs = this.deps.now();
+    const caller = await this.activeCaller(principal, nowMs);
     const old = await this.visibleKey(principal, id);
     this.assertMayModify(principal, old, 'rotate');
-    assertWithinCeiling(await this.callerRecord(principal), old, 'rotate');
-    const nowMs = this.deps.now();
+    assertWithinCeiling(caller, old, 'rotate');
     const status = keyStatus(old, nowMs);
     // A disabled key is not rotated: its replacement would come back enabled.
     if (status !== 'active' || old.released) {

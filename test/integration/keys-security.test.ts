@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBase62 } from '#core/base62';
 import { UNAUTHORIZED_MESSAGE } from '#core/errors';
+import { HOT_KEY_RATE } from '#core/hot-keys';
 import { formatToken, newKeyId } from '#core/token';
+import type { LocalMode } from '#local/local-mode';
 import { useLatchkey } from '../helpers/latchkey';
 import { client, createKey, startTestLatchkey } from '../helpers/local';
 
@@ -182,4 +184,67 @@ describe('expiry is enforced in code at expires_at', () => {
     const record = await lk.call<{ key: { status: string } }>('GET', `/v1/keys/${k.id}`, { token: lk.admin });
     expect(record.body.key.status).toBe('expired');
   });
+});
+
+describe('a key revoked or disabled while the authorizer still lets it through (bounded mode, hot)', () => {
+  // The clock stands still once the key is hot: its copy on the authorizer never ages, so the authorizer
+  // keeps allowing the key for as long as the test needs (in a deployment: up to hotKeyBoundMs).
+  let clock = Date.now();
+  let hot: LocalMode;
+  beforeAll(async () => {
+    hot = await startTestLatchkey({ now: () => clock, settings: { LATCHKEY_VERIFY_MODE: 'bounded' } });
+  });
+  afterAll(() => hot?.stop());
+
+  it.each([
+    ['revoked', { method: 'DELETE', body: undefined }],
+    ['disabled', { method: 'PATCH', body: { enabled: false } }],
+  ] as const)(
+    '%s: every state-changing management route answers the one 401 and changes nothing',
+    async (_, change) => {
+      const c = client(hot.url);
+      const org = `hot-${change.method.toLowerCase()}`;
+      // A high rate limit, so the authorizer stays on the copy rather than going exact near the limit.
+      const caller = await createKey(c, hot.adminKey, {
+        org_id: org,
+        roles: ['admin'],
+        rate_limit_per_minute: 100_000,
+      });
+      const target = await createKey(c, hot.adminKey, { org_id: org, name: 'target' });
+      for (let i = 0; i < HOT_KEY_RATE + 2; i++) {
+        clock += 5;
+        expect((await c('GET', '/v1/whoami', { token: caller.token })).status).toBe(200);
+      }
+      const applied = await c(change.method, `/v1/keys/${caller.id}`, {
+        token: hot.adminKey,
+        ...(change.body ? { body: change.body } : {}),
+      });
+      expect(applied.status).toBe(200);
+      // The authorizer still lets the key through: a read is answered.
+      expect((await c('GET', `/v1/keys/${target.id}`, { token: caller.token })).status).toBe(200);
+      for (const [method, path, body] of [
+        ['POST', '/v1/keys', { name: 'minted' }],
+        ['PATCH', `/v1/keys/${target.id}`, { name: 'renamed' }],
+        ['POST', `/v1/keys/${target.id}/rotate`, {}],
+        ['DELETE', `/v1/keys/${target.id}`, undefined],
+      ] as const) {
+        const res = await c<{ error: Record<string, string> }>(method, path, {
+          token: caller.token,
+          ...(body ? { body } : {}),
+        });
+        expect(res.status, `${method} ${path}`).toBe(401);
+        expect(res.body.error).toMatchObject({ code: 'unauthorized', message: UNAUTHORIZED_MESSAGE });
+      }
+      const keys = await c<{ keys: Array<{ id: string; name: string; status: string }> }>(
+        'GET',
+        `/v1/keys?org_id=${org}`,
+        { token: hot.adminKey },
+      );
+      expect(keys.body.keys.map((k) => k.id).sort()).toEqual([caller.id, target.id].sort());
+      expect(keys.body.keys.find((k) => k.id === target.id)).toMatchObject({
+        name: 'target',
+        status: 'active',
+      });
+    },
+  );
 });

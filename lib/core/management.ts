@@ -265,9 +265,8 @@ export class ManagementService {
     const nowMs = this.deps.now();
     await this.activeCaller(principal, nowMs);
     const record = await this.visibleKey(principal, id);
-    if (principal.type === 'key' && principal.keyId === record.id) {
-      throw new ApiError('cannot_modify_self', 'A key cannot revoke the key it is authenticating with.');
-    }
+    // As for PATCH and rotate: a key that may not disable a key may not revoke it either.
+    this.assertMayModify(principal, record, 'revoke');
     if (record.revoked_at !== null) return { revoked: true, key: this.view(record) };
     const revokedAt = new Date(nowMs).toISOString();
     const events = [

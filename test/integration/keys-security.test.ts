@@ -163,6 +163,40 @@ describe('no escalation', () => {
     }
   });
 
+  it('with a custom matrix, a keys-only key may not revoke an admin-role key, as it may not disable it', async () => {
+    const custom = await startTestLatchkey({
+      settings: {
+        LATCHKEY_ROLE_MATRIX: JSON.stringify({
+          admin: ['keys:read', 'keys:write', 'api:read', 'api:write'],
+          keymgr: ['keys:read', 'keys:write'],
+          member: ['api:read', 'api:write'],
+        }),
+      },
+    });
+    try {
+      const c = client(custom.url);
+      const keymgr = await createKey(c, custom.adminKey, { roles: ['keymgr'] });
+      const admin = await createKey(c, custom.adminKey, { roles: ['admin'] });
+      for (const [method, path, body] of [
+        ['PATCH', `/v1/keys/${admin.id}`, { enabled: false }],
+        ['DELETE', `/v1/keys/${admin.id}`, undefined],
+      ] as const) {
+        const res = await c<{ error: Record<string, string> }>(method, path, {
+          token: keymgr.token,
+          ...(body ? { body } : {}),
+        });
+        expect(res.status, `${method} ${path}`).toBe(403);
+        expect(res.body.error.code).toBe('forbidden');
+      }
+      expect((await c('GET', '/v1/whoami', { token: admin.token })).status).toBe(200);
+      // A key it may disable it may revoke.
+      const peer = await createKey(c, custom.adminKey, { roles: ['keymgr'] });
+      expect((await c('DELETE', `/v1/keys/${peer.id}`, { token: keymgr.token })).status).toBe(200);
+    } finally {
+      await custom.stop();
+    }
+  });
+
   it('a key cannot revoke itself (409 cannot_modify_self)', async () => {
     const k = await createKey(lk.call, lk.admin, { roles: ['admin'] });
     const res = await lk.call<{ error: Record<string, string> }>('DELETE', `/v1/keys/${k.id}`, {

@@ -372,6 +372,9 @@ export class ManagementService {
       principal.type === 'admin' && input.key_id !== null && input.org_id === null
         ? null
         : this.orgFor(principal, input.org_id);
+    // One key's events: its organization checked first (another's key is 404, as for GET /v1/keys/{id}),
+    // so a request never walks a foreign key's history.
+    if (principal.type === 'key' && input.key_id !== null) await this.visibleKey(principal, input.key_id);
     const page = await this.deps.repo.listAudit({
       orgId,
       keyId: input.key_id,

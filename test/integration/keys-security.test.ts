@@ -117,6 +117,23 @@ describe('organizations are isolated', () => {
     expect((await lk.call('GET', '/v1/whoami', { token: theirs.token })).status).toBe(200);
   });
 
+  it('another organization’s key, or an unknown one, is 404 in GET /v1/audit?key_id=', async () => {
+    const mine = await createKey(lk.call, lk.admin, { org_id: 'org-e', roles: ['admin'] });
+    const theirs = await createKey(lk.call, lk.admin, { org_id: 'org-f' });
+    for (const id of [theirs.id, newKeyId()]) {
+      const res = await lk.call<{ error: Record<string, string> }>('GET', `/v1/audit?key_id=${id}`, {
+        token: mine.token,
+      });
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('not_found');
+    }
+    const own = await createKey(lk.call, lk.admin, { org_id: 'org-e' });
+    const listed = await lk.call<{ events: Array<{ type: string }> }>('GET', `/v1/audit?key_id=${own.id}`, {
+      token: mine.token,
+    });
+    expect(listed.body.events.map((e) => e.type)).toEqual(['key.created']);
+  });
+
   it('a key cannot create keys in, or list, another organization', async () => {
     const mine = await createKey(lk.call, lk.admin, { org_id: 'org-c', roles: ['admin'] });
     const create = await lk.call<{ error: Record<string, string> }>('POST', '/v1/keys', {

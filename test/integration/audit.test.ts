@@ -134,6 +134,36 @@ describe('every change writes its audit event', () => {
     expect((await audit(`?key_id=${target.id}&limit=1`)).body.events[0]?.org_id).toBe(org);
   });
 
+  it('revoking a key already released (rotated in its grace period, or expired) records key.revoked', async () => {
+    const org = 'released';
+    const rotated = await createKey(lk.call, lk.admin, { org_id: org });
+    const rotation = await lk.call('POST', `/v1/keys/${rotated.id}/rotate`, {
+      token: lk.admin,
+      body: { grace_period_seconds: 600 },
+    });
+    expect(rotation.status).toBe(201);
+    const expired = await createKey(lk.call, lk.admin, {
+      org_id: org,
+      expires_at: new Date(Date.now() + 300).toISOString(),
+    });
+    await sleep(400);
+    // Listing the organization releases the expired key's slot.
+    expect((await lk.call('GET', `/v1/orgs/${org}`, { token: lk.admin })).body).toMatchObject({
+      active_keys: 1,
+    });
+    for (const k of [rotated, expired]) {
+      const res = await lk.call<{ key: { revoked_at: string } }>('DELETE', `/v1/keys/${k.id}`, {
+        token: lk.admin,
+      });
+      expect(res.status).toBe(200);
+      const events = (await audit(`?key_id=${k.id}&limit=1`)).body.events;
+      expect(events[0]).toMatchObject({
+        type: 'key.revoked',
+        changes: { revoked_at: { old: null, new: res.body.key.revoked_at } },
+      });
+    }
+  });
+
   it('a tampered or foreign cursor is 400 invalid_request', async () => {
     const k = await createKey(lk.call, lk.admin, { org_id: 'cursors' });
     await lk.call('PATCH', `/v1/keys/${k.id}`, { token: lk.admin, body: { name: 'x' } });

@@ -30,6 +30,7 @@ import { type PlanTable, planLimit } from './plans';
 import { type Principal, requireAdmin, requirePermission } from './principal';
 import type { KeyRepository } from './repository';
 import { KEY_ID_RE, newKeyId, newSalt, tokenFor } from './token';
+import { metadataOnCreate, metadataOnEdit } from './trusted-metadata';
 import type {
   CreateKeyCommand,
   ListAuditCommand,
@@ -195,7 +196,7 @@ export class ManagementService {
       created_at: new Date(nowMs).toISOString(),
       created_by: actorOf(principal),
       rotated_from: null,
-      metadata: input.metadata,
+      metadata: metadataOnCreate(caller, input.metadata),
     });
     const events = [keyCreatedEvent(this.context(principal, nowMs), record)];
     await this.deps.repo.createKey(record, nowMs, events);
@@ -243,7 +244,7 @@ export class ManagementService {
     if (input.description !== undefined) next.description = input.description;
     if (input.rate_limit_per_minute !== undefined) next.rate_limit_per_minute = input.rate_limit_per_minute;
     if (input.expires_at_ms !== undefined) next.expires_at_ms = input.expires_at_ms;
-    if (input.metadata !== undefined) next.metadata = input.metadata;
+    if (input.metadata !== undefined) next.metadata = metadataOnEdit(caller, old, input.metadata);
     if (input.enabled !== undefined && input.enabled !== (old.disabled_at === null)) {
       next.disabled_at = input.enabled ? null : new Date(nowMs).toISOString();
     }

@@ -11,6 +11,7 @@ import { ERROR_STATUS } from './errors';
 import { type ApiKey, AUDIT_EVENT_TYPES, type AuditEvent } from './model';
 import { PERMISSIONS } from './permissions';
 import { MAX_KEYS, RATE_LIMIT_PER_MINUTE } from './settings';
+import { TRUSTED_METADATA_PREFIX } from './trusted-metadata';
 import { USAGE_DAYS } from './usage';
 import {
   DESCRIPTION_LENGTH,
@@ -100,7 +101,10 @@ export const FIELDS = {
     description:
       `At most ${METADATA_LIMITS.maxEntries} entries, values of at most ${METADATA_LIMITS.maxValueChars} ` +
       `characters, ${METADATA_LIMITS.maxTotalBytes} UTF-8 bytes in all (keys and values). Passed to ` +
-      'integrations in the authorizer context as `metadata` (a JSON string).',
+      'integrations in the authorizer context as `metadata` (a JSON string). Entries whose key starts ' +
+      `with \`${TRUSTED_METADATA_PREFIX}\` are set by the admin key only: a key creating a key hands on its own ` +
+      'exactly, and a key editing a key keeps its target’s (403 for any other value); the rest is ' +
+      'tenant-controlled.',
     maxProperties: METADATA_LIMITS.maxEntries,
     propertyNames: { pattern: METADATA_LIMITS.keyPattern.source },
     additionalProperties: { type: 'string', maxLength: METADATA_LIMITS.maxValueChars },

@@ -8,11 +8,16 @@
  */
 import {
   type AuditContext,
+  type AuditHead,
   actorOf,
   assertWithinCeiling,
   auditEvent,
+  headFields,
   keyCreatedEvent,
   keyEditEvents,
+  keyHead,
+  NO_EVENTS,
+  sequenceEvents,
 } from './audit';
 import { sha256Hex } from './crypto';
 import { ApiError, keyNotFound, UNAUTHORIZED_MESSAGE } from './errors';
@@ -57,6 +62,9 @@ export type { NewKeyResponse };
 
 export const DEFAULT_ORG = 'default';
 
+/** How often a change that found its key or organization changed since it read it is built again. */
+const CHANGE_ATTEMPTS = 20;
+
 /** Called with each audit event once it is stored: the structured audit log line. */
 export type AuditSink = (event: AuditEvent) => void;
 
@@ -93,6 +101,13 @@ export class ManagementService {
   /** The structured log line of each stored event. */
   private logged(events: readonly AuditEvent[]): void {
     for (const event of events) this.deps.audit(event);
+  }
+
+  /** Numbers and dates one key's events after its trail as read (`sequenceEvents`); its new head. */
+  private sequence(events: readonly AuditEvent[], record: KeyRecord, nowMs: number): AuditHead {
+    return (
+      sequenceEvents(events, new Map([[record.id, keyHead(record)]]), nowMs).get(record.id) ?? keyHead(record)
+    );
   }
 
   /** Loads a key the principal may see; another organization's key is reported as not found. */
@@ -147,6 +162,8 @@ export class ManagementService {
       | 'released'
       | 'rotated_to'
       | 'disabled_at'
+      | 'audit_version'
+      | 'audit_at_ms'
     >,
   ): Promise<{ record: KeyRecord; token: string }> {
     const id = newKeyId();
@@ -163,6 +180,7 @@ export class ManagementService {
       released: false,
       rotated_to: null,
       disabled_at: null,
+      ...headFields(NO_EVENTS),
     };
     return { record, token };
   }
@@ -199,6 +217,7 @@ export class ManagementService {
       metadata: metadataOnCreate(caller, input.metadata),
     });
     const events = [keyCreatedEvent(this.context(principal, nowMs), record)];
+    Object.assign(record, headFields(this.sequence(events, record, nowMs)));
     await this.deps.repo.createKey(record, nowMs, events);
     this.logged(events);
     return { key: this.view(record), raw_key: token, warning: NEW_KEY_WARNING };
@@ -254,6 +273,7 @@ export class ManagementService {
     if (Object.keys(raised).length > 0) assertWithinCeiling(caller, raised, 'give');
     const events = keyEditEvents(this.context(principal, nowMs), old, next);
     if (events.length === 0) return { key: this.view(old) };
+    Object.assign(next, headFields(this.sequence(events, old, nowMs)));
     if (!(await this.deps.repo.updateKey(old, next, nowMs, events))) {
       throw new ApiError('conflict', `Key ${id} changed while it was being edited; read it and try again.`);
     }
@@ -261,25 +281,37 @@ export class ManagementService {
     return { key: this.view(next) };
   }
 
+  /**
+   * Revokes a key at once and for good. Built again on a fresh read when the key changed in the
+   * meantime, so its event follows every change committed before it; repeating it is harmless.
+   */
   async revokeKey(principal: Principal, id: string): Promise<RevokeResponse> {
     requirePermission(principal, 'keys:write');
-    const nowMs = this.deps.now();
-    await this.activeCaller(principal, nowMs);
-    const record = await this.visibleKey(principal, id);
-    // As for PATCH and rotate: a key that may not disable a key may not revoke it either.
-    this.assertMayModify(principal, record, 'revoke');
-    if (record.revoked_at !== null) return { revoked: true, key: this.view(record) };
-    const revokedAt = new Date(nowMs).toISOString();
-    const events = [
-      auditEvent(this.context(principal, nowMs), 'key.revoked', record.org_id, id, {
-        revoked_at: { old: null, new: revokedAt },
-      }),
-    ];
-    const updated = await this.deps.repo.revokeKey(id, nowMs, events);
-    if (updated === null) throw keyNotFound(id);
-    // Revoked by this request (not by a concurrent one): the events were written with it.
-    if (updated.revoked_at === revokedAt) this.logged(events);
-    return { revoked: true, key: this.view(updated) };
+    await this.activeCaller(principal, this.deps.now());
+    for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
+      const record = await this.visibleKey(principal, id);
+      // As for PATCH and rotate: a key that may not disable a key may not revoke it either.
+      this.assertMayModify(principal, record, 'revoke');
+      if (record.revoked_at !== null) return { revoked: true, key: this.view(record) };
+      const nowMs = this.deps.now();
+      const revokedAt = new Date(nowMs).toISOString();
+      const events = [
+        auditEvent(this.context(principal, nowMs), 'key.revoked', record.org_id, id, {
+          revoked_at: { old: null, new: revokedAt },
+        }),
+      ];
+      const revoked: KeyRecord = {
+        ...record,
+        revoked_at: revokedAt,
+        released: true,
+        ...headFields(this.sequence(events, record, nowMs)),
+      };
+      if (await this.deps.repo.revokeKey(record, revoked, nowMs, events)) {
+        this.logged(events);
+        return { revoked: true, key: this.view(revoked) };
+      }
+    }
+    throw new ApiError('conflict', `Key ${id} kept changing while it was being revoked; try again.`);
   }
 
   /**
@@ -323,7 +355,10 @@ export class ManagementService {
       }),
       keyCreatedEvent(ctx, record),
     ];
-    if (!(await this.deps.repo.rotateKey(old, record, grace, nowMs, events))) {
+    const heads = sequenceEvents(events, new Map([[old.id, keyHead(old)]]), nowMs);
+    Object.assign(record, headFields(heads.get(record.id) ?? NO_EVENTS));
+    const oldHead = heads.get(old.id) ?? keyHead(old);
+    if (!(await this.deps.repo.rotateKey(old, record, grace, nowMs, events, oldHead))) {
       throw new ApiError('conflict', `Key ${id} changed while it was being rotated; read it and try again.`);
     }
     this.logged(events);
@@ -335,35 +370,48 @@ export class ManagementService {
     return this.deps.repo.getOrg(orgId, this.deps.now());
   }
 
+  /**
+   * Sets an organization's limit or plan. Its event's old values are the ones the write replaced: the
+   * write is conditional on the organization's audit head read with them, and built again on a fresh
+   * read when another change came first.
+   */
   async putOrg(
     principal: Principal,
     orgId: string,
     input: OrgLimitCommand | OrgPlanCommand,
   ): Promise<OrgRecord> {
     requireAdmin(principal);
-    const nowMs = this.deps.now();
-    const before = await this.deps.repo.getOrg(orgId, nowMs);
-    const ctx = this.context(principal, nowMs);
-    if ('plan' in input) {
-      const events = [
-        auditEvent(ctx, 'org.updated', orgId, null, {
-          plan: { old: before.plan ?? null, new: input.plan },
-          max_keys: { old: before.max_keys, new: planLimit(this.deps.plans ?? {}, input.plan) },
-        }),
-      ];
-      const org = await this.deps.repo.putOrgPlan(orgId, input.plan, nowMs, events);
-      this.logged(events);
-      return org;
+    for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
+      const nowMs = this.deps.now();
+      const { org: before, head } = await this.deps.repo.getOrgForChange(orgId, nowMs);
+      const ctx = this.context(principal, nowMs);
+      const changes =
+        'plan' in input
+          ? {
+              plan: { old: before.plan ?? null, new: input.plan },
+              max_keys: { old: before.max_keys, new: planLimit(this.deps.plans ?? {}, input.plan) },
+            }
+          : {
+              ...(before.plan ? { plan: { old: before.plan, new: null } } : {}),
+              max_keys: { old: before.max_keys, new: input.max_keys },
+            };
+      const events = [auditEvent(ctx, 'org.updated', orgId, null, changes)];
+      const subject = `org:${orgId}`;
+      const to = sequenceEvents(events, new Map([[subject, head]]), nowMs).get(subject) ?? head;
+      const change = { nowMs, events, from: head, to };
+      const org =
+        'plan' in input
+          ? await this.deps.repo.putOrgPlan(orgId, input.plan, change)
+          : await this.deps.repo.putOrgLimit(orgId, input.max_keys, change);
+      if (org !== null) {
+        this.logged(events);
+        return org;
+      }
     }
-    const events = [
-      auditEvent(ctx, 'org.updated', orgId, null, {
-        ...(before.plan ? { plan: { old: before.plan, new: null } } : {}),
-        max_keys: { old: before.max_keys, new: input.max_keys },
-      }),
-    ];
-    const org = await this.deps.repo.putOrgLimit(orgId, input.max_keys, nowMs, events);
-    this.logged(events);
-    return org;
+    throw new ApiError(
+      'conflict',
+      `Organization ${orgId} kept changing while it was being updated; try again.`,
+    );
   }
 
   /** The audit trail, newest first: the caller's organization (any, for the admin key). */

@@ -322,6 +322,13 @@ export const SCHEMAS = {
       actor: { type: 'string', description: '`admin` or `key:<id>`.' },
       request_id: { type: 'string' },
       at: timestamp,
+      version: nullable({
+        type: 'integer',
+        minimum: 1,
+        description:
+          "The event's number in its key's trail (key events) or its organization's: 1, 2, 3… in " +
+          'commit order. null on events written before events were numbered.',
+      }),
       changes: {
         type: 'object',
         description: 'Field name → its old and new value (non-secret fields only).',
@@ -333,7 +340,7 @@ export const SCHEMAS = {
         },
       },
     },
-    ['id', 'type', 'org_id', 'key_id', 'actor', 'request_id', 'at', 'changes'],
+    ['id', 'type', 'org_id', 'key_id', 'actor', 'request_id', 'at', 'version', 'changes'],
   ),
   AuditPage: object<AuditPage>(
     {

@@ -15,7 +15,7 @@ import type { ListAuditQuery } from '#core/management';
 import { AUDIT_EVENT_TYPES, type AuditChange, type AuditEvent, type AuditEventType } from '#core/model';
 import { auditKeyPk, auditPk, auditSk, ITEM_PREFIXES, TABLE_SCHEMA } from '#core/table';
 import { KEY_ID_LENGTH } from '#core/token';
-import { type Item, n, s, str } from './codec';
+import { type Item, n, num, s, str } from './codec';
 import { dependency } from './transact';
 
 const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL } = TABLE_SCHEMA;
@@ -36,6 +36,7 @@ export function auditItem(event: AuditEvent, retentionSeconds: number): Item {
     at: s(event.at),
     changes: s(JSON.stringify(event.changes)),
   };
+  if (event.version !== null) item.version = n(event.version);
   if (event.key_id !== null) {
     item.key_id = s(event.key_id);
     item[GSI1PK] = s(auditKeyPk(event.key_id));
@@ -62,6 +63,8 @@ export function itemToAuditEvent(item: Item): AuditEvent {
     actor: str(item, 'actor') ?? '',
     request_id: str(item, 'request_id') ?? '',
     at: str(item, 'at') ?? '',
+    // Absent on events written before events were numbered.
+    version: num(item, 'version'),
     changes,
   };
 }

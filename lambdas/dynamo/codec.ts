@@ -76,6 +76,8 @@ export function recordToItem(r: KeyRecord): Item {
   if (r.rotated_to !== null) item.rotated_to = s(r.rotated_to);
   if (r.disabled_at !== null) item.disabled_at = s(r.disabled_at);
   if (Object.keys(r.metadata).length > 0) item.metadata = metadataValue(r.metadata);
+  if (r.audit_version > 0) item.audit_version = n(r.audit_version);
+  if (r.audit_at_ms !== null) item.audit_at_ms = n(r.audit_at_ms);
   return item;
 }
 
@@ -106,6 +108,8 @@ export function itemToRecord(item: Item): KeyRecord {
     rotated_to: str(item, 'rotated_to'),
     disabled_at: str(item, 'disabled_at'),
     metadata: metadataOf(item),
+    audit_version: num(item, 'audit_version') ?? 0,
+    audit_at_ms: num(item, 'audit_at_ms'),
   };
 }
 
@@ -117,7 +121,8 @@ export function metadataValue(metadata: Readonly<Record<string, string>>): Attri
 function metadataOf(item: Item): Record<string, string> {
   const m = item.metadata;
   if (!m || !('M' in m) || !m.M) return {};
-  const out: Record<string, string> = {};
+  // No prototype: a stored `__proto__` entry stays an entry, as it was written.
+  const out: Record<string, string> = Object.create(null);
   for (const [k, v] of Object.entries(m.M)) if (v.S !== undefined) out[k] = v.S;
   return out;
 }
@@ -148,9 +153,14 @@ export function itemToOrg(
   };
 }
 
-/** The edited attributes of a key item, each conditioned on the value read (absent when null). */
+/**
+ * The edited attributes of a key item, each conditioned on the value read (absent when null), with the
+ * key's audit head: the edit is written only if no other change was committed since the read.
+ */
 export function keyEdit(old: KeyRecord, next: KeyRecord) {
   const fields = [
+    ['audit_version', old.audit_version, next.audit_version],
+    ['audit_at_ms', old.audit_at_ms, next.audit_at_ms],
     ['name', old.name, next.name],
     ['description', old.description, next.description],
     ['rate_limit_per_minute', old.rate_limit_per_minute, next.rate_limit_per_minute],
@@ -165,7 +175,9 @@ export function keyEdit(old: KeyRecord, next: KeyRecord) {
         ? n(v)
         : s(v as string);
   const isEmpty = (name: string, v: unknown) =>
-    v === null || (name === 'metadata' && Object.keys(v as object).length === 0);
+    v === null ||
+    (name === 'metadata' && Object.keys(v as object).length === 0) ||
+    (name === 'audit_version' && v === 0);
   const names: Record<string, string> = {};
   const values: Item = {};
   const conditions: string[] = [];

@@ -7,10 +7,12 @@
  * authorizer's verify-and-count path is `dynamo-usage.ts`.
  */
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import type { AuditHead } from '#core/audit';
 import { ApiError } from '#core/errors';
 import type { KeyRepository, ListAuditQuery, ListKeysQuery } from '#core/management';
 import type { AuditEvent, KeyRecord, OrgRecord } from '#core/model';
 import type { PlanTable } from '#core/plans';
+import type { OrgChange } from '#core/repository';
 import { ORG_ATTRIBUTES, TABLE_SCHEMA } from '#core/table';
 import type { UsageDay } from '#core/usage';
 import { auditPuts, listAuditEvents } from './audit';
@@ -21,13 +23,14 @@ import {
   keyEdit,
   keyItemKey,
   n,
+  num,
   orgItemKey,
   recordToItem,
   s,
 } from './codec';
 import { expiredUnreleased, listKeyRecords } from './listing';
 import { orgLimitCondition } from './org-limit';
-import { dependency, transact } from './transact';
+import { dependency, type TransactOutcome, transact } from './transact';
 import { DynamoUsageHistory } from './usage-history';
 
 export interface DynamoKeyRepositoryOptions {
@@ -44,6 +47,22 @@ export interface DynamoKeyRepositoryOptions {
 }
 
 export { LIST_READ_BUDGET } from './listing';
+
+/**
+ * An item's audit head as read (`audit_version` absent before its first numbered event) as a condition,
+ * and the new head to set: a change is written only if no other was committed since the read.
+ */
+function headUpdate(from: AuditHead, to: AuditHead): { condition: string; set: string; values: Item } {
+  return {
+    condition: from.version === 0 ? 'attribute_not_exists(audit_version)' : 'audit_version = :headFrom',
+    set: 'audit_version = :headTo, audit_at_ms = :headAt',
+    values: {
+      ...(from.version === 0 ? {} : { ':headFrom': n(from.version) }),
+      ':headTo': n(to.version),
+      ':headAt': n(to.atMs ?? 0),
+    },
+  };
+}
 
 export class DynamoKeyRepository implements KeyRepository {
   readonly tableName: string;
@@ -140,13 +159,14 @@ export class DynamoKeyRepository implements KeyRepository {
     values: Item,
     nowMs: number,
     events: readonly AuditEvent[] = [],
-  ): Promise<boolean> {
-    const outcome = await transact(this.client, {
+    condition = '',
+  ): Promise<TransactOutcome<'key' | 'org'>> {
+    return transact(this.client, {
       key: {
         Update: {
           TableName: this.tableName,
           Key: keyItemKey(record.id),
-          ConditionExpression: 'released = :false',
+          ConditionExpression: `released = :false${condition}`,
           UpdateExpression: `SET released = :true, #ttl = :ttl${set}`,
           ExpressionAttributeNames: { '#ttl': TABLE_SCHEMA.ttlAttribute },
           ExpressionAttributeValues: {
@@ -168,47 +188,56 @@ export class DynamoKeyRepository implements KeyRepository {
       },
       ...this.audit(events),
     });
-    return outcome.written;
   }
 
   /**
-   * Revokes a key immediately and permanently, with its audit events in the same transaction. Repeating
-   * it is harmless (and writes no second event).
+   * Revokes a key immediately and permanently, with its audit events in the same transaction, only if
+   * nothing was changed since `old` was read (its audit head); false otherwise.
    */
-  async revokeKey(id: string, nowMs: number, events: readonly AuditEvent[]): Promise<KeyRecord | null> {
-    const record = await this.getKey(id);
-    if (record === null || record.revoked_at !== null) return record;
-    const revokedAt = new Date(nowMs).toISOString();
-    const released =
-      !record.released &&
-      (await this.releaseKey(
-        record,
-        ', revoked_at = :revokedAt',
-        { ':revokedAt': s(revokedAt) },
+  async revokeKey(
+    old: KeyRecord,
+    revoked: KeyRecord,
+    nowMs: number,
+    events: readonly AuditEvent[],
+  ): Promise<boolean> {
+    const head = headUpdate(
+      { version: old.audit_version, atMs: old.audit_at_ms },
+      { version: revoked.audit_version, atMs: revoked.audit_at_ms },
+    );
+    const values: Item = { ...head.values, ':revokedAt': s(revoked.revoked_at ?? '') };
+    const unrevoked = ` AND attribute_not_exists(revoked_at) AND ${head.condition}`;
+    if (!old.released) {
+      const outcome = await this.releaseKey(
+        old,
+        `, revoked_at = :revokedAt, ${head.set}`,
+        values,
         nowMs,
         events,
-      ));
-    if (!released) {
-      // Already released (rotated with a grace period, or expired): revoke without touching the count.
-      await transact(this.client, {
-        key: {
-          Update: {
-            TableName: this.tableName,
-            Key: keyItemKey(id),
-            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revoked_at)',
-            UpdateExpression: 'SET revoked_at = :revokedAt, released = :true, #ttl = :ttl',
-            ExpressionAttributeNames: { '#ttl': TABLE_SCHEMA.ttlAttribute },
-            ExpressionAttributeValues: {
-              ':revokedAt': s(revokedAt),
-              ':true': { BOOL: true },
-              ':ttl': n(this.ttlFrom(nowMs)),
-            },
+        unrevoked,
+      );
+      if (outcome.written) return true;
+      // The key changed since it was read: read it again. Only the count at 0: revoke without it.
+      if (outcome.conditionFailed.key || !outcome.conditionFailed.org) return false;
+    }
+    // Already released (rotated with a grace period, or expired): revoke without touching the count.
+    const outcome = await transact(this.client, {
+      key: {
+        Update: {
+          TableName: this.tableName,
+          Key: keyItemKey(old.id),
+          ConditionExpression: `attribute_exists(pk)${unrevoked}`,
+          UpdateExpression: `SET revoked_at = :revokedAt, released = :true, #ttl = :ttl, ${head.set}`,
+          ExpressionAttributeNames: { '#ttl': TABLE_SCHEMA.ttlAttribute },
+          ExpressionAttributeValues: {
+            ...values,
+            ':true': { BOOL: true },
+            ':ttl': n(this.ttlFrom(nowMs)),
           },
         },
-        ...this.audit(events),
-      });
-    }
-    return this.getKey(id);
+      },
+      ...this.audit(events),
+    });
+    return outcome.written;
   }
 
   /**
@@ -258,13 +287,16 @@ export class DynamoKeyRepository implements KeyRepository {
     graceSeconds: number,
     nowMs: number,
     events: readonly AuditEvent[],
+    oldHead: AuditHead,
   ): Promise<boolean> {
+    const head = headUpdate({ version: old.audit_version, atMs: old.audit_at_ms }, oldHead);
     const graceEnd = nowMs + graceSeconds * 1000;
     const ends = old.expires_at_ms === null ? graceEnd : Math.min(old.expires_at_ms, graceEnd);
     // The expiry is compared with the one read, so a concurrent change makes this fail, not race.
     const expiryUnchanged =
       old.expires_at_ms === null ? 'attribute_not_exists(expires_at_ms)' : 'expires_at_ms = :oldExpiry';
     const values: Item = {
+      ...head.values,
       ':false': { BOOL: false },
       ':true': { BOOL: true },
       ':newId': s(replacement.id),
@@ -277,8 +309,8 @@ export class DynamoKeyRepository implements KeyRepository {
         Update: {
           TableName: this.tableName,
           Key: keyItemKey(old.id),
-          ConditionExpression: `released = :false AND attribute_not_exists(revoked_at) AND ${expiryUnchanged}`,
-          UpdateExpression: `SET released = :true, rotated_to = :newId, #ttl = :ttl, ${
+          ConditionExpression: `released = :false AND attribute_not_exists(revoked_at) AND ${expiryUnchanged} AND ${head.condition}`,
+          UpdateExpression: `SET released = :true, rotated_to = :newId, #ttl = :ttl, ${head.set}, ${
             graceSeconds === 0 ? 'revoked_at = :iso' : 'expires_at_ms = :ends'
           }`,
           ExpressionAttributeNames: { '#ttl': TABLE_SCHEMA.ttlAttribute },
@@ -304,7 +336,7 @@ export class DynamoKeyRepository implements KeyRepository {
   async releaseExpired(orgId: string, nowMs: number): Promise<number> {
     let released = 0;
     for await (const record of expiredUnreleased(this.client, this.tableName, orgId, nowMs)) {
-      if (await this.releaseKey(record, '', {}, nowMs)) released++;
+      if ((await this.releaseKey(record, '', {}, nowMs)).written) released++;
     }
     return released;
   }
@@ -314,75 +346,75 @@ export class DynamoKeyRepository implements KeyRepository {
   }
 
   async getOrg(orgId: string, nowMs: number): Promise<OrgRecord> {
+    return (await this.getOrgForChange(orgId, nowMs)).org;
+  }
+
+  async getOrgForChange(orgId: string, nowMs: number): Promise<{ org: OrgRecord; head: AuditHead }> {
     await this.releaseExpired(orgId, nowMs);
     return this.readOrg(orgId);
   }
 
-  private async readOrg(orgId: string): Promise<OrgRecord> {
+  private async readOrg(orgId: string): Promise<{ org: OrgRecord; head: AuditHead }> {
     try {
       const out = await this.client.send(
         new GetItemCommand({ TableName: this.tableName, Key: orgItemKey(orgId), ConsistentRead: true }),
       );
-      return itemToOrg(orgId, out.Item ?? {}, this.defaultMaxKeys, this.plans);
+      const item = out.Item ?? {};
+      return {
+        org: itemToOrg(orgId, item, this.defaultMaxKeys, this.plans),
+        head: { version: num(item, 'audit_version') ?? 0, atMs: num(item, 'audit_at_ms') },
+      };
     } catch (error) {
       return dependency(error);
     }
   }
 
   /** Sets an organization's own limit (taking it off any plan), with its audit events in the same transaction. */
-  async putOrgLimit(
-    orgId: string,
-    maxKeys: number | null,
-    nowMs: number,
-    events: readonly AuditEvent[],
-  ): Promise<OrgRecord> {
+  async putOrgLimit(orgId: string, maxKeys: number | null, change: OrgChange): Promise<OrgRecord | null> {
     return this.updateOrg(
       orgId,
       'SET max_keys = :max',
       'REMOVE #plan',
       { ':max': maxKeys === null ? { NULL: true } : n(maxKeys) },
-      nowMs,
-      events,
+      change,
     );
   }
 
   /** Puts the organization on a plan: it follows the plan's limit (its own `max_keys` is dropped). */
-  async putOrgPlan(
-    orgId: string,
-    plan: string,
-    nowMs: number,
-    events: readonly AuditEvent[],
-  ): Promise<OrgRecord> {
-    return this.updateOrg(orgId, 'SET #plan = :plan', 'REMOVE max_keys', { ':plan': s(plan) }, nowMs, events);
+  async putOrgPlan(orgId: string, plan: string, change: OrgChange): Promise<OrgRecord | null> {
+    return this.updateOrg(orgId, 'SET #plan = :plan', 'REMOVE max_keys', { ':plan': s(plan) }, change);
   }
 
+  /** null: the organization was changed since its head was read. */
   private async updateOrg(
     orgId: string,
     set: string,
     remove: string,
     values: Item,
-    nowMs: number,
-    events: readonly AuditEvent[],
-  ): Promise<OrgRecord> {
-    await this.releaseExpired(orgId, nowMs);
-    await transact(this.client, {
+    change: OrgChange,
+  ): Promise<OrgRecord | null> {
+    const head = headUpdate(change.from, change.to);
+    const outcome = await transact(this.client, {
       org: {
         Update: {
           TableName: this.tableName,
           Key: orgItemKey(orgId),
-          UpdateExpression: `${set}, org_id = :org, active_keys = if_not_exists(active_keys, :zero), updated_at = :iso ${remove}`,
+          ConditionExpression: head.condition,
+          UpdateExpression: `${set}, org_id = :org, active_keys = if_not_exists(active_keys, :zero), updated_at = :iso, ${head.set} ${remove}`,
           ExpressionAttributeNames: { '#plan': ORG_ATTRIBUTES.plan },
           ExpressionAttributeValues: {
             ...values,
+            ...head.values,
             ':org': s(orgId),
             ':zero': n(0),
-            ':iso': s(new Date(nowMs).toISOString()),
+            ':iso': s(new Date(change.nowMs).toISOString()),
           },
         },
       },
-      ...this.audit(events),
+      ...this.audit(change.events),
     });
-    return this.readOrg(orgId);
+    if (!outcome.written) return null;
+    return (await this.readOrg(orgId)).org;
   }
 
   /** A key's calls per UTC day over the last `days` days (past-day counters rolled up first). */

@@ -36,8 +36,61 @@ export function auditEvent(
     actor: ctx.actor,
     request_id: ctx.requestId,
     at: new Date(ctx.nowMs).toISOString(),
+    version: null,
     changes,
   };
+}
+
+/** Where a key's or an organization's audit trail stands: its last event's version and time. */
+export interface AuditHead {
+  version: number;
+  atMs: number | null;
+}
+
+export const NO_EVENTS: AuditHead = { version: 0, atMs: null };
+
+/** A key's audit head, as its record holds it. */
+export const keyHead = (record: KeyRecord): AuditHead => ({
+  version: record.audit_version,
+  atMs: record.audit_at_ms,
+});
+
+/** The record fields that hold a key's audit head. */
+export const headFields = (head: AuditHead): Pick<KeyRecord, 'audit_version' | 'audit_at_ms'> => ({
+  audit_version: head.version,
+  audit_at_ms: head.atMs,
+});
+
+/** The trail an event continues: its key's, or (organization events) its organization's. */
+export const subjectOf = (event: AuditEvent): string => event.key_id ?? `org:${event.org_id}`;
+
+/**
+ * Numbers and dates the events of one transaction, in the order given. Each continues its subject's
+ * trail (`heads`, by `subjectOf`; a subject not in it has no events yet): its version is one past the
+ * last. The transaction is dated now, or a millisecond after the last event of any trail it continues
+ * if that is later, its events a millisecond apart. The write is conditional on the heads read, so a
+ * transaction built on a stale head fails and is built again: listed by time, each key's and each
+ * organization's events are in the order they were committed. Returns each subject's new head.
+ */
+export function sequenceEvents(
+  events: readonly AuditEvent[],
+  heads: ReadonlyMap<string, AuditHead>,
+  nowMs: number,
+): Map<string, AuditHead> {
+  let base = nowMs;
+  for (const event of events) {
+    const last = heads.get(subjectOf(event))?.atMs ?? null;
+    if (last !== null) base = Math.max(base, last + 1);
+  }
+  const next = new Map<string, AuditHead>();
+  events.forEach((event, i) => {
+    const subject = subjectOf(event);
+    const version = (next.get(subject) ?? heads.get(subject) ?? NO_EVENTS).version + 1;
+    event.version = version;
+    event.at = new Date(base + i).toISOString();
+    next.set(subject, { version, atMs: base + i });
+  });
+  return next;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());

@@ -8,14 +8,19 @@
  */
 import {
   type AuditContext,
+  type AuditHead,
   actorOf,
   assertWithinCeiling,
   auditEvent,
+  headFields,
   keyCreatedEvent,
   keyEditEvents,
+  keyHead,
+  NO_EVENTS,
+  sequenceEvents,
 } from './audit';
 import { sha256Hex } from './crypto';
-import { ApiError, keyNotFound } from './errors';
+import { ApiError, keyNotFound, UNAUTHORIZED_MESSAGE } from './errors';
 import {
   type ApiKey,
   type AuditEvent,
@@ -30,6 +35,7 @@ import { type PlanTable, planLimit } from './plans';
 import { type Principal, requireAdmin, requirePermission } from './principal';
 import type { KeyRepository } from './repository';
 import { KEY_ID_RE, newKeyId, newSalt, tokenFor } from './token';
+import { metadataOnCreate, metadataOnEdit } from './trusted-metadata';
 import type {
   CreateKeyCommand,
   ListAuditCommand,
@@ -55,6 +61,9 @@ export type { KeyRepository, ListAuditQuery, ListKeysQuery } from './repository'
 export type { NewKeyResponse };
 
 export const DEFAULT_ORG = 'default';
+
+/** How often a change that found its key or organization changed since it read it is built again. */
+const CHANGE_ATTEMPTS = 20;
 
 /** Called with each audit event once it is stored: the structured audit log line. */
 export type AuditSink = (event: AuditEvent) => void;
@@ -94,6 +103,13 @@ export class ManagementService {
     for (const event of events) this.deps.audit(event);
   }
 
+  /** Numbers and dates one key's events after its trail as read (`sequenceEvents`); its new head. */
+  private sequence(events: readonly AuditEvent[], record: KeyRecord, nowMs: number): AuditHead {
+    return (
+      sequenceEvents(events, new Map([[record.id, keyHead(record)]]), nowMs).get(record.id) ?? keyHead(record)
+    );
+  }
+
   /** Loads a key the principal may see; another organization's key is reported as not found. */
   private async visibleKey(principal: Principal, id: string): Promise<KeyRecord> {
     const record = KEY_ID_RE.test(id) ? await this.deps.repo.getKey(id) : null;
@@ -102,11 +118,18 @@ export class ManagementService {
     return record;
   }
 
-  /** The calling key's own record (its expiry and rate limit are ceilings); null for the admin key. */
-  private async callerRecord(principal: Principal): Promise<KeyRecord | null> {
+  /**
+   * The calling key's own record, read exactly (a consistent read), before any change a key makes: its
+   * expiry and rate limit are ceilings, and a key revoked, disabled or expired since the authorizer let
+   * the request through (bounded mode answers a hot key from its copy for up to `hotKeyBoundMs`) gets
+   * the one 401 every credential failure gets. null for the admin key.
+   */
+  private async activeCaller(principal: Principal, nowMs: number): Promise<KeyRecord | null> {
     if (principal.type === 'admin') return null;
     const record = await this.deps.repo.getKey(principal.keyId);
-    if (record === null) throw new ApiError('forbidden', 'The calling key no longer exists.');
+    if (record === null || record.org_id !== principal.orgId || keyStatus(record, nowMs) !== 'active') {
+      throw new ApiError('unauthorized', UNAUTHORIZED_MESSAGE);
+    }
     return record;
   }
 
@@ -139,6 +162,8 @@ export class ManagementService {
       | 'released'
       | 'rotated_to'
       | 'disabled_at'
+      | 'audit_version'
+      | 'audit_at_ms'
     >,
   ): Promise<{ record: KeyRecord; token: string }> {
     const id = newKeyId();
@@ -155,6 +180,7 @@ export class ManagementService {
       released: false,
       rotated_to: null,
       disabled_at: null,
+      ...headFields(NO_EVENTS),
     };
     return { record, token };
   }
@@ -165,11 +191,12 @@ export class ManagementService {
    */
   async createKey(principal: Principal, input: CreateKeyCommand): Promise<NewKeyResponse> {
     requirePermission(principal, 'keys:write');
+    const nowMs = this.deps.now();
+    const caller = await this.activeCaller(principal, nowMs);
     const orgId = this.orgFor(principal, input.org_id);
     const roles = input.roles ?? [this.deps.defaultRole];
     const permissions = resolvePermissions(roles, this.deps.roleMatrix);
     if (principal.type === 'key') assertNoEscalation(principal.permissions, permissions);
-    const caller = await this.callerRecord(principal);
     const limits = {
       expires_at_ms: input.expires_at_ms ?? caller?.expires_at_ms ?? null,
       rate_limit_per_minute:
@@ -177,7 +204,6 @@ export class ManagementService {
         Math.min(this.deps.defaultRateLimit, caller?.rate_limit_per_minute ?? Number.POSITIVE_INFINITY),
     };
     assertWithinCeiling(caller, limits, 'create');
-    const nowMs = this.deps.now();
     const { record, token } = await this.issue({
       org_id: orgId,
       name: input.name,
@@ -188,9 +214,10 @@ export class ManagementService {
       created_at: new Date(nowMs).toISOString(),
       created_by: actorOf(principal),
       rotated_from: null,
-      metadata: input.metadata,
+      metadata: metadataOnCreate(caller, input.metadata),
     });
     const events = [keyCreatedEvent(this.context(principal, nowMs), record)];
+    Object.assign(record, headFields(this.sequence(events, record, nowMs)));
     await this.deps.repo.createKey(record, nowMs, events);
     this.logged(events);
     return { key: this.view(record), raw_key: token, warning: NEW_KEY_WARNING };
@@ -220,9 +247,10 @@ export class ManagementService {
    */
   async updateKey(principal: Principal, id: string, input: UpdateKeyCommand): Promise<KeyResponse> {
     requirePermission(principal, 'keys:write');
+    const nowMs = this.deps.now();
+    const caller = await this.activeCaller(principal, nowMs);
     const old = await this.visibleKey(principal, id);
     this.assertMayModify(principal, old, 'edit');
-    const nowMs = this.deps.now();
     const status = keyStatus(old, nowMs);
     if (status === 'revoked' || status === 'expired' || old.rotated_to !== null || old.released) {
       throw new ApiError(
@@ -235,17 +263,17 @@ export class ManagementService {
     if (input.description !== undefined) next.description = input.description;
     if (input.rate_limit_per_minute !== undefined) next.rate_limit_per_minute = input.rate_limit_per_minute;
     if (input.expires_at_ms !== undefined) next.expires_at_ms = input.expires_at_ms;
-    if (input.metadata !== undefined) next.metadata = input.metadata;
+    if (input.metadata !== undefined) next.metadata = metadataOnEdit(caller, old, input.metadata);
     if (input.enabled !== undefined && input.enabled !== (old.disabled_at === null)) {
       next.disabled_at = input.enabled ? null : new Date(nowMs).toISOString();
     }
     const raised: Partial<Pick<KeyRecord, 'expires_at_ms' | 'rate_limit_per_minute'>> = {};
     if (input.expires_at_ms !== undefined) raised.expires_at_ms = input.expires_at_ms;
     if (input.rate_limit_per_minute !== undefined) raised.rate_limit_per_minute = input.rate_limit_per_minute;
-    if (Object.keys(raised).length > 0)
-      assertWithinCeiling(await this.callerRecord(principal), raised, 'give');
+    if (Object.keys(raised).length > 0) assertWithinCeiling(caller, raised, 'give');
     const events = keyEditEvents(this.context(principal, nowMs), old, next);
     if (events.length === 0) return { key: this.view(old) };
+    Object.assign(next, headFields(this.sequence(events, old, nowMs)));
     if (!(await this.deps.repo.updateKey(old, next, nowMs, events))) {
       throw new ApiError('conflict', `Key ${id} changed while it was being edited; read it and try again.`);
     }
@@ -253,25 +281,37 @@ export class ManagementService {
     return { key: this.view(next) };
   }
 
+  /**
+   * Revokes a key at once and for good. Built again on a fresh read when the key changed in the
+   * meantime, so its event follows every change committed before it; repeating it is harmless.
+   */
   async revokeKey(principal: Principal, id: string): Promise<RevokeResponse> {
     requirePermission(principal, 'keys:write');
-    const record = await this.visibleKey(principal, id);
-    if (principal.type === 'key' && principal.keyId === record.id) {
-      throw new ApiError('cannot_modify_self', 'A key cannot revoke the key it is authenticating with.');
+    await this.activeCaller(principal, this.deps.now());
+    for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
+      const record = await this.visibleKey(principal, id);
+      // As for PATCH and rotate: a key that may not disable a key may not revoke it either.
+      this.assertMayModify(principal, record, 'revoke');
+      if (record.revoked_at !== null) return { revoked: true, key: this.view(record) };
+      const nowMs = this.deps.now();
+      const revokedAt = new Date(nowMs).toISOString();
+      const events = [
+        auditEvent(this.context(principal, nowMs), 'key.revoked', record.org_id, id, {
+          revoked_at: { old: null, new: revokedAt },
+        }),
+      ];
+      const revoked: KeyRecord = {
+        ...record,
+        revoked_at: revokedAt,
+        released: true,
+        ...headFields(this.sequence(events, record, nowMs)),
+      };
+      if (await this.deps.repo.revokeKey(record, revoked, nowMs, events)) {
+        this.logged(events);
+        return { revoked: true, key: this.view(revoked) };
+      }
     }
-    if (record.revoked_at !== null) return { revoked: true, key: this.view(record) };
-    const nowMs = this.deps.now();
-    const revokedAt = new Date(nowMs).toISOString();
-    const events = [
-      auditEvent(this.context(principal, nowMs), 'key.revoked', record.org_id, id, {
-        revoked_at: { old: null, new: revokedAt },
-      }),
-    ];
-    const updated = await this.deps.repo.revokeKey(id, nowMs, events);
-    if (updated === null) throw keyNotFound(id);
-    // Revoked by this request (not by a concurrent one): the events were written with it.
-    if (updated.revoked_at === revokedAt) this.logged(events);
-    return { revoked: true, key: this.view(updated) };
+    throw new ApiError('conflict', `Key ${id} kept changing while it was being revoked; try again.`);
   }
 
   /**
@@ -280,10 +320,11 @@ export class ManagementService {
    */
   async rotateKey(principal: Principal, id: string, input: RotateKeyCommand): Promise<NewKeyResponse> {
     requirePermission(principal, 'keys:write');
+    const nowMs = this.deps.now();
+    const caller = await this.activeCaller(principal, nowMs);
     const old = await this.visibleKey(principal, id);
     this.assertMayModify(principal, old, 'rotate');
-    assertWithinCeiling(await this.callerRecord(principal), old, 'rotate');
-    const nowMs = this.deps.now();
+    assertWithinCeiling(caller, old, 'rotate');
     const status = keyStatus(old, nowMs);
     // A disabled key is not rotated: its replacement would come back enabled.
     if (status !== 'active' || old.released) {
@@ -314,7 +355,10 @@ export class ManagementService {
       }),
       keyCreatedEvent(ctx, record),
     ];
-    if (!(await this.deps.repo.rotateKey(old, record, grace, nowMs, events))) {
+    const heads = sequenceEvents(events, new Map([[old.id, keyHead(old)]]), nowMs);
+    Object.assign(record, headFields(heads.get(record.id) ?? NO_EVENTS));
+    const oldHead = heads.get(old.id) ?? keyHead(old);
+    if (!(await this.deps.repo.rotateKey(old, record, grace, nowMs, events, oldHead))) {
       throw new ApiError('conflict', `Key ${id} changed while it was being rotated; read it and try again.`);
     }
     this.logged(events);
@@ -326,35 +370,48 @@ export class ManagementService {
     return this.deps.repo.getOrg(orgId, this.deps.now());
   }
 
+  /**
+   * Sets an organization's limit or plan. Its event's old values are the ones the write replaced: the
+   * write is conditional on the organization's audit head read with them, and built again on a fresh
+   * read when another change came first.
+   */
   async putOrg(
     principal: Principal,
     orgId: string,
     input: OrgLimitCommand | OrgPlanCommand,
   ): Promise<OrgRecord> {
     requireAdmin(principal);
-    const nowMs = this.deps.now();
-    const before = await this.deps.repo.getOrg(orgId, nowMs);
-    const ctx = this.context(principal, nowMs);
-    if ('plan' in input) {
-      const events = [
-        auditEvent(ctx, 'org.updated', orgId, null, {
-          plan: { old: before.plan ?? null, new: input.plan },
-          max_keys: { old: before.max_keys, new: planLimit(this.deps.plans ?? {}, input.plan) },
-        }),
-      ];
-      const org = await this.deps.repo.putOrgPlan(orgId, input.plan, nowMs, events);
-      this.logged(events);
-      return org;
+    for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
+      const nowMs = this.deps.now();
+      const { org: before, head } = await this.deps.repo.getOrgForChange(orgId, nowMs);
+      const ctx = this.context(principal, nowMs);
+      const changes =
+        'plan' in input
+          ? {
+              plan: { old: before.plan ?? null, new: input.plan },
+              max_keys: { old: before.max_keys, new: planLimit(this.deps.plans ?? {}, input.plan) },
+            }
+          : {
+              ...(before.plan ? { plan: { old: before.plan, new: null } } : {}),
+              max_keys: { old: before.max_keys, new: input.max_keys },
+            };
+      const events = [auditEvent(ctx, 'org.updated', orgId, null, changes)];
+      const subject = `org:${orgId}`;
+      const to = sequenceEvents(events, new Map([[subject, head]]), nowMs).get(subject) ?? head;
+      const change = { nowMs, events, from: head, to };
+      const org =
+        'plan' in input
+          ? await this.deps.repo.putOrgPlan(orgId, input.plan, change)
+          : await this.deps.repo.putOrgLimit(orgId, input.max_keys, change);
+      if (org !== null) {
+        this.logged(events);
+        return org;
+      }
     }
-    const events = [
-      auditEvent(ctx, 'org.updated', orgId, null, {
-        ...(before.plan ? { plan: { old: before.plan, new: null } } : {}),
-        max_keys: { old: before.max_keys, new: input.max_keys },
-      }),
-    ];
-    const org = await this.deps.repo.putOrgLimit(orgId, input.max_keys, nowMs, events);
-    this.logged(events);
-    return org;
+    throw new ApiError(
+      'conflict',
+      `Organization ${orgId} kept changing while it was being updated; try again.`,
+    );
   }
 
   /** The audit trail, newest first: the caller's organization (any, for the admin key). */
@@ -364,6 +421,9 @@ export class ManagementService {
       principal.type === 'admin' && input.key_id !== null && input.org_id === null
         ? null
         : this.orgFor(principal, input.org_id);
+    // One key's events: its organization checked first (another's key is 404, as for GET /v1/keys/{id}),
+    // so a request never walks a foreign key's history.
+    if (principal.type === 'key' && input.key_id !== null) await this.visibleKey(principal, input.key_id);
     const page = await this.deps.repo.listAudit({
       orgId,
       keyId: input.key_id,

@@ -34,6 +34,10 @@ export interface KeyRecord {
   disabled_at: string | null;
   /** Flat string map passed to integrations (limits: `METADATA_LIMITS` in validation.ts); {} when none. */
   metadata: Record<string, string>;
+  /** The `version` of the key's last audit event (0: none versioned yet); each change's transaction is conditional on it. */
+  audit_version: number;
+  /** Epoch milliseconds of the key's last audit event (null: none versioned yet); the next is dated after it. */
+  audit_at_ms: number | null;
 }
 
 /** Precedence when several apply: revoked > expired > disabled > active. */
@@ -138,7 +142,15 @@ export interface AuditEvent {
   key_id: string | null;
   actor: string;
   request_id: string;
-  /** ISO 8601 UTC. */
+  /**
+   * ISO 8601 UTC: when the change was written, never earlier than a millisecond after the same key's (or
+   * organization's) previous event, so that time order is commit order for each of them.
+   */
   at: string;
+  /**
+   * The event's number in its key's trail (key events) or its organization's (organization events):
+   * 1, 2, 3… in commit order. null for events written before events were numbered.
+   */
+  version: number | null;
   changes: Record<string, AuditChange>;
 }

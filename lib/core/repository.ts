@@ -4,6 +4,7 @@
  * (`test/helpers/memory-repository.ts`). Pure types.
  */
 
+import type { AuditHead } from './audit';
 import type { AuditEvent, KeyRecord, OrgRecord } from './model';
 import type { UsageDay } from './usage';
 import type { ListKeysCommand } from './validation';
@@ -15,6 +16,14 @@ export interface ListKeysQuery {
   cursor: string | null;
   status: ListKeysCommand['status'];
   nowMs: number;
+}
+
+/** An organization change: its events, written only while the organization's audit head is `from`. */
+export interface OrgChange {
+  nowMs: number;
+  events: readonly AuditEvent[];
+  from: AuditHead;
+  to: AuditHead;
 }
 
 /**
@@ -38,33 +47,44 @@ export interface ListAuditQuery {
 export interface KeyRepository {
   getKey(id: string): Promise<KeyRecord | null>;
   createKey(record: KeyRecord, nowMs: number, events: readonly AuditEvent[]): Promise<void>;
-  /** The record after revocation (unchanged if already revoked), or null when no key has that id. */
-  revokeKey(id: string, nowMs: number, events: readonly AuditEvent[]): Promise<KeyRecord | null>;
   /**
-   * Writes `next` over `old` (name, description, rate limit, expiry, disabled_at, metadata), only if
-   * the key is still usable and those fields are still as in `old`; false otherwise.
+   * Revokes `old` (as `revoked`: `revoked_at` and the audit head set), releasing its slot if it still
+   * holds one; false when the key was revoked or changed since `old` was read (read it again).
+   */
+  revokeKey(
+    old: KeyRecord,
+    revoked: KeyRecord,
+    nowMs: number,
+    events: readonly AuditEvent[],
+  ): Promise<boolean>;
+  /**
+   * Writes `next` over `old` (name, description, rate limit, expiry, disabled_at, metadata, audit
+   * head), only if the key is still usable and nothing was changed since `old` was read; false otherwise.
    */
   updateKey(old: KeyRecord, next: KeyRecord, nowMs: number, events: readonly AuditEvent[]): Promise<boolean>;
   listKeys(query: ListKeysQuery): Promise<{ records: KeyRecord[]; nextCursor: string | null }>;
   /** The organization's limit and active count (expired keys' slots released first). */
   getOrg(orgId: string, nowMs: number): Promise<OrgRecord>;
-  putOrgLimit(
-    orgId: string,
-    maxKeys: number | null,
-    nowMs: number,
-    events: readonly AuditEvent[],
-  ): Promise<OrgRecord>;
-  /** Puts the organization on a plan the deployment defines; its limit follows the plan's. */
-  putOrgPlan(orgId: string, plan: string, nowMs: number, events: readonly AuditEvent[]): Promise<OrgRecord>;
+  /** `getOrg` and, from the same read, where the organization's audit trail stands. */
+  getOrgForChange(orgId: string, nowMs: number): Promise<{ org: OrgRecord; head: AuditHead }>;
+  /**
+   * Sets the organization's own limit (`change.from`: the head read with the values the events' old
+   * values came from); null when the organization was changed since (read it again).
+   */
+  putOrgLimit(orgId: string, maxKeys: number | null, change: OrgChange): Promise<OrgRecord | null>;
+  /** Puts the organization on a plan the deployment defines; its limit follows the plan's. As above. */
+  putOrgPlan(orgId: string, plan: string, change: OrgChange): Promise<OrgRecord | null>;
   /** The key's calls per UTC day, exactly `days` entries ending today (see `lib/core/usage.ts`). */
   keyUsage(id: string, days: number, nowMs: number): Promise<UsageDay[]>;
-  /** false when the old key was revoked, rotated or expired in the meantime. */
+  /** false when the old key was revoked, rotated, expired or changed in the meantime. */
   rotateKey(
     old: KeyRecord,
     replacement: KeyRecord,
     graceSeconds: number,
     nowMs: number,
     events: readonly AuditEvent[],
+    /** The old key's audit head after `events`. */
+    oldHead: AuditHead,
   ): Promise<boolean>;
   listAudit(query: ListAuditQuery): Promise<{ events: AuditEvent[]; nextCursor: string | null }>;
 }

@@ -12,6 +12,7 @@ import { statusesOfCode } from './gateway-responses';
 import { type ApiKey, AUDIT_EVENT_TYPES, type AuditEvent } from './model';
 import { PERMISSIONS } from './permissions';
 import { MAX_KEYS, RATE_LIMIT_PER_MINUTE } from './settings';
+import { TRUSTED_METADATA_PREFIX } from './trusted-metadata';
 import { USAGE_DAYS } from './usage';
 import {
   DESCRIPTION_LENGTH,
@@ -101,7 +102,10 @@ export const FIELDS = {
     description:
       `At most ${METADATA_LIMITS.maxEntries} entries, values of at most ${METADATA_LIMITS.maxValueChars} ` +
       `characters, ${METADATA_LIMITS.maxTotalBytes} UTF-8 bytes in all (keys and values). Passed to ` +
-      'integrations in the authorizer context as `metadata` (a JSON string).',
+      'integrations in the authorizer context as `metadata` (a JSON string). Entries whose key starts ' +
+      `with \`${TRUSTED_METADATA_PREFIX}\` are set by the admin key only: a key creating a key hands on its own ` +
+      'exactly, and a key editing a key keeps its target’s (403 for any other value); the rest is ' +
+      'tenant-controlled.',
     maxProperties: METADATA_LIMITS.maxEntries,
     propertyNames: { pattern: METADATA_LIMITS.keyPattern.source },
     additionalProperties: { type: 'string', maxLength: METADATA_LIMITS.maxValueChars },
@@ -322,6 +326,13 @@ export const SCHEMAS = {
       actor: { type: 'string', description: '`admin` or `key:<id>`.' },
       request_id: { type: 'string' },
       at: timestamp,
+      version: nullable({
+        type: 'integer',
+        minimum: 1,
+        description:
+          "The event's number in its key's trail (key events) or its organization's: 1, 2, 3… in " +
+          'commit order. null on events written before events were numbered.',
+      }),
       changes: {
         type: 'object',
         description: 'Field name → its old and new value (non-secret fields only).',
@@ -333,7 +344,7 @@ export const SCHEMAS = {
         },
       },
     },
-    ['id', 'type', 'org_id', 'key_id', 'actor', 'request_id', 'at', 'changes'],
+    ['id', 'type', 'org_id', 'key_id', 'actor', 'request_id', 'at', 'version', 'changes'],
   ),
   AuditPage: object<AuditPage>(
     {

@@ -46,7 +46,11 @@ export function assertSafeText(field: string, value: string): void {
   }
 }
 
-/** A flat {string: string} map within `METADATA_LIMITS`; absent or null → {}. */
+/**
+ * A flat {string: string} map within `METADATA_LIMITS`; absent or null → {}. A key `__proto__` (which
+ * the key pattern allows and `JSON.parse` makes an own property) is refused: assigned into a plain
+ * object it would be dropped without a word; the map is built without a prototype all the same.
+ */
 export function validateMetadata(value: unknown, field = 'metadata'): Record<string, string> {
   if (value === undefined || value === null) return {};
   const { maxEntries, keyPattern, maxValueChars, maxTotalBytes } = METADATA_LIMITS;
@@ -58,8 +62,11 @@ export function validateMetadata(value: unknown, field = 'metadata'): Record<str
     throw new ValidationError(field, `${field}: at most ${maxEntries} entries`);
   }
   let bytes = 0;
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null);
   for (const [k, v] of entries) {
+    if (k === '__proto__') {
+      throw new ValidationError(field, `${field}: "__proto__" cannot be a metadata key`);
+    }
     if (!keyPattern.test(k)) {
       throw new ValidationError(
         field,

@@ -6,10 +6,12 @@
  * with none of its I/O. It records every call so a test can assert that a refused request never
  * reached storage.
  */
+import type { AuditHead } from '#core/audit';
 import { ApiError } from '#core/errors';
 import type { KeyRepository, ListAuditQuery, ListKeysQuery } from '#core/management';
 import { type AuditEvent, type KeyRecord, keyStatus, type OrgRecord } from '#core/model';
 import { effectiveMaxKeys, type PlanTable } from '#core/plans';
+import type { OrgChange } from '#core/repository';
 import { type UsageDay, usageSeries } from '#core/usage';
 
 export class MemoryKeyRepository implements KeyRepository {
@@ -18,7 +20,7 @@ export class MemoryKeyRepository implements KeyRepository {
   readonly events: AuditEvent[] = [];
   readonly orgs = new Map<
     string,
-    { max_keys: number | null | undefined; plan: string | null; active_keys: number }
+    { max_keys: number | null | undefined; plan: string | null; active_keys: number; head: AuditHead }
   >();
   /** key id → UTC day → calls, as the authorizer would have counted them. */
   readonly usage = new Map<string, Map<string, number>>();
@@ -40,7 +42,7 @@ export class MemoryKeyRepository implements KeyRepository {
   private org(orgId: string) {
     let org = this.orgs.get(orgId);
     if (!org) {
-      org = { max_keys: undefined, plan: null, active_keys: 0 };
+      org = { max_keys: undefined, plan: null, active_keys: 0, head: { version: 0, atMs: null } };
       this.orgs.set(orgId, org);
     }
     return org;
@@ -84,6 +86,8 @@ export class MemoryKeyRepository implements KeyRepository {
       'expires_at_ms',
       'disabled_at',
       'metadata',
+      'audit_version',
+      'audit_at_ms',
     ] as const;
     if (fields.some((f) => JSON.stringify(stored[f]) !== JSON.stringify(old[f]))) return false;
     for (const f of fields) Object.assign(stored, { [f]: structuredClone(next[f]) });
@@ -111,16 +115,15 @@ export class MemoryKeyRepository implements KeyRepository {
     this.org(record.org_id).active_keys--;
   }
 
-  async revokeKey(id: string, nowMs: number, events: readonly AuditEvent[]): Promise<KeyRecord | null> {
+  async revokeKey(old: KeyRecord, revoked: KeyRecord, _nowMs: number, events: readonly AuditEvent[]) {
     this.calls.push('revokeKey');
-    const record = this.keys.get(id);
-    if (!record) return null;
-    if (record.revoked_at === null) {
-      record.revoked_at = new Date(nowMs).toISOString();
-      this.release(record);
-      this.store(events);
-    }
-    return structuredClone(record);
+    const record = this.keys.get(old.id);
+    if (!record || record.revoked_at !== null || record.audit_version !== old.audit_version) return false;
+    record.revoked_at = revoked.revoked_at;
+    Object.assign(record, { audit_version: revoked.audit_version, audit_at_ms: revoked.audit_at_ms });
+    this.release(record);
+    this.store(events);
+    return true;
   }
 
   async rotateKey(
@@ -129,10 +132,13 @@ export class MemoryKeyRepository implements KeyRepository {
     graceSeconds: number,
     nowMs: number,
     events: readonly AuditEvent[],
+    oldHead: AuditHead,
   ) {
     this.calls.push('rotateKey');
     const stored = this.keys.get(old.id);
     if (!stored || stored.released || stored.revoked_at !== null) return false;
+    if (stored.audit_version !== old.audit_version) return false;
+    Object.assign(stored, { audit_version: oldHead.version, audit_at_ms: oldHead.atMs });
     if (this.keys.has(replacement.id)) throw new ApiError('conflict', 'A key with this id already exists.');
     const graceEnd = nowMs + graceSeconds * 1000;
     stored.rotated_to = replacement.id;
@@ -162,28 +168,33 @@ export class MemoryKeyRepository implements KeyRepository {
     return { org_id: orgId, plan: org.plan, max_keys: this.limitOf(orgId), active_keys: org.active_keys };
   }
 
-  async putOrgLimit(
-    orgId: string,
-    maxKeys: number | null,
-    nowMs: number,
-    events: readonly AuditEvent[],
-  ): Promise<OrgRecord> {
-    this.calls.push('putOrgLimit');
-    Object.assign(this.org(orgId), { max_keys: maxKeys, plan: null });
-    this.store(events);
-    return this.getOrg(orgId, nowMs);
+  async getOrgForChange(orgId: string, nowMs: number): Promise<{ org: OrgRecord; head: AuditHead }> {
+    const head = { ...this.org(orgId).head };
+    return { org: await this.getOrg(orgId, nowMs), head };
   }
 
-  async putOrgPlan(
+  private changeOrg(
     orgId: string,
-    plan: string,
-    nowMs: number,
-    events: readonly AuditEvent[],
-  ): Promise<OrgRecord> {
+    change: OrgChange,
+    values: { max_keys?: number | null; plan: string | null },
+  ) {
+    const org = this.org(orgId);
+    if (org.head.version !== change.from.version) return false;
+    Object.assign(org, { max_keys: undefined }, values, { head: { ...change.to } });
+    this.store(change.events);
+    return true;
+  }
+
+  async putOrgLimit(orgId: string, maxKeys: number | null, change: OrgChange): Promise<OrgRecord | null> {
+    this.calls.push('putOrgLimit');
+    if (!this.changeOrg(orgId, change, { max_keys: maxKeys, plan: null })) return null;
+    return this.getOrg(orgId, change.nowMs);
+  }
+
+  async putOrgPlan(orgId: string, plan: string, change: OrgChange): Promise<OrgRecord | null> {
     this.calls.push('putOrgPlan');
-    Object.assign(this.org(orgId), { max_keys: undefined, plan });
-    this.store(events);
-    return this.getOrg(orgId, nowMs);
+    if (!this.changeOrg(orgId, change, { plan })) return null;
+    return this.getOrg(orgId, change.nowMs);
   }
 
   async keyUsage(id: string, days: number, nowMs: number): Promise<UsageDay[]> {

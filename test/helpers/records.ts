@@ -27,6 +27,8 @@ export function keyRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
     rotated_to: null,
     disabled_at: null,
     metadata: {},
+    audit_version: 0,
+    audit_at_ms: null,
     ...overrides,
   };
 }

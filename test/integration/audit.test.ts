@@ -65,10 +65,17 @@ describe('every change writes its audit event', () => {
     expect([...ats].sort().reverse()).toEqual(ats);
     for (const e of all.body.events) {
       expect(Object.keys(e).sort()).toEqual(
-        ['actor', 'at', 'changes', 'id', 'key_id', 'org_id', 'request_id', 'type'].sort(),
+        ['actor', 'at', 'changes', 'id', 'key_id', 'org_id', 'request_id', 'type', 'version'].sort(),
       );
       expect(e).toMatchObject({ org_id: org, actor: 'admin' });
     }
+    // Each key's events, and the organization's, are numbered 1, 2, 3… in the order they were written.
+    const original = all.body.events.filter((e) => e.key_id === id).map((e) => e.version);
+    expect(original).toEqual([5, 4, 3, 2, 1]);
+    expect(all.body.events.filter((e) => e.key_id === rotated.body.key.id).map((e) => e.version)).toEqual([
+      2, 1,
+    ]);
+    expect(all.body.events[0]?.version).toBe(1);
     const byType = (t: string) => all.body.events.find((e) => e.type === t) as AuditEvent;
     expect(byType('key.updated').changes).toEqual({
       name: { old: 'first', new: 'second' },
@@ -125,13 +132,43 @@ describe('every change writes its audit event', () => {
     expect(seen[0]?.actor).toBe(`key:${caller.id}`);
 
     const outsider = await createKey(lk.call, lk.admin, { org_id: 'elsewhere', roles: ['admin'] });
-    expect((await audit(`?key_id=${target.id}`, outsider.token)).body.events).toEqual([]);
+    expect((await audit(`?key_id=${target.id}`, outsider.token)).status).toBe(404);
     expect((await audit(`?org_id=${org}`, outsider.token)).status).toBe(403);
     expect((await audit('', outsider.token)).body.events.every((e) => e.org_id === 'elsewhere')).toBe(true);
     const viewer = await createKey(lk.call, lk.admin, { org_id: org, roles: ['viewer'] });
     expect((await audit('', viewer.token)).status).toBe(403);
     // The admin key may follow a key across organizations without naming one.
     expect((await audit(`?key_id=${target.id}&limit=1`)).body.events[0]?.org_id).toBe(org);
+  });
+
+  it('revoking a key already released (rotated in its grace period, or expired) records key.revoked', async () => {
+    const org = 'released';
+    const rotated = await createKey(lk.call, lk.admin, { org_id: org });
+    const rotation = await lk.call('POST', `/v1/keys/${rotated.id}/rotate`, {
+      token: lk.admin,
+      body: { grace_period_seconds: 600 },
+    });
+    expect(rotation.status).toBe(201);
+    const expired = await createKey(lk.call, lk.admin, {
+      org_id: org,
+      expires_at: new Date(Date.now() + 300).toISOString(),
+    });
+    await sleep(400);
+    // Listing the organization releases the expired key's slot.
+    expect((await lk.call('GET', `/v1/orgs/${org}`, { token: lk.admin })).body).toMatchObject({
+      active_keys: 1,
+    });
+    for (const k of [rotated, expired]) {
+      const res = await lk.call<{ key: { revoked_at: string } }>('DELETE', `/v1/keys/${k.id}`, {
+        token: lk.admin,
+      });
+      expect(res.status).toBe(200);
+      const events = (await audit(`?key_id=${k.id}&limit=1`)).body.events;
+      expect(events[0]).toMatchObject({
+        type: 'key.revoked',
+        changes: { revoked_at: { old: null, new: res.body.key.revoked_at } },
+      });
+    }
   });
 
   it('a tampered or foreign cursor is 400 invalid_request', async () => {
@@ -151,6 +188,61 @@ describe('every change writes its audit event', () => {
       expect(res.status).toBe(400);
       expect(res.body.error.message.startsWith('cursor:')).toBe(true);
     }
+  });
+});
+
+describe('under concurrency: commit order and the values each write replaced', () => {
+  it('PATCH, DELETE and PATCH raced on one key list in the order they were committed', async () => {
+    const org = 'raced';
+    let edited = 0;
+    for (let round = 0; round < 8; round++) {
+      const k = await createKey(lk.call, lk.admin, { org_id: org, name: 'before' });
+      const [first, , second] = await Promise.all([
+        lk.call('PATCH', `/v1/keys/${k.id}`, { token: lk.admin, body: { name: 'first' } }),
+        lk.call('DELETE', `/v1/keys/${k.id}`, { token: lk.admin }),
+        lk.call('PATCH', `/v1/keys/${k.id}`, { token: lk.admin, body: { name: 'second' } }),
+      ]);
+      const byKey = (await audit(`?key_id=${k.id}`)).body.events;
+      const inOrg = (await audit(`?org_id=${org}&limit=100`)).body.events.filter((e) => e.key_id === k.id);
+      for (const events of [byKey, inOrg]) {
+        // Newest first, numbered without a gap: the listing is the commit order.
+        expect(events.map((e) => e.version)).toEqual(events.map((_, i) => events.length - i));
+        expect(events.map((e) => e.at)).toEqual([...events.map((e) => e.at)].sort().reverse());
+        // A revoked key cannot be edited: every edit that succeeded was committed before the revoke.
+        const updates = events.filter((e) => e.type === 'key.updated');
+        expect(updates).toHaveLength([first, second].filter((r) => r.status === 200).length);
+        expect(events[0]?.type).toBe('key.revoked');
+        expect(events.at(-1)?.type).toBe('key.created');
+        // Each edit's old name is the name the previous committed edit left.
+        const names = [...updates].reverse().map((e) => e.changes.name);
+        expect(names.map((c) => c?.old)).toEqual(
+          names.map((_, i) => (i === 0 ? 'before' : names[i - 1]?.new)),
+        );
+      }
+      edited += byKey.length - 2;
+    }
+    // Some round had an edit committed before the revoke (else the order was never tested).
+    expect(edited).toBeGreaterThan(0);
+  });
+
+  it('8 concurrent PUT /v1/orgs/{id}: every one applied, each old value the previous new one', async () => {
+    const org = 'chained';
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        lk.call('PUT', `/v1/orgs/${org}`, { token: lk.admin, body: { max_keys: i + 1 } }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));
+    const events = (await audit(`?org_id=${org}`)).body.events;
+    expect(events.map((e) => e.version)).toEqual([8, 7, 6, 5, 4, 3, 2, 1]);
+    const chain = [...events].reverse().map((e) => e.changes.max_keys);
+    expect(chain[0]?.old).toBe(50);
+    chain.forEach((change, i) => {
+      if (i > 0) expect(change?.old).toBe(chain[i - 1]?.new);
+    });
+    expect(new Set(chain.map((c) => c?.new))).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8]));
+    const final = await lk.call('GET', `/v1/orgs/${org}`, { token: lk.admin });
+    expect(final.body).toMatchObject({ max_keys: chain.at(-1)?.new });
   });
 });
 

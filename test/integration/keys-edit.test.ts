@@ -270,6 +270,83 @@ describe('metadata', () => {
   });
 });
 
+describe('trusted metadata (op_…): the admin key sets it, a key hands on only what it was given', () => {
+  it('a key cannot forge trusted entries on create, PATCH or rotate; the admin key can set them', async () => {
+    const org = 'trusted-meta';
+    const operator = { op_plan: 'free', op_customer: 'c_1' };
+    const tenant = await createKey(lk.call, lk.admin, {
+      org_id: org,
+      roles: ['admin'],
+      metadata: { ...operator, note: 'tenant admin' },
+    });
+    const forbidden = async (res: { status: number; body: ErrorBody }) => {
+      expect(res.status).toBe(403);
+      expect(res.body.error.code).toBe('forbidden');
+    };
+    const create = (metadata: Record<string, string>) =>
+      lk.call<{ key: Key } & ErrorBody>('POST', '/v1/keys', {
+        token: tenant.token,
+        body: { name: 'child', metadata },
+      });
+
+    // Create: no other value, no trusted entry the caller lacks; its own are handed on exactly.
+    await forbidden(await create({ op_plan: 'enterprise' }));
+    await forbidden(await create({ op_customer: 'c_2' }));
+    await forbidden(await create({ op_tier: 'gold' }));
+    const child = await create({ team: 'x' });
+    expect(child.status).toBe(201);
+    expect(child.body.key.metadata).toEqual({ ...operator, team: 'x' });
+    const same = await create({ op_plan: 'free', team: 'y' });
+    expect(same.body.key.metadata).toEqual({ ...operator, team: 'y' });
+
+    // PATCH: the target's trusted entries stay as the admin key set them.
+    const target = await createKey(lk.call, lk.admin, { org_id: org, metadata: { op_plan: 'free' } });
+    await forbidden(await patch(target.id, { metadata: { op_plan: 'enterprise' } }, tenant.token));
+    await forbidden(await patch(target.id, { metadata: { op_customer: 'c_2' } }, tenant.token));
+    const cleared = await patch(target.id, { metadata: {} }, tenant.token);
+    expect(cleared.body.key.metadata).toEqual({ op_plan: 'free' });
+    const edited = await patch(target.id, { metadata: { op_plan: 'free', team: 'z' } }, tenant.token);
+    expect(edited.body.key.metadata).toEqual({ op_plan: 'free', team: 'z' });
+
+    // Rotate: the replacement carries the same entries; the integration sees the operator's values.
+    const rotated = await lk.call<{ key: Key; raw_key: string }>('POST', `/v1/keys/${target.id}/rotate`, {
+      token: tenant.token,
+      body: {},
+    });
+    expect(rotated.body.key.metadata).toEqual({ op_plan: 'free', team: 'z' });
+    const echo = await lk.call<{ principal: { metadata: Record<string, string> } }>('GET', '/v1/echo/t', {
+      token: rotated.body.raw_key,
+    });
+    expect(echo.body.principal.metadata).toEqual({ op_plan: 'free', team: 'z' });
+
+    // The admin key sets, changes and removes them.
+    const byAdmin = await patch(rotated.body.key.id, { metadata: { op_plan: 'pro', op_customer: 'c_9' } });
+    expect(byAdmin.body.key.metadata).toEqual({ op_plan: 'pro', op_customer: 'c_9' });
+    expect((await patch(rotated.body.key.id, { metadata: {} })).body.key.metadata).toEqual({});
+  });
+});
+
+describe('a metadata key __proto__', () => {
+  it('is a 400 on create and on PATCH, and the PATCH leaves the map as it was', async () => {
+    const created = await lk.call<ErrorBody>('POST', '/v1/keys', {
+      token: lk.admin,
+      rawBody: '{"name":"proto","metadata":{"__proto__":"x","plan":"gold"}}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(created.status).toBe(400);
+    expect(created.body.error.message).toMatch(/^metadata: "__proto__"/);
+    const k = await createKey(lk.call, lk.admin, { metadata: { plan: 'gold' } });
+    const res = await lk.call<ErrorBody>('PATCH', `/v1/keys/${k.id}`, {
+      token: lk.admin,
+      rawBody: '{"metadata":{"__proto__":"x"}}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(400);
+    const after = await lk.call<{ key: Key }>('GET', `/v1/keys/${k.id}`, { token: lk.admin });
+    expect(after.body.key.metadata).toEqual({ plan: 'gold' });
+  });
+});
+
 describe('names, descriptions and metadata values refuse invisible and reordering characters', () => {
   const bad = [
     ['a control character', 'bad\u0007name'],

@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBase62 } from '#core/base62';
 import { UNAUTHORIZED_MESSAGE } from '#core/errors';
+import { HOT_KEY_RATE } from '#core/hot-keys';
 import { formatToken, newKeyId } from '#core/token';
+import type { LocalMode } from '#local/local-mode';
 import { useLatchkey } from '../helpers/latchkey';
 import { client, createKey, startTestLatchkey } from '../helpers/local';
 
@@ -115,6 +117,23 @@ describe('organizations are isolated', () => {
     expect((await lk.call('GET', '/v1/whoami', { token: theirs.token })).status).toBe(200);
   });
 
+  it('another organization’s key, or an unknown one, is 404 in GET /v1/audit?key_id=', async () => {
+    const mine = await createKey(lk.call, lk.admin, { org_id: 'org-e', roles: ['admin'] });
+    const theirs = await createKey(lk.call, lk.admin, { org_id: 'org-f' });
+    for (const id of [theirs.id, newKeyId()]) {
+      const res = await lk.call<{ error: Record<string, string> }>('GET', `/v1/audit?key_id=${id}`, {
+        token: mine.token,
+      });
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('not_found');
+    }
+    const own = await createKey(lk.call, lk.admin, { org_id: 'org-e' });
+    const listed = await lk.call<{ events: Array<{ type: string }> }>('GET', `/v1/audit?key_id=${own.id}`, {
+      token: mine.token,
+    });
+    expect(listed.body.events.map((e) => e.type)).toEqual(['key.created']);
+  });
+
   it('a key cannot create keys in, or list, another organization', async () => {
     const mine = await createKey(lk.call, lk.admin, { org_id: 'org-c', roles: ['admin'] });
     const create = await lk.call<{ error: Record<string, string> }>('POST', '/v1/keys', {
@@ -161,6 +180,40 @@ describe('no escalation', () => {
     }
   });
 
+  it('with a custom matrix, a keys-only key may not revoke an admin-role key, as it may not disable it', async () => {
+    const custom = await startTestLatchkey({
+      settings: {
+        LATCHKEY_ROLE_MATRIX: JSON.stringify({
+          admin: ['keys:read', 'keys:write', 'api:read', 'api:write'],
+          keymgr: ['keys:read', 'keys:write'],
+          member: ['api:read', 'api:write'],
+        }),
+      },
+    });
+    try {
+      const c = client(custom.url);
+      const keymgr = await createKey(c, custom.adminKey, { roles: ['keymgr'] });
+      const admin = await createKey(c, custom.adminKey, { roles: ['admin'] });
+      for (const [method, path, body] of [
+        ['PATCH', `/v1/keys/${admin.id}`, { enabled: false }],
+        ['DELETE', `/v1/keys/${admin.id}`, undefined],
+      ] as const) {
+        const res = await c<{ error: Record<string, string> }>(method, path, {
+          token: keymgr.token,
+          ...(body ? { body } : {}),
+        });
+        expect(res.status, `${method} ${path}`).toBe(403);
+        expect(res.body.error.code).toBe('forbidden');
+      }
+      expect((await c('GET', '/v1/whoami', { token: admin.token })).status).toBe(200);
+      // A key it may disable it may revoke.
+      const peer = await createKey(c, custom.adminKey, { roles: ['keymgr'] });
+      expect((await c('DELETE', `/v1/keys/${peer.id}`, { token: keymgr.token })).status).toBe(200);
+    } finally {
+      await custom.stop();
+    }
+  });
+
   it('a key cannot revoke itself (409 cannot_modify_self)', async () => {
     const k = await createKey(lk.call, lk.admin, { roles: ['admin'] });
     const res = await lk.call<{ error: Record<string, string> }>('DELETE', `/v1/keys/${k.id}`, {
@@ -182,4 +235,67 @@ describe('expiry is enforced in code at expires_at', () => {
     const record = await lk.call<{ key: { status: string } }>('GET', `/v1/keys/${k.id}`, { token: lk.admin });
     expect(record.body.key.status).toBe('expired');
   });
+});
+
+describe('a key revoked or disabled while the authorizer still lets it through (bounded mode, hot)', () => {
+  // The clock stands still once the key is hot: its copy on the authorizer never ages, so the authorizer
+  // keeps allowing the key for as long as the test needs (in a deployment: up to hotKeyBoundMs).
+  let clock = Date.now();
+  let hot: LocalMode;
+  beforeAll(async () => {
+    hot = await startTestLatchkey({ now: () => clock, settings: { LATCHKEY_VERIFY_MODE: 'bounded' } });
+  });
+  afterAll(() => hot?.stop());
+
+  it.each([
+    ['revoked', { method: 'DELETE', body: undefined }],
+    ['disabled', { method: 'PATCH', body: { enabled: false } }],
+  ] as const)(
+    '%s: every state-changing management route answers the one 401 and changes nothing',
+    async (_, change) => {
+      const c = client(hot.url);
+      const org = `hot-${change.method.toLowerCase()}`;
+      // A high rate limit, so the authorizer stays on the copy rather than going exact near the limit.
+      const caller = await createKey(c, hot.adminKey, {
+        org_id: org,
+        roles: ['admin'],
+        rate_limit_per_minute: 100_000,
+      });
+      const target = await createKey(c, hot.adminKey, { org_id: org, name: 'target' });
+      for (let i = 0; i < HOT_KEY_RATE + 2; i++) {
+        clock += 5;
+        expect((await c('GET', '/v1/whoami', { token: caller.token })).status).toBe(200);
+      }
+      const applied = await c(change.method, `/v1/keys/${caller.id}`, {
+        token: hot.adminKey,
+        ...(change.body ? { body: change.body } : {}),
+      });
+      expect(applied.status).toBe(200);
+      // The authorizer still lets the key through: a read is answered.
+      expect((await c('GET', `/v1/keys/${target.id}`, { token: caller.token })).status).toBe(200);
+      for (const [method, path, body] of [
+        ['POST', '/v1/keys', { name: 'minted' }],
+        ['PATCH', `/v1/keys/${target.id}`, { name: 'renamed' }],
+        ['POST', `/v1/keys/${target.id}/rotate`, {}],
+        ['DELETE', `/v1/keys/${target.id}`, undefined],
+      ] as const) {
+        const res = await c<{ error: Record<string, string> }>(method, path, {
+          token: caller.token,
+          ...(body ? { body } : {}),
+        });
+        expect(res.status, `${method} ${path}`).toBe(401);
+        expect(res.body.error).toMatchObject({ code: 'unauthorized', message: UNAUTHORIZED_MESSAGE });
+      }
+      const keys = await c<{ keys: Array<{ id: string; name: string; status: string }> }>(
+        'GET',
+        `/v1/keys?org_id=${org}`,
+        { token: hot.adminKey },
+      );
+      expect(keys.body.keys.map((k) => k.id).sort()).toEqual([caller.id, target.id].sort());
+      expect(keys.body.keys.find((k) => k.id === target.id)).toMatchObject({
+        name: 'target',
+        status: 'active',
+      });
+    },
+  );
 });

@@ -257,6 +257,26 @@ describe('clients written from the protocol reference (docs/protocol.md §2)', (
   });
 });
 
+describe('the management API checks a signed body against its Content-Digest itself', () => {
+  it('a signed POST /v1/keys with a swapped body is 401, and no key is created', async () => {
+    const org = 'digest-management';
+    const caller = await createKey(call, admin, { org_id: org, roles: ['admin'] });
+    const signedBody = JSON.stringify({ name: 'as signed' });
+    const swapped = await signed(caller.token, 'POST', '/v1/keys', {
+      body: signedBody,
+      sendBody: JSON.stringify({ name: 'swapped', roles: ['admin'] }),
+    });
+    expectUnauthorized(swapped);
+    const keys = await call<{ keys: Array<{ id: string }> }>('GET', `/v1/keys?org_id=${org}`, {
+      token: admin,
+    });
+    expect(keys.body.keys.map((k) => k.id)).toEqual([caller.id]);
+    // The same request with the body it was signed over is created.
+    const genuine = await signed(caller.token, 'POST', '/v1/keys', { body: signedBody });
+    expect(genuine.status).toBe(201);
+  });
+});
+
 describe('replay race', () => {
   it('20 identical signed requests sent at once: exactly one passes', async () => {
     const k = await createKey(call, admin);

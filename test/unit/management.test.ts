@@ -141,6 +141,7 @@ describe('permissions', () => {
         key_id: null,
         request_id: 'req-unit-1',
         at: new Date(NOW).toISOString(),
+        version: 1,
         changes: { max_keys: { old: 50, new: 3 } },
       },
     ]);

@@ -483,6 +483,22 @@ describe('validateMetadata', () => {
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).field).toBe(field);
   });
+
+  it('refuses a __proto__ key from a parsed body instead of dropping it', () => {
+    for (const body of ['{"__proto__":"x","plan":"gold"}', '{"__proto__":"x"}']) {
+      const parsed = JSON.parse(body);
+      const error = thrown(() => validateMetadata(parsed));
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).message).toMatch(/^metadata: "__proto__"/);
+      const update = thrown(() => validateUpdateKey(parseJsonObject(`{"metadata":${body}}`), NOW));
+      expect((update as ValidationError).field).toBe('metadata');
+    }
+    // Other names of Object.prototype are ordinary keys, kept as given.
+    expect(validateMetadata(JSON.parse('{"constructor":"a","tostring":"b"}'))).toEqual({
+      constructor: 'a',
+      tostring: 'b',
+    });
+  });
 });
 
 describe('names and descriptions: no control characters, bidirectional overrides or lone surrogates', () => {

@@ -9,7 +9,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ApiError, UNAUTHORIZED_MESSAGE } from '#core/errors';
 import { ManagementService } from '#core/management';
 import type { Principal } from '#core/principal';
-import { ROUTES } from '#core/routes';
+import { ROUTE_NOT_FOUND_MESSAGE, ROUTES } from '#core/routes';
 import { USAGE_ROLL_UP_EVENT } from '#core/usage';
 import {
   parseJsonObject,
@@ -113,7 +113,7 @@ export function createManagementHandler(runtime: Runtime) {
         (r) => r.handler === 'management' && r.path === request.resource && r.method === request.method,
       );
       const action = route ? ACTIONS[route.id] : undefined;
-      if (!action) throw new ApiError('not_found', 'No route matches this method and path.');
+      if (!action) throw new ApiError('not_found', ROUTE_NOT_FOUND_MESSAGE);
       if (!request.principal) throw new ApiError('unauthorized', UNAUTHORIZED_MESSAGE);
       assertBodyIntegrity(request);
       // One service per request: its audit events carry this request's id.

@@ -9,7 +9,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { serveConsole } from '#console/serve';
 import { errorBody } from '#core/errors';
 import { openApiJson } from '#core/openapi';
-import { ROUTES } from '#core/routes';
+import { ROUTE_NOT_FOUND_MESSAGE, ROUTES } from '#core/routes';
 
 let document: string | undefined;
 
@@ -39,7 +39,7 @@ export async function publicHandler(event: APIGatewayProxyEvent): Promise<APIGat
     const answer = serveConsole(event.httpMethod, event.path);
     return { statusCode: answer.status, headers: answer.headers, body: answer.body };
   }
-  const body = errorBody('not_found', 'No route matches this method and path.', requestId);
+  const body = errorBody('not_found', ROUTE_NOT_FOUND_MESSAGE, requestId);
   return json(404, JSON.stringify(body), requestId);
 }
 

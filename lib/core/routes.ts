@@ -4,9 +4,25 @@
  */
 import type { Permission } from './permissions';
 
-export type HttpMethod = 'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-export const READ_METHODS: readonly HttpMethod[] = ['GET', 'HEAD', 'OPTIONS'];
-export const WRITE_METHODS: readonly HttpMethod[] = ['POST', 'PUT', 'PATCH', 'DELETE'];
+const READ = ['GET', 'HEAD', 'OPTIONS'] as const;
+const WRITE = ['POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/** The one HTTP method list: reads need api:read on application routes, writes api:write. */
+export type HttpMethod = (typeof READ)[number] | (typeof WRITE)[number];
+export const READ_METHODS: readonly HttpMethod[] = READ;
+export const WRITE_METHODS: readonly HttpMethod[] = WRITE;
+/** What a route (or an application route) may name: one method, or API Gateway's `ANY`. */
+export type RouteMethod = HttpMethod | 'ANY';
+
+const ROUTE_METHODS: ReadonlySet<string> = new Set<RouteMethod>([...READ, ...WRITE, 'ANY']);
+
+/** Whether a string is a method a route may name (upper case only, as API Gateway writes them). */
+export function isRouteMethod(method: string): method is RouteMethod {
+  return ROUTE_METHODS.has(method);
+}
+
+/** The 404 message for a method and path no route serves, wherever the 404 is answered. */
+export const ROUTE_NOT_FOUND_MESSAGE = 'No route matches this method and path.';
 
 /**
  * What a route needs:
@@ -30,7 +46,7 @@ export type RouteHandler = 'management' | 'echo' | 'public';
 export interface Route {
   /** Stable identifier used by the handlers' dispatch tables. */
   id: string;
-  method: HttpMethod | 'ANY';
+  method: RouteMethod;
   /** API Gateway resource path, with `{param}` and `{proxy+}` segments. */
   path: string;
   needs: RouteRequirement;
@@ -175,7 +191,6 @@ export function isPublicRoute(route: Pick<Route, 'needs'>): boolean {
   return route.needs === 'public';
 }
 
-const ROUTE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE', 'ANY']);
 const RESOURCE_PATH_RE = /^(\/([A-Za-z0-9._~-]+|\{[A-Za-z0-9_]+\+?\}))+$/;
 
 /**
@@ -188,14 +203,14 @@ export function parseApplicationRoutes(input: unknown): PolicyRoute[] {
   return input.map((entry, i) => {
     const e = entry as { method?: unknown; path?: unknown };
     const method = typeof e?.method === 'string' ? e.method.toUpperCase() : '';
-    if (!ROUTE_METHODS.has(method))
+    if (!isRouteMethod(method))
       throw new Error(`application route ${i}: method must be an HTTP method or ANY`);
     if (typeof e.path !== 'string' || !RESOURCE_PATH_RE.test(e.path)) {
       throw new Error(
         `application route ${i}: path must be an API Gateway resource path such as /orders/{id}`,
       );
     }
-    return { method: method as Route['method'], path: e.path, needs: 'application' };
+    return { method, path: e.path, needs: 'application' };
   });
 }
 

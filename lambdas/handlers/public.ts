@@ -9,7 +9,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { serveConsole } from '#console/serve';
 import { errorBody } from '#core/errors';
 import { openApiJson } from '#core/openapi';
-import { ROUTE_NOT_FOUND_MESSAGE, ROUTES } from '#core/routes';
+import { ROUTE_NOT_FOUND_MESSAGE, routeFor } from '#core/routes';
 
 let document: string | undefined;
 
@@ -28,9 +28,7 @@ function json(statusCode: number, body: string, requestId: string): APIGatewayPr
 
 export async function publicHandler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const requestId = event.requestContext?.requestId ?? 'unknown';
-  const route = ROUTES.find(
-    (r) => r.handler === 'public' && r.path === event.resource && r.method === event.httpMethod,
-  );
+  const route = routeFor('public', event.resource, event.httpMethod);
   if (route?.id === 'getOpenApi') {
     document ??= openApiJson();
     return json(200, document, requestId);

@@ -55,7 +55,7 @@ export interface Route {
   hasBody: boolean;
 }
 
-export const ROUTES: readonly Route[] = [
+export const ROUTES = [
   {
     id: 'createKey',
     method: 'POST',
@@ -184,7 +184,16 @@ export const ROUTES: readonly Route[] = [
     handler: 'public',
     hasBody: false,
   },
-];
+] as const satisfies readonly Route[];
+
+/** A route of the table, its id and handler kept as literal types. */
+export type TableRoute = (typeof ROUTES)[number];
+/** Every route id in the table: a misspelt id is a compile error wherever a route is named. */
+export type RouteId = TableRoute['id'];
+/** The routes one handler serves. */
+export type HandlerRoute<H extends RouteHandler> = Extract<TableRoute, { handler: H }>;
+/** The management API's route ids: its handler has exactly one action for each. */
+export type ManagementRouteId = HandlerRoute<'management'>['id'];
 
 /** Whether a route is served without any credential (no authorizer runs). */
 export function isPublicRoute(route: Pick<Route, 'needs'>): boolean {
@@ -271,21 +280,35 @@ export function matchRoute(
   return anyMatch;
 }
 
-/** Whether a path names a known resource at all (for 404 vs. method mismatch). */
-export function findRoute(id: string): Route {
-  const route = ROUTES.find((r) => r.id === id);
+/**
+ * The route a handler serves for an API Gateway resource path and method (`event.resource`,
+ * `event.httpMethod`), or undefined: how a Lambda dispatches, since API Gateway has already matched
+ * the request path.
+ */
+export function routeFor<H extends RouteHandler>(
+  handler: H,
+  resource: string,
+  method: string,
+): HandlerRoute<H> | undefined {
+  return ROUTES.find(
+    (r): r is HandlerRoute<H> => r.handler === handler && r.path === resource && r.method === method,
+  );
+}
+
+/** The route with this id. */
+export function findRoute<Id extends RouteId>(id: Id): Extract<TableRoute, { id: Id }> {
+  const route = ROUTES.find((r): r is Extract<TableRoute, { id: Id }> => r.id === id);
   if (!route) throw new Error(`no route with id ${id}`);
   return route;
 }
 
 /**
- * A route's request path with its `{param}` segments filled in, each URL-encoded: how a client (the SDK)
- * names a route without writing its path again. `routePath('getKey', { id })` → `/v1/keys/<id>`.
+ * A route's request path with its `{param}` segments filled in, each URL-encoded: how a client (the SDK,
+ * the console) names a route without writing its path again. `routePath('getKey', { id })` →
+ * `/v1/keys/<id>`.
  */
-export function routePath(id: string, params: Readonly<Record<string, string>> = {}): string {
-  const route = ROUTES.find((r) => r.id === id);
-  if (!route) throw new Error(`no route with id ${id}`);
-  return route.path.replace(/\{([A-Za-z0-9_]+)\+?\}/g, (_, name: string) => {
+export function routePath(id: RouteId, params: Readonly<Record<string, string>> = {}): string {
+  return findRoute(id).path.replace(/\{([A-Za-z0-9_]+)\+?\}/g, (_, name: string) => {
     const value = params[name];
     if (value === undefined) throw new Error(`route ${id} needs the path parameter ${name}`);
     return encodeURIComponent(value);

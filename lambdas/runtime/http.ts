@@ -5,6 +5,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { verifyBodyDigest } from '#core/armor';
+import type { CredentialScheme } from '#core/credentials';
 import { ApiError, DependencyError, errorBody, UNAUTHORIZED_MESSAGE } from '#core/errors';
 import { type Principal, principalFromContext } from '#core/principal';
 import { logger } from './logger';
@@ -27,7 +28,7 @@ export interface ApiRequest {
   requestId: string;
   principal: Principal | null;
   /** How the authorizer verified the caller: `armor` means the body must match Content-Digest. */
-  scheme: 'bearer' | 'armor' | null;
+  scheme: CredentialScheme | null;
   /** The body's raw bytes (API Gateway's base64 decoded), for digest checks. */
   rawBody: Buffer | null;
 }

@@ -9,6 +9,13 @@ import { parseToken, type TokenParts } from './token';
 /** The admin key's shape: what Secrets Manager generates with punctuation excluded. */
 export const ADMIN_KEY_RE = /^[A-Za-z0-9]{32,128}$/;
 
+/**
+ * How a request proved who it is: `bearer` (a token or the admin key) or `armor` (an ARMOR-PSK
+ * signature). The authorizer context and the integrations read it; the Authorization header's own
+ * spellings of the schemes are `AuthScheme` in wire.ts.
+ */
+export type CredentialScheme = 'bearer' | 'armor';
+
 export type ParsedCredential =
   | { scheme: 'bearer'; kind: 'token'; token: string; parts: TokenParts }
   | { scheme: 'bearer'; kind: 'admin'; value: string }

@@ -40,21 +40,22 @@ import type {
   UpdateKeyCommand,
 } from './validation';
 
-import type {
-  AuditPage,
-  KeyResponse,
-  KeyUsageResponse,
-  ListKeysResponse,
-  NewKeyResponse,
-  RevokeResponse,
-  RolesResponse,
-  Whoami,
+import {
+  type AuditPage,
+  DEFAULT_ORG,
+  type KeyResponse,
+  type KeyUsageResponse,
+  type ListKeysResponse,
+  type NewKeyResponse,
+  type RevokeResponse,
+  type RolesResponse,
+  type Whoami,
 } from './wire';
 
 export type { KeyRepository, ListAuditQuery, ListKeysQuery } from './repository';
 export type { NewKeyResponse };
 
-export const DEFAULT_ORG = 'default';
+export { DEFAULT_ORG };
 
 /** Called with each audit event once it is stored: the structured audit log line. */
 export type AuditSink = (event: AuditEvent) => void;

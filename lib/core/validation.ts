@@ -10,25 +10,26 @@ import { MAX_KEYS, RATE_LIMIT_PER_MINUTE } from './settings';
 import { assertSafeText, validateMetadata } from './text-rules';
 import { KEY_ID_RE } from './token';
 import { USAGE_DAYS } from './usage';
-import type {
-  AuditQuery,
-  CreateKeyRequest,
-  KeyUsageQuery,
-  ListKeysQuery,
-  OrgLimitRequest,
-  OrgPlanRequest,
-  RotateKeyRequest,
-  UpdateKeyRequest,
+import {
+  type AuditQuery,
+  type CreateKeyRequest,
+  KEY_STATUSES,
+  type KeyUsageQuery,
+  type ListKeysQuery,
+  type OrgLimitRequest,
+  type OrgPlanRequest,
+  type RotateKeyRequest,
+  type UpdateKeyRequest,
 } from './wire';
 
 export { assertSafeText, METADATA_LIMITS, validateMetadata } from './text-rules';
+export { KEY_STATUSES };
 
 export const MAX_BODY_BYTES = 16 * 1024;
 export const ORG_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** ISO 8601 with an explicit zone (Z or ±hh:mm): a zoneless time would depend on the server's zone. */
 export const ISO_TIMESTAMP_RE =
   /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
-export const KEY_STATUSES = ['active', 'revoked', 'expired', 'disabled'] as const;
 /** Field limits, read by the validators below and by the OpenAPI document (`schemas.ts`). */
 export const NAME_LENGTH = { min: 1, max: 100 } as const;
 export const DESCRIPTION_LENGTH = { min: 0, max: 500 } as const;

@@ -3,14 +3,15 @@
  * ("you" for this session's own key), action, key link, changes as old → new, request id; "Older"
  * loads the next page.
  */
+
+import type { AuditEvent, AuditPage } from '#core/wire';
 import { api, apiPath } from './api';
 import { h, replace } from './dom';
 import { NEVER, timeEl } from './format';
 import { session } from './session';
-import type { AuditEntry, AuditPage } from './types';
 import { errorNote } from './ui';
 
-function changeText(changes: AuditEntry['changes']): string {
+function changeText(changes: AuditEvent['changes']): string {
   if (!changes) return NEVER;
   return Object.entries(changes)
     .map(([field, value]) => {
@@ -36,7 +37,7 @@ export async function renderAudit(
   query: Record<string, string | number | undefined>,
   caption: string,
 ): Promise<void> {
-  const events: AuditEntry[] = [];
+  const events: AuditEvent[] = [];
   const load = async (cursor: string | null) => {
     try {
       const page = await api<AuditPage>('GET', apiPath('v1/audit', { ...query, limit: 50, cursor }));

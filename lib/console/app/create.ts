@@ -3,16 +3,17 @@
  * field when the API has no roles endpoint), rate limit, expiry and metadata. On success the dialog
  * closes and the page shows the once-only "New token" reveal.
  */
+
+import type { NewKeyResponse, RolesResponse } from '#core/wire';
 import { api, apiPath } from './api';
 import { h } from './dom';
 import { expiryFromInput, parseMetadata } from './edit';
 import { orgQuery } from './session';
-import type { NewKey, Roles } from './types';
 import { field, openDialog, tokenReveal } from './ui';
 
 async function rolesControl(): Promise<{ el: HTMLElement; read: () => string[] | undefined }> {
   try {
-    const res = await api<Roles>('GET', 'v1/roles');
+    const res = await api<RolesResponse>('GET', 'v1/roles');
     const boxes = Object.entries(res.roles).map(([role, permissions]) => {
       const box = h('input', {
         type: 'checkbox',
@@ -74,7 +75,7 @@ export async function createDialog(reveal: (section: HTMLElement) => void, done:
       if (Object.keys(meta).length) body.metadata = meta;
       const org = orgQuery();
       if (org) body.org_id = org;
-      const res = await api<NewKey>('POST', apiPath('v1/keys'), body);
+      const res = await api<NewKeyResponse>('POST', apiPath('v1/keys'), body);
       reveal(tokenReveal(res.raw_key, res.warning, `New key “${res.key.name}” (${res.key.key_prefix})`));
       done();
     },

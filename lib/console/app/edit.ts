@@ -4,10 +4,11 @@
  * ("Rate limit: 60 → 120/min") before saving. Also home of the expiry and metadata field helpers the
  * create form shares.
  */
+
+import type { ApiKey } from '#core/wire';
 import { api } from './api';
 import { h } from './dom';
 import { utc } from './format';
-import type { ConsoleKey } from './types';
 import { field, openDialog } from './ui';
 
 /** `2026-06-03T14:00` (a datetime-local value read as UTC) → ISO, or null for empty. */
@@ -40,7 +41,7 @@ export function formatMetadata(metadata: Record<string, string> | undefined): st
     .join('\n');
 }
 
-export function editDialog(key: ConsoleKey, done: () => void): void {
+export function editDialog(key: ApiKey, done: () => void): void {
   const name = h('input', { type: 'text', required: true, maxlength: 100, value: key.name });
   const description = h('textarea', { maxlength: 500, rows: 2 }, key.description ?? '');
   const limit = h('input', { type: 'number', min: 1, max: 100000, value: key.rate_limit_per_minute });

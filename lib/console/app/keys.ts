@@ -5,13 +5,13 @@
  * through cursors, and the slot where a new token is revealed once.
  */
 
+import type { ApiKey, ListKeysResponse } from '#core/wire';
 import { actionButtons } from './actions';
 import { api, apiPath } from './api';
 import { createDialog } from './create';
 import { h, replace, uid } from './dom';
 import { NEVER, num, timeEl } from './format';
 import { can, isAdmin, orgQuery, session, setOrg } from './session';
-import type { ConsoleKey, KeyPage } from './types';
 import { errorNote, showError, statusBadge } from './ui';
 
 const COLUMNS = ['Name', 'Token prefix', 'Roles', 'Status', 'Created', 'Calls', 'Last used', 'Expires'];
@@ -24,7 +24,7 @@ export function searchTerm(raw: string): string {
   return token?.[1] ? token[1].toLowerCase() : text;
 }
 
-function keyRow(key: ConsoleKey, hooks: Parameters<typeof actionButtons>[1]): HTMLElement {
+function keyRow(key: ApiKey, hooks: Parameters<typeof actionButtons>[1]): HTMLElement {
   const cell = (label: string, ...content: Parameters<typeof h>[2][]) =>
     h('td', { 'data-label': label }, ...content);
   return h(
@@ -51,7 +51,7 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
   const revealSlot = h('div', { class: 'reveal-slot' });
   const tableSlot = h('div', { class: 'table-slot', 'aria-live': 'polite', 'aria-busy': 'true' });
   const cursors: (string | null)[] = [null];
-  let keys: ConsoleKey[] = [];
+  let keys: ApiKey[] = [];
   let next: string | null = null;
 
   const statusId = uid('status');
@@ -176,7 +176,7 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
   const load = async (cursor: string | null) => {
     tableSlot.setAttribute('aria-busy', 'true');
     try {
-      const page = await api<KeyPage>(
+      const page = await api<ListKeysResponse>(
         'GET',
         apiPath('v1/keys', { limit: PAGE_SIZE, cursor, status: status.value, org_id: orgQuery() }),
       );

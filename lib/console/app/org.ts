@@ -3,11 +3,12 @@
  * (`GET /v1/orgs/{org_id}`), a meter "17 of 20 keys (85%)", and forms that change the key limit
  * (`PUT {max_keys}`, empty = unlimited; lowering it below current use asks first) and the plan (`PUT {plan}`).
  */
+
+import type { Org } from '#core/wire';
 import { api } from './api';
 import { h, replace, uid } from './dom';
 import { num } from './format';
 import { session, setOrg } from './session';
-import type { Org } from './types';
 import { errorNote, field, openDialog, showError } from './ui';
 
 function meter(org: Org): HTMLElement {

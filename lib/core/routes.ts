@@ -14,7 +14,7 @@ export const WRITE_METHODS: readonly HttpMethod[] = WRITE;
 /** What a route (or an application route) may name: one method, or API Gateway's `ANY`. */
 export type RouteMethod = HttpMethod | 'ANY';
 
-const ROUTE_METHODS: ReadonlySet<string> = new Set<RouteMethod>([...READ, ...WRITE, 'ANY']);
+const ROUTE_METHODS: ReadonlySet<string> = /* @__PURE__ */ new Set<RouteMethod>([...READ, ...WRITE, 'ANY']);
 
 /** Whether a string is a method a route may name (upper case only, as API Gateway writes them). */
 export function isRouteMethod(method: string): method is RouteMethod {

@@ -26,10 +26,6 @@ const GRACE_CHOICES: [number, string][] = [
   [24 * 60 * 60, '24 hours'],
 ];
 
-function keyPath(key: ApiKey, suffix = ''): string {
-  return `v1/keys/${encodeURIComponent(key.id)}${suffix}`;
-}
-
 function revoke(key: ApiKey, hooks: ActionHooks): void {
   openDialog({
     title: `Revoke “${key.name}”?`,
@@ -42,7 +38,7 @@ function revoke(key: ApiKey, hooks: ActionHooks): void {
     confirmLabel: 'Revoke',
     danger: true,
     onConfirm: async () => {
-      await api('DELETE', keyPath(key));
+      await api('revokeKey', { params: { id: key.id } });
       hooks.done();
     },
   });
@@ -75,7 +71,10 @@ function rotate(key: ApiKey, hooks: ActionHooks): void {
     onConfirm: async (form) => {
       const picked = form.querySelector<HTMLInputElement>('input[name="grace"]:checked');
       const grace = Number(picked?.value ?? 0);
-      const res = await api<NewKeyResponse>('POST', keyPath(key, '/rotate'), { grace_period_seconds: grace });
+      const res = await api<NewKeyResponse>('rotateKey', {
+        params: { id: key.id },
+        body: { grace_period_seconds: grace },
+      });
       let stopMs = Date.now() + grace * 1000;
       if (expiresMs !== null && expiresMs < stopMs) stopMs = expiresMs;
       const stopIso = new Date(stopMs).toISOString();
@@ -96,7 +95,7 @@ function disable(key: ApiKey, hooks: ActionHooks): void {
     confirmLabel: 'Disable',
     danger: true,
     onConfirm: async () => {
-      await api('PATCH', keyPath(key), { enabled: false });
+      await api('updateKey', { params: { id: key.id }, body: { enabled: false } });
       hooks.done();
     },
   });
@@ -104,7 +103,7 @@ function disable(key: ApiKey, hooks: ActionHooks): void {
 
 async function enable(key: ApiKey, hooks: ActionHooks, onError: (e: unknown) => void): Promise<void> {
   try {
-    await api('PATCH', keyPath(key), { enabled: true });
+    await api('updateKey', { params: { id: key.id }, body: { enabled: true } });
     hooks.done();
   } catch (error) {
     onError(error);

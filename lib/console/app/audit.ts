@@ -5,7 +5,7 @@
  */
 
 import type { AuditEvent, AuditPage } from '#core/wire';
-import { api, apiPath } from './api';
+import { api } from './api';
 import { h, replace } from './dom';
 import { NEVER, timeEl } from './format';
 import { session } from './session';
@@ -40,7 +40,7 @@ export async function renderAudit(
   const events: AuditEvent[] = [];
   const load = async (cursor: string | null) => {
     try {
-      const page = await api<AuditPage>('GET', apiPath('v1/audit', { ...query, limit: 50, cursor }));
+      const page = await api<AuditPage>('listAudit', { query: { ...query, limit: 50, cursor } });
       events.push(...page.events);
       const rows = events.map((e) =>
         h(

@@ -48,10 +48,9 @@ function fields(key: ApiKey): HTMLElement {
 }
 
 export async function renderDetail(main: HTMLElement, id: string): Promise<void> {
-  const path = `v1/keys/${encodeURIComponent(id)}`;
   let key: ApiKey;
   try {
-    key = (await api<KeyResponse>('GET', path)).key;
+    key = (await api<KeyResponse>('getKey', { params: { id } })).key;
   } catch (error) {
     replace(
       main,
@@ -81,7 +80,7 @@ export async function renderDetail(main: HTMLElement, id: string): Promise<void>
     h('section', { 'aria-labelledby': 'usage-h' }, h('h2', { id: 'usage-h' }, 'Calls, last 30 days'), usage),
     h('section', { 'aria-labelledby': 'audit-h' }, h('h2', { id: 'audit-h' }, 'Audit trail'), audit),
   );
-  const usageLoad = api<KeyUsageResponse>('GET', `${path}/usage?days=30`).then(
+  const usageLoad = api<KeyUsageResponse>('getKeyUsage', { params: { id }, query: { days: 30 } }).then(
     (res) => replace(usage, usageChart(res.days, 'Daily calls, last 30 days')),
     (error) => replace(usage, errorNote(error)),
   );

@@ -5,12 +5,12 @@
  * through cursors, and the slot where a new token is revealed once.
  */
 
-import type { ApiKey, ListKeysResponse } from '#core/wire';
+import { type ApiKey, DEFAULT_ORG, type ListKeysResponse } from '#core/wire';
 import { actionButtons } from './actions';
-import { api, apiPath } from './api';
+import { api } from './api';
 import { createDialog } from './create';
 import { h, replace, uid } from './dom';
-import { NEVER, num, timeEl } from './format';
+import { NEVER, num, STATUS_LABEL, timeEl } from './format';
 import { can, isAdmin, orgQuery, session, setOrg } from './session';
 import { errorNote, showError, statusBadge } from './ui';
 
@@ -59,10 +59,7 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
     'select',
     { id: statusId },
     h('option', { value: '' }, 'All'),
-    h('option', { value: 'active' }, 'Active'),
-    h('option', { value: 'disabled' }, 'Disabled'),
-    h('option', { value: 'revoked' }, 'Revoked'),
-    h('option', { value: 'expired' }, 'Expired'),
+    Object.entries(STATUS_LABEL).map(([value, label]) => h('option', { value }, label)),
   );
   const searchId = uid('search');
   const search = h('input', { id: searchId, type: 'search', autocomplete: 'off' });
@@ -70,7 +67,7 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
   const org = h('input', {
     id: orgId,
     type: 'text',
-    value: session()?.org ?? 'default',
+    value: session()?.org ?? DEFAULT_ORG,
     autocomplete: 'off',
   });
 
@@ -176,10 +173,9 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
   const load = async (cursor: string | null) => {
     tableSlot.setAttribute('aria-busy', 'true');
     try {
-      const page = await api<ListKeysResponse>(
-        'GET',
-        apiPath('v1/keys', { limit: PAGE_SIZE, cursor, status: status.value, org_id: orgQuery() }),
-      );
+      const page = await api<ListKeysResponse>('listKeys', {
+        query: { limit: PAGE_SIZE, cursor, status: status.value, org_id: orgQuery() },
+      });
       keys = page.keys;
       next = page.next_cursor;
       draw();
@@ -205,7 +201,7 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
   );
   orgForm.addEventListener('submit', (event) => {
     event.preventDefault();
-    setOrg(org.value.trim() || 'default');
+    setOrg(org.value.trim() || DEFAULT_ORG);
     cursors.splice(1);
     replace(revealSlot);
     void load(null);

@@ -4,7 +4,7 @@
  * (`PUT {max_keys}`, empty = unlimited; lowering it below current use asks first) and the plan (`PUT {plan}`).
  */
 
-import type { Org } from '#core/wire';
+import { DEFAULT_ORG, type Org } from '#core/wire';
 import { api } from './api';
 import { h, replace, uid } from './dom';
 import { num } from './format';
@@ -41,7 +41,7 @@ export async function renderOrg(main: HTMLElement): Promise<void> {
   const picker = h('input', {
     id: orgId,
     type: 'text',
-    value: session()?.org ?? 'default',
+    value: session()?.org ?? DEFAULT_ORG,
     autocomplete: 'off',
   });
   const body = h('div', { 'aria-live': 'polite' });
@@ -55,11 +55,11 @@ export async function renderOrg(main: HTMLElement): Promise<void> {
   main.replaceChildren(h('h1', {}, 'Organization'), pick, body);
 
   const load = async () => {
-    const id = session()?.org ?? 'default';
-    const path = `v1/orgs/${encodeURIComponent(id)}`;
+    const id = session()?.org ?? DEFAULT_ORG;
+    const params = { org_id: id };
     let org: Org;
     try {
-      org = await api<Org>('GET', path);
+      org = await api<Org>('getOrg', { params });
     } catch (error) {
       replace(body, errorNote(error));
       showError(error);
@@ -69,7 +69,7 @@ export async function renderOrg(main: HTMLElement): Promise<void> {
     const plan = h('input', { type: 'text', value: org.plan ?? '' });
     const save = async (payload: Record<string, unknown>) => {
       try {
-        await api('PUT', path, payload);
+        await api('putOrg', { params, body: payload });
         await load();
       } catch (error) {
         showError(error);
@@ -128,7 +128,7 @@ export async function renderOrg(main: HTMLElement): Promise<void> {
   };
   pick.addEventListener('submit', (event) => {
     event.preventDefault();
-    setOrg(picker.value.trim() || 'default');
+    setOrg(picker.value.trim() || DEFAULT_ORG);
     void load();
   });
   await load();

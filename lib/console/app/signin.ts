@@ -48,7 +48,7 @@ export function renderSignIn(main: HTMLElement, onSignedIn: (who: Whoami) => voi
     setCredential(value);
     input.value = '';
     try {
-      const who = await api<Whoami>('GET', 'v1/whoami');
+      const who = await api<Whoami>('whoami');
       clearError();
       onSignedIn(who);
     } catch (error) {

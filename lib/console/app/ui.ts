@@ -4,6 +4,7 @@
  * once-only token reveal, and native `<dialog>` confirmations (Cancel focused for destructive ones,
  * labelled by their title, focus returned to the opener).
  */
+import type { KeyStatus } from '#core/wire';
 import { ConsoleApiError } from './api';
 import { type Child, h, replace, uid } from './dom';
 import { STATUS_LABEL } from './format';
@@ -49,8 +50,8 @@ export function errorNote(error: unknown): HTMLElement {
   return h('p', { class: 'note error-note' }, message, detail ? ` (${detail})` : '');
 }
 
-export function statusBadge(status: string): HTMLElement {
-  return h('span', { class: `badge badge-${status}` }, STATUS_LABEL[status] ?? status);
+export function statusBadge(status: KeyStatus): HTMLElement {
+  return h('span', { class: `badge badge-${status}` }, STATUS_LABEL[status]);
 }
 
 /** A "Copy" button for the text of `field`; announces the result through a live region. */

@@ -8,6 +8,7 @@ import type { AuditEvent, AuditPage } from '#core/wire';
 import { api } from './api';
 import { h, replace } from './dom';
 import { NEVER, timeEl } from './format';
+import { keyPage } from './pages';
 import { session } from './session';
 import { errorNote } from './ui';
 
@@ -49,11 +50,7 @@ export async function renderAudit(
           h('td', { 'data-label': 'Time' }, timeEl(e.at)),
           h('td', { 'data-label': 'Actor' }, actorText(e.actor)),
           h('td', { 'data-label': 'Action' }, e.type),
-          h(
-            'td',
-            { 'data-label': 'Key' },
-            e.key_id ? h('a', { href: `#/keys/${e.key_id}` }, e.key_id) : NEVER,
-          ),
+          h('td', { 'data-label': 'Key' }, e.key_id ? h('a', { href: keyPage(e.key_id) }, e.key_id) : NEVER),
           h('td', { 'data-label': 'Changes' }, changeText(e.changes)),
           h('td', { 'data-label': 'Request ID' }, h('code', {}, e.request_id ?? NEVER)),
         ),

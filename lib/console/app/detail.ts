@@ -11,6 +11,7 @@ import { renderAudit } from './audit';
 import { usageChart } from './chart';
 import { type Child, h, replace } from './dom';
 import { NEVER, num, timeEl } from './format';
+import { KEYS_PAGE } from './pages';
 import { errorNote, showError, statusBadge } from './ui';
 
 function fields(key: ApiKey): HTMLElement {
@@ -55,7 +56,7 @@ export async function renderDetail(main: HTMLElement, id: string): Promise<void>
     replace(
       main,
       h('h1', {}, 'Key'),
-      h('p', {}, h('a', { href: '#/keys' }, 'Back to keys')),
+      h('p', {}, h('a', { href: KEYS_PAGE }, 'Back to keys')),
       errorNote(error),
     );
     showError(error);
@@ -72,7 +73,7 @@ export async function renderDetail(main: HTMLElement, id: string): Promise<void>
     },
   };
   main.replaceChildren(
-    h('p', { class: 'crumbs' }, h('a', { href: '#/keys' }, 'Keys'), ' / ', key.key_prefix),
+    h('p', { class: 'crumbs' }, h('a', { href: KEYS_PAGE }, 'Keys'), ' / ', key.key_prefix),
     h('div', { class: 'title-row' }, h('h1', {}, key.name), statusBadge(key.status)),
     actionButtons(key, hooks, showError),
     revealSlot,

@@ -11,6 +11,7 @@ import { api } from './api';
 import { createDialog } from './create';
 import { h, replace, uid } from './dom';
 import { NEVER, num, STATUS_LABEL, timeEl } from './format';
+import { keyPage } from './pages';
 import { can, isAdmin, orgQuery, session, setOrg } from './session';
 import { errorNote, showError, statusBadge } from './ui';
 
@@ -33,7 +34,7 @@ function keyRow(key: ApiKey, hooks: Parameters<typeof actionButtons>[1]): HTMLEl
     h(
       'th',
       { scope: 'row', 'data-label': 'Name' },
-      h('a', { href: `#/keys/${key.id}` }, key.name),
+      h('a', { href: keyPage(key.id) }, key.name),
       key.description ? h('span', { class: 'desc' }, key.description) : null,
     ),
     cell('Token prefix', h('code', {}, key.key_prefix)),

@@ -12,7 +12,7 @@ import { usageChart } from './chart';
 import { type Child, h, replace } from './dom';
 import { NEVER, num, timeEl } from './format';
 import { KEYS_PAGE } from './pages';
-import { errorNote, showError, statusBadge } from './ui';
+import { errorNote, showError, showPageError, statusBadge } from './ui';
 
 function fields(key: ApiKey): HTMLElement {
   const rows: [string, Child][] = [
@@ -59,7 +59,7 @@ export async function renderDetail(main: HTMLElement, id: string): Promise<void>
       h('p', {}, h('a', { href: KEYS_PAGE }, 'Back to keys')),
       errorNote(error),
     );
-    showError(error);
+    showPageError(main, error);
     return;
   }
   const revealSlot = h('div', { class: 'reveal-slot' });

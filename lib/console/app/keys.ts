@@ -13,7 +13,7 @@ import { h, replace, uid } from './dom';
 import { NEVER, num, STATUS_LABEL, timeEl } from './format';
 import { keyPage } from './pages';
 import { can, isAdmin, orgQuery, session, setOrg } from './session';
-import { errorNote, showError, statusBadge } from './ui';
+import { errorNote, showError, showPageError, statusBadge } from './ui';
 
 const COLUMNS = ['Name', 'Token prefix', 'Roles', 'Status', 'Created', 'Calls', 'Last used', 'Expires'];
 const PAGE_SIZE = 50;
@@ -182,7 +182,7 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
       draw();
     } catch (error) {
       replace(tableSlot, errorNote(error));
-      showError(error);
+      showPageError(main, error);
     } finally {
       tableSlot.setAttribute('aria-busy', 'false');
     }

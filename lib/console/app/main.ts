@@ -85,13 +85,20 @@ function renderFrame(): void {
   route();
 }
 
+/**
+ * Renders the page the fragment names. Each navigation renders into a fresh element that replaces the
+ * last one: an answer for a page the operator has left arrives at a detached element and changes
+ * nothing on screen, and pages raise the shared banner only while their element is connected.
+ */
 function route(): void {
   clearError();
+  const view = h('div', { class: 'view' });
+  main.replaceChildren(view);
   const page = pageOf(location.hash);
-  if (page.kind === 'key') void renderDetail(main, page.id);
-  else if (page.kind === 'org' && isAdmin()) void renderOrg(main);
-  else if (page.kind === 'activity') void renderActivity(main);
-  else void renderKeys(main);
+  if (page.kind === 'key') void renderDetail(view, page.id);
+  else if (page.kind === 'org' && isAdmin()) void renderOrg(view);
+  else if (page.kind === 'activity') void renderActivity(view);
+  else void renderKeys(view);
 }
 
 setUnauthorizedHandler((error) => {

@@ -9,7 +9,7 @@ import { api } from './api';
 import { h, replace, uid } from './dom';
 import { num } from './format';
 import { session, setOrg } from './session';
-import { errorNote, field, openDialog, showError } from './ui';
+import { errorNote, field, openDialog, showError, showPageError } from './ui';
 
 function meter(org: Org): HTMLElement {
   if (org.max_keys === null) return h('p', {}, `${num(org.active_keys)} active keys (no limit)`);
@@ -62,7 +62,7 @@ export async function renderOrg(main: HTMLElement): Promise<void> {
       org = await api<Org>('getOrg', { params });
     } catch (error) {
       replace(body, errorNote(error));
-      showError(error);
+      showPageError(main, error);
       return;
     }
     const limit = h('input', { type: 'number', min: 0, value: org.max_keys ?? '' });

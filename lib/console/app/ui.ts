@@ -40,6 +40,14 @@ export function showError(error: unknown): void {
   );
 }
 
+/**
+ * A page's loading failure, raised in the banner only while that page is on screen: once the operator
+ * has moved on, its element is detached (see `route` in main.ts) and the answer is not theirs any more.
+ */
+export function showPageError(page: HTMLElement, error: unknown): void {
+  if (page.isConnected) showError(error);
+}
+
 export function clearError(): void {
   banner.replaceChildren();
 }

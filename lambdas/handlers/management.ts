@@ -9,7 +9,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ApiError, UNAUTHORIZED_MESSAGE } from '#core/errors';
 import { ManagementService } from '#core/management';
 import type { Principal } from '#core/principal';
-import { ROUTES } from '#core/routes';
+import { type ManagementRouteId, ROUTE_NOT_FOUND_MESSAGE, routeFor } from '#core/routes';
 import { USAGE_ROLL_UP_EVENT } from '#core/usage';
 import {
   parseJsonObject,
@@ -43,8 +43,11 @@ type Action = (
 
 const param = (request: ApiRequest, name: string): string => request.pathParameters[name] ?? '';
 
-/** route id → what it does. Every management route in the route table has exactly one entry. */
-export const ACTIONS: Record<string, Action> = {
+/**
+ * route id → what it does. Every management route in the route table has exactly one entry, and
+ * nothing else has one: the compiler checks both against the table.
+ */
+export const ACTIONS: Record<ManagementRouteId, Action> = {
   createKey: async (svc, p, req, now) => ({
     status: 201,
     body: await svc.createKey(p, validateCreateKey(parseJsonObject(req.body), now)),
@@ -109,11 +112,9 @@ export function createManagementHandler(runtime: Runtime) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const request = fromProxyEvent(event);
     try {
-      const route = ROUTES.find(
-        (r) => r.handler === 'management' && r.path === request.resource && r.method === request.method,
-      );
-      const action = route ? ACTIONS[route.id] : undefined;
-      if (!action) throw new ApiError('not_found', 'No route matches this method and path.');
+      const route = routeFor('management', request.resource, request.method);
+      if (!route) throw new ApiError('not_found', ROUTE_NOT_FOUND_MESSAGE);
+      const action = ACTIONS[route.id];
       if (!request.principal) throw new ApiError('unauthorized', UNAUTHORIZED_MESSAGE);
       assertBodyIntegrity(request);
       // One service per request: its audit events carry this request's id.

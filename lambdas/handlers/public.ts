@@ -10,7 +10,7 @@ import { serveConsole } from '#console/serve';
 import { errorBody } from '#core/errors';
 import { API_JSON_HEADERS } from '#core/gateway-responses';
 import { openApiJson } from '#core/openapi';
-import { ROUTES } from '#core/routes';
+import { ROUTE_NOT_FOUND_MESSAGE, routeFor } from '#core/routes';
 
 let document: string | undefined;
 
@@ -29,9 +29,7 @@ function json(statusCode: number, body: string, requestId: string): APIGatewayPr
 
 export async function publicHandler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const requestId = event.requestContext?.requestId ?? 'unknown';
-  const route = ROUTES.find(
-    (r) => r.handler === 'public' && r.path === event.resource && r.method === event.httpMethod,
-  );
+  const route = routeFor('public', event.resource, event.httpMethod);
   if (route?.id === 'getOpenApi') {
     document ??= openApiJson();
     return json(200, document, requestId);
@@ -40,7 +38,7 @@ export async function publicHandler(event: APIGatewayProxyEvent): Promise<APIGat
     const answer = serveConsole(event.httpMethod, event.path);
     return { statusCode: answer.status, headers: answer.headers, body: answer.body };
   }
-  const body = errorBody('not_found', 'No route matches this method and path.', requestId);
+  const body = errorBody('not_found', ROUTE_NOT_FOUND_MESSAGE, requestId);
   return json(404, JSON.stringify(body), requestId);
 }
 

@@ -5,6 +5,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { verifyBodyDigest } from '#core/armor';
+import type { CredentialScheme } from '#core/credentials';
 import { ApiError, DependencyError, errorBody, UNAUTHORIZED_MESSAGE } from '#core/errors';
 import { API_JSON_HEADERS } from '#core/gateway-responses';
 import { type Principal, principalFromContext } from '#core/principal';
@@ -29,7 +30,7 @@ export interface ApiRequest {
   requestId: string;
   principal: Principal | null;
   /** How the authorizer verified the caller: `armor` means the body must match Content-Digest. */
-  scheme: 'bearer' | 'armor' | null;
+  scheme: CredentialScheme | null;
   /** The body's raw bytes (API Gateway's base64 decoded), for digest checks. */
   rawBody: Buffer | null;
   /** The request carried more than one `Content-Digest` line (`headers` holds only the last). */

@@ -9,6 +9,7 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { isRouteMethod } from '../core/routes';
 import {
   checkSetting,
   SETTINGS,
@@ -35,8 +36,6 @@ export interface ApplicationRoute {
   /** The API Gateway resource path, with `{param}` / `{proxy+}` segments. */
   readonly path: string;
 }
-
-const METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE', 'ANY']);
 
 export interface LatchkeyAuthorizerProps {
   /** The key table and secrets the authorizer verifies credentials against. */
@@ -188,7 +187,7 @@ export class LatchkeyAuthorizer extends Construct {
     options: apigateway.MethodOptions = {},
   ): apigateway.Method {
     const method = httpMethod.toUpperCase();
-    if (!METHODS.has(method)) {
+    if (!isRouteMethod(method)) {
       throw new Error(`${this.node.path}: protect: unknown HTTP method ${JSON.stringify(httpMethod)}`);
     }
     if (this.applicationRoutes.length === 0) {

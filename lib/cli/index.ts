@@ -74,11 +74,11 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
   } else if (command) {
     words.splice(0, 1);
   } else {
-    const words = [
+    const names = [
       ...Object.keys(GROUPS),
       ...COMMANDS.filter((c) => !c.name.includes(' ')).map((c) => c.name),
     ];
-    throw usage(`unknown command "${clean(group)}"${didYouMean(group, words)} (see latchkey --help)`);
+    throw usage(`unknown command "${clean(group)}"${didYouMean(group, names)} (see latchkey --help)`);
   }
   return run(command, [...words, ...rest], io);
 }

@@ -10,7 +10,7 @@ import { KEY_ID_RE } from './token';
  *
  * Everything here is pure and total: no I/O, no environment, and no function throws on any input.
  */
-export const ARMOR_SCHEME = 'ARMOR-PSK';
+export { ARMOR_SCHEME } from './wire';
 export const TIMESTAMP_SKEW_SECONDS = 300;
 /** Nonce records may be deleted this long after their timestamp (the skew window, doubled). */
 export const NONCE_TTL_SECONDS = 600;

@@ -15,6 +15,13 @@ export const ADMIN_KEY_RE = /^[A-Za-z0-9]{32,128}$/;
  */
 export const GENERATED_SECRET_LENGTH = 64;
 
+/**
+ * How a request proved who it is: `bearer` (a token or the admin key) or `armor` (an ARMOR-PSK
+ * signature). The authorizer context and the integrations read it; the Authorization header's own
+ * spellings of the schemes are `AuthScheme` in wire.ts.
+ */
+export type CredentialScheme = 'bearer' | 'armor';
+
 export type ParsedCredential =
   | { scheme: 'bearer'; kind: 'token'; token: string; parts: TokenParts }
   | { scheme: 'bearer'; kind: 'admin'; value: string }

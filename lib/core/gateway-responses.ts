@@ -1,4 +1,5 @@
 import { ERROR_STATUS, type ErrorCode, UNAUTHORIZED_MESSAGE } from './errors';
+import { ROUTE_NOT_FOUND_MESSAGE } from './routes';
 
 /**
  * The responses API Gateway itself sends (before or instead of an integration), in the one error
@@ -82,7 +83,7 @@ export const GATEWAY_RESPONSES: readonly GatewayResponseSpec[] = [
     type: 'MISSING_AUTHENTICATION_TOKEN',
     statusCode: 404,
     code: 'not_found',
-    message: 'No route matches this method and path.',
+    message: ROUTE_NOT_FOUND_MESSAGE,
   },
   {
     type: 'AUTHORIZER_FAILURE',
@@ -136,7 +137,7 @@ export const GATEWAY_RESPONSES: readonly GatewayResponseSpec[] = [
     type: 'RESOURCE_NOT_FOUND',
     statusCode: 404,
     code: 'not_found',
-    message: 'No route matches this method and path.',
+    message: ROUTE_NOT_FOUND_MESSAGE,
   },
   { type: 'DEFAULT_4XX', statusCode: null, code: 'invalid_request', message: ERROR_MESSAGE_STRING },
   { type: 'DEFAULT_5XX', statusCode: null, code: 'internal_error', message: ERROR_MESSAGE_STRING },

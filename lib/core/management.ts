@@ -46,21 +46,22 @@ import type {
   UpdateKeyCommand,
 } from './validation';
 
-import type {
-  AuditPage,
-  KeyResponse,
-  KeyUsageResponse,
-  ListKeysResponse,
-  NewKeyResponse,
-  RevokeResponse,
-  RolesResponse,
-  Whoami,
+import {
+  type AuditPage,
+  DEFAULT_ORG,
+  type KeyResponse,
+  type KeyUsageResponse,
+  type ListKeysResponse,
+  type NewKeyResponse,
+  type RevokeResponse,
+  type RolesResponse,
+  type Whoami,
 } from './wire';
 
 export type { KeyRepository, ListAuditQuery, ListKeysQuery } from './repository';
 export type { NewKeyResponse };
 
-export const DEFAULT_ORG = 'default';
+export { DEFAULT_ORG };
 
 /** How often a change that found its key or organization changed since it read it is built again. */
 const CHANGE_ATTEMPTS = 20;

@@ -1,10 +1,15 @@
 /**
- * The management domain's records and their public shapes: a key as stored (`KeyRecord`) and as shown
- * (`ApiKey`, an explicit allow-list of fields), its status, an organization, and an audit event (who
- * changed what, written in the same transaction as the change). Pure: no I/O.
+ * The management domain's records: a key as stored (`KeyRecord`), its status, an organization, and the
+ * mapping to the key as shown (`toApiKey`, an explicit allow-list of fields). The shown shapes (`ApiKey`,
+ * `KeyStatus`, the audit event: who changed what, written in the same transaction as the change) are
+ * wire vocabulary, defined in wire.ts and re-exported here. Pure: no I/O.
  */
 import type { Permission } from './permissions';
 import { keyPrefixOf } from './token';
+import type { ApiKey, AuditChange, AuditEvent, AuditEventType, AuditValue, KeyStatus } from './wire';
+
+export { AUDIT_EVENT_TYPES } from './wire';
+export type { ApiKey, AuditChange, AuditEvent, AuditEventType, AuditValue, KeyStatus };
 
 /** A key as stored. Holds a hash and a salt, never a usable secret. */
 export interface KeyRecord {
@@ -38,29 +43,6 @@ export interface KeyRecord {
   audit_version: number;
   /** Epoch milliseconds of the key's last audit event (null: none versioned yet); the next is dated after it. */
   audit_at_ms: number | null;
-}
-
-/** Precedence when several apply: revoked > expired > disabled > active. */
-export type KeyStatus = 'active' | 'revoked' | 'expired' | 'disabled';
-
-export interface ApiKey {
-  id: string;
-  name: string;
-  description: string | null;
-  org_id: string;
-  key_prefix: string;
-  roles: string[];
-  permissions: Permission[];
-  rate_limit_per_minute: number;
-  enabled: boolean;
-  status: KeyStatus;
-  created_at: string;
-  created_by: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-  last_used_at: string | null;
-  calls: number;
-  metadata: Record<string, string>;
 }
 
 export interface OrgRecord {
@@ -108,49 +90,3 @@ export function toApiKey(record: KeyRecord, tokenPrefix: string, nowMs: number):
 
 export const NEW_KEY_WARNING =
   'Store this key now: raw_key is shown only in this response and cannot be retrieved again.';
-
-/** The kinds of audit event, one per kind of change. */
-export const AUDIT_EVENT_TYPES = [
-  'key.created',
-  'key.updated',
-  'key.disabled',
-  'key.enabled',
-  'key.revoked',
-  'key.rotated',
-  'org.updated',
-] as const;
-export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
-
-/** A non-secret field value as an audit event records it. */
-export type AuditValue = string | number | boolean | null | string[] | Record<string, string>;
-
-/** One changed field: its value before and after (null before, for a created key). */
-export interface AuditChange {
-  old: AuditValue;
-  new: AuditValue;
-}
-
-/**
- * An audit event: who (`admin` or `key:<id>`) changed what, in which request, when. Written in the same
- * DynamoDB transaction as the change it describes; never carries a secret, hash or salt.
- */
-export interface AuditEvent {
-  id: string;
-  type: AuditEventType;
-  org_id: string;
-  /** null for organization events. */
-  key_id: string | null;
-  actor: string;
-  request_id: string;
-  /**
-   * ISO 8601 UTC: when the change was written, never earlier than a millisecond after the same key's (or
-   * organization's) previous event, so that time order is commit order for each of them.
-   */
-  at: string;
-  /**
-   * The event's number in its key's trail (key events) or its organization's (organization events):
-   * 1, 2, 3… in commit order. null for events written before events were numbered.
-   */
-  version: number | null;
-  changes: Record<string, AuditChange>;
-}

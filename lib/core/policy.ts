@@ -5,6 +5,7 @@
  * plus the key's metadata), and the evaluator the local gateway uses to apply them as API Gateway does.
  * Pure.
  */
+import type { CredentialScheme } from './credentials';
 import type { AuthorizerContext, Principal } from './principal';
 import { allowedMethods, principalContext } from './principal';
 import { type PolicyRoute, ROUTES } from './routes';
@@ -28,7 +29,7 @@ export interface AuthorizerResult {
  */
 export function allowContext(
   principal: Principal,
-  scheme: 'bearer' | 'armor',
+  scheme: CredentialScheme,
   metadata: Readonly<Record<string, string>>,
 ): AuthorizerContext {
   return { ...principalContext(principal, scheme), metadata: JSON.stringify(metadata) };

@@ -3,6 +3,7 @@
  * that principal may call (the methods of each route), the flat authorizer context that carries it to
  * the integrations and back, and the management core's permission checks.
  */
+import type { CredentialScheme } from './credentials';
 import { ApiError } from './errors';
 import { isPermission, PERMISSIONS, type Permission } from './permissions';
 import { type HttpMethod, READ_METHODS, type Route, WRITE_METHODS } from './routes';
@@ -55,7 +56,7 @@ export const FORBIDDEN_MESSAGE = 'This credential is not allowed to call this ro
 
 export function principalContext(
   principal: Principal,
-  scheme: 'bearer' | 'armor' = 'bearer',
+  scheme: CredentialScheme = 'bearer',
 ): AuthorizerContext {
   return {
     principal: principal.type,

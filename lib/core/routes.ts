@@ -4,9 +4,25 @@
  */
 import type { Permission } from './permissions';
 
-export type HttpMethod = 'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-export const READ_METHODS: readonly HttpMethod[] = ['GET', 'HEAD', 'OPTIONS'];
-export const WRITE_METHODS: readonly HttpMethod[] = ['POST', 'PUT', 'PATCH', 'DELETE'];
+const READ = ['GET', 'HEAD', 'OPTIONS'] as const;
+const WRITE = ['POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/** The one HTTP method list: reads need api:read on application routes, writes api:write. */
+export type HttpMethod = (typeof READ)[number] | (typeof WRITE)[number];
+export const READ_METHODS: readonly HttpMethod[] = READ;
+export const WRITE_METHODS: readonly HttpMethod[] = WRITE;
+/** What a route (or an application route) may name: one method, or API Gateway's `ANY`. */
+export type RouteMethod = HttpMethod | 'ANY';
+
+const ROUTE_METHODS: ReadonlySet<string> = /* @__PURE__ */ new Set<RouteMethod>([...READ, ...WRITE, 'ANY']);
+
+/** Whether a string is a method a route may name (upper case only, as API Gateway writes them). */
+export function isRouteMethod(method: string): method is RouteMethod {
+  return ROUTE_METHODS.has(method);
+}
+
+/** The 404 message for a method and path no route serves, wherever the 404 is answered. */
+export const ROUTE_NOT_FOUND_MESSAGE = 'No route matches this method and path.';
 
 /**
  * What a route needs:
@@ -30,7 +46,7 @@ export type RouteHandler = 'management' | 'echo' | 'public';
 export interface Route {
   /** Stable identifier used by the handlers' dispatch tables. */
   id: string;
-  method: HttpMethod | 'ANY';
+  method: RouteMethod;
   /** API Gateway resource path, with `{param}` and `{proxy+}` segments. */
   path: string;
   needs: RouteRequirement;
@@ -39,7 +55,7 @@ export interface Route {
   hasBody: boolean;
 }
 
-export const ROUTES: readonly Route[] = [
+export const ROUTES = [
   {
     id: 'createKey',
     method: 'POST',
@@ -168,14 +184,22 @@ export const ROUTES: readonly Route[] = [
     handler: 'public',
     hasBody: false,
   },
-];
+] as const satisfies readonly Route[];
+
+/** A route of the table, its id and handler kept as literal types. */
+export type TableRoute = (typeof ROUTES)[number];
+/** Every route id in the table: a misspelt id is a compile error wherever a route is named. */
+export type RouteId = TableRoute['id'];
+/** The routes one handler serves. */
+export type HandlerRoute<H extends RouteHandler> = Extract<TableRoute, { handler: H }>;
+/** The management API's route ids: its handler has exactly one action for each. */
+export type ManagementRouteId = HandlerRoute<'management'>['id'];
 
 /** Whether a route is served without any credential (no authorizer runs). */
 export function isPublicRoute(route: Pick<Route, 'needs'>): boolean {
   return route.needs === 'public';
 }
 
-const ROUTE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE', 'ANY']);
 const RESOURCE_PATH_RE = /^(\/([A-Za-z0-9._~-]+|\{[A-Za-z0-9_]+\+?\}))+$/;
 
 /**
@@ -188,14 +212,14 @@ export function parseApplicationRoutes(input: unknown): PolicyRoute[] {
   return input.map((entry, i) => {
     const e = entry as { method?: unknown; path?: unknown };
     const method = typeof e?.method === 'string' ? e.method.toUpperCase() : '';
-    if (!ROUTE_METHODS.has(method))
+    if (!isRouteMethod(method))
       throw new Error(`application route ${i}: method must be an HTTP method or ANY`);
     if (typeof e.path !== 'string' || !RESOURCE_PATH_RE.test(e.path)) {
       throw new Error(
         `application route ${i}: path must be an API Gateway resource path such as /orders/{id}`,
       );
     }
-    return { method: method as Route['method'], path: e.path, needs: 'application' };
+    return { method, path: e.path, needs: 'application' };
   });
 }
 
@@ -256,21 +280,35 @@ export function matchRoute(
   return anyMatch;
 }
 
-/** Whether a path names a known resource at all (for 404 vs. method mismatch). */
-export function findRoute(id: string): Route {
-  const route = ROUTES.find((r) => r.id === id);
+/**
+ * The route a handler serves for an API Gateway resource path and method (`event.resource`,
+ * `event.httpMethod`), or undefined: how a Lambda dispatches, since API Gateway has already matched
+ * the request path.
+ */
+export function routeFor<H extends RouteHandler>(
+  handler: H,
+  resource: string,
+  method: string,
+): HandlerRoute<H> | undefined {
+  return ROUTES.find(
+    (r): r is HandlerRoute<H> => r.handler === handler && r.path === resource && r.method === method,
+  );
+}
+
+/** The route with this id. */
+export function findRoute<Id extends RouteId>(id: Id): Extract<TableRoute, { id: Id }> {
+  const route = ROUTES.find((r): r is Extract<TableRoute, { id: Id }> => r.id === id);
   if (!route) throw new Error(`no route with id ${id}`);
   return route;
 }
 
 /**
- * A route's request path with its `{param}` segments filled in, each URL-encoded: how a client (the SDK)
- * names a route without writing its path again. `routePath('getKey', { id })` → `/v1/keys/<id>`.
+ * A route's request path with its `{param}` segments filled in, each URL-encoded: how a client (the SDK,
+ * the console) names a route without writing its path again. `routePath('getKey', { id })` →
+ * `/v1/keys/<id>`.
  */
-export function routePath(id: string, params: Readonly<Record<string, string>> = {}): string {
-  const route = ROUTES.find((r) => r.id === id);
-  if (!route) throw new Error(`no route with id ${id}`);
-  return route.path.replace(/\{([A-Za-z0-9_]+)\+?\}/g, (_, name: string) => {
+export function routePath(id: RouteId, params: Readonly<Record<string, string>> = {}): string {
+  return findRoute(id).path.replace(/\{([A-Za-z0-9_]+)\+?\}/g, (_, name: string) => {
     const value = params[name];
     if (value === undefined) throw new Error(`route ${id} needs the path parameter ${name}`);
     return encodeURIComponent(value);

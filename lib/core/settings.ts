@@ -8,7 +8,11 @@
  * with one sentence for every layer. Pure data, formatting and checks: no AWS SDK and no aws-cdk-lib
  * import, because the Lambdas bundle it.
  */
+import { MAX_KEYS, RATE_LIMIT_PER_MINUTE } from './limits';
 import { DEFAULT_ROLE, DEFAULT_ROLE_MATRIX } from './permissions';
+
+export { MAX_KEYS, RATE_LIMIT_PER_MINUTE };
+
 import { PREFIX_RE, PREFIX_RULE } from './token';
 
 /** Context keys are `latchkey:<name>`: `npx cdk deploy -c latchkey:defaultRateLimit=120`. */
@@ -76,10 +80,6 @@ export interface JsonSetting extends SettingBase {
 
 export type Setting = IntegerSetting | NumberSetting | StringSetting | BooleanSetting | JsonSetting;
 
-/** `rate_limit_per_minute` of a key: the same range for a key's own value and for the default. */
-export const RATE_LIMIT_PER_MINUTE = { min: 1, max: 100_000 } as const;
-/** `max_keys` of an organization: the same range for the per-organization limit and the default. */
-export const MAX_KEYS = { min: 0, max: 1_000_000 } as const;
 /**
  * How strictly the authorizer reads an ARMOR-PSK nonce: `compatible` accepts any nonce of the published
  * scheme (1-128 printable characters), `strict` only 32 lowercase hex characters, so nothing can move

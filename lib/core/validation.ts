@@ -2,22 +2,34 @@
  * Validation of the management API's request bodies and query strings, once, at the edge of the core:
  * each `validate…` function turns untrusted JSON into a typed `…Command` (defaults applied, every
  * field checked) or throws a `ValidationError` naming the field. The `…Command` types are the
- * server's validated form; the SDK's wire types (`lib/sdk/types.ts`) are what a client sends.
+ * server's validated form; the wire types (`wire.ts`) are what a client sends, and each request's
+ * field list here is checked against them by the compiler.
  */
 import { ApiError, ValidationError } from './errors';
 import { integerRangeText, MAX_KEYS, RATE_LIMIT_PER_MINUTE } from './settings';
 import { assertSafeText, validateMetadata } from './text-rules';
 import { KEY_ID_RE } from './token';
 import { USAGE_DAYS } from './usage';
+import {
+  type AuditQuery,
+  type CreateKeyRequest,
+  KEY_STATUSES,
+  type KeyUsageQuery,
+  type ListKeysQuery,
+  type OrgLimitRequest,
+  type OrgPlanRequest,
+  type RotateKeyRequest,
+  type UpdateKeyRequest,
+} from './wire';
 
 export { assertSafeText, METADATA_LIMITS, validateMetadata } from './text-rules';
+export { KEY_STATUSES };
 
 export const MAX_BODY_BYTES = 16 * 1024;
 export const ORG_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** ISO 8601 with an explicit zone (Z or ±hh:mm): a zoneless time would depend on the server's zone. */
 export const ISO_TIMESTAMP_RE =
   /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
-export const KEY_STATUSES = ['active', 'revoked', 'expired', 'disabled'] as const;
 /** Field limits, read by the validators below and by the OpenAPI document (`schemas.ts`). */
 export const NAME_LENGTH = { min: 1, max: 100 } as const;
 export const DESCRIPTION_LENGTH = { min: 0, max: 500 } as const;
@@ -101,6 +113,15 @@ export function parseJsonObject(body: string | null): Json {
   return parsed as Json;
 }
 
+/**
+ * A request's field names, read from a record that must name every field of its wire type `T` and
+ * nothing else: a field added to `wire.ts` without its validator here (or the reverse) does not
+ * compile. The record's order is the order the error messages list them in.
+ */
+function fieldsOf<T>(fields: Record<keyof T, true>): readonly string[] {
+  return Object.keys(fields);
+}
+
 function rejectUnknown(input: Json, allowed: readonly string[], kind = 'field'): void {
   for (const field of Object.keys(input)) {
     if (!allowed.includes(field)) {
@@ -174,15 +195,15 @@ export function validateOrgId(value: string | undefined): string {
   return org;
 }
 
-const CREATE_FIELDS = [
-  'name',
-  'description',
-  'roles',
-  'rate_limit_per_minute',
-  'expires_at',
-  'org_id',
-  'metadata',
-] as const;
+const CREATE_FIELDS = fieldsOf<CreateKeyRequest>({
+  name: true,
+  description: true,
+  roles: true,
+  rate_limit_per_minute: true,
+  expires_at: true,
+  org_id: true,
+  metadata: true,
+});
 
 export function validateCreateKey(input: Json, nowMs: number): CreateKeyCommand {
   rejectUnknown(input, CREATE_FIELDS);
@@ -228,14 +249,20 @@ export function validateCreateKey(input: Json, nowMs: number): CreateKeyCommand 
   };
 }
 
-const UPDATE_FIELDS = [
-  'name',
-  'description',
-  'rate_limit_per_minute',
-  'expires_at',
-  'enabled',
-  'metadata',
-] as const;
+const UPDATE_FIELDS = fieldsOf<UpdateKeyRequest>({
+  name: true,
+  description: true,
+  rate_limit_per_minute: true,
+  expires_at: true,
+  enabled: true,
+  metadata: true,
+});
+const ROTATE_FIELDS = fieldsOf<RotateKeyRequest>({ grace_period_seconds: true });
+const ORG_LIMIT_FIELDS = fieldsOf<OrgLimitRequest>({ max_keys: true });
+const ORG_UPDATE_FIELDS = fieldsOf<OrgPlanRequest & OrgLimitRequest>({ plan: true, max_keys: true });
+const AUDIT_QUERY = fieldsOf<AuditQuery>({ limit: true, cursor: true, key_id: true, org_id: true });
+const USAGE_QUERY = fieldsOf<KeyUsageQuery>({ days: true });
+const LIST_KEYS_QUERY = fieldsOf<ListKeysQuery>({ limit: true, cursor: true, status: true, org_id: true });
 
 export function validateUpdateKey(input: Json, nowMs: number): UpdateKeyCommand {
   rejectUnknown(input, UPDATE_FIELDS);
@@ -276,14 +303,14 @@ export function validateUpdateKey(input: Json, nowMs: number): UpdateKeyCommand 
 }
 
 export function validateRotateKey(input: Json): RotateKeyCommand {
-  rejectUnknown(input, ['grace_period_seconds']);
+  rejectUnknown(input, ROTATE_FIELDS);
   const { min, max } = GRACE_PERIOD_SECONDS;
   const seconds = optionalInteger(input, 'grace_period_seconds', min, max);
   return { grace_period_seconds: seconds ?? GRACE_PERIOD_SECONDS.default };
 }
 
 export function validateOrgLimit(input: Json): OrgLimitCommand {
-  rejectUnknown(input, ['max_keys']);
+  rejectUnknown(input, ORG_LIMIT_FIELDS);
   if (!('max_keys' in input)) {
     throw new ValidationError('max_keys', 'max_keys: is required (a number, or null for unlimited)');
   }
@@ -300,7 +327,7 @@ function pageLimit(raw: string | undefined): number {
 }
 
 export function validateListAudit(query: Readonly<Record<string, string | undefined>>): ListAuditCommand {
-  rejectUnknown(query as Json, ['limit', 'cursor', 'key_id', 'org_id'], 'query parameter');
+  rejectUnknown(query as Json, AUDIT_QUERY, 'query parameter');
   const keyId = query.key_id === undefined || query.key_id === '' ? null : query.key_id;
   if (keyId !== null && !KEY_ID_RE.test(keyId)) {
     throw new ValidationError('key_id', 'key_id: must be a key id (16 letters and digits)');
@@ -315,7 +342,7 @@ export function validateListAudit(query: Readonly<Record<string, string | undefi
  */
 export function validateOrgUpdate(input: Json): OrgLimitCommand | OrgPlanCommand {
   if (!('plan' in input)) return validateOrgLimit(input);
-  rejectUnknown(input, ['plan', 'max_keys']);
+  rejectUnknown(input, ORG_UPDATE_FIELDS);
   if ('max_keys' in input) {
     throw new ValidationError('plan', 'plan: give either plan or max_keys, not both');
   }
@@ -326,7 +353,7 @@ export function validateOrgUpdate(input: Json): OrgLimitCommand | OrgPlanCommand
 }
 
 export function validateUsageQuery(query: Readonly<Record<string, string | undefined>>): UsageQueryCommand {
-  rejectUnknown(query as Json, ['days'], 'query parameter');
+  rejectUnknown(query as Json, USAGE_QUERY, 'query parameter');
   if (query.days === undefined) return { days: USAGE_DAYS.default };
   const days = /^\d{1,3}$/.test(query.days) ? Number(query.days) : 0;
   if (days < USAGE_DAYS.min || days > USAGE_DAYS.max) {
@@ -336,7 +363,7 @@ export function validateUsageQuery(query: Readonly<Record<string, string | undef
 }
 
 export function validateListKeys(query: Readonly<Record<string, string | undefined>>): ListKeysCommand {
-  rejectUnknown(query as Json, ['limit', 'cursor', 'status', 'org_id'], 'query parameter');
+  rejectUnknown(query as Json, LIST_KEYS_QUERY, 'query parameter');
   const limit = pageLimit(query.limit);
   let status: ListKeysCommand['status'] = null;
   if (query.status !== undefined) {

@@ -1,34 +1,98 @@
 /**
  * The management API's wire vocabulary, defined once: the request and response bodies exactly as they
- * travel (snake_case JSON, ISO 8601 UTC timestamps), the key status, the error body and its code union,
- * and the names of the two Authorization schemes. The handlers answer with these shapes and the SDK
- * re-exports them (lib/sdk/types.ts), so the server and its clients cannot drift apart. Request bodies
- * here are what a client sends, before validation; the validated server-side forms live in
- * validation.ts under names of their own.
+ * travel (snake_case JSON, ISO 8601 UTC timestamps), the key statuses, the audit event, the error body
+ * and its code union, the default organization, and the names of the two Authorization schemes. The
+ * handlers answer with these shapes, the SDK re-exports them (lib/sdk/types.ts) and the browser console
+ * imports them, so the server and its clients cannot drift apart. Request bodies here are what a client
+ * sends, before validation; the validated server-side forms live in validation.ts under names of their
+ * own. This module reads nothing that needs Node (only type imports of the permission and usage
+ * vocabulary), so browser code can import it.
  */
-import { ARMOR_SCHEME } from './armor';
-import type { ApiKey, AuditChange, AuditEvent, AuditEventType, AuditValue, KeyStatus } from './model';
 import type { Permission, RoleMatrix } from './permissions';
 import type { UsageDay } from './usage';
 
 export type { ErrorBody, ErrorCode } from './errors';
-export type {
-  ApiKey,
-  AuditChange,
-  AuditEvent,
-  AuditEventType,
-  AuditValue,
-  KeyStatus,
-  Permission,
-  RoleMatrix,
-  UsageDay,
-};
-export { ARMOR_SCHEME };
+export type { Permission, RoleMatrix, UsageDay };
 
 /** `Authorization: Bearer <admin key or API-key token>`. */
 export const BEARER_SCHEME = 'Bearer';
+/** `Authorization: ARMOR-PSK <keyId>:<signature>:<nonce>:<timestamp>` (docs/protocol.md). */
+export const ARMOR_SCHEME = 'ARMOR-PSK';
 /** The two Authorization schemes the authorizer accepts (case-insensitively). */
 export type AuthScheme = typeof BEARER_SCHEME | typeof ARMOR_SCHEME;
+
+/** The organization the admin key acts in when a request names none (`org_id` left out). */
+export const DEFAULT_ORG = 'default';
+
+/** A key's status. Precedence when several apply: revoked > expired > disabled > active. */
+export const KEY_STATUSES = ['active', 'revoked', 'expired', 'disabled'] as const;
+export type KeyStatus = (typeof KEY_STATUSES)[number];
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  description: string | null;
+  org_id: string;
+  key_prefix: string;
+  roles: string[];
+  permissions: Permission[];
+  rate_limit_per_minute: number;
+  enabled: boolean;
+  status: KeyStatus;
+  created_at: string;
+  created_by: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  calls: number;
+  metadata: Record<string, string>;
+}
+
+/** The kinds of audit event, one per kind of change. */
+export const AUDIT_EVENT_TYPES = [
+  'key.created',
+  'key.updated',
+  'key.disabled',
+  'key.enabled',
+  'key.revoked',
+  'key.rotated',
+  'org.updated',
+] as const;
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+
+/** A non-secret field value as an audit event records it. */
+export type AuditValue = string | number | boolean | null | string[] | Record<string, string>;
+
+/** One changed field: its value before and after (null before, for a created key). */
+export interface AuditChange {
+  old: AuditValue;
+  new: AuditValue;
+}
+
+/**
+ * An audit event: who (`admin` or `key:<id>`) changed what, in which request, when. Written in the same
+ * DynamoDB transaction as the change it describes; never carries a secret, hash or salt.
+ */
+export interface AuditEvent {
+  id: string;
+  type: AuditEventType;
+  org_id: string;
+  /** null for organization events. */
+  key_id: string | null;
+  actor: string;
+  request_id: string;
+  /**
+   * ISO 8601 UTC: when the change was written, never earlier than a millisecond after the same key's (or
+   * organization's) previous event, so that time order is commit order for each of them.
+   */
+  at: string;
+  /**
+   * The event's number in its key's trail (key events) or its organization's (organization events):
+   * 1, 2, 3… in commit order. null for events written before events were numbered.
+   */
+  version: number | null;
+  changes: Record<string, AuditChange>;
+}
 
 /** `POST /v1/keys` body, as sent. */
 export interface CreateKeyRequest {

@@ -5,7 +5,7 @@
  * `LatchkeyError` that never contains the key. Request paths come from the route table
  * (lib/core/routes.ts), response bodies are the server's wire types, returned unchanged.
  */
-import { routePath } from '../core/routes';
+import { findRoute, type ManagementRouteId, routePath } from '../core/routes';
 import { keyIdOfToken, signRequest } from '../core/signer';
 import { BEARER_SCHEME } from '../core/wire';
 import { nonEmpty, positiveInteger, withQuery } from './args';
@@ -63,6 +63,13 @@ interface Exchange {
 }
 
 type Reader<T> = (response: Response, attempts: number) => Promise<T>;
+
+/** What one management call adds to its route: path parameters, a query, a JSON body. */
+interface ApiCall {
+  params?: Readonly<Record<string, string>>;
+  query?: Readonly<Record<string, unknown>>;
+  body?: unknown;
+}
 
 /**
  * A typed client for latchkey's management API and for your own routes behind its authorizer.
@@ -129,12 +136,12 @@ export class LatchkeyClient {
   createKey(input: CreateKeyInput, options?: RequestOptions): Promise<NewKeyResponse> {
     const body: Record<string, unknown> = { ...input };
     if (input.expires_at instanceof Date) body.expires_at = input.expires_at.toISOString();
-    return this.#json('POST', routePath('createKey'), { body, ...options });
+    return this.#call('createKey', { body }, options);
   }
 
   /** `GET /v1/keys`: one page, newest first. Pass `next_cursor` back as `cursor` for the next page. */
   listKeys(params: ListKeysParams = {}, options?: RequestOptions): Promise<KeyPage> {
-    return this.#json('GET', withQuery(routePath('listKeys'), { ...params }), { ...options });
+    return this.#call('listKeys', { query: { ...params } }, options);
   }
 
   /** Every key, across all pages (`limit` is the page size): `for await (const key of client.iterateKeys()) …`. */
@@ -151,26 +158,22 @@ export class LatchkeyClient {
 
   /** `GET /v1/keys/{id}` → `{key}`. */
   getKey(id: string, options?: RequestOptions): Promise<KeyResponse> {
-    return this.#json('GET', routePath('getKey', { id: nonEmpty(id, 'id') }), { ...options });
+    return this.#call('getKey', { params: { id: nonEmpty(id, 'id') } }, options);
   }
 
   /** `DELETE /v1/keys/{id}` → `{revoked: true, key}`; immediate and permanent, harmless to repeat. */
   revokeKey(id: string, options?: RequestOptions): Promise<RevokeKeyResponse> {
-    return this.#json('DELETE', routePath('revokeKey', { id: nonEmpty(id, 'id') }), { ...options });
+    return this.#call('revokeKey', { params: { id: nonEmpty(id, 'id') } }, options);
   }
 
   /** `POST /v1/keys/{id}/rotate` → 201 `{key, raw_key, warning}` for the new key. Never retried. */
   rotateKey(id: string, input: RotateKeyInput = {}, options?: RequestOptions): Promise<NewKeyResponse> {
-    return this.#json('POST', routePath('rotateKey', { id: nonEmpty(id, 'id') }), {
-      body: { ...input },
-      ...options,
-    });
+    return this.#call('rotateKey', { params: { id: nonEmpty(id, 'id') }, body: { ...input } }, options);
   }
 
   /** `PATCH /v1/keys/{id}` with any of name, description, rate limit, expiry, enabled, metadata → `{key}`. */
   updateKey(id: string, changes: UpdateKeyRequest, options?: RequestOptions): Promise<KeyResponse> {
-    const path = routePath('updateKey', { id: nonEmpty(id, 'id') });
-    return this.#json('PATCH', path, { body: { ...changes }, ...options });
+    return this.#call('updateKey', { params: { id: nonEmpty(id, 'id') }, body: { ...changes } }, options);
   }
 
   /** `updateKey(id, {enabled: false})`: the key is refused (401) from the next request on, keeping its slot. */
@@ -185,7 +188,7 @@ export class LatchkeyClient {
 
   /** `GET /v1/audit`: one page of the audit trail, newest first. */
   listAudit(params: AuditQuery = {}, options?: RequestOptions): Promise<AuditPage> {
-    return this.#json('GET', withQuery(routePath('listAudit'), { ...params }), { ...options });
+    return this.#call('listAudit', { query: { ...params } }, options);
   }
 
   /** Every audit event across all pages: `for await (const event of client.iterateAudit({key_id})) …`. */
@@ -202,39 +205,34 @@ export class LatchkeyClient {
 
   /** `GET /v1/whoami` → `{principal, key?, org_id, permissions}`. */
   whoami(options?: RequestOptions): Promise<Whoami> {
-    return this.#json('GET', routePath('whoami'), { ...options });
+    return this.#call('whoami', {}, options);
   }
 
   /** `GET /v1/orgs/{org_id}` → `{org_id, max_keys, active_keys}` (admin key only). */
   getOrg(orgId: string, options?: RequestOptions): Promise<Org> {
-    return this.#json('GET', routePath('getOrg', { org_id: nonEmpty(orgId, 'orgId') }), { ...options });
+    return this.#call('getOrg', { params: { org_id: nonEmpty(orgId, 'orgId') } }, options);
   }
 
   /** `GET /v1/keys/{id}/usage` → `{key_id, days: [{date, calls}]}`: allowed calls per UTC day (1–90 days, default 30). */
   getUsage(id: string, days?: number, options?: RequestOptions): Promise<KeyUsageResponse> {
-    const path = routePath('getKeyUsage', { id: nonEmpty(id, 'id') });
-    return this.#json('GET', withQuery(path, { days }), { ...options });
+    return this.#call('getKeyUsage', { params: { id: nonEmpty(id, 'id') }, query: { days } }, options);
   }
 
   /** `GET /v1/roles` → `{roles, default_role}`: the deployment's role matrix (any valid credential). */
   listRoles(options?: RequestOptions): Promise<RolesResponse> {
-    return this.#json('GET', routePath('listRoles'), { ...options });
+    return this.#call('listRoles', {}, options);
   }
 
   /** `PUT /v1/orgs/{org_id}` with `{plan}`: the organization follows that plan's key limit (admin key only). */
   setOrgPlan(orgId: string, plan: string, options?: RequestOptions): Promise<Org> {
-    return this.#json('PUT', routePath('putOrg', { org_id: nonEmpty(orgId, 'orgId') }), {
-      body: { plan: nonEmpty(plan, 'plan') },
-      ...options,
-    });
+    const params = { org_id: nonEmpty(orgId, 'orgId') };
+    return this.#call('putOrg', { params, body: { plan: nonEmpty(plan, 'plan') } }, options);
   }
 
   /** `PUT /v1/orgs/{org_id}` with `{max_keys}`: null = unlimited, 0 = no API keys (admin key only). */
   setOrgLimit(orgId: string, maxKeys: number | null, options?: RequestOptions): Promise<Org> {
-    return this.#json('PUT', routePath('putOrg', { org_id: nonEmpty(orgId, 'orgId') }), {
-      body: { max_keys: maxKeys },
-      ...options,
-    });
+    const params = { org_id: nonEmpty(orgId, 'orgId') };
+    return this.#call('putOrg', { params, body: { max_keys: maxKeys } }, options);
   }
 
   // ---- application routes ----
@@ -269,19 +267,28 @@ export class LatchkeyClient {
 
   // ---- plumbing ----
 
-  #json<T>(method: string, path: string, options: { body?: unknown; signal?: AbortSignal }): Promise<T> {
+  /** One management API call: the route's method and path from the route table, the JSON body parsed. */
+  #call<T>(id: ManagementRouteId, call: ApiCall, options?: RequestOptions): Promise<T> {
+    const { method } = findRoute(id);
+    const path = routePath(id, call.params);
     const headers: Record<string, string> = { accept: 'application/json' };
     let body: string | undefined;
-    if (options.body !== undefined) {
-      body = JSON.stringify(options.body);
+    if (call.body !== undefined) {
+      body = JSON.stringify(call.body);
       headers['content-type'] = 'application/json';
     }
-    const routePath = path.split('?')[0] ?? path;
     return this.#exchange(
-      { method, path, body, headers, signal: options.signal, sign: this.sign },
+      {
+        method,
+        path: call.query ? withQuery(path, call.query) : path,
+        body,
+        headers,
+        signal: options?.signal,
+        sign: this.sign,
+      },
       async (response, attempts) => {
         const text = await response.text();
-        const context = { method, path: routePath, attempts };
+        const context = { method, path, attempts };
         if (!response.ok) {
           throw LatchkeyError.fromBody(response.status, response.statusText, response.headers, text, context);
         }
@@ -311,8 +318,8 @@ export class LatchkeyClient {
     const url = this.#url(request.path);
     /** What is signed: the path as sent, stage included. */
     const signedPath = url.pathname;
-    /** What errors name: the route, as the caller wrote it, without the query string. */
-    const routePath = request.path.split(/[?#]/)[0] ?? request.path;
+    /** What errors name: the path as the caller wrote it, without the query string. */
+    const callerPath = request.path.split(/[?#]/)[0] ?? request.path;
     const retriable = IDEMPOTENT_METHODS.has(method);
     const userSignal = request.signal ?? undefined;
     const body = request.body ?? undefined;
@@ -352,7 +359,7 @@ export class LatchkeyClient {
           timedOutAfterMs: timeout.signal.aborted ? this.timeoutMs : null,
           origin: this.#origin,
           method,
-          path: routePath,
+          path: callerPath,
           attempts: attempt,
         });
         if (!canRetry) throw failure;

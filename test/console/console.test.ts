@@ -284,6 +284,46 @@ describe('the web console', () => {
     expect(await seriousViolations(page)).toEqual([]);
   });
 
+  it('keeps the page the operator moved to when a slow answer for the previous page arrives', async () => {
+    const key = await createKey(call, latchkey.adminKey, { name: 'slow-detail' });
+    const page = await openConsole();
+    await signIn(page, latchkey.adminKey);
+    await page.getByRole('link', { name: 'slow-detail' }).waitFor();
+    // Hold the key's own answer (a success) and another key's (a 404) until the operator has moved on.
+    const missing = 'A'.repeat(16);
+    for (const [id, label] of [
+      [key.id, 'the key'],
+      [missing, 'a missing key'],
+    ]) {
+      let release = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let arrived = () => {};
+      const held = new Promise<void>((resolve) => {
+        arrived = resolve;
+      });
+      const url = `${server.url}/v1/keys/${id}`;
+      await page.route(url, async (route) => {
+        arrived();
+        await released;
+        await route.continue();
+      });
+      await page.evaluate(`location.hash = '#/keys/${id}'`);
+      await held;
+      await page.getByRole('link', { name: 'Activity' }).click();
+      await page.getByRole('heading', { name: 'Activity', level: 1 }).waitFor();
+      const answered = page.waitForResponse(url);
+      release();
+      expect((await answered).status(), label).toBe(id === key.id ? 200 : 404);
+      await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)));
+      expect(await page.getByRole('heading', { level: 1 }).allTextContents(), label).toEqual(['Activity']);
+      expect(await page.getByRole('alert').filter({ hasText: /\S/ }).count(), label).toBe(0);
+      expect(page.url(), label).toMatch(/#\/activity$/);
+      await page.unroute(url);
+    }
+  });
+
   it('shows and changes the organization key limit (admin)', async () => {
     const page = await openConsole();
     await signIn(page, latchkey.adminKey);

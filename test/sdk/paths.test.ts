@@ -28,6 +28,7 @@ describe('routePath', () => {
     expect(routePath('createKey')).toBe('/v1/keys');
     expect(routePath('rotateKey', { id: 'a/b c' })).toBe('/v1/keys/a%2Fb%20c/rotate');
     expect(routePath('putOrg', { org_id: 'acme' })).toBe('/v1/orgs/acme');
+    // @ts-expect-error: an id outside the route table does not compile
     expect(() => routePath('noSuchRoute')).toThrow('no route with id noSuchRoute');
     expect(() => routePath('getKey')).toThrow('needs the path parameter id');
   });

@@ -8,7 +8,7 @@ import {
   principalContext,
   principalFromContext,
 } from '#core/principal';
-import { findRoute, READ_METHODS, type Route, WRITE_METHODS } from '#core/routes';
+import { findRoute, READ_METHODS, type Route, type RouteId, WRITE_METHODS } from '#core/routes';
 
 const keyWith = (
   permissions: readonly Permission[],
@@ -159,7 +159,7 @@ describe('allowedMethods', () => {
 
   it.each(cases)('%s', (_, principal, expected) => {
     for (const [id, methods] of Object.entries(expected)) {
-      expect(allowedMethods(principal, findRoute(id)), id).toEqual(methods);
+      expect(allowedMethods(principal, findRoute(id as RouteId)), id).toEqual(methods);
     }
   });
 

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   findRoute,
+  isRouteMethod,
   matchPath,
   matchRoute,
   READ_METHODS,
   ROUTES,
   type Route,
+  routeFor,
   WRITE_METHODS,
 } from '#core/routes';
 
@@ -70,8 +72,32 @@ describe('findRoute', () => {
     expect(findRoute('rotateKey').path).toBe('/v1/keys/{id}/rotate');
   });
 
-  it('throws for an unknown id', () => {
+  it('throws for an unknown id (which does not compile)', () => {
+    // @ts-expect-error: an id outside the route table does not compile
     expect(() => findRoute('nope')).toThrow(/nope/);
+  });
+});
+
+describe('routeFor', () => {
+  it('finds the route a handler serves for a resource path and method', () => {
+    expect(routeFor('management', '/v1/keys', 'POST')?.id).toBe('createKey');
+    expect(routeFor('management', '/v1/keys/{id}', 'PATCH')?.id).toBe('updateKey');
+    expect(routeFor('public', '/console/{proxy+}', 'GET')?.id).toBe('consoleAsset');
+  });
+
+  it('finds nothing for another handler, another method or a request path instead of a resource', () => {
+    expect(routeFor('public', '/v1/keys', 'POST')).toBeUndefined();
+    expect(routeFor('management', '/v1/openapi.json', 'GET')).toBeUndefined();
+    expect(routeFor('management', '/v1/keys', 'PUT')).toBeUndefined();
+    expect(routeFor('management', '/v1/keys', 'post')).toBeUndefined();
+    expect(routeFor('management', '/v1/keys/abc', 'GET')).toBeUndefined();
+  });
+});
+
+describe('isRouteMethod', () => {
+  it('takes the seven methods and ANY, in upper case only', () => {
+    for (const m of [...READ_METHODS, ...WRITE_METHODS, 'ANY']) expect(isRouteMethod(m), m).toBe(true);
+    for (const m of ['get', 'CONNECT', 'TRACE', '', 'ANY ']) expect(isRouteMethod(m), m).toBe(false);
   });
 });
 

@@ -4,12 +4,13 @@
  * (immediate), and "Edit" (name, description, rate limit, expiry, metadata; the changes are listed
  * before saving). `done` refreshes the page; `reveal` shows a new token on it.
  */
+
+import type { ApiKey, NewKeyResponse } from '#core/wire';
 import { api } from './api';
 import { h } from './dom';
 import { editDialog } from './edit';
 import { relative, utc } from './format';
 import { can } from './session';
-import type { ConsoleKey, NewKey } from './types';
 import { openDialog, tokenReveal } from './ui';
 
 export interface ActionHooks {
@@ -25,11 +26,7 @@ const GRACE_CHOICES: [number, string][] = [
   [24 * 60 * 60, '24 hours'],
 ];
 
-function keyPath(key: ConsoleKey, suffix = ''): string {
-  return `v1/keys/${encodeURIComponent(key.id)}${suffix}`;
-}
-
-function revoke(key: ConsoleKey, hooks: ActionHooks): void {
+function revoke(key: ApiKey, hooks: ActionHooks): void {
   openDialog({
     title: `Revoke “${key.name}”?`,
     body: h(
@@ -41,13 +38,13 @@ function revoke(key: ConsoleKey, hooks: ActionHooks): void {
     confirmLabel: 'Revoke',
     danger: true,
     onConfirm: async () => {
-      await api('DELETE', keyPath(key));
+      await api('revokeKey', { params: { id: key.id } });
       hooks.done();
     },
   });
 }
 
-function rotate(key: ConsoleKey, hooks: ActionHooks): void {
+function rotate(key: ApiKey, hooks: ActionHooks): void {
   const expiresMs = key.expires_at ? new Date(key.expires_at).getTime() : null;
   const choices = GRACE_CHOICES.map(([seconds, label]) =>
     h(
@@ -74,7 +71,10 @@ function rotate(key: ConsoleKey, hooks: ActionHooks): void {
     onConfirm: async (form) => {
       const picked = form.querySelector<HTMLInputElement>('input[name="grace"]:checked');
       const grace = Number(picked?.value ?? 0);
-      const res = await api<NewKey>('POST', keyPath(key, '/rotate'), { grace_period_seconds: grace });
+      const res = await api<NewKeyResponse>('rotateKey', {
+        params: { id: key.id },
+        body: { grace_period_seconds: grace },
+      });
       let stopMs = Date.now() + grace * 1000;
       if (expiresMs !== null && expiresMs < stopMs) stopMs = expiresMs;
       const stopIso = new Date(stopMs).toISOString();
@@ -88,22 +88,22 @@ function rotate(key: ConsoleKey, hooks: ActionHooks): void {
   });
 }
 
-function disable(key: ConsoleKey, hooks: ActionHooks): void {
+function disable(key: ApiKey, hooks: ActionHooks): void {
   openDialog({
     title: `Disable “${key.name}” (${key.key_prefix})?`,
     body: h('p', {}, 'Requests with this key are refused until it is enabled again. Nothing is deleted.'),
     confirmLabel: 'Disable',
     danger: true,
     onConfirm: async () => {
-      await api('PATCH', keyPath(key), { enabled: false });
+      await api('updateKey', { params: { id: key.id }, body: { enabled: false } });
       hooks.done();
     },
   });
 }
 
-async function enable(key: ConsoleKey, hooks: ActionHooks, onError: (e: unknown) => void): Promise<void> {
+async function enable(key: ApiKey, hooks: ActionHooks, onError: (e: unknown) => void): Promise<void> {
   try {
-    await api('PATCH', keyPath(key), { enabled: true });
+    await api('updateKey', { params: { id: key.id }, body: { enabled: true } });
     hooks.done();
   } catch (error) {
     onError(error);
@@ -111,11 +111,7 @@ async function enable(key: ConsoleKey, hooks: ActionHooks, onError: (e: unknown)
 }
 
 /** The action buttons a key's status allows, for a credential with keys:write. */
-export function actionButtons(
-  key: ConsoleKey,
-  hooks: ActionHooks,
-  onError: (e: unknown) => void,
-): HTMLElement {
+export function actionButtons(key: ApiKey, hooks: ActionHooks, onError: (e: unknown) => void): HTMLElement {
   const box = h('div', { class: 'actions' });
   if (!can('keys:write') || key.status === 'revoked' || key.status === 'expired') return box;
   const button = (label: string, run: () => void, cls = 'secondary') =>

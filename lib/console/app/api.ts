@@ -1,10 +1,13 @@
 /**
  * The console's API client. The credential lives in one module-level variable and nowhere else: not in
- * localStorage, sessionStorage, cookies or the URL, so a reload forgets it. Paths are resolved against
- * the page's base (the page is served at `<stage>/console`, so `v1/keys` reaches `<stage>/v1/keys` on
- * the same origin). Failures become `ConsoleApiError` with the API's code, message and request id; a 401
+ * localStorage, sessionStorage, cookies or the URL, so a reload forgets it. A call names its route by id
+ * and takes the method and path from the route table (#core/routes); the path is resolved against the
+ * page's base (the page is served at `<stage>/console`, so `v1/keys` reaches `<stage>/v1/keys` on the
+ * same origin). Failures become `ConsoleApiError` with the API's code, message and request id; a 401
  * while signed in clears the credential and calls the sign-out hook.
  */
+import { findRoute, type ManagementRouteId, routePath } from '#core/routes';
+import { BEARER_SCHEME } from '#core/wire';
 
 let credential: string | null = null;
 let onUnauthorized: (error: ConsoleApiError) => boolean = () => false;
@@ -37,11 +40,17 @@ export function setUnauthorizedHandler(handler: (error: ConsoleApiError) => bool
   onUnauthorized = handler;
 }
 
-/** `v1/keys` plus query parameters (empty and undefined values left out). */
-export function apiPath(
-  path: string,
-  query: Record<string, string | number | null | undefined> = {},
-): string {
+/** What one call adds to its route: path parameters, a query (empty values left out), a JSON body. */
+export interface ApiCall {
+  params?: Readonly<Record<string, string>>;
+  query?: Readonly<Record<string, string | number | null | undefined>>;
+  body?: unknown;
+}
+
+/** A route's path relative to the page's base (no leading slash, so the stage stays), with its query. */
+function pathOf(id: ManagementRouteId, call: ApiCall): string {
+  const path = routePath(id, call.params).replace(/^\//, '');
+  const query = call.query ?? {};
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(query)) {
     if (value !== null && value !== undefined && value !== '') params.set(name, String(value));
@@ -54,14 +63,19 @@ interface ErrorBody {
   error?: { code?: unknown; message?: unknown; request_id?: unknown };
 }
 
-/** Calls the API with the held credential; resolves to the parsed JSON body or throws ConsoleApiError. */
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+/**
+ * Calls a management route with the held credential; resolves to the parsed JSON body or throws
+ * ConsoleApiError.
+ */
+export async function api<T>(id: ManagementRouteId, call: ApiCall = {}): Promise<T> {
   if (credential === null) throw new ConsoleApiError(401, 'unauthorized', 'Signed out.', null);
-  const headers: Record<string, string> = { authorization: `Bearer ${credential}` };
+  const { method } = findRoute(id);
+  const { body } = call;
+  const headers: Record<string, string> = { authorization: `${BEARER_SCHEME} ${credential}` };
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(new URL(path, document.baseURI), {
+    res = await fetch(new URL(pathOf(id, call), document.baseURI), {
       method,
       headers,
       body: body === undefined ? null : JSON.stringify(body),

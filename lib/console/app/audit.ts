@@ -3,14 +3,16 @@
  * ("you" for this session's own key), action, key link, changes as old → new, request id; "Older"
  * loads the next page.
  */
-import { api, apiPath } from './api';
+
+import type { AuditEvent, AuditPage } from '#core/wire';
+import { api } from './api';
 import { h, replace } from './dom';
 import { NEVER, timeEl } from './format';
+import { keyPage } from './pages';
 import { session } from './session';
-import type { AuditEntry, AuditPage } from './types';
 import { errorNote } from './ui';
 
-function changeText(changes: AuditEntry['changes']): string {
+function changeText(changes: AuditEvent['changes']): string {
   if (!changes) return NEVER;
   return Object.entries(changes)
     .map(([field, value]) => {
@@ -36,10 +38,10 @@ export async function renderAudit(
   query: Record<string, string | number | undefined>,
   caption: string,
 ): Promise<void> {
-  const events: AuditEntry[] = [];
+  const events: AuditEvent[] = [];
   const load = async (cursor: string | null) => {
     try {
-      const page = await api<AuditPage>('GET', apiPath('v1/audit', { ...query, limit: 50, cursor }));
+      const page = await api<AuditPage>('listAudit', { query: { ...query, limit: 50, cursor } });
       events.push(...page.events);
       const rows = events.map((e) =>
         h(
@@ -48,11 +50,7 @@ export async function renderAudit(
           h('td', { 'data-label': 'Time' }, timeEl(e.at)),
           h('td', { 'data-label': 'Actor' }, actorText(e.actor)),
           h('td', { 'data-label': 'Action' }, e.type),
-          h(
-            'td',
-            { 'data-label': 'Key' },
-            e.key_id ? h('a', { href: `#/keys/${e.key_id}` }, e.key_id) : NEVER,
-          ),
+          h('td', { 'data-label': 'Key' }, e.key_id ? h('a', { href: keyPage(e.key_id) }, e.key_id) : NEVER),
           h('td', { 'data-label': 'Changes' }, changeText(e.changes)),
           h('td', { 'data-label': 'Request ID' }, h('code', {}, e.request_id ?? NEVER)),
         ),

@@ -3,16 +3,18 @@
  * field when the API has no roles endpoint), rate limit, expiry and metadata. On success the dialog
  * closes and the page shows the once-only "New token" reveal.
  */
-import { api, apiPath } from './api';
+
+import type { NewKeyResponse, RolesResponse } from '#core/wire';
+import { api } from './api';
 import { h } from './dom';
 import { expiryFromInput, parseMetadata } from './edit';
+import { RATE_LIMIT_PER_MINUTE } from './limits';
 import { orgQuery } from './session';
-import type { NewKey, Roles } from './types';
 import { field, openDialog, tokenReveal } from './ui';
 
 async function rolesControl(): Promise<{ el: HTMLElement; read: () => string[] | undefined }> {
   try {
-    const res = await api<Roles>('GET', 'v1/roles');
+    const res = await api<RolesResponse>('listRoles');
     const boxes = Object.entries(res.roles).map(([role, permissions]) => {
       const box = h('input', {
         type: 'checkbox',
@@ -47,7 +49,7 @@ async function rolesControl(): Promise<{ el: HTMLElement; read: () => string[] |
 export async function createDialog(reveal: (section: HTMLElement) => void, done: () => void): Promise<void> {
   const name = h('input', { type: 'text', required: true, maxlength: 100, autocomplete: 'off' });
   const description = h('textarea', { maxlength: 500, rows: 2 });
-  const limit = h('input', { type: 'number', min: 1, max: 100000, placeholder: 'default' });
+  const limit = h('input', { type: 'number', ...RATE_LIMIT_PER_MINUTE, placeholder: 'default' });
   const expires = h('input', { type: 'datetime-local' });
   const metadata = h('textarea', { rows: 3 });
   const roles = await rolesControl();
@@ -74,7 +76,7 @@ export async function createDialog(reveal: (section: HTMLElement) => void, done:
       if (Object.keys(meta).length) body.metadata = meta;
       const org = orgQuery();
       if (org) body.org_id = org;
-      const res = await api<NewKey>('POST', apiPath('v1/keys'), body);
+      const res = await api<NewKeyResponse>('createKey', { body });
       reveal(tokenReveal(res.raw_key, res.warning, `New key “${res.key.name}” (${res.key.key_prefix})`));
       done();
     },

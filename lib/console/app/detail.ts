@@ -3,16 +3,18 @@
  * included), the 30-day chart of daily calls (`GET /v1/keys/{id}/usage?days=30`) and the key's audit
  * trail. A section whose endpoint fails shows the API's error in place; the rest of the page stays.
  */
+
+import type { ApiKey, KeyResponse, KeyUsageResponse } from '#core/wire';
 import { actionButtons } from './actions';
 import { api } from './api';
 import { renderAudit } from './audit';
 import { usageChart } from './chart';
 import { type Child, h, replace } from './dom';
 import { NEVER, num, timeEl } from './format';
-import type { ConsoleKey, Usage } from './types';
-import { errorNote, showError, statusBadge } from './ui';
+import { KEYS_PAGE } from './pages';
+import { errorNote, showError, showPageError, statusBadge } from './ui';
 
-function fields(key: ConsoleKey): HTMLElement {
+function fields(key: ApiKey): HTMLElement {
   const rows: [string, Child][] = [
     ['Key ID', h('code', {}, key.id)],
     ['Token prefix', h('code', {}, key.key_prefix)],
@@ -47,18 +49,17 @@ function fields(key: ConsoleKey): HTMLElement {
 }
 
 export async function renderDetail(main: HTMLElement, id: string): Promise<void> {
-  const path = `v1/keys/${encodeURIComponent(id)}`;
-  let key: ConsoleKey;
+  let key: ApiKey;
   try {
-    key = (await api<{ key: ConsoleKey }>('GET', path)).key;
+    key = (await api<KeyResponse>('getKey', { params: { id } })).key;
   } catch (error) {
     replace(
       main,
       h('h1', {}, 'Key'),
-      h('p', {}, h('a', { href: '#/keys' }, 'Back to keys')),
+      h('p', {}, h('a', { href: KEYS_PAGE }, 'Back to keys')),
       errorNote(error),
     );
-    showError(error);
+    showPageError(main, error);
     return;
   }
   const revealSlot = h('div', { class: 'reveal-slot' });
@@ -72,7 +73,7 @@ export async function renderDetail(main: HTMLElement, id: string): Promise<void>
     },
   };
   main.replaceChildren(
-    h('p', { class: 'crumbs' }, h('a', { href: '#/keys' }, 'Keys'), ' / ', key.key_prefix),
+    h('p', { class: 'crumbs' }, h('a', { href: KEYS_PAGE }, 'Keys'), ' / ', key.key_prefix),
     h('div', { class: 'title-row' }, h('h1', {}, key.name), statusBadge(key.status)),
     actionButtons(key, hooks, showError),
     revealSlot,
@@ -80,7 +81,7 @@ export async function renderDetail(main: HTMLElement, id: string): Promise<void>
     h('section', { 'aria-labelledby': 'usage-h' }, h('h2', { id: 'usage-h' }, 'Calls, last 30 days'), usage),
     h('section', { 'aria-labelledby': 'audit-h' }, h('h2', { id: 'audit-h' }, 'Audit trail'), audit),
   );
-  const usageLoad = api<Usage>('GET', `${path}/usage?days=30`).then(
+  const usageLoad = api<KeyUsageResponse>('getKeyUsage', { params: { id }, query: { days: 30 } }).then(
     (res) => replace(usage, usageChart(res.days, 'Daily calls, last 30 days')),
     (error) => replace(usage, errorNote(error)),
   );

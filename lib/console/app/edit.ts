@@ -4,10 +4,12 @@
  * ("Rate limit: 60 → 120/min") before saving. Also home of the expiry and metadata field helpers the
  * create form shares.
  */
+
+import type { ApiKey } from '#core/wire';
 import { api } from './api';
 import { h } from './dom';
 import { utc } from './format';
-import type { ConsoleKey } from './types';
+import { RATE_LIMIT_PER_MINUTE } from './limits';
 import { field, openDialog } from './ui';
 
 /** `2026-06-03T14:00` (a datetime-local value read as UTC) → ISO, or null for empty. */
@@ -40,10 +42,10 @@ export function formatMetadata(metadata: Record<string, string> | undefined): st
     .join('\n');
 }
 
-export function editDialog(key: ConsoleKey, done: () => void): void {
+export function editDialog(key: ApiKey, done: () => void): void {
   const name = h('input', { type: 'text', required: true, maxlength: 100, value: key.name });
   const description = h('textarea', { maxlength: 500, rows: 2 }, key.description ?? '');
-  const limit = h('input', { type: 'number', min: 1, max: 100000, value: key.rate_limit_per_minute });
+  const limit = h('input', { type: 'number', ...RATE_LIMIT_PER_MINUTE, value: key.rate_limit_per_minute });
   const expires = h('input', { type: 'datetime-local', value: expiryToInput(key.expires_at) });
   const metadata = h('textarea', { rows: 3 }, formatMetadata(key.metadata));
   const summary = h('ul', { class: 'changes', 'aria-live': 'polite' });
@@ -100,7 +102,7 @@ export function editDialog(key: ConsoleKey, done: () => void): void {
     onConfirm: async () => {
       const { body } = changes();
       if (Object.keys(body).length === 0) throw new Error('Nothing changed.');
-      await api('PATCH', `v1/keys/${encodeURIComponent(key.id)}`, body);
+      await api('updateKey', { params: { id: key.id }, body });
       done();
     },
   }).addEventListener('input', refreshSummary);

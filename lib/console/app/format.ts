@@ -2,6 +2,7 @@
  * Display formats: times in UTC as `2026-06-03 14:00 UTC` inside `<time datetime>`, relative times for
  * recent events, grouped numbers, and "—" for what never happened.
  */
+import type { KeyStatus } from '#core/wire';
 import { type Child, h } from './dom';
 
 export const NEVER = '—';
@@ -41,7 +42,8 @@ export function num(n: number | null | undefined): string {
   return typeof n === 'number' ? n.toLocaleString('en-US') : NEVER;
 }
 
-export const STATUS_LABEL: Record<string, string> = {
+/** Every key status and its label, in the order the status filter lists them. */
+export const STATUS_LABEL: Record<KeyStatus, string> = {
   active: 'Active',
   disabled: 'Disabled',
   revoked: 'Revoked',

@@ -5,14 +5,15 @@
  * through cursors, and the slot where a new token is revealed once.
  */
 
+import { type ApiKey, DEFAULT_ORG, type ListKeysResponse } from '#core/wire';
 import { actionButtons } from './actions';
-import { api, apiPath } from './api';
+import { api } from './api';
 import { createDialog } from './create';
 import { h, replace, uid } from './dom';
-import { NEVER, num, timeEl } from './format';
+import { NEVER, num, STATUS_LABEL, timeEl } from './format';
+import { keyPage } from './pages';
 import { can, isAdmin, orgQuery, session, setOrg } from './session';
-import type { ConsoleKey, KeyPage } from './types';
-import { errorNote, showError, statusBadge } from './ui';
+import { errorNote, showError, showPageError, statusBadge } from './ui';
 
 const COLUMNS = ['Name', 'Token prefix', 'Roles', 'Status', 'Created', 'Calls', 'Last used', 'Expires'];
 const PAGE_SIZE = 50;
@@ -24,7 +25,7 @@ export function searchTerm(raw: string): string {
   return token?.[1] ? token[1].toLowerCase() : text;
 }
 
-function keyRow(key: ConsoleKey, hooks: Parameters<typeof actionButtons>[1]): HTMLElement {
+function keyRow(key: ApiKey, hooks: Parameters<typeof actionButtons>[1]): HTMLElement {
   const cell = (label: string, ...content: Parameters<typeof h>[2][]) =>
     h('td', { 'data-label': label }, ...content);
   return h(
@@ -33,7 +34,7 @@ function keyRow(key: ConsoleKey, hooks: Parameters<typeof actionButtons>[1]): HT
     h(
       'th',
       { scope: 'row', 'data-label': 'Name' },
-      h('a', { href: `#/keys/${key.id}` }, key.name),
+      h('a', { href: keyPage(key.id) }, key.name),
       key.description ? h('span', { class: 'desc' }, key.description) : null,
     ),
     cell('Token prefix', h('code', {}, key.key_prefix)),
@@ -51,7 +52,7 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
   const revealSlot = h('div', { class: 'reveal-slot' });
   const tableSlot = h('div', { class: 'table-slot', 'aria-live': 'polite', 'aria-busy': 'true' });
   const cursors: (string | null)[] = [null];
-  let keys: ConsoleKey[] = [];
+  let keys: ApiKey[] = [];
   let next: string | null = null;
 
   const statusId = uid('status');
@@ -59,10 +60,7 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
     'select',
     { id: statusId },
     h('option', { value: '' }, 'All'),
-    h('option', { value: 'active' }, 'Active'),
-    h('option', { value: 'disabled' }, 'Disabled'),
-    h('option', { value: 'revoked' }, 'Revoked'),
-    h('option', { value: 'expired' }, 'Expired'),
+    Object.entries(STATUS_LABEL).map(([value, label]) => h('option', { value }, label)),
   );
   const searchId = uid('search');
   const search = h('input', { id: searchId, type: 'search', autocomplete: 'off' });
@@ -70,7 +68,7 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
   const org = h('input', {
     id: orgId,
     type: 'text',
-    value: session()?.org ?? 'default',
+    value: session()?.org ?? DEFAULT_ORG,
     autocomplete: 'off',
   });
 
@@ -176,16 +174,15 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
   const load = async (cursor: string | null) => {
     tableSlot.setAttribute('aria-busy', 'true');
     try {
-      const page = await api<KeyPage>(
-        'GET',
-        apiPath('v1/keys', { limit: PAGE_SIZE, cursor, status: status.value, org_id: orgQuery() }),
-      );
+      const page = await api<ListKeysResponse>('listKeys', {
+        query: { limit: PAGE_SIZE, cursor, status: status.value, org_id: orgQuery() },
+      });
       keys = page.keys;
       next = page.next_cursor;
       draw();
     } catch (error) {
       replace(tableSlot, errorNote(error));
-      showError(error);
+      showPageError(main, error);
     } finally {
       tableSlot.setAttribute('aria-busy', 'false');
     }
@@ -205,7 +202,7 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
   );
   orgForm.addEventListener('submit', (event) => {
     event.preventDefault();
-    setOrg(org.value.trim() || 'default');
+    setOrg(org.value.trim() || DEFAULT_ORG);
     cursors.splice(1);
     replace(revealSlot);
     void load(null);

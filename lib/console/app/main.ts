@@ -1,6 +1,6 @@
 /**
  * The console's entry point: the page frame (header with identity, navigation and "Sign out", the
- * alert banner, the main region), the hash router (`#/keys`, `#/keys/<id>`, `#/org`, `#/activity`),
+ * alert banner, the main region), the hash router (its pages are in `pages.ts`),
  * sign-out on a 401 and after 15 idle minutes. A reload starts from the sign-in page because the
  * credential lives only in the API client's memory.
  */
@@ -11,6 +11,7 @@ import { renderDetail } from './detail';
 import { h, replace } from './dom';
 import { renderKeys } from './keys';
 import { renderOrg } from './org';
+import { ACTIVITY_PAGE, KEYS_PAGE, ORG_PAGE, pageOf } from './pages';
 import { endSession, isAdmin, session, startSession } from './session';
 import { renderSignIn } from './signin';
 import { bannerElement, clearError, showError } from './ui';
@@ -52,7 +53,7 @@ function renderFrame(): void {
     renderSignIn(main, (who) => {
       startSession(who);
       resetIdle();
-      if (location.hash === '' || location.hash === '#/') location.hash = '#/keys';
+      if (location.hash === '' || location.hash === '#/') location.hash = KEYS_PAGE;
       renderFrame();
     });
     return;
@@ -71,9 +72,9 @@ function renderFrame(): void {
     h(
       'ul',
       {},
-      h('li', {}, link('#/keys', 'Keys')),
-      isAdmin() ? h('li', {}, link('#/org', 'Organization')) : null,
-      h('li', {}, link('#/activity', 'Activity')),
+      h('li', {}, link(KEYS_PAGE, 'Keys')),
+      isAdmin() ? h('li', {}, link(ORG_PAGE, 'Organization')) : null,
+      h('li', {}, link(ACTIVITY_PAGE, 'Activity')),
       h(
         'li',
         {},
@@ -84,14 +85,20 @@ function renderFrame(): void {
   route();
 }
 
+/**
+ * Renders the page the fragment names. Each navigation renders into a fresh element that replaces the
+ * last one: an answer for a page the operator has left arrives at a detached element and changes
+ * nothing on screen, and pages raise the shared banner only while their element is connected.
+ */
 function route(): void {
   clearError();
-  const hash = location.hash;
-  const detail = /^#\/keys\/([A-Za-z0-9_-]+)$/.exec(hash);
-  if (detail?.[1]) void renderDetail(main, detail[1]);
-  else if (hash === '#/org' && isAdmin()) void renderOrg(main);
-  else if (hash === '#/activity') void renderActivity(main);
-  else void renderKeys(main);
+  const view = h('div', { class: 'view' });
+  main.replaceChildren(view);
+  const page = pageOf(location.hash);
+  if (page.kind === 'key') void renderDetail(view, page.id);
+  else if (page.kind === 'org' && isAdmin()) void renderOrg(view);
+  else if (page.kind === 'activity') void renderActivity(view);
+  else void renderKeys(view);
 }
 
 setUnauthorizedHandler((error) => {

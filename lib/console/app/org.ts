@@ -3,12 +3,13 @@
  * (`GET /v1/orgs/{org_id}`), a meter "17 of 20 keys (85%)", and forms that change the key limit
  * (`PUT {max_keys}`, empty = unlimited; lowering it below current use asks first) and the plan (`PUT {plan}`).
  */
+
+import { DEFAULT_ORG, type Org } from '#core/wire';
 import { api } from './api';
 import { h, replace, uid } from './dom';
 import { num } from './format';
 import { session, setOrg } from './session';
-import type { Org } from './types';
-import { errorNote, field, openDialog, showError } from './ui';
+import { errorNote, field, openDialog, showError, showPageError } from './ui';
 
 function meter(org: Org): HTMLElement {
   if (org.max_keys === null) return h('p', {}, `${num(org.active_keys)} active keys (no limit)`);
@@ -40,7 +41,7 @@ export async function renderOrg(main: HTMLElement): Promise<void> {
   const picker = h('input', {
     id: orgId,
     type: 'text',
-    value: session()?.org ?? 'default',
+    value: session()?.org ?? DEFAULT_ORG,
     autocomplete: 'off',
   });
   const body = h('div', { 'aria-live': 'polite' });
@@ -54,21 +55,21 @@ export async function renderOrg(main: HTMLElement): Promise<void> {
   main.replaceChildren(h('h1', {}, 'Organization'), pick, body);
 
   const load = async () => {
-    const id = session()?.org ?? 'default';
-    const path = `v1/orgs/${encodeURIComponent(id)}`;
+    const id = session()?.org ?? DEFAULT_ORG;
+    const params = { org_id: id };
     let org: Org;
     try {
-      org = await api<Org>('GET', path);
+      org = await api<Org>('getOrg', { params });
     } catch (error) {
       replace(body, errorNote(error));
-      showError(error);
+      showPageError(main, error);
       return;
     }
     const limit = h('input', { type: 'number', min: 0, value: org.max_keys ?? '' });
     const plan = h('input', { type: 'text', value: org.plan ?? '' });
     const save = async (payload: Record<string, unknown>) => {
       try {
-        await api('PUT', path, payload);
+        await api('putOrg', { params, body: payload });
         await load();
       } catch (error) {
         showError(error);
@@ -127,7 +128,7 @@ export async function renderOrg(main: HTMLElement): Promise<void> {
   };
   pick.addEventListener('submit', (event) => {
     event.preventDefault();
-    setOrg(picker.value.trim() || 'default');
+    setOrg(picker.value.trim() || DEFAULT_ORG);
     void load();
   });
   await load();

@@ -2,7 +2,7 @@
  * The signed-in session: who the credential is (from `GET /v1/whoami`), which organization the console
  * is looking at, and what the credential may do. Held in memory only, like the credential itself.
  */
-import type { Whoami } from './types';
+import { DEFAULT_ORG, type Permission, type Whoami } from '#core/wire';
 
 export interface Session {
   who: Whoami;
@@ -13,7 +13,7 @@ export interface Session {
 let current: Session | null = null;
 
 export function startSession(who: Whoami): Session {
-  current = { who, org: who.org_id ?? 'default' };
+  current = { who, org: who.org_id ?? DEFAULT_ORG };
   return current;
 }
 
@@ -29,7 +29,7 @@ export function isAdmin(): boolean {
   return current?.who.principal === 'admin';
 }
 
-export function can(permission: string): boolean {
+export function can(permission: Permission): boolean {
   return isAdmin() || (current?.who.permissions.includes(permission) ?? false);
 }
 

@@ -2,9 +2,10 @@
  * The sign-in page: one password field labelled "Admin key or API key" with a Show toggle, checked with
  * `GET /v1/whoami`. The value is moved into the API client's memory and cleared from the field.
  */
+
+import type { Whoami } from '#core/wire';
 import { api, setCredential } from './api';
 import { h, uid } from './dom';
-import type { Whoami } from './types';
 import { clearError, showError } from './ui';
 
 export function renderSignIn(main: HTMLElement, onSignedIn: (who: Whoami) => void): void {
@@ -47,7 +48,7 @@ export function renderSignIn(main: HTMLElement, onSignedIn: (who: Whoami) => voi
     setCredential(value);
     input.value = '';
     try {
-      const who = await api<Whoami>('GET', 'v1/whoami');
+      const who = await api<Whoami>('whoami');
       clearError();
       onSignedIn(who);
     } catch (error) {

@@ -4,6 +4,7 @@
  * once-only token reveal, and native `<dialog>` confirmations (Cancel focused for destructive ones,
  * labelled by their title, focus returned to the opener).
  */
+import type { KeyStatus } from '#core/wire';
 import { ConsoleApiError } from './api';
 import { type Child, h, replace, uid } from './dom';
 import { STATUS_LABEL } from './format';
@@ -39,6 +40,14 @@ export function showError(error: unknown): void {
   );
 }
 
+/**
+ * A page's loading failure, raised in the banner only while that page is on screen: once the operator
+ * has moved on, its element is detached (see `route` in main.ts) and the answer is not theirs any more.
+ */
+export function showPageError(page: HTMLElement, error: unknown): void {
+  if (page.isConnected) showError(error);
+}
+
 export function clearError(): void {
   banner.replaceChildren();
 }
@@ -49,8 +58,8 @@ export function errorNote(error: unknown): HTMLElement {
   return h('p', { class: 'note error-note' }, message, detail ? ` (${detail})` : '');
 }
 
-export function statusBadge(status: string): HTMLElement {
-  return h('span', { class: `badge badge-${status}` }, STATUS_LABEL[status] ?? status);
+export function statusBadge(status: KeyStatus): HTMLElement {
+  return h('span', { class: `badge badge-${status}` }, STATUS_LABEL[status]);
 }
 
 /** A "Copy" button for the text of `field`; announces the result through a live region. */

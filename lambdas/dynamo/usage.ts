@@ -3,18 +3,12 @@
  * the key item (hash, revocation, expiry and the rate-limit window checked, the call counted); a signed
  * one is a consistent read of the key item and then one transaction that records the nonce and the
  * signature and counts the call. This is all the authorizer bundle carries of DynamoDB; the
- * management API's key repository lives in `dynamo-keys.ts`.
+ * management API's key repository lives in `keys.ts`.
  */
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { KeySnapshot, PendingUsage } from '#core/hot-key-store';
 import type { KeyRecord } from '#core/model';
-import {
-  noncePk,
-  RATE_WINDOW_PREFIX,
-  rateWindowAttribute,
-  signaturePk,
-  usageDayAttribute,
-} from '#core/table';
+import { noncePk, rateWindowAttribute, signaturePk, usageDayAttribute, windowOfAttribute } from '#core/table';
 import { utcDay } from '#core/usage';
 import {
   type RecordReplayInput,
@@ -33,6 +27,14 @@ export interface DynamoUsageStoreOptions {
   /** The clock for rate-limit windows seen on reads (default Date.now). */
   now?: () => number;
 }
+
+/**
+ * Stale rate-limit counters one write removes at most (each is one more name in its expressions): a key
+ * item gathers at most one per minute it was used, so a few writes clear any backlog.
+ */
+const STALE_WINDOWS_PER_WRITE = 8;
+/** Keys whose stale counters an instance remembers at most (the memory is dropped whole past it). */
+const STALE_KEYS_TRACKED = 1000;
 
 export class DynamoUsageStore {
   readonly tableName: string;
@@ -67,7 +69,7 @@ export class DynamoUsageStore {
         }),
       );
       const item = out.Attributes ?? {};
-      this.noteStaleWindows(input.keyId, item, usage.current);
+      this.noteStaleWindows(input.keyId, item, input.window);
       return { updated: true, record: itemToRecord(item), windows: windowsOf(item) };
     } catch (error) {
       if (isConditionFailure(error)) {
@@ -141,7 +143,7 @@ export class DynamoUsageStore {
         new GetItemCommand({ TableName: this.tableName, Key: keyItemKey(keyId), ConsistentRead: true }),
       );
       if (!out.Item) return null;
-      this.noteStaleWindows(keyId, out.Item, null);
+      this.noteStaleWindows(keyId, out.Item, rateWindowOf(this.now()));
       return { record: itemToRecord(out.Item), windows: windowsOf(out.Item) };
     } catch (error) {
       return dependency(error);
@@ -168,7 +170,9 @@ export class DynamoUsageStore {
       adds.push(`#d${i} :d${i}`);
     });
     const keep = new Set(Object.values(names));
-    const remove = (this.staleWindows.get(keyId) ?? []).filter((name) => !keep.has(name)).slice(0, 8);
+    const remove = (this.staleWindows.get(keyId) ?? [])
+      .filter((name) => !keep.has(name))
+      .slice(0, STALE_WINDOWS_PER_WRITE);
     remove.forEach((name, i) => {
       names[`#old${i}`] = name;
     });
@@ -191,7 +195,7 @@ export class DynamoUsageStore {
         }),
       );
       const item = out.Attributes ?? {};
-      this.noteStaleWindows(keyId, item, null);
+      this.noteStaleWindows(keyId, item, rateWindowOf(this.now()));
       return { record: itemToRecord(item), windows: windowsOf(item) };
     } catch (error) {
       if (isConditionFailure(error)) return null;
@@ -209,13 +213,12 @@ export class DynamoUsageStore {
     const current = rateWindowAttribute(window);
     const remove = [...new Set([rateWindowAttribute(window - 1), ...(this.staleWindows.get(keyId) ?? [])])]
       .filter((name) => name !== current)
-      .slice(0, 8);
+      .slice(0, STALE_WINDOWS_PER_WRITE);
     const names: Record<string, string> = { '#cur': current, '#day': usageDayAttribute(utcDay(nowMs)) };
     remove.forEach((name, i) => {
       names[`#old${i}`] = name;
     });
     return {
-      current,
       names,
       condition:
         'attribute_not_exists(revoked_at) AND attribute_not_exists(disabled_at) AND ' +
@@ -234,18 +237,17 @@ export class DynamoUsageStore {
     };
   }
 
-  /** Remembers rate-limit counters older than the previous window, to remove them on the next write. */
-  private noteStaleWindows(keyId: string, item: Item, current: string | null): void {
-    const recent = current ?? rateWindowAttribute(rateWindowOf(this.now()));
-    const previous = rateWindowAttribute(Number(recent.slice(RATE_WINDOW_PREFIX.length)) - 1);
-    const stale = Object.keys(item).filter(
-      (k) => k.startsWith(RATE_WINDOW_PREFIX) && k !== recent && k !== previous,
-    );
+  /** Remembers the item's rate-limit counters older than `window`'s previous one, to remove them next time. */
+  private noteStaleWindows(keyId: string, item: Item, window: number): void {
+    const stale = Object.keys(item).filter((name) => {
+      const w = windowOfAttribute(name);
+      return w !== null && w !== window && w !== window - 1;
+    });
     if (stale.length === 0) {
       this.staleWindows.delete(keyId);
       return;
     }
-    if (this.staleWindows.size >= 1000) this.staleWindows.clear();
+    if (this.staleWindows.size >= STALE_KEYS_TRACKED) this.staleWindows.clear();
     this.staleWindows.set(keyId, stale);
   }
 }
@@ -254,8 +256,8 @@ export class DynamoUsageStore {
 function windowsOf(item: Item): Record<number, number> {
   const windows: Record<number, number> = {};
   for (const [name, value] of Object.entries(item)) {
-    if (name.startsWith(RATE_WINDOW_PREFIX) && value.N !== undefined)
-      windows[Number(name.slice(RATE_WINDOW_PREFIX.length))] = Number(value.N);
+    const window = windowOfAttribute(name);
+    if (window !== null && value.N !== undefined) windows[window] = Number(value.N);
   }
   return windows;
 }

@@ -9,7 +9,13 @@
 
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { HotKeys } from '#core/hot-keys';
-import { type AuthorizerResult, allowContext, buildAllowPolicy, buildDenyPolicy } from '#core/policy';
+import {
+  type AuthorizerResult,
+  allowContext,
+  buildAllowPolicy,
+  buildDenyPolicy,
+  denyContext,
+} from '#core/policy';
 import { ROUTES } from '#core/routes';
 import { SETTINGS } from '#core/settings';
 import { verifyRequest } from '#core/verify';
@@ -91,16 +97,11 @@ export function createAuthorizerHandler(runtime: Runtime) {
     }
     if (result.kind === 'rate_limited') {
       logger.warn('deny', { reason: 'rate_limited', key_id: result.keyId, request_id: requestId });
-      return buildDenyPolicy(result.keyId, event.methodArn, {
-        principal: 'key',
-        key_id: result.keyId,
-        org_id: '',
-        permissions: '',
-        error_code: 'rate_limited',
-        error_message: `Rate limit exceeded for this key. Retry after ${result.retryAfterSeconds} seconds.`,
-        retry_after: String(result.retryAfterSeconds),
-        auth_scheme: '',
-      });
+      return buildDenyPolicy(
+        result.keyId,
+        event.methodArn,
+        denyContext(result.keyId, result.retryAfterSeconds),
+      );
     }
     logger.warn('unauthorized', { reason: result.reason, key_id: result.keyId, request_id: requestId });
     throw new Error('Unauthorized');

@@ -6,18 +6,18 @@
  * management API's key repository lives in `keys.ts`.
  */
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { KeySnapshot, PendingUsage } from '#core/hot-key-store';
-import type { KeyRecord } from '#core/model';
+import type { HotKeyStore, PendingUsage } from '#core/hot-key-store';
 import { noncePk, rateWindowAttribute, signaturePk, usageDayAttribute, windowOfAttribute } from '#core/table';
 import { utcDay } from '#core/usage';
 import {
+  type KeySnapshot,
   type RecordReplayInput,
   type RecordSignedUseInput,
   type RecordSignedUseResult,
   type RecordUseInput,
   type RecordUseResult,
   rateWindowOf,
-} from '#core/verify';
+} from '#core/usage-store';
 import { type Item, itemToRecord, keyItemKey, n, oldRecordOf, replayItem, s } from './codec';
 import { dependency, isConditionFailure, transact } from './transact';
 
@@ -36,7 +36,8 @@ const STALE_WINDOWS_PER_WRITE = 8;
 /** Keys whose stale counters an instance remembers at most (the memory is dropped whole past it). */
 const STALE_KEYS_TRACKED = 1000;
 
-export class DynamoUsageStore {
+/** The authorizer's storage port (`#core/usage-store`), and the hot-key layer's one extra write. */
+export class DynamoUsageStore implements HotKeyStore {
   readonly tableName: string;
   private readonly client: DynamoDBClient;
   private readonly now: () => number;
@@ -129,11 +130,6 @@ export class DynamoUsageStore {
       nonce: put(noncePk(input.keyId, input.nonce)),
       signature: put(signaturePk(input.keyId, input.signatureHash)),
     };
-  }
-
-  /** A key by id, read consistently (the signed path's one read). */
-  async getKey(id: string): Promise<KeyRecord | null> {
-    return (await this.readKey(id))?.record ?? null;
   }
 
   /** The key item, read consistently, with its rate-limit counters; null when there is none. */

@@ -18,7 +18,8 @@ import {
 } from '#core/policy';
 import { ROUTES } from '#core/routes';
 import { SETTINGS } from '#core/settings';
-import { verifyRequest } from '#core/verify';
+import type { UsageStore } from '#core/usage-store';
+import { type VerifierDeps, verifyRequest } from '#core/verify';
 import { DynamoUsageStore } from '../dynamo/usage';
 
 import { lowerCaseHeaders } from '../runtime/http';
@@ -39,11 +40,11 @@ export function createAuthorizerHandler(runtime: Runtime) {
     now: runtime.now,
   });
   // Bounded mode puts the hot-key layer between verification and the store (exact mode: the store alone).
-  const hot =
+  const usage: UsageStore =
     runtime.config.verifyMode === 'bounded'
       ? new HotKeys(store, { boundMs: runtime.config.hotKeyBoundMs, now: runtime.now })
-      : null;
-  const deps = {
+      : store;
+  const deps: VerifierDeps = {
     tokenPrefix: runtime.config.tokenPrefix,
     signingProfile: runtime.config.signingProfile,
     now: runtime.now,
@@ -51,10 +52,7 @@ export function createAuthorizerHandler(runtime: Runtime) {
     // A mismatch re-reads the secret at most every 5 s, so a rotated admin key works at once.
     adminKeyRefresh: () => adminKey.refresh(ADMIN_KEY_REFRESH_MS),
     signingSecret: runtime.signingSecret.get,
-    recordUse: hot ? hot.recordUse : store.recordUse.bind(store),
-    getKey: hot ? hot.getKey : store.getKey.bind(store),
-    recordSignedUse: hot ? hot.recordSignedUse : store.recordSignedUse.bind(store),
-    recordReplay: store.recordReplay.bind(store),
+    usage,
   };
   return async (event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerResult> => {
     const headers = lowerCaseHeaders(event.headers);

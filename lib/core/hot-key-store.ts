@@ -1,18 +1,11 @@
 /**
- * What the hot-key layer (`hot-keys.ts`) reads and writes, and what the usage store implements for it
- * (`lambdas/dynamo/usage.ts`): a key item's snapshot, the store interface, and the calls
+ * What the hot-key layer (`hot-keys.ts`) needs from the usage store beyond the authorizer's storage port
+ * (`usage-store.ts`), which `DynamoUsageStore` (`lambdas/dynamo/usage.ts`) implements for it, and the calls
  * counted in memory and not yet written to the key item — in all, per rate-limit window and per UTC day,
  * with the latest use. Counts may be negative (a call taken back after its count went out is written as
  * -1). Pure: types and arithmetic.
  */
-import type { KeyRecord } from './model';
-import type {
-  RecordReplayInput,
-  RecordSignedUseInput,
-  RecordSignedUseResult,
-  RecordUseInput,
-  RecordUseResult,
-} from './verify';
+import type { KeySnapshot, UsageStore } from './usage-store';
 
 export interface PendingUsage {
   calls: number;
@@ -53,21 +46,11 @@ export function addUsage(a: PendingUsage | null, b: PendingUsage): PendingUsage 
 export const windowCalls = (usage: PendingUsage | null, window: number): number =>
   usage?.windows[window] ?? 0;
 
-/** A key item as the store returns it: the record and its per-minute counters by window. */
-export interface KeySnapshot {
-  record: KeyRecord;
-  /** Rate-limit window (minutes since the epoch) → calls counted in it. */
-  windows: Readonly<Record<number, number>>;
-}
-
-/** What the layer needs from the usage store (`DynamoUsageStore`). */
-export interface HotKeyStore {
-  /** The exact conditional write; `windows` as the item was after (or, refused, before) it. */
-  recordUse(input: RecordUseInput): Promise<RecordUseResult>;
-  recordSignedUse(input: RecordSignedUseInput): Promise<RecordSignedUseResult>;
-  recordReplay(input: RecordReplayInput): Promise<'recorded' | 'replayed'>;
-  /** A consistent read of the key item, or null when there is none. */
-  readKey(keyId: string): Promise<KeySnapshot | null>;
+/**
+ * What the layer needs from the usage store (`DynamoUsageStore`): the port, whose `recordUse` gives the
+ * item's `windows` as it was after (or, refused, before) the write, and one more write.
+ */
+export interface HotKeyStore extends UsageStore {
   /** Adds pending usage to an existing key item (never creates one); the item after, or null. */
   addUsage(keyId: string, usage: PendingUsage): Promise<KeySnapshot | null>;
 }

@@ -30,16 +30,19 @@
 
 import { constantTimeEqual } from './crypto';
 import { ThrottledError } from './errors';
-import {
-  addUsage,
-  type HotKeyStore,
-  type KeySnapshot,
-  oneCall,
-  type PendingUsage,
-  windowCalls,
-} from './hot-key-store';
+import { addUsage, type HotKeyStore, oneCall, type PendingUsage, windowCalls } from './hot-key-store';
 import { type KeyRecord, keyStatus } from './model';
-import type { RecordSignedUseInput, RecordSignedUseResult, RecordUseInput, RecordUseResult } from './verify';
+import {
+  type KeySnapshot,
+  type RecordReplayInput,
+  type RecordSignedUseInput,
+  type RecordSignedUseResult,
+  type RecordUseInput,
+  type RecordUseResult,
+  rateWindowOf,
+  type UsageStore,
+  windowStartMs,
+} from './usage-store';
 
 /**
  * The rate, in calls a second, that makes a key hot: allowed uses within one second on this instance, or
@@ -85,7 +88,8 @@ interface Entry {
   observedRate: number;
 }
 
-export class HotKeys {
+/** The usage store with a hot-key layer in front (the handler's choice in bounded mode). */
+export class HotKeys implements UsageStore {
   private readonly entries = new Map<string, Entry>();
   private lastSweep = 0;
   private readonly boundMs: number;
@@ -99,8 +103,8 @@ export class HotKeys {
     this.now = options.now;
   }
 
-  /** The bearer path (`VerifierDeps.recordUse`). */
-  readonly recordUse = async (input: RecordUseInput): Promise<RecordUseResult> => {
+  /** The bearer path. */
+  async recordUse(input: RecordUseInput): Promise<RecordUseResult> {
     const entry = this.arrive(input.keyId, input.nowMs);
     if (!entry.hot) {
       try {
@@ -122,25 +126,28 @@ export class HotKeys {
     }
     this.count(entry, oneCall(input.window, input.nowMs), input.nowMs);
     return { updated: true, record };
-  };
+  }
 
-  /** The signed path's read (`VerifierDeps.getKey`): the copy for a hot key, else a consistent read. */
-  readonly getKey = async (keyId: string): Promise<KeyRecord | null> => {
+  /** The signed path's read: the copy for a hot key, else a consistent read. */
+  async readKey(keyId: string): Promise<KeySnapshot | null> {
     const startedAt = this.now();
     const entry = this.arrive(keyId, startedAt);
-    if (entry.hot) return this.freshCopy(entry);
+    if (entry.hot) {
+      await this.freshCopy(entry);
+      return entry.snapshot;
+    }
     try {
       const snapshot = await this.store.readKey(keyId);
       this.adopt(entry, snapshot, startedAt);
-      return snapshot?.record ?? null;
+      return snapshot;
     } catch (error) {
       if (error instanceof ThrottledError) this.throttled(entry, startedAt);
       throw error;
     }
-  };
+  }
 
-  /** The signed path's write (`VerifierDeps.recordSignedUse`): replay records always exact. */
-  readonly recordSignedUse = async (input: RecordSignedUseInput): Promise<RecordSignedUseResult> => {
+  /** The signed path's write: replay records always exact. */
+  async recordSignedUse(input: RecordSignedUseInput): Promise<RecordSignedUseResult> {
     const entry = this.arrive(input.keyId, input.nowMs);
     if (!entry.hot) {
       try {
@@ -180,7 +187,12 @@ export class HotKeys {
       throw error;
     }
     return { outcome: 'recorded' };
-  };
+  }
+
+  /** Replay records alone: always the store's conditional puts. */
+  recordReplay(input: RecordReplayInput): Promise<'recorded' | 'replayed'> {
+    return this.store.recordReplay(input);
+  }
 
   /** Whether a key is on the hot path on this instance (for tests and logs). */
   isHot(keyId: string): boolean {
@@ -332,12 +344,12 @@ export class HotKeys {
    * `HOT_KEY_RATE` a second or more, by all instances together, becomes hot here too.
    */
   private adopt(entry: Entry, snapshot: KeySnapshot | null, at: number): void {
-    const window = Math.floor(at / 60_000);
+    const window = rateWindowOf(at);
     const before = entry.snapshot?.windows[window];
     const now = snapshot?.windows[window];
     if (before !== undefined && now !== undefined && entry.copyAt !== null && at > entry.copyAt)
       entry.observedRate = Math.max(0, now - before) / ((at - entry.copyAt) / 1000);
-    const elapsed = Math.max(1, (at - window * 60_000) / 1000);
+    const elapsed = Math.max(1, (at - windowStartMs(window)) / 1000);
     if (
       now !== undefined &&
       now >= HOT_KEY_RATE &&
@@ -368,9 +380,9 @@ export class HotKeys {
 
   /** Use per second: the fastest of the window's average, its growth between copies and this instance's. */
   private rate(entry: Entry, nowMs: number): number {
-    const window = Math.floor(nowMs / 60_000);
+    const window = rateWindowOf(nowMs);
     const stored = entry.snapshot?.windows[window] ?? 0;
-    const elapsed = Math.max(1, ((entry.copyAt ?? nowMs) - window * 60_000) / 1000);
+    const elapsed = Math.max(1, ((entry.copyAt ?? nowMs) - windowStartMs(window)) / 1000);
     return Math.max(stored / elapsed, entry.observedRate, this.localRate(entry, nowMs));
   }
 

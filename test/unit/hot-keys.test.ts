@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '#core/crypto';
 import { DependencyError, ThrottledError } from '#core/errors';
-import type { HotKeyStore, KeySnapshot, PendingUsage } from '#core/hot-key-store';
+import type { HotKeyStore, PendingUsage } from '#core/hot-key-store';
 import { HOT_KEY_RATE, HotKeys } from '#core/hot-keys';
 import type { KeyRecord } from '#core/model';
-import { type RecordUseInput, rateWindowOf } from '#core/verify';
+import { type KeySnapshot, type RecordUseInput, rateWindowOf } from '#core/usage-store';
 import { keyRecord } from '../helpers/records';
 
 /**

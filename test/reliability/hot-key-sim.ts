@@ -279,6 +279,16 @@ export interface FleetBurstOptions {
   maxBurstMs: number;
 }
 
+/** The fleet scenario of the reliability suite and the bench (security finding N1), and its limits. */
+export const FLEET_BURST: FleetBurstOptions = {
+  instances: 10,
+  warmup: 12,
+  trickleMs: 6000,
+  burstMs: 1000,
+  maxBurstMs: 20_000,
+};
+export const FLEET_BURST_LIMITS = [600, 1200] as const;
+
 /** Answers of a fleet burst, in all, and the burst's own. */
 export interface FleetBurstFigures {
   instances: number;

@@ -71,6 +71,30 @@ describe('signed requests and the authorizer cache', () => {
   });
 });
 
+describe('bounded mode: a hot key at its limit', () => {
+  it('is refused from the copy, without a DynamoDB write per refused request', async () => {
+    // Inside one fresh rate-limit window, so the count is not reset mid-test.
+    const bounded = createAuthorizerHandler({
+      ...local.runtime,
+      config: { ...local.config, verifyMode: 'bounded' },
+      now: clockInFreshWindow(),
+    });
+    const limit = 60;
+    const k = await createKey(call, local.adminKey, { rate_limit_per_minute: limit });
+    const event = authorizerEvent(`Bearer ${k.token}`, 'GET', '/v1/echo/x');
+    const allowed = async () =>
+      (await bounded(event)).policyDocument.Statement.some((statement) => statement.Effect === 'Allow');
+    let count = 0;
+    for (let i = 0; i < limit + 5; i++) if (await allowed()) count++;
+    expect(count).toBe(limit);
+    ddbCalls = [];
+    const refused = 30;
+    for (let i = 0; i < refused; i++) expect(await allowed()).toBe(false);
+    // At most the copy's refresh (one write or read per half bound), never one per request.
+    expect(ddbCalls.length, ddbCalls.join(', ')).toBeLessThanOrEqual(2);
+  });
+});
+
 describe('authorizer on a real REQUEST event', () => {
   it('allows a valid key with one DynamoDB round trip and a policy covering its routes', async () => {
     const k = await createKey(call, local.adminKey, { roles: ['viewer'] });
@@ -180,30 +204,6 @@ describe('authorizer on a real REQUEST event', () => {
     // The refresh replaced the cached value: the old key is refused from now on.
     await expect(authorize(authorizerEvent(`Bearer ${oldKey}`))).rejects.toThrow(/^Unauthorized$/);
     await sm.send(new PutSecretValueCommand({ SecretId: 'latchkey/admin-key', SecretString: oldKey }));
-  });
-});
-
-describe('bounded mode: a hot key at its limit', () => {
-  it('is refused from the copy, without a DynamoDB write per refused request', async () => {
-    // Inside one fresh rate-limit window, so the count is not reset mid-test.
-    const bounded = createAuthorizerHandler({
-      ...local.runtime,
-      config: { ...local.config, verifyMode: 'bounded' },
-      now: clockInFreshWindow(),
-    });
-    const limit = 60;
-    const k = await createKey(call, local.adminKey, { rate_limit_per_minute: limit });
-    const event = authorizerEvent(`Bearer ${k.token}`, 'GET', '/v1/echo/x');
-    const allowed = async () =>
-      (await bounded(event)).policyDocument.Statement.some((statement) => statement.Effect === 'Allow');
-    let count = 0;
-    for (let i = 0; i < limit + 5; i++) if (await allowed()) count++;
-    expect(count).toBe(limit);
-    ddbCalls = [];
-    const refused = 30;
-    for (let i = 0; i < refused; i++) expect(await allowed()).toBe(false);
-    // At most the copy's refresh (one write or read per half bound), never one per request.
-    expect(ddbCalls.length, ddbCalls.join(', ')).toBeLessThanOrEqual(2);
   });
 });
 

@@ -3,27 +3,21 @@
  * the key item (hash, revocation, expiry and the rate-limit window checked, the call counted); a signed
  * one is a consistent read of the key item and then one transaction that records the nonce and the
  * signature and counts the call. This is all the authorizer bundle carries of DynamoDB; the
- * management API's key repository lives in `dynamo-keys.ts`.
+ * management API's key repository lives in `keys.ts`.
  */
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { KeySnapshot, PendingUsage } from '#core/hot-key-store';
-import type { KeyRecord } from '#core/model';
-import {
-  noncePk,
-  RATE_WINDOW_PREFIX,
-  rateWindowAttribute,
-  signaturePk,
-  usageDayAttribute,
-} from '#core/table';
+import type { HotKeyStore, PendingUsage, UsageWrite, WindowLease } from '#core/hot-key-store';
+import { noncePk, rateWindowAttribute, signaturePk, usageDayAttribute, windowOfAttribute } from '#core/table';
 import { utcDay } from '#core/usage';
 import {
+  type KeySnapshot,
   type RecordReplayInput,
   type RecordSignedUseInput,
   type RecordSignedUseResult,
   type RecordUseInput,
   type RecordUseResult,
   rateWindowOf,
-} from '#core/verify';
+} from '#core/usage-store';
 import { type Item, itemToRecord, keyItemKey, n, oldRecordOf, replayItem, s } from './codec';
 import { dependency, isConditionFailure, transact } from './transact';
 
@@ -34,7 +28,16 @@ export interface DynamoUsageStoreOptions {
   now?: () => number;
 }
 
-export class DynamoUsageStore {
+/**
+ * Stale rate-limit counters one write removes at most (each is one more name in its expressions): a key
+ * item gathers at most one per minute it was used, so a few writes clear any backlog.
+ */
+const STALE_WINDOWS_PER_WRITE = 8;
+/** Keys whose stale counters an instance remembers at most (the memory is dropped whole past it). */
+const STALE_KEYS_TRACKED = 1000;
+
+/** The authorizer's storage port (`#core/usage-store`), and the hot-key layer's one extra write. */
+export class DynamoUsageStore implements HotKeyStore {
   readonly tableName: string;
   private readonly client: DynamoDBClient;
   private readonly now: () => number;
@@ -67,7 +70,7 @@ export class DynamoUsageStore {
         }),
       );
       const item = out.Attributes ?? {};
-      this.noteStaleWindows(input.keyId, item, usage.current);
+      this.noteStaleWindows(input.keyId, item, input.window);
       return { updated: true, record: itemToRecord(item), windows: windowsOf(item) };
     } catch (error) {
       if (isConditionFailure(error)) {
@@ -129,11 +132,6 @@ export class DynamoUsageStore {
     };
   }
 
-  /** A key by id, read consistently (the signed path's one read). */
-  async getKey(id: string): Promise<KeyRecord | null> {
-    return (await this.readKey(id))?.record ?? null;
-  }
-
   /** The key item, read consistently, with its rate-limit counters; null when there is none. */
   async readKey(keyId: string): Promise<KeySnapshot | null> {
     try {
@@ -141,7 +139,7 @@ export class DynamoUsageStore {
         new GetItemCommand({ TableName: this.tableName, Key: keyItemKey(keyId), ConsistentRead: true }),
       );
       if (!out.Item) return null;
-      this.noteStaleWindows(keyId, out.Item, null);
+      this.noteStaleWindows(keyId, out.Item, rateWindowOf(this.now()));
       return { record: itemToRecord(out.Item), windows: windowsOf(out.Item) };
     } catch (error) {
       return dependency(error);
@@ -149,31 +147,43 @@ export class DynamoUsageStore {
   }
 
   /**
-   * The hot-key path's one write per key per interval: adds the calls counted in memory (in all, per
-   * rate-limit window and per UTC day) with no check but that the key item exists (an update never
-   * creates one), drops the stale windows this instance has seen, and returns the item after it.
+   * The hot-key path's one write per key per interval: adds the calls counted in memory (in all and per
+   * UTC day), and leases calls of a rate-limit window or gives them back, with no check but that the key
+   * item exists (an update never creates one) and, for a lease, that the key's limit is the one the
+   * lease was sized against and the window's counter stays within it. A lease refused writes nothing
+   * (the item as it was comes back, so the caller can size the next one). Drops the stale windows this
+   * instance has seen, and returns the item after the write.
    */
-  async addUsage(keyId: string, usage: PendingUsage): Promise<KeySnapshot | null> {
+  async addUsage(keyId: string, usage: PendingUsage | null, lease: WindowLease | null): Promise<UsageWrite> {
     const names: Record<string, string> = {};
-    const values: Item = { ':calls': n(usage.calls) };
+    const values: Item = { ':calls': n(usage?.calls ?? 0) };
     const adds = ['calls :calls'];
-    Object.entries(usage.windows).forEach(([window, count], i) => {
-      names[`#w${i}`] = rateWindowAttribute(Number(window));
-      values[`:w${i}`] = n(count);
-      adds.push(`#w${i} :w${i}`);
-    });
-    Object.entries(usage.days).forEach(([day, count], i) => {
+    Object.entries(usage?.days ?? {}).forEach(([day, count], i) => {
       names[`#d${i}`] = usageDayAttribute(day);
       values[`:d${i}`] = n(count);
       adds.push(`#d${i} :d${i}`);
     });
+    let condition = 'attribute_exists(pk)';
+    if (lease !== null) {
+      names['#lw'] = rateWindowAttribute(lease.window);
+      values[':lease'] = n(lease.calls);
+      adds.push('#lw :lease');
+      if (lease.calls > 0) {
+        // DynamoDB conditions have no arithmetic: the highest counter that still leaves room is a value.
+        condition += ' AND rate_limit_per_minute = :limit AND (attribute_not_exists(#lw) OR #lw <= :room)';
+        values[':limit'] = n(lease.limit);
+        values[':room'] = n(lease.limit - lease.calls);
+      }
+    }
     const keep = new Set(Object.values(names));
-    const remove = (this.staleWindows.get(keyId) ?? []).filter((name) => !keep.has(name)).slice(0, 8);
+    const remove = (this.staleWindows.get(keyId) ?? [])
+      .filter((name) => !keep.has(name))
+      .slice(0, STALE_WINDOWS_PER_WRITE);
     remove.forEach((name, i) => {
       names[`#old${i}`] = name;
     });
     let update = `ADD ${adds.join(', ')}`;
-    if (usage.lastUsedMs > 0) {
+    if (usage !== null && usage.lastUsedMs > 0) {
       update += ' SET last_used_at = :iso';
       values[':iso'] = s(new Date(usage.lastUsedMs).toISOString());
     }
@@ -183,18 +193,25 @@ export class DynamoUsageStore {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: keyItemKey(keyId),
-          ConditionExpression: 'attribute_exists(pk)',
+          ConditionExpression: condition,
           UpdateExpression: update,
           ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       const item = out.Attributes ?? {};
-      this.noteStaleWindows(keyId, item, null);
-      return { record: itemToRecord(item), windows: windowsOf(item) };
+      this.noteStaleWindows(keyId, item, rateWindowOf(this.now()));
+      return { snapshot: { record: itemToRecord(item), windows: windowsOf(item) }, written: true };
     } catch (error) {
-      if (isConditionFailure(error)) return null;
+      if (isConditionFailure(error)) {
+        const record = oldRecordOf(error.Item);
+        return {
+          snapshot: record ? { record, windows: windowsOf(error.Item ?? {}) } : null,
+          written: false,
+        };
+      }
       return dependency(error);
     }
   }
@@ -209,13 +226,12 @@ export class DynamoUsageStore {
     const current = rateWindowAttribute(window);
     const remove = [...new Set([rateWindowAttribute(window - 1), ...(this.staleWindows.get(keyId) ?? [])])]
       .filter((name) => name !== current)
-      .slice(0, 8);
+      .slice(0, STALE_WINDOWS_PER_WRITE);
     const names: Record<string, string> = { '#cur': current, '#day': usageDayAttribute(utcDay(nowMs)) };
     remove.forEach((name, i) => {
       names[`#old${i}`] = name;
     });
     return {
-      current,
       names,
       condition:
         'attribute_not_exists(revoked_at) AND attribute_not_exists(disabled_at) AND ' +
@@ -234,18 +250,17 @@ export class DynamoUsageStore {
     };
   }
 
-  /** Remembers rate-limit counters older than the previous window, to remove them on the next write. */
-  private noteStaleWindows(keyId: string, item: Item, current: string | null): void {
-    const recent = current ?? rateWindowAttribute(rateWindowOf(this.now()));
-    const previous = rateWindowAttribute(Number(recent.slice(RATE_WINDOW_PREFIX.length)) - 1);
-    const stale = Object.keys(item).filter(
-      (k) => k.startsWith(RATE_WINDOW_PREFIX) && k !== recent && k !== previous,
-    );
+  /** Remembers the item's rate-limit counters older than `window`'s previous one, to remove them next time. */
+  private noteStaleWindows(keyId: string, item: Item, window: number): void {
+    const stale = Object.keys(item).filter((name) => {
+      const w = windowOfAttribute(name);
+      return w !== null && w !== window && w !== window - 1;
+    });
     if (stale.length === 0) {
       this.staleWindows.delete(keyId);
       return;
     }
-    if (this.staleWindows.size >= 1000) this.staleWindows.clear();
+    if (this.staleWindows.size >= STALE_KEYS_TRACKED) this.staleWindows.clear();
     this.staleWindows.set(keyId, stale);
   }
 }
@@ -254,8 +269,8 @@ export class DynamoUsageStore {
 function windowsOf(item: Item): Record<number, number> {
   const windows: Record<number, number> = {};
   for (const [name, value] of Object.entries(item)) {
-    if (name.startsWith(RATE_WINDOW_PREFIX) && value.N !== undefined)
-      windows[Number(name.slice(RATE_WINDOW_PREFIX.length))] = Number(value.N);
+    const window = windowOfAttribute(name);
+    if (window !== null && value.N !== undefined) windows[window] = Number(value.N);
   }
   return windows;
 }

@@ -9,11 +9,18 @@
 
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { HotKeys } from '#core/hot-keys';
-import { type AuthorizerResult, allowContext, buildAllowPolicy, buildDenyPolicy } from '#core/policy';
+import {
+  type AuthorizerResult,
+  allowContext,
+  buildAllowPolicy,
+  buildDenyPolicy,
+  denyContext,
+} from '#core/policy';
 import type { RateRefusal } from '#core/refusals';
 import { ROUTES } from '#core/routes';
 import { SETTINGS } from '#core/settings';
-import { verifyRequest } from '#core/verify';
+import type { UsageStore } from '#core/usage-store';
+import { type VerifierDeps, verifyRequest } from '#core/verify';
 import { DynamoUsageStore } from '../dynamo/usage';
 
 import { headerLineCount, lowerCaseHeaders } from '../runtime/http';
@@ -34,11 +41,11 @@ export function createAuthorizerHandler(runtime: Runtime) {
     now: runtime.now,
   });
   // Bounded mode puts the hot-key layer between verification and the store (exact mode: the store alone).
-  const hot =
+  const usage: UsageStore =
     runtime.config.verifyMode === 'bounded'
       ? new HotKeys(store, { boundMs: runtime.config.hotKeyBoundMs, now: runtime.now })
-      : null;
-  const deps = {
+      : store;
+  const deps: VerifierDeps = {
     tokenPrefix: runtime.config.tokenPrefix,
     signingProfile: runtime.config.signingProfile,
     now: runtime.now,
@@ -46,10 +53,7 @@ export function createAuthorizerHandler(runtime: Runtime) {
     // A mismatch re-reads the secret at most every 5 s, so a rotated admin key works at once.
     adminKeyRefresh: () => adminKey.refresh(ADMIN_KEY_REFRESH_MS),
     signingSecret: runtime.signingSecret.get,
-    recordUse: hot ? hot.recordUse : store.recordUse.bind(store),
-    getKey: hot ? hot.getKey : store.getKey.bind(store),
-    recordSignedUse: hot ? hot.recordSignedUse : store.recordSignedUse.bind(store),
-    recordReplay: store.recordReplay.bind(store),
+    usage,
   };
   return async (event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerResult> => {
     const headers = lowerCaseHeaders(event.headers);
@@ -94,16 +98,11 @@ export function createAuthorizerHandler(runtime: Runtime) {
     if (result.kind === 'rate_limited') {
       const reason: RateRefusal = 'rate_limited';
       logger.warn('deny', { reason, key_id: result.keyId, request_id: requestId });
-      return buildDenyPolicy(result.keyId, event.methodArn, {
-        principal: 'key',
-        key_id: result.keyId,
-        org_id: '',
-        permissions: '',
-        error_code: 'rate_limited',
-        error_message: `Rate limit exceeded for this key. Retry after ${result.retryAfterSeconds} seconds.`,
-        retry_after: String(result.retryAfterSeconds),
-        auth_scheme: '',
-      });
+      return buildDenyPolicy(
+        result.keyId,
+        event.methodArn,
+        denyContext(result.keyId, result.retryAfterSeconds),
+      );
     }
     logger.warn('unauthorized', { reason: result.reason, key_id: result.keyId, request_id: requestId });
     throw new Error('Unauthorized');

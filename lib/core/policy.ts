@@ -2,7 +2,7 @@
  * The authorizer's answers: an Allow over every route a principal may call (for bearer credentials, so a
  * cached policy stays right on other routes), the same narrowed to the one method ARN of the request (for
  * signed requests), a Deny with a reason for the gateway response, the Allow's context (the principal
- * plus the key's metadata), and the evaluator the local gateway uses to apply them as API Gateway does.
+ * plus the key's metadata) and the rate-limit Deny's, and the evaluator the local gateway uses to apply them as API Gateway does.
  * Pure.
  */
 import type { CredentialScheme } from './credentials';
@@ -33,6 +33,23 @@ export function allowContext(
   metadata: Readonly<Record<string, string>>,
 ): AuthorizerContext {
   return { ...principalContext(principal, scheme), metadata: JSON.stringify(metadata) };
+}
+
+/**
+ * The context of the Deny for a key over its rate limit: what the gateway response's body reads (code
+ * `rate_limited`, the message, the seconds left in the window); no organization, permissions or scheme.
+ */
+export function denyContext(keyId: string, retryAfterSeconds: number): AuthorizerContext {
+  return {
+    principal: 'key',
+    key_id: keyId,
+    org_id: '',
+    permissions: '',
+    error_code: 'rate_limited',
+    error_message: `Rate limit exceeded for this key. Retry after ${retryAfterSeconds} seconds.`,
+    retry_after: String(retryAfterSeconds),
+    auth_scheme: '',
+  };
 }
 
 /** The metadata an integration receives in the authorizer context ({} when absent or unreadable). */

@@ -95,6 +95,12 @@ export const signaturePk = (keyId: string, signatureHash: string): string =>
 /** A key's sort key in its organization's listing (GSI1): newest last by creation time, then id. */
 export const keyListingSk = (createdAt: string, keyId: string): string => `${createdAt}#${keyId}`;
 export const rateWindowAttribute = (window: number): string => `${RATE_WINDOW_PREFIX}${window}`;
+/** The window an attribute `rl_<window>` counts, or null for any other attribute. */
+export function windowOfAttribute(name: string): number | null {
+  if (!name.startsWith(RATE_WINDOW_PREFIX)) return null;
+  const window = Number(name.slice(RATE_WINDOW_PREFIX.length));
+  return Number.isSafeInteger(window) ? window : null;
+}
 export const auditPk = (orgId: string): string => `${ITEM_PREFIXES.audit}${orgId}`;
 export const auditKeyPk = (keyId: string): string => `${AUDIT_KEY_PREFIX}${keyId}`;
 /** An audit event's sort key (table and GSI1): newest last by time, then id. */

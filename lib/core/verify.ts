@@ -3,7 +3,7 @@
  * key, a bearer token (one conditional write that checks and counts) or an ARMOR-PSK signed request
  * (clock, Content-Digest, signature, then one transactional write that records the nonce and the
  * signature and counts), and returns a `Verification` value with a reason code for every failure.
- * Storage is reached only through `VerifierDeps`; pure otherwise.
+ * Storage is reached only through `VerifierDeps.usage` (`usage-store.ts`); pure otherwise.
  */
 import {
   checkTimestamp,
@@ -19,8 +19,7 @@ import { ADMIN_PRINCIPAL, type Principal } from './principal';
 import type { FailureReason, RateRefusal } from './refusals';
 import type { SigningProfile } from './settings';
 import { deriveSecret, tokenFor } from './token';
-
-export const RATE_WINDOW_MS = 60_000;
+import { RATE_WINDOW_MS, type RecordReplayInput, rateWindowOf, type UsageStore } from './usage-store';
 
 export type Scheme = 'bearer' | 'armor';
 
@@ -28,48 +27,6 @@ export type Verification =
   | { ok: true; principal: Principal; record: KeyRecord | null; scheme: Scheme }
   | { ok: false; kind: 'unauthorized'; reason: FailureReason; keyId: string | null }
   | { ok: false; kind: 'rate_limited'; retryAfterSeconds: number; keyId: string };
-
-export interface RecordUseInput {
-  keyId: string;
-  /** SHA-256 of the presented token; the write happens only if it matches the stored hash. */
-  tokenHash: string;
-  nowMs: number;
-  window: number;
-}
-
-/**
- * One conditional write: counts the call and the rate-limit window if the key is usable.
- * `updated: false` carries the record as it was (null when no key has that id), so the caller can
- * tell why without another read.
- */
-export interface RecordUseResult {
-  updated: boolean;
-  record: KeyRecord | null;
-  /** The item's rate-limit counters (window → calls) as the record shows them, when the store has them. */
-  windows?: Record<number, number>;
-}
-
-/** The replay records of one verified signature: its nonce and the hash of the signature. */
-export interface RecordReplayInput {
-  keyId: string;
-  nonce: string;
-  /** SHA-256 of the presented signature: a signature is accepted once, whatever nonce it claims. */
-  signatureHash: string;
-  /** Unix seconds after which the replay records may be deleted. */
-  replayTtl: number;
-}
-
-export interface RecordSignedUseInput extends RecordReplayInput {
-  nowMs: number;
-  window: number;
-}
-
-/** One atomic write: the nonce, the signature, and the key's usage and rate-limit window. */
-export type RecordSignedUseResult =
-  | { outcome: 'recorded' }
-  | { outcome: 'replayed' }
-  /** `consumed`: the nonce and the signature are already recorded (the hot-key path). */
-  | { outcome: 'refused'; record: KeyRecord | null; consumed?: boolean };
 
 /** What verification needs from the outside world. Every method may throw: the caller fails closed. */
 export interface VerifierDeps {
@@ -84,14 +41,8 @@ export interface VerifierDeps {
    */
   adminKeyRefresh?: () => Promise<string | null>;
   signingSecret: () => Promise<string>;
-  recordUse: (input: RecordUseInput) => Promise<RecordUseResult>;
-  getKey: (keyId: string) => Promise<KeyRecord | null>;
-  recordSignedUse: (input: RecordSignedUseInput) => Promise<RecordSignedUseResult>;
-  /**
-   * Records the nonce and the signature alone (each once per key), for a verified signature whose
-   * request is refused all the same (rate limit, revoked, expired): a copy must never succeed later.
-   */
-  recordReplay: (input: RecordReplayInput) => Promise<'recorded' | 'replayed'>;
+  /** The key item: checked, counted, read (bounded mode: the hot-key layer in front of the store). */
+  usage: UsageStore;
 }
 
 export interface VerifyRequest {
@@ -107,10 +58,6 @@ export interface VerifyRequest {
    * `contentDigest` holds one of them and whatever else reads the request may pick another.
    */
   contentDigestRepeated?: boolean;
-}
-
-export function rateWindowOf(nowMs: number): number {
-  return Math.floor(nowMs / RATE_WINDOW_MS);
 }
 
 export function retryAfterSeconds(nowMs: number): number {
@@ -180,7 +127,7 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
   if (credential.kind === 'token') {
     const keyId = credential.parts.keyId;
     const tokenHash = sha256Hex(credential.token);
-    const result = await deps.recordUse({ keyId, tokenHash, nowMs, window: rateWindowOf(nowMs) });
+    const result = await deps.usage.recordUse({ keyId, tokenHash, nowMs, window: rateWindowOf(nowMs) });
     if (result.updated && result.record && constantTimeEqual(result.record.key_hash, tokenHash)) {
       // The stored hash alone is not trusted: the secret must also be the one the master secret derives
       // (one HMAC), so a key item written by someone without the master secret never verifies. The salt
@@ -212,7 +159,7 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
     bodyDigest = digest;
   }
 
-  const record = await deps.getKey(keyId);
+  const record = (await deps.usage.readKey(keyId))?.record ?? null;
   if (record === null) return unauthorized('unknown_key', keyId);
   const token = tokenFor(deps.tokenPrefix, await deps.signingSecret(), record.id, record.salt);
   // The token re-derived from the master secret must be the one whose hash was stored at creation.
@@ -230,7 +177,7 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
   const status = keyStatus(record, nowMs);
   if (status !== 'active') return consumeThenRefuse(deps, replay, unauthorized(status, keyId));
 
-  const written = await deps.recordSignedUse({ ...replay, nowMs, window: rateWindowOf(nowMs) });
+  const written = await deps.usage.recordSignedUse({ ...replay, nowMs, window: rateWindowOf(nowMs) });
   if (written.outcome === 'replayed') return unauthorized('replayed', keyId);
   if (written.outcome === 'refused') {
     const verdict = refusedUseVerdict(classifyRefusal(written.record, record.key_hash, nowMs), keyId, nowMs);
@@ -248,6 +195,6 @@ async function consumeThenRefuse(
   replay: RecordReplayInput,
   verdict: Verification,
 ): Promise<Verification> {
-  const consumed = await deps.recordReplay(replay);
+  const consumed = await deps.usage.recordReplay(replay);
   return consumed === 'replayed' ? unauthorized('replayed', replay.keyId) : verdict;
 }

@@ -109,10 +109,12 @@ export async function benchCpu(bench: Bench): Promise<{ cpu: CpuFigures; peers: 
     now: Date.now,
     adminKey: async () => local.adminKey,
     signingSecret: async () => master,
-    recordUse: async () => ({ updated: true, record }),
-    getKey: async () => record,
-    recordSignedUse: async () => ({ outcome: 'recorded' }),
-    recordReplay: async () => 'recorded',
+    usage: {
+      recordUse: async () => ({ updated: true, record }),
+      readKey: async () => ({ record, windows: {} }),
+      recordSignedUse: async () => ({ outcome: 'recorded' }),
+      recordReplay: async () => 'recorded',
+    },
   };
   const request = (authorization: string) => ({
     authorization,

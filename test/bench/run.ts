@@ -7,7 +7,8 @@
  *   peers        the same bearer check with scrypt (Node defaults) and Seam's prefixed-api-key
  *   cold_start   the production esbuild bundle: size, fresh-process load + one verification vs bare node
  *   gateway      requests/s and p99 through the local gateway, authenticated vs a no-auth baseline
- *   hot_key      one key at three times a (simulated) item write limit, in exact and bounded mode
+ *   hot_key      one key at three times a (simulated) item write limit, in exact and bounded mode, and
+ *                a rate limit under 10 instances bursting together
  *   cost         per million verifications at AWS list prices
  * Prints a table and writes JSON to $BENCH_OUT (default bench-results.json).
  *
@@ -374,6 +375,15 @@ function printReport(r: Results): void {
           x.overshoot_pct.toFixed(1),
         ];
       }),
+    ]),
+  );
+  say(`\nhot key, ${h.bounded.fleet[0]?.instances ?? 0} instances bursting together on one key (one window)`);
+  say(
+    table([
+      ['mode', 'limit', 'allowed', 'overshoot %'],
+      ...(['exact', 'bounded'] as const).flatMap((mode) =>
+        h[mode].fleet.map((f) => [mode, String(f.limit), String(f.allowed), f.overshoot_pct.toFixed(1)]),
+      ),
     ]),
   );
 

@@ -14,6 +14,7 @@ import { authorizerEvent } from '../helpers/authorizer-event';
 import { onDynamoCommand } from '../helpers/dynamo-commands';
 import { type Call, client, createKey, startTestLatchkey } from '../helpers/local';
 import { withBadChecksum } from '../helpers/tokens';
+import { clockInFreshWindow } from '../reliability/hot-key-sim';
 
 /**
  * The authorizer handler fed with a real API Gateway REQUEST authorizer event (checked-in sample),
@@ -69,6 +70,30 @@ describe('signed requests and the authorizer cache', () => {
     const policy = (await authorize(event)).policyDocument;
     expect(evaluatePolicy(policy, `${stageArn}/GET/v1/whoami`)).toBe('Allow');
     expect(evaluatePolicy(policy, `${stageArn}/POST/v1/echo/other`)).toBe('Allow');
+  });
+});
+
+describe('bounded mode: a hot key at its limit', () => {
+  it('is refused from the copy, without a DynamoDB write per refused request', async () => {
+    // Inside one fresh rate-limit window, so the count is not reset mid-test.
+    const bounded = createAuthorizerHandler({
+      ...local.runtime,
+      config: { ...local.config, verifyMode: 'bounded' },
+      now: clockInFreshWindow(),
+    });
+    const limit = 60;
+    const k = await createKey(call, local.adminKey, { rate_limit_per_minute: limit });
+    const event = authorizerEvent(`Bearer ${k.token}`, 'GET', '/v1/echo/x');
+    const allowed = async () =>
+      (await bounded(event)).policyDocument.Statement.some((statement) => statement.Effect === 'Allow');
+    let count = 0;
+    for (let i = 0; i < limit + 5; i++) if (await allowed()) count++;
+    expect(count).toBe(limit);
+    ddbCalls = [];
+    const refused = 30;
+    for (let i = 0; i < refused; i++) expect(await allowed()).toBe(false);
+    // At most the copy's refresh (one write or read per half bound), never one per request.
+    expect(ddbCalls.length, ddbCalls.join(', ')).toBeLessThanOrEqual(2);
   });
 });
 

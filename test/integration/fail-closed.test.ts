@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SETTINGS, VERIFY_MODES } from '#core/settings';
 import { createAuthorizerHandler } from '#lambda/handlers/authorizer';
 import { echo } from '#lambda/handlers/echo';
 import { createManagementHandler } from '#lambda/handlers/management';
@@ -14,9 +15,10 @@ import { type LocalMode, startLocalMode } from '#local/local-mode';
 import { client, createKey, startTestLatchkey } from '../helpers/local';
 
 /**
- * Every dependency failure fails closed: 5xx, never 2xx, never 401, and nothing cached. SDK-level
- * faults that DynamoDB Local cannot produce (throttling, timeouts, internal errors) are injected
- * with SDK middleware; an outage is produced for real by stopping DynamoDB Local.
+ * Every dependency failure fails closed: 5xx, never 2xx, never 401, and nothing cached, in both
+ * verification modes. SDK-level faults that DynamoDB Local cannot produce (throttling, timeouts,
+ * internal errors) are injected with SDK middleware; an outage is produced for real by stopping
+ * DynamoDB Local.
  */
 function faultyClients(local: LocalMode, fault: { error: Error | null }) {
   const dynamo = new DynamoDBClient({ endpoint: local.dynamodbEndpoint, ...local.dynamodbIdentity });
@@ -49,10 +51,15 @@ function named(name: string, message: string): Error {
   return e;
 }
 
-describe('SDK faults', () => {
+const MODES = VERIFY_MODES.map((mode) => ({ mode }));
+
+describe.each(MODES)('SDK faults ($mode)', ({ mode }) => {
   let local: LocalMode;
   beforeAll(async () => {
-    local = await startTestLatchkey({ settings: { LATCHKEY_SECRET_CACHE_SECONDS: '0' } });
+    local = await startTestLatchkey({
+      settings: { LATCHKEY_SECRET_CACHE_SECONDS: '0', [SETTINGS.verifyMode.env]: mode },
+    });
+    expect(local.config.verifyMode).toBe(mode);
   });
   afterAll(() => local.stop());
 
@@ -120,12 +127,13 @@ describe('SDK faults', () => {
   });
 });
 
-describe('DynamoDB Local stopped mid-traffic', () => {
+describe.each(MODES)('DynamoDB Local stopped mid-traffic ($mode)', ({ mode }) => {
   let dataDir: string;
   let local: LocalMode;
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'latchkey-outage-'));
-    local = await startLocalMode({ dataDir });
+    local = await startLocalMode({ dataDir, settings: { [SETTINGS.verifyMode.env]: mode } });
+    expect(local.config.verifyMode).toBe(mode);
   });
   afterAll(async () => {
     await local.stop();

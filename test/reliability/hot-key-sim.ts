@@ -17,6 +17,8 @@
  *   client (with the simulator) and its own hot-key state, and all share DynamoDB Local and the secrets.
  * - `offer(fleet, …)`: requests at a fixed rate for a duration, whatever the answers, with each
  *   request's arrival time, latency and outcome.
+ * - `fleetBurst(fleet, …)`: a fixed number of instances using one key together — a few quick requests on
+ *   each, a trickle, then every instance flat out at once — for a rate limit across instances.
  */
 import {
   type DynamoDBClient,
@@ -24,6 +26,7 @@ import {
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import type { VerifyMode } from '#core/settings';
+import { RATE_WINDOW_MS } from '#core/usage-store';
 import { createDynamoClient, type FixedIdentity } from '#lambda/aws/clients';
 import { createAuthorizerHandler } from '#lambda/handlers/authorizer';
 import type { Runtime } from '#lambda/runtime/runtime';
@@ -179,13 +182,19 @@ export class Fleet {
   async authorize(authorization: string, method = 'GET', path = '/v1/echo/hot'): Promise<Answer> {
     const instance = await this.acquire();
     try {
-      const result = await instance.authorize(authorizerEvent(authorization, method, path));
-      return result.policyDocument.Statement.some((s) => s.Effect === 'Allow') ? 'allow' : 'rate_limited';
-    } catch (error) {
-      return (error as Error).message === 'Unauthorized' ? 'unauthorized' : 'unavailable';
+      return await answerOf(instance, authorization, method, path);
     } finally {
       this.release(instance);
     }
+  }
+
+  /**
+   * One invocation on instance `index` (started, with any before it, if need be), whether or not it is
+   * busy: the caller sends each instance one request at a time, as Lambda would.
+   */
+  authorizeOn(index: number, authorization: string): Promise<Answer> {
+    while (this.instances.length <= index) this.instances.push({ busy: false, authorize: this.start() });
+    return answerOf(this.instances[index] as Instance, authorization, 'GET', '/v1/echo/hot');
   }
 
   /** One request on every instance in turn (each then writes what it had counted, as traffic would make it). */
@@ -231,6 +240,127 @@ export class Fleet {
       now: now ?? runtime.now,
     });
   }
+}
+
+async function answerOf(
+  instance: Instance,
+  authorization: string,
+  method: string,
+  path: string,
+): Promise<Answer> {
+  try {
+    const result = await instance.authorize(authorizerEvent(authorization, method, path));
+    return result.policyDocument.Statement.some((s) => s.Effect === 'Allow') ? 'allow' : 'rate_limited';
+  } catch (error) {
+    return (error as Error).message === 'Unauthorized' ? 'unauthorized' : 'unavailable';
+  }
+}
+
+/**
+ * A clock `intoWindowMs` into a fresh rate-limit window from now on (the real clock plus an offset), so
+ * that a run shorter than a minute less that stays inside one window.
+ */
+export function clockInFreshWindow(intoWindowMs = 1000): () => number {
+  const start = Date.now();
+  const offset = Math.ceil(start / RATE_WINDOW_MS) * RATE_WINDOW_MS + intoWindowMs - start;
+  return () => Date.now() + offset;
+}
+
+export interface FleetBurstOptions {
+  /** Instances using the key, each one request at a time. */
+  instances: number;
+  /** Quick requests on each instance first (at once on all), enough to make the key hot everywhere. */
+  warmup: number;
+  /** Then one request per instance per second, until this long after the start. */
+  trickleMs: number;
+  /**
+   * Then every instance flat out, all at once, until this long after the first refusal for the limit
+   * (or, if the limit is never reached, `maxBurstMs`).
+   */
+  burstMs: number;
+  maxBurstMs: number;
+}
+
+/** The fleet scenario of the reliability suite and the bench (security finding N1), and its limits. */
+export const FLEET_BURST: FleetBurstOptions = {
+  instances: 10,
+  warmup: 12,
+  trickleMs: 6000,
+  burstMs: 1000,
+  maxBurstMs: 20_000,
+};
+export const FLEET_BURST_LIMITS = [600, 1200] as const;
+
+/** Answers of a fleet burst, in all, and the burst's own. */
+export interface FleetBurstFigures {
+  instances: number;
+  offered: number;
+  allowed: number;
+  rate_limited: number;
+  unauthorized: number;
+  status_503: number;
+  burst: { offered: number; allowed: number };
+}
+
+/**
+ * Several instances using one key together, the way a limit can slip between them: each instance first
+ * sees the key used a little (a warm-up, then a trickle: little use of its own), then they all burst at
+ * once with most of the window's budget left, past the point where it runs out. Each instance's loop
+ * waits for its answer before the next.
+ */
+export async function fleetBurst(
+  fleet: Fleet,
+  authorization: string,
+  options: FleetBurstOptions,
+): Promise<FleetBurstFigures> {
+  const counts = { allow: 0, rate_limited: 0, unauthorized: 0, unavailable: 0 } satisfies Record<
+    Answer,
+    number
+  >;
+  const burst = { offered: 0, allowed: 0 };
+  let bursting = false;
+  let end = Number.POSITIVE_INFINITY;
+  const send = async (index: number) => {
+    const answer = await fleet.authorizeOn(index, authorization);
+    counts[answer]++;
+    if (answer === 'rate_limited') end = Math.min(end, performance.now() + options.burstMs);
+    if (bursting) {
+      burst.offered++;
+      if (answer === 'allow') burst.allowed++;
+    }
+  };
+  const each = (run: (index: number) => Promise<void>) =>
+    Promise.all(Array.from({ length: options.instances }, (_, index) => run(index)));
+  const started = performance.now();
+  await each(async (index) => {
+    for (let i = 0; i < options.warmup; i++) await send(index);
+  });
+  await each(async (index) => {
+    // Spread over the second, so the instances do not trickle in step.
+    let next = started + 1000 + (index * 1000) / options.instances;
+    while (next < started + options.trickleMs) {
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())));
+      await send(index);
+      next += 1000;
+    }
+  });
+  await new Promise((resolve) =>
+    setTimeout(resolve, Math.max(0, started + options.trickleMs - performance.now())),
+  );
+  bursting = true;
+  const last = performance.now() + options.maxBurstMs;
+  await each(async (index) => {
+    while (performance.now() < Math.min(end, last)) await send(index);
+  });
+  return {
+    instances: fleet.size,
+    offered: counts.allow + counts.rate_limited + counts.unauthorized + counts.unavailable,
+    allowed: counts.allow,
+    rate_limited: counts.rate_limited,
+    unauthorized: counts.unauthorized,
+    status_503: counts.unavailable,
+    burst,
+  };
 }
 
 export interface Served {

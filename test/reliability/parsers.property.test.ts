@@ -366,22 +366,27 @@ describe('the verifier ties them together (in-memory store)', () => {
       now: () => NOW,
       adminKey: async () => 'AdminKeyThatIsNeverUsedHere0123456789',
       signingSecret: async () => MASTER,
-      recordUse: async (input) => {
-        const r = records.get(input.keyId) ?? null;
-        if (r && r.key_hash === input.tokenHash) {
-          writes.push(`use:${input.keyId}`);
-          return { updated: true, record: r };
-        }
-        return { updated: false, record: r };
-      },
-      getKey: async (id) => records.get(id) ?? null,
-      recordSignedUse: async (input) => {
-        writes.push(`signed:${input.keyId}:${input.nonce}`);
-        return { outcome: 'recorded' };
-      },
-      recordReplay: async (input) => {
-        writes.push(`replay:${input.keyId}:${input.nonce}`);
-        return 'recorded';
+      usage: {
+        recordUse: async (input) => {
+          const r = records.get(input.keyId) ?? null;
+          if (r && r.key_hash === input.tokenHash) {
+            writes.push(`use:${input.keyId}`);
+            return { updated: true, record: r };
+          }
+          return { updated: false, record: r };
+        },
+        readKey: async (id) => {
+          const r = records.get(id);
+          return r ? { record: r, windows: {} } : null;
+        },
+        recordSignedUse: async (input) => {
+          writes.push(`signed:${input.keyId}:${input.nonce}`);
+          return { outcome: 'recorded' };
+        },
+        recordReplay: async (input) => {
+          writes.push(`replay:${input.keyId}:${input.nonce}`);
+          return 'recorded';
+        },
       },
     };
     return { deps, writes };
@@ -497,9 +502,12 @@ describe('the verifier ties them together (in-memory store)', () => {
           let lookups = 0;
           const counted: VerifierDeps = {
             ...deps,
-            recordUse: async (input) => {
-              lookups++;
-              return deps.recordUse(input);
+            usage: {
+              ...deps.usage,
+              recordUse: async (input) => {
+                lookups++;
+                return deps.usage.recordUse(input);
+              },
             },
           };
           const token = tokenFor('lk', MASTER, k.id, k.salt);

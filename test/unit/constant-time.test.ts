@@ -53,10 +53,12 @@ const deps = (over: Partial<VerifierDeps> = {}): VerifierDeps => ({
   now: () => NOW,
   adminKey: async () => ADMIN_KEY,
   signingSecret: async () => MASTER,
-  recordUse: async () => ({ updated: true, record }),
-  getKey: async () => record,
-  recordSignedUse: async () => ({ outcome: 'recorded' }),
-  recordReplay: unexpected,
+  usage: {
+    recordUse: async () => ({ updated: true, record }),
+    readKey: async () => ({ record, windows: {} }),
+    recordSignedUse: async () => ({ outcome: 'recorded' }),
+    recordReplay: unexpected,
+  },
   ...over,
 });
 const bearer = (value: string) => ({

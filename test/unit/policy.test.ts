@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ROLE_MATRIX, type Permission } from '#core/permissions';
-import { arnPathOf, buildAllowPolicy, buildDenyPolicy, evaluatePolicy, stageArnOf } from '#core/policy';
+import {
+  arnPathOf,
+  buildAllowPolicy,
+  buildDenyPolicy,
+  denyContext,
+  evaluatePolicy,
+  stageArnOf,
+} from '#core/policy';
 import { ADMIN_PRINCIPAL, allowedMethods, type Principal, principalContext } from '#core/principal';
 import { matchRoute, READ_METHODS, type Route, WRITE_METHODS } from '#core/routes';
 
@@ -208,6 +215,21 @@ describe('buildDenyPolicy', () => {
       for (const method of ALL_METHODS)
         expect(evaluatePolicy(result.policyDocument, arn(method, path))).toBe('Deny');
     }
+  });
+});
+
+describe('denyContext', () => {
+  it("names the key and the reason, with the window's seconds left, and nothing the key may do", () => {
+    expect(denyContext('K1aaaaaaaaaaaaaa', 12)).toEqual({
+      principal: 'key',
+      key_id: 'K1aaaaaaaaaaaaaa',
+      org_id: '',
+      permissions: '',
+      error_code: 'rate_limited',
+      error_message: 'Rate limit exceeded for this key. Retry after 12 seconds.',
+      retry_after: '12',
+      auth_scheme: '',
+    });
   });
 });
 

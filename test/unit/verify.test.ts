@@ -6,14 +6,16 @@ import { ADMIN_PRINCIPAL } from '#core/principal';
 import { signRequest } from '#core/signer';
 import { deriveSecret, formatToken } from '#core/token';
 import {
-  classifyRefusal,
-  keyPrincipal,
   RATE_WINDOW_MS,
   type RecordReplayInput,
   type RecordSignedUseResult,
   type RecordUseInput,
   type RecordUseResult,
   rateWindowOf,
+} from '#core/usage-store';
+import {
+  classifyRefusal,
+  keyPrincipal,
   retryAfterSeconds,
   type VerifierDeps,
   verifyRequest,
@@ -43,7 +45,7 @@ function fakes(options: {
   recordUse?: (input: RecordUseInput) => Promise<RecordUseResult>;
   now?: () => number;
 }) {
-  const calls = { adminKey: 0, recordUse: 0, now: 0, signingSecret: 0, getKey: 0, recordSignedUse: 0 };
+  const calls = { adminKey: 0, recordUse: 0, now: 0, signingSecret: 0, readKey: 0, recordSignedUse: 0 };
   const inputs: RecordUseInput[] = [];
   const unexpected = (name: string) => () => Promise.reject(new Error(`unexpected call to ${name}`));
   const deps: VerifierDeps = {
@@ -56,24 +58,26 @@ function fakes(options: {
       calls.adminKey++;
       return (options.adminKey ?? unexpected('adminKey'))();
     },
-    recordUse: (input) => {
-      calls.recordUse++;
-      inputs.push(input);
-      return (options.recordUse ?? unexpected('recordUse'))(input);
-    },
     signingSecret: () => {
       calls.signingSecret++;
       return Promise.resolve('master');
     },
-    getKey: () => {
-      calls.getKey++;
-      return unexpected('getKey')();
+    usage: {
+      recordUse: (input) => {
+        calls.recordUse++;
+        inputs.push(input);
+        return (options.recordUse ?? unexpected('recordUse'))(input);
+      },
+      readKey: () => {
+        calls.readKey++;
+        return unexpected('readKey')();
+      },
+      recordSignedUse: () => {
+        calls.recordSignedUse++;
+        return unexpected('recordSignedUse')();
+      },
+      recordReplay: () => unexpected('recordReplay')(),
     },
-    recordSignedUse: () => {
-      calls.recordSignedUse++;
-      return unexpected('recordSignedUse')();
-    },
-    recordReplay: () => unexpected('recordReplay')(),
   };
   return { deps, calls, inputs };
 }
@@ -86,7 +90,7 @@ const request = (authorization: string | undefined) => ({
 });
 
 const ioCalls = (calls: ReturnType<typeof fakes>['calls']) =>
-  calls.adminKey + calls.recordUse + calls.signingSecret + calls.getKey + calls.recordSignedUse;
+  calls.adminKey + calls.recordUse + calls.signingSecret + calls.readKey + calls.recordSignedUse;
 
 describe('verifyRequest: refusals decided without any I/O', () => {
   it.each([
@@ -315,15 +319,17 @@ function signedFakes(options: {
     now: () => NOW,
     adminKey: () => Promise.reject(new Error('unexpected call to adminKey')),
     signingSecret: async () => 'master',
-    recordUse: () => Promise.reject(new Error('unexpected call to recordUse')),
-    getKey: async () => options.record ?? record(),
-    recordSignedUse: async () => {
-      writes.signedUse++;
-      return options.signedUse ?? { outcome: 'recorded' };
-    },
-    recordReplay: async (input) => {
-      writes.replays.push(input);
-      return options.replay ?? 'recorded';
+    usage: {
+      recordUse: () => Promise.reject(new Error('unexpected call to recordUse')),
+      readKey: async () => ({ record: options.record ?? record(), windows: {} }),
+      recordSignedUse: async () => {
+        writes.signedUse++;
+        return options.signedUse ?? { outcome: 'recorded' };
+      },
+      recordReplay: async (input) => {
+        writes.replays.push(input);
+        return options.replay ?? 'recorded';
+      },
     },
   };
   return { deps, writes };
@@ -401,9 +407,12 @@ describe('verifyRequest: signing profiles', () => {
     const strict: VerifierDeps = {
       ...deps,
       signingProfile: 'strict',
-      getKey: async () => {
-        reads++;
-        return record();
+      usage: {
+        ...deps.usage,
+        readKey: async () => {
+          reads++;
+          return { record: record(), windows: {} };
+        },
       },
     };
     await expect(verifyRequest(strict, shiftedRequest())).resolves.toMatchObject({

@@ -6,7 +6,7 @@
  * management API's key repository lives in `keys.ts`.
  */
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { HotKeyStore, PendingUsage, UsageWrite, WindowLease } from '#core/hot-key-store';
+import type { HotKeyStore, PendingUsage } from '#core/hot-key-store';
 import { noncePk, rateWindowAttribute, signaturePk, usageDayAttribute, windowOfAttribute } from '#core/table';
 import { utcDay } from '#core/usage';
 import {
@@ -147,34 +147,24 @@ export class DynamoUsageStore implements HotKeyStore {
   }
 
   /**
-   * The hot-key path's one write per key per interval: adds the calls counted in memory (in all and per
-   * UTC day), and leases calls of a rate-limit window or gives them back, with no check but that the key
-   * item exists (an update never creates one) and, for a lease, that the key's limit is the one the
-   * lease was sized against and the window's counter stays within it. A lease refused writes nothing
-   * (the item as it was comes back, so the caller can size the next one). Drops the stale windows this
-   * instance has seen, and returns the item after the write.
+   * The hot-key path's one write per key per interval: adds the calls counted in memory (in all, per
+   * rate-limit window and per UTC day) with no check but that the key item exists (an update never
+   * creates one), drops the stale windows this instance has seen, and returns the item after it.
    */
-  async addUsage(keyId: string, usage: PendingUsage | null, lease: WindowLease | null): Promise<UsageWrite> {
+  async addUsage(keyId: string, usage: PendingUsage): Promise<KeySnapshot | null> {
     const names: Record<string, string> = {};
-    const values: Item = { ':calls': n(usage?.calls ?? 0) };
+    const values: Item = { ':calls': n(usage.calls) };
     const adds = ['calls :calls'];
-    Object.entries(usage?.days ?? {}).forEach(([day, count], i) => {
+    Object.entries(usage.windows).forEach(([window, count], i) => {
+      names[`#w${i}`] = rateWindowAttribute(Number(window));
+      values[`:w${i}`] = n(count);
+      adds.push(`#w${i} :w${i}`);
+    });
+    Object.entries(usage.days).forEach(([day, count], i) => {
       names[`#d${i}`] = usageDayAttribute(day);
       values[`:d${i}`] = n(count);
       adds.push(`#d${i} :d${i}`);
     });
-    let condition = 'attribute_exists(pk)';
-    if (lease !== null) {
-      names['#lw'] = rateWindowAttribute(lease.window);
-      values[':lease'] = n(lease.calls);
-      adds.push('#lw :lease');
-      if (lease.calls > 0) {
-        // DynamoDB conditions have no arithmetic: the highest counter that still leaves room is a value.
-        condition += ' AND rate_limit_per_minute = :limit AND (attribute_not_exists(#lw) OR #lw <= :room)';
-        values[':limit'] = n(lease.limit);
-        values[':room'] = n(lease.limit - lease.calls);
-      }
-    }
     const keep = new Set(Object.values(names));
     const remove = (this.staleWindows.get(keyId) ?? [])
       .filter((name) => !keep.has(name))
@@ -183,7 +173,7 @@ export class DynamoUsageStore implements HotKeyStore {
       names[`#old${i}`] = name;
     });
     let update = `ADD ${adds.join(', ')}`;
-    if (usage !== null && usage.lastUsedMs > 0) {
+    if (usage.lastUsedMs > 0) {
       update += ' SET last_used_at = :iso';
       values[':iso'] = s(new Date(usage.lastUsedMs).toISOString());
     }
@@ -193,25 +183,18 @@ export class DynamoUsageStore implements HotKeyStore {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: keyItemKey(keyId),
-          ConditionExpression: condition,
+          ConditionExpression: 'attribute_exists(pk)',
           UpdateExpression: update,
           ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       const item = out.Attributes ?? {};
       this.noteStaleWindows(keyId, item, rateWindowOf(this.now()));
-      return { snapshot: { record: itemToRecord(item), windows: windowsOf(item) }, written: true };
+      return { record: itemToRecord(item), windows: windowsOf(item) };
     } catch (error) {
-      if (isConditionFailure(error)) {
-        const record = oldRecordOf(error.Item);
-        return {
-          snapshot: record ? { record, windows: windowsOf(error.Item ?? {}) } : null,
-          written: false,
-        };
-      }
+      if (isConditionFailure(error)) return null;
       return dependency(error);
     }
   }

@@ -10,20 +10,16 @@
  *   down below half that rate. Other keys go to the store exactly as in `exact` mode.
  * - A hot key is verified against this instance's **copy** of its item, never older than the bound:
  *   hash, revocation, disabling and expiry are checked on the copy exactly as the conditional write
- *   would, and an allowed call is counted in memory. The counts go to DynamoDB in one `ADD` per key per
- *   interval (started in the background once the copy is half the bound old), whose returned item is
- *   the next copy; with nothing to write, a consistent read refreshes it. A request that finds the copy
- *   at the bound waits for the refresh, and is refused (a dependency error: 503) if it fails — fail
- *   closed, never an allow on an older copy. Counts whose write was throttled are kept for the next one;
- *   after any other failure (a timeout, a 5xx) they may have been applied, so they are dropped rather
- *   than risk counting them twice.
- * - **Rate limits hold across instances.** A call is allowed from memory only out of a **lease**: calls
- *   of the window's budget that the same write reserved on the item's window counter, on the condition
- *   that the counter stays within the limit (`hot-key-store.ts`). So the leases of all instances, and
- *   the exact writes, never pass the limit together, however many instances burst at once. A lease is
- *   about what this instance allows in one bound, at most a quarter of what is left; what is not used
- *   goes back with the next write. Below a lease worth a write (near the limit, or a key little used
- *   here) each call is the exact conditional write; at the limit the instance refuses from the copy.
+ *   would, and an allowed call is counted in memory. The counts go to DynamoDB in one unconditional
+ *   `ADD` per key per interval (started in the background once the copy is half the bound old), whose
+ *   returned item is the next copy; with nothing to add, a consistent read refreshes it. A request that
+ *   finds the copy at the bound waits for the refresh, and is refused (a dependency error: 503) if it
+ *   fails — fail closed, never an allow on an older copy. Counts whose write was throttled are kept for
+ *   the next one; after any other failure (a timeout, a 5xx) they may have been applied, so they are
+ *   dropped rather than risk counting them twice.
+ * - **Near the rate limit** (less left in the window than twice what the key uses in one bound, from
+ *   the window's count and its observed rate), the instance adds its counts and goes back to the exact
+ *   conditional write, so a limit is overshot by little; at the limit it refuses from the copy.
  * - A signed request's nonce and signature are always recorded in DynamoDB (a conditional put each:
  *   replays stay exact); only the key item's read and count use the copy.
  *
@@ -34,15 +30,7 @@
 
 import { constantTimeEqual } from './crypto';
 import { ThrottledError } from './errors';
-import {
-  addUsage,
-  type HotKeyStore,
-  leaseChange,
-  oneCall,
-  type PendingUsage,
-  type UsageWrite,
-  type WindowLease,
-} from './hot-key-store';
+import { addUsage, type HotKeyStore, oneCall, type PendingUsage, windowCalls } from './hot-key-store';
 import { type KeyRecord, keyStatus } from './model';
 import {
   type KeySnapshot,
@@ -71,14 +59,6 @@ export const HOT_KEY_IDLE_MS = 10_000;
 export const HOT_KEY_TRACKED = 1_000;
 /** Other keys' due work is looked for at most this often (a pass visits every tracked key). */
 const SWEEP_EVERY_MS = 100;
-/** A request waits for at most this many lease writes before it takes the exact write instead. */
-const LEASE_ATTEMPTS = 3;
-/**
- * A lease is sized to this instance's own use over this many bounds: refreshed every half bound, it
- * rarely runs out before the next write, and an instance whose calls each wait for the exact write
- * (slowly, so its own rate looks low) moves onto a lease after a few of them.
- */
-const LEASE_BOUNDS = 2;
 
 export interface HotKeyOptions {
   /** The oldest a copy may be when a request is verified against it, in milliseconds. */
@@ -94,11 +74,10 @@ interface Entry {
   /** The copy (null: no such key) and when the request that fetched it started. */
   snapshot: KeySnapshot | null;
   copyAt: number | null;
-  /** Counted and not written yet. */
+  /** Counted and not written yet; being written by the refresh in flight. */
   pending: PendingUsage | null;
   pendingSince: number;
-  /** Calls of one window leased on the item and not yet allowed here. */
-  lease: { window: number; left: number } | null;
+  inflight: PendingUsage | null;
   refreshing: Promise<void> | null;
   lastSeen: number;
   /** Allowed uses in the current and the previous second on this instance. */
@@ -139,10 +118,13 @@ export class HotKeys implements UsageStore {
     if (record === null) return { updated: false, record: null };
     if (!constantTimeEqual(record.key_hash, input.tokenHash) || keyStatus(record, input.nowMs) !== 'active')
       return { updated: false, record };
-    const take = await this.take(entry, input.window);
-    if (take === 'refuse') return { updated: false, record };
-    if (take === 'exact') return this.exactUse(entry, input);
-    this.count(entry, oneCall(input.nowMs), input.nowMs);
+    const budget = this.budget(entry, record, input.window, input.nowMs);
+    if (budget === 'refuse') return { updated: false, record };
+    if (budget === 'exact') {
+      await this.flush(entry);
+      return this.exactUse(entry, input);
+    }
+    this.count(entry, oneCall(input.window, input.nowMs), input.nowMs);
     return { updated: true, record };
   }
 
@@ -179,19 +161,16 @@ export class HotKeys implements UsageStore {
     }
     const record = await this.freshCopy(entry);
     if (record === null || keyStatus(record, input.nowMs) !== 'active') return { outcome: 'refused', record };
-    const take = await this.take(entry, input.window);
-    if (take === 'refuse') return { outcome: 'refused', record };
-    if (take === 'exact') {
-      const result = await this.store.recordSignedUse(input);
-      if (result.outcome === 'recorded') this.used(entry, input.nowMs);
-      return result;
+    const budget = this.budget(entry, record, input.window, input.nowMs);
+    if (budget === 'refuse') return { outcome: 'refused', record };
+    if (budget === 'exact') {
+      await this.flush(entry);
+      return this.store.recordSignedUse(input);
     }
     // Counted before the replay records are written, so concurrent requests on this instance see it.
-    this.count(entry, oneCall(input.nowMs), input.nowMs);
-    const takeBack = () => {
-      this.count(entry, oneCall(input.nowMs, -1), input.nowMs, false);
-      if (entry.lease?.window === input.window) entry.lease.left += 1;
-    };
+    const call = oneCall(input.window, input.nowMs);
+    this.count(entry, call, input.nowMs);
+    const takeBack = () => this.count(entry, oneCall(input.window, input.nowMs, -1), input.nowMs, false);
     try {
       if ((await this.store.recordReplay(input)) === 'replayed') {
         takeBack();
@@ -220,14 +199,9 @@ export class HotKeys implements UsageStore {
     return this.entries.get(keyId)?.hot ?? false;
   }
 
-  /** Writes every key's pending counts and gives back its leases now (tests, and the end of a bench run). */
+  /** Writes every key's pending counts now (tests, and the end of a bench run). */
   async flushAll(): Promise<void> {
-    await Promise.all(
-      [...this.entries.values()].map(async (entry) => {
-        if (entry.refreshing) await entry.refreshing.catch(() => undefined);
-        if (entry.pending !== null || this.held(entry, this.now()) > 0) await this.refresh(entry, true);
-      }),
-    );
+    await Promise.all([...this.entries.values()].map((entry) => this.flush(entry)));
   }
 
   private async exactUse(entry: Entry, input: RecordUseInput): Promise<RecordUseResult> {
@@ -250,7 +224,7 @@ export class HotKeys implements UsageStore {
         copyAt: null,
         pending: null,
         pendingSince: 0,
-        lease: null,
+        inflight: null,
         refreshing: null,
         lastSeen: nowMs,
         second: Math.floor(nowMs / 1000),
@@ -264,8 +238,7 @@ export class HotKeys implements UsageStore {
     entry.lastSeen = nowMs;
     if (entry.hot && nowMs > entry.throttledUntil && this.rate(entry, nowMs) < HOT_KEY_RATE / 2) {
       entry.hot = false;
-      // Its counts go out, and its lease goes back.
-      if (entry.pending !== null || this.held(entry, nowMs) > 0) this.background(entry);
+      if (entry.pending !== null) this.background(entry);
     }
     return entry;
   }
@@ -301,11 +274,7 @@ export class HotKeys implements UsageStore {
       this.lastSweep = nowMs;
       for (const entry of this.entries.values()) {
         if (entry === current) continue;
-        if (
-          (entry.pending !== null && nowMs - entry.pendingSince >= this.boundMs) ||
-          (this.held(entry, nowMs) > 0 && nowMs - entry.lastSeen >= this.boundMs)
-        )
-          this.background(entry);
+        if (entry.pending !== null && nowMs - entry.pendingSince >= this.boundMs) this.background(entry);
         else if (this.idle(entry) && nowMs - entry.lastSeen > HOT_KEY_IDLE_MS)
           this.entries.delete(entry.keyId);
       }
@@ -317,12 +286,7 @@ export class HotKeys implements UsageStore {
   }
 
   private idle(entry: Entry): boolean {
-    return entry.pending === null && entry.refreshing === null && this.held(entry, this.now()) === 0;
-  }
-
-  /** Calls leased for the current window and not yet allowed. */
-  private held(entry: Entry, nowMs: number): number {
-    return entry.lease?.window === rateWindowOf(nowMs) ? entry.lease.left : 0;
+    return entry.pending === null && entry.refreshing === null;
   }
 
   /** The copy, refreshed first when it is at the bound (a failed refresh throws: the caller fails closed). */
@@ -344,96 +308,35 @@ export class HotKeys implements UsageStore {
     });
   }
 
-  /**
-   * One refresh at a time per key: one write of the pending counts and the lease's change (or, with
-   * neither, a read), the copy replaced. `giveBack`: the whole lease goes back.
-   */
-  private refresh(entry: Entry, giveBack = false): Promise<void> {
+  /** Writes the pending counts, if any. */
+  private async flush(entry: Entry): Promise<void> {
+    if (entry.refreshing) await entry.refreshing.catch(() => undefined);
+    if (entry.pending !== null) await this.refresh(entry);
+  }
+
+  /** One refresh at a time per key: the pending counts added (or a read), the copy replaced. */
+  private refresh(entry: Entry): Promise<void> {
     if (entry.refreshing) return entry.refreshing;
     const startedAt = this.now();
     const pending = entry.pending;
     entry.pending = null;
-    const lease = this.leaseChange(entry, startedAt, giveBack);
-    // What goes back is no longer this instance's to allow, from now on.
-    if (lease !== null && lease.calls < 0 && entry.lease !== null) entry.lease.left += lease.calls;
-    const request: Promise<UsageWrite> =
-      pending !== null || lease !== null
-        ? this.store.addUsage(entry.keyId, pending, lease)
-        : this.store.readKey(entry.keyId).then((snapshot) => ({ snapshot, written: true }));
+    entry.inflight = pending;
+    const request = pending ? this.store.addUsage(entry.keyId, pending) : this.store.readKey(entry.keyId);
     entry.refreshing = request
-      .then(({ snapshot, written }) => {
-        if (!written && pending !== null) this.count(entry, pending, this.now(), false);
-        if (written && lease !== null && lease.calls > 0) {
-          const left = entry.lease?.window === lease.window ? entry.lease.left : 0;
-          entry.lease = { window: lease.window, left: left + lease.calls };
-        }
+      .then((snapshot) => {
+        entry.inflight = null;
         this.adopt(entry, snapshot, startedAt);
       })
       .catch((error: unknown) => {
-        // Throttled: nothing was written. Anything else may have been applied: not counted again, and
-        // calls given back stay given back.
-        if (error instanceof ThrottledError) {
-          if (pending !== null) this.count(entry, pending, this.now(), false);
-          if (lease !== null && lease.calls < 0 && entry.lease?.window === lease.window)
-            entry.lease.left -= lease.calls;
-        }
+        entry.inflight = null;
+        // Throttled: nothing was written. Anything else may have been applied: not counted again.
+        if (pending && error instanceof ThrottledError) this.count(entry, pending, this.now(), false);
         throw error;
       })
       .finally(() => {
         entry.refreshing = null;
       });
     return entry.refreshing;
-  }
-
-  /**
-   * What this instance should hold on a lease: its own use over `LEASE_BOUNDS` bounds, once it uses the
-   * key `HOT_KEY_RATE` times a second itself (a key hot only by other instances' use stays on the exact
-   * write here, so an instance that then goes quiet leaves little unused), and as if it did while the
-   * key's item is throttled (per-request writes would be throttled too). None once the key is not hot.
-   */
-  private need(entry: Entry, nowMs: number): number {
-    if (!entry.hot) return 0;
-    const rate = this.localRate(entry, nowMs);
-    const throttled = nowMs < entry.throttledUntil;
-    if (rate < HOT_KEY_RATE && !throttled) return 0;
-    return Math.ceil(Math.max(rate, throttled ? HOT_KEY_RATE : 0) * LEASE_BOUNDS * (this.boundMs / 1000));
-  }
-
-  /** The lease's change for the current window, against what is free in it as the copy shows. */
-  private leaseChange(entry: Entry, nowMs: number, giveBack: boolean): WindowLease | null {
-    const snapshot = entry.snapshot;
-    if (snapshot === null) return null;
-    const window = rateWindowOf(nowMs);
-    const need = giveBack ? 0 : this.need(entry, nowMs);
-    const limit = snapshot.record.rate_limit_per_minute;
-    const calls = leaseChange(this.held(entry, nowMs), need, limit - (snapshot.windows[window] ?? 0), limit);
-    return calls === 0 ? null : { window, calls, limit };
-  }
-
-  /**
-   * Takes one call out of this instance's lease on `window`, leasing more first if that is worth a write
-   * (at most `LEASE_ATTEMPTS` writes); `exact` when it is not, `refuse` when the copy shows the window
-   * used up. A lease write that fails makes the request fail (closed).
-   */
-  private async take(entry: Entry, window: number): Promise<'lease' | 'exact' | 'refuse'> {
-    for (let attempt = 0; attempt < LEASE_ATTEMPTS; attempt++) {
-      if (entry.lease?.window === window && entry.lease.left > 0) {
-        entry.lease.left -= 1;
-        // Topped up in the background once half used, so that requests seldom wait for a lease.
-        if (entry.refreshing === null && entry.lease.left * 2 < this.need(entry, this.now())) {
-          const change = this.leaseChange(entry, this.now(), false);
-          if (change !== null && change.calls > 0) this.background(entry);
-        }
-        return 'lease';
-      }
-      const snapshot = entry.snapshot;
-      if (snapshot === null) return 'exact';
-      if ((snapshot.windows[window] ?? 0) >= snapshot.record.rate_limit_per_minute) return 'refuse';
-      const change = this.leaseChange(entry, this.now(), false);
-      if (change === null || change.calls <= 0 || change.window !== window) return 'exact';
-      await this.refresh(entry);
-    }
-    return 'exact';
   }
 
   /**
@@ -455,6 +358,24 @@ export class HotKeys implements UsageStore {
       entry.hot = true;
     entry.snapshot = snapshot;
     entry.copyAt = at;
+  }
+
+  /**
+   * `count` in memory, `exact` near the limit (less left than twice one bound's use, at the fastest of
+   * the window's average rate, its rate between copies and this instance's uses), or `refuse`. What is
+   * counted here and not yet written (pending, or being written) counts as used.
+   */
+  private budget(
+    entry: Entry,
+    record: KeyRecord,
+    window: number,
+    nowMs: number,
+  ): 'count' | 'exact' | 'refuse' {
+    const stored = entry.snapshot?.windows[window] ?? 0;
+    const used = stored + windowCalls(entry.pending, window) + windowCalls(entry.inflight, window);
+    const left = record.rate_limit_per_minute - used;
+    if (left <= 0) return 'refuse';
+    return left <= Math.ceil(this.rate(entry, nowMs) * (this.boundMs / 1000) * 2) + 1 ? 'exact' : 'count';
   }
 
   /** Use per second: the fastest of the window's average, its growth between copies and this instance's. */

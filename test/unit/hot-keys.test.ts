@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '#core/crypto';
 import { DependencyError, ThrottledError } from '#core/errors';
-import { type HotKeyStore, leaseChange, type PendingUsage, type WindowLease } from '#core/hot-key-store';
+import type { HotKeyStore, PendingUsage } from '#core/hot-key-store';
 import { HOT_KEY_RATE, HotKeys } from '#core/hot-keys';
 import type { KeyRecord } from '#core/model';
 import { type KeySnapshot, type RecordUseInput, rateWindowOf } from '#core/usage-store';
@@ -52,17 +52,13 @@ class MemoryStore implements HotKeyStore {
     if (this.fail) throw this.fail;
     return this.snapshot();
   }
-  async addUsage(_keyId: string, usage: PendingUsage | null, lease: WindowLease | null) {
-    this.log.push(`add ${usage?.calls ?? 0}`);
+  async addUsage(_keyId: string, usage: PendingUsage) {
+    this.log.push(`add ${usage.calls}`);
     if (this.fail) throw this.fail;
-    if (lease !== null) {
-      const counted = this.windows[lease.window] ?? 0;
-      if (lease.calls > 0 && counted + lease.calls > this.record.rate_limit_per_minute)
-        return { snapshot: this.snapshot(), written: false };
-      this.windows[lease.window] = counted + lease.calls;
-    }
-    this.record.calls += usage?.calls ?? 0;
-    return { snapshot: this.snapshot(), written: true };
+    this.record.calls += usage.calls;
+    for (const [w, c] of Object.entries(usage.windows))
+      this.windows[Number(w)] = (this.windows[Number(w)] ?? 0) + c;
+    return this.snapshot();
   }
 }
 
@@ -103,9 +99,8 @@ describe('HotKeys', () => {
     await use();
     expect(hot.isHot(store.record.id)).toBe(true);
     store.log = [];
-    // One write leases a bound's worth of calls on the item; they are allowed from memory.
     for (let i = 0; i < 5; i++) expect((await use()).updated).toBe(true);
-    expect(store.log).toEqual(['add 0']);
+    expect(store.log).toEqual([]);
   });
 
   it('a throttled exact write makes the key hot and the request is answered from a fresh copy', async () => {
@@ -116,8 +111,7 @@ describe('HotKeys', () => {
     const result = await use();
     expect(result.updated).toBe(true);
     expect(hot.isHot(store.record.id)).toBe(true);
-    // The read makes the copy; the lease is sized against the limit it shows.
-    expect(store.log).toEqual(['exact', 'read', 'add 0']);
+    expect(store.log).toEqual(['exact', 'read']);
   });
 
   it('a copy at the bound is refreshed first; a refresh that fails refuses the request (fail closed)', async () => {
@@ -211,77 +205,5 @@ describe('HotKeys', () => {
     expect(allowed).toBe(40);
     expect(store.windows[rateWindowOf(Date.parse('2026-11-30T10:00:05Z'))]).toBe(40);
     expect(store.log).toContain('exact');
-  });
-});
-
-describe('HotKeys: leases across instances', () => {
-  it('instances sharing one item never allow more than the limit together, however they interleave', async () => {
-    const limit = 300;
-    let now = Date.parse('2026-11-30T10:00:05Z');
-    const store = new MemoryStore({
-      ...keyRecord({ id: 'AAAAAAAAAAAAAAAA' }),
-      key_hash: sha256Hex(TOKEN),
-      rate_limit_per_minute: limit,
-      calls: 0,
-    });
-    const instances = Array.from(
-      { length: 10 },
-      () => new HotKeys(store, { boundMs: BOUND, now: () => now }),
-    );
-    const use = (hot: HotKeys) =>
-      hot.recordUse({
-        keyId: store.record.id,
-        tokenHash: sha256Hex(TOKEN),
-        nowMs: now,
-        window: rateWindowOf(now),
-      });
-    let allowed = 0;
-    // Each instance makes the key hot on its own, then all of them burst, one call each in turn.
-    for (const hot of instances)
-      for (let i = 0; i < HOT_KEY_RATE; i++) if ((await use(hot)).updated) allowed++;
-    for (let round = 0; round < 100; round++) {
-      now += 2;
-      for (const hot of instances) if ((await use(hot)).updated) allowed++;
-    }
-    expect(allowed).toBe(limit);
-    expect(store.log.filter((l) => l.startsWith('add')).length).toBeGreaterThan(0);
-    // What was leased and not used goes back: the window's counter ends at what was allowed.
-    await Promise.all(instances.map((hot) => hot.flushAll()));
-    expect(store.windows[rateWindowOf(now)]).toBe(limit);
-    expect(store.record.calls).toBe(limit);
-  });
-
-  it('a hot key at its limit refuses from the copy, with no write per refused request', async () => {
-    const { store, hot, use, tick } = setup(30);
-    let allowed = 0;
-    for (let i = 0; i < 40; i++) {
-      tick(5);
-      if ((await use()).updated) allowed++;
-    }
-    expect(allowed).toBe(30);
-    store.log = [];
-    for (let i = 0; i < 50; i++) {
-      tick(1);
-      expect((await use()).updated).toBe(false);
-    }
-    expect(hot.isHot(store.record.id)).toBe(true);
-    expect(store.log).toEqual([]);
-  });
-});
-
-describe('leaseChange', () => {
-  it.each([
-    // held, need, free, limit → change
-    [0, 100, 10_000, 10_000, 100], // a bound's worth
-    [0, 100, 200, 10_000, 50], // at most a quarter of what is free
-    [0, 100, 10_000, 1000, 50], // at most a twentieth of the limit
-    [0, 100, 19, 10_000, 0], // near the limit: not worth a write, the exact write instead
-    [0, 4, 10_000, 10_000, 0], // a key little used here: the exact write
-    [30, 100, 10_000, 10_000, 70], // topped up
-    [98, 100, 10_000, 10_000, 0], // a top-up too small to be worth it
-    [100, 40, 10_000, 10_000, -60], // a surplus goes back
-    [10, 0, 0, 600, -10], // all of it, once the key is not hot
-  ])('held %i, need %i, free %i, limit %i → %i', (held, need, free, limit, change) => {
-    expect(leaseChange(held, need, free, limit)).toBe(change);
   });
 });

@@ -26,7 +26,7 @@ export const COMMANDS: readonly Command[] = [
 ];
 
 export const GROUPS: Readonly<Record<string, string>> = {
-  keys: 'create, list, show, update, disable, enable, revoke and rotate API keys',
+  keys: 'create, list, get, update, disable, enable, revoke and rotate API keys, and read their usage',
   orgs: "read and set organizations' key limits (admin key)",
   audit: 'the audit trail of key and organization changes',
   token: 'inspect a token offline (prefix, shape, checksum, key id)',

@@ -64,7 +64,16 @@ export function keyFields(key: ApiKey): Field[] {
     ['revoked', date(key.revoked_at)],
     ['last used', date(key.last_used_at)],
     ['calls', String(key.calls)],
+    ['metadata', metadataText(key.metadata)],
   ];
+}
+
+/** `customer=acme, tier=gold`, sorted by key (a stored map keeps no order), or `-` for none. */
+export function metadataText(metadata: Readonly<Record<string, string>>): string {
+  const pairs = Object.entries(metadata)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`);
+  return pairs.length === 0 ? '-' : clean(pairs.join(', '));
 }
 
 export function orgFields(org: Org): Field[] {

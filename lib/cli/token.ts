@@ -3,7 +3,7 @@
  * (`<prefix>_<key id>_<secret><checksum>`) and its CRC-32 checksum — and prints the key id, so a
  * support conversation can name the key without anyone sending the secret. It never prints the
  * secret part, and it does not say whether the key exists or is active (only the API knows that:
- * `latchkey keys show ID`).
+ * `latchkey keys get ID`).
  */
 import { CHECKSUM_LENGTH, KEY_ID_LENGTH, PREFIX_RE, parseToken, SECRET_LENGTH } from '../core/token';
 import { defineCommand } from './command';
@@ -57,7 +57,7 @@ export const tokenInspect = defineCommand({
   usage: 'latchkey token inspect TOKEN',
   description:
     'Checks a token without calling the API: its prefix, its shape and its checksum, and prints the key id.\n' +
-    'It never prints the secret, and cannot tell whether the key exists or is revoked (latchkey keys show ID).\n' +
+    'It never prints the secret, and cannot tell whether the key exists or is revoked (latchkey keys get ID).\n' +
     'Exit status 1 when the token cannot be valid.',
   args: ['TOKEN'],
   api: false,

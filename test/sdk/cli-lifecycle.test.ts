@@ -71,6 +71,41 @@ describe('keys update, disable, enable, delete', () => {
   });
 });
 
+describe('metadata and status', () => {
+  it('keys create --meta sets metadata, and keys get shows it', async () => {
+    const created = await cli([
+      'keys',
+      'create',
+      '--name',
+      'cli-meta',
+      '--org',
+      'cli-meta',
+      '--meta',
+      'customer=acme',
+      '--meta',
+      'tier=gold',
+      '--json',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const { key } = JSON.parse(created.stdout) as { key: { id: string; metadata: unknown } };
+    expect(key.metadata).toEqual({ customer: 'acme', tier: 'gold' });
+    const shown = await cli(['keys', 'get', key.id]);
+    expect(shown.stdout).toMatch(/^metadata +customer=acme, tier=gold$/m);
+    const bad = await cli(['keys', 'create', '--name', 'x', '--meta', 'nokey']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--meta takes KEY=VALUE');
+  });
+
+  it('keys list --status disabled lists the disabled keys only', async () => {
+    const { key: off } = await admin.createKey({ name: 'cli-off', org_id: 'cli-status' });
+    await admin.createKey({ name: 'cli-on', org_id: 'cli-status' });
+    await admin.disableKey(off.id);
+    const res = await cli(['keys', 'list', '--org', 'cli-status', '--status', 'disabled', '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout).keys.map((k: { id: string }) => k.id)).toEqual([off.id]);
+  });
+});
+
 describe('audit list', () => {
   it("lists one key's events newest first, as text and as JSON", async () => {
     const { key } = await admin.createKey({ name: 'cli-audit', org_id: 'cli' });

@@ -5,6 +5,7 @@
 import { adminKey } from './admin-key';
 import { AUDIT_COMMANDS } from './audit';
 import type { Command } from './command';
+import { dev } from './dev';
 import { KEYS_COMMANDS } from './keys';
 import { KEYS_EDIT_COMMANDS } from './keys-edit';
 import { LOGS_COMMANDS } from './logs';
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   whoami,
   request,
   adminKey,
+  dev,
   ...TOKEN_COMMANDS,
   ...LOGS_COMMANDS,
 ];

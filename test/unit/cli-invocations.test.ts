@@ -2,7 +2,8 @@
  * How the documentation and `npm start` tell people to run the CLI: every command in a README or docs/
  * code block runs it as `npx latchkey` or through its launcher (`node …/bin/latchkey-cli.mjs`), never by
  * a bare `latchkey` (not on PATH in a checkout) or `node_modules/.bin/latchkey` (npm never links a
- * package's own bin into its own node_modules); and the commands the banner prints run.
+ * package's own bin into its own node_modules); the commands the banner prints run; and the README
+ * says how long `npm test` takes.
  */
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -50,5 +51,11 @@ describe('running the CLI, as documented', () => {
       expect(version.trim()).toMatch(/^\d+\.\d+\.\d+/);
     }
     expect(cliCommands(ROOT).direct).toBe('node bin/latchkey-cli.mjs');
+  });
+
+  it('the README says how long npm test takes', () => {
+    const readme = readMarkdown('README.md');
+    const after = readme.slice(readme.indexOf('```bash\nnpm test\n```'));
+    expect(after.split('\n## ')[0]).toMatch(/about \d+[–-]\d+ minutes/);
   });
 });

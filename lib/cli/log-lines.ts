@@ -5,7 +5,7 @@
  * (time, level, reason or message, key id, request id) and `--since` durations. Pure: no I/O.
  */
 import { usage } from './errors';
-import { clean } from './format';
+import { clean, dateOfMs } from './format';
 
 /** One handler log line: the fields read here, and the line itself (printed as is with --json). */
 export interface LogEntry {
@@ -75,13 +75,11 @@ export function matchesFilter(entry: LogEntry, filter: LogFilter): boolean {
 }
 
 /**
- * One line for people: `2030-01-01 12:00:00.123Z  WARN   unauthorized  wrong_secret       key 3hQx9TmP2wLk8ZrA
+ * One line for people: `2030-01-01 12:00:00Z  WARN   unauthorized  wrong_secret       key 3hQx9TmP2wLk8ZrA
  * request 5f0c…`, and the error of a dependency failure at the end.
  */
 export function formatEntry(entry: LogEntry): string {
-  const time = Number.isNaN(entry.time)
-    ? '-'.padEnd(24)
-    : new Date(entry.time).toISOString().replace('T', ' ');
+  const time = Number.isNaN(entry.time) ? '-'.padEnd(20) : dateOfMs(entry.time);
   const cells = [
     time,
     entry.level.padEnd(5),

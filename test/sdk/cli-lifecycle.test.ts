@@ -115,6 +115,8 @@ describe('audit list', () => {
     const lines = text.stdout.trim().split('\n');
     expect(lines[0]).toContain('key.disabled');
     expect(lines[1]).toContain('key.created');
+    // The time format every command prints: no milliseconds, a space for the T.
+    expect(lines[0]).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z {2}key\.disabled /);
     const json = await cli(['audit', 'list', '--key-id', key.id, '--json']);
     expect(JSON.parse(json.stdout).events.map((e: { type: string }) => e.type)).toEqual([
       'key.disabled',

@@ -127,9 +127,9 @@ describe('latchkey logs tail --stack', () => {
     expect(start).toBeLessThanOrEqual(Date.now() - 5 * 60_000);
     expect(logs.requests[1]).toMatchObject({ nextToken: 'page-2', startTime: start });
     expect(res.stdout.trimEnd().split('\n')).toEqual([
-      `2030-01-01 12:00:01.000Z  WARN   unauthorized  wrong_secret       key ${KEY}  request req-1`,
-      `2030-01-01 12:00:02.000Z  WARN   unauthorized  wrong_secret       key ${KEY}  request req-2`,
-      `2030-01-01 12:00:03.000Z  WARN   deny          rate_limited       key ${KEY}  request req-3`,
+      `2030-01-01 12:00:01Z  WARN   unauthorized  wrong_secret       key ${KEY}  request req-1`,
+      `2030-01-01 12:00:02Z  WARN   unauthorized  wrong_secret       key ${KEY}  request req-2`,
+      `2030-01-01 12:00:03Z  WARN   deny          rate_limited       key ${KEY}  request req-3`,
     ]);
   });
 

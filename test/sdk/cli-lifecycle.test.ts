@@ -125,6 +125,25 @@ describe('audit list', () => {
   });
 });
 
+describe('errors under --json', () => {
+  it('are one line of JSON on stderr, with the exit code unchanged', async () => {
+    const unknown = await cli(['frobnicate', '--json']);
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.stderr).error).toMatchObject({ code: 'usage_error' });
+    const refused = await runCli(['whoami', '--json'], {
+      LATCHKEY_URL: local.url,
+      LATCHKEY_KEY: 'x'.repeat(40),
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    const { error } = JSON.parse(refused.stderr) as {
+      error: { code: string; hint: string; request_id: string };
+    };
+    expect(error.code).toBe('unauthorized');
+    expect(error.hint).toBe(`see why: latchkey logs tail --request-id ${error.request_id} --no-follow`);
+  });
+});
+
 describe('did you mean', () => {
   it.each([
     [['kyes', 'list'], 'Did you mean "keys"?'],

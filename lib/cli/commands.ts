@@ -5,6 +5,7 @@
 import { adminKey } from './admin-key';
 import { AUDIT_COMMANDS } from './audit';
 import type { Command } from './command';
+import { completion } from './completion';
 import { dev } from './dev';
 import { KEYS_COMMANDS } from './keys';
 import { KEYS_EDIT_COMMANDS } from './keys-edit';
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   dev,
   ...TOKEN_COMMANDS,
   ...LOGS_COMMANDS,
+  completion,
 ];
 
 export const GROUPS: Readonly<Record<string, string>> = {

@@ -8,6 +8,7 @@
  *   dist/integration/index.js          import { checkSignedBody } from 'latchkey/integration'
  *   dist/cli.js                        the `latchkey` command (bin/latchkey-cli.mjs runs it)
  *   dist/cli.inputs.json               the source files in dist/cli.js (the launcher's freshness check)
+ *   dist/local/mode/index.js           local mode for `latchkey dev`, with its dependencies (lib/local/dev.ts)
  *   dist/types/…                       declarations of the three entry points (package.json "exports")
  *
  * The SDK, CLI and constructs keep their dependencies external (aws-cdk-lib and constructs are the
@@ -89,6 +90,16 @@ const cli = await esbuild.build({
 });
 // The launcher (bin/latchkey-cli.mjs) runs the bundle in a checkout only while none of these is newer.
 writeInputs(join(dist, 'cli.inputs.json'), cli.metafile);
+// `latchkey dev` from an installed package, which has none of local mode's dev dependencies (the AWS SDK,
+// Powertools): bundled with them, as the Lambdas are, for the Node versions the CLI supports. Three
+// folders deep, as lib/local/dynamodb/jar.ts is, because that file finds its download cache from its own
+// location (node_modules/.cache under the package root).
+await esbuild.build({
+  ...bundling.lambdaBuildOptions(root),
+  target: 'node20',
+  entryPoints: ['lib/local/dev.ts'],
+  outfile: 'dist/local/mode/index.js',
+});
 
 const tsc = spawnSync(process.execPath, [tscPath, '-p', join(root, 'lib/tsconfig.build.json')], {
   cwd: root,

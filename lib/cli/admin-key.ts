@@ -2,8 +2,9 @@
  * `latchkey admin-key`: reads the admin key the way an operator does, from Secrets Manager with the
  * caller's AWS credentials: a deployed stack's secret (by id, or found from the stack's outputs, which
  * needs the optional @aws-sdk/client-cloudformation) or local mode's endpoint (`--local`: signed with the
- * per-run credential `npm start` writes to its data folder). It prints the key and nothing else. AWS
- * failures become one-line errors (network, not found, credentials).
+ * per-run credential `npm start` writes to its data folder, by lib/local/secrets/client.ts, so that it
+ * needs no AWS SDK). It prints the key and nothing else. AWS failures become one-line errors (network,
+ * not found, credentials).
  */
 import {
   ADMIN_KEY_SECRET_NAME,
@@ -12,6 +13,7 @@ import {
   localDataDir,
   localDataPaths,
 } from '../local/constants';
+import { getLocalSecret, LocalSecretsError } from '../local/secrets/client';
 import { readCredentialFile } from '../local/secrets/credential';
 import { defineCommand, type Env } from './command';
 import { CliError, usage } from './errors';
@@ -91,7 +93,12 @@ export const adminKey = defineCommand({
       clientConfig.endpoint = endpoint;
       clientConfig.region ??= LOCAL_REGION;
     }
-    if (values.local) clientConfig.credentials = localCredential(env);
+    if (values.local && endpoint !== undefined) {
+      const secretId = values['secret-id'] ?? ADMIN_KEY_SECRET_NAME;
+      const value = await readLocalSecret(endpoint, localCredential(env), secretId);
+      ctx.out(ctx.json ? toJson({ admin_key: value, secret_id: secretId }) : value);
+      return;
+    }
     // Without --stack, either --secret-id or an endpoint was given (checked above).
     const secretId =
       stack !== undefined
@@ -136,6 +143,29 @@ export function localSecretsPort(env: Env): string {
     }
   }
   return String(Number(apiPort || 8787) + 1);
+}
+
+/** `--local`: a secret (the admin key) from local mode's endpoint, without the AWS SDK. */
+async function readLocalSecret(
+  endpoint: string,
+  credential: ReturnType<typeof localCredential>,
+  secretId: string,
+): Promise<string> {
+  let value: string | undefined;
+  try {
+    value = await getLocalSecret(endpoint, credential, secretId);
+  } catch (error) {
+    if (!(error instanceof LocalSecretsError)) throw error;
+    const doing = `reading secret ${secretId} from ${endpoint}`;
+    if (error.type === 'NetworkError') {
+      throw new CliError('network_error', `${doing}: ${error.message} (is \`npm start\` running?)`);
+    }
+    if (error.type === 'ResourceNotFoundException')
+      throw new CliError('not_found', `${doing}: ${error.message}`);
+    throw new CliError('aws_error', `${doing}: ${error.type}: ${error.message}`);
+  }
+  if (!value) throw new CliError('secret_empty', `secret ${secretId} has no string value`);
+  return value;
 }
 
 async function readSecret(id: string, clientConfig: AwsClientConfig, endpoint: string | undefined) {

@@ -4,7 +4,7 @@
  */
 import type { AuditEvent, AuditQuery } from '../sdk';
 import { defineCommand } from './command';
-import { clean, toJson } from './format';
+import { clean, date, toJson } from './format';
 import { defineOptions, text } from './options';
 
 const OPTIONS = defineOptions({
@@ -18,7 +18,7 @@ function line(e: AuditEvent): string {
     .map(([field, c]) => `${field}: ${JSON.stringify(c.old)} → ${JSON.stringify(c.new)}`)
     .join(', ');
   return clean(
-    `${e.at}  ${e.type.padEnd(12)}  ${e.key_id ?? e.org_id}  by ${e.actor}${changes ? `  ${changes}` : ''}`,
+    `${date(e.at)}  ${e.type.padEnd(12)}  ${e.key_id ?? e.org_id}  by ${e.actor}${changes ? `  ${changes}` : ''}`,
   );
 }
 

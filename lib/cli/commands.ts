@@ -5,6 +5,8 @@
 import { adminKey } from './admin-key';
 import { AUDIT_COMMANDS } from './audit';
 import type { Command } from './command';
+import { completion } from './completion';
+import { dev } from './dev';
 import { KEYS_COMMANDS } from './keys';
 import { KEYS_EDIT_COMMANDS } from './keys-edit';
 import { LOGS_COMMANDS } from './logs';
@@ -21,12 +23,14 @@ export const COMMANDS: readonly Command[] = [
   whoami,
   request,
   adminKey,
+  dev,
   ...TOKEN_COMMANDS,
   ...LOGS_COMMANDS,
+  completion,
 ];
 
 export const GROUPS: Readonly<Record<string, string>> = {
-  keys: 'create, list, show, update, disable, enable, revoke and rotate API keys',
+  keys: 'create, list, get, update, disable, enable, revoke and rotate API keys, and read their usage',
   orgs: "read and set organizations' key limits (admin key)",
   audit: 'the audit trail of key and organization changes',
   token: 'inspect a token offline (prefix, shape, checksum, key id)',

@@ -1,7 +1,9 @@
 /**
  * How the `latchkey` command fails: `CliError` carries a code and an exit code (1 for errors, 2 for
  * usage errors), and `errorLine` turns any thrown value into the one line printed on stderr,
- * `latchkey: <code>: <message>`, with control characters and newlines removed.
+ * `latchkey: <code>: <message>`, with control characters and newlines removed; under `--json`,
+ * `errorJson` prints the same as `{"error": {"code", "message", "hint", "request_id"}}` instead. A 401 or
+ * a 403 refusal says how to learn why: `latchkey logs tail --request-id <id>`.
  */
 import { type HttpMethod, matchRoute, READ_METHODS } from '../core/routes';
 import { LatchkeyError } from '../sdk';
@@ -22,26 +24,70 @@ export class CliError extends Error {
 /** A usage error: exit code 2. */
 export const usage = (message: string) => new CliError('usage_error', message, 2);
 
+/** What is said about an error, in either form (a line, or JSON under --json). */
+export interface ErrorReport {
+  code: string;
+  message: string;
+  /** What to do about it, when the message alone does not say. */
+  hint: string | null;
+  requestId: string | null;
+}
+
+/** Any thrown value as code, message, hint and request id; never a stack trace. */
+export function errorReport(error: unknown): ErrorReport {
+  if (error instanceof LatchkeyError) {
+    return {
+      code: error.code,
+      message: oneLine(error.message),
+      hint: hintFor(error),
+      requestId: error.requestId ? clean(error.requestId) : null,
+    };
+  }
+  if (error instanceof CliError) {
+    return { code: error.code, message: oneLine(error.message), hint: null, requestId: null };
+  }
+  const message = oneLine(error instanceof Error ? error.message : String(error));
+  if (/region is missing/i.test(message)) {
+    return {
+      code: 'usage_error',
+      message,
+      hint: 'pass --region or set AWS_REGION (e.g. AWS_REGION=eu-west-1)',
+      requestId: null,
+    };
+  }
+  return { code: 'internal_error', message, hint: 'run with --debug for details', requestId: null };
+}
+
 /** The one stderr line for an error; never a stack trace (main adds that with --debug). */
 export function errorLine(error: unknown): string {
-  if (error instanceof LatchkeyError) {
-    const id = error.requestId ? ` (request_id ${error.requestId})` : '';
-    return `latchkey: ${error.code}: ${oneLine(error.message)}${hintFor(error)}${id}`;
-  }
-  if (error instanceof CliError) return `latchkey: ${error.code}: ${oneLine(error.message)}`;
-  const message = error instanceof Error ? error.message : String(error);
-  if (/region is missing/i.test(message)) {
-    return `latchkey: usage_error: ${oneLine(message)}: pass --region or set AWS_REGION (e.g. AWS_REGION=eu-west-1)`;
-  }
-  return `latchkey: internal_error: ${oneLine(message)} (run with --debug for details)`;
+  const r = errorReport(error);
+  if (r.code === 'usage_error' && r.hint !== null) return `latchkey: ${r.code}: ${r.message}: ${r.hint}`;
+  if (r.code === 'internal_error') return `latchkey: ${r.code}: ${r.message} (${r.hint})`;
+  // One sentence, then the hint: no ".;" where the server's message ends with a full stop.
+  const message = r.hint === null ? r.message : r.message.replace(/\.$/, '');
+  const id = r.requestId === null ? '' : ` (request_id ${r.requestId})`;
+  return `latchkey: ${r.code}: ${message}${r.hint === null ? '' : `; ${r.hint}`}${id}`;
+}
+
+/** The error under --json: one line of JSON, in the shape of the API's error body plus the hint. */
+export function errorJson(error: unknown): string {
+  const r = errorReport(error);
+  return JSON.stringify({
+    error: { code: r.code, message: r.message, hint: r.hint, request_id: r.requestId },
+  });
 }
 
 /**
  * What to do about an API error the message alone does not explain: a 404 for a route latchkey has
- * (on AWS the base URL must include the stage), or a 403 from a route (the permission it needs).
+ * (on AWS the base URL must include the stage), a 403 from a route (the permission it needs), or any
+ * other 401 or 403 (the authorizer logged why: `logs tail` prints it).
  */
-function hintFor(error: LatchkeyError): string {
-  if (error.method === null || error.path === null) return '';
+function hintFor(error: LatchkeyError): string | null {
+  const why =
+    (error.status === 401 || error.status === 403) && error.requestId
+      ? `see why: latchkey logs tail --request-id ${clean(error.requestId)} --no-follow`
+      : null;
+  if (error.method === null || error.path === null) return why;
   const path = error.path.split('?')[0] ?? '';
   const match = matchRoute(error.method.toUpperCase(), path);
   // The gateway's own 404 for a path latchkey serves: the base URL is missing the stage.
@@ -51,7 +97,7 @@ function hintFor(error: LatchkeyError): string {
     match !== null &&
     /no route/i.test(error.message)
   ) {
-    return '; hint: on AWS the base URL includes the stage, e.g. https://<api-id>.execute-api.<region>.amazonaws.com/prod';
+    return 'hint: on AWS the base URL includes the stage, e.g. https://<api-id>.execute-api.<region>.amazonaws.com/prod';
   }
   if (error.status === 403 && error.code === 'forbidden' && match !== null) {
     const needs = match.route.needs;
@@ -66,9 +112,9 @@ function hintFor(error: LatchkeyError): string {
           : needs === 'authenticated'
             ? null
             : needs;
-    if (permission !== null) return `; this route needs ${permission}`;
+    if (permission !== null) return `this route needs ${permission}`;
   }
-  return '';
+  return why;
 }
 
 /** A message folded onto one line, safe for the terminal. */

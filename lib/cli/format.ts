@@ -31,10 +31,15 @@ export function fields(rows: Field[]): string {
   return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`.trimEnd()).join('\n');
 }
 
-/** An ISO timestamp as `2030-01-01 00:00:00Z`; null as `-`. */
+/** An ISO timestamp as `2030-01-01 00:00:00Z`, the one time format of every command; null as `-`. */
 export function date(iso: string | null): string {
   if (iso === null) return '-';
   return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+/** Milliseconds since the epoch, as `date` prints them. */
+export function dateOfMs(ms: number): string {
+  return date(new Date(ms).toISOString());
 }
 
 /** Control characters (newlines, escape sequences) in user-supplied text never reach the terminal raw. */
@@ -64,7 +69,16 @@ export function keyFields(key: ApiKey): Field[] {
     ['revoked', date(key.revoked_at)],
     ['last used', date(key.last_used_at)],
     ['calls', String(key.calls)],
+    ['metadata', metadataText(key.metadata)],
   ];
+}
+
+/** `customer=acme, tier=gold`, sorted by key (a stored map keeps no order), or `-` for none. */
+export function metadataText(metadata: Readonly<Record<string, string>>): string {
+  const pairs = Object.entries(metadata)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`);
+  return pairs.length === 0 ? '-' : clean(pairs.join(', '));
 }
 
 export function orgFields(org: Org): Field[] {

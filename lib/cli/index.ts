@@ -2,14 +2,14 @@
  * The `latchkey` command's entry: `main(argv, io)` finds the command, parses its options, runs it and
  * returns the exit code (0 success, 1 any error, 2 usage errors), writing only through `io`. Importing
  * this module does nothing; lib/cli/run.ts wires it to the process (bin/latchkey-cli.mjs runs that),
- * and tests call `main` in process. Errors are one line on stderr naming their code; `--debug` adds
- * the stack trace.
+ * and tests call `main` in process. Errors are one line on stderr naming their code (one line of JSON
+ * with `--json`); `--debug` adds the stack trace.
  */
 import { readFileSync } from 'node:fs';
 import type { Command, Context, Env } from './command';
 import { COMMANDS, GROUPS, isGroup } from './commands';
 import { API_OPTIONS, makeClient } from './connection';
-import { CliError, errorLine, usage } from './errors';
+import { CliError, errorJson, errorLine, usage } from './errors';
 import { clean } from './format';
 import { commandHelp, groupHelp, topHelp, version } from './help';
 import { GLOBAL_OPTIONS, parseOptions, splitCommand } from './options';
@@ -29,10 +29,11 @@ export interface Io {
 /** Runs one command line; resolves to its exit code. Never throws. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const debug = argv.includes('--debug');
+  const json = argv.includes('--json');
   try {
     return await dispatch([...argv], io);
   } catch (error) {
-    io.stderr(`${errorLine(error)}\n`);
+    io.stderr(`${json ? errorJson(error) : errorLine(error)}\n`);
     if (debug && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
     return error instanceof CliError ? error.exitCode : 1;
   }

@@ -1,6 +1,6 @@
 /**
  * Reading option values: a required string, an integer (as typed by a person, checked before it is
- * sent), and a request body from text, a file (`@path`) or standard input (`@-`). Each failure is a
+ * sent), `--meta K=V` pairs, and a request body from text, a file (`@path`) or standard input (`@-`). Each failure is a
  * usage error (exit 2) naming the flag.
  */
 import { readFileSync } from 'node:fs';
@@ -22,6 +22,17 @@ export function integer(raw: string, flag: string): number {
 /** An integer option that may be absent. */
 export function optionalInteger(raw: string | undefined, flag: string): number | undefined {
   return raw === undefined ? undefined : integer(raw, flag);
+}
+
+/** `--meta K=V` pairs as a metadata map; `--meta k=` (empty value) is allowed, a missing `=` is not. */
+export function parseMeta(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw usage(`--meta takes KEY=VALUE, got "${clean(pair)}"`);
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
 }
 
 /** `--data`: the text itself, `@file` for a file's contents, `@-` for standard input. */

@@ -9,7 +9,7 @@ import type { KeyResponse, UpdateKeyRequest } from '../sdk';
 import { type Args, type Context, defineCommand } from './command';
 import { usage } from './errors';
 import { fields, keyFields, span, toJson } from './format';
-import { optionalInteger } from './input';
+import { optionalInteger, parseMeta } from './input';
 import { keysRevoke } from './keys';
 import { flag, list, type OptionSpecs, text } from './options';
 import { keysUsage } from './usage';
@@ -25,17 +25,6 @@ function printKey(
   if (ctx.json) return ctx.out(toJson(res));
   ctx.out(line);
   ctx.out(fields(keyFields(res.key)));
-}
-
-/** `k=v` pairs into a metadata map; `--meta k=` (empty value) is allowed, a missing `=` is not. */
-export function parseMeta(pairs: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw usage(`--meta takes KEY=VALUE, got "${pair}"`);
-    out[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return out;
 }
 
 export const keysUpdate = defineCommand({

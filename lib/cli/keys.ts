@@ -17,7 +17,7 @@ import type { ApiKey, CreateKeyInput, ListKeysParams, NewKeyResponse } from '../
 import { type Args, type Context, defineCommand } from './command';
 import { usage } from './errors';
 import { clean, date, fields, keyFields, keyTable, span, toJson } from './format';
-import { integer, optionalInteger, required } from './input';
+import { integer, optionalInteger, parseMeta, required } from './input';
 import { defineOptions, flag, list, type OptionSpecs, text } from './options';
 
 const ORG_OPTION = defineOptions({
@@ -55,7 +55,7 @@ export const keysCreate = defineCommand({
   name: 'keys create',
   summary: 'create an API key (prints its raw key once)',
   usage:
-    'latchkey keys create --name NAME [--role ROLE]… [--rate-limit N] [--expires-at ISO] [--org ORG] [--description TEXT]',
+    'latchkey keys create --name NAME [--role ROLE]… [--rate-limit N] [--expires-at ISO] [--org ORG] [--description TEXT] [--meta K=V]… [--quiet]',
   description:
     'Creates an API key. Its raw key is printed once, here, and can never be read again: store it now.\n' +
     'The key details go to stdout and the warning to stderr; with --quiet only the raw key is printed.',
@@ -74,11 +74,13 @@ export const keysCreate = defineCommand({
     'expires-at': text('ISO', 'expiry, a future ISO 8601 time'),
     ...ORG_OPTION,
     description: text('TEXT', `free text, up to ${DESCRIPTION_LENGTH.max} characters`),
+    meta: list('K=V', 'a metadata entry; repeat for several'),
     quiet: flag('print only the raw key', 'q'),
   },
   examples: [
     'latchkey keys create --name billing',
     'latchkey keys create --name ci --role viewer --rate-limit 600 --expires-at 2030-01-01T00:00:00Z',
+    'latchkey keys create --name acme-bot --meta customer=acme --meta tier=gold',
     'KEY=$(latchkey keys create --name deploy --quiet)',
   ],
   async run(ctx) {
@@ -90,6 +92,7 @@ export const keysCreate = defineCommand({
     if (values['expires-at'] !== undefined) input.expires_at = values['expires-at'];
     if (values.org !== undefined) input.org_id = values.org;
     if (values.description !== undefined) input.description = values.description;
+    if (values.meta !== undefined) input.metadata = parseMeta(values.meta);
     const created = await ctx.client().createKey(input);
     printNewKey(ctx, created, `Created key ${created.key.id}.`);
   },
@@ -121,10 +124,9 @@ export const keysList = defineCommand({
     if (values.org !== undefined) params.org_id = values.org;
     const { status } = values;
     if (status !== undefined) {
-      if (status !== 'active' && status !== 'revoked' && status !== 'expired') {
-        throw usage('--status must be active, revoked or expired');
-      }
-      params.status = status;
+      const known = KEY_STATUSES.find((s) => s === status);
+      if (known === undefined) throw usage(`--status must be one of ${KEY_STATUSES.join(', ')}`);
+      params.status = known;
     }
     const client = ctx.client();
     if (values.limit !== undefined || values.cursor !== undefined) {
@@ -152,7 +154,7 @@ export const keysGet = defineCommand({
   name: 'keys get',
   summary: 'show one key',
   usage: 'latchkey keys get ID',
-  description: 'Shows a key: its roles, permissions, limits, status and usage. Never its secret.',
+  description: 'Shows a key: its roles, permissions, limits, status, metadata and usage. Never its secret.',
   ...ONE_KEY,
   options: {},
   examples: ['latchkey keys get 3hQx9TmP2wLk8ZrA', 'latchkey keys get 3hQx9TmP2wLk8ZrA --json'],
@@ -183,7 +185,7 @@ export const keysRevoke = defineCommand({
 export const keysRotate = defineCommand({
   name: 'keys rotate',
   summary: 'replace a key with a new one (prints the new raw key once)',
-  usage: 'latchkey keys rotate ID [--grace SECONDS]',
+  usage: 'latchkey keys rotate ID [--grace SECONDS] [--quiet]',
   description:
     'Creates a new key with the same name, roles and limits and retires the old one when the grace\n' +
     'period ends (0, the default: at once). The new raw key is printed once; with --quiet only it is printed.',

@@ -7,7 +7,7 @@
  */
 import { refusalExplanation } from '../core/refusals';
 import { usage } from './errors';
-import { clean } from './format';
+import { clean, dateOfMs } from './format';
 
 /** One handler log line: the fields read here, and the line itself (printed as is with --json). */
 export interface LogEntry {
@@ -77,14 +77,12 @@ export function matchesFilter(entry: LogEntry, filter: LogFilter): boolean {
 }
 
 /**
- * One line for people: `2030-01-01 12:00:00.123Z  WARN   unauthorized  wrong_secret       key 3hQx9TmP2wLk8ZrA
+ * One line for people: `2030-01-01 12:00:00Z  WARN   unauthorized  wrong_secret       key 3hQx9TmP2wLk8ZrA
  * request 5f0c…  — the key exists but this is not its secret (…)`: a known reason's explanation at the
  * end (a reason this version does not know is printed alone), and the error of a dependency failure.
  */
 export function formatEntry(entry: LogEntry): string {
-  const time = Number.isNaN(entry.time)
-    ? '-'.padEnd(24)
-    : new Date(entry.time).toISOString().replace('T', ' ');
+  const time = Number.isNaN(entry.time) ? '-'.padEnd(20) : dateOfMs(entry.time);
   const cells = [
     time,
     entry.level.padEnd(5),

@@ -120,7 +120,7 @@ export const logsTail = defineCommand({
   name: 'logs tail',
   summary: "follow the authorizer's refusals and their reasons (local mode or AWS)",
   usage:
-    'latchkey logs tail [--key ID] [--request-id R] [--since 10m] [--no-follow] [--all] [--stack NAME | --log-group NAME | --data-dir DIR]',
+    'latchkey logs tail [--key ID] [--request-id R] [--since 10m] [--no-follow] [--all] [--stack NAME | --log-group NAME | --data-dir DIR] [--region R] [--profile P]',
   description:
     'A client sees one 401 for every credential failure; the authorizer logs why. This prints its refusals\n' +
     '(time, level, message, reason, key id, request id, what the reason means) from the last --since, then\n' +

@@ -3,7 +3,7 @@
  * (`<prefix>_<key id>_<secret><checksum>`) and its CRC-32 checksum — and prints the key id, so a
  * support conversation can name the key without anyone sending the secret. It never prints the
  * secret part, and it does not say whether the key exists or is active (only the API knows that:
- * `latchkey keys show ID`). Read from standard input, the token stays out of `ps` and the shell's history.
+ * `latchkey keys get ID`). Read from standard input, the token stays out of `ps` and the shell's history.
  */
 import {
   CHECKSUM_LENGTH,
@@ -65,7 +65,7 @@ export const tokenInspect = defineCommand({
   usage: 'latchkey token inspect TOKEN|-',
   description:
     'Checks a token without calling the API: its prefix, its shape and its checksum, and prints the key id.\n' +
-    'It never prints the secret, and cannot tell whether the key exists or is revoked (latchkey keys show ID).\n' +
+    'It never prints the secret, and cannot tell whether the key exists or is revoked (latchkey keys get ID).\n' +
     'With - it reads the token from standard input, so it appears neither in `ps` nor in the shell history.\n' +
     'Exit status 1 when the token cannot be valid.',
   args: ['TOKEN'],

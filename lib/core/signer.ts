@@ -1,6 +1,6 @@
 /**
- * Client side of ARMOR-PSK (docs/protocol.md §2): builds the `Authorization` and `Content-Digest` header values
- * for one request. It always signs within the strict signing profile (a nonce of 32 lowercase hex
+ * Client side of ARMOR-PSK (docs/protocol.md §2): builds the `Authorization` and `Content-Digest` headers
+ * for one request, as `headers` to spread into any HTTP client's headers and as the parts they are made of. It always signs within the strict signing profile (a nonce of 32 lowercase hex
  * characters), so what it signs is accepted under both profiles. Only node:crypto underneath, so it can
  * ship in an SDK unchanged.
  */
@@ -29,7 +29,17 @@ export interface SignRequestInput {
   timestamp?: number;
 }
 
-export interface SignedHeaders {
+/** The HTTP headers of a signed request, by their wire names: spread them into `fetch`'s headers. */
+export interface ArmorHeaders {
+  authorization: string;
+  /** Only when the body is non-empty. */
+  'content-digest'?: string;
+}
+
+/** What `signRequest` returns: the headers to send, and the values they are made of. */
+export interface ArmorSignature {
+  /** Exactly the headers to send: `fetch(url, { headers: { ...signed.headers, … } })`. */
+  headers: ArmorHeaders;
   /** Full `Authorization` header value: `ARMOR-PSK <keyId>:<signature>:<nonce>:<timestamp>`. */
   authorization: string;
   /** `Content-Digest` header value, present only when the body is non-empty. */
@@ -55,7 +65,7 @@ export function keyIdOfToken(token: string): string | null {
 }
 
 /** Signs one request. Throws (without echoing the token) when an input cannot be signed. */
-export function signRequest(input: SignRequestInput): SignedHeaders {
+export function signRequest(input: SignRequestInput): ArmorSignature {
   const keyId = keyIdOfToken(input.token);
   if (keyId === null) throw new TypeError('token is not of the form <prefix>_<keyId>_<secret>');
   const method = input.method.toUpperCase();
@@ -72,13 +82,16 @@ export function signRequest(input: SignRequestInput): SignedHeaders {
     input.token,
     canonicalString({ keyId, method, path, nonce, timestamp: String(timestamp), bodyDigest }),
   );
-  const result: SignedHeaders = {
-    authorization: `${ARMOR_SCHEME} ${keyId}:${signature}:${nonce}:${timestamp}`,
+  const authorization = `${ARMOR_SCHEME} ${keyId}:${signature}:${nonce}:${timestamp}`;
+  if (bodyDigest === '') return { headers: { authorization }, authorization, nonce, timestamp };
+  const contentDigest = `sha-512=:${bodyDigest}:`;
+  return {
+    headers: { authorization, 'content-digest': contentDigest },
+    authorization,
+    contentDigest,
     nonce,
     timestamp,
   };
-  if (bodyDigest !== '') result.contentDigest = `sha-512=:${bodyDigest}:`;
-  return result;
 }
 
 function stripQuery(path: string): string {

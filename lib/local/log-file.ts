@@ -6,6 +6,10 @@
  * `process.stderr.write`, and still written there unchanged: what `npm start` prints does not change.
  * Past LOG_FILE_MAX_BYTES the file is renamed to `latchkey.log.1` and begun again. The lines are what
  * the handlers log — key ids, reasons and request ids, never a credential.
+ *
+ * `watchHandlerLines` hands the same lines to a listener as well and can keep them off the terminal:
+ * `npm start` prints a one-line access log instead (lib/local/access-log.ts), while the file still
+ * gets every line.
  */
 import { closeSync, fchmodSync, fstatSync, openSync, renameSync, writeSync } from 'node:fs';
 import { LOG_FILE_MAX_BYTES } from './constants';
@@ -24,6 +28,12 @@ interface Sink {
 }
 
 const sinks = new Set<Sink>();
+
+interface Watcher {
+  onLine(line: string): void;
+  hideFromTerminal: boolean;
+}
+const watchers = new Set<Watcher>();
 type Write = typeof process.stdout.write;
 /** The stream writes replaced here, to put back when the last file closes (if nobody wrapped them since). */
 const wrapped = new Map<NodeJS.WriteStream, { original: Write; tee: Write }>();
@@ -47,18 +57,26 @@ function append(sink: Sink, line: string): void {
   sink.size += bytes.length;
 }
 
-/** The handler lines of one write, copied to every open log file. A failing disk never fails the write. */
-function copy(chunk: unknown): void {
-  if (sinks.size === 0) return;
+/**
+ * The handler lines of one write, copied to every open log file and watcher. A failing disk never fails
+ * the write. Returns what is left for the terminal: the chunk itself, or without its handler lines while
+ * a watcher hides them (null when nothing is left).
+ */
+function copy(chunk: unknown): unknown {
+  if (sinks.size === 0 && watchers.size === 0) return chunk;
   const text =
     typeof chunk === 'string'
       ? chunk
       : chunk instanceof Uint8Array
         ? Buffer.from(chunk).toString('utf8')
         : '';
-  if (!text.includes(HANDLER_LINE)) return;
+  if (!text.includes(HANDLER_LINE)) return chunk;
+  const kept: string[] = [];
   for (const line of text.split('\n')) {
-    if (!line.startsWith(HANDLER_LINE)) continue;
+    if (!line.startsWith(HANDLER_LINE)) {
+      kept.push(line);
+      continue;
+    }
     for (const sink of sinks) {
       try {
         append(sink, line);
@@ -66,15 +84,25 @@ function copy(chunk: unknown): void {
         // The log file is a convenience: the line still reaches stdout.
       }
     }
+    for (const watcher of watchers) watcher.onLine(line);
   }
+  if (![...watchers].some((w) => w.hideFromTerminal)) return chunk;
+  const rest = kept.join('\n');
+  return rest.trim() === '' ? null : rest;
 }
 
 function wrap(stream: NodeJS.WriteStream): void {
   if (wrapped.has(stream)) return;
   const original = stream.write;
   const tee = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
-    copy(chunk);
-    return (original as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+    const left = copy(chunk);
+    if (left === null) {
+      // Nothing left to print: report the write done, as the stream would.
+      const callback = rest.find((r): r is (error?: Error | null) => void => typeof r === 'function');
+      if (callback) process.nextTick(callback, null);
+      return true;
+    }
+    return (original as (...a: unknown[]) => boolean).call(this, left, ...rest);
   } as Write;
   stream.write = tee;
   wrapped.set(stream, { original, tee });
@@ -103,7 +131,25 @@ export function openLogFile(path: string, maxBytes = LOG_FILE_MAX_BYTES): LogFil
     close() {
       if (!sinks.delete(sink)) return;
       closeSync(sink.fd);
-      if (sinks.size === 0) unwrapAll();
+      if (sinks.size === 0 && watchers.size === 0) unwrapAll();
     },
+  };
+}
+
+/**
+ * Hands every handler log line of this process to `onLine` until the returned function is called; with
+ * `hideFromTerminal`, the lines no longer reach stdout or stderr (open log files still get them).
+ */
+export function watchHandlerLines(
+  onLine: (line: string) => void,
+  options: { hideFromTerminal?: boolean } = {},
+): () => void {
+  const watcher: Watcher = { onLine, hideFromTerminal: options.hideFromTerminal === true };
+  watchers.add(watcher);
+  wrap(process.stdout);
+  wrap(process.stderr);
+  return () => {
+    if (!watchers.delete(watcher)) return;
+    if (sinks.size === 0 && watchers.size === 0) unwrapAll();
   };
 }

@@ -385,10 +385,9 @@ export class LatchkeyClient {
       headers.set('authorization', `${BEARER_SCHEME} ${this.#key}`);
       return;
     }
+    headers.delete('content-digest');
     const signed = signRequest({ token: this.#key, method, path, body });
-    headers.set('authorization', signed.authorization);
-    if (signed.contentDigest !== undefined) headers.set('content-digest', signed.contentDigest);
-    else headers.delete('content-digest');
+    for (const [name, value] of Object.entries(signed.headers)) headers.set(name, value);
   }
 
   /** Exponential backoff with jitter: about 250, 500, 1000 ms…, capped. */

@@ -3,9 +3,10 @@
  * Node 20+ (built-in fetch); only node:crypto underneath, for signing.
  */
 export {
+  type ArmorHeaders,
+  type ArmorSignature,
   contentDigestHeader,
   keyIdOfToken,
-  type SignedHeaders,
   type SignRequestInput,
   signRequest,
 } from '../core/signer';

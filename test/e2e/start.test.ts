@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DYNAMODB_EXPOSURE_NOTICE, localDataPaths } from '#local/constants';
+import { DYNAMODB_EXPOSURE_NOTICE, localDataPaths, localLogFile } from '#local/constants';
 import { freePort } from '#local/net';
 import { fencedBlock } from '../helpers/markdown';
 import { ROOT, startLocalProcess, waitForLine } from '../helpers/process';
@@ -93,15 +93,22 @@ describe('npm start', () => {
     for (const p of [env.PORT, env.LATCHKEY_SECRETS_PORT, env.LATCHKEY_DYNAMODB_PORT]) {
       expect(await portIsFree(Number(p))).toBe(true);
     }
-    // Handler logs never contain the key or the admin key.
-    const logLines = first
+    // One access line per request on the terminal, the handlers' JSON lines in the log file; neither
+    // contains the key or the admin key.
+    const accessLines = first
       .output()
+      .split('\n')
+      .filter((l) => /^[A-Z]+ \/\S* \d{3} /.test(l));
+    expect(accessLines.length).toBeGreaterThan(0);
+    expect(accessLines).toContainEqual(expect.stringMatching(/^POST \/v1\/keys 201 admin \d+ ms$/));
+    expect(first.output()).not.toContain('{"level"');
+    const logLines = readFileSync(localLogFile(dataDir), 'utf8')
       .split('\n')
       .filter((l) => l.startsWith('{'));
     expect(logLines.length).toBeGreaterThan(0);
     const adminKey =
       /Admin key \(generated now, shown once here\): (\S+)/.exec(first.output())?.[1] ?? 'missing';
-    for (const l of logLines) {
+    for (const l of [...logLines, ...accessLines]) {
       expect(l).not.toContain(firstKey.slice(20));
       expect(l).not.toContain(adminKey);
     }

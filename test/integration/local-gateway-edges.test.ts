@@ -8,7 +8,8 @@ import { createKey } from '../helpers/local';
  * The local gateway at its edges: header and query names that are Object.prototype's own, client
  * errors Node answers before any handler (an oversized header, a bad request line, CONNECT), a Host
  * that is not loopback, and binary bodies, which reach the handlers base64-encoded as on API Gateway,
- * so a signed body's digest is checked over its exact bytes.
+ * so a signed body's digest is checked over its exact bytes. And signRequest's `headers`, spread as
+ * they are into a plain `fetch`.
  */
 const lk = useLatchkey();
 
@@ -140,5 +141,24 @@ describe('binary bodies', () => {
       body: Uint8Array.from([0xfe]),
     });
     expect(swapped.status).toBe(401);
+  });
+});
+
+describe("signRequest's headers in a plain fetch", () => {
+  it('spread into fetch, they sign a GET and a POST with a body', async () => {
+    const { token } = await createKey(lk.call, lk.admin, { name: 'spread', roles: ['member'] });
+    const get = signRequest({ token, method: 'GET', path: '/v1/echo/spread' });
+    const got = await fetch(`${lk.local.url}/v1/echo/spread`, { headers: { ...get.headers } });
+    expect(got.status, await got.clone().text()).toBe(200);
+
+    const body = '{"sku":"A-1"}';
+    const post = signRequest({ token, method: 'POST', path: '/v1/echo/spread', body });
+    const posted = await fetch(`${lk.local.url}/v1/echo/spread`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...post.headers },
+      body,
+    });
+    expect(posted.status, await posted.clone().text()).toBe(200);
+    expect(((await posted.json()) as { body: string }).body).toBe(body);
   });
 });

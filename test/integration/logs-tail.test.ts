@@ -75,7 +75,7 @@ describe('latchkey logs tail (local mode)', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(
       new RegExp(
-        `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z  WARN   unauthorized  wrong_secret +key ${a.id}  request ${wrongSecretRequest}${explained('wrong_secret')}$`,
+        `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ  WARN   unauthorized  wrong_secret +key ${a.id}  request ${wrongSecretRequest}${explained('wrong_secret')}$`,
       ),
     );
     expect(lines[1]).toMatch(

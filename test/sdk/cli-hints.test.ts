@@ -4,7 +4,7 @@
  * it needs), and the AWS SDK's "Region is missing" (how to set it).
  */
 import { describe, expect, it } from 'vitest';
-import { errorLine } from '#cli/errors';
+import { errorJson, errorLine } from '#cli/errors';
 import { LatchkeyError } from '#sdk/index';
 
 const apiError = (status: number, code: string, message: string, method: string, path: string) =>
@@ -37,6 +37,44 @@ describe('CLI error hints', () => {
     expect(errorLine(apiError(403, 'forbidden', 'Not allowed.', 'GET', '/v1/orgs/acme'))).toMatch(
       /; this route needs the admin key \(request_id r-1\)$/,
     );
+  });
+
+  it('a 401 and a rate-limited 403 name the logs tail command that tells why, in one sentence', () => {
+    const refused = apiError(
+      401,
+      'unauthorized',
+      'A valid API key or admin key is required.',
+      'GET',
+      '/v1/keys',
+    );
+    expect(errorLine(refused)).toBe(
+      'latchkey: unauthorized: A valid API key or admin key is required; ' +
+        'see why: latchkey logs tail --request-id r-1 --no-follow (request_id r-1)',
+    );
+    const limited = apiError(403, 'rate_limited', 'Rate limit exceeded.', 'GET', '/v1/echo/x');
+    expect(errorLine(limited)).toContain('; see why: latchkey logs tail --request-id r-1 --no-follow');
+    // Without a request id there is nothing to look up.
+    const noId = new LatchkeyError({ kind: 'http', status: 401, code: 'unauthorized', message: 'No.' });
+    expect(errorLine(noId)).toBe('latchkey: unauthorized: No.');
+  });
+
+  it('under --json an error is one line of JSON: code, message, hint and request id', () => {
+    const refused = apiError(
+      401,
+      'unauthorized',
+      'A valid API key or admin key is required.',
+      'GET',
+      '/v1/keys',
+    );
+    expect(JSON.parse(errorJson(refused))).toEqual({
+      error: {
+        code: 'unauthorized',
+        message: 'A valid API key or admin key is required.',
+        hint: 'see why: latchkey logs tail --request-id r-1 --no-follow',
+        request_id: 'r-1',
+      },
+    });
+    expect(errorJson(new Error('boom')).split('\n')).toHaveLength(1);
   });
 
   it('"Region is missing" says how to set it', () => {

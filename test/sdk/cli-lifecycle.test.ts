@@ -71,6 +71,41 @@ describe('keys update, disable, enable, delete', () => {
   });
 });
 
+describe('metadata and status', () => {
+  it('keys create --meta sets metadata, and keys get shows it', async () => {
+    const created = await cli([
+      'keys',
+      'create',
+      '--name',
+      'cli-meta',
+      '--org',
+      'cli-meta',
+      '--meta',
+      'customer=acme',
+      '--meta',
+      'tier=gold',
+      '--json',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const { key } = JSON.parse(created.stdout) as { key: { id: string; metadata: unknown } };
+    expect(key.metadata).toEqual({ customer: 'acme', tier: 'gold' });
+    const shown = await cli(['keys', 'get', key.id]);
+    expect(shown.stdout).toMatch(/^metadata +customer=acme, tier=gold$/m);
+    const bad = await cli(['keys', 'create', '--name', 'x', '--meta', 'nokey']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--meta takes KEY=VALUE');
+  });
+
+  it('keys list --status disabled lists the disabled keys only', async () => {
+    const { key: off } = await admin.createKey({ name: 'cli-off', org_id: 'cli-status' });
+    await admin.createKey({ name: 'cli-on', org_id: 'cli-status' });
+    await admin.disableKey(off.id);
+    const res = await cli(['keys', 'list', '--org', 'cli-status', '--status', 'disabled', '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout).keys.map((k: { id: string }) => k.id)).toEqual([off.id]);
+  });
+});
+
 describe('audit list', () => {
   it("lists one key's events newest first, as text and as JSON", async () => {
     const { key } = await admin.createKey({ name: 'cli-audit', org_id: 'cli' });
@@ -80,11 +115,32 @@ describe('audit list', () => {
     const lines = text.stdout.trim().split('\n');
     expect(lines[0]).toContain('key.disabled');
     expect(lines[1]).toContain('key.created');
+    // The time format every command prints: no milliseconds, a space for the T.
+    expect(lines[0]).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z {2}key\.disabled /);
     const json = await cli(['audit', 'list', '--key-id', key.id, '--json']);
     expect(JSON.parse(json.stdout).events.map((e: { type: string }) => e.type)).toEqual([
       'key.disabled',
       'key.created',
     ]);
+  });
+});
+
+describe('errors under --json', () => {
+  it('are one line of JSON on stderr, with the exit code unchanged', async () => {
+    const unknown = await cli(['frobnicate', '--json']);
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.stderr).error).toMatchObject({ code: 'usage_error' });
+    const refused = await runCli(['whoami', '--json'], {
+      LATCHKEY_URL: local.url,
+      LATCHKEY_KEY: 'x'.repeat(40),
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    const { error } = JSON.parse(refused.stderr) as {
+      error: { code: string; hint: string; request_id: string };
+    };
+    expect(error.code).toBe('unauthorized');
+    expect(error.hint).toBe(`see why: latchkey logs tail --request-id ${error.request_id} --no-follow`);
   });
 });
 

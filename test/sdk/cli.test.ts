@@ -276,7 +276,7 @@ describe('keys', () => {
     const line = expectError(refused, 1, 'unauthorized');
     expect(line).toMatch(
       new RegExp(
-        `^latchkey: unauthorized: ${UNAUTHORIZED_MESSAGE.replace('.', '\\.')} \\(request_id \\S+\\)$`,
+        `^latchkey: unauthorized: ${UNAUTHORIZED_MESSAGE.replace(/\.$/, '')}; see why: latchkey logs tail --request-id (\\S+) --no-follow \\(request_id \\1\\)$`,
       ),
     );
     expect(refused.stderr).not.toContain(raw_key);

@@ -3,14 +3,16 @@
  * repository, its documentation (the README and `docs/`, every link of the README inside the tarball),
  * and its three surfaces used from there — `latchkey` (examples/sdk-demo.mjs against local
  * mode, with the whole node_modules under 10 MB), `latchkey/cdk` (a user's own stack protecting its own
- * route, synthesized offline and cdk-nag clean) and `latchkey/integration` (`checkSignedBody`).
+ * route, synthesized offline and cdk-nag clean) and `latchkey/integration` (`checkSignedBody`); and
+ * `latchkey dev`, local mode from the installed package (with the repository's DynamoDB Local jar, so
+ * nothing is downloaded).
  *
  * npm test builds dist/ first, so the pack runs with --ignore-scripts. The user project gets
  * aws-cdk-lib, constructs and cdk-nag as symlinks to the repository's copies (installing aws-cdk-lib,
  * 160 MB, would take minutes here); Node resolves them to one real path, so the user's app and
  * latchkey/cdk share one aws-cdk-lib, as peer dependencies do in a real install.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import {
   copyFileSync,
   mkdtempSync,
@@ -27,6 +29,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPublicRoute, ROUTES } from '#core/routes';
 import type { LocalMode } from '#local/local-mode';
+import { freePort } from '#local/net';
 import { startTestLatchkey } from '../helpers/local';
 import { fencedBlock, isExternal, markdownFiles, markdownLinks, readMarkdown } from '../helpers/markdown';
 
@@ -136,5 +139,48 @@ describe('the packed tarball, installed in a fresh project', () => {
       expect(files).toEqual(['index.mjs']);
     }
     expect(assets.length).toBeGreaterThanOrEqual(3);
+  }, 120_000);
+});
+
+describe('latchkey dev from the installed package', () => {
+  it('starts local mode with the bundled handlers and SDK, answers, and stops on SIGINT', async () => {
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? tmpdir(),
+      PORT: String(await freePort()),
+      LATCHKEY_SECRETS_PORT: String(await freePort()),
+      LATCHKEY_DYNAMODB_PORT: String(await freePort()),
+      LATCHKEY_DATA_DIR: join(project, '.latchkey'),
+      LATCHKEY_DYNAMODB_LOCAL_DIR: join(ROOT, 'node_modules/.cache/latchkey/dynamodb-local-2.9.30'),
+    };
+    const child = spawn(process.execPath, ['node_modules/latchkey/bin/latchkey-cli.mjs', 'dev'], {
+      cwd: project,
+      env,
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 90_000;
+      while (!/latchkey listening on/.test(out) && child.exitCode === null && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(out).toMatch(/latchkey listening on http:\/\/127\.0\.0\.1:\d+/);
+      const adminKey = /Admin key \(generated now, shown once here\): (\S+)/.exec(out)?.[1] ?? '';
+      const res = await fetch(`http://127.0.0.1:${env.PORT}/v1/whoami`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      expect(res.status).toBe(200);
+      // The banner's script form points at the installed launcher.
+      expect(out).toContain('node node_modules/latchkey/bin/latchkey-cli.mjs whoami');
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
   }, 120_000);
 });

@@ -129,9 +129,9 @@ describe('latchkey logs tail --stack', () => {
     expect(logs.requests[1]).toMatchObject({ nextToken: 'page-2', startTime: start });
     const wrongSecret = `— ${REFUSAL_REASONS.wrong_secret.explanation}`;
     expect(res.stdout.trimEnd().split('\n')).toEqual([
-      `2030-01-01 12:00:01.000Z  WARN   unauthorized  wrong_secret       key ${KEY}  request req-1  ${wrongSecret}`,
-      `2030-01-01 12:00:02.000Z  WARN   unauthorized  wrong_secret       key ${KEY}  request req-2  ${wrongSecret}`,
-      `2030-01-01 12:00:03.000Z  WARN   deny          rate_limited       key ${KEY}  request req-3  — ${REFUSAL_REASONS.rate_limited.explanation}`,
+      `2030-01-01 12:00:01Z  WARN   unauthorized  wrong_secret       key ${KEY}  request req-1  ${wrongSecret}`,
+      `2030-01-01 12:00:02Z  WARN   unauthorized  wrong_secret       key ${KEY}  request req-2  ${wrongSecret}`,
+      `2030-01-01 12:00:03Z  WARN   deny          rate_limited       key ${KEY}  request req-3  — ${REFUSAL_REASONS.rate_limited.explanation}`,
     ]);
   });
 

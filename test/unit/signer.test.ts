@@ -60,6 +60,15 @@ describe('signRequest', () => {
     expect(verify({ authorization: signed.authorization }, 'POST', '/prod/v1/keys', body)).toBe(false);
   });
 
+  it('returns headers by their wire names, exactly the ones to send', () => {
+    const get = signRequest({ token: TOKEN, method: 'GET', path: '/x' });
+    expect(get.headers).toEqual({ authorization: get.authorization });
+    const post = signRequest({ token: TOKEN, method: 'POST', path: '/x', body: 'b' });
+    expect(post.headers).toEqual({ authorization: post.authorization, 'content-digest': post.contentDigest });
+    expect(post.contentDigest).toBe(contentDigestHeader('b'));
+    expect(Object.keys(post.headers)).toEqual(['authorization', 'content-digest']);
+  });
+
   it('treats an empty body as no body', () => {
     const a = signRequest({ token: TOKEN, method: 'PUT', path: '/p', body: '', nonce: NONCE, timestamp: 5 });
     const b = signRequest({

@@ -6,6 +6,8 @@
  * rebuild the canonical request (method, URI, query, signed headers, SHA-256 of the body as received)
  * and compare signatures in constant time. A refusal is a value carrying the error type and message AWS
  * answers with (all 400 in the JSON protocol); nothing here logs the secret or a signature.
+ * `signSigV4` is the client side, from the same canonical request, for `latchkey admin-key --local`,
+ * which then needs no AWS SDK.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { LocalSecretsCredential } from './credential';
@@ -93,9 +95,30 @@ export function verifySigV4(
       `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${day}' != '${amzDate.slice(0, 8)}'`,
     );
   }
+  // The body as received, hashed here: an x-amz-content-sha256 header cannot vouch for other bytes.
+  const expected = Buffer.from(
+    signatureOf(req, headers, signed, amzDate, { region, service }, credential.secretAccessKey),
+  );
+  if (!timingSafeEqual(expected, Buffer.from(signature))) {
+    return invalidSignature(
+      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+    );
+  }
+  return { valid: true };
+}
+
+/** SigV4's signature (hex) of a request over `signed` headers, from its canonical request. */
+function signatureOf(
+  req: { method: string; url: string; body: Buffer },
+  headers: Map<string, string>,
+  signed: readonly string[],
+  amzDate: string,
+  scope: { region: string; service: string },
+  secretAccessKey: string,
+): string {
+  const day = amzDate.slice(0, 8);
   const canonicalHeaders = signed.map((name) => `${name}:${headers.get(name) ?? ''}\n`).join('');
   const [path = '', query = ''] = splitTarget(req.url);
-  // The body as received, hashed here: an x-amz-content-sha256 header cannot vouch for other bytes.
   const canonicalRequest = [
     req.method,
     canonicalUri(path),
@@ -104,17 +127,53 @@ export function verifySigV4(
     signed.join(';'),
     sha256(req.body),
   ].join('\n');
-  const credentialScope = `${day}/${region}/${service}/aws4_request`;
+  const credentialScope = `${day}/${scope.region}/${scope.service}/aws4_request`;
   const stringToSign = [ALGORITHM, amzDate, credentialScope, sha256(canonicalRequest)].join('\n');
-  let key = hmac(`AWS4${credential.secretAccessKey}`, day as string);
-  for (const step of [region, service, 'aws4_request']) key = hmac(key, step);
-  const expected = Buffer.from(createHmac('sha256', key).update(stringToSign).digest('hex'));
-  if (!timingSafeEqual(expected, Buffer.from(signature))) {
-    return invalidSignature(
-      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
-    );
+  let key = hmac(`AWS4${secretAccessKey}`, day);
+  for (const step of [scope.region, scope.service, 'aws4_request']) key = hmac(key, step);
+  return createHmac('sha256', key).update(stringToSign).digest('hex');
+}
+
+export interface SigV4SignInput {
+  method: string;
+  /** The request target: path and query, percent-encoded as sent. */
+  url: string;
+  /** Every header to sign (host among them), by lower-case name. */
+  headers: Record<string, string>;
+  body: string;
+  region: string;
+  service: string;
+  now: number;
+}
+
+/**
+ * The `X-Amz-Date` and `Authorization` headers that sign a request with `credential` (every header
+ * given is signed). Verified by `verifySigV4` and, being SigV4, by AWS's own signers' rules.
+ */
+export function signSigV4(
+  input: SigV4SignInput,
+  credential: LocalSecretsCredential,
+): { 'x-amz-date': string; authorization: string } {
+  const amzDate = basic(input.now);
+  const headers = new Map<string, string>();
+  for (const [name, value] of Object.entries(input.headers)) {
+    headers.set(name.toLowerCase(), value.trim().replace(/ +/g, ' '));
   }
-  return { valid: true };
+  headers.set('x-amz-date', amzDate);
+  const signed = [...headers.keys()].sort();
+  const signature = signatureOf(
+    { method: input.method, url: input.url, body: Buffer.from(input.body) },
+    headers,
+    signed,
+    amzDate,
+    input,
+    credential.secretAccessKey,
+  );
+  const scope = `${amzDate.slice(0, 8)}/${input.region}/${input.service}/aws4_request`;
+  return {
+    'x-amz-date': amzDate,
+    authorization: `${ALGORITHM} Credential=${credential.accessKeyId}/${scope}, SignedHeaders=${signed.join(';')}, Signature=${signature}`,
+  };
 }
 
 /** Header values by lower-case name, repeated headers joined with commas, spaces collapsed (SigV4's rule). */

@@ -25,7 +25,7 @@ import {
   lowerCaseHeaders,
   rawBodyOf,
   signedBodyRefusal,
-} from './runtime/http';
+} from './runtime/proxy-event';
 
 export { verifyBodyDigest } from '../lib/core/armor';
 

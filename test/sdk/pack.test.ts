@@ -108,9 +108,9 @@ describe('the packed tarball, installed in a fresh project', () => {
     expect(stdout.trim()).toMatch(/^200 [A-Za-z0-9]{16}$/);
   });
 
-  it('latchkey/integration: checkSignedBody passes bearer requests and refuses a tampered signed body', async () => {
+  it('latchkey/integration: checkSignedBody passes bearer requests and refuses a tampered signed body; getCaller reads the caller', async () => {
     const { stdout } = await run(process.execPath, ['integration.mjs'], { cwd: project });
-    expect(stdout.trim()).toBe('null 401');
+    expect(stdout.trim()).toBe('null 401 acme gold');
   });
 
   it('latchkey/cdk: a stack of your own protects its own route, synthesized offline and nag clean', async () => {

@@ -55,8 +55,9 @@ export interface LatchkeyApiProps extends StageProps {
    */
   readonly defaultRateLimit?: number;
   /**
-   * Role name → permissions (`keys:read`, `keys:write`, `api:read`, `api:write`). A key's
-   * permissions are frozen when it is created; changing the matrix affects new keys only.
+   * Role name → permissions (`keys:read`, `keys:write`, `api:read`, `api:write`, and permissions of your
+   * own such as `orders:write` that `LatchkeyAuthorizer.protect` routes require). A key's permissions
+   * are frozen when it is created; changing the matrix affects new keys only.
    * @default DEFAULT_ROLE_MATRIX (admin, member, viewer)
    */
   readonly roleMatrix?: RoleMatrix;
@@ -115,6 +116,7 @@ export class LatchkeyApi extends Construct {
   constructor(scope: Construct, id: string, props: LatchkeyApiProps) {
     super(scope, id);
     const settings = validateSettings(this.node.path, props);
+    props.authorizer.useRoleMatrix(JSON.parse(settings.roleMatrixJson) as RoleMatrix);
     const logRetention = props.logRetention ?? (SETTINGS.logRetentionDays.default as logs.RetentionDays);
 
     this.managementFunction = new LatchkeyFunction(this, 'Management', {

@@ -137,6 +137,8 @@ export interface LatchkeyAuthorizerProps {
  */
 export class LatchkeyAuthorizer extends Construct {
   public readonly function: LatchkeyFunction;
+  /** The function's log group: every refusal with its reason (`latchkey logs tail --log-group`). */
+  public readonly logGroup: logs.ILogGroup;
   public readonly authorizer: apigateway.RequestAuthorizer;
   public readonly resultsCacheTtl: Duration;
   public readonly signingProfile: SigningProfile;
@@ -179,6 +181,7 @@ export class LatchkeyAuthorizer extends Construct {
       logRetention: props.logRetention,
     });
     const fn = this.function;
+    this.logGroup = fn.logGroup;
     fn.addEnvironment(SETTINGS.signingProfile.env, this.signingProfile);
     fn.addEnvironment(SETTINGS.verifyMode.env, this.verifyMode);
     fn.addEnvironment(SETTINGS.hotKeyBoundMs.env, String(boundMs));

@@ -245,7 +245,7 @@ export class LatchkeyApi extends Construct {
           // DEFAULT_4XX/5XX: no status, or every response type without its own would take it.
           ...(spec.statusCode === null ? {} : { statusCode: String(spec.statusCode) }),
           templates: { 'application/json': gatewayResponseTemplate(spec) },
-          responseHeaders: gatewayResponseHeaders(),
+          responseHeaders: gatewayResponseHeaders(spec),
         }),
     );
   }

@@ -66,4 +66,21 @@ describe('LatchkeyApi in a stack of your own', () => {
     expect(JSON.stringify(stack.resolve(api.consoleUrl))).toMatch(/\/console"\]\]\}$/);
     expect(JSON.stringify(stack.resolve(api.openApiUrl))).toMatch(/\/v1\/openapi\.json"\]\]\}$/);
   });
+
+  it(
+    'maps the authorizer’s retry_after to Retry-After on the ACCESS_DENIED gateway response',
+    SYNTH_TIMEOUT,
+    () => {
+      const { app, stack } = userStack();
+      const responses = Object.values(
+        synthesize(app, stack).template.findResources('AWS::ApiGateway::GatewayResponse'),
+      )
+        .map(propsOf)
+        .filter((r) => r.ResponseType === 'ACCESS_DENIED');
+      expect(responses).toHaveLength(1);
+      expect(responses[0]?.ResponseParameters).toMatchObject({
+        'gatewayresponse.header.retry-after': 'context.authorizer.retry_after',
+      });
+    },
+  );
 });

@@ -1,44 +1,113 @@
 /**
- * For your own Lambda integrations behind the latchkey authorizer.
+ * `latchkey/integration`: for your own Lambda integrations behind the latchkey authorizer.
+ *
+ * `getCaller(event)` reads who is calling from the authorizer context API Gateway passes to the
+ * integration (`event.requestContext.authorizer`), typed; it returns `null` when the event carries no
+ * latchkey context (the method is not behind the authorizer), and never throws.
  *
  * API Gateway never passes the request body to an authorizer, so for ARMOR-PSK signed requests the
  * authorizer verifies the signature over the `Content-Digest` header. Any integration that reads the
  * body must check that the body matches that header; `checkSignedBody` does it:
  *
  * ```ts
- * import { checkSignedBody } from 'latchkey/integration';
+ * import { checkSignedBody, getCaller } from 'latchkey/integration';
  *
  * export const handler = async (event: APIGatewayProxyEvent) => {
  *   const refused = checkSignedBody(event);
  *   if (refused) return refused; // 401, latchkey's error body
- *   // … event.body is what the client signed
+ *   const caller = getCaller(event); // not null here: checkSignedBody refuses events without one
+ *   // … event.body is what the client signed; caller.orgId, caller.metadata.op_plan, …
  * };
  * ```
  *
- * Bearer requests pass through unchanged (there is nothing to check).
+ * Bearer requests pass through unchanged (there is nothing to check). This module logs nothing and
+ * bundles no logger: a handler importing it stays a few kilobytes.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { errorBody, UNAUTHORIZED_MESSAGE } from '../lib/core/errors';
+import { errorBody, UNAUTHORIZED_MESSAGE } from '#core/errors';
+import { metadataFromContext } from '#core/policy';
+import { principalFromContext } from '#core/principal';
 import {
   headerLineCount,
   jsonResponse,
   lowerCaseHeaders,
   rawBodyOf,
   signedBodyRefusal,
-} from './runtime/http';
+} from './runtime/proxy-event';
 
-export { verifyBodyDigest } from '../lib/core/armor';
+export { verifyBodyDigest } from '#core/armor';
 
-/** null when the body may be used; otherwise the 401 response to return. */
+/** How the authorizer verified the caller: a bearer token (or the admin key), or an ARMOR-PSK signature. */
+export type CallerScheme = 'bearer' | 'armor';
+
+interface CallerBase {
+  /**
+   * The permissions the credential holds, frozen on the key when it was created (from its roles). The
+   * admin key lists latchkey's own permissions and may call every route, whatever it requires.
+   */
+  readonly permissions: readonly string[];
+  readonly scheme: CallerScheme;
+  /**
+   * The key's metadata (`{}` for the admin key). Entries whose name starts with `op_` were set by the
+   * admin key (docs/protocol.md, "Which context values an integration may trust"); any other entry may
+   * have been written by a key of the caller's organization: treat it as the tenant's own text.
+   */
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+/** An API key of an organization. */
+export interface KeyCaller extends CallerBase {
+  readonly principal: 'key';
+  readonly keyId: string;
+  readonly orgId: string;
+}
+
+/** The deployment's admin key: no key id and no organization. */
+export interface AdminCaller extends CallerBase {
+  readonly principal: 'admin';
+  readonly keyId: null;
+  readonly orgId: null;
+}
+
+export type Caller = KeyCaller | AdminCaller;
+
+type AuthorizerContextOf = Record<string, unknown> | null | undefined;
+
+/**
+ * Who is calling, from the latchkey authorizer's context on a Lambda proxy event; `null` when the event
+ * has none (a method not behind the latchkey authorizer, or a context latchkey did not write).
+ */
+export function getCaller(event: Pick<APIGatewayProxyEvent, 'requestContext'>): Caller | null {
+  const context = event.requestContext?.authorizer as AuthorizerContextOf;
+  const principal = principalFromContext(context);
+  const scheme = context?.auth_scheme;
+  if (principal === null || (scheme !== 'bearer' && scheme !== 'armor')) return null;
+  const base: CallerBase = {
+    permissions: [...principal.permissions],
+    scheme,
+    metadata: metadataFromContext(context),
+  };
+  return principal.type === 'admin'
+    ? { ...base, principal: 'admin', keyId: null, orgId: null }
+    : { ...base, principal: 'key', keyId: principal.keyId, orgId: principal.orgId };
+}
+
+/**
+ * null when the body may be used; otherwise the 401 response to return: a signed request whose body
+ * does not match its `Content-Digest` (or has no or a repeated one), or an event with no latchkey caller
+ * at all (fail closed: without the authorizer's context nothing says whether the body was signed).
+ */
 export function checkSignedBody(event: APIGatewayProxyEvent): APIGatewayProxyResult | null {
-  const authorizer = event.requestContext?.authorizer as Record<string, unknown> | null | undefined;
-  const refusal = signedBodyRefusal(
-    authorizer?.auth_scheme,
-    rawBodyOf(event),
-    lowerCaseHeaders(event.headers)['content-digest'],
-    headerLineCount(event, 'content-digest') > 1,
-  );
-  if (refusal === null) return null;
+  const caller = getCaller(event);
+  const refused =
+    caller === null ||
+    signedBodyRefusal(
+      caller.scheme,
+      rawBodyOf(event),
+      lowerCaseHeaders(event.headers)['content-digest'],
+      headerLineCount(event, 'content-digest') > 1,
+    ) !== null;
+  if (!refused) return null;
   const requestId = event.requestContext?.requestId ?? 'unknown';
   return jsonResponse(401, errorBody('unauthorized', UNAUTHORIZED_MESSAGE, requestId), requestId);
 }

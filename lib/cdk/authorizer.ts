@@ -9,6 +9,15 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import {
+  DEFAULT_ROLE_MATRIX,
+  isPermission,
+  matrixPermissions,
+  PERMISSION_RULE,
+  type Permission,
+  parseRoleMatrix,
+  type RoleMatrix,
+} from '../core/permissions';
 import { isRouteMethod } from '../core/routes';
 import {
   checkSetting,
@@ -25,8 +34,8 @@ export const IDENTITY_HEADER = 'Authorization';
 
 /**
  * Environment variable listing the application routes (beyond latchkey's own route table) that the
- * authorizer's Allow policy must cover: a JSON array of `{ "method", "path" }`, each needing
- * `api:read` (GET/HEAD/OPTIONS) or `api:write` (other methods).
+ * authorizer's Allow policy must cover: a JSON array of `{ "method", "path", "permission"? }`, each
+ * needing its permission, or without one `api:read` (GET/HEAD/OPTIONS) or `api:write` (other methods).
  */
 export const APPLICATION_ROUTES_ENV = SETTINGS.applicationRoutes.env;
 
@@ -35,6 +44,18 @@ export interface ApplicationRoute {
   readonly method: string;
   /** The API Gateway resource path, with `{param}` / `{proxy+}` segments. */
   readonly path: string;
+  /** The permission a key needs to call it; absent: `api:read` for GET/HEAD/OPTIONS, else `api:write`. */
+  readonly permission?: string;
+}
+
+/** `protect`'s options: API Gateway's method options, and the permission the route requires. */
+export interface ProtectOptions extends apigateway.MethodOptions {
+  /**
+   * The permission a key must hold to call the method, e.g. `orders:write`: one of latchkey's own, or
+   * one a role of the role matrix grants (checked at synth). The admin key may call every route.
+   * @default - `api:read` for GET, HEAD and OPTIONS; `api:write` for any other method
+   */
+  readonly permission?: string;
 }
 
 export interface LatchkeyAuthorizerProps {
@@ -82,6 +103,13 @@ export interface LatchkeyAuthorizerProps {
    */
   readonly provisionedConcurrency?: number;
   /**
+   * The role matrix the deployment issues keys under, to check the permissions of the routes given to
+   * `protect` at synth. Needed only when this authorizer's REST API is not the one a `LatchkeyApi` with a
+   * custom `roleMatrix` uses (that `LatchkeyApi` hands its matrix over); it must then be the same matrix.
+   * @default - the `roleMatrix` of the `LatchkeyApi` using this authorizer, else DEFAULT_ROLE_MATRIX
+   */
+  readonly roleMatrix?: RoleMatrix;
+  /**
    * Memory of the authorizer function in MB.
    * @default 512
    */
@@ -108,12 +136,16 @@ export interface LatchkeyAuthorizerProps {
  */
 export class LatchkeyAuthorizer extends Construct {
   public readonly function: LatchkeyFunction;
+  /** The function's log group: every refusal with its reason (`latchkey logs tail --log-group`). */
+  public readonly logGroup: logs.ILogGroup;
   public readonly authorizer: apigateway.RequestAuthorizer;
   public readonly resultsCacheTtl: Duration;
   public readonly signingProfile: SigningProfile;
   public readonly verifyMode: VerifyMode;
   /** Routes of your own API registered with `protect`, covered by the authorizer's policy. */
   public readonly applicationRoutes: ApplicationRoute[] = [];
+  private readonly roleMatrix?: RoleMatrix;
+  private apiRoleMatrix?: RoleMatrix;
 
   constructor(scope: Construct, id: string, props: LatchkeyAuthorizerProps) {
     super(scope, id);
@@ -134,7 +166,11 @@ export class LatchkeyAuthorizer extends Construct {
       checkSetting('hotKeyBoundMs', boundMs),
       checkSetting('authorizerProvisionedConcurrency', instances, { as: 'provisionedConcurrency' }),
       checkSetting('authorizerMemorySize', memorySize, { as: 'memorySize' }),
+      props.roleMatrix === undefined ? null : roleMatrixProblem(props.roleMatrix),
     ]);
+    this.roleMatrix = props.roleMatrix;
+    // After construction: protect() and a LatchkeyApi may come later in the app.
+    this.node.addValidation({ validate: () => this.routePermissionProblems() });
 
     this.function = new LatchkeyFunction(this, 'Handler', {
       entry: 'lambdas/handlers/authorizer.ts',
@@ -144,6 +180,7 @@ export class LatchkeyAuthorizer extends Construct {
       logRetention: props.logRetention,
     });
     const fn = this.function;
+    this.logGroup = fn.logGroup;
     fn.addEnvironment(SETTINGS.signingProfile.env, this.signingProfile);
     fn.addEnvironment(SETTINGS.verifyMode.env, this.verifyMode);
     fn.addEnvironment(SETTINGS.hotKeyBoundMs.env, String(boundMs));
@@ -176,19 +213,26 @@ export class LatchkeyAuthorizer extends Construct {
   }
 
   /**
-   * Adds a method of your own behind the latchkey authorizer: callers need `api:read` for
-   * GET/HEAD/OPTIONS and `api:write` for other methods. The route is added to the policy the
-   * authorizer returns (environment variable `LATCHKEY_APPLICATION_ROUTES`).
+   * Adds a method of your own behind the latchkey authorizer: callers need `options.permission`, or
+   * without one `api:read` for GET/HEAD/OPTIONS and `api:write` for other methods. The route is added
+   * to the policy the authorizer returns (environment variable `LATCHKEY_APPLICATION_ROUTES`), so a key
+   * without the permission gets 403 from API Gateway before the integration runs.
    */
   public protect(
     resource: apigateway.IResource,
     httpMethod: string,
     integration?: apigateway.Integration,
-    options: apigateway.MethodOptions = {},
+    options: ProtectOptions = {},
   ): apigateway.Method {
+    const { permission, ...methodOptions } = options;
     const method = httpMethod.toUpperCase();
     if (!isRouteMethod(method)) {
       throw new Error(`${this.node.path}: protect: unknown HTTP method ${JSON.stringify(httpMethod)}`);
+    }
+    if (permission !== undefined && !isPermission(permission)) {
+      throw new Error(
+        `${this.node.path}: protect: permission ${JSON.stringify(permission)} must be ${PERMISSION_RULE}`,
+      );
     }
     if (this.applicationRoutes.length === 0) {
       this.function.addEnvironment(
@@ -196,12 +240,55 @@ export class LatchkeyAuthorizer extends Construct {
         Lazy.string({ produce: () => JSON.stringify(this.applicationRoutes) }),
       );
     }
-    this.applicationRoutes.push({ method, path: resource.path });
-    const created = resource.addMethod(method, integration, { ...options, ...this.methodOptions });
+    this.applicationRoutes.push({
+      method,
+      path: resource.path,
+      ...(permission === undefined ? {} : { permission }),
+    });
+    const created = resource.addMethod(method, integration, { ...methodOptions, ...this.methodOptions });
     Validations.of(created).acknowledge({
       id: 'AwsSolutions-COG4',
       reason: 'Callers authenticate with latchkey API keys, checked by the latchkey REQUEST authorizer.',
     });
     return created;
+  }
+
+  /**
+   * Called by the `LatchkeyApi` this authorizer serves with the role matrix its management API issues
+   * keys under, so that `protect`'s permissions are checked against it.
+   */
+  public useRoleMatrix(matrix: RoleMatrix): void {
+    this.apiRoleMatrix = matrix;
+  }
+
+  /** The synth-time check: every permission a protected route requires is granted by some role. */
+  private routePermissionProblems(): string[] {
+    const problems: string[] = [];
+    if (
+      this.roleMatrix !== undefined &&
+      this.apiRoleMatrix !== undefined &&
+      JSON.stringify(parseRoleMatrix(this.roleMatrix)) !== JSON.stringify(this.apiRoleMatrix)
+    ) {
+      problems.push('roleMatrix differs from the roleMatrix of the LatchkeyApi using this authorizer');
+    }
+    const matrix = this.apiRoleMatrix ?? this.roleMatrix ?? DEFAULT_ROLE_MATRIX;
+    const granted = matrixPermissions(matrix);
+    for (const route of this.applicationRoutes) {
+      if (route.permission === undefined || granted.has(route.permission as Permission)) continue;
+      problems.push(
+        `protect: ${route.method} ${route.path} requires ${route.permission}, which no role of the role ` +
+          `matrix grants (${Object.keys(matrix).join(', ')}); add it to a role of roleMatrix`,
+      );
+    }
+    return problems;
+  }
+}
+
+function roleMatrixProblem(matrix: RoleMatrix): string | null {
+  try {
+    parseRoleMatrix(matrix);
+    return null;
+  } catch (error) {
+    return `roleMatrix: ${(error as Error).message}`;
   }
 }

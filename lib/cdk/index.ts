@@ -4,7 +4,12 @@
  * and `constructs` left to the user's copies (peer dependencies); the Lambda code they deploy is
  * prebundled in `dist/lambda/`, so a user's synth runs neither esbuild nor our TypeScript.
  */
-export { type ApplicationRoute, LatchkeyAuthorizer, type LatchkeyAuthorizerProps } from './authorizer';
+export {
+  type ApplicationRoute,
+  LatchkeyAuthorizer,
+  type LatchkeyAuthorizerProps,
+  type ProtectOptions,
+} from './authorizer';
 export { propsFromContext } from './context-props';
 export { LatchkeyKeyStore, type LatchkeyKeyStoreProps } from './key-store';
 export { LatchkeyApi, type LatchkeyApiProps } from './latchkey-api';

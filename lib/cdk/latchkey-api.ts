@@ -9,6 +9,7 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import {
   GATEWAY_RESPONSES,
@@ -17,7 +18,7 @@ import {
 } from '../core/gateway-responses';
 import { parseRoleMatrix, type RoleMatrix } from '../core/permissions';
 import { type PlanTable, parsePlans } from '../core/plans';
-import { isPublicRoute, ROUTES, type RouteHandler } from '../core/routes';
+import { findRoute, isPublicRoute, ROUTES, type RouteHandler } from '../core/routes';
 import { checkSetting, SETTINGS, throwProblems } from '../core/settings';
 import { IDENTITY_HEADER, type LatchkeyAuthorizer } from './authorizer';
 import type { LatchkeyKeyStore } from './key-store';
@@ -39,6 +40,13 @@ export interface LatchkeyApiProps extends StageProps {
    */
   readonly existingRestApi?: apigateway.RestApi;
   /**
+   * Deploy latchkey's sample application route (`ANY /v1/echo/{proxy+}`) and the function behind it,
+   * which echoes each request back: what the README's walkthrough and the SDK demo call. Your own routes
+   * go in with `LatchkeyAuthorizer.protect`; `LatchkeyStack` turns the sample on.
+   * @default false
+   */
+  readonly sampleRoutes?: boolean;
+  /**
    * Retention of the access logs, execution logs and the management and echo functions' logs.
    * @default logs.RetentionDays.ONE_MONTH
    */
@@ -55,8 +63,9 @@ export interface LatchkeyApiProps extends StageProps {
    */
   readonly defaultRateLimit?: number;
   /**
-   * Role name → permissions (`keys:read`, `keys:write`, `api:read`, `api:write`). A key's
-   * permissions are frozen when it is created; changing the matrix affects new keys only.
+   * Role name → permissions (`keys:read`, `keys:write`, `api:read`, `api:write`, and permissions of your
+   * own such as `orders:write` that `LatchkeyAuthorizer.protect` routes require). A key's permissions
+   * are frozen when it is created; changing the matrix affects new keys only.
    * @default DEFAULT_ROLE_MATRIX (admin, member, viewer)
    */
   readonly roleMatrix?: RoleMatrix;
@@ -101,7 +110,15 @@ export interface LatchkeyApiProps extends StageProps {
 export class LatchkeyApi extends Construct {
   public readonly restApi: apigateway.RestApi;
   public readonly managementFunction: LatchkeyFunction;
-  public readonly echoFunction: LatchkeyFunction;
+  /** The sample route's function (undefined unless `sampleRoutes`). */
+  public readonly echoFunction?: LatchkeyFunction;
+  /**
+   * The secret holding the admin key (the key store's): read it with
+   * `aws secretsmanager get-secret-value --secret-id <its ARN> --query SecretString --output text`.
+   */
+  public readonly adminKeySecret: secretsmanager.ISecret;
+  /** The authorizer's log group: every refusal with its reason (`latchkey logs tail --log-group`). */
+  public readonly authorizerLogGroup: logs.ILogGroup;
   /** Serves the credential-free routes (the OpenAPI document and the console); no data access. */
   public readonly publicFunction: LatchkeyFunction;
   /** The daily schedule that rolls usage counters off key items into usage history. */
@@ -115,6 +132,7 @@ export class LatchkeyApi extends Construct {
   constructor(scope: Construct, id: string, props: LatchkeyApiProps) {
     super(scope, id);
     const settings = validateSettings(this.node.path, props);
+    props.authorizer.useRoleMatrix(JSON.parse(settings.roleMatrixJson) as RoleMatrix);
     const logRetention = props.logRetention ?? (SETTINGS.logRetentionDays.default as logs.RetentionDays);
 
     this.managementFunction = new LatchkeyFunction(this, 'Management', {
@@ -139,13 +157,17 @@ export class LatchkeyApi extends Construct {
     props.keyStore.grantUsageHistory(management);
     this.usageRollUp = new LatchkeyUsageRollUp(this, 'UsageRollUp', { function: management });
 
-    this.echoFunction = new LatchkeyFunction(this, 'Echo', {
-      entry: 'lambdas/handlers/echo.ts',
-      description: 'latchkey: sample application route (ANY /v1/echo/{proxy+})',
-      memorySize: 256,
-      timeout: Duration.seconds(5),
-      logRetention,
-    });
+    this.adminKeySecret = props.keyStore.adminKeySecret;
+    this.authorizerLogGroup = props.authorizer.logGroup;
+    if (props.sampleRoutes ?? false) {
+      this.echoFunction = new LatchkeyFunction(this, 'Echo', {
+        entry: 'lambdas/handlers/echo.ts',
+        description: 'latchkey: sample application route (ANY /v1/echo/{proxy+})',
+        memorySize: 256,
+        timeout: Duration.seconds(5),
+        logRetention,
+      });
+    }
 
     this.publicFunction = new LatchkeyFunction(this, 'Public', {
       entry: 'lambdas/handlers/public.ts',
@@ -172,12 +194,17 @@ export class LatchkeyApi extends Construct {
       validateRequestBody: true,
     });
 
-    const integrations: Record<RouteHandler, apigateway.LambdaIntegration> = {
-      management: new apigateway.LambdaIntegration(management, { allowTestInvoke: false }),
-      echo: new apigateway.LambdaIntegration(this.echoFunction, { allowTestInvoke: false }),
-      public: new apigateway.LambdaIntegration(this.publicFunction, { allowTestInvoke: false }),
+    const integration = (fn: LatchkeyFunction) =>
+      new apigateway.LambdaIntegration(fn, { allowTestInvoke: false });
+    const integrations: Partial<Record<RouteHandler, apigateway.LambdaIntegration>> = {
+      management: integration(management),
+      echo: this.echoFunction && integration(this.echoFunction),
+      public: integration(this.publicFunction),
     };
     for (const route of ROUTES) {
+      const target = integrations[route.handler];
+      // The sample route is left out with its function.
+      if (target === undefined) continue;
       const resource = this.restApi.root.resourceForPath(route.path);
       const open = isPublicRoute(route);
       const requestParameters: Record<string, boolean> = open
@@ -186,7 +213,7 @@ export class LatchkeyApi extends Construct {
       for (const match of route.path.matchAll(/\{([A-Za-z0-9_]+)\+?\}/g)) {
         requestParameters[`method.request.path.${match[1]}`] = true;
       }
-      const method = resource.addMethod(route.method, integrations[route.handler], {
+      const method = resource.addMethod(route.method, target, {
         ...(open ? { authorizationType: apigateway.AuthorizationType.NONE } : props.authorizer.methodOptions),
         operationName: route.id,
         requestValidator: this.requestValidator,
@@ -218,7 +245,7 @@ export class LatchkeyApi extends Construct {
           // DEFAULT_4XX/5XX: no status, or every response type without its own would take it.
           ...(spec.statusCode === null ? {} : { statusCode: String(spec.statusCode) }),
           templates: { 'application/json': gatewayResponseTemplate(spec) },
-          responseHeaders: gatewayResponseHeaders(),
+          responseHeaders: gatewayResponseHeaders(spec),
         }),
     );
   }
@@ -226,6 +253,16 @@ export class LatchkeyApi extends Construct {
   /** The invoke URL of the stage, ending in `/`. */
   public get url(): string {
     return this.restApi.url;
+  }
+
+  /** The web console's URL (no credential to load it; it asks for a key or the admin key). */
+  public get consoleUrl(): string {
+    return `${this.url}${findRoute('console').path.slice(1)}`;
+  }
+
+  /** The OpenAPI 3.1 document's URL (no credential needed). */
+  public get openApiUrl(): string {
+    return `${this.url}${findRoute('getOpenApi').path.slice(1)}`;
   }
 }
 

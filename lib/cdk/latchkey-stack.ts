@@ -6,7 +6,6 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { RoleMatrix } from '../core/permissions';
 import type { PlanTable } from '../core/plans';
-import { findRoute } from '../core/routes';
 import { checkSetting, type SigningProfile, throwProblems, type VerifyMode } from '../core/settings';
 import { LatchkeyAuthorizer } from './authorizer';
 import { LatchkeyKeyStore } from './key-store';
@@ -52,6 +51,11 @@ export interface LatchkeyStackProps extends StackProps {
   readonly secretCacheTtl?: Duration;
   /** Rotate the admin key on this schedule. @default - no automatic rotation */
   readonly adminKeyRotation?: Duration;
+  /**
+   * Deploy the sample application route `ANY /v1/echo/{proxy+}` (see `LatchkeyApiProps.sampleRoutes`).
+   * @default true
+   */
+  readonly sampleRoutes?: boolean;
   /** Retention of every log group. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /** Stage name (first URL path segment). @default 'prod' */
@@ -145,20 +149,21 @@ export class LatchkeyStack extends Stack {
       keyRetention: props.keyRetention,
       auditRetention: props.auditRetention,
       memorySize: props.managementMemorySize,
+      sampleRoutes: props.sampleRoutes ?? true,
     });
 
-    const secretArn = this.keyStore.adminKeySecret.secretArn;
+    const secretArn = this.api.adminKeySecret.secretArn;
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the API (stage included); management routes are under v1/',
       value: this.api.url,
     });
     new CfnOutput(this, 'ConsoleUrl', {
       description: 'The web console (no credential to load it; it asks for a key or the admin key)',
-      value: `${this.api.url}${findRoute('console').path.slice(1)}`,
+      value: this.api.consoleUrl,
     });
     new CfnOutput(this, 'OpenApiUrl', {
       description: 'The OpenAPI 3.1 document of the API (no credential needed)',
-      value: `${this.api.url}${findRoute('getOpenApi').path.slice(1)}`,
+      value: this.api.openApiUrl,
     });
     new CfnOutput(this, 'AdminKeySecretArn', {
       description: 'Secrets Manager secret holding the admin key',
@@ -181,7 +186,7 @@ export class LatchkeyStack extends Stack {
     });
     new CfnOutput(this, 'AuthorizerLogGroupName', {
       description: "The authorizer's log group: every refusal with its reason (latchkey logs tail --stack)",
-      value: this.authorizer.function.logGroup.logGroupName,
+      value: this.api.authorizerLogGroup.logGroupName,
     });
     new CfnOutput(this, 'TableName', {
       description: 'DynamoDB table with key records, organizations, nonces and counters',

@@ -1,4 +1,5 @@
 import { ERROR_STATUS, type ErrorCode, UNAUTHORIZED_MESSAGE } from './errors';
+import type { AuthorizerContext } from './principal';
 import { ROUTE_NOT_FOUND_MESSAGE } from './routes';
 
 /**
@@ -33,6 +34,11 @@ export interface GatewayResponseSpec {
   /** An error code, or `$context.authorizer.error_code` for the authorizer's Deny reasons. */
   code: ErrorCode | '$context.authorizer.error_code';
   message: string;
+  /**
+   * Headers taken from the authorizer's context: header name → context key (`retry_after` →
+   * `context.authorizer.retry_after`). Left out of the answer when the value is empty.
+   */
+  contextHeaders?: Readonly<Record<string, keyof AuthorizerContext>>;
 }
 
 /**
@@ -47,8 +53,25 @@ export const API_JSON_HEADERS: Readonly<Record<string, string>> = { 'x-content-t
  * (`responseParameters` take "a static custom value") and CDK's `GatewayResponseOptions.responseHeaders`
  * ("values must be enclosed within a pair of single quotes"). Not verified on AWS.
  */
-export function gatewayResponseHeaders(): Record<string, string> {
-  return Object.fromEntries(Object.entries(API_JSON_HEADERS).map(([name, value]) => [name, `'${value}'`]));
+export function gatewayResponseHeaders(spec?: GatewayResponseSpec): Record<string, string> {
+  return {
+    ...Object.fromEntries(Object.entries(API_JSON_HEADERS).map(([name, value]) => [name, `'${value}'`])),
+    ...contextHeaderParameters(spec),
+  };
+}
+
+/**
+ * A gateway response's headers read from the authorizer context, as response parameters
+ * (`context.authorizer.<key>`, unquoted): AWS, API Gateway developer guide, "Parameter mapping source
+ * reference for REST APIs" (context variables are a mapping source; `$context.authorizer.<property>`
+ * is one) and "x-amazon-apigateway-gateway-responses.responseParameters". Not verified on AWS, nor what
+ * API Gateway sends when the value is empty (a `forbidden` Deny carries `retry_after: ''`); the local
+ * gateway leaves such a header out.
+ */
+function contextHeaderParameters(spec?: GatewayResponseSpec): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(spec?.contextHeaders ?? {}).map(([name, key]) => [name, `context.authorizer.${key}`]),
+  );
 }
 
 /**
@@ -78,6 +101,8 @@ export const GATEWAY_RESPONSES: readonly GatewayResponseSpec[] = [
     statusCode: 403,
     code: '$context.authorizer.error_code',
     message: '$context.authorizer.error_message',
+    // A key over its rate limit: the seconds until its window ends (RFC 9110 §10.2.3), for any HTTP client.
+    contextHeaders: { 'retry-after': 'retry_after' },
   },
   {
     type: 'MISSING_AUTHENTICATION_TOKEN',
@@ -184,5 +209,10 @@ export function renderGatewayResponse(
       return jsonEscape(name === undefined ? requestId : (authorizer[name] ?? ''));
     },
   );
-  return { statusCode, body, headers: API_JSON_HEADERS };
+  const headers: Record<string, string> = { ...API_JSON_HEADERS };
+  for (const [name, key] of Object.entries(spec.contextHeaders ?? {})) {
+    const value = authorizer[key];
+    if (value !== undefined && value !== '') headers[name] = value;
+  }
+  return { statusCode, body, headers };
 }

@@ -2,7 +2,7 @@
  * The one route table. The CDK stack builds API Gateway resources from it, the local gateway serves
  * it, the authorizer's policy covers it, and the management handler dispatches on it.
  */
-import type { Permission } from './permissions';
+import { isPermission, PERMISSION_RULE, type Permission } from './permissions';
 
 const READ = ['GET', 'HEAD', 'OPTIONS'] as const;
 const WRITE = ['POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -204,13 +204,14 @@ const RESOURCE_PATH_RE = /^(\/([A-Za-z0-9._~-]+|\{[A-Za-z0-9_]+\+?\}))+$/;
 
 /**
  * Routes of your own API protected by the latchkey authorizer (`LATCHKEY_APPLICATION_ROUTES`, a JSON
- * array of `{method, path}` written by the CDK construct): each needs api:read for GET/HEAD/OPTIONS
- * and api:write for other methods, so the Allow policy must cover them too.
+ * array of `{method, path, permission?}` written by the CDK construct): each needs its `permission`, or
+ * without one api:read for GET/HEAD/OPTIONS and api:write for other methods, so the Allow policy must
+ * cover them too.
  */
 export function parseApplicationRoutes(input: unknown): PolicyRoute[] {
   if (!Array.isArray(input)) throw new Error('application routes must be a JSON array of {method, path}');
   return input.map((entry, i) => {
-    const e = entry as { method?: unknown; path?: unknown };
+    const e = entry as { method?: unknown; path?: unknown; permission?: unknown };
     const method = typeof e?.method === 'string' ? e.method.toUpperCase() : '';
     if (!isRouteMethod(method))
       throw new Error(`application route ${i}: method must be an HTTP method or ANY`);
@@ -219,7 +220,11 @@ export function parseApplicationRoutes(input: unknown): PolicyRoute[] {
         `application route ${i}: path must be an API Gateway resource path such as /orders/{id}`,
       );
     }
-    return { method, path: e.path, needs: 'application' };
+    if (e.permission !== undefined && !isPermission(e.permission)) {
+      throw new Error(`application route ${i}: permission must be ${PERMISSION_RULE}`);
+    }
+    const needs = e.permission === undefined ? 'application' : e.permission;
+    return { method, path: e.path, needs };
   });
 }
 

@@ -10,7 +10,7 @@
 import { ERROR_STATUS, type ErrorCode } from './errors';
 import { statusesOfCode } from './gateway-responses';
 import { type ApiKey, AUDIT_EVENT_TYPES, type AuditEvent } from './model';
-import { PERMISSIONS } from './permissions';
+import { PERMISSION_PATTERN, PERMISSIONS } from './permissions';
 import { MAX_KEYS, RATE_LIMIT_PER_MINUTE } from './settings';
 import { TRUSTED_METADATA_PREFIX } from './trusted-metadata';
 import { USAGE_DAYS } from './usage';
@@ -167,7 +167,11 @@ const newKey = object<NewKeyResponse>(
 
 /** Every schema of the document, by its `components.schemas` name. */
 export const SCHEMAS = {
-  Permission: { type: 'string', enum: [...PERMISSIONS] },
+  Permission: {
+    type: 'string',
+    pattern: PERMISSION_PATTERN,
+    description: `latchkey's own (${PERMISSIONS.join(', ')}), or one the deployment's role matrix defines for its own routes (\`orders:write\`).`,
+  },
   KeyStatus: { type: 'string', enum: [...KEY_STATUSES] },
   ErrorCode: {
     type: 'string',

@@ -322,7 +322,7 @@ export const SETTING_DOCS: { readonly [K in SettingName]: SettingDoc } = {
   signingSecretId: { defaultText: SET_BY_STACK, doc: 'Secrets Manager id of the signing master secret' },
   applicationRoutes: {
     defaultText: 'none',
-    rule: 'a JSON array of { "method", "path" }',
+    rule: 'a JSON array of { "method", "path", "permission"? }',
     doc: 'routes of your own API behind the authorizer, added to its Allow policy (set by protect)',
   },
   dynamodbEndpoint: {

@@ -37,6 +37,9 @@ describe('rate limits', () => {
     expect(refused.body.error.code).toBe('rate_limited');
     expect(refused.body.error.message).toMatch(/Retry after (5[0-5]|[1-4]?\d) seconds\./);
     expect(refused.body.error.request_id).toBeTruthy();
+    // The same seconds in Retry-After, for HTTP clients that back off on their own.
+    const seconds = /Retry after (\d+) seconds/.exec(refused.body.error.message)?.[1];
+    expect(refused.headers.get('retry-after')).toBe(seconds);
     // Signed requests share the same window and are refused the same way, without using the nonce.
     expect((await signedGet(k.token, '/v1/echo/rl')).status).toBe(403);
 

@@ -15,6 +15,8 @@
 import { execFile, spawn } from 'node:child_process';
 import {
   copyFileSync,
+  cpSync,
+  existsSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -111,15 +113,13 @@ describe('the packed tarball, installed in a fresh project', () => {
     expect(stdout.trim()).toMatch(/^200 [A-Za-z0-9]{16}$/);
   });
 
-  it('latchkey/integration: checkSignedBody passes bearer requests and refuses a tampered signed body', async () => {
+  it('latchkey/integration: checkSignedBody passes bearer requests and refuses a tampered signed body; getCaller reads the caller', async () => {
     const { stdout } = await run(process.execPath, ['integration.mjs'], { cwd: project });
-    expect(stdout.trim()).toBe('null 401');
+    expect(stdout.trim()).toBe('null 401 acme gold');
   });
 
   it('latchkey/cdk: a stack of your own protects its own route, synthesized offline and nag clean', async () => {
-    for (const name of ['aws-cdk-lib', 'constructs', 'cdk-nag']) {
-      symlinkSync(join(ROOT, 'node_modules', name), join(project, 'node_modules', name), 'dir');
-    }
+    linkFromRepository('aws-cdk-lib', 'constructs', 'cdk-nag');
     const context = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')).context;
     const { stdout } = await run(process.execPath, ['app.mjs', join(project, 'cdk.out')], {
       cwd: project,
@@ -131,14 +131,60 @@ describe('the packed tarball, installed in a fresh project', () => {
     expect(summary.methods.filter((m) => m === 'NONE')).toHaveLength(publicRoutes);
     expect(summary.methods.filter((m) => m !== 'NONE' && m !== 'CUSTOM')).toEqual([]);
     expect(summary.methods.filter((m) => m === 'CUSTOM').length).toBeGreaterThan(publicRoutes);
-    // The user's function and latchkey's prebundled ones (authorizer, management, echo, public; no rotation).
-    expect(summary.functions).toHaveLength(5);
+    // The user's function and latchkey's prebundled ones (authorizer, management, public; no sample
+    // echo route in a stack of your own, and no rotation).
+    expect(summary.functions).toHaveLength(4);
     const assets = readdirSync(join(project, 'cdk.out')).filter((f) => f.startsWith('asset.'));
     for (const asset of assets) {
       const files = readdirSync(join(project, 'cdk.out', asset));
       expect(files).toEqual(['index.mjs']);
     }
     expect(assets.length).toBeGreaterThanOrEqual(3);
+  }, 120_000);
+
+  it('examples/cdk-app: the complete example app synthesizes offline from the tarball', async () => {
+    linkFromRepository('aws-cdk-lib', 'constructs', 'tsx', 'esbuild');
+    const example = join(project, 'cdk-app');
+    cpSync(join(ROOT, 'examples/cdk-app'), example, {
+      recursive: true,
+      filter: (source) => !source.endsWith('package.json') && !source.endsWith('cdk.json'),
+    });
+    const outdir = join(project, 'cdk-app.out');
+    const context = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')).context;
+    await run(process.execPath, ['--import', 'tsx', join(example, 'app.ts')], {
+      cwd: project,
+      env: {
+        ...process.env,
+        CDK_DISABLE_VERSION_CHECK: '1',
+        CDK_OUTDIR: outdir,
+        // Bundling skipped, as in the unit tests: the user's own function needs no esbuild run here.
+        CDK_CONTEXT_JSON: JSON.stringify({ ...context, 'aws:cdk:bundling-stacks': [] }),
+      },
+    });
+    const template = JSON.parse(readFileSync(join(outdir, 'Shop.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+      Outputs: Record<string, unknown>;
+    };
+    const resources = Object.values(template.Resources);
+    const functions = resources.filter((r) => r.Type === 'AWS::Lambda::Function');
+    const descriptions = functions.map((f) => String(f.Properties.Description ?? ''));
+    // The orders function, and latchkey's authorizer, management and public functions: no sample route.
+    expect(functions).toHaveLength(4);
+    expect(descriptions.filter((d) => d.includes('sample application route'))).toEqual([]);
+    const authorizer = functions.find((f) => String(f.Properties.Description).includes('REQUEST authorizer'));
+    const env = authorizer?.Properties.Environment as { Variables: Record<string, string> } | undefined;
+    expect(JSON.parse(env?.Variables.LATCHKEY_APPLICATION_ROUTES ?? '[]')).toEqual([
+      { method: 'GET', path: '/orders', permission: 'orders:read' },
+      { method: 'POST', path: '/orders', permission: 'orders:write' },
+      { method: 'GET', path: '/orders/{id}', permission: 'orders:read' },
+    ]);
+    expect(Object.keys(template.Outputs)).toEqual(
+      expect.arrayContaining(['ApiUrl', 'ConsoleUrl', 'AdminKeySecretArn', 'AuthorizerLogGroupName']),
+    );
+    const methods = resources.filter((r) => r.Type === 'AWS::ApiGateway::Method');
+    expect(methods.filter((m) => m.Properties.AuthorizationType === 'NONE')).toHaveLength(
+      ROUTES.filter(isPublicRoute).length,
+    );
   }, 120_000);
 });
 
@@ -184,3 +230,11 @@ describe('latchkey dev from the installed package', () => {
     expect(await exited).toBe(0);
   }, 120_000);
 });
+
+/** Links packages of the repository's node_modules into the user project (once), as peer dependencies. */
+function linkFromRepository(...names: string[]): void {
+  for (const name of names) {
+    const target = join(project, 'node_modules', name);
+    if (!existsSync(target)) symlinkSync(join(ROOT, 'node_modules', name), target, 'dir');
+  }
+}

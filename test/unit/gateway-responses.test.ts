@@ -144,6 +144,29 @@ describe('renderGatewayResponse', () => {
     });
   });
 
+  it('carries retry_after as Retry-After on ACCESS_DENIED, and no Retry-After when it is empty', () => {
+    const limited = renderGatewayResponse('ACCESS_DENIED', REQUEST_ID, {
+      error_code: 'rate_limited',
+      retry_after: '12',
+    });
+    expect(limited.headers['retry-after']).toBe('12');
+    const forbidden = renderGatewayResponse('ACCESS_DENIED', REQUEST_ID, {
+      error_code: 'forbidden',
+      retry_after: '',
+    });
+    expect(forbidden.headers).not.toHaveProperty('retry-after');
+    expect(
+      renderGatewayResponse('UNAUTHORIZED', REQUEST_ID, { retry_after: '9' }).headers,
+    ).not.toHaveProperty('retry-after');
+  });
+
+  it('maps Retry-After from the authorizer context on the deployed ACCESS_DENIED response', () => {
+    expect(gatewayResponseHeaders(gatewayResponseSpec('ACCESS_DENIED'))).toEqual({
+      'x-content-type-options': "'nosniff'",
+      'retry-after': 'context.authorizer.retry_after',
+    });
+  });
+
   it('renders ACCESS_DENIED with the authorizer’s rate-limit reason', () => {
     const { body } = renderGatewayResponse('ACCESS_DENIED', REQUEST_ID, {
       error_code: 'rate_limited',

@@ -41,12 +41,29 @@ describe('isPermission', () => {
     expect(isPermission(p)).toBe(true);
   });
 
-  it.each(['keys:delete', 'KEYS:READ', 'api', '', ' api:read', null, undefined, 1, ['api:read']])(
-    'rejects %j',
-    (p) => {
-      expect(isPermission(p)).toBe(false);
-    },
-  );
+  it.each(['orders:read', 'orders:write', 'billing-v2:refund_all'])('accepts %s of a role matrix', (p) => {
+    expect(isPermission(p)).toBe(true);
+  });
+
+  it.each([
+    'keys:delete',
+    'api:admin',
+    'KEYS:READ',
+    'Orders:write',
+    'orders:',
+    ':write',
+    'orders:write:all',
+    `orders:${'w'.repeat(33)}`,
+    'api',
+    '',
+    ' api:read',
+    null,
+    undefined,
+    1,
+    ['api:read'],
+  ])('rejects %j', (p) => {
+    expect(isPermission(p)).toBe(false);
+  });
 });
 
 describe('normalizePermissions', () => {
@@ -58,6 +75,14 @@ describe('normalizePermissions', () => {
     ]);
     expect(normalizePermissions([])).toEqual([]);
     expect(normalizePermissions(new Set<Permission>(['api:read']))).toEqual(['api:read']);
+  });
+
+  it("puts a role matrix's own permissions after latchkey's, sorted", () => {
+    expect(normalizePermissions(['orders:write', 'api:read', 'billing:read', 'orders:write'])).toEqual([
+      'api:read',
+      'billing:read',
+      'orders:write',
+    ]);
   });
 });
 

@@ -24,6 +24,7 @@ import { ApiError, keyNotFound, UNAUTHORIZED_MESSAGE } from './errors';
 import {
   type ApiKey,
   type AuditEvent,
+  apiKeyStatus,
   type KeyRecord,
   keyStatus,
   NEW_KEY_WARNING,
@@ -252,12 +253,9 @@ export class ManagementService {
     const caller = await this.activeCaller(principal, nowMs);
     const old = await this.visibleKey(principal, id);
     this.assertMayModify(principal, old, 'edit');
-    const status = keyStatus(old, nowMs);
+    const status = apiKeyStatus(old, nowMs);
     if (status === 'revoked' || status === 'expired' || old.rotated_to !== null || old.released) {
-      throw new ApiError(
-        'conflict',
-        `Key ${id} is ${old.rotated_to ? 'rotated' : status} and cannot be edited.`,
-      );
+      throw new ApiError('conflict', `Key ${id} is ${status} and cannot be edited.`);
     }
     const next: KeyRecord = { ...old };
     if (input.name !== undefined) next.name = input.name;
@@ -326,12 +324,12 @@ export class ManagementService {
     const old = await this.visibleKey(principal, id);
     this.assertMayModify(principal, old, 'rotate');
     assertWithinCeiling(caller, old, 'rotate');
-    const status = keyStatus(old, nowMs);
+    const status = apiKeyStatus(old, nowMs);
     // A disabled key is not rotated: its replacement would come back enabled.
     if (status !== 'active' || old.released) {
       throw new ApiError(
         'conflict',
-        `Key ${id} is ${old.rotated_to ? 'already rotated' : status} and cannot be rotated.`,
+        `Key ${id} is ${status === 'rotating' ? 'already rotated' : status} and cannot be rotated.`,
       );
     }
     const { record, token } = await this.issue({

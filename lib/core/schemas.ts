@@ -133,6 +133,14 @@ const apiKey = object<ApiKey>(
     last_used_at: nullable(timestamp),
     calls: { type: 'integer', minimum: 0, description: 'Allowed requests over the lifetime of the key.' },
     metadata: { type: 'object', additionalProperties: { type: 'string' } },
+    rotated_to: nullable({
+      type: 'string',
+      description: 'The id of the key this one was rotated to; null when it was not rotated.',
+    }),
+    rotated_from: nullable({
+      type: 'string',
+      description: 'The id of the key this one replaced by a rotation; null otherwise.',
+    }),
   },
   [
     'id',
@@ -152,6 +160,8 @@ const apiKey = object<ApiKey>(
     'last_used_at',
     'calls',
     'metadata',
+    'rotated_to',
+    'rotated_from',
   ],
   'An API key as the API shows it: never its secret, hash or salt.',
 );
@@ -168,7 +178,13 @@ const newKey = object<NewKeyResponse>(
 /** Every schema of the document, by its `components.schemas` name. */
 export const SCHEMAS = {
   Permission: { type: 'string', enum: [...PERMISSIONS] },
-  KeyStatus: { type: 'string', enum: [...KEY_STATUSES] },
+  KeyStatus: {
+    type: 'string',
+    enum: [...KEY_STATUSES],
+    description:
+      '`rotating`: rotated, in its grace period (it still authenticates); `rotated`: rotated and the ' +
+      'grace period is over. Precedence: revoked > rotated > expired > disabled > rotating > active.',
+  },
   ErrorCode: {
     type: 'string',
     enum: ERROR_CODES,

@@ -9,7 +9,7 @@
 import type { AuditHead } from '#core/audit';
 import { ApiError } from '#core/errors';
 import type { KeyRepository, ListAuditQuery, ListKeysQuery } from '#core/management';
-import { type AuditEvent, type KeyRecord, keyStatus, type OrgRecord } from '#core/model';
+import { type AuditEvent, apiKeyStatus, type KeyRecord, type OrgRecord } from '#core/model';
 import { effectiveMaxKeys, type PlanTable } from '#core/plans';
 import type { OrgChange } from '#core/repository';
 import { type UsageDay, usageSeries } from '#core/usage';
@@ -154,7 +154,7 @@ export class MemoryKeyRepository implements KeyRepository {
     this.calls.push('listKeys');
     const all = [...this.keys.values()]
       .filter((r) => r.org_id === query.orgId)
-      .filter((r) => query.status === null || keyStatus(r, query.nowMs) === query.status)
+      .filter((r) => query.status === null || apiKeyStatus(r, query.nowMs) === query.status)
       .sort((a, b) => `${b.created_at}#${b.id}`.localeCompare(`${a.created_at}#${a.id}`));
     const start = query.cursor === null ? 0 : Number(query.cursor);
     const records = all.slice(start, start + query.limit).map((r) => structuredClone(r));

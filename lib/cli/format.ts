@@ -56,6 +56,8 @@ export function keyFields(key: ApiKey): Field[] {
     ['org', clean(key.org_id)],
     ['key prefix', key.key_prefix],
     ['status', key.status],
+    ['rotated to', key.rotated_to ?? '-'],
+    ['rotated from', key.rotated_from ?? '-'],
     ['roles', key.roles.join(', ') || '-'],
     ['permissions', key.permissions.join(', ') || '-'],
     ['rate limit', `${key.rate_limit_per_minute}/min`],
@@ -76,6 +78,11 @@ export function orgFields(org: Org): Field[] {
   ];
 }
 
+/** A key's status, and its successor once it was rotated: `rotating -> <id>`. */
+function statusCell(key: ApiKey): string {
+  return key.rotated_to === null ? key.status : `${key.status} -> ${key.rotated_to}`;
+}
+
 /** One row per key, or `No keys.`. */
 export function keyTable(keys: ApiKey[]): string {
   if (keys.length === 0) return 'No keys.';
@@ -85,7 +92,7 @@ export function keyTable(keys: ApiKey[]): string {
       k.id,
       clean(k.name),
       clean(k.org_id),
-      k.status,
+      statusCell(k),
       k.roles.join(',') || '-',
       String(k.rate_limit_per_minute),
       String(k.calls),

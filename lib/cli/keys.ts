@@ -24,7 +24,7 @@ const ORG_OPTION = defineOptions({
   org: text('ORG', `organization (admin key only; default: ${DEFAULT_ORG})`),
 });
 
-/** `active, revoked, expired or disabled`. */
+/** `active, revoked, expired, disabled, rotating or rotated`. */
 const STATUS_WORDS = `${KEY_STATUSES.slice(0, -1).join(', ')} or ${KEY_STATUSES.at(-1)}`;
 
 /** Prints a new key: details and raw key (stdout), warning (stderr); the raw key alone with --quiet. */
@@ -113,6 +113,7 @@ export const keysList = defineCommand({
   examples: [
     'latchkey keys list',
     'latchkey keys list --status active --org acme',
+    'latchkey keys list --status rotating',
     'latchkey keys list --limit 20 --json',
   ],
   async run(ctx) {
@@ -121,10 +122,9 @@ export const keysList = defineCommand({
     if (values.org !== undefined) params.org_id = values.org;
     const { status } = values;
     if (status !== undefined) {
-      if (status !== 'active' && status !== 'revoked' && status !== 'expired') {
-        throw usage('--status must be active, revoked or expired');
-      }
-      params.status = status;
+      const known = KEY_STATUSES.find((s) => s === status);
+      if (known === undefined) throw usage(`--status must be ${STATUS_WORDS}`);
+      params.status = known;
     }
     const client = ctx.client();
     if (values.limit !== undefined || values.cursor !== undefined) {

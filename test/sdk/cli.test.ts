@@ -307,6 +307,30 @@ describe('keys', () => {
     expectError(await cli(['keys', 'rotate', old.key.id, '--grace', 'soon']), 2, 'usage_error');
   });
 
+  it('keys get and keys list show a rotated key as rotating, with its successor; --status rotating', async () => {
+    const org = `rot-${Date.now().toString(36)}`;
+    const old = await admin.createKey({ name: 'to rotate', org_id: org });
+    const next = await admin.rotateKey(old.key.id, { grace_period_seconds: 600 });
+    const got = await cli(['keys', 'get', old.key.id]);
+    expect(got.code, got.stderr).toBe(0);
+    expect(got.stdout).toMatch(/^status +rotating$/m);
+    expect(got.stdout).toMatch(new RegExp(`^rotated to +${next.key.id}$`, 'm'));
+    const successor = await cli(['keys', 'get', next.key.id]);
+    expect(successor.stdout).toMatch(new RegExp(`^rotated from +${old.key.id}$`, 'm'));
+
+    const rotating = await cli(['keys', 'list', '--org', org, '--status', 'rotating']);
+    expect(rotating.code, rotating.stderr).toBe(0);
+    const rows = rotating.stdout.trimEnd().split('\n').slice(1);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatch(
+      new RegExp(`^${old.key.id} +to rotate +${org} +rotating -> ${next.key.id} +member`),
+    );
+    const active = json<{ keys: Array<{ id: string }> }>(
+      await cli(['keys', 'list', '--org', org, '--status', 'active', '--json']),
+    );
+    expect(active.keys.map((k) => k.id)).toEqual([next.key.id]);
+  });
+
   it('names the server error code: invalid_request, key_limit_reached, forbidden', async () => {
     const invalid = expectError(
       await cli(['keys', 'create', '--name', 'x', '--role', 'wizard']),

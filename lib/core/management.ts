@@ -41,6 +41,7 @@ import type {
   CreateKeyCommand,
   ListAuditCommand,
   ListKeysCommand,
+  ListOrgsCommand,
   OrgLimitCommand,
   OrgPlanCommand,
   RotateKeyCommand,
@@ -53,13 +54,14 @@ import {
   type KeyResponse,
   type KeyUsageResponse,
   type ListKeysResponse,
+  type ListOrgsResponse,
   type NewKeyResponse,
   type RevokeResponse,
   type RolesResponse,
   type Whoami,
 } from './wire';
 
-export type { KeyRepository, ListAuditQuery, ListKeysQuery } from './repository';
+export type { KeyRepository, ListAuditQuery, ListKeysQuery, ListOrgsQuery } from './repository';
 export type { NewKeyResponse };
 
 export { DEFAULT_ORG };
@@ -362,6 +364,13 @@ export class ManagementService {
     }
     this.logged(events);
     return { key: this.view(record), raw_key: token, warning: NEW_KEY_WARNING };
+  }
+
+  /** Every organization that has keys or a limit or plan of its own, by org id, a page at a time. */
+  async listOrgs(principal: Principal, input: ListOrgsCommand): Promise<ListOrgsResponse> {
+    requireAdmin(principal);
+    const page = await this.deps.repo.listOrgs({ limit: input.limit, cursor: input.cursor });
+    return { orgs: page.orgs, next_cursor: page.nextCursor };
   }
 
   async getOrg(principal: Principal, orgId: string): Promise<OrgRecord> {

@@ -160,6 +160,18 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     body: 'RotateKeyRequest',
     responses: { 201: { description: 'The new key.', body: 'NewKeyResponse' } },
   },
+  listOrgs: {
+    summary: 'List organizations, by org id',
+    description:
+      'Every organization that has keys or a limit or plan of its own; active_keys as last counted ' +
+      '(expired keys are released when the organization is read with GET /v1/orgs/{org_id}).',
+    tag: 'orgs',
+    query: {
+      limit: listKeysLimit,
+      cursor: { description: "The previous page's next_cursor.", schema: { type: 'string' } },
+    },
+    responses: { 200: { description: 'One page.', body: 'ListOrgsResponse' } },
+  },
   getOrg: {
     summary: "Get an organization's key limit",
     tag: 'orgs',

@@ -30,6 +30,7 @@ import type {
   KeyResponse,
   KeyUsageResponse,
   ListKeysResponse,
+  ListOrgsResponse,
   NewKeyResponse,
   Org,
   OrgLimitRequest,
@@ -295,6 +296,14 @@ export const SCHEMAS = {
     },
     ['org_id', 'plan', 'max_keys', 'active_keys'],
     "max_keys is the effective limit: the plan's when the organization is on one.",
+  ),
+  ListOrgsResponse: object<ListOrgsResponse>(
+    {
+      orgs: { type: 'array', items: ref('Org') },
+      next_cursor: nullable({ type: 'string' }),
+    },
+    ['orgs', 'next_cursor'],
+    'One page, ordered by org id; next_cursor is null on the last page.',
   ),
   KeyUsageResponse: object<KeyUsageResponse>(
     {

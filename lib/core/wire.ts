@@ -241,6 +241,22 @@ export interface Org {
   active_keys: number;
 }
 
+/** `GET /v1/orgs` query, as sent. Admin key only. */
+export interface ListOrgsQuery {
+  /** Page size, 1–100 (server default 50). */
+  limit?: number;
+  cursor?: string | null;
+}
+
+/**
+ * One page of `GET /v1/orgs`: every organization that has keys or a limit or plan of its own, ordered
+ * by org id. `next_cursor` is null on the last page.
+ */
+export interface ListOrgsResponse {
+  orgs: Org[];
+  next_cursor: string | null;
+}
+
 /** `GET /v1/whoami`. `org_id` is null for the admin key; `key` is present for an API key only. */
 export interface Whoami {
   principal: 'admin' | 'key';

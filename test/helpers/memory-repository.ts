@@ -8,7 +8,7 @@
  */
 import type { AuditHead } from '#core/audit';
 import { ApiError } from '#core/errors';
-import type { KeyRepository, ListAuditQuery, ListKeysQuery } from '#core/management';
+import type { KeyRepository, ListAuditQuery, ListKeysQuery, ListOrgsQuery } from '#core/management';
 import { type AuditEvent, apiKeyStatus, type KeyRecord, type OrgRecord } from '#core/model';
 import { effectiveMaxKeys, type PlanTable } from '#core/plans';
 import type { OrgChange } from '#core/repository';
@@ -160,6 +160,14 @@ export class MemoryKeyRepository implements KeyRepository {
     const records = all.slice(start, start + query.limit).map((r) => structuredClone(r));
     const next = start + query.limit;
     return { records, nextCursor: next < all.length ? String(next) : null };
+  }
+
+  async listOrgs(query: ListOrgsQuery): Promise<{ orgs: OrgRecord[]; nextCursor: string | null }> {
+    this.calls.push('listOrgs');
+    const ids = [...this.orgs.keys()].sort().filter((id) => query.cursor === null || id > query.cursor);
+    const page = ids.slice(0, query.limit);
+    const orgs = await Promise.all(page.map((id) => this.getOrg(id, 0)));
+    return { orgs, nextCursor: ids.length > query.limit ? (page.at(-1) ?? null) : null };
   }
 
   async getOrg(orgId: string, _nowMs: number): Promise<OrgRecord> {

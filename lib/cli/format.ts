@@ -83,6 +83,20 @@ function statusCell(key: ApiKey): string {
   return key.rotated_to === null ? key.status : `${key.status} -> ${key.rotated_to}`;
 }
 
+/** One row per organization, or `No organizations.`. */
+export function orgTable(orgs: Org[]): string {
+  if (orgs.length === 0) return 'No organizations.';
+  return table(
+    ['ORG', 'PLAN', 'MAX KEYS', 'ACTIVE KEYS'],
+    orgs.map((o) => [
+      clean(o.org_id),
+      o.plan === null ? '-' : clean(o.plan),
+      o.max_keys === null ? 'unlimited' : String(o.max_keys),
+      String(o.active_keys),
+    ]),
+  );
+}
+
 /** One row per key, or `No keys.`. */
 export function keyTable(keys: ApiKey[]): string {
   if (keys.length === 0) return 'No keys.';

@@ -107,6 +107,7 @@ describe('help', () => {
       'keys get',
       'keys revoke',
       'keys rotate',
+      'orgs list',
       'orgs get',
       'orgs set',
       'whoami',
@@ -366,6 +367,37 @@ describe('orgs and whoami', () => {
     const ambiguous = expectError(await cli(['orgs', 'set', org, '--max-keys', '-1']), 2, 'usage_error');
     expect(ambiguous).toContain("use '--max-keys=-XYZ'");
     expectError(await cli(['orgs', 'set', org, '--max-keys=-1']), 1, 'invalid_request');
+  });
+
+  it('orgs list: every organization by org id, all pages or one with --limit; iterateOrgs', async () => {
+    const stamp = Date.now().toString(36);
+    const names = ['a', 'b', 'c'].map((x) => `ls-${stamp}-${x}`);
+    await admin.createKey({ name: 'k', org_id: names[2] });
+    await admin.setOrgLimit(names[0] ?? '', 4);
+    await admin.createKey({ name: 'k', org_id: names[1] });
+
+    const table = await cli(['orgs', 'list']);
+    expect(table.code, table.stderr).toBe(0);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ORG +PLAN +MAX KEYS +ACTIVE KEYS$/);
+    const mine = lines.filter((l) => l.startsWith(`ls-${stamp}-`));
+    expect(mine.map((l) => l.split(/ +/)[0])).toEqual(names);
+    expect(mine[0]).toMatch(/^\S+ +- +4 +0$/);
+    expect(mine[1]).toMatch(/ 1$/);
+
+    const sdk: string[] = [];
+    for await (const org of admin.iterateOrgs({ limit: 1 })) sdk.push(org.org_id);
+    expect(sdk.filter((id) => id.startsWith(`ls-${stamp}-`))).toEqual(names);
+
+    const one = await cli(['orgs', 'list', '--limit', '1']);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout.trimEnd().split('\n')).toHaveLength(2);
+    expect(one.stderr).toMatch(/^More organizations: latchkey orgs list --limit … --cursor \S+$/m);
+    const asJson = json<{ orgs: Array<{ org_id: string }>; next_cursor: null }>(
+      await cli(['orgs', 'list', '--json']),
+    );
+    expect(asJson.next_cursor).toBeNull();
+    expect(asJson.orgs.map((o) => o.org_id)).toEqual(expect.arrayContaining(names));
   });
 
   it('whoami for the admin key and for an API key, bearer and signed', async () => {

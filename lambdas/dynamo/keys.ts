@@ -1,7 +1,8 @@
 /**
  * The management API's key repository on DynamoDB (`KeyRepository` in `lib/core/management.ts`):
  * create, list, read, revoke and rotate keys, read a key's usage over time (`dynamo-usage-history.ts`),
- * and read or set an organization's key limit or plan (`dynamo-org-limit.ts`). Each
+ * read or set an organization's key limit or plan (`org-limit.ts`), and list organizations
+ * (`org-listing.ts`). Each
  * organization item counts its active keys, and every change of that count happens in one transaction
  * with the key item it concerns, so the limit holds under any number of concurrent requests. The
  * authorizer's verify-and-count path is `dynamo-usage.ts`.
@@ -12,7 +13,7 @@ import { ApiError } from '#core/errors';
 import type { KeyRepository, ListAuditQuery, ListKeysQuery } from '#core/management';
 import type { AuditEvent, KeyRecord, OrgRecord } from '#core/model';
 import type { PlanTable } from '#core/plans';
-import type { OrgChange } from '#core/repository';
+import type { ListOrgsQuery, OrgChange } from '#core/repository';
 import { ORG_ATTRIBUTES, TABLE_SCHEMA } from '#core/table';
 import type { UsageDay } from '#core/usage';
 import { auditPuts, listAuditEvents } from './audit';
@@ -30,6 +31,7 @@ import {
 } from './codec';
 import { expiredUnreleased, listKeyRecords } from './listing';
 import { orgLimitCondition } from './org-limit';
+import { listOrgRecords, orgListingSet } from './org-listing';
 import { dependency, type TransactOutcome, transact } from './transact';
 import { DynamoUsageHistory } from './usage-history';
 
@@ -122,16 +124,18 @@ export class DynamoKeyRepository implements KeyRepository {
   /** true: created; false: the organization is full. */
   private async tryCreateKey(record: KeyRecord, events: readonly AuditEvent[]): Promise<boolean> {
     const limit = orgLimitCondition(this.defaultMaxKeys, this.plans);
+    const listing = orgListingSet(record.org_id);
     const outcome = await transact(this.client, {
       org: {
         Update: {
           TableName: this.tableName,
           Key: orgItemKey(record.org_id),
           ConditionExpression: limit.expression,
-          UpdateExpression: 'SET active_keys = if_not_exists(active_keys, :zero) + :one, org_id = :org',
-          ExpressionAttributeNames: limit.names,
+          UpdateExpression: `SET active_keys = if_not_exists(active_keys, :zero) + :one, org_id = :org, ${listing.set}`,
+          ExpressionAttributeNames: { ...limit.names, ...listing.names },
           ExpressionAttributeValues: {
             ...limit.values,
+            ...listing.values,
             ':zero': n(0),
             ':one': n(1),
             ':org': s(record.org_id),
@@ -161,6 +165,7 @@ export class DynamoKeyRepository implements KeyRepository {
     events: readonly AuditEvent[] = [],
     condition = '',
   ): Promise<TransactOutcome<'key' | 'org'>> {
+    const listing = orgListingSet(record.org_id);
     return transact(this.client, {
       key: {
         Update: {
@@ -182,8 +187,9 @@ export class DynamoKeyRepository implements KeyRepository {
           TableName: this.tableName,
           Key: orgItemKey(record.org_id),
           ConditionExpression: 'active_keys > :zero',
-          UpdateExpression: 'SET active_keys = active_keys - :one',
-          ExpressionAttributeValues: { ':zero': n(0), ':one': n(1) },
+          UpdateExpression: `SET active_keys = active_keys - :one, ${listing.set}`,
+          ExpressionAttributeNames: listing.names,
+          ExpressionAttributeValues: { ':zero': n(0), ':one': n(1), ...listing.values },
         },
       },
       ...this.audit(events),
@@ -345,6 +351,11 @@ export class DynamoKeyRepository implements KeyRepository {
     return listKeyRecords(this.client, this.tableName, query);
   }
 
+  async listOrgs(query: ListOrgsQuery): Promise<{ orgs: OrgRecord[]; nextCursor: string | null }> {
+    const { client, tableName, defaultMaxKeys, plans } = this;
+    return listOrgRecords({ client, tableName, defaultMaxKeys, plans }, query);
+  }
+
   async getOrg(orgId: string, nowMs: number): Promise<OrgRecord> {
     return (await this.getOrgForChange(orgId, nowMs)).org;
   }
@@ -394,16 +405,18 @@ export class DynamoKeyRepository implements KeyRepository {
     change: OrgChange,
   ): Promise<OrgRecord | null> {
     const head = headUpdate(change.from, change.to);
+    const listing = orgListingSet(orgId);
     const outcome = await transact(this.client, {
       org: {
         Update: {
           TableName: this.tableName,
           Key: orgItemKey(orgId),
           ConditionExpression: head.condition,
-          UpdateExpression: `${set}, org_id = :org, active_keys = if_not_exists(active_keys, :zero), updated_at = :iso, ${head.set} ${remove}`,
-          ExpressionAttributeNames: { '#plan': ORG_ATTRIBUTES.plan },
+          UpdateExpression: `${set}, org_id = :org, active_keys = if_not_exists(active_keys, :zero), updated_at = :iso, ${listing.set}, ${head.set} ${remove}`,
+          ExpressionAttributeNames: { '#plan': ORG_ATTRIBUTES.plan, ...listing.names },
           ExpressionAttributeValues: {
             ...values,
+            ...listing.values,
             ...head.values,
             ':org': s(orgId),
             ':zero': n(0),

@@ -1,6 +1,6 @@
 /**
  * The management API's key listing on DynamoDB: an organization's keys newest first from GSI1
- * (`ORG#<org>`), optionally filtered by status (active, disabled, revoked, expired), in pages with
+ * (`ORG#<org>`), optionally filtered by status (`KEY_STATUSES`), in pages with
  * tamper-checked cursors; a filtered page reads at most LIST_READ_BUDGET items.
  */
 import {
@@ -33,14 +33,18 @@ export async function listKeyRecords(
 ): Promise<{ records: KeyRecord[]; nextCursor: string | null }> {
   const listingPk = orgPk(query.orgId);
   let startKey = query.cursor === null ? undefined : decodeCursor(query.cursor, listingPk);
-  // Status precedence as in keyStatus: revoked > expired > disabled > active.
+  // Status precedence as in apiKeyStatus: revoked > rotated > expired > disabled > rotating > active.
   const unexpired =
     'attribute_not_exists(revoked_at) AND (attribute_not_exists(expires_at_ms) OR expires_at_ms > :now)';
+  const ended = 'attribute_not_exists(revoked_at) AND expires_at_ms <= :now';
+  const enabled = `${unexpired} AND attribute_not_exists(disabled_at)`;
   const filters: Record<NonNullable<ListKeysQuery['status']>, string> = {
-    active: `${unexpired} AND attribute_not_exists(disabled_at)`,
+    active: `${enabled} AND attribute_not_exists(rotated_to)`,
+    rotating: `${enabled} AND attribute_exists(rotated_to)`,
     disabled: `${unexpired} AND attribute_exists(disabled_at)`,
     revoked: 'attribute_exists(revoked_at)',
-    expired: 'attribute_not_exists(revoked_at) AND expires_at_ms <= :now',
+    rotated: `${ended} AND attribute_exists(rotated_to)`,
+    expired: `${ended} AND attribute_not_exists(rotated_to)`,
   };
   const records: KeyRecord[] = [];
   let more = true;

@@ -16,6 +16,7 @@ import {
   validateCreateKey,
   validateListAudit,
   validateListKeys,
+  validateListOrgs,
   validateOrgId,
   validateOrgUpdate,
   validateRotateKey,
@@ -65,6 +66,10 @@ export const ACTIONS: Record<ManagementRouteId, Action> = {
   rotateKey: async (svc, p, req) => ({
     status: 201,
     body: await svc.rotateKey(p, param(req, 'id'), validateRotateKey(parseJsonObject(req.body))),
+  }),
+  listOrgs: async (svc, p, req) => ({
+    status: 200,
+    body: await svc.listOrgs(p, validateListOrgs(req.query)),
   }),
   getOrg: async (svc, p, req) => ({
     status: 200,

@@ -31,7 +31,7 @@ export const COMMANDS: readonly Command[] = [
 
 export const GROUPS: Readonly<Record<string, string>> = {
   keys: 'create, list, get, update, disable, enable, revoke and rotate API keys, and read their usage',
-  orgs: "read and set organizations' key limits (admin key)",
+  orgs: 'list organizations, read and set their plans and key limits (admin key)',
   audit: 'the audit trail of key and organization changes',
   token: 'inspect a token offline (prefix, shape, checksum, key id)',
   logs: "follow the authorizer's refusals and their reasons (why was I refused?)",

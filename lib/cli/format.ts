@@ -61,6 +61,8 @@ export function keyFields(key: ApiKey): Field[] {
     ['org', clean(key.org_id)],
     ['key prefix', key.key_prefix],
     ['status', key.status],
+    ['rotated to', key.rotated_to ?? '-'],
+    ['rotated from', key.rotated_from ?? '-'],
     ['roles', key.roles.join(', ') || '-'],
     ['permissions', key.permissions.join(', ') || '-'],
     ['rate limit', `${key.rate_limit_per_minute}/min`],
@@ -90,6 +92,25 @@ export function orgFields(org: Org): Field[] {
   ];
 }
 
+/** A key's status, and its successor once it was rotated: `rotating -> <id>`. */
+function statusCell(key: ApiKey): string {
+  return key.rotated_to === null ? key.status : `${key.status} -> ${key.rotated_to}`;
+}
+
+/** One row per organization, or `No organizations.`. */
+export function orgTable(orgs: Org[]): string {
+  if (orgs.length === 0) return 'No organizations.';
+  return table(
+    ['ORG', 'PLAN', 'MAX KEYS', 'ACTIVE KEYS'],
+    orgs.map((o) => [
+      clean(o.org_id),
+      o.plan === null ? '-' : clean(o.plan),
+      o.max_keys === null ? 'unlimited' : String(o.max_keys),
+      String(o.active_keys),
+    ]),
+  );
+}
+
 /** One row per key, or `No keys.`. */
 export function keyTable(keys: ApiKey[]): string {
   if (keys.length === 0) return 'No keys.';
@@ -99,7 +120,7 @@ export function keyTable(keys: ApiKey[]): string {
       k.id,
       clean(k.name),
       clean(k.org_id),
-      k.status,
+      statusCell(k),
       k.roles.join(',') || '-',
       String(k.rate_limit_per_minute),
       String(k.calls),

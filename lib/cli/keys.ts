@@ -24,7 +24,7 @@ const ORG_OPTION = defineOptions({
   org: text('ORG', `organization (admin key only; default: ${DEFAULT_ORG})`),
 });
 
-/** `active, revoked, expired or disabled`. */
+/** `active, revoked, expired, disabled, rotating or rotated`. */
 const STATUS_WORDS = `${KEY_STATUSES.slice(0, -1).join(', ')} or ${KEY_STATUSES.at(-1)}`;
 
 /** Prints a new key: details and raw key (stdout), warning (stderr); the raw key alone with --quiet. */
@@ -116,6 +116,7 @@ export const keysList = defineCommand({
   examples: [
     'latchkey keys list',
     'latchkey keys list --status active --org acme',
+    'latchkey keys list --status rotating',
     'latchkey keys list --limit 20 --json',
   ],
   async run(ctx) {

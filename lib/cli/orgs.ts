@@ -1,17 +1,53 @@
 /**
- * The `orgs` command group (admin key only): read an organization's key limit and active key count,
- * and set the limit to a number (0 = no API keys) or `unlimited`, or put the organization on a plan.
+ * The `orgs` command group (admin key only): list organizations, read an organization's key limit and
+ * active key count, and set the limit to a number (0 = no API keys) or `unlimited`, or put the organization on a plan.
  */
 
-import type { Org } from '../sdk';
+import { LIST_PAGE_SIZE } from '../core/validation';
+import type { ListOrgsQuery, Org } from '../sdk';
 import { defineCommand } from './command';
 import { usage } from './errors';
-import { fields, orgFields, toJson } from './format';
+import { fields, orgFields, orgTable, span, toJson } from './format';
 import { integer, required } from './input';
 import { text } from './options';
 
 /** An organization as the commands print it: JSON with --json, else its fields. */
 const orgText = (json: boolean, org: Org): string => (json ? toJson(org) : fields(orgFields(org)));
+
+export const orgsList = defineCommand({
+  name: 'orgs list',
+  summary: 'list every organization with its plan, limit and active keys (admin key)',
+  usage: 'latchkey orgs list [--limit N [--cursor C]]',
+  description:
+    'Lists every organization that has keys or a limit or plan of its own, by org id, following every\n' +
+    `page. With --limit, prints one page of at most N (${span(LIST_PAGE_SIZE)}) and the cursor of the next.`,
+  args: [],
+  api: true,
+  options: {
+    limit: text('N', `one page of at most N organizations (${span(LIST_PAGE_SIZE)})`),
+    cursor: text('C', 'the page after this cursor (with --limit)'),
+  },
+  examples: ['latchkey orgs list', 'latchkey orgs list --json', 'latchkey orgs list --limit 20'],
+  async run(ctx) {
+    const { values } = ctx;
+    const client = ctx.client();
+    if (values.limit !== undefined || values.cursor !== undefined) {
+      const params: ListOrgsQuery = {};
+      if (values.limit !== undefined) params.limit = integer(values.limit, '--limit');
+      if (values.cursor !== undefined) params.cursor = values.cursor;
+      const page = await client.listOrgs(params);
+      if (ctx.json) return ctx.out(toJson(page));
+      ctx.out(orgTable(page.orgs));
+      if (page.next_cursor !== null)
+        ctx.err(`More organizations: latchkey orgs list --limit … --cursor ${page.next_cursor}`);
+      return;
+    }
+    const orgs: Org[] = [];
+    for await (const org of client.iterateOrgs({ limit: LIST_PAGE_SIZE.max })) orgs.push(org);
+    if (ctx.json) return ctx.out(toJson({ orgs, next_cursor: null }));
+    ctx.out(orgTable(orgs));
+  },
+});
 
 export const orgsGet = defineCommand({
   name: 'orgs get',
@@ -85,4 +121,4 @@ export const roles = defineCommand({
   },
 });
 
-export const ORGS_COMMANDS = [orgsGet, orgsSet, roles];
+export const ORGS_COMMANDS = [orgsList, orgsGet, orgsSet, roles];

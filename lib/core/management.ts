@@ -24,6 +24,7 @@ import { ApiError, keyNotFound, UNAUTHORIZED_MESSAGE } from './errors';
 import {
   type ApiKey,
   type AuditEvent,
+  apiKeyStatus,
   type KeyRecord,
   keyStatus,
   NEW_KEY_WARNING,
@@ -40,6 +41,7 @@ import type {
   CreateKeyCommand,
   ListAuditCommand,
   ListKeysCommand,
+  ListOrgsCommand,
   OrgLimitCommand,
   OrgPlanCommand,
   RotateKeyCommand,
@@ -52,13 +54,14 @@ import {
   type KeyResponse,
   type KeyUsageResponse,
   type ListKeysResponse,
+  type ListOrgsResponse,
   type NewKeyResponse,
   type RevokeResponse,
   type RolesResponse,
   type Whoami,
 } from './wire';
 
-export type { KeyRepository, ListAuditQuery, ListKeysQuery } from './repository';
+export type { KeyRepository, ListAuditQuery, ListKeysQuery, ListOrgsQuery } from './repository';
 export type { NewKeyResponse };
 
 export { DEFAULT_ORG };
@@ -252,12 +255,9 @@ export class ManagementService {
     const caller = await this.activeCaller(principal, nowMs);
     const old = await this.visibleKey(principal, id);
     this.assertMayModify(principal, old, 'edit');
-    const status = keyStatus(old, nowMs);
+    const status = apiKeyStatus(old, nowMs);
     if (status === 'revoked' || status === 'expired' || old.rotated_to !== null || old.released) {
-      throw new ApiError(
-        'conflict',
-        `Key ${id} is ${old.rotated_to ? 'rotated' : status} and cannot be edited.`,
-      );
+      throw new ApiError('conflict', `Key ${id} is ${status} and cannot be edited.`);
     }
     const next: KeyRecord = { ...old };
     if (input.name !== undefined) next.name = input.name;
@@ -326,12 +326,12 @@ export class ManagementService {
     const old = await this.visibleKey(principal, id);
     this.assertMayModify(principal, old, 'rotate');
     assertWithinCeiling(caller, old, 'rotate');
-    const status = keyStatus(old, nowMs);
+    const status = apiKeyStatus(old, nowMs);
     // A disabled key is not rotated: its replacement would come back enabled.
     if (status !== 'active' || old.released) {
       throw new ApiError(
         'conflict',
-        `Key ${id} is ${old.rotated_to ? 'already rotated' : status} and cannot be rotated.`,
+        `Key ${id} is ${status === 'rotating' ? 'already rotated' : status} and cannot be rotated.`,
       );
     }
     const { record, token } = await this.issue({
@@ -364,6 +364,13 @@ export class ManagementService {
     }
     this.logged(events);
     return { key: this.view(record), raw_key: token, warning: NEW_KEY_WARNING };
+  }
+
+  /** Every organization that has keys or a limit or plan of its own, by org id, a page at a time. */
+  async listOrgs(principal: Principal, input: ListOrgsCommand): Promise<ListOrgsResponse> {
+    requireAdmin(principal);
+    const page = await this.deps.repo.listOrgs({ limit: input.limit, cursor: input.cursor });
+    return { orgs: page.orgs, next_cursor: page.nextCursor };
   }
 
   async getOrg(principal: Principal, orgId: string): Promise<OrgRecord> {

@@ -54,19 +54,43 @@ export interface OrgRecord {
   active_keys: number;
 }
 
+/**
+ * Whether a key's credential works, and if not why: what the authorizer and the management API's
+ * caller check read. A rotated key in its grace period is `active` here (it still authenticates); once
+ * the grace period is over its expiry has passed.
+ */
+export type CredentialStatus = Extract<KeyStatus, 'active' | 'revoked' | 'expired' | 'disabled'>;
+
 export function keyStatus(
   record: Pick<KeyRecord, 'revoked_at' | 'expires_at_ms' | 'disabled_at'>,
   nowMs: number,
-): KeyStatus {
+): CredentialStatus {
   if (record.revoked_at !== null) return 'revoked';
   if (record.expires_at_ms !== null && record.expires_at_ms <= nowMs) return 'expired';
   if (record.disabled_at !== null) return 'disabled';
   return 'active';
 }
 
+/**
+ * The status a key is shown with (`ApiKey.status`, the `status` filter): the credential status, with
+ * rotation told apart. Precedence: revoked > rotated > expired > disabled > rotating > active. A
+ * rotation ends the old key's life by setting its expiry to the end of the grace period (or revoking
+ * it at once for a grace period of 0, which shows as `revoked`).
+ */
+export function apiKeyStatus(
+  record: Pick<KeyRecord, 'revoked_at' | 'expires_at_ms' | 'disabled_at' | 'rotated_to'>,
+  nowMs: number,
+): KeyStatus {
+  const status = keyStatus(record, nowMs);
+  if (record.rotated_to === null) return status;
+  if (status === 'expired') return 'rotated';
+  if (status === 'active') return 'rotating';
+  return status;
+}
+
 /** The public shape of a key: an explicit allow-list of fields, so no hash or salt can slip out. */
 export function toApiKey(record: KeyRecord, tokenPrefix: string, nowMs: number): ApiKey {
-  const status = keyStatus(record, nowMs);
+  const status = apiKeyStatus(record, nowMs);
   return {
     id: record.id,
     name: record.name,
@@ -85,6 +109,8 @@ export function toApiKey(record: KeyRecord, tokenPrefix: string, nowMs: number):
     last_used_at: record.last_used_at,
     calls: record.calls,
     metadata: { ...record.metadata },
+    rotated_to: record.rotated_to,
+    rotated_from: record.rotated_from,
   };
 }
 

@@ -102,7 +102,11 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     query: {
       limit: listKeysLimit,
       cursor: { description: "The previous page's next_cursor.", schema: { type: 'string' } },
-      status: { description: 'Only keys with this status.', schema: { enum: [...KEY_STATUSES] } },
+      status: {
+        description:
+          'Only keys with this status (`rotating`: rotated, in its grace period; `rotated`: rotated, grace over).',
+        schema: { enum: [...KEY_STATUSES] },
+      },
       org_id: {
         description: 'Admin key only: the organization to list.',
         schema: { type: 'string', pattern: ORG_ID_RE.source },
@@ -118,8 +122,8 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   updateKey: {
     summary: 'Edit, disable or enable a key',
     description:
-      'Other organization → 404; a key cannot change itself (409 cannot_modify_self); a revoked, rotated ' +
-      'or expired key → 409 conflict; more than the caller holds → 403. A disabled key keeps its slot.',
+      'Other organization → 404; a key cannot change itself (409 cannot_modify_self); a revoked, rotating, ' +
+      'rotated or expired key → 409 conflict; more than the caller holds → 403. A disabled key keeps its slot.',
     tag: 'keys',
     body: 'UpdateKeyRequest',
     bodyRequired: true,
@@ -155,6 +159,18 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     tag: 'keys',
     body: 'RotateKeyRequest',
     responses: { 201: { description: 'The new key.', body: 'NewKeyResponse' } },
+  },
+  listOrgs: {
+    summary: 'List organizations, by org id',
+    description:
+      'Every organization that has keys or a limit or plan of its own; active_keys as last counted ' +
+      '(expired keys are released when the organization is read with GET /v1/orgs/{org_id}).',
+    tag: 'orgs',
+    query: {
+      limit: listKeysLimit,
+      cursor: { description: "The previous page's next_cursor.", schema: { type: 'string' } },
+    },
+    responses: { 200: { description: 'One page.', body: 'ListOrgsResponse' } },
   },
   getOrg: {
     summary: "Get an organization's key limit",

@@ -18,6 +18,12 @@ export interface ListKeysQuery {
   nowMs: number;
 }
 
+/** One page of organizations, ordered by org id. */
+export interface ListOrgsQuery {
+  limit: number;
+  cursor: string | null;
+}
+
 /** An organization change: its events, written only while the organization's audit head is `from`. */
 export interface OrgChange {
   nowMs: number;
@@ -63,6 +69,11 @@ export interface KeyRepository {
    */
   updateKey(old: KeyRecord, next: KeyRecord, nowMs: number, events: readonly AuditEvent[]): Promise<boolean>;
   listKeys(query: ListKeysQuery): Promise<{ records: KeyRecord[]; nextCursor: string | null }>;
+  /**
+   * One page of organizations in org-id order, after the one `cursor` names: their limits and active
+   * counts as last written (expired keys are released when an organization is read on its own).
+   */
+  listOrgs(query: ListOrgsQuery): Promise<{ orgs: OrgRecord[]; nextCursor: string | null }>;
   /** The organization's limit and active count (expired keys' slots released first). */
   getOrg(orgId: string, nowMs: number): Promise<OrgRecord>;
   /** `getOrg` and, from the same read, where the organization's audit trail stands. */

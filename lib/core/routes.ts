@@ -113,6 +113,14 @@ export const ROUTES = [
     hasBody: false,
   },
   {
+    id: 'listOrgs',
+    method: 'GET',
+    path: '/v1/orgs',
+    needs: 'admin',
+    handler: 'management',
+    hasBody: false,
+  },
+  {
     id: 'getOrg',
     method: 'GET',
     path: '/v1/orgs/{org_id}',

@@ -30,6 +30,7 @@ import type {
   KeyResponse,
   KeyUsageResponse,
   ListKeysResponse,
+  ListOrgsResponse,
   NewKeyResponse,
   Org,
   OrgLimitRequest,
@@ -133,6 +134,14 @@ const apiKey = object<ApiKey>(
     last_used_at: nullable(timestamp),
     calls: { type: 'integer', minimum: 0, description: 'Allowed requests over the lifetime of the key.' },
     metadata: { type: 'object', additionalProperties: { type: 'string' } },
+    rotated_to: nullable({
+      type: 'string',
+      description: 'The id of the key this one was rotated to; null when it was not rotated.',
+    }),
+    rotated_from: nullable({
+      type: 'string',
+      description: 'The id of the key this one replaced by a rotation; null otherwise.',
+    }),
   },
   [
     'id',
@@ -152,6 +161,8 @@ const apiKey = object<ApiKey>(
     'last_used_at',
     'calls',
     'metadata',
+    'rotated_to',
+    'rotated_from',
   ],
   'An API key as the API shows it: never its secret, hash or salt.',
 );
@@ -172,7 +183,13 @@ export const SCHEMAS = {
     pattern: PERMISSION_PATTERN,
     description: `latchkey's own (${PERMISSIONS.join(', ')}), or one the deployment's role matrix defines for its own routes (\`orders:write\`).`,
   },
-  KeyStatus: { type: 'string', enum: [...KEY_STATUSES] },
+  KeyStatus: {
+    type: 'string',
+    enum: [...KEY_STATUSES],
+    description:
+      '`rotating`: rotated, in its grace period (it still authenticates); `rotated`: rotated and the ' +
+      'grace period is over. Precedence: revoked > rotated > expired > disabled > rotating > active.',
+  },
   ErrorCode: {
     type: 'string',
     enum: ERROR_CODES,
@@ -283,6 +300,14 @@ export const SCHEMAS = {
     },
     ['org_id', 'plan', 'max_keys', 'active_keys'],
     "max_keys is the effective limit: the plan's when the organization is on one.",
+  ),
+  ListOrgsResponse: object<ListOrgsResponse>(
+    {
+      orgs: { type: 'array', items: ref('Org') },
+      next_cursor: nullable({ type: 'string' }),
+    },
+    ['orgs', 'next_cursor'],
+    'One page, ordered by org id; next_cursor is null on the last page.',
   ),
   KeyUsageResponse: object<KeyUsageResponse>(
     {

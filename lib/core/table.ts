@@ -7,7 +7,7 @@
  * | item           | pk                     | sk      | gsi1pk      | gsi1sk              | ttl                      |
  * |----------------|------------------------|---------|-------------|---------------------|--------------------------|
  * | key            | KEY#<keyId>            | KEY     | ORG#<org>   | <created_at>#<id>   | released + retention     |
- * | organization   | ORG#<org>              | ORG     |             |                     |                          |
+ * | organization   | ORG#<org>              | ORG     | ORGS        | <org>               |                          |
  * | replay nonce   | NONCE#<keyId>#<nonce>  | REPLAY  |             |                     | timestamp + 600 s        |
  * | replay sig.    | SIG#<keyId>#<sha256>   | REPLAY  |             |                     | timestamp + 600 s        |
  * | audit event    | AUDIT#<org>            | <at>#<eventId> | AUDITKEY#<keyId> | <at>#<eventId> | at + audit retention |
@@ -41,6 +41,12 @@ export const ITEM_PREFIXES = {
   audit: 'AUDIT#',
   usage: 'USAGE#',
 } as const;
+
+/**
+ * GSI1 partition key of every organization item (sort key: the org id), so that `GET /v1/orgs` reads
+ * organizations in org-id order, one bounded page at a time. Holds no `#`, so it cannot be a key listing's.
+ */
+export const ORG_LISTING_PK = 'ORGS';
 
 /** GSI1 partition-key prefix of audit events, for one key's events (`GET /v1/audit?key_id=`). */
 export const AUDIT_KEY_PREFIX = 'AUDITKEY#';

@@ -16,6 +16,7 @@ import {
   KEY_STATUSES,
   type KeyUsageQuery,
   type ListKeysQuery,
+  type ListOrgsQuery,
   type OrgLimitRequest,
   type OrgPlanRequest,
   type RotateKeyRequest,
@@ -84,6 +85,12 @@ export interface OrgPlanCommand {
 /** `GET /v1/keys/{id}/usage` query. */
 export interface UsageQueryCommand {
   days: number;
+}
+
+/** `GET /v1/orgs`, validated. */
+export interface ListOrgsCommand {
+  limit: number;
+  cursor: string | null;
 }
 
 export interface ListKeysCommand {
@@ -263,6 +270,7 @@ const ORG_UPDATE_FIELDS = fieldsOf<OrgPlanRequest & OrgLimitRequest>({ plan: tru
 const AUDIT_QUERY = fieldsOf<AuditQuery>({ limit: true, cursor: true, key_id: true, org_id: true });
 const USAGE_QUERY = fieldsOf<KeyUsageQuery>({ days: true });
 const LIST_KEYS_QUERY = fieldsOf<ListKeysQuery>({ limit: true, cursor: true, status: true, org_id: true });
+const LIST_ORGS_QUERY = fieldsOf<ListOrgsQuery>({ limit: true, cursor: true });
 
 export function validateUpdateKey(input: Json, nowMs: number): UpdateKeyCommand {
   rejectUnknown(input, UPDATE_FIELDS);
@@ -374,4 +382,10 @@ export function validateListKeys(query: Readonly<Record<string, string | undefin
   }
   const cursor = query.cursor === undefined || query.cursor === '' ? null : query.cursor;
   return { limit, cursor, status, org_id: optionalOrgId(query.org_id) };
+}
+
+export function validateListOrgs(query: Readonly<Record<string, string | undefined>>): ListOrgsCommand {
+  rejectUnknown(query as Json, LIST_ORGS_QUERY, 'query parameter');
+  const cursor = query.cursor === undefined || query.cursor === '' ? null : query.cursor;
+  return { limit: pageLimit(query.limit), cursor };
 }

@@ -24,8 +24,12 @@ export type AuthScheme = typeof BEARER_SCHEME | typeof ARMOR_SCHEME;
 /** The organization the admin key acts in when a request names none (`org_id` left out). */
 export const DEFAULT_ORG = 'default';
 
-/** A key's status. Precedence when several apply: revoked > expired > disabled > active. */
-export const KEY_STATUSES = ['active', 'revoked', 'expired', 'disabled'] as const;
+/**
+ * A key's status. `rotating`: rotated, and its grace period has not ended (it still authenticates);
+ * `rotated`: rotated and the grace period is over (it no longer does). Precedence when several apply:
+ * revoked > rotated > expired > disabled > rotating > active.
+ */
+export const KEY_STATUSES = ['active', 'revoked', 'expired', 'disabled', 'rotating', 'rotated'] as const;
 export type KeyStatus = (typeof KEY_STATUSES)[number];
 
 export interface ApiKey {
@@ -46,6 +50,10 @@ export interface ApiKey {
   last_used_at: string | null;
   calls: number;
   metadata: Record<string, string>;
+  /** The successor's key id once this key was rotated, else null. */
+  rotated_to: string | null;
+  /** The predecessor's key id when this key was made by a rotation, else null. */
+  rotated_from: string | null;
 }
 
 /** The kinds of audit event, one per kind of change. */
@@ -231,6 +239,22 @@ export interface Org {
   plan: string | null;
   max_keys: number | null;
   active_keys: number;
+}
+
+/** `GET /v1/orgs` query, as sent. Admin key only. */
+export interface ListOrgsQuery {
+  /** Page size, 1–100 (server default 50). */
+  limit?: number;
+  cursor?: string | null;
+}
+
+/**
+ * One page of `GET /v1/orgs`: every organization that has keys or a limit or plan of its own, ordered
+ * by org id. `next_cursor` is null on the last page.
+ */
+export interface ListOrgsResponse {
+  orgs: Org[];
+  next_cursor: string | null;
 }
 
 /** `GET /v1/whoami`. `org_id` is null for the admin key; `key` is present for an API key only. */

@@ -31,6 +31,8 @@ import type {
   KeyResponse,
   KeyUsageResponse,
   ListKeysParams,
+  ListOrgsQuery,
+  ListOrgsResponse,
   NewKeyResponse,
   Org,
   RevokeKeyResponse,
@@ -206,6 +208,20 @@ export class LatchkeyClient {
   /** `GET /v1/whoami` → `{principal, key?, org_id, permissions}`. */
   whoami(options?: RequestOptions): Promise<Whoami> {
     return this.#call('whoami', {}, options);
+  }
+
+  /** `GET /v1/orgs` → `{orgs, next_cursor}`: one page of organizations, by org id (admin key only). */
+  listOrgs(params: ListOrgsQuery = {}, options?: RequestOptions): Promise<ListOrgsResponse> {
+    return this.#call('listOrgs', { query: { ...params } }, options);
+  }
+
+  /** Every organization across all pages: `for await (const org of client.iterateOrgs()) …`. */
+  iterateOrgs(params: ListOrgsQuery = {}, options?: RequestOptions): AsyncGenerator<Org, void, undefined> {
+    const page = async (cursor: string | null) => {
+      const p = await this.listOrgs({ ...params, cursor }, options);
+      return { items: p.orgs, next_cursor: p.next_cursor };
+    };
+    return eachItem(params.cursor ?? null, page, routePath('listOrgs'));
   }
 
   /** `GET /v1/orgs/{org_id}` → `{org_id, max_keys, active_keys}` (admin key only). */

@@ -29,6 +29,8 @@ export type {
   KeyUsageResponse,
   ListKeysQuery,
   ListKeysResponse,
+  ListOrgsQuery,
+  ListOrgsResponse,
   NewKeyResponse,
   Org,
   OrgLimitRequest,

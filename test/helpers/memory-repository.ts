@@ -8,8 +8,8 @@
  */
 import type { AuditHead } from '#core/audit';
 import { ApiError } from '#core/errors';
-import type { KeyRepository, ListAuditQuery, ListKeysQuery } from '#core/management';
-import { type AuditEvent, type KeyRecord, keyStatus, type OrgRecord } from '#core/model';
+import type { KeyRepository, ListAuditQuery, ListKeysQuery, ListOrgsQuery } from '#core/management';
+import { type AuditEvent, apiKeyStatus, type KeyRecord, type OrgRecord } from '#core/model';
 import { effectiveMaxKeys, type PlanTable } from '#core/plans';
 import type { OrgChange } from '#core/repository';
 import { type UsageDay, usageSeries } from '#core/usage';
@@ -154,12 +154,20 @@ export class MemoryKeyRepository implements KeyRepository {
     this.calls.push('listKeys');
     const all = [...this.keys.values()]
       .filter((r) => r.org_id === query.orgId)
-      .filter((r) => query.status === null || keyStatus(r, query.nowMs) === query.status)
+      .filter((r) => query.status === null || apiKeyStatus(r, query.nowMs) === query.status)
       .sort((a, b) => `${b.created_at}#${b.id}`.localeCompare(`${a.created_at}#${a.id}`));
     const start = query.cursor === null ? 0 : Number(query.cursor);
     const records = all.slice(start, start + query.limit).map((r) => structuredClone(r));
     const next = start + query.limit;
     return { records, nextCursor: next < all.length ? String(next) : null };
+  }
+
+  async listOrgs(query: ListOrgsQuery): Promise<{ orgs: OrgRecord[]; nextCursor: string | null }> {
+    this.calls.push('listOrgs');
+    const ids = [...this.orgs.keys()].sort().filter((id) => query.cursor === null || id > query.cursor);
+    const page = ids.slice(0, query.limit);
+    const orgs = await Promise.all(page.map((id) => this.getOrg(id, 0)));
+    return { orgs, nextCursor: ids.length > query.limit ? (page.at(-1) ?? null) : null };
   }
 
   async getOrg(orgId: string, _nowMs: number): Promise<OrgRecord> {

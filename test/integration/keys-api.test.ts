@@ -22,6 +22,8 @@ const KEY_FIELDS = [
   'rate_limit_per_minute',
   'revoked_at',
   'roles',
+  'rotated_from',
+  'rotated_to',
   'status',
 ];
 

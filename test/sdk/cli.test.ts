@@ -107,6 +107,7 @@ describe('help', () => {
       'keys get',
       'keys revoke',
       'keys rotate',
+      'orgs list',
       'orgs get',
       'orgs set',
       'whoami',
@@ -307,6 +308,30 @@ describe('keys', () => {
     expectError(await cli(['keys', 'rotate', old.key.id, '--grace', 'soon']), 2, 'usage_error');
   });
 
+  it('keys get and keys list show a rotated key as rotating, with its successor; --status rotating', async () => {
+    const org = `rot-${Date.now().toString(36)}`;
+    const old = await admin.createKey({ name: 'to rotate', org_id: org });
+    const next = await admin.rotateKey(old.key.id, { grace_period_seconds: 600 });
+    const got = await cli(['keys', 'get', old.key.id]);
+    expect(got.code, got.stderr).toBe(0);
+    expect(got.stdout).toMatch(/^status +rotating$/m);
+    expect(got.stdout).toMatch(new RegExp(`^rotated to +${next.key.id}$`, 'm'));
+    const successor = await cli(['keys', 'get', next.key.id]);
+    expect(successor.stdout).toMatch(new RegExp(`^rotated from +${old.key.id}$`, 'm'));
+
+    const rotating = await cli(['keys', 'list', '--org', org, '--status', 'rotating']);
+    expect(rotating.code, rotating.stderr).toBe(0);
+    const rows = rotating.stdout.trimEnd().split('\n').slice(1);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatch(
+      new RegExp(`^${old.key.id} +to rotate +${org} +rotating -> ${next.key.id} +member`),
+    );
+    const active = json<{ keys: Array<{ id: string }> }>(
+      await cli(['keys', 'list', '--org', org, '--status', 'active', '--json']),
+    );
+    expect(active.keys.map((k) => k.id)).toEqual([next.key.id]);
+  });
+
   it('names the server error code: invalid_request, key_limit_reached, forbidden', async () => {
     const invalid = expectError(
       await cli(['keys', 'create', '--name', 'x', '--role', 'wizard']),
@@ -342,6 +367,37 @@ describe('orgs and whoami', () => {
     const ambiguous = expectError(await cli(['orgs', 'set', org, '--max-keys', '-1']), 2, 'usage_error');
     expect(ambiguous).toContain("use '--max-keys=-XYZ'");
     expectError(await cli(['orgs', 'set', org, '--max-keys=-1']), 1, 'invalid_request');
+  });
+
+  it('orgs list: every organization by org id, all pages or one with --limit; iterateOrgs', async () => {
+    const stamp = Date.now().toString(36);
+    const names = ['a', 'b', 'c'].map((x) => `ls-${stamp}-${x}`);
+    await admin.createKey({ name: 'k', org_id: names[2] });
+    await admin.setOrgLimit(names[0] ?? '', 4);
+    await admin.createKey({ name: 'k', org_id: names[1] });
+
+    const table = await cli(['orgs', 'list']);
+    expect(table.code, table.stderr).toBe(0);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ORG +PLAN +MAX KEYS +ACTIVE KEYS$/);
+    const mine = lines.filter((l) => l.startsWith(`ls-${stamp}-`));
+    expect(mine.map((l) => l.split(/ +/)[0])).toEqual(names);
+    expect(mine[0]).toMatch(/^\S+ +- +4 +0$/);
+    expect(mine[1]).toMatch(/ 1$/);
+
+    const sdk: string[] = [];
+    for await (const org of admin.iterateOrgs({ limit: 1 })) sdk.push(org.org_id);
+    expect(sdk.filter((id) => id.startsWith(`ls-${stamp}-`))).toEqual(names);
+
+    const one = await cli(['orgs', 'list', '--limit', '1']);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout.trimEnd().split('\n')).toHaveLength(2);
+    expect(one.stderr).toMatch(/^More organizations: latchkey orgs list --limit … --cursor \S+$/m);
+    const asJson = json<{ orgs: Array<{ org_id: string }>; next_cursor: null }>(
+      await cli(['orgs', 'list', '--json']),
+    );
+    expect(asJson.next_cursor).toBeNull();
+    expect(asJson.orgs.map((o) => o.org_id)).toEqual(expect.arrayContaining(names));
   });
 
   it('whoami for the admin key and for an API key, bearer and signed', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type KeyRecord, keyStatus, NEW_KEY_WARNING, toApiKey } from '#core/model';
+import { apiKeyStatus, type KeyRecord, keyStatus, NEW_KEY_WARNING, toApiKey } from '#core/model';
 import { keyRecord } from '../helpers/records';
 
 const NOW = Date.parse('2025-06-01T12:00:00.000Z');
@@ -58,6 +58,33 @@ describe('keyStatus', () => {
   });
 });
 
+describe('apiKeyStatus', () => {
+  const base = { revoked_at: null, expires_at_ms: null, disabled_at: null, rotated_to: null };
+  const successor = 'Key0000000000777';
+  it.each([
+    ['not rotated: the credential status', { ...base, expires_at_ms: NOW - 1 }, 'expired'],
+    ['rotated, grace running', { ...base, rotated_to: successor, expires_at_ms: NOW + 1 }, 'rotating'],
+    ['rotated, grace over', { ...base, rotated_to: successor, expires_at_ms: NOW }, 'rotated'],
+    [
+      'rotated and revoked (revoked wins)',
+      { ...base, rotated_to: successor, expires_at_ms: NOW + 1, revoked_at: '2025-05-01T00:00:00.000Z' },
+      'revoked',
+    ],
+    [
+      'rotated while disabled (disabled wins over rotating)',
+      { ...base, rotated_to: successor, expires_at_ms: NOW + 1, disabled_at: '2025-05-01T00:00:00.000Z' },
+      'disabled',
+    ],
+  ] as const)('%s → %s', (_, fields, expected) => {
+    expect(apiKeyStatus(fields, NOW)).toBe(expected);
+  });
+
+  it('a rotating key is still active as a credential', () => {
+    const rotating = { ...base, rotated_to: successor, expires_at_ms: NOW + 1 };
+    expect(keyStatus(rotating, NOW)).toBe('active');
+  });
+});
+
 describe('toApiKey', () => {
   it('returns exactly the key object of docs/protocol.md §4.1', () => {
     expect(toApiKey(record(), 'lk', NOW)).toEqual({
@@ -78,12 +105,14 @@ describe('toApiKey', () => {
       last_used_at: '2025-05-31T23:59:59.000Z',
       calls: 42,
       metadata: {},
+      rotated_to: null,
+      rotated_from: 'OldOldOldOldOld1',
     });
   });
 
   it('never exposes a hash, a salt or internal bookkeeping', () => {
     const key = toApiKey(record(), 'lk', NOW) as unknown as Record<string, unknown>;
-    for (const field of ['key_hash', 'salt', 'released', 'rotated_from', 'rotated_to', 'expires_at_ms']) {
+    for (const field of ['key_hash', 'salt', 'released', 'expires_at_ms']) {
       expect(key).not.toHaveProperty(field);
     }
     const json = JSON.stringify(key);

@@ -119,6 +119,7 @@ describe('buildAllowPolicy', () => {
         arn('DELETE', '/v1/keys/*'),
         arn('POST', '/v1/keys/*/rotate'),
         arn('GET', '/v1/keys/*/usage'),
+        arn('GET', '/v1/orgs'),
         arn('GET', '/v1/orgs/*'),
         arn('PUT', '/v1/orgs/*'),
         arn('GET', '/v1/whoami'),
@@ -169,6 +170,8 @@ describe('buildAllowPolicy', () => {
       ['admin-role key', ADMIN_ROLE_KEY, 'POST', '/v1/keys/K2bbbbbbbbbbbbbb/rotate', 'Allow'],
       ['admin-role key', ADMIN_ROLE_KEY, 'GET', '/v1/orgs/acme', 'Deny'],
       ['admin-role key', ADMIN_ROLE_KEY, 'PUT', '/v1/orgs/acme', 'Deny'],
+      ['admin-role key', ADMIN_ROLE_KEY, 'GET', '/v1/orgs', 'Deny'],
+      ['admin key', ADMIN_PRINCIPAL, 'GET', '/v1/orgs', 'Allow'],
       ['admin key', ADMIN_PRINCIPAL, 'PUT', '/v1/orgs/acme', 'Allow'],
       ['admin key', ADMIN_PRINCIPAL, 'GET', '/v1/orgs/acme', 'Allow'],
     ])('%s: %s %s → %s', (_, principal, method, path, expected) => {

@@ -28,6 +28,7 @@ describe('ROUTES', () => {
       'DELETE /v1/keys/{id} keys:write',
       'POST /v1/keys/{id}/rotate keys:write',
       'GET /v1/keys/{id}/usage keys:read',
+      'GET /v1/orgs admin',
       'GET /v1/orgs/{org_id} admin',
       'PUT /v1/orgs/{org_id} admin',
       'GET /v1/whoami authenticated',

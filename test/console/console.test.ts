@@ -215,6 +215,39 @@ describe('the web console', () => {
     expect(after.body.key.metadata).toEqual({ plan: 'pro' });
   });
 
+  it('renames a key without touching its seconds-precise expiry (no expiry change in the audit)', async () => {
+    const expiresAt = new Date(Date.now() + 30 * 86_400_000);
+    expiresAt.setUTCSeconds(30, 500);
+    const key = await createKey(call, latchkey.adminKey, {
+      name: 'keep-expiry',
+      expires_at: expiresAt.toISOString(),
+    });
+    const page = await openConsole();
+    await signIn(page, latchkey.adminKey);
+    await page
+      .getByRole('row', { name: /keep-expiry/ })
+      .getByRole('button', { name: 'Edit' })
+      .click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name').fill('keep-expiry-renamed');
+    await dialog.getByText('Name: keep-expiry → keep-expiry-renamed').waitFor();
+    expect(await dialog.getByText(/^Expires:/).count()).toBe(0);
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const after = await call<{ key: { name: string; expires_at: string } }>('GET', `/v1/keys/${key.id}`, {
+      token: latchkey.adminKey,
+    });
+    expect(after.body.key.name).toBe('keep-expiry-renamed');
+    expect(after.body.key.expires_at).toBe(expiresAt.toISOString());
+    const audit = await call<{ events: { type: string; changes: Record<string, unknown> }[] }>(
+      'GET',
+      `/v1/audit?key_id=${key.id}`,
+      { token: latchkey.adminKey },
+    );
+    const updates = audit.body.events.filter((e) => e.type === 'key.updated');
+    expect(updates.map((e) => Object.keys(e.changes))).toEqual([['name']]);
+  });
+
   it('disables a key behind a dialog (then 401) and enables it again (then 200)', async () => {
     const key = await createKey(call, latchkey.adminKey, { name: 'pause-me' });
     const page = await openConsole();

@@ -1,8 +1,8 @@
 /**
  * The "Edit" dialog (`PATCH /v1/keys/{id}`): name, description, rate limit, expiry (UTC; empty =
  * never) and metadata (`key=value` lines). Only changed fields are sent, and the changes are listed
- * ("Rate limit: 60 → 120/min") before saving. Also home of the expiry and metadata field helpers the
- * create form shares.
+ * ("Rate limit: 60 → 120/min") before saving; the expiry is sent only when the operator changed the
+ * field. Also home of the expiry and metadata field helpers the create form shares.
  */
 
 import type { ApiKey } from '#core/wire';
@@ -67,8 +67,10 @@ export function editDialog(key: ApiKey, done: () => void): void {
       body.rate_limit_per_minute = rate;
       lines.push(`Rate limit: ${key.rate_limit_per_minute} → ${rate}/min`);
     }
-    const exp = expiryFromInput(expires.value);
-    if (exp !== (key.expires_at ? new Date(key.expires_at).toISOString() : null)) {
+    // The field holds minutes; the stored expiry may hold seconds (a rotated key's grace, an API
+    // client's choice). Only an expiry the operator changed is sent, so a rename keeps it exactly.
+    if (expires.value !== expiryToInput(key.expires_at)) {
+      const exp = expiryFromInput(expires.value);
       body.expires_at = exp;
       lines.push(`Expires: ${key.expires_at ? utc(key.expires_at) : 'never'} → ${exp ? utc(exp) : 'never'}`);
     }

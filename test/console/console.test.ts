@@ -178,6 +178,59 @@ describe('the web console', () => {
     expect(await whoamiStatus(old.token)).toBe(401);
   });
 
+  it('shows a rotated key as Rotating (linked to its successor) or Rotated, offering only Revoke', async () => {
+    const inGrace = await createKey(call, latchkey.adminKey, { name: 'rotation-grace' });
+    const over = await createKey(call, latchkey.adminKey, { name: 'rotation-over' });
+    const successors: Record<string, string> = {};
+    for (const [key, grace] of [
+      [inGrace, 3600],
+      [over, 0],
+    ] as const) {
+      const res = await call<{ key: { id: string } }>('POST', `/v1/keys/${key.id}/rotate`, {
+        token: latchkey.adminKey,
+        body: { grace_period_seconds: grace },
+      });
+      expect(res.status).toBe(201);
+      successors[key.id] = res.body.key.id;
+    }
+    const page = await openConsole();
+    // The rotation statuses are the API contract's; an API that does not report them yet is answered
+    // as the contract says (fields it already reports are kept as they are).
+    await page.route(/\/v1\/keys\?/, async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { keys: Record<string, unknown>[] };
+      for (const key of body.keys) {
+        const id = key.id as string;
+        const successor = successors[id];
+        if (!successor) continue;
+        key.rotated_to ??= successor;
+        if (key.status !== 'rotating' && key.status !== 'rotated') {
+          key.status = id === inGrace.id ? 'rotating' : 'rotated';
+        }
+      }
+      await route.fulfill({ response, json: body });
+    });
+    await signIn(page, latchkey.adminKey);
+    const rotating = page
+      .getByRole('row', { name: /rotation-grace/ })
+      .filter({ has: page.getByText('Rotating', { exact: true }) });
+    const rotated = page
+      .getByRole('row', { name: /rotation-over/ })
+      .filter({ has: page.getByText('Rotated', { exact: true }) });
+    await rotating.waitFor();
+    await rotated.waitFor();
+    for (const row of [rotating, rotated]) {
+      expect(await row.getByRole('button').allTextContents()).toEqual(['Revoke']);
+    }
+    expect(await page.getByLabel('Status').locator('option').allTextContents()).toEqual(
+      expect.arrayContaining(['Rotating', 'Rotated']),
+    );
+    await rotating.getByRole('link', { name: /replaced by/ }).click();
+    await page.waitForURL(new RegExp(`#/keys/${successors[inGrace.id]}$`));
+    await page.getByRole('heading', { name: 'rotation-grace', level: 1 }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+
   it('revokes a key through a dialog that names it; the key then gets 401', async () => {
     const key = await createKey(call, latchkey.adminKey, { name: 'revoke-me' });
     const page = await openConsole();

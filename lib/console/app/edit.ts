@@ -5,10 +5,9 @@
  * field. Also home of the expiry and metadata field helpers the create form shares.
  */
 
-import type { ApiKey } from '#core/wire';
 import { api } from './api';
 import { h } from './dom';
-import { utc } from './format';
+import { type ShownKey, utc } from './format';
 import { RATE_LIMIT_PER_MINUTE } from './limits';
 import { field, openDialog } from './ui';
 
@@ -42,7 +41,7 @@ export function formatMetadata(metadata: Record<string, string> | undefined): st
     .join('\n');
 }
 
-export function editDialog(key: ApiKey, done: () => void): void {
+export function editDialog(key: ShownKey, done: () => void): void {
   const name = h('input', { type: 'text', required: true, maxlength: 100, value: key.name });
   const description = h('textarea', { maxlength: 500, rows: 2 }, key.description ?? '');
   const limit = h('input', { type: 'number', ...RATE_LIMIT_PER_MINUTE, value: key.rate_limit_per_minute });

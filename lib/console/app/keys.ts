@@ -5,15 +5,15 @@
  * through cursors, and the slot where a new token is revealed once.
  */
 
-import { type ApiKey, DEFAULT_ORG, type ListKeysResponse } from '#core/wire';
+import { DEFAULT_ORG, type ListKeysResponse } from '#core/wire';
 import { actionButtons } from './actions';
 import { api } from './api';
 import { createDialog } from './create';
 import { h, replace, uid } from './dom';
-import { NEVER, num, STATUS_LABEL, timeEl } from './format';
+import { NEVER, num, type ShownKey, STATUS_LABEL, timeEl } from './format';
 import { keyPage } from './pages';
 import { can, isAdmin, orgQuery, session, setOrg } from './session';
-import { errorNote, showError, showPageError, statusBadge } from './ui';
+import { errorNote, keyStatus, showError, showPageError } from './ui';
 
 const COLUMNS = ['Name', 'Token prefix', 'Roles', 'Status', 'Created', 'Calls', 'Last used', 'Expires'];
 const PAGE_SIZE = 50;
@@ -25,7 +25,7 @@ export function searchTerm(raw: string): string {
   return token?.[1] ? token[1].toLowerCase() : text;
 }
 
-function keyRow(key: ApiKey, hooks: Parameters<typeof actionButtons>[1]): HTMLElement {
+function keyRow(key: ShownKey, hooks: Parameters<typeof actionButtons>[1]): HTMLElement {
   const cell = (label: string, ...content: Parameters<typeof h>[2][]) =>
     h('td', { 'data-label': label }, ...content);
   return h(
@@ -39,7 +39,7 @@ function keyRow(key: ApiKey, hooks: Parameters<typeof actionButtons>[1]): HTMLEl
     ),
     cell('Token prefix', h('code', {}, key.key_prefix)),
     cell('Roles', key.roles.join(', ') || NEVER),
-    cell('Status', statusBadge(key.status)),
+    cell('Status', keyStatus(key)),
     cell('Created', timeEl(key.created_at, 'date')),
     cell('Calls', h('span', { class: 'num' }, num(key.calls))),
     cell('Last used', timeEl(key.last_used_at, 'relative')),
@@ -52,7 +52,7 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
   const revealSlot = h('div', { class: 'reveal-slot' });
   const tableSlot = h('div', { class: 'table-slot', 'aria-live': 'polite', 'aria-busy': 'true' });
   const cursors: (string | null)[] = [null];
-  let keys: ApiKey[] = [];
+  let keys: ShownKey[] = [];
   let next: string | null = null;
 
   const statusId = uid('status');

@@ -4,10 +4,10 @@
  * once-only token reveal, and native `<dialog>` confirmations (Cancel focused for destructive ones,
  * labelled by their title, focus returned to the opener).
  */
-import type { KeyStatus } from '#core/wire';
 import { ConsoleApiError } from './api';
 import { type Child, h, replace, uid } from './dom';
-import { STATUS_LABEL } from './format';
+import { type ShownKey, type ShownStatus, STATUS_LABEL } from './format';
+import { keyPage } from './pages';
 
 const banner = h('div', { class: 'banner', role: 'alert' });
 
@@ -58,8 +58,21 @@ export function errorNote(error: unknown): HTMLElement {
   return h('p', { class: 'note error-note' }, message, detail ? ` (${detail})` : '');
 }
 
-export function statusBadge(status: KeyStatus): HTMLElement {
+export function statusBadge(status: ShownStatus): HTMLElement {
   return h('span', { class: `badge badge-${status}` }, STATUS_LABEL[status]);
+}
+
+/** A key's badge and, for a rotated key, links to the key that replaced it (or that it replaced). */
+export function keyStatus(key: ShownKey): HTMLElement {
+  const link = (label: string, id: string) =>
+    h('a', { href: keyPage(id), class: 'rotation-link' }, label, ' ', h('code', {}, id));
+  return h(
+    'span',
+    { class: 'key-status' },
+    statusBadge(key.status),
+    key.rotated_to ? link('replaced by', key.rotated_to) : null,
+    key.rotated_from ? link('replaces', key.rotated_from) : null,
+  );
 }
 
 /** A "Copy" button for the text of `field`; announces the result through a live region. */

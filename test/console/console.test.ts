@@ -422,6 +422,22 @@ describe('the web console', () => {
     expect(org.body.max_keys).toBe(500);
   });
 
+  it('picks an organization by id when the API offers no organizations list', async () => {
+    await createKey(call, latchkey.adminKey, { name: 'picked-org key', org_id: 'picker-org' });
+    const page = await openConsole();
+    // A deployment without GET /v1/orgs (or one that refuses it) answers 404 or 403.
+    await page.route(/\/v1\/orgs(\?|$)/, (route) =>
+      route.fulfill({ status: 404, json: { error: { code: 'not_found', message: 'No route.' } } }),
+    );
+    await signIn(page, latchkey.adminKey);
+    await page.getByRole('heading', { name: 'Keys' }).waitFor();
+    await page.getByRole('textbox', { name: 'Organization' }).fill('picker-org');
+    await page.getByRole('button', { name: 'Show keys' }).click();
+    await page.getByRole('row', { name: /picked-org key/ }).waitFor();
+    await page.getByRole('link', { name: 'Organization' }).click();
+    await page.getByRole('heading', { name: 'picker-org', level: 2 }).waitFor();
+  });
+
   it('shows an API refusal with its message and request id (a key without keys:read)', async () => {
     const member = await createKey(call, latchkey.adminKey, { name: 'member-only', roles: ['member'] });
     const page = await openConsole();

@@ -5,14 +5,15 @@
  * through cursors, and the slot where a new token is revealed once.
  */
 
-import { DEFAULT_ORG, type ListKeysResponse } from '#core/wire';
+import type { ListKeysResponse } from '#core/wire';
 import { actionButtons } from './actions';
 import { api } from './api';
 import { createDialog } from './create';
 import { h, replace, uid } from './dom';
 import { NEVER, num, type ShownKey, STATUS_LABEL, timeEl } from './format';
+import { orgPicker } from './orgs';
 import { keyPage } from './pages';
-import { can, isAdmin, orgQuery, session, setOrg } from './session';
+import { can, isAdmin, orgQuery, session } from './session';
 import { errorNote, keyStatus, showError, showPageError } from './ui';
 
 const COLUMNS = ['Name', 'Token prefix', 'Roles', 'Status', 'Created', 'Calls', 'Last used', 'Expires'];
@@ -64,13 +65,6 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
   );
   const searchId = uid('search');
   const search = h('input', { id: searchId, type: 'search', autocomplete: 'off' });
-  const orgId = uid('org');
-  const org = h('input', {
-    id: orgId,
-    type: 'text',
-    value: session()?.org ?? DEFAULT_ORG,
-    autocomplete: 'off',
-  });
 
   const hooks = {
     done: () => void load(cursors[cursors.length - 1] ?? null),
@@ -193,16 +187,7 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
     void load(null);
   });
   search.addEventListener('input', draw);
-  const orgForm = h(
-    'form',
-    { class: 'inline-form' },
-    h('label', { for: orgId }, 'Organization'),
-    org,
-    h('button', { type: 'submit', class: 'secondary' }, 'Show keys'),
-  );
-  orgForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    setOrg(org.value.trim() || DEFAULT_ORG);
+  const orgForm = orgPicker('Show keys', () => {
     cursors.splice(1);
     replace(revealSlot);
     void load(null);

@@ -6,9 +6,10 @@
 
 import { DEFAULT_ORG, type Org } from '#core/wire';
 import { api } from './api';
-import { h, replace, uid } from './dom';
+import { h, replace } from './dom';
 import { num } from './format';
-import { session, setOrg } from './session';
+import { orgPicker } from './orgs';
+import { session } from './session';
 import { errorNote, field, openDialog, showError, showPageError } from './ui';
 
 function meter(org: Org): HTMLElement {
@@ -37,21 +38,8 @@ function meter(org: Org): HTMLElement {
 }
 
 export async function renderOrg(main: HTMLElement): Promise<void> {
-  const orgId = uid('org');
-  const picker = h('input', {
-    id: orgId,
-    type: 'text',
-    value: session()?.org ?? DEFAULT_ORG,
-    autocomplete: 'off',
-  });
   const body = h('div', { 'aria-live': 'polite' });
-  const pick = h(
-    'form',
-    { class: 'inline-form' },
-    h('label', { for: orgId }, 'Organization'),
-    picker,
-    h('button', { type: 'submit', class: 'secondary' }, 'Show'),
-  );
+  const pick = orgPicker('Show', () => void load());
   main.replaceChildren(h('h1', {}, 'Organization'), pick, body);
 
   const load = async () => {
@@ -126,10 +114,5 @@ export async function renderOrg(main: HTMLElement): Promise<void> {
       planForm,
     );
   };
-  pick.addEventListener('submit', (event) => {
-    event.preventDefault();
-    setOrg(picker.value.trim() || DEFAULT_ORG);
-    void load();
-  });
   await load();
 }

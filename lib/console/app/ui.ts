@@ -5,7 +5,7 @@
  * labelled by their title, focus returned to the opener).
  */
 import { ConsoleApiError } from './api';
-import { type Child, h, replace, uid } from './dom';
+import { type Child, h, replace, svg, uid } from './dom';
 import { type ShownKey, type ShownStatus, STATUS_LABEL } from './format';
 import { keyPage } from './pages';
 
@@ -58,8 +58,38 @@ export function errorNote(error: unknown): HTMLElement {
   return h('p', { class: 'note error-note' }, message, detail ? ` (${detail})` : '');
 }
 
+/**
+ * Each status's icon as a 16×16 SVG path, drawn in the badge's colour: inline shapes, not font glyphs
+ * (`⏸` and `⌛` are missing from Debian's default fonts and showed as empty boxes).
+ */
+const STATUS_ICON: Record<ShownStatus, { d: string; filled: boolean }> = {
+  active: { d: 'M8 4a4 4 0 1 1 0 8a4 4 0 1 1 0-8z', filled: true },
+  disabled: { d: 'M5 3h2v10H5zM9 3h2v10H9z', filled: true },
+  rotating: { d: 'M13 8a5 5 0 1 1-1.5-3.5M12 1.5v3h-3', filled: false },
+  rotated: { d: 'M2.5 8h10M9 4.5l3.5 3.5L9 11.5', filled: false },
+  revoked: { d: 'M4 4l8 8M12 4l-8 8', filled: false },
+  expired: { d: 'M4 2h8M4 14h8M5 2v2.5l3 3.5-3 3.5V14M11 2v2.5L8 8l3 3.5V14', filled: false },
+};
+
 export function statusBadge(status: ShownStatus): HTMLElement {
-  return h('span', { class: `badge badge-${status}` }, STATUS_LABEL[status]);
+  const icon = STATUS_ICON[status];
+  return h(
+    'span',
+    { class: `badge badge-${status}` },
+    svg(
+      'svg',
+      { viewBox: '0 0 16 16', 'aria-hidden': 'true', focusable: 'false', class: 'icon' },
+      svg('path', {
+        d: icon.d,
+        fill: icon.filled ? 'currentColor' : 'none',
+        stroke: icon.filled ? 'none' : 'currentColor',
+        'stroke-width': 1.8,
+        'stroke-linecap': 'round',
+        'stroke-linejoin': 'round',
+      }),
+    ),
+    STATUS_LABEL[status],
+  );
 }
 
 /** A key's badge and, for a rotated key, links to the key that replaced it (or that it replaced). */

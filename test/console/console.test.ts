@@ -316,7 +316,7 @@ describe('the web console', () => {
     // The badge's icon is drawn, not a font glyph (Debian's fonts have no ⏸ and showed an empty box).
     const badge = row.locator('.badge-disabled');
     expect(await badge.locator('svg path').count()).toBe(1);
-    expect(await badge.evaluate((el) => getComputedStyle(el, '::before').content)).toBe('none');
+    expect(await badge.evaluate("(el) => getComputedStyle(el, '::before').content")).toBe('none');
     await row.getByRole('button', { name: 'Enable' }).click();
     await row.getByText('Active').waitFor();
     expect(await whoamiStatus(key.token)).toBe(200);

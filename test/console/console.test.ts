@@ -316,7 +316,14 @@ describe('the web console', () => {
     // The badge's icon is drawn, not a font glyph (Debian's fonts have no ⏸ and showed an empty box).
     const badge = row.locator('.badge-disabled');
     expect(await badge.locator('svg path').count()).toBe(1);
-    expect(await badge.evaluate("(el) => getComputedStyle(el, '::before').content")).toBe('none');
+    // (The test code is type-checked without the DOM library; the function runs in the page.)
+    const before = await badge.evaluate(
+      (el) =>
+        (
+          globalThis as unknown as { getComputedStyle: (e: unknown, p: string) => { content: string } }
+        ).getComputedStyle(el, '::before').content,
+    );
+    expect(before).toBe('none');
     await row.getByRole('button', { name: 'Enable' }).click();
     await row.getByText('Active').waitFor();
     expect(await whoamiStatus(key.token)).toBe(200);

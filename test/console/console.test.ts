@@ -135,6 +135,29 @@ describe('the web console', () => {
     expect(await page.content()).not.toContain(token);
   });
 
+  it('says in plain words to store a new token, and takes it away once that key is revoked', async () => {
+    const page = await openConsole();
+    await signIn(page, latchkey.adminKey);
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Key name').fill('reveal-then-revoke');
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+    const token = await page.getByRole('textbox', { name: 'New token', exact: true }).inputValue();
+    await page.getByRole('status').filter({ hasText: 'Created “reveal-then-revoke”.' }).waitFor();
+    const reveal = page.getByRole('region', { name: /New key “reveal-then-revoke”/ });
+    expect(await reveal.textContent()).toContain('cannot show it again');
+    expect(await page.locator('body').textContent()).not.toContain('raw_key');
+    await page
+      .getByRole('row', { name: /reveal-then-revoke/ })
+      .getByRole('button', { name: 'Revoke' })
+      .click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('status').filter({ hasText: 'Revoked “reveal-then-revoke”.' }).waitFor();
+    await page.getByText('The new token for “reveal-then-revoke” was revoked; it no longer works.').waitFor();
+    expect(await page.getByRole('textbox', { name: 'New token', exact: true }).count()).toBe(0);
+    expect(await page.content()).not.toContain(token);
+  });
+
   it('lists keys with the contract columns, searches by name, and passes axe', async () => {
     await createKey(call, latchkey.adminKey, { name: 'search-alpha' });
     await createKey(call, latchkey.adminKey, { name: 'search-beta', description: 'second one' });

@@ -11,7 +11,7 @@ import { h } from './dom';
 import { editDialog } from './edit';
 import { relative, type ShownKey, utc } from './format';
 import { can } from './session';
-import { openDialog, tokenReveal } from './ui';
+import { announce, openDialog, tokenReveal } from './ui';
 
 export interface ActionHooks {
   done: () => void;
@@ -39,6 +39,7 @@ function revoke(key: ShownKey, hooks: ActionHooks): void {
     danger: true,
     onConfirm: async () => {
       await api('revokeKey', { params: { id: key.id } });
+      announce(`Revoked “${key.name}”.`);
       hooks.done();
     },
   });
@@ -82,7 +83,8 @@ function rotate(key: ShownKey, hooks: ActionHooks): void {
         grace === 0
           ? 'The old token has stopped working.'
           : `The old token stops working ${utc(stopIso)} (${relative(stopIso)}).`;
-      hooks.reveal(tokenReveal(res.raw_key, res.warning, `New token for “${key.name}”`, h('p', {}, when)));
+      hooks.reveal(tokenReveal(res.raw_key, res.key.id, `New token for “${key.name}”`, h('p', {}, when)));
+      announce(`Rotated “${key.name}”.`);
       hooks.done();
     },
   });
@@ -96,6 +98,7 @@ function disable(key: ShownKey, hooks: ActionHooks): void {
     danger: true,
     onConfirm: async () => {
       await api('updateKey', { params: { id: key.id }, body: { enabled: false } });
+      announce(`Disabled “${key.name}”.`);
       hooks.done();
     },
   });
@@ -104,6 +107,7 @@ function disable(key: ShownKey, hooks: ActionHooks): void {
 async function enable(key: ShownKey, hooks: ActionHooks, onError: (e: unknown) => void): Promise<void> {
   try {
     await api('updateKey', { params: { id: key.id }, body: { enabled: true } });
+    announce(`Enabled “${key.name}”.`);
     hooks.done();
   } catch (error) {
     onError(error);

@@ -9,7 +9,7 @@ import { api } from './api';
 import { h } from './dom';
 import { type ShownKey, utc } from './format';
 import { RATE_LIMIT_PER_MINUTE } from './limits';
-import { field, openDialog } from './ui';
+import { announce, field, openDialog } from './ui';
 
 /** `2026-06-03T14:00` (a datetime-local value read as UTC) → ISO, or null for empty. */
 export function expiryFromInput(value: string): string | null {
@@ -104,6 +104,7 @@ export function editDialog(key: ShownKey, done: () => void): void {
       const { body } = changes();
       if (Object.keys(body).length === 0) throw new Error('Nothing changed.');
       await api('updateKey', { params: { id: key.id }, body });
+      announce(`Saved changes to “${typeof body.name === 'string' ? body.name : key.name}”.`);
       done();
     },
   }).addEventListener('input', refreshSummary);

@@ -74,7 +74,19 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
     },
   };
 
+  /** A revealed token whose key has since been revoked is taken off the page, with a note saying so. */
+  const retireReveal = () => {
+    const section = revealSlot.querySelector<HTMLElement>('section.reveal');
+    const key = section && keys.find((k) => k.id === section.dataset.keyId);
+    if (key?.status !== 'revoked') return;
+    replace(
+      revealSlot,
+      h('p', { class: 'note' }, `The new token for “${key.name}” was revoked; it no longer works.`),
+    );
+  };
+
   const draw = () => {
+    retireReveal();
     const term = searchTerm(search.value);
     const shown = term
       ? keys.filter((k) => k.name.toLowerCase().includes(term) || k.key_prefix.toLowerCase().includes(term))

@@ -10,7 +10,7 @@ import { h, replace } from './dom';
 import { num } from './format';
 import { orgPicker } from './orgs';
 import { session } from './session';
-import { errorNote, field, openDialog, showError, showPageError } from './ui';
+import { announce, errorNote, field, openDialog, showError, showPageError } from './ui';
 
 function meter(org: Org): HTMLElement {
   if (org.max_keys === null) return h('p', {}, `${num(org.active_keys)} active keys (no limit)`);
@@ -58,6 +58,7 @@ export async function renderOrg(main: HTMLElement): Promise<void> {
     const save = async (payload: Record<string, unknown>) => {
       try {
         await api('putOrg', { params, body: payload });
+        announce(`Saved ${'plan' in payload ? 'the plan' : 'the key limit'} of ${org.org_id}.`);
         await load();
       } catch (error) {
         showError(error);

@@ -10,9 +10,25 @@ import { type ShownKey, type ShownStatus, STATUS_LABEL } from './format';
 import { keyPage } from './pages';
 
 const banner = h('div', { class: 'banner', role: 'alert' });
+const notice = h('div', { class: 'notice', role: 'status' });
+let noticeTimer: ReturnType<typeof setTimeout> | undefined;
 
 export function bannerElement(): HTMLElement {
   return banner;
+}
+
+/** The polite live region where an action's success is said ("Revoked “billing”."). */
+export function noticeElement(): HTMLElement {
+  return notice;
+}
+
+/** Says that an action worked; the message stays for 8 s or until the next one. */
+export function announce(message: string): void {
+  clearTimeout(noticeTimer);
+  notice.textContent = message;
+  noticeTimer = setTimeout(() => {
+    notice.textContent = '';
+  }, 8000);
 }
 
 function describe(error: unknown): { message: string; detail: string } {
@@ -134,8 +150,11 @@ export function copyButton(field: HTMLInputElement, label = 'Copy'): HTMLElement
   return h('span', { class: 'copy' }, button, status);
 }
 
-/** The once-only reveal of a new token: a read-only "New token" field, Copy, and the API's warning. */
-export function tokenReveal(raw: string, warning: string, heading: string, extra: Child = null): HTMLElement {
+/**
+ * The once-only reveal of a new token: a read-only "New token" field, Copy, and a plain warning. The
+ * section carries its key's id, so a page that sees the key revoked can take the token away.
+ */
+export function tokenReveal(raw: string, keyId: string, heading: string, extra: Child = null): HTMLElement {
   const id = uid('new-token');
   const field = h('input', {
     id,
@@ -148,9 +167,13 @@ export function tokenReveal(raw: string, warning: string, heading: string, extra
   });
   const section: HTMLElement = h(
     'section',
-    { class: 'reveal', 'aria-labelledby': `${id}-h` },
+    { class: 'reveal', 'aria-labelledby': `${id}-h`, 'data-key-id': keyId },
     h('h2', { id: `${id}-h` }, heading),
-    h('p', { class: 'warning' }, warning),
+    h(
+      'p',
+      { class: 'warning' },
+      'Copy this token now and store it somewhere safe: latchkey keeps only its hash and cannot show it again.',
+    ),
     extra,
     h('label', { for: id }, 'New token'),
     h('div', { class: 'token-row' }, field, copyButton(field)),

@@ -158,6 +158,24 @@ describe('the web console', () => {
     expect(await page.content()).not.toContain(token);
   });
 
+  it("keeps the create dialog's buttons and its error on screen at 1280×800", async () => {
+    const page = await openConsole({ width: 1280, height: 800 });
+    await signIn(page, latchkey.adminKey);
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Key name').fill('fits-on-screen');
+    await dialog.getByLabel('Metadata').fill('not a pair');
+    const inView = async (box: { y: number; height: number } | null) =>
+      box !== null && box.y >= 0 && box.y + box.height <= 800;
+    const create = dialog.getByRole('button', { name: 'Create', exact: true });
+    expect(await inView(await create.boundingBox())).toBe(true);
+    await create.click();
+    const error = dialog.getByRole('alert').filter({ hasText: 'Metadata line 1' });
+    await error.waitFor();
+    expect(await inView(await error.boundingBox())).toBe(true);
+    expect(await inView(await create.boundingBox())).toBe(true);
+  });
+
   it('lists keys with the contract columns, searches by name, and passes axe', async () => {
     await createKey(call, latchkey.adminKey, { name: 'search-alpha' });
     await createKey(call, latchkey.adminKey, { name: 'search-beta', description: 'second one' });

@@ -206,8 +206,10 @@ export function openDialog(options: DialogOptions): HTMLDialogElement {
     'form',
     { method: 'dialog' },
     h('h2', { id: titleId }, options.title),
-    options.body,
+    // The error sits under the title and the buttons stick to the bottom, so both stay on screen when
+    // a long form scrolls inside the dialog.
     errorBox,
+    options.body,
     h('div', { class: 'dialog-actions' }, cancel, confirm),
   );
   const dialog = h('dialog', { 'aria-labelledby': titleId }, form);
@@ -225,6 +227,7 @@ export function openDialog(options: DialogOptions): HTMLDialogElement {
       dialog.close();
     } catch (error) {
       errorBox.replaceChildren(errorNote(error));
+      errorBox.scrollIntoView({ block: 'nearest' });
       confirm.disabled = false;
     }
   });

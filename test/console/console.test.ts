@@ -497,6 +497,7 @@ describe('the web console', () => {
     const alert = page.getByRole('alert').filter({ hasText: 'Request ID' });
     await alert.waitFor();
     expect(await alert.textContent()).toMatch(/not allowed.*HTTP 403 · forbidden · Request ID: \S+/);
+    expect(await alert.textContent()).toContain('This key lacks keys:read');
     expect(await page.getByRole('link', { name: 'Organization' }).count()).toBe(0);
   });
 

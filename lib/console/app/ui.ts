@@ -35,7 +35,10 @@ function describe(error: unknown): { message: string; detail: string } {
   if (error instanceof ConsoleApiError) {
     const parts = [error.status === 0 ? 'No answer' : `HTTP ${error.status}`, error.code];
     if (error.requestId) parts.push(`Request ID: ${error.requestId}`);
-    return { message: error.message, detail: parts.join(' · ') };
+    const message = error.missingPermission
+      ? `${error.message} This key lacks ${error.missingPermission}; sign in with a key whose role grants it, or with the admin key.`
+      : error.message;
+    return { message, detail: parts.join(' · ') };
   }
   return { message: error instanceof Error ? error.message : String(error), detail: '' };
 }

@@ -176,6 +176,20 @@ describe('the web console', () => {
     expect(await inView(await create.boundingBox())).toBe(true);
   });
 
+  it('shows the time of an expiry less than a day away, the date of a later one', async () => {
+    const soon = new Date(Date.now() + 2 * 3_600_000).toISOString();
+    const later = new Date(Date.now() + 10 * 86_400_000).toISOString();
+    await createKey(call, latchkey.adminKey, { name: 'expires-soon', expires_at: soon });
+    await createKey(call, latchkey.adminKey, { name: 'expires-later', expires_at: later });
+    const page = await openConsole();
+    await signIn(page, latchkey.adminKey);
+    const cell = (name: string) =>
+      page.getByRole('row', { name: new RegExp(name) }).locator('td[data-label="Expires"]');
+    await cell('expires-soon').waitFor();
+    expect(await cell('expires-soon').textContent()).toBe(`${soon.slice(0, 16).replace('T', ' ')} UTC`);
+    expect(await cell('expires-later').textContent()).toBe(later.slice(0, 10));
+  });
+
   it('lists keys with the contract columns, searches by name, and passes axe', async () => {
     await createKey(call, latchkey.adminKey, { name: 'search-alpha' });
     await createKey(call, latchkey.adminKey, { name: 'search-beta', description: 'second one' });

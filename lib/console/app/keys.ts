@@ -26,6 +26,13 @@ export function searchTerm(raw: string): string {
   return token?.[1] ? token[1].toLowerCase() : text;
 }
 
+/** The date of an expiry, or its time as well when it is less than a day away (or just past). */
+function expiresCell(iso: string | null): Parameters<typeof h>[2] {
+  if (!iso) return 'Never';
+  const near = Math.abs(new Date(iso).getTime() - Date.now()) < 86_400_000;
+  return timeEl(iso, near ? 'absolute' : 'date');
+}
+
 function keyRow(key: ShownKey, hooks: Parameters<typeof actionButtons>[1]): HTMLElement {
   const cell = (label: string, ...content: Parameters<typeof h>[2][]) =>
     h('td', { 'data-label': label }, ...content);
@@ -44,7 +51,7 @@ function keyRow(key: ShownKey, hooks: Parameters<typeof actionButtons>[1]): HTML
     cell('Created', timeEl(key.created_at, 'date')),
     cell('Calls', h('span', { class: 'num' }, num(key.calls))),
     cell('Last used', timeEl(key.last_used_at, 'relative')),
-    cell('Expires', key.expires_at ? timeEl(key.expires_at, 'date') : 'Never'),
+    cell('Expires', expiresCell(key.expires_at)),
     cell('Actions', actionButtons(key, hooks, showError)),
   );
 }

@@ -190,6 +190,18 @@ describe('the web console', () => {
     expect(await cell('expires-later').textContent()).toBe(later.slice(0, 10));
   });
 
+  it('lines up the filter row: the organization, status and search labels share one baseline', async () => {
+    const page = await openConsole();
+    await signIn(page, latchkey.adminKey);
+    await page.getByRole('heading', { name: 'Keys' }).waitFor();
+    const top = async (text: string) =>
+      (await page.locator('.filters label', { hasText: text }).boundingBox())?.y;
+    const org = await top('Organization');
+    expect(org).toBeDefined();
+    expect(await top('Status')).toBe(org);
+    expect(await top('Search by name or key id')).toBe(org);
+  });
+
   it('lists keys with the contract columns, searches by name, and passes axe', async () => {
     await createKey(call, latchkey.adminKey, { name: 'search-alpha' });
     await createKey(call, latchkey.adminKey, { name: 'search-beta', description: 'second one' });

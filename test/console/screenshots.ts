@@ -43,6 +43,8 @@ try {
   for (let i = 0; i < 7; i++) await call('GET', '/v1/whoami', { token: billing.token });
   for (let i = 0; i < 3; i++) await call('GET', '/v1/whoami', { token: ops.token });
   await call('DELETE', `/v1/keys/${old.id}`, { token: admin });
+  const paused = await createKey(call, admin, { name: 'staging-smoke', roles: ['viewer'] });
+  await call('PATCH', `/v1/keys/${paused.id}`, { token: admin, body: { enabled: false } });
 
   mkdirSync(out, { recursive: true });
   const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: 'light' });

@@ -5,13 +5,13 @@
  * before saving). `done` refreshes the page; `reveal` shows a new token on it.
  */
 
-import type { ApiKey, NewKeyResponse } from '#core/wire';
+import type { NewKeyResponse } from '#core/wire';
 import { api } from './api';
 import { h } from './dom';
 import { editDialog } from './edit';
-import { relative, utc } from './format';
+import { relative, type ShownKey, utc } from './format';
 import { can } from './session';
-import { openDialog, tokenReveal } from './ui';
+import { announce, openDialog, tokenReveal } from './ui';
 
 export interface ActionHooks {
   done: () => void;
@@ -26,7 +26,7 @@ const GRACE_CHOICES: [number, string][] = [
   [24 * 60 * 60, '24 hours'],
 ];
 
-function revoke(key: ApiKey, hooks: ActionHooks): void {
+function revoke(key: ShownKey, hooks: ActionHooks): void {
   openDialog({
     title: `Revoke “${key.name}”?`,
     body: h(
@@ -39,12 +39,13 @@ function revoke(key: ApiKey, hooks: ActionHooks): void {
     danger: true,
     onConfirm: async () => {
       await api('revokeKey', { params: { id: key.id } });
+      announce(`Revoked “${key.name}”.`);
       hooks.done();
     },
   });
 }
 
-function rotate(key: ApiKey, hooks: ActionHooks): void {
+function rotate(key: ShownKey, hooks: ActionHooks): void {
   const expiresMs = key.expires_at ? new Date(key.expires_at).getTime() : null;
   const choices = GRACE_CHOICES.map(([seconds, label]) =>
     h(
@@ -82,13 +83,14 @@ function rotate(key: ApiKey, hooks: ActionHooks): void {
         grace === 0
           ? 'The old token has stopped working.'
           : `The old token stops working ${utc(stopIso)} (${relative(stopIso)}).`;
-      hooks.reveal(tokenReveal(res.raw_key, res.warning, `New token for “${key.name}”`, h('p', {}, when)));
+      hooks.reveal(tokenReveal(res.raw_key, res.key.id, `New token for “${key.name}”`, h('p', {}, when)));
+      announce(`Rotated “${key.name}”.`);
       hooks.done();
     },
   });
 }
 
-function disable(key: ApiKey, hooks: ActionHooks): void {
+function disable(key: ShownKey, hooks: ActionHooks): void {
   openDialog({
     title: `Disable “${key.name}” (${key.key_prefix})?`,
     body: h('p', {}, 'Requests with this key are refused until it is enabled again. Nothing is deleted.'),
@@ -96,26 +98,35 @@ function disable(key: ApiKey, hooks: ActionHooks): void {
     danger: true,
     onConfirm: async () => {
       await api('updateKey', { params: { id: key.id }, body: { enabled: false } });
+      announce(`Disabled “${key.name}”.`);
       hooks.done();
     },
   });
 }
 
-async function enable(key: ApiKey, hooks: ActionHooks, onError: (e: unknown) => void): Promise<void> {
+async function enable(key: ShownKey, hooks: ActionHooks, onError: (e: unknown) => void): Promise<void> {
   try {
     await api('updateKey', { params: { id: key.id }, body: { enabled: true } });
+    announce(`Enabled “${key.name}”.`);
     hooks.done();
   } catch (error) {
     onError(error);
   }
 }
 
-/** The action buttons a key's status allows, for a credential with keys:write. */
-export function actionButtons(key: ApiKey, hooks: ActionHooks, onError: (e: unknown) => void): HTMLElement {
+/**
+ * The action buttons a key's status allows, for a credential with keys:write: none on a revoked or
+ * expired key, only Revoke on a rotated one (in or after its grace; the API refuses the rest with 409).
+ */
+export function actionButtons(key: ShownKey, hooks: ActionHooks, onError: (e: unknown) => void): HTMLElement {
   const box = h('div', { class: 'actions' });
   if (!can('keys:write') || key.status === 'revoked' || key.status === 'expired') return box;
   const button = (label: string, run: () => void, cls = 'secondary') =>
     h('button', { type: 'button', class: cls, on: { click: run } }, label);
+  if (key.status === 'rotating' || key.status === 'rotated') {
+    box.append(button('Revoke', () => revoke(key, hooks), 'danger'));
+    return box;
+  }
   box.append(button('Edit', () => editDialog(key, hooks.done)));
   if (key.status === 'active') {
     box.append(button('Rotate', () => rotate(key, hooks)));

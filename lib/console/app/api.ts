@@ -18,6 +18,8 @@ export class ConsoleApiError extends Error {
   readonly requestId: string | null;
   /** Set when this 401 already signed the session out (and said so); pages need not show it again. */
   signedOut = false;
+  /** On a 403: the permission the route needs (from the route table), which this credential lacks. */
+  missingPermission: string | null = null;
   constructor(status: number, code: string, message: string, requestId: string | null) {
     super(message);
     this.name = 'ConsoleApiError';
@@ -69,7 +71,7 @@ interface ErrorBody {
  */
 export async function api<T>(id: ManagementRouteId, call: ApiCall = {}): Promise<T> {
   if (credential === null) throw new ConsoleApiError(401, 'unauthorized', 'Signed out.', null);
-  const { method } = findRoute(id);
+  const { method, needs } = findRoute(id);
   const { body } = call;
   const headers: Record<string, string> = { authorization: `${BEARER_SCHEME} ${credential}` };
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -102,5 +104,7 @@ export async function api<T>(id: ManagementRouteId, call: ApiCall = {}): Promise
     typeof err?.request_id === 'string' ? err.request_id : res.headers.get('x-request-id'),
   );
   if (res.status === 401 && credential !== null) error.signedOut = onUnauthorized(error);
+  if (res.status === 403 && error.code === 'forbidden' && needs.includes(':'))
+    error.missingPermission = needs;
   throw error;
 }

@@ -10,7 +10,7 @@ import { h } from './dom';
 import { expiryFromInput, parseMetadata } from './edit';
 import { RATE_LIMIT_PER_MINUTE } from './limits';
 import { orgQuery } from './session';
-import { field, openDialog, tokenReveal } from './ui';
+import { announce, field, openDialog, tokenReveal } from './ui';
 
 async function rolesControl(): Promise<{ el: HTMLElement; read: () => string[] | undefined }> {
   try {
@@ -77,7 +77,8 @@ export async function createDialog(reveal: (section: HTMLElement) => void, done:
       const org = orgQuery();
       if (org) body.org_id = org;
       const res = await api<NewKeyResponse>('createKey', { body });
-      reveal(tokenReveal(res.raw_key, res.warning, `New key “${res.key.name}” (${res.key.key_prefix})`));
+      reveal(tokenReveal(res.raw_key, res.key.id, `New key “${res.key.name}” (${res.key.key_prefix})`));
+      announce(`Created “${res.key.name}”.`);
       done();
     },
   });

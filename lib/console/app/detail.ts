@@ -4,21 +4,21 @@
  * trail. A section whose endpoint fails shows the API's error in place; the rest of the page stays.
  */
 
-import type { ApiKey, KeyResponse, KeyUsageResponse } from '#core/wire';
+import type { KeyResponse, KeyUsageResponse } from '#core/wire';
 import { actionButtons } from './actions';
 import { api } from './api';
 import { renderAudit } from './audit';
 import { usageChart } from './chart';
 import { type Child, h, replace } from './dom';
-import { NEVER, num, timeEl } from './format';
+import { NEVER, num, type ShownKey, timeEl } from './format';
 import { KEYS_PAGE } from './pages';
-import { errorNote, showError, showPageError, statusBadge } from './ui';
+import { errorNote, keyStatus, showError, showPageError, statusBadge } from './ui';
 
-function fields(key: ApiKey): HTMLElement {
+function fields(key: ShownKey): HTMLElement {
   const rows: [string, Child][] = [
     ['Key ID', h('code', {}, key.id)],
     ['Token prefix', h('code', {}, key.key_prefix)],
-    ['Status', statusBadge(key.status)],
+    ['Status', keyStatus(key)],
     ['Description', key.description ?? NEVER],
     ['Organization', key.org_id],
     ['Roles', key.roles.join(', ') || NEVER],
@@ -49,7 +49,7 @@ function fields(key: ApiKey): HTMLElement {
 }
 
 export async function renderDetail(main: HTMLElement, id: string): Promise<void> {
-  let key: ApiKey;
+  let key: ShownKey;
   try {
     key = (await api<KeyResponse>('getKey', { params: { id } })).key;
   } catch (error) {

@@ -1,16 +1,15 @@
 /**
  * The "Edit" dialog (`PATCH /v1/keys/{id}`): name, description, rate limit, expiry (UTC; empty =
  * never) and metadata (`key=value` lines). Only changed fields are sent, and the changes are listed
- * ("Rate limit: 60 → 120/min") before saving. Also home of the expiry and metadata field helpers the
- * create form shares.
+ * ("Rate limit: 60 → 120/min") before saving; the expiry is sent only when the operator changed the
+ * field. Also home of the expiry and metadata field helpers the create form shares.
  */
 
-import type { ApiKey } from '#core/wire';
 import { api } from './api';
 import { h } from './dom';
-import { utc } from './format';
+import { type ShownKey, utc } from './format';
 import { RATE_LIMIT_PER_MINUTE } from './limits';
-import { field, openDialog } from './ui';
+import { announce, field, openDialog } from './ui';
 
 /** `2026-06-03T14:00` (a datetime-local value read as UTC) → ISO, or null for empty. */
 export function expiryFromInput(value: string): string | null {
@@ -42,7 +41,7 @@ export function formatMetadata(metadata: Record<string, string> | undefined): st
     .join('\n');
 }
 
-export function editDialog(key: ApiKey, done: () => void): void {
+export function editDialog(key: ShownKey, done: () => void): void {
   const name = h('input', { type: 'text', required: true, maxlength: 100, value: key.name });
   const description = h('textarea', { maxlength: 500, rows: 2 }, key.description ?? '');
   const limit = h('input', { type: 'number', ...RATE_LIMIT_PER_MINUTE, value: key.rate_limit_per_minute });
@@ -67,8 +66,10 @@ export function editDialog(key: ApiKey, done: () => void): void {
       body.rate_limit_per_minute = rate;
       lines.push(`Rate limit: ${key.rate_limit_per_minute} → ${rate}/min`);
     }
-    const exp = expiryFromInput(expires.value);
-    if (exp !== (key.expires_at ? new Date(key.expires_at).toISOString() : null)) {
+    // The field holds minutes; the stored expiry may hold seconds (a rotated key's grace, an API
+    // client's choice). Only an expiry the operator changed is sent, so a rename keeps it exactly.
+    if (expires.value !== expiryToInput(key.expires_at)) {
+      const exp = expiryFromInput(expires.value);
       body.expires_at = exp;
       lines.push(`Expires: ${key.expires_at ? utc(key.expires_at) : 'never'} → ${exp ? utc(exp) : 'never'}`);
     }
@@ -103,6 +104,7 @@ export function editDialog(key: ApiKey, done: () => void): void {
       const { body } = changes();
       if (Object.keys(body).length === 0) throw new Error('Nothing changed.');
       await api('updateKey', { params: { id: key.id }, body });
+      announce(`Saved changes to “${typeof body.name === 'string' ? body.name : key.name}”.`);
       done();
     },
   }).addEventListener('input', refreshSummary);

@@ -2,7 +2,7 @@
  * Display formats: times in UTC as `2026-06-03 14:00 UTC` inside `<time datetime>`, relative times for
  * recent events, grouped numbers, and "—" for what never happened.
  */
-import type { KeyStatus } from '#core/wire';
+import type { ApiKey, KeyStatus } from '#core/wire';
 import { type Child, h } from './dom';
 
 export const NEVER = '—';
@@ -42,10 +42,25 @@ export function num(n: number | null | undefined): string {
   return typeof n === 'number' ? n.toLocaleString('en-US') : NEVER;
 }
 
+/**
+ * A key's status as the console shows it. The API contract adds `rotating` (rotated, still in its grace
+ * period, still authenticates) and `rotated` (the grace is over), with `rotated_to` on the old key and
+ * `rotated_from` on its successor. These types accept them whether or not #core/wire lists them yet; once
+ * it does, the unions add nothing.
+ */
+export type ShownStatus = KeyStatus | 'rotating' | 'rotated';
+export type ShownKey = Omit<ApiKey, 'status'> & {
+  status: ShownStatus;
+  rotated_to?: string | null;
+  rotated_from?: string | null;
+};
+
 /** Every key status and its label, in the order the status filter lists them. */
-export const STATUS_LABEL: Record<KeyStatus, string> = {
+export const STATUS_LABEL: Record<ShownStatus, string> = {
   active: 'Active',
   disabled: 'Disabled',
+  rotating: 'Rotating',
+  rotated: 'Rotated',
   revoked: 'Revoked',
   expired: 'Expired',
 };

@@ -5,15 +5,16 @@
  * through cursors, and the slot where a new token is revealed once.
  */
 
-import { type ApiKey, DEFAULT_ORG, type ListKeysResponse } from '#core/wire';
+import type { ListKeysResponse } from '#core/wire';
 import { actionButtons } from './actions';
 import { api } from './api';
 import { createDialog } from './create';
 import { h, replace, uid } from './dom';
-import { NEVER, num, STATUS_LABEL, timeEl } from './format';
+import { NEVER, num, type ShownKey, STATUS_LABEL, timeEl } from './format';
+import { orgPicker } from './orgs';
 import { keyPage } from './pages';
-import { can, isAdmin, orgQuery, session, setOrg } from './session';
-import { errorNote, showError, showPageError, statusBadge } from './ui';
+import { can, isAdmin, orgQuery, session } from './session';
+import { errorNote, keyStatus, showError, showPageError } from './ui';
 
 const COLUMNS = ['Name', 'Token prefix', 'Roles', 'Status', 'Created', 'Calls', 'Last used', 'Expires'];
 const PAGE_SIZE = 50;
@@ -25,7 +26,14 @@ export function searchTerm(raw: string): string {
   return token?.[1] ? token[1].toLowerCase() : text;
 }
 
-function keyRow(key: ApiKey, hooks: Parameters<typeof actionButtons>[1]): HTMLElement {
+/** The date of an expiry, or its time as well when it is less than a day away (or just past). */
+function expiresCell(iso: string | null): Parameters<typeof h>[2] {
+  if (!iso) return 'Never';
+  const near = Math.abs(new Date(iso).getTime() - Date.now()) < 86_400_000;
+  return timeEl(iso, near ? 'absolute' : 'date');
+}
+
+function keyRow(key: ShownKey, hooks: Parameters<typeof actionButtons>[1]): HTMLElement {
   const cell = (label: string, ...content: Parameters<typeof h>[2][]) =>
     h('td', { 'data-label': label }, ...content);
   return h(
@@ -39,11 +47,11 @@ function keyRow(key: ApiKey, hooks: Parameters<typeof actionButtons>[1]): HTMLEl
     ),
     cell('Token prefix', h('code', {}, key.key_prefix)),
     cell('Roles', key.roles.join(', ') || NEVER),
-    cell('Status', statusBadge(key.status)),
+    cell('Status', keyStatus(key)),
     cell('Created', timeEl(key.created_at, 'date')),
     cell('Calls', h('span', { class: 'num' }, num(key.calls))),
     cell('Last used', timeEl(key.last_used_at, 'relative')),
-    cell('Expires', key.expires_at ? timeEl(key.expires_at, 'date') : 'Never'),
+    cell('Expires', expiresCell(key.expires_at)),
     cell('Actions', actionButtons(key, hooks, showError)),
   );
 }
@@ -52,7 +60,7 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
   const revealSlot = h('div', { class: 'reveal-slot' });
   const tableSlot = h('div', { class: 'table-slot', 'aria-live': 'polite', 'aria-busy': 'true' });
   const cursors: (string | null)[] = [null];
-  let keys: ApiKey[] = [];
+  let keys: ShownKey[] = [];
   let next: string | null = null;
 
   const statusId = uid('status');
@@ -64,13 +72,6 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
   );
   const searchId = uid('search');
   const search = h('input', { id: searchId, type: 'search', autocomplete: 'off' });
-  const orgId = uid('org');
-  const org = h('input', {
-    id: orgId,
-    type: 'text',
-    value: session()?.org ?? DEFAULT_ORG,
-    autocomplete: 'off',
-  });
 
   const hooks = {
     done: () => void load(cursors[cursors.length - 1] ?? null),
@@ -80,7 +81,19 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
     },
   };
 
+  /** A revealed token whose key has since been revoked is taken off the page, with a note saying so. */
+  const retireReveal = () => {
+    const section = revealSlot.querySelector<HTMLElement>('section.reveal');
+    const key = section && keys.find((k) => k.id === section.dataset.keyId);
+    if (key?.status !== 'revoked') return;
+    replace(
+      revealSlot,
+      h('p', { class: 'note' }, `The new token for “${key.name}” was revoked; it no longer works.`),
+    );
+  };
+
   const draw = () => {
+    retireReveal();
     const term = searchTerm(search.value);
     const shown = term
       ? keys.filter((k) => k.name.toLowerCase().includes(term) || k.key_prefix.toLowerCase().includes(term))
@@ -193,16 +206,7 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
     void load(null);
   });
   search.addEventListener('input', draw);
-  const orgForm = h(
-    'form',
-    { class: 'inline-form' },
-    h('label', { for: orgId }, 'Organization'),
-    org,
-    h('button', { type: 'submit', class: 'secondary' }, 'Show keys'),
-  );
-  orgForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    setOrg(org.value.trim() || DEFAULT_ORG);
+  const orgForm = orgPicker('Show keys', () => {
     cursors.splice(1);
     replace(revealSlot);
     void load(null);

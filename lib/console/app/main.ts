@@ -14,7 +14,7 @@ import { renderOrg } from './org';
 import { ACTIVITY_PAGE, KEYS_PAGE, ORG_PAGE, pageOf } from './pages';
 import { endSession, isAdmin, session, startSession } from './session';
 import { renderSignIn } from './signin';
-import { bannerElement, clearError, showError } from './ui';
+import { bannerElement, clearError, noticeElement, showError } from './ui';
 
 const IDLE_MS = 15 * 60 * 1000;
 
@@ -112,5 +112,5 @@ window.addEventListener('hashchange', () => {
 for (const type of ['pointerdown', 'keydown', 'wheel', 'touchstart']) {
   window.addEventListener(type, resetIdle, { passive: true });
 }
-document.body.replaceChildren(header, bannerElement(), main);
+document.body.replaceChildren(header, bannerElement(), noticeElement(), main);
 renderFrame();

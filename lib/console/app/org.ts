@@ -6,10 +6,11 @@
 
 import { DEFAULT_ORG, type Org } from '#core/wire';
 import { api } from './api';
-import { h, replace, uid } from './dom';
+import { h, replace } from './dom';
 import { num } from './format';
-import { session, setOrg } from './session';
-import { errorNote, field, openDialog, showError, showPageError } from './ui';
+import { orgPicker } from './orgs';
+import { session } from './session';
+import { announce, errorNote, field, openDialog, showError, showPageError } from './ui';
 
 function meter(org: Org): HTMLElement {
   if (org.max_keys === null) return h('p', {}, `${num(org.active_keys)} active keys (no limit)`);
@@ -37,21 +38,8 @@ function meter(org: Org): HTMLElement {
 }
 
 export async function renderOrg(main: HTMLElement): Promise<void> {
-  const orgId = uid('org');
-  const picker = h('input', {
-    id: orgId,
-    type: 'text',
-    value: session()?.org ?? DEFAULT_ORG,
-    autocomplete: 'off',
-  });
   const body = h('div', { 'aria-live': 'polite' });
-  const pick = h(
-    'form',
-    { class: 'inline-form' },
-    h('label', { for: orgId }, 'Organization'),
-    picker,
-    h('button', { type: 'submit', class: 'secondary' }, 'Show'),
-  );
+  const pick = orgPicker('Show', () => void load());
   main.replaceChildren(h('h1', {}, 'Organization'), pick, body);
 
   const load = async () => {
@@ -70,6 +58,7 @@ export async function renderOrg(main: HTMLElement): Promise<void> {
     const save = async (payload: Record<string, unknown>) => {
       try {
         await api('putOrg', { params, body: payload });
+        announce(`Saved ${'plan' in payload ? 'the plan' : 'the key limit'} of ${org.org_id}.`);
         await load();
       } catch (error) {
         showError(error);
@@ -126,10 +115,5 @@ export async function renderOrg(main: HTMLElement): Promise<void> {
       planForm,
     );
   };
-  pick.addEventListener('submit', (event) => {
-    event.preventDefault();
-    setOrg(picker.value.trim() || DEFAULT_ORG);
-    void load();
-  });
   await load();
 }

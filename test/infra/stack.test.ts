@@ -267,7 +267,7 @@ describe('gateway responses', () => {
     expect(responses).toHaveLength(GATEWAY_RESPONSES.length);
     for (const [, response] of responses) {
       const p = propsOf(response);
-      expect(p.ResponseParameters, String(p.ResponseType)).toEqual({
+      expect(p.ResponseParameters, String(p.ResponseType)).toMatchObject({
         'gatewayresponse.header.x-content-type-options': "'nosniff'",
       });
     }

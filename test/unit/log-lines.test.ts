@@ -28,7 +28,7 @@ function line(fields: Record<string, unknown>): string {
 describe('formatEntry', () => {
   it('prints the explanation beside a refusal', () => {
     expect(line({ reason: 'wrong_secret' })).toBe(
-      `2030-01-01 12:00:01.204Z  WARN   unauthorized  wrong_secret       key ${KEY}  request req-1  ` +
+      `2030-01-01 12:00:01Z  WARN   unauthorized  wrong_secret       key ${KEY}  request req-1  ` +
         `— ${REFUSAL_REASONS.wrong_secret.explanation}`,
     );
   });

@@ -42,18 +42,9 @@ export function num(n: number | null | undefined): string {
   return typeof n === 'number' ? n.toLocaleString('en-US') : NEVER;
 }
 
-/**
- * A key's status as the console shows it. The API contract adds `rotating` (rotated, still in its grace
- * period, still authenticates) and `rotated` (the grace is over), with `rotated_to` on the old key and
- * `rotated_from` on its successor. These types accept them whether or not #core/wire lists them yet; once
- * it does, the unions add nothing.
- */
-export type ShownStatus = KeyStatus | 'rotating' | 'rotated';
-export type ShownKey = Omit<ApiKey, 'status'> & {
-  status: ShownStatus;
-  rotated_to?: string | null;
-  rotated_from?: string | null;
-};
+/** A key as the console shows it: the API's key (its status includes `rotating` and `rotated`). */
+export type ShownStatus = KeyStatus;
+export type ShownKey = ApiKey;
 
 /** Every key status and its label, in the order the status filter lists them. */
 export const STATUS_LABEL: Record<ShownStatus, string> = {

@@ -11,8 +11,8 @@ import { api } from './api';
 import { h, replace, uid } from './dom';
 import { session, setOrg } from './session';
 
-/** `listOrgs` joins the route table with the API's organizations list; until then the call fails here. */
-const LIST_ORGS = 'listOrgs' as ManagementRouteId;
+/** The organizations list (admin key); any other answer leaves the text field. */
+const LIST_ORGS: ManagementRouteId = 'listOrgs';
 /** At most this many organizations are listed (pages of 100); past it, the text field stays usable. */
 const MAX_LISTED = 1000;
 

@@ -6,7 +6,14 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { RoleMatrix } from '../core/permissions';
 import type { PlanTable } from '../core/plans';
-import { checkSetting, type SigningProfile, throwProblems, type VerifyMode } from '../core/settings';
+import {
+  type ApiType,
+  checkSetting,
+  SETTINGS,
+  type SigningProfile,
+  throwProblems,
+  type VerifyMode,
+} from '../core/settings';
 import { LatchkeyAuthorizer } from './authorizer';
 import { LatchkeyKeyStore } from './key-store';
 import { LatchkeyApi } from './latchkey-api';
@@ -43,6 +50,11 @@ export interface LatchkeyStackProps extends StackProps {
    * `strict` (32 lowercase hex characters; see docs/protocol.md §2.6). @default 'compatible'
    */
   readonly signingProfile?: SigningProfile;
+  /**
+   * Which kind of API Gateway API guards the routes: `rest` (API Gateway v1) or `http` (an HTTP API,
+   * payload format 2.0). Only `rest` is available in this version. @default 'rest'
+   */
+  readonly apiType?: ApiType;
   /** How the authorizer verifies keys (see `LatchkeyAuthorizerProps.verifyMode`). @default 'bounded' */
   readonly verifyMode?: VerifyMode;
   /** Bounded mode: the oldest copy of a hot key a request is checked against (ms). @default 1000 */
@@ -108,6 +120,11 @@ export class LatchkeyStack extends Stack {
         'latchkey: self-hosted API keys (API Gateway, Lambda authorizer, DynamoDB, Secrets Manager)',
       ...props,
     });
+
+    throwProblems(this.node.path, [
+      checkSetting('apiType', props.apiType ?? SETTINGS.apiType.default),
+      props.apiType === 'http' ? "apiType 'http' is not available in this version; use 'rest'" : null,
+    ]);
 
     this.keyStore = new LatchkeyKeyStore(this, 'KeyStore', {
       existingTable: props.existingTableName

@@ -94,6 +94,12 @@ export type SigningProfile = (typeof SIGNING_PROFILES)[number];
  */
 export const VERIFY_MODES = ['bounded', 'exact'] as const;
 export type VerifyMode = (typeof VERIFY_MODES)[number];
+/**
+ * Which kind of API Gateway API guards the routes: `rest` (API Gateway v1, gateway responses, WAF,
+ * usage plans) or `http` (API Gateway v2 HTTP API, payload format 2.0, lower cost).
+ */
+export const API_TYPES = ['rest', 'http'] as const;
+export type ApiType = (typeof API_TYPES)[number];
 /** Lambda memory in MB (AWS's own limits); CPU scales with it. */
 export const LAMBDA_MEMORY_MB = { default: 512, min: 128, max: 10_240 } as const;
 /** With scheduled admin-key rotation, a rotated key must be honoured everywhere within a minute. */
@@ -164,6 +170,13 @@ export const SETTINGS = {
     kind: 'string',
     default: 'compatible',
     values: SIGNING_PROFILES,
+  },
+  apiType: {
+    context: true,
+    env: 'LATCHKEY_API_TYPE',
+    kind: 'string',
+    default: 'rest',
+    values: API_TYPES,
   },
   verifyMode: {
     context: true,
@@ -267,6 +280,9 @@ export const SETTING_DOCS: { readonly [K in SettingName]: SettingDoc } = {
   },
   signingProfile: {
     doc: 'ARMOR-PSK nonces: compatible = any of the published scheme; strict = exactly 32 lowercase hex characters',
+  },
+  apiType: {
+    doc: 'rest = an API Gateway REST API (v1); http = an API Gateway HTTP API (v2, payload format 2.0)',
   },
   verifyMode: {
     doc: 'bounded = a hot key is checked against its instance copy (at most hotKeyBoundMs old); exact = one conditional write per request',

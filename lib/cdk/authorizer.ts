@@ -1,11 +1,14 @@
 /**
- * `LatchkeyAuthorizer`: the latchkey Lambda REQUEST authorizer as a construct you can put on any REST
- * API, with `protect` to add routes of your own behind it (and to its Allow policy). Its props' defaults
- * come from the settings table (`lib/core/settings.ts`), and are checked against it (`checkSetting`):
- * every invalid prop is named in one error.
+ * `LatchkeyAuthorizer`: the latchkey Lambda REQUEST authorizer as a construct you can put on a REST API
+ * or, with `apiType: 'http'`, on an HTTP API (payload format 2.0, simple responses), with `protect` /
+ * `protectHttp` to add routes of your own behind it (and to what it allows). Its props' defaults come
+ * from the settings table (`lib/core/settings.ts`), and are checked against it (`checkSetting`): every
+ * invalid prop is named in one error.
  */
 import { Duration, Lazy, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -20,6 +23,7 @@ import {
 } from '../core/permissions';
 import { isRouteMethod } from '../core/routes';
 import {
+  type ApiType,
   checkSetting,
   SETTINGS,
   type SigningProfile,
@@ -58,9 +62,26 @@ export interface ProtectOptions extends apigateway.MethodOptions {
   readonly permission?: string;
 }
 
+/** `protectHttp`'s options: the permission the route requires. */
+export interface ProtectHttpOptions {
+  /**
+   * The permission a key must hold to call the route, e.g. `orders:write` (see `ProtectOptions`).
+   * @default - `api:read` for GET, HEAD and OPTIONS; `api:write` for any other method
+   */
+  readonly permission?: string;
+}
+
 export interface LatchkeyAuthorizerProps {
   /** The key table and secrets the authorizer verifies credentials against. */
   readonly keyStore: LatchkeyKeyStore;
+  /**
+   * The kind of API Gateway API the authorizer guards. `rest`: a REQUEST authorizer of a REST API
+   * (`authorizer`, `protect`), answering with an IAM policy. `http`: a Lambda authorizer of an HTTP
+   * API (`httpAuthorizer`, `protectHttp`), payload format 2.0 with simple responses
+   * (`{ isAuthorized, context }`), its result cache off. The function is the same in both.
+   * @default 'rest'
+   */
+  readonly apiType?: ApiType;
   /**
    * How long API Gateway caches the authorizer's answer per `Authorization` value (0–3600 s).
    *
@@ -69,6 +90,10 @@ export interface LatchkeyAuthorizerProps {
    * and a signed request's nonce check is skipped — with a cache, a replayed signed request is
    * accepted (for its own method and path only: a signed request's Allow names its method ARN alone).
    * In exchange, a cached request saves one Lambda invocation and one DynamoDB write.
+   *
+   * With `apiType: 'http'` it must be 0: an HTTP API caches a simple response per identity source
+   * alone, so a cached answer for one route would be reused for every other route (and a refusal
+   * would be cached too).
    * @default Duration.seconds(0)
    */
   readonly resultsCacheTtl?: Duration;
@@ -127,18 +152,20 @@ export interface LatchkeyAuthorizerProps {
 }
 
 /**
- * The latchkey Lambda REQUEST authorizer, reusable on any REST API: attach `authorizer` to methods
- * of your own `RestApi` (or spread `methodOptions`) and every request must carry a valid latchkey
- * bearer token or signed request. The function reads key items, writes usage, rate-limit and nonce
- * state, and reads both secrets (the admin key and the signing master secret) — nothing more.
+ * The latchkey Lambda REQUEST authorizer, reusable on any REST API (attach `authorizer` to methods of
+ * your own `RestApi`, or spread `methodOptions`) or, with `apiType: 'http'`, on any HTTP API (give
+ * `httpAuthorizer` to routes of your own `HttpApi`): every request must carry a valid latchkey bearer
+ * token or signed request. The function reads key items, writes usage, rate-limit and nonce state, and
+ * reads both secrets (the admin key and the signing master secret) — nothing more.
  *
- * An authorizer belongs to one REST API: create one `LatchkeyAuthorizer` per API.
+ * An authorizer belongs to one API: create one `LatchkeyAuthorizer` per API.
  */
 export class LatchkeyAuthorizer extends Construct {
   public readonly function: LatchkeyFunction;
   /** The function's log group: every refusal with its reason (`latchkey logs tail --log-group`). */
   public readonly logGroup: logs.ILogGroup;
-  public readonly authorizer: apigateway.RequestAuthorizer;
+  /** The kind of API Gateway API this authorizer guards. */
+  public readonly apiType: ApiType;
   public readonly resultsCacheTtl: Duration;
   public readonly signingProfile: SigningProfile;
   public readonly verifyMode: VerifyMode;
@@ -146,6 +173,8 @@ export class LatchkeyAuthorizer extends Construct {
   public readonly applicationRoutes: ApplicationRoute[] = [];
   private readonly roleMatrix?: RoleMatrix;
   private apiRoleMatrix?: RoleMatrix;
+  private readonly restAuthorizer?: apigateway.RequestAuthorizer;
+  private readonly httpLambdaAuthorizer?: HttpLambdaAuthorizer;
 
   constructor(scope: Construct, id: string, props: LatchkeyAuthorizerProps) {
     super(scope, id);
@@ -156,7 +185,14 @@ export class LatchkeyAuthorizer extends Construct {
     const boundMs = props.hotKeyBoundMs ?? SETTINGS.hotKeyBoundMs.default;
     const instances = props.provisionedConcurrency ?? SETTINGS.authorizerProvisionedConcurrency.default;
     const memorySize = props.memorySize ?? SETTINGS.authorizerMemorySize.default;
+    this.apiType = props.apiType ?? SETTINGS.apiType.default;
+    const cacheSeconds = this.resultsCacheTtl.toSeconds({ integral: false });
     throwProblems(this.node.path, [
+      checkSetting('apiType', this.apiType),
+      this.apiType === 'http' && cacheSeconds > 0
+        ? "resultsCacheTtl must be 0 with apiType 'http': an HTTP API caches a simple response per " +
+          'identity source, so one cached answer would be reused for every route (and refusals cached)'
+        : null,
       checkSetting('authorizerCacheTtlSeconds', this.resultsCacheTtl.toSeconds({ integral: false }), {
         as: 'resultsCacheTtl',
         unit: 'seconds',
@@ -197,11 +233,41 @@ export class LatchkeyAuthorizer extends Construct {
     props.keyStore.grantReadAdminKey(fn);
     props.keyStore.grantReadSigningSecret(fn);
 
-    this.authorizer = new apigateway.RequestAuthorizer(this, 'Authorizer', {
-      handler,
-      identitySources: [apigateway.IdentitySource.header(IDENTITY_HEADER)],
-      resultsCacheTtl: this.resultsCacheTtl,
-    });
+    if (this.apiType === 'rest') {
+      this.restAuthorizer = new apigateway.RequestAuthorizer(this, 'Authorizer', {
+        handler,
+        identitySources: [apigateway.IdentitySource.header(IDENTITY_HEADER)],
+        resultsCacheTtl: this.resultsCacheTtl,
+      });
+    } else {
+      // Simple responses imply payload format 2.0 (the CDK sets both). CDK's default cache is 5 minutes:
+      // it is set to 0 here, and an HTTP API then invokes the authorizer on every request. A request
+      // without the identity source gets 401 without an invocation. AWS: "Working with AWS Lambda
+      // authorizers for HTTP APIs" (http-api-lambda-authorizer.html); not verified on AWS.
+      this.httpLambdaAuthorizer = new HttpLambdaAuthorizer('LatchkeyAuthorizer', handler, {
+        responseTypes: [HttpLambdaResponseType.SIMPLE],
+        resultsCacheTtl: Duration.seconds(0),
+        identitySource: [`$request.header.${IDENTITY_HEADER}`],
+      });
+    }
+  }
+
+  /** The REST API REQUEST authorizer (`apiType: 'rest'` only). */
+  public get authorizer(): apigateway.RequestAuthorizer {
+    if (this.restAuthorizer === undefined) {
+      throw new Error(
+        `${this.node.path}: authorizer is for REST APIs; with apiType 'http' use httpAuthorizer`,
+      );
+    }
+    return this.restAuthorizer;
+  }
+
+  /** The HTTP API Lambda authorizer (`apiType: 'http'` only): simple responses, payload format 2.0, no cache. */
+  public get httpAuthorizer(): apigwv2.IHttpRouteAuthorizer {
+    if (this.httpLambdaAuthorizer === undefined) {
+      throw new Error(`${this.node.path}: httpAuthorizer is for HTTP APIs; set apiType 'http' to use it`);
+    }
+    return this.httpLambdaAuthorizer;
   }
 
   /**
@@ -225,13 +291,60 @@ export class LatchkeyAuthorizer extends Construct {
     options: ProtectOptions = {},
   ): apigateway.Method {
     const { permission, ...methodOptions } = options;
+    if (this.apiType !== 'rest') {
+      throw new Error(
+        `${this.node.path}: protect adds REST API methods; with apiType 'http' use protectHttp`,
+      );
+    }
+    const method = this.register('protect', httpMethod, resource.path, permission);
+    const created = resource.addMethod(method, integration, { ...methodOptions, ...this.methodOptions });
+    Validations.of(created).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason: 'Callers authenticate with latchkey API keys, checked by the latchkey REQUEST authorizer.',
+    });
+    return created;
+  }
+
+  /**
+   * Adds a route of your own HTTP API behind the latchkey authorizer (`apiType: 'http'`): callers need
+   * `options.permission`, or without one `api:read` for GET/HEAD/OPTIONS and `api:write` for other
+   * methods. The route is added to the routes the authorizer knows (environment variable
+   * `LATCHKEY_APPLICATION_ROUTES`), so a key without the permission is refused (403 from API Gateway)
+   * before the integration runs. `path` is the route's path, e.g. `/orders/{id}`.
+   */
+  public protectHttp(
+    httpApi: apigwv2.HttpApi,
+    httpMethod: string,
+    path: string,
+    integration: apigwv2.HttpRouteIntegration,
+    options: ProtectHttpOptions = {},
+  ): apigwv2.HttpRoute {
+    if (this.apiType !== 'http') {
+      throw new Error(`${this.node.path}: protectHttp adds HTTP API routes; set apiType 'http' to use it`);
+    }
+    const method = this.register('protectHttp', httpMethod, path, options.permission);
+    const [route] = httpApi.addRoutes({
+      path,
+      methods: [method as apigwv2.HttpMethod],
+      integration,
+      authorizer: this.httpAuthorizer,
+    });
+    if (route === undefined) throw new Error(`${this.node.path}: protectHttp: no route was added`);
+    return route;
+  }
+
+  /**
+   * Checks a route of your own and adds it to `applicationRoutes` (and, with the first, the environment
+   * variable the function reads them from); returns the method in upper case.
+   */
+  private register(caller: string, httpMethod: string, path: string, permission?: string): string {
     const method = httpMethod.toUpperCase();
     if (!isRouteMethod(method)) {
-      throw new Error(`${this.node.path}: protect: unknown HTTP method ${JSON.stringify(httpMethod)}`);
+      throw new Error(`${this.node.path}: ${caller}: unknown HTTP method ${JSON.stringify(httpMethod)}`);
     }
     if (permission !== undefined && !isPermission(permission)) {
       throw new Error(
-        `${this.node.path}: protect: permission ${JSON.stringify(permission)} must be ${PERMISSION_RULE}`,
+        `${this.node.path}: ${caller}: permission ${JSON.stringify(permission)} must be ${PERMISSION_RULE}`,
       );
     }
     if (this.applicationRoutes.length === 0) {
@@ -240,17 +353,8 @@ export class LatchkeyAuthorizer extends Construct {
         Lazy.string({ produce: () => JSON.stringify(this.applicationRoutes) }),
       );
     }
-    this.applicationRoutes.push({
-      method,
-      path: resource.path,
-      ...(permission === undefined ? {} : { permission }),
-    });
-    const created = resource.addMethod(method, integration, { ...methodOptions, ...this.methodOptions });
-    Validations.of(created).acknowledge({
-      id: 'AwsSolutions-COG4',
-      reason: 'Callers authenticate with latchkey API keys, checked by the latchkey REQUEST authorizer.',
-    });
-    return created;
+    this.applicationRoutes.push({ method, path, ...(permission === undefined ? {} : { permission }) });
+    return method;
   }
 
   /**

@@ -8,6 +8,7 @@ export {
   type ApplicationRoute,
   LatchkeyAuthorizer,
   type LatchkeyAuthorizerProps,
+  type ProtectHttpOptions,
   type ProtectOptions,
 } from './authorizer';
 export { propsFromContext } from './context-props';

@@ -1,44 +1,55 @@
 /**
- * `LatchkeyApi`: latchkey's routes on a REST API — the resources and methods of the route table
- * (`ROUTES`, the same one the local gateway serves), each behind the latchkey authorizer; the gateway
- * responses that give API Gateway's own errors the latchkey error body; a request validator; and the
- * management and echo functions that serve the routes. The REST API and stage are created by
- * `lib/cdk/rest-api.ts` unless you bring your own. Defaults and ranges of its settings come from the
- * settings table (`lib/core/settings.ts`), which checks its props: every invalid prop is named in one error.
+ * `LatchkeyApi`: latchkey's routes — the route table (`ROUTES`, the same one the local gateway serves),
+ * each behind the latchkey authorizer but the public ones — and the management, public and echo
+ * functions that serve them, on a REST API (`apiType: 'rest'`, `lib/cdk/rest-api.ts`: methods, request
+ * validator, gateway responses that give API Gateway's own errors the latchkey error body) or an HTTP
+ * API (`apiType: 'http'`, `lib/cdk/http-api.ts`: routes with payload format 2.0). The API and stage are
+ * created unless you bring your own. Defaults and ranges of its settings come from the settings table
+ * (`lib/core/settings.ts`), which checks its props: every invalid prop is named in one error.
  */
-import { Duration, Validations } from 'aws-cdk-lib';
-import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import { Duration } from 'aws-cdk-lib';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import {
-  GATEWAY_RESPONSES,
-  gatewayResponseHeaders,
-  gatewayResponseTemplate,
-} from '../core/gateway-responses';
 import { parseRoleMatrix, type RoleMatrix } from '../core/permissions';
 import { type PlanTable, parsePlans } from '../core/plans';
-import { findRoute, isPublicRoute, ROUTES, type RouteHandler } from '../core/routes';
-import { checkSetting, SETTINGS, throwProblems } from '../core/settings';
-import { IDENTITY_HEADER, type LatchkeyAuthorizer } from './authorizer';
+import { findRoute, type RouteHandler } from '../core/routes';
+import { type ApiType, checkSetting, SETTINGS, throwProblems } from '../core/settings';
+import type { LatchkeyAuthorizer } from './authorizer';
+import { addHttpRoutes, createHttpApi, httpStagePropsProblems } from './http-api';
 import type { LatchkeyKeyStore } from './key-store';
 import { LatchkeyFunction } from './latchkey-function';
-import { createRestApi, STAGE_PROPS, type StageProps, stagePropsProblems } from './rest-api';
+import { addRestRoutes, createRestApi, STAGE_PROPS, type StageProps, stagePropsProblems } from './rest-api';
 import { LatchkeyUsageRollUp } from './usage-roll-up';
 
 export interface LatchkeyApiProps extends StageProps {
   /** The key table and secrets. */
   readonly keyStore: LatchkeyKeyStore;
-  /** The authorizer put on every method. It must not be attached to another REST API. */
+  /** The authorizer put on every method or route. It must not be attached to another API. */
   readonly authorizer: LatchkeyAuthorizer;
+  /**
+   * The kind of API Gateway API: `rest` (a REST API) or `http` (an HTTP API, payload format 2.0).
+   * It must be the authorizer's `apiType`.
+   * @default - the authorizer's apiType
+   */
+  readonly apiType?: ApiType;
   /**
    * Add latchkey's routes (`/v1/...`), gateway responses and request validator to a REST API you
    * already have, instead of creating one. Its stage, logging, throttling and tracing stay yours, so
    * `stageName`, `throttling`, `executionLogLevel`, `cloudWatchRole` and `webAclArn` cannot be set with
    * it. It must not define gateway responses of the types latchkey installs.
-   * @default - a new regional REST API
+   * @default - a new regional REST API (with apiType 'rest')
    */
   readonly existingRestApi?: apigateway.RestApi;
+  /**
+   * With `apiType: 'http'`: add latchkey's routes (`/v1/...`) to an HTTP API you already have, instead
+   * of creating one. Its stages, logging and throttling stay yours, so `stageName` and `throttling`
+   * cannot be set with it. It must not have routes of its own at latchkey's paths.
+   * @default - a new HTTP API with one named stage (with apiType 'http')
+   */
+  readonly existingHttpApi?: apigwv2.HttpApi;
   /**
    * Deploy latchkey's sample application route (`ANY /v1/echo/{proxy+}`) and the function behind it,
    * which echoes each request back: what the README's walkthrough and the SDK demo call. Your own routes
@@ -101,14 +112,16 @@ export interface LatchkeyApiProps extends StageProps {
 }
 
 /**
- * The latchkey REST API: the resources and methods of the route table (`ROUTES`, the same one the
- * local gateway serves), each behind the latchkey authorizer; the gateway responses that give
- * API Gateway's own errors the latchkey error body; a request validator; and a stage with
- * throttling, JSON access logs, execution logs and X-Ray tracing. The management and echo
- * functions serve the routes.
+ * The latchkey API. With `apiType: 'rest'`: the resources and methods of the route table (`ROUTES`, the
+ * same one the local gateway serves), each behind the latchkey authorizer but the public ones; the
+ * gateway responses that give API Gateway's own errors the latchkey error body; a request validator;
+ * and a stage with throttling, JSON access logs, execution logs and X-Ray tracing. With `apiType:
+ * 'http'`: the same routes on an HTTP API (Lambda proxy integrations, payload format 2.0), and a stage
+ * with throttling and JSON access logs. The management, public and echo functions serve the routes.
  */
 export class LatchkeyApi extends Construct {
-  public readonly restApi: apigateway.RestApi;
+  /** The kind of API Gateway API the routes are on. */
+  public readonly apiType: ApiType;
   public readonly managementFunction: LatchkeyFunction;
   /** The sample route's function (undefined unless `sampleRoutes`). */
   public readonly echoFunction?: LatchkeyFunction;
@@ -123,15 +136,23 @@ export class LatchkeyApi extends Construct {
   public readonly publicFunction: LatchkeyFunction;
   /** The daily schedule that rolls usage counters off key items into usage history. */
   public readonly usageRollUp: LatchkeyUsageRollUp;
-  /** The access log group (undefined with `existingRestApi`). */
+  /** The access log group (undefined with `existingRestApi` or `existingHttpApi`). */
   public readonly accessLogs?: logs.LogGroup;
-  public readonly requestValidator: apigateway.RequestValidator;
-  public readonly gatewayResponses: apigateway.GatewayResponse[];
+  /** The gateway responses latchkey installs (REST API only; an HTTP API has none). */
+  public readonly gatewayResponses: apigateway.GatewayResponse[] = [];
+  /** The REST API methods of the route table (REST API only). */
   public readonly methods: apigateway.Method[] = [];
+  /** The HTTP API routes of the route table (HTTP API only). */
+  public readonly routes: apigwv2.HttpRoute[] = [];
+  /** The stage latchkey created on its HTTP API (undefined with a REST API or `existingHttpApi`). */
+  public readonly httpStage?: apigwv2.HttpStage;
+  private readonly rest?: { api: apigateway.RestApi; requestValidator: apigateway.RequestValidator };
+  private readonly http?: apigwv2.HttpApi;
 
   constructor(scope: Construct, id: string, props: LatchkeyApiProps) {
     super(scope, id);
-    const settings = validateSettings(this.node.path, props);
+    this.apiType = props.apiType ?? props.authorizer.apiType;
+    const settings = validateSettings(this.node.path, this.apiType, props);
     props.authorizer.useRoleMatrix(JSON.parse(settings.roleMatrixJson) as RoleMatrix);
     const logRetention = props.logRetention ?? (SETTINGS.logRetentionDays.default as logs.RetentionDays);
 
@@ -177,82 +198,68 @@ export class LatchkeyApi extends Construct {
       logRetention,
     });
 
-    if (props.existingRestApi) {
-      this.restApi = props.existingRestApi;
-    } else {
-      const created = createRestApi(this, props, logRetention);
-      this.restApi = created.api;
-      this.accessLogs = created.accessLogs;
-    }
-
-    // Parameters: the Authorization header and path parameters must be present. Bodies: validated
-    // against a model where a method has one; latchkey's methods have none, because the Lambdas
-    // validate bodies themselves with field-level messages (docs/protocol.md §5) identical to local mode.
-    this.requestValidator = new apigateway.RequestValidator(this, 'RequestValidator', {
-      restApi: this.restApi,
-      validateRequestParameters: true,
-      validateRequestBody: true,
-    });
-
-    const integration = (fn: LatchkeyFunction) =>
-      new apigateway.LambdaIntegration(fn, { allowTestInvoke: false });
-    const integrations: Partial<Record<RouteHandler, apigateway.LambdaIntegration>> = {
-      management: integration(management),
-      echo: this.echoFunction && integration(this.echoFunction),
-      public: integration(this.publicFunction),
+    const functions: Partial<Record<RouteHandler, LatchkeyFunction>> = {
+      management,
+      echo: this.echoFunction,
+      public: this.publicFunction,
     };
-    for (const route of ROUTES) {
-      const target = integrations[route.handler];
-      // The sample route is left out with its function.
-      if (target === undefined) continue;
-      const resource = this.restApi.root.resourceForPath(route.path);
-      const open = isPublicRoute(route);
-      const requestParameters: Record<string, boolean> = open
-        ? {}
-        : { [`method.request.header.${IDENTITY_HEADER}`]: true };
-      for (const match of route.path.matchAll(/\{([A-Za-z0-9_]+)\+?\}/g)) {
-        requestParameters[`method.request.path.${match[1]}`] = true;
+    if (this.apiType === 'http') {
+      const created = props.existingHttpApi ? undefined : createHttpApi(this, props, logRetention);
+      this.http = props.existingHttpApi ?? created?.api;
+      this.httpStage = created?.stage;
+      this.accessLogs = created?.accessLogs;
+      if (this.http === undefined) throw new Error(`${this.node.path}: no HTTP API`);
+      this.routes.push(...addHttpRoutes(this, this.http, props.authorizer, functions));
+    } else {
+      let restApi = props.existingRestApi;
+      if (restApi === undefined) {
+        const created = createRestApi(this, props, logRetention);
+        restApi = created.api;
+        this.accessLogs = created.accessLogs;
       }
-      const method = resource.addMethod(route.method, target, {
-        ...(open ? { authorizationType: apigateway.AuthorizationType.NONE } : props.authorizer.methodOptions),
-        operationName: route.id,
-        requestValidator: this.requestValidator,
-        requestParameters,
-      });
-      if (open) {
-        const reason =
-          `${route.method} ${route.path} is public by design (needs: 'public' in the route table): it serves ` +
-          'only static documents (the OpenAPI description or the console page and assets) from a function ' +
-          'with no data access; the console calls the API with the credential its user enters.';
-        Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason });
-        Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason });
-      } else {
-        Validations.of(method).acknowledge({
-          id: 'AwsSolutions-COG4',
-          reason:
-            'Callers authenticate with latchkey API keys or the admin key, checked by the latchkey Lambda ' +
-            'REQUEST authorizer on this method; there are no Cognito users.',
-        });
-      }
-      this.methods.push(method);
+      const added = addRestRoutes(this, restApi, props.authorizer, functions);
+      this.rest = { api: restApi, requestValidator: added.requestValidator };
+      this.methods.push(...added.methods);
+      this.gatewayResponses.push(...added.gatewayResponses);
     }
-
-    this.gatewayResponses = GATEWAY_RESPONSES.map(
-      (spec) =>
-        new apigateway.GatewayResponse(this, `Response${spec.type}`, {
-          restApi: this.restApi,
-          type: apigateway.ResponseType.of(spec.type),
-          // DEFAULT_4XX/5XX: no status, or every response type without its own would take it.
-          ...(spec.statusCode === null ? {} : { statusCode: String(spec.statusCode) }),
-          templates: { 'application/json': gatewayResponseTemplate(spec) },
-          responseHeaders: gatewayResponseHeaders(spec),
-        }),
-    );
   }
 
-  /** The invoke URL of the stage, ending in `/`. */
+  /** The REST API (`apiType: 'rest'` only). */
+  public get restApi(): apigateway.RestApi {
+    if (this.rest === undefined) {
+      throw new Error(`${this.node.path}: restApi is for apiType 'rest'; this API is an HTTP API (httpApi)`);
+    }
+    return this.rest.api;
+  }
+
+  /** The request validator of the REST API's methods (`apiType: 'rest'` only). */
+  public get requestValidator(): apigateway.RequestValidator {
+    if (this.rest === undefined) {
+      throw new Error(`${this.node.path}: requestValidator is for apiType 'rest'; HTTP APIs have none`);
+    }
+    return this.rest.requestValidator;
+  }
+
+  /** The HTTP API (`apiType: 'http'` only). */
+  public get httpApi(): apigwv2.HttpApi {
+    if (this.http === undefined) {
+      throw new Error(`${this.node.path}: httpApi is for apiType 'http'; this API is a REST API (restApi)`);
+    }
+    return this.http;
+  }
+
+  /**
+   * The invoke URL of the stage, ending in `/`. With `existingHttpApi`, that API's `$default` stage;
+   * an HTTP API of your own without one has no single URL (use your stage's `url`).
+   */
   public get url(): string {
-    return this.restApi.url;
+    if (this.apiType === 'rest') return this.restApi.url;
+    // A named stage's URL ends in the stage name; the `$default` stage's in `/`.
+    const url = this.httpStage ? `${this.httpStage.url}/` : this.httpApi.url;
+    if (url === undefined) {
+      throw new Error(`${this.node.path}: the HTTP API has no default stage, so it has no single URL`);
+    }
+    return url;
   }
 
   /** The web console's URL (no credential to load it; it asks for a key or the admin key). */
@@ -294,19 +301,33 @@ function parsed<T>(name: string, value: unknown, parse: (value: unknown) => T, p
  * Props checks, against the settings table and with the same rules `loadConfig` applies at cold
  * start, so mistakes fail at synth; every problem is named in one error.
  */
-function validateSettings(where: string, props: LatchkeyApiProps): ManagementSettings {
+function validateSettings(where: string, apiType: ApiType, props: LatchkeyApiProps): ManagementSettings {
   const problems: string[] = [];
   const add = (problem: string | null) => {
     if (problem !== null) problems.push(problem);
   };
-  if (props.existingRestApi) {
+  add(checkSetting('apiType', apiType));
+  if (apiType !== props.authorizer.apiType) {
+    add(`apiType '${apiType}' differs from the authorizer's apiType '${props.authorizer.apiType}'`);
+  }
+  const existing = props.existingRestApi
+    ? 'existingRestApi'
+    : props.existingHttpApi
+      ? 'existingHttpApi'
+      : null;
+  if (props.existingRestApi && apiType !== 'rest') add("existingRestApi needs apiType 'rest'");
+  if (props.existingHttpApi && apiType !== 'http') add("existingHttpApi needs apiType 'http'");
+  if (props.existingRestApi && props.existingHttpApi)
+    add('existingRestApi and existingHttpApi cannot be combined');
+  if (existing !== null) {
     const set = STAGE_PROPS.filter((name) => props[name] !== undefined);
     if (set.length > 0) {
       add(
-        `${set.join(', ')} cannot be combined with existingRestApi: configure the stage of your own REST API directly`,
+        `${set.join(', ')} cannot be combined with ${existing}: configure the stage of your own API directly`,
       );
     }
   }
+  if (apiType === 'http') for (const problem of httpStagePropsProblems(props)) add(problem);
   for (const problem of stagePropsProblems(props)) add(problem);
   const matrix = parsed(
     'roleMatrix',

@@ -51,8 +51,9 @@ export interface LatchkeyStackProps extends StackProps {
    */
   readonly signingProfile?: SigningProfile;
   /**
-   * Which kind of API Gateway API guards the routes: `rest` (API Gateway v1) or `http` (an HTTP API,
-   * payload format 2.0). Only `rest` is available in this version. @default 'rest'
+   * Which kind of API Gateway API guards the routes: `rest` (a REST API) or `http` (an HTTP API, payload
+   * format 2.0, simple authorizer responses). With `http`, `authorizerCacheTtl` must be 0 and
+   * `executionLogLevel` and `webAclArn` cannot be set; `cloudWatchRole` does nothing. @default 'rest'
    */
   readonly apiType?: ApiType;
   /** How the authorizer verifies keys (see `LatchkeyAuthorizerProps.verifyMode`). @default 'bounded' */
@@ -74,11 +75,11 @@ export interface LatchkeyStackProps extends StackProps {
   readonly stageName?: string;
   /** Stage-wide throttling. @default { rateLimit: 500, burstLimit: 1000 } */
   readonly throttling?: apigateway.ThrottleSettings;
-  /** Execution log level. @default MethodLoggingLevel.ERROR */
+  /** Execution log level (REST API only). @default MethodLoggingLevel.ERROR */
   readonly executionLogLevel?: apigateway.MethodLoggingLevel.ERROR | apigateway.MethodLoggingLevel.INFO;
-  /** Create API Gateway's account-wide CloudWatch role. @default true */
+  /** Create API Gateway's account-wide CloudWatch role (REST API only). @default true */
   readonly cloudWatchRole?: boolean;
-  /** WAFv2 web ACL (REGIONAL) for the stage. @default - none */
+  /** WAFv2 web ACL (REGIONAL) for the stage (REST API only). @default - none */
   readonly webAclArn?: string;
   /** Memory of the authorizer function (MB). @default 512 */
   readonly authorizerMemorySize?: number;
@@ -106,8 +107,9 @@ export interface LatchkeyStackProps extends StackProps {
 }
 
 /**
- * latchkey: a REST API whose every route is guarded by the latchkey authorizer, the management API
- * behind it, and the key table and secrets they share.
+ * latchkey: a REST API (or, with `apiType: 'http'`, an HTTP API) whose every route but the public
+ * documents is guarded by the latchkey authorizer, the management API behind it, and the key table and
+ * secrets they share.
  */
 export class LatchkeyStack extends Stack {
   public readonly keyStore: LatchkeyKeyStore;
@@ -121,10 +123,8 @@ export class LatchkeyStack extends Stack {
       ...props,
     });
 
-    throwProblems(this.node.path, [
-      checkSetting('apiType', props.apiType ?? SETTINGS.apiType.default),
-      props.apiType === 'http' ? "apiType 'http' is not available in this version; use 'rest'" : null,
-    ]);
+    const apiType = props.apiType ?? SETTINGS.apiType.default;
+    throwProblems(this.node.path, [checkSetting('apiType', apiType)]);
 
     this.keyStore = new LatchkeyKeyStore(this, 'KeyStore', {
       existingTable: props.existingTableName
@@ -140,6 +140,7 @@ export class LatchkeyStack extends Stack {
 
     this.authorizer = new LatchkeyAuthorizer(this, 'Authorizer', {
       keyStore: this.keyStore,
+      apiType,
       resultsCacheTtl: props.authorizerCacheTtl,
       signingProfile: props.signingProfile,
       verifyMode: props.verifyMode,
@@ -152,6 +153,7 @@ export class LatchkeyStack extends Stack {
     this.api = new LatchkeyApi(this, 'Api', {
       keyStore: this.keyStore,
       authorizer: this.authorizer,
+      apiType,
       stageName: props.stageName,
       throttling: props.throttling,
       logRetention: props.logRetention,

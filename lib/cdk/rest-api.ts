@@ -1,9 +1,11 @@
 /**
- * The REST API and stage latchkey creates when you bring none: a regional REST API whose stage has
- * stage-wide throttling, JSON access logs, execution logs (never data trace) with a retention, X-Ray
- * tracing and an optional WAFv2 web ACL. `LatchkeyApi` calls `createRestApi` with itself as the
- * scope, so the resources keep their construct paths (and logical IDs: the API keeps its URL).
- * Defaults and rules (stage name, throttling, log level) come from the settings table
+ * latchkey on a REST API (`apiType: 'rest'`). `createRestApi`: the REST API and stage latchkey creates
+ * when you bring none — a regional REST API whose stage has stage-wide throttling, JSON access logs,
+ * execution logs (never data trace) with a retention, X-Ray tracing and an optional WAFv2 web ACL.
+ * `addRestRoutes`: the methods of the route table behind the authorizer, the request validator and the
+ * gateway responses that give API Gateway's own errors the latchkey error body. `LatchkeyApi` calls
+ * both with itself as the scope, so the resources keep their construct paths (and logical IDs: the API
+ * keeps its URL). Defaults and rules (stage name, throttling, log level) come from the settings table
  * (`lib/core/settings.ts`), which checks the props (`stagePropsProblems`).
  */
 import { Validations } from 'aws-cdk-lib';
@@ -11,11 +13,20 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
+import {
+  GATEWAY_RESPONSES,
+  gatewayResponseHeaders,
+  gatewayResponseTemplate,
+} from '../core/gateway-responses';
+import { isPublicRoute, ROUTES, type RouteHandler } from '../core/routes';
 import { checkSetting, SETTINGS } from '../core/settings';
+import { IDENTITY_HEADER, type LatchkeyAuthorizer } from './authorizer';
+import type { LatchkeyFunction } from './latchkey-function';
 
 /**
- * The stage settings of a REST API latchkey creates (part of `LatchkeyApiProps`); none of them can be
- * combined with `existingRestApi`.
+ * The stage settings of an API latchkey creates (part of `LatchkeyApiProps`); none of them can be
+ * combined with `existingRestApi` or `existingHttpApi`. With `apiType: 'http'`, `executionLogLevel` and
+ * `webAclArn` are refused and `cloudWatchRole` does nothing (see `httpStagePropsProblems`).
  */
 export interface StageProps {
   /**
@@ -25,30 +36,32 @@ export interface StageProps {
   readonly stageName?: string;
   /**
    * Stage-wide throttling: a ceiling for the whole API, before any per-key rate limit. Requests over
-   * it get 429 `rate_limited` from API Gateway.
+   * it get 429 from API Gateway (`rate_limited` on a REST API; an HTTP API's own body).
    * @default { rateLimit: 500, burstLimit: 1000 }
    */
   readonly throttling?: apigateway.ThrottleSettings;
   /**
    * Execution logging level. Full request/response logging (data trace) is never enabled: it would
-   * write `Authorization` headers to CloudWatch.
+   * write `Authorization` headers to CloudWatch. REST APIs only: HTTP APIs have no execution logs.
    * @default apigateway.MethodLoggingLevel.ERROR
    */
   readonly executionLogLevel?: apigateway.MethodLoggingLevel.ERROR | apigateway.MethodLoggingLevel.INFO;
   /**
    * Create the account-wide role API Gateway uses to write execution logs to CloudWatch. Set false
-   * when the account already has one (API Gateway → Settings → CloudWatch log role ARN).
+   * when the account already has one (API Gateway → Settings → CloudWatch log role ARN). REST APIs
+   * only; with `apiType: 'http'` nothing is created either way (HTTP API access logs need no such role).
    * @default true
    */
   readonly cloudWatchRole?: boolean;
   /**
-   * ARN of a WAFv2 web ACL (scope REGIONAL) to associate with the stage.
+   * ARN of a WAFv2 web ACL (scope REGIONAL) to associate with the stage. REST APIs only: AWS WAF
+   * cannot be associated with an HTTP API.
    * @default - no web ACL
    */
   readonly webAclArn?: string;
 }
 
-/** The names of `StageProps`: none of them can be combined with an existing REST API. */
+/** The names of `StageProps`: none of them can be combined with an existing API. */
 export const STAGE_PROPS = [
   'stageName',
   'throttling',
@@ -189,5 +202,93 @@ function accessLogFormat(): apigateway.AccessLogFormat {
       errorMessage: F.contextErrorMessageString(),
       xrayTraceId: F.contextXrayTraceId(),
     }),
+  );
+}
+
+/** What `addRestRoutes` creates. */
+export interface RestRoutes {
+  readonly requestValidator: apigateway.RequestValidator;
+  readonly methods: apigateway.Method[];
+  readonly gatewayResponses: apigateway.GatewayResponse[];
+}
+
+/**
+ * Adds the route table's methods to `restApi` in `scope` — each behind the authorizer but the public
+ * ones, each integrated with its handler's function (routes whose handler has no function are left
+ * out) — with the request validator and latchkey's gateway responses.
+ */
+export function addRestRoutes(
+  scope: Construct,
+  restApi: apigateway.IRestApi,
+  authorizer: LatchkeyAuthorizer,
+  functions: Partial<Record<RouteHandler, LatchkeyFunction>>,
+): RestRoutes {
+  // Parameters: the Authorization header and path parameters must be present. Bodies: validated
+  // against a model where a method has one; latchkey's methods have none, because the Lambdas
+  // validate bodies themselves with field-level messages (docs/protocol.md §5) identical to local mode.
+  const requestValidator = new apigateway.RequestValidator(scope, 'RequestValidator', {
+    restApi,
+    validateRequestParameters: true,
+    validateRequestBody: true,
+  });
+
+  const integrations = new Map<RouteHandler, apigateway.LambdaIntegration>();
+  for (const [handler, fn] of Object.entries(functions) as [RouteHandler, LatchkeyFunction | undefined][]) {
+    if (fn) integrations.set(handler, new apigateway.LambdaIntegration(fn, { allowTestInvoke: false }));
+  }
+  const methods: apigateway.Method[] = [];
+  for (const route of ROUTES) {
+    const target = integrations.get(route.handler);
+    // The sample route is left out with its function.
+    if (target === undefined) continue;
+    const resource = restApi.root.resourceForPath(route.path);
+    const open = isPublicRoute(route);
+    const requestParameters: Record<string, boolean> = open
+      ? {}
+      : { [`method.request.header.${IDENTITY_HEADER}`]: true };
+    for (const match of route.path.matchAll(/\{([A-Za-z0-9_]+)\+?\}/g)) {
+      requestParameters[`method.request.path.${match[1]}`] = true;
+    }
+    const method = resource.addMethod(route.method, target, {
+      ...(open ? { authorizationType: apigateway.AuthorizationType.NONE } : authorizer.methodOptions),
+      operationName: route.id,
+      requestValidator,
+      requestParameters,
+    });
+    if (open) {
+      const reason = publicRouteReason(route.method, route.path);
+      Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason });
+      Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason });
+    } else {
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions-COG4',
+        reason:
+          'Callers authenticate with latchkey API keys or the admin key, checked by the latchkey Lambda ' +
+          'REQUEST authorizer on this method; there are no Cognito users.',
+      });
+    }
+    methods.push(method);
+  }
+
+  const gatewayResponses = GATEWAY_RESPONSES.map(
+    (spec) =>
+      new apigateway.GatewayResponse(scope, `Response${spec.type}`, {
+        restApi,
+        type: apigateway.ResponseType.of(spec.type),
+        // DEFAULT_4XX/5XX: no status, or every response type without its own would take it.
+        ...(spec.statusCode === null ? {} : { statusCode: String(spec.statusCode) }),
+        templates: { 'application/json': gatewayResponseTemplate(spec) },
+        responseHeaders: gatewayResponseHeaders(spec),
+      }),
+  );
+  return { requestValidator, methods, gatewayResponses };
+}
+
+/** Why a public route (needs: 'public') may go without the authorizer, for its nag acknowledgements. */
+export function publicRouteReason(method: string, path: string): string {
+  return (
+    `${method} ${path} is public by design (needs: 'public' in the route table): it serves ` +
+    'only static documents (the OpenAPI description or the console page and assets) from a function ' +
+    'with no data access; the console calls the API with the credential its user enters.'
   );
 }

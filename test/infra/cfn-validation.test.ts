@@ -15,7 +15,7 @@ describe('CloudFormation validation', () => {
   });
 
   it(
-    'reports nothing above informational for the default and the fully configured stack',
+    'reports nothing above informational for the default, the fully configured and the HTTP API stack',
     SYNTH_TIMEOUT,
     () => {
       const app = testApp({ validation: true, nag: true });
@@ -26,6 +26,7 @@ describe('CloudFormation validation', () => {
         webAclArn:
           'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/latchkey/0f4b0e2c-1a2b-4c3d-8e9f-0a1b2c3d4e5f',
       });
+      new LatchkeyStack(app, 'Http', { apiType: 'http', authorizerProvisionedConcurrency: 1 });
       const { report } = synthesize(app, stack);
       const plugins = report.pluginReports.map((r) => r.pluginName);
       const findings = report.pluginReports.flatMap((r) =>

@@ -3,6 +3,9 @@
  * figures measured in this run.
  *
  * - REST API: $3.50 per million requests.
+ * - HTTP API: $1.00 per million requests for the first 300 million a month ($0.90 after), each request
+ *   metered in 512 KB increments (a 600 KB request is two) — https://aws.amazon.com/api-gateway/pricing/.
+ *   latchkey's bodies are at most 16 KiB (`MAX_BODY_BYTES`), so each of its requests is metered as one.
  * - Lambda arm64: $0.20 per million requests + $0.0000133334 per GB-s, billed per 1 ms, at the
  *   authorizer's configured memory. Lambda gives a function CPU in proportion to its memory (one full
  *   vCPU at 1,769 MB), so the CPU part of the measured duration is scaled by 1769 / memory.
@@ -10,10 +13,13 @@
  *   write is 1 WRU per KB, a transactional write 2 WRU per item per KB, a strongly consistent read
  *   1 RRU per 4 KB.
  */
-import { SETTINGS } from '#core/settings';
+import { type ApiType, SETTINGS } from '#core/settings';
+import { MAX_BODY_BYTES } from '#core/validation';
 
 export const PRICES = {
   rest_api_per_million: 3.5,
+  http_api_per_million: 1.0,
+  http_api_metering_increment_bytes: 512 * 1024,
   lambda_requests_per_million: 0.2,
   lambda_arm64_gb_second: 0.0000133334,
   ddb_wru_per_million: 0.625,
@@ -51,17 +57,28 @@ export interface PathCost {
 
 const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
-export function costPerMillion(input: PathCostInput, memoryMb: number): PathCost {
+/**
+ * API Gateway's charge per million requests of at most `requestBytes` each: REST APIs per request, HTTP
+ * APIs per started 512 KB (first-tier price).
+ */
+export function gatewayPerMillion(apiType: ApiType, requestBytes: number = MAX_BODY_BYTES): number {
+  if (apiType === 'rest') return PRICES.rest_api_per_million;
+  const metered = Math.max(1, Math.ceil(requestBytes / PRICES.http_api_metering_increment_bytes));
+  return metered * PRICES.http_api_per_million;
+}
+
+export function costPerMillion(input: PathCostInput, memoryMb: number, apiType: ApiType = 'rest'): PathCost {
   const cpuStretchMs = (input.cpuUs / 1000) * Math.max(0, FULL_VCPU_MB / memoryMb - 1);
   const billed = input.durationsMs.map((d) => Math.max(1, Math.ceil(d + cpuStretchMs)));
   const billedMean = billed.reduce((a, b) => a + b, 0) / billed.length;
   const gbSeconds = (memoryMb / 1024) * (billedMean / 1000) * 1e6;
   const lambdaDuration = gbSeconds * PRICES.lambda_arm64_gb_second;
   const dynamodb = input.wru * PRICES.ddb_wru_per_million + input.rru * PRICES.ddb_rru_per_million;
-  const total = PRICES.rest_api_per_million + PRICES.lambda_requests_per_million + lambdaDuration + dynamodb;
+  const gateway = gatewayPerMillion(apiType);
+  const total = gateway + PRICES.lambda_requests_per_million + lambdaDuration + dynamodb;
   return {
     total: r4(total),
-    api_gateway: PRICES.rest_api_per_million,
+    api_gateway: gateway,
     lambda_requests: PRICES.lambda_requests_per_million,
     lambda_duration: r4(lambdaDuration),
     dynamodb: r4(dynamodb),

@@ -9,7 +9,7 @@
  *   gateway      requests/s and p99 through the local gateway, authenticated vs a no-auth baseline
  *   hot_key      one key at three times a (simulated) item write limit, in exact and bounded mode, and
  *                a rate limit under 10 instances bursting together
- *   cost         per million verifications at AWS list prices
+ *   cost         per million verifications at AWS list prices, REST API and HTTP API modes
  * Prints a table and writes JSON to $BENCH_OUT (default bench-results.json).
  *
  * Knobs (environment): BENCH_OUT, BENCH_QUICK=1 (a short smoke run), BENCH_VERIFY_ITERATIONS,
@@ -87,27 +87,33 @@ async function main(): Promise<void> {
     const memory = authorizerMemoryMb();
     const keyWru = wruOf(verify.key_item_bytes);
     const replayWru = wruOf(verify.replay_item_bytes);
-    const bearerCost = costPerMillion(
-      { durationsMs: durations.bearer, cpuUs: cpu.bearer, wru: keyWru, rru: 0 },
-      memory.mb,
-    );
-    const signedCost = costPerMillion(
-      {
+    const paths = {
+      bearer: { durationsMs: durations.bearer, cpuUs: cpu.bearer, wru: keyWru, rru: 0 },
+      signed: {
         durationsMs: durations.signed,
         cpuUs: cpu.signed,
         // TransactWriteItems: nonce + signature records + key update, 2 WRU per item per KB.
         wru: 2 * (2 * replayWru + keyWru),
         rru: rruOf(verify.key_item_bytes),
       },
-      memory.mb,
-    );
-
-    // A hot key on the bounded path at steady state: the bearer path's Lambda time (an upper bound: the
-    // in-memory check skips the DynamoDB round trip), with the write units the simulation measured.
-    const hotKeyCost = costPerMillion(
-      { durationsMs: durations.bearer, cpuUs: cpu.bearer, wru: hotKey.bounded.wru_per_1k / 1000, rru: 0 },
-      memory.mb,
-    );
+      // A hot key on the bounded path at steady state: the bearer path's Lambda time (an upper bound:
+      // the in-memory check skips the DynamoDB round trip), with the write units the simulation measured.
+      bearer_hot_key_bounded: {
+        durationsMs: durations.bearer,
+        cpuUs: cpu.bearer,
+        wru: hotKey.bounded.wru_per_1k / 1000,
+        rru: 0,
+      },
+    };
+    const bearerCost = costPerMillion(paths.bearer, memory.mb, 'rest');
+    const signedCost = costPerMillion(paths.signed, memory.mb, 'rest');
+    const hotKeyCost = costPerMillion(paths.bearer_hot_key_bounded, memory.mb, 'rest');
+    // HTTP API mode: the same authorizer and the same DynamoDB calls; only API Gateway's price differs.
+    const httpCost = {
+      bearer: costPerMillion(paths.bearer, memory.mb, 'http'),
+      signed: costPerMillion(paths.signed, memory.mb, 'http'),
+      bearer_hot_key_bounded: costPerMillion(paths.bearer_hot_key_bounded, memory.mb, 'http'),
+    };
     const goals = {
       bearer_ratio_p50: {
         goal: `<= ${GOALS.ratio_p50}`,
@@ -181,11 +187,20 @@ async function main(): Promise<void> {
         signed: signedCost.total,
         bearer_hot_key_bounded: hotKeyCost.total,
         breakdown: { bearer: bearerCost, signed: signedCost, bearer_hot_key_bounded: hotKeyCost },
+        http: {
+          bearer: httpCost.bearer.total,
+          signed: httpCost.signed.total,
+          bearer_hot_key_bounded: httpCost.bearer_hot_key_bounded.total,
+          breakdown: httpCost,
+        },
         assumptions: {
           authorizer_memory_mb: memory.mb,
           memory_source: memory.source,
           architecture: 'arm64',
           prices: PRICES,
+          api_gateway:
+            'top level and breakdown: REST API mode; http: HTTP API mode (first-tier price, requests of ' +
+            'at most 16 KiB metered as one 512 KB increment); same Lambda and DynamoDB figures in both',
           key_item_bytes: verify.key_item_bytes,
           key_item_bytes_unrolled_day: verify.key_item_bytes_unrolled_day,
           bearer_units: { wru: keyWru, rru: 0 },
@@ -210,6 +225,8 @@ async function main(): Promise<void> {
   }
 }
 
+type CostPath = 'bearer' | 'signed' | 'bearer_hot_key_bounded';
+
 type Results = {
   meta: { node: string; cpu: string; cores: number; load_average_1m: { before: number; after: number } };
   verify: Awaited<ReturnType<typeof benchVerify>>['figures'];
@@ -221,7 +238,8 @@ type Results = {
   cost_per_million_usd: {
     bearer: number;
     signed: number;
-    breakdown: Record<'bearer' | 'signed' | 'bearer_hot_key_bounded', ReturnType<typeof costPerMillion>>;
+    breakdown: Record<CostPath, ReturnType<typeof costPerMillion>>;
+    http: { breakdown: Record<CostPath, ReturnType<typeof costPerMillion>> };
     assumptions: { authorizer_memory_mb: number };
   };
   goals: Record<string, { goal: string; value: number | string; met: boolean }>;
@@ -393,19 +411,22 @@ function printReport(r: Results): void {
   );
   say(
     table([
-      ['path', 'total $', 'API GW', 'Lambda req', 'Lambda GB-s', 'DynamoDB', 'billed ms'],
-      ...(['bearer', 'signed', 'bearer_hot_key_bounded'] as const).map((k) => {
-        const b = cost.breakdown[k];
-        return [
-          k,
-          b.total.toFixed(2),
-          b.api_gateway.toFixed(2),
-          b.lambda_requests.toFixed(2),
-          b.lambda_duration.toFixed(2),
-          b.dynamodb.toFixed(2),
-          b.billed_ms_mean.toFixed(2),
-        ];
-      }),
+      ['api', 'path', 'total $', 'API GW', 'Lambda req', 'Lambda GB-s', 'DynamoDB', 'billed ms'],
+      ...(['rest', 'http'] as const).flatMap((api) =>
+        (['bearer', 'signed', 'bearer_hot_key_bounded'] as const).map((k) => {
+          const b = api === 'rest' ? cost.breakdown[k] : cost.http.breakdown[k];
+          return [
+            api,
+            k,
+            b.total.toFixed(2),
+            b.api_gateway.toFixed(2),
+            b.lambda_requests.toFixed(2),
+            b.lambda_duration.toFixed(2),
+            b.dynamodb.toFixed(2),
+            b.billed_ms_mean.toFixed(2),
+          ];
+        }),
+      ),
     ]),
   );
 

@@ -101,8 +101,14 @@ export const GATEWAY_RESPONSES: readonly GatewayResponseSpec[] = [
     statusCode: 403,
     code: '$context.authorizer.error_code',
     message: '$context.authorizer.error_message',
-    // A key over its rate limit: the seconds until its window ends (RFC 9110 §10.2.3), for any HTTP client.
-    contextHeaders: { 'retry-after': 'retry_after' },
+    // A key over its rate limit: the seconds until its window ends (RFC 9110 §10.2.3), and the IETF
+    // RateLimit fields (draft-ietf-httpapi-ratelimit-headers), for any HTTP client. The authorizer
+    // writes each value whole into its context: a mapping copies one context value, unchanged.
+    contextHeaders: {
+      'retry-after': 'retry_after',
+      ratelimit: 'ratelimit',
+      'ratelimit-policy': 'ratelimit_policy',
+    },
   },
   {
     type: 'MISSING_AUTHENTICATION_TOKEN',

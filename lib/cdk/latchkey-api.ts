@@ -11,6 +11,7 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { corsOriginProblem } from '../core/cors';
 import {
   GATEWAY_RESPONSES,
   gatewayResponseHeaders,
@@ -21,6 +22,7 @@ import { type PlanTable, parsePlans } from '../core/plans';
 import { findRoute, isPublicRoute, ROUTES, type RouteHandler } from '../core/routes';
 import { checkSetting, SETTINGS, throwProblems } from '../core/settings';
 import { IDENTITY_HEADER, type LatchkeyAuthorizer } from './authorizer';
+import { addCorsPreflights } from './cors';
 import type { LatchkeyKeyStore } from './key-store';
 import { LatchkeyFunction } from './latchkey-function';
 import { createRestApi, STAGE_PROPS, type StageProps, stagePropsProblems } from './rest-api';
@@ -94,6 +96,16 @@ export interface LatchkeyApiProps extends StageProps {
    */
   readonly auditRetention?: Duration;
   /**
+   * Let browser pages of this origin call the management API: `*`, or one origin exactly as a browser
+   * sends it (`https://app.example.com`: scheme, host, optional port; no path). Adds an `OPTIONS` method
+   * without the authorizer to every management resource (a mock integration answering preflights), the
+   * `Access-Control-*` headers to the management function's answers and to every latchkey gateway
+   * response, so a page can read refusals too. One origin, not a list: a gateway response can hold only
+   * a static value. CORS chooses which pages may read answers; every request still needs a credential.
+   * @default - no CORS: no OPTIONS methods, no Access-Control-* headers
+   */
+  readonly corsAllowOrigin?: string;
+  /**
    * Memory of the management function in MB.
    * @default 512
    */
@@ -128,6 +140,8 @@ export class LatchkeyApi extends Construct {
   public readonly requestValidator: apigateway.RequestValidator;
   public readonly gatewayResponses: apigateway.GatewayResponse[];
   public readonly methods: apigateway.Method[] = [];
+  /** The `OPTIONS` methods that answer CORS preflights (none unless `corsAllowOrigin`). */
+  public readonly corsPreflights: apigateway.Method[] = [];
 
   constructor(scope: Construct, id: string, props: LatchkeyApiProps) {
     super(scope, id);
@@ -149,6 +163,9 @@ export class LatchkeyApi extends Construct {
         [SETTINGS.plans.env]: settings.plansJson,
         [SETTINGS.keyRetentionDays.env]: String(settings.retentionDays),
         [SETTINGS.auditRetentionDays.env]: String(settings.auditRetentionDays),
+        ...(props.corsAllowOrigin === undefined
+          ? {}
+          : { [SETTINGS.corsAllowOrigin.env]: props.corsAllowOrigin }),
       },
     });
     const management = this.managementFunction;
@@ -236,6 +253,10 @@ export class LatchkeyApi extends Construct {
       }
       this.methods.push(method);
     }
+    if (props.corsAllowOrigin !== undefined) {
+      const deployed = ROUTES.filter((route) => integrations[route.handler] !== undefined);
+      this.corsPreflights = addCorsPreflights(this.restApi, deployed, props.corsAllowOrigin);
+    }
 
     this.gatewayResponses = GATEWAY_RESPONSES.map(
       (spec) =>
@@ -245,7 +266,7 @@ export class LatchkeyApi extends Construct {
           // DEFAULT_4XX/5XX: no status, or every response type without its own would take it.
           ...(spec.statusCode === null ? {} : { statusCode: String(spec.statusCode) }),
           templates: { 'application/json': gatewayResponseTemplate(spec) },
-          responseHeaders: gatewayResponseHeaders(spec),
+          responseHeaders: gatewayResponseHeaders(spec, { corsAllowOrigin: props.corsAllowOrigin }),
         }),
     );
   }
@@ -346,6 +367,9 @@ function validateSettings(where: string, props: LatchkeyApiProps): ManagementSet
   );
   if (props.memorySize !== undefined) {
     add(checkSetting('managementMemorySize', props.memorySize, { as: 'memorySize' }));
+  }
+  if (props.corsAllowOrigin !== undefined) {
+    add(checkSetting('corsAllowOrigin', props.corsAllowOrigin) ?? corsOriginProblem(props.corsAllowOrigin));
   }
   throwProblems(where, problems);
   return settings;

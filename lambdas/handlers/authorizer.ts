@@ -101,7 +101,7 @@ export function createAuthorizerHandler(runtime: Runtime) {
       return buildDenyPolicy(
         result.keyId,
         event.methodArn,
-        denyContext(result.keyId, result.retryAfterSeconds),
+        denyContext(result.keyId, result.retryAfterSeconds, result.limitPerMinute),
       );
     }
     logger.warn('unauthorized', { reason: result.reason, key_id: result.keyId, request_id: requestId });

@@ -6,6 +6,7 @@
  * when the stack's schedule invokes it with `USAGE_ROLL_UP_EVENT`.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { corsAnswerHeaders } from '#core/cors';
 import { ApiError, UNAUTHORIZED_MESSAGE } from '#core/errors';
 import { ManagementService } from '#core/management';
 import type { Principal } from '#core/principal';
@@ -114,8 +115,7 @@ export function createManagementHandler(runtime: Runtime) {
     now: runtime.now,
     audit,
   };
-  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-    const request = fromProxyEvent(event);
+  const answer = async (request: ApiRequest): Promise<APIGatewayProxyResult> => {
     try {
       const route = routeFor('management', request.resource, request.method);
       if (!route) throw new ApiError('not_found', ROUTE_NOT_FOUND_MESSAGE);
@@ -129,6 +129,13 @@ export function createManagementHandler(runtime: Runtime) {
     } catch (error) {
       return errorResponse(error, request.requestId);
     }
+  };
+  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const request = fromProxyEvent(event);
+    const response = await answer(request);
+    // Every answer, errors included, so that a page of the allowed origin can read them.
+    const cors = corsAnswerHeaders(runtime.config.corsAllowOrigin, request.headers.origin);
+    return { ...response, headers: { ...response.headers, ...cors } };
   };
 }
 

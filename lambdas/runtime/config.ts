@@ -6,6 +6,7 @@
  * (`parseSetting`); invalid values stop the cold start with one error that names every variable.
  */
 
+import { corsOriginProblem } from '#core/cors';
 import { parseRoleMatrix, type RoleMatrix } from '#core/permissions';
 import { type PlanTable, parsePlans } from '#core/plans';
 import { type PolicyRoute, parseApplicationRoutes } from '#core/routes';
@@ -45,6 +46,8 @@ export interface Config {
   verifyMode: VerifyMode;
   /** Bounded mode: the oldest copy of a hot key a request is verified against. */
   hotKeyBoundMs: number;
+  /** The origin (or `*`) the management API's answers allow browser pages of; undefined: CORS off. */
+  corsAllowOrigin: string | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -71,6 +74,18 @@ function read<N extends EnvSettingName & DefaultedName>(env: Env, name: N, probl
 type DefaultedName = {
   [K in SettingName]: (typeof SETTINGS)[K] extends { default: unknown } ? K : never;
 }[SettingName];
+
+/** The CORS origin, checked against its row and as a browser sends it; undefined when unset. */
+function corsOrigin(env: Env, problems: string[]): string | undefined {
+  const variable = SETTINGS.corsAllowOrigin.env;
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return undefined;
+  const parsed = parseSetting('corsAllowOrigin', raw, { as: variable });
+  const problem = parsed.ok ? corsOriginProblem(parsed.value, variable) : parsed.problem;
+  if (problem === null) return raw;
+  problems.push(problem);
+  return undefined;
+}
 
 /** A JSON setting parsed by `parse`, or `fallback` when unset. */
 function json<T>(env: Env, name: string, fallback: T, parse: (value: unknown) => T, problems: string[]): T {
@@ -119,6 +134,7 @@ export function loadConfig(env: Env = process.env): Config {
     signingProfile: read(env, 'signingProfile', problems),
     verifyMode: read(env, 'verifyMode', problems),
     hotKeyBoundMs: read(env, 'hotKeyBoundMs', problems),
+    corsAllowOrigin: corsOrigin(env, problems),
   };
   throwProblems('configuration', problems);
   return config;

@@ -13,11 +13,13 @@ import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { corsOriginProblem } from '../core/cors';
 import { parseRoleMatrix, type RoleMatrix } from '../core/permissions';
 import { type PlanTable, parsePlans } from '../core/plans';
-import { findRoute, type RouteHandler } from '../core/routes';
+import { findRoute, ROUTES, type RouteHandler } from '../core/routes';
 import { type ApiType, checkSetting, SETTINGS, throwProblems } from '../core/settings';
 import type { LatchkeyAuthorizer } from './authorizer';
+import { addCorsPreflights } from './cors';
 import { addHttpRoutes, createHttpApi, httpStagePropsProblems } from './http-api';
 import type { LatchkeyKeyStore } from './key-store';
 import { LatchkeyFunction } from './latchkey-function';
@@ -105,6 +107,16 @@ export interface LatchkeyApiProps extends StageProps {
    */
   readonly auditRetention?: Duration;
   /**
+   * Let browser pages of this origin call the management API: `*`, or one origin exactly as a browser
+   * sends it (`https://app.example.com`: scheme, host, optional port; no path). Adds an `OPTIONS` method
+   * without the authorizer to every management resource (a mock integration answering preflights), the
+   * `Access-Control-*` headers to the management function's answers and to every latchkey gateway
+   * response, so a page can read refusals too. One origin, not a list: a gateway response can hold only
+   * a static value. CORS chooses which pages may read answers; every request still needs a credential.
+   * @default - no CORS: no OPTIONS methods, no Access-Control-* headers
+   */
+  readonly corsAllowOrigin?: string;
+  /**
    * Memory of the management function in MB.
    * @default 512
    */
@@ -148,6 +160,8 @@ export class LatchkeyApi extends Construct {
   public readonly httpStage?: apigwv2.HttpStage;
   private readonly rest?: { api: apigateway.RestApi; requestValidator: apigateway.RequestValidator };
   private readonly http?: apigwv2.HttpApi;
+  /** The `OPTIONS` methods that answer CORS preflights (REST API with `corsAllowOrigin` only). */
+  public readonly corsPreflights: apigateway.Method[] = [];
 
   constructor(scope: Construct, id: string, props: LatchkeyApiProps) {
     super(scope, id);
@@ -170,6 +184,9 @@ export class LatchkeyApi extends Construct {
         [SETTINGS.plans.env]: settings.plansJson,
         [SETTINGS.keyRetentionDays.env]: String(settings.retentionDays),
         [SETTINGS.auditRetentionDays.env]: String(settings.auditRetentionDays),
+        ...(props.corsAllowOrigin === undefined
+          ? {}
+          : { [SETTINGS.corsAllowOrigin.env]: props.corsAllowOrigin }),
       },
     });
     const management = this.managementFunction;
@@ -217,10 +234,16 @@ export class LatchkeyApi extends Construct {
         restApi = created.api;
         this.accessLogs = created.accessLogs;
       }
-      const added = addRestRoutes(this, restApi, props.authorizer, functions);
+      const added = addRestRoutes(this, restApi, props.authorizer, functions, {
+        corsAllowOrigin: props.corsAllowOrigin,
+      });
       this.rest = { api: restApi, requestValidator: added.requestValidator };
       this.methods.push(...added.methods);
       this.gatewayResponses.push(...added.gatewayResponses);
+      if (props.corsAllowOrigin !== undefined) {
+        const deployed = ROUTES.filter((route) => functions[route.handler] !== undefined);
+        this.corsPreflights.push(...addCorsPreflights(restApi, deployed, props.corsAllowOrigin));
+      }
     }
   }
 
@@ -367,6 +390,9 @@ function validateSettings(where: string, apiType: ApiType, props: LatchkeyApiPro
   );
   if (props.memorySize !== undefined) {
     add(checkSetting('managementMemorySize', props.memorySize, { as: 'memorySize' }));
+  }
+  if (props.corsAllowOrigin !== undefined) {
+    add(checkSetting('corsAllowOrigin', props.corsAllowOrigin) ?? corsOriginProblem(props.corsAllowOrigin));
   }
   throwProblems(where, problems);
   return settings;

@@ -81,6 +81,11 @@ export interface LatchkeyStackProps extends StackProps {
   readonly cloudWatchRole?: boolean;
   /** WAFv2 web ACL (REGIONAL) for the stage (REST API only). @default - none */
   readonly webAclArn?: string;
+  /**
+   * The one origin (or `*`) whose browser pages may call the management API (see
+   * `LatchkeyApiProps.corsAllowOrigin`). @default - no CORS
+   */
+  readonly corsAllowOrigin?: string;
   /** Memory of the authorizer function (MB). @default 512 */
   readonly authorizerMemorySize?: number;
   /** Authorizer instances kept initialized (provisioned concurrency). @default 0 (off) */
@@ -160,6 +165,7 @@ export class LatchkeyStack extends Stack {
       executionLogLevel: props.executionLogLevel,
       cloudWatchRole: props.cloudWatchRole,
       webAclArn: props.webAclArn,
+      corsAllowOrigin: props.corsAllowOrigin,
       defaultMaxKeys: props.defaultMaxKeys,
       defaultRateLimit: props.defaultRateLimit,
       roleMatrix: props.roleMatrix,

@@ -215,13 +215,15 @@ export interface RestRoutes {
 /**
  * Adds the route table's methods to `restApi` in `scope` — each behind the authorizer but the public
  * ones, each integrated with its handler's function (routes whose handler has no function are left
- * out) — with the request validator and latchkey's gateway responses.
+ * out) — with the request validator and latchkey's gateway responses (carrying the CORS headers when
+ * `corsAllowOrigin` is set).
  */
 export function addRestRoutes(
   scope: Construct,
   restApi: apigateway.IRestApi,
   authorizer: LatchkeyAuthorizer,
   functions: Partial<Record<RouteHandler, LatchkeyFunction>>,
+  options: { readonly corsAllowOrigin?: string } = {},
 ): RestRoutes {
   // Parameters: the Authorization header and path parameters must be present. Bodies: validated
   // against a model where a method has one; latchkey's methods have none, because the Lambdas
@@ -278,7 +280,7 @@ export function addRestRoutes(
         // DEFAULT_4XX/5XX: no status, or every response type without its own would take it.
         ...(spec.statusCode === null ? {} : { statusCode: String(spec.statusCode) }),
         templates: { 'application/json': gatewayResponseTemplate(spec) },
-        responseHeaders: gatewayResponseHeaders(spec),
+        responseHeaders: gatewayResponseHeaders(spec, { corsAllowOrigin: options.corsAllowOrigin }),
       }),
   );
   return { requestValidator, methods, gatewayResponses };

@@ -1,3 +1,4 @@
+import { corsGatewayHeaders } from './cors';
 import { ERROR_STATUS, type ErrorCode, UNAUTHORIZED_MESSAGE } from './errors';
 import type { AuthorizerContext } from './principal';
 import { ROUTE_NOT_FOUND_MESSAGE } from './routes';
@@ -47,15 +48,31 @@ export interface GatewayResponseSpec {
  */
 export const API_JSON_HEADERS: Readonly<Record<string, string>> = { 'x-content-type-options': 'nosniff' };
 
+/** What a deployment adds to every gateway response. */
+export interface GatewayResponseOptions {
+  /** The `corsAllowOrigin` setting: the CORS headers of `corsGatewayHeaders`. @default - CORS off */
+  readonly corsAllowOrigin?: string;
+}
+
+/** The static headers of every gateway response: `API_JSON_HEADERS`, and the CORS ones when on. */
+function staticHeaders(options: GatewayResponseOptions): Record<string, string> {
+  return { ...API_JSON_HEADERS, ...corsGatewayHeaders(options.corsAllowOrigin) };
+}
+
 /**
- * `API_JSON_HEADERS` as a gateway response's header parameters, static values in single quotes: AWS,
+ * The static headers as a gateway response's header parameters, values in single quotes: AWS,
  * API Gateway developer guide, "x-amazon-apigateway-gateway-responses.gatewayResponse object"
  * (`responseParameters` take "a static custom value") and CDK's `GatewayResponseOptions.responseHeaders`
  * ("values must be enclosed within a pair of single quotes"). Not verified on AWS.
  */
-export function gatewayResponseHeaders(spec?: GatewayResponseSpec): Record<string, string> {
+export function gatewayResponseHeaders(
+  spec?: GatewayResponseSpec,
+  options: GatewayResponseOptions = {},
+): Record<string, string> {
   return {
-    ...Object.fromEntries(Object.entries(API_JSON_HEADERS).map(([name, value]) => [name, `'${value}'`])),
+    ...Object.fromEntries(
+      Object.entries(staticHeaders(options)).map(([name, value]) => [name, `'${value}'`]),
+    ),
     ...contextHeaderParameters(spec),
   };
 }
@@ -101,8 +118,14 @@ export const GATEWAY_RESPONSES: readonly GatewayResponseSpec[] = [
     statusCode: 403,
     code: '$context.authorizer.error_code',
     message: '$context.authorizer.error_message',
-    // A key over its rate limit: the seconds until its window ends (RFC 9110 §10.2.3), for any HTTP client.
-    contextHeaders: { 'retry-after': 'retry_after' },
+    // A key over its rate limit: the seconds until its window ends (RFC 9110 §10.2.3), and the IETF
+    // RateLimit fields (draft-ietf-httpapi-ratelimit-headers), for any HTTP client. The authorizer
+    // writes each value whole into its context: a mapping copies one context value, unchanged.
+    contextHeaders: {
+      'retry-after': 'retry_after',
+      ratelimit: 'ratelimit',
+      'ratelimit-policy': 'ratelimit_policy',
+    },
   },
   {
     type: 'MISSING_AUTHENTICATION_TOKEN',
@@ -197,6 +220,7 @@ export function renderGatewayResponse(
   requestId: string,
   authorizer: Readonly<Record<string, string>> = {},
   error?: GatewayError,
+  options: GatewayResponseOptions = {},
 ): { statusCode: number; body: string; headers: Readonly<Record<string, string>> } {
   const spec = gatewayResponseSpec(type);
   const statusCode = spec.statusCode ?? error?.statusCode;
@@ -209,7 +233,7 @@ export function renderGatewayResponse(
       return jsonEscape(name === undefined ? requestId : (authorizer[name] ?? ''));
     },
   );
-  const headers: Record<string, string> = { ...API_JSON_HEADERS };
+  const headers: Record<string, string> = staticHeaders(options);
   for (const [name, key] of Object.entries(spec.contextHeaders ?? {})) {
     const value = authorizer[key];
     if (value !== undefined && value !== '') headers[name] = value;

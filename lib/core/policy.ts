@@ -8,6 +8,7 @@
 import type { CredentialScheme } from './credentials';
 import type { AuthorizerContext, Principal } from './principal';
 import { allowedMethods, principalContext } from './principal';
+import { rateLimitField, rateLimitPolicyField } from './rate-limit-fields';
 import { type PolicyRoute, ROUTES } from './routes';
 
 export interface PolicyStatement {
@@ -36,10 +37,16 @@ export function allowContext(
 }
 
 /**
- * The context of the Deny for a key over its rate limit: what the gateway response's body reads (code
- * `rate_limited`, the message, the seconds left in the window); no organization, permissions or scheme.
+ * The context of the Deny for a key over its rate limit: what the gateway response reads (code
+ * `rate_limited`, the message, the seconds left in the window, and the `RateLimit`/`RateLimit-Policy`
+ * field values: none left of `limitPerMinute` until the window ends); no organization, permissions or
+ * scheme.
  */
-export function denyContext(keyId: string, retryAfterSeconds: number): AuthorizerContext {
+export function denyContext(
+  keyId: string,
+  retryAfterSeconds: number,
+  limitPerMinute: number,
+): AuthorizerContext {
   return {
     principal: 'key',
     key_id: keyId,
@@ -48,6 +55,8 @@ export function denyContext(keyId: string, retryAfterSeconds: number): Authorize
     error_code: 'rate_limited',
     error_message: `Rate limit exceeded for this key. Retry after ${retryAfterSeconds} seconds.`,
     retry_after: String(retryAfterSeconds),
+    ratelimit: rateLimitField(0, retryAfterSeconds),
+    ratelimit_policy: rateLimitPolicyField(limitPerMinute),
     auth_scheme: '',
   };
 }

@@ -49,6 +49,9 @@ export interface AuthorizerContext {
   error_code: string;
   error_message: string;
   retry_after: string;
+  /** The `RateLimit` and `RateLimit-Policy` field values of a rate-limited Deny (`rate-limit-fields.ts`). */
+  ratelimit: string;
+  ratelimit_policy: string;
   /** `bearer` or `armor`: integrations check Content-Digest against the body for `armor`. */
   auth_scheme: string;
 }
@@ -67,6 +70,8 @@ export function principalContext(
     error_code: 'forbidden',
     error_message: FORBIDDEN_MESSAGE,
     retry_after: '',
+    ratelimit: '',
+    ratelimit_policy: '',
     auth_scheme: scheme,
   };
 }

@@ -13,6 +13,7 @@ import { DEFAULT_ROLE, DEFAULT_ROLE_MATRIX } from './permissions';
 
 export { MAX_KEYS, RATE_LIMIT_PER_MINUTE };
 
+import { CORS_ORIGIN_RE, CORS_ORIGIN_RULE } from './cors';
 import { PREFIX_RE, PREFIX_RULE } from './token';
 
 /** Context keys are `latchkey:<name>`: `npx cdk deploy -c latchkey:defaultRateLimit=120`. */
@@ -215,6 +216,13 @@ export const SETTINGS = {
   executionLogLevel: { context: true, kind: 'string', default: 'ERROR', values: ['ERROR', 'INFO'] },
   cloudWatchRole: { context: true, kind: 'boolean', default: true },
   webAclArn: { context: true, kind: 'string' },
+  corsAllowOrigin: {
+    context: true,
+    env: 'LATCHKEY_CORS_ALLOW_ORIGIN',
+    kind: 'string',
+    pattern: CORS_ORIGIN_RE,
+    rule: CORS_ORIGIN_RULE,
+  },
   authorizerMemorySize: { context: true, kind: 'integer', ...LAMBDA_MEMORY_MB },
   authorizerProvisionedConcurrency: { context: true, kind: 'integer', default: 0, min: 0, max: 1000 },
   managementMemorySize: { context: true, kind: 'integer', ...LAMBDA_MEMORY_MB },
@@ -314,6 +322,10 @@ export const SETTING_DOCS: { readonly [K in SettingName]: SettingDoc } = {
     doc: "create API Gateway's account-wide CloudWatch Logs role; false if the account has one",
   },
   webAclArn: { defaultText: 'none', doc: 'a regional WAFv2 web ACL to attach to the stage' },
+  corsAllowOrigin: {
+    defaultText: 'off',
+    doc: 'the one origin (or *) whose pages may call the management API from a browser: OPTIONS preflights and Access-Control-Allow-Origin',
+  },
   authorizerMemorySize: { unit: 'MB', doc: 'memory of the authorizer function (CPU scales with it)' },
   authorizerProvisionedConcurrency: {
     defaultText: 'off',

@@ -26,7 +26,14 @@ export type Scheme = 'bearer' | 'armor';
 export type Verification =
   | { ok: true; principal: Principal; record: KeyRecord | null; scheme: Scheme }
   | { ok: false; kind: 'unauthorized'; reason: FailureReason; keyId: string | null }
-  | { ok: false; kind: 'rate_limited'; retryAfterSeconds: number; keyId: string };
+  | {
+      ok: false;
+      kind: 'rate_limited';
+      retryAfterSeconds: number;
+      keyId: string;
+      /** The key's `rate_limit_per_minute`, for the `RateLimit-Policy` field of the refusal. */
+      limitPerMinute: number;
+    };
 
 /** What verification needs from the outside world. Every method may throw: the caller fails closed. */
 export interface VerifierDeps {
@@ -91,11 +98,26 @@ const unauthorized = (reason: FailureReason, keyId: string | null): Verification
   keyId,
 });
 
-/** The verdict for a use-write its condition refused, from the reason `classifyRefusal` gave. */
-function refusedUseVerdict(reason: FailureReason | RateRefusal, keyId: string, nowMs: number): Verification {
-  return reason === 'rate_limited'
-    ? { ok: false, kind: 'rate_limited', retryAfterSeconds: retryAfterSeconds(nowMs), keyId }
-    : unauthorized(reason, keyId);
+/**
+ * The verdict for a use-write its condition refused, from the reason `classifyRefusal` gave on
+ * `record` (never null when the reason is `rate_limited`).
+ */
+function refusedUseVerdict(
+  reason: FailureReason | RateRefusal,
+  record: KeyRecord | null,
+  keyId: string,
+  nowMs: number,
+): Verification {
+  if (reason !== 'rate_limited') return unauthorized(reason, keyId);
+  // classifyRefusal answers rate_limited only for a record it was given.
+  if (record === null) return unauthorized('unknown_key', keyId);
+  return {
+    ok: false,
+    kind: 'rate_limited',
+    retryAfterSeconds: retryAfterSeconds(nowMs),
+    keyId,
+    limitPerMinute: record.rate_limit_per_minute,
+  };
 }
 
 /**
@@ -136,11 +158,8 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
       if (!constantTimeEqual(credential.parts.secret, expected)) return unauthorized('key_mismatch', keyId);
       return { ok: true, principal: keyPrincipal(result.record), record: result.record, scheme: 'bearer' };
     }
-    return refusedUseVerdict(
-      classifyRefusal(result.updated ? null : result.record, tokenHash, nowMs),
-      keyId,
-      nowMs,
-    );
+    const refused = result.updated ? null : result.record;
+    return refusedUseVerdict(classifyRefusal(refused, tokenHash, nowMs), refused, keyId, nowMs);
   }
 
   // ARMOR-PSK: everything that needs no I/O first.
@@ -180,7 +199,8 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
   const written = await deps.usage.recordSignedUse({ ...replay, nowMs, window: rateWindowOf(nowMs) });
   if (written.outcome === 'replayed') return unauthorized('replayed', keyId);
   if (written.outcome === 'refused') {
-    const verdict = refusedUseVerdict(classifyRefusal(written.record, record.key_hash, nowMs), keyId, nowMs);
+    const reason = classifyRefusal(written.record, record.key_hash, nowMs);
+    const verdict = refusedUseVerdict(reason, written.record, keyId, nowMs);
     return written.consumed ? verdict : consumeThenRefuse(deps, replay, verdict);
   }
   return { ok: true, principal: keyPrincipal(record), record, scheme: 'armor' };

@@ -7,6 +7,7 @@
  */
 import {
   type GatewayError,
+  type GatewayResponseOptions,
   type GatewayResponseType,
   renderGatewayResponse,
 } from '../core/gateway-responses';
@@ -94,8 +95,9 @@ export function gatewayErrorResponse(
   requestId: string,
   context: Record<string, string> = {},
   error?: GatewayError,
+  options: GatewayResponseOptions = {},
 ): HttpResponse {
-  const { statusCode, body, headers } = renderGatewayResponse(type, requestId, context, error);
+  const { statusCode, body, headers } = renderGatewayResponse(type, requestId, context, error, options);
   return {
     statusCode,
     headers: { ...headers, 'content-type': 'application/json', 'x-amzn-requestid': requestId },

@@ -19,12 +19,13 @@ import type {
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
 import { publicHandler } from '#lambda/handlers/public';
+import { corsPreflightHeaders, corsResources } from '../core/cors';
 import {
   type GatewayError,
   type GatewayResponseType,
   renderGatewayResponse,
 } from '../core/gateway-responses';
-import { isPublicRoute, matchRoute, ROUTES, type Route, type RouteHandler } from '../core/routes';
+import { isPublicRoute, matchPath, matchRoute, ROUTES, type Route, type RouteHandler } from '../core/routes';
 import { REST_API } from './apigw-rest';
 import {
   hostPort,
@@ -64,6 +65,8 @@ export interface LocalGatewayOptions {
   maxPayloadBytes?: number;
   /** Environment variable to suggest when the port is busy. */
   portEnvName?: string;
+  /** The `corsAllowOrigin` setting: preflights and CORS headers as the deployed API has them. @default - off */
+  corsAllowOrigin?: string;
 }
 
 export interface LocalGateway {
@@ -89,6 +92,11 @@ export interface GatewayTargets<AuthorizerEvent, ProxyEvent> {
   authorizer: (event: AuthorizerEvent) => Promise<unknown>;
   integration: (route: Route) => (event: ProxyEvent) => Promise<unknown>;
   routes: readonly Route[];
+  /**
+   * The API's `corsAllowOrigin` setting: OPTIONS on a management resource is answered as its mock
+   * preflight method is, and every gateway response carries the CORS headers. @default - off
+   */
+  corsAllowOrigin?: string;
 }
 
 /**
@@ -102,21 +110,29 @@ export async function respond<A, P>(
   request: GatewayRequest,
 ): Promise<HttpResponse> {
   const { requestId } = request;
+  const options = { corsAllowOrigin: targets.corsAllowOrigin };
+  /** One of latchkey's gateway responses, with this API's CORS headers. */
+  const refuse = (type: GatewayResponseType, context: Record<string, string> = {}): HttpResponse =>
+    gatewayErrorResponse(type, requestId, context, undefined, options);
+  if (targets.corsAllowOrigin !== undefined && request.method === 'OPTIONS') {
+    const preflight = corsPreflight(targets.corsAllowOrigin, targets.routes, request);
+    if (preflight !== null) return preflight;
+  }
   const match = matchRoute(request.method, request.path, targets.routes);
-  if (!match) return gatewayErrorResponse('MISSING_AUTHENTICATION_TOKEN', requestId);
+  if (!match) return refuse('MISSING_AUTHENTICATION_TOKEN');
   const integrate = async (event: P): Promise<HttpResponse> => {
     let answer: unknown;
     try {
       answer = await targets.integration(match.route)(event);
     } catch {
-      return gatewayErrorResponse('INTEGRATION_FAILURE', requestId);
+      return refuse('INTEGRATION_FAILURE');
     }
-    return translator.response(answer, requestId) ?? gatewayErrorResponse('INTEGRATION_FAILURE', requestId);
+    return translator.response(answer, requestId) ?? refuse('INTEGRATION_FAILURE');
   };
 
   // Public routes have no authorizer (authorization type NONE): straight to the integration.
   if (isPublicRoute(match.route)) return integrate(translator.proxyEvent(request, match, api, null));
-  if (translator.identity(request) === null) return gatewayErrorResponse('UNAUTHORIZED', requestId);
+  if (translator.identity(request) === null) return refuse('UNAUTHORIZED');
 
   const authorizerEvent = translator.authorizerEvent(request, match, api);
   let answer: unknown;
@@ -124,15 +140,33 @@ export async function respond<A, P>(
     answer = await targets.authorizer(authorizerEvent);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return gatewayErrorResponse(
-      message === 'Unauthorized' ? 'UNAUTHORIZED' : 'AUTHORIZER_FAILURE',
-      requestId,
-    );
+    return refuse(message === 'Unauthorized' ? 'UNAUTHORIZED' : 'AUTHORIZER_FAILURE');
   }
   const verdict = translator.verdict(answer, authorizerEvent);
-  if (verdict.kind === 'invalid') return gatewayErrorResponse('AUTHORIZER_CONFIGURATION_ERROR', requestId);
-  if (verdict.kind === 'deny') return gatewayErrorResponse('ACCESS_DENIED', requestId, verdict.context);
+  if (verdict.kind === 'invalid') return refuse('AUTHORIZER_CONFIGURATION_ERROR');
+  if (verdict.kind === 'deny') return refuse('ACCESS_DENIED', verdict.context);
   return integrate(translator.proxyEvent(request, match, api, verdict));
+}
+
+/**
+ * The answer of a management resource's OPTIONS method (`lib/cdk/cors.ts`: a mock integration, no
+ * authorizer) to a request for its path; null when the path is no such resource.
+ */
+function corsPreflight(
+  allowOrigin: string,
+  routes: readonly Route[],
+  request: GatewayRequest,
+): HttpResponse | null {
+  const resource = corsResources(routes).find((r) => matchPath(r.path, request.path) !== null);
+  if (resource === undefined) return null;
+  return {
+    statusCode: 204,
+    headers: {
+      ...corsPreflightHeaders(allowOrigin, resource.methods),
+      'x-amzn-requestid': request.requestId,
+    },
+    body: '',
+  };
 }
 
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
@@ -145,7 +179,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
         ? (options.integrations.public ?? publicHandler)
         : options.integrations[route.handler],
     routes: options.routes ?? ROUTES,
+    ...(options.corsAllowOrigin === undefined ? {} : { corsAllowOrigin: options.corsAllowOrigin }),
   };
+  const responseOptions = { corsAllowOrigin: options.corsAllowOrigin };
   // domainName is set once listen has picked the port; no request arrives before that.
   const api: ApiIdentity = {
     accountId: options.accountId ?? LOCAL_ACCOUNT_ID,
@@ -168,15 +204,16 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     const time = new Date();
     if (!isLoopbackHost(req.headers.host)) {
       req.resume();
-      return gatewayErrorResponse('DEFAULT_4XX', requestId, {}, MISDIRECTED);
+      return gatewayErrorResponse('DEFAULT_4XX', requestId, {}, MISDIRECTED, responseOptions);
     }
     const target = parseTarget(req.url ?? '/');
     if (target === null) {
       req.resume();
-      return gatewayErrorResponse('DEFAULT_4XX', requestId, {}, BAD_TARGET);
+      return gatewayErrorResponse('DEFAULT_4XX', requestId, {}, BAD_TARGET, responseOptions);
     }
     const body = await readBody(req, maxPayload);
-    if (body === null) return gatewayErrorResponse('REQUEST_TOO_LARGE', requestId);
+    if (body === null)
+      return gatewayErrorResponse('REQUEST_TOO_LARGE', requestId, {}, undefined, responseOptions);
     return {
       requestId,
       time,
@@ -195,7 +232,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       .then((response) => send(res, response))
       .catch(() => {
         if (!res.headersSent)
-          send(res, gatewayErrorResponse('DEFAULT_5XX', randomUUID(), {}, INTERNAL_ERROR));
+          send(res, gatewayErrorResponse('DEFAULT_5XX', randomUUID(), {}, INTERNAL_ERROR, responseOptions));
         else res.end();
       });
   });

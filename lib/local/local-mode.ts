@@ -198,6 +198,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       authorizer: createAuthorizerHandler(runtime),
       integrations: { management: createManagementHandler(runtime), echo },
       portEnvName: gatewayPortEnv,
+      ...(config.corsAllowOrigin === undefined ? {} : { corsAllowOrigin: config.corsAllowOrigin }),
     });
     stops.push(() => gateway.close());
 

@@ -68,7 +68,7 @@ describe('LatchkeyApi in a stack of your own', () => {
   });
 
   it(
-    'maps the authorizer’s retry_after to Retry-After on the ACCESS_DENIED gateway response',
+    'maps the authorizer’s retry_after and RateLimit fields to headers on the ACCESS_DENIED gateway response',
     SYNTH_TIMEOUT,
     () => {
       const { app, stack } = userStack();
@@ -80,6 +80,8 @@ describe('LatchkeyApi in a stack of your own', () => {
       expect(responses).toHaveLength(1);
       expect(responses[0]?.ResponseParameters).toMatchObject({
         'gatewayresponse.header.retry-after': 'context.authorizer.retry_after',
+        'gatewayresponse.header.ratelimit': 'context.authorizer.ratelimit',
+        'gatewayresponse.header.ratelimit-policy': 'context.authorizer.ratelimit_policy',
       });
     },
   );

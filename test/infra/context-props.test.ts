@@ -26,6 +26,7 @@ describe('operator settings from CDK context (-c latchkey:<prop>=<value>)', () =
       'latchkey:roleMatrix': '{"reader":["api:read"]}',
       'latchkey:defaultRole': 'reader',
       'latchkey:plans': '{"trial":1,"enterprise":null}',
+      'latchkey:corsAllowOrigin': 'https://app.example.com',
       '@aws-cdk/core:checkSecretUsage': true,
     });
     expect(props).toEqual({
@@ -41,6 +42,7 @@ describe('operator settings from CDK context (-c latchkey:<prop>=<value>)', () =
       roleMatrix: { reader: ['api:read'] },
       defaultRole: 'reader',
       plans: { trial: 1, enterprise: null },
+      corsAllowOrigin: 'https://app.example.com',
     });
   });
 
@@ -60,6 +62,10 @@ describe('operator settings from CDK context (-c latchkey:<prop>=<value>)', () =
       /set both latchkey:throttlingRateLimit and latchkey:throttlingBurstLimit/,
     ],
     [{ 'latchkey:executionLogLevel': 'OFF' }, /must be ERROR or INFO/],
+    [
+      { 'latchkey:corsAllowOrigin': 'https://app.example.com/' },
+      /latchkey:corsAllowOrigin must be \* or one origin as browsers send it/,
+    ],
   ])('rejects %j', (context, message) => {
     expect(() => propsFromContext(context)).toThrow(message);
   });

@@ -40,6 +40,9 @@ describe('rate limits', () => {
     // The same seconds in Retry-After, for HTTP clients that back off on their own.
     const seconds = /Retry after (\d+) seconds/.exec(refused.body.error.message)?.[1];
     expect(refused.headers.get('retry-after')).toBe(seconds);
+    // And the IETF RateLimit fields: none left of the key's 3 per 60 s until the window ends.
+    expect(refused.headers.get('ratelimit')).toBe(`"key";r=0;t=${seconds}`);
+    expect(refused.headers.get('ratelimit-policy')).toBe('"key";q=3;w=60');
     // Signed requests share the same window and are refused the same way, without using the nonce.
     expect((await signedGet(k.token, '/v1/echo/rl')).status).toBe(403);
 

@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       signingProfile: 'compatible',
       verifyMode: 'bounded',
       hotKeyBoundMs: 1000,
+      corsAllowOrigin: undefined,
     });
   });
 
@@ -54,6 +55,7 @@ describe('loadConfig', () => {
         SETTINGS.secretCacheTtlSeconds.env,
         SETTINGS.dynamodbEndpoint.env,
         SETTINGS.secretsEndpoint.env,
+        SETTINGS.corsAllowOrigin.env,
       ].map((name) => [name, '']),
     );
     expect(loadConfig({ ...REQUIRED, ...blank })).toEqual(loadConfig(REQUIRED));
@@ -192,6 +194,22 @@ describe('configuration errors name the variable', () => {
   it.each(['0x10', '1e3', ' 12 ', '12.0'])('rejects the lenient number %j', (raw) => {
     expect(() => loadConfig({ ...REQUIRED_ENV, LATCHKEY_DEFAULT_MAX_KEYS: raw })).toThrow(
       'LATCHKEY_DEFAULT_MAX_KEYS',
+    );
+  });
+});
+
+describe('LATCHKEY_CORS_ALLOW_ORIGIN', () => {
+  it.each(['*', 'https://app.example.com', 'http://localhost:5173'])('reads %s', (origin) => {
+    expect(loadConfig({ ...REQUIRED, LATCHKEY_CORS_ALLOW_ORIGIN: origin }).corsAllowOrigin).toBe(origin);
+  });
+
+  it.each([
+    ['https://app.example.com/', 'LATCHKEY_CORS_ALLOW_ORIGIN must be * or one origin as browsers send it'],
+    ['https://a.example.com https://b.example.com', 'not a list: gateway responses take one static value'],
+    ['https://app.example.com:443', 'as browsers send it in Origin: "https://app.example.com"'],
+  ])('refuses %s, saying why', (origin, message) => {
+    expect(thrownMessage(() => loadConfig({ ...REQUIRED, LATCHKEY_CORS_ALLOW_ORIGIN: origin }))).toContain(
+      message,
     );
   });
 });

@@ -160,10 +160,32 @@ describe('renderGatewayResponse', () => {
     ).not.toHaveProperty('retry-after');
   });
 
-  it('maps Retry-After from the authorizer context on the deployed ACCESS_DENIED response', () => {
+  it('carries the RateLimit fields on ACCESS_DENIED as the authorizer wrote them, none when empty', () => {
+    const limited = renderGatewayResponse('ACCESS_DENIED', REQUEST_ID, {
+      error_code: 'rate_limited',
+      retry_after: '12',
+      ratelimit: '"key";r=0;t=12',
+      ratelimit_policy: '"key";q=60;w=60',
+    });
+    expect(limited.headers).toMatchObject({
+      ratelimit: '"key";r=0;t=12',
+      'ratelimit-policy': '"key";q=60;w=60',
+    });
+    const forbidden = renderGatewayResponse('ACCESS_DENIED', REQUEST_ID, {
+      error_code: 'forbidden',
+      ratelimit: '',
+      ratelimit_policy: '',
+    });
+    expect(forbidden.headers).not.toHaveProperty('ratelimit');
+    expect(forbidden.headers).not.toHaveProperty('ratelimit-policy');
+  });
+
+  it('maps Retry-After and the RateLimit fields from the authorizer context on the deployed ACCESS_DENIED response', () => {
     expect(gatewayResponseHeaders(gatewayResponseSpec('ACCESS_DENIED'))).toEqual({
       'x-content-type-options': "'nosniff'",
       'retry-after': 'context.authorizer.retry_after',
+      ratelimit: 'context.authorizer.ratelimit',
+      'ratelimit-policy': 'context.authorizer.ratelimit_policy',
     });
   });
 

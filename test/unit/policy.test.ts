@@ -223,7 +223,7 @@ describe('buildDenyPolicy', () => {
 
 describe('denyContext', () => {
   it("names the key and the reason, with the window's seconds left, and nothing the key may do", () => {
-    expect(denyContext('K1aaaaaaaaaaaaaa', 12)).toEqual({
+    expect(denyContext('K1aaaaaaaaaaaaaa', 12, 60)).toEqual({
       principal: 'key',
       key_id: 'K1aaaaaaaaaaaaaa',
       org_id: '',
@@ -231,6 +231,8 @@ describe('denyContext', () => {
       error_code: 'rate_limited',
       error_message: 'Rate limit exceeded for this key. Retry after 12 seconds.',
       retry_after: '12',
+      ratelimit: '"key";r=0;t=12',
+      ratelimit_policy: '"key";q=60;w=60',
       auth_scheme: '',
     });
   });

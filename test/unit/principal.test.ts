@@ -194,6 +194,8 @@ describe('principalContext', () => {
       error_code: 'forbidden',
       error_message: FORBIDDEN_MESSAGE,
       retry_after: '',
+      ratelimit: '',
+      ratelimit_policy: '',
     });
   });
 

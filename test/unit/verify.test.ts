@@ -203,10 +203,18 @@ describe('verifyRequest: API-key tokens', () => {
     expect(calls.recordUse).toBe(1);
   });
 
-  it('classifies a refused write on a usable key as rate_limited, with Retry-After in 1..60', async () => {
-    const { deps } = fakes({ recordUse: async () => ({ updated: false, record: record() }) });
+  it('classifies a refused write on a usable key as rate_limited, with Retry-After in 1..60 and its limit', async () => {
+    const { deps } = fakes({
+      recordUse: async () => ({ updated: false, record: record({ rate_limit_per_minute: 7 }) }),
+    });
     const result = await verifyRequest(deps, request(`Bearer ${TOKEN}`));
-    expect(result).toEqual({ ok: false, kind: 'rate_limited', retryAfterSeconds: 30, keyId: KEY_ID });
+    expect(result).toEqual({
+      ok: false,
+      kind: 'rate_limited',
+      retryAfterSeconds: 30,
+      keyId: KEY_ID,
+      limitPerMinute: 7,
+    });
   });
 
   it.each([
@@ -348,9 +356,15 @@ describe('verifyRequest: a verified signature is consumed whatever the outcome',
   });
 
   it('refused for the rate limit: the nonce and the signature are recorded alone, then rate_limited', async () => {
-    const { deps, writes } = signedFakes({ signedUse: { outcome: 'refused', record: record() } });
+    const { deps, writes } = signedFakes({
+      signedUse: { outcome: 'refused', record: record({ rate_limit_per_minute: 9 }) },
+    });
     const req = signedRequest();
-    await expect(verifyRequest(deps, req)).resolves.toMatchObject({ ok: false, kind: 'rate_limited' });
+    await expect(verifyRequest(deps, req)).resolves.toMatchObject({
+      ok: false,
+      kind: 'rate_limited',
+      limitPerMinute: 9,
+    });
     const [, signature, nonce, timestamp] = req.authorization.split(':') as [string, string, string, string];
     expect(writes.replays).toEqual([
       { keyId: KEY_ID, nonce, signatureHash: sha256(signature), replayTtl: Number(timestamp) + 600 },

@@ -287,6 +287,24 @@ describe('settings in http mode', () => {
     expect(() => construct({ apiType: 'http', ...props })).toThrow(message);
   });
 
+  it('corsAllowOrigin configures the HTTP API CORS, and nothing without it', SYNTH_TIMEOUT, () => {
+    const cors = (t: Template) =>
+      resourcesOf(t, 'AWS::ApiGatewayV2::Api').map(([, r]) => propsOf(r).CorsConfiguration);
+    expect(cors(template)).toEqual([undefined]);
+    const { template: t } = synthLatchkey({ apiType: 'http', corsAllowOrigin: 'https://app.example.com' });
+    expect(cors(t)).toEqual([
+      {
+        AllowOrigins: ['https://app.example.com'],
+        AllowMethods: ['*'],
+        AllowHeaders: ['Authorization', 'Content-Type', 'Content-Digest'],
+        ExposeHeaders: ['retry-after', 'ratelimit', 'ratelimit-policy', 'x-request-id'],
+        MaxAge: 600,
+      },
+    ]);
+    // No OPTIONS route: API Gateway answers preflights itself, and no route goes without the authorizer.
+    expect(routes(t).filter((r) => r.key.startsWith('OPTIONS '))).toEqual([]);
+  });
+
   it('accepts cloudWatchRole and creates no role for it', SYNTH_TIMEOUT, () => {
     const { template: t } = synthLatchkey({ apiType: 'http', cloudWatchRole: true });
     const roles = resourcesOf(t, 'AWS::IAM::Role').map(([, r]) => JSON.stringify(propsOf(r)));

@@ -192,6 +192,9 @@ export async function benchColdStart(bench: Bench, options: { runs: number }): P
     const key = await bench.createKey({ name: 'bench cold start' });
     const env: Record<string, string> = {
       AWS_REGION: 'us-east-1',
+      // Lambda sets it in every function's environment; where it is set, the handler modules do their
+      // INIT work (secrets, clients, the DynamoDB connection) while they load (lambdas/runtime/init.ts).
+      AWS_LAMBDA_FUNCTION_NAME: 'latchkey-bench-authorizer',
       // The bench's one credential (test/bench/setup.ts): the secrets endpoint's and DynamoDB Local's.
       AWS_ACCESS_KEY_ID: local.secretsCredential.accessKeyId,
       AWS_SECRET_ACCESS_KEY: local.secretsCredential.secretAccessKey,

@@ -26,6 +26,9 @@ import { authorizerEvent, type Bench } from './setup';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = LAMBDA_ENTRIES.authorizer;
 const FLOOR_ENTRY = 'test/bench/sdk-floor.ts';
+const FLOOR_SECRETS_ENTRY = 'test/bench/sdk-floor-secrets.ts';
+const POWERTOOLS_LOGGER = '@aws-lambda-powertools/logger';
+const LOGGER_STAND_IN = './test/bench/logger-stand-in.ts';
 
 /** What `npm run build` bundles each Lambda with (lib/cdk/bundling.ts), quiet. */
 export const CDK_BUNDLING: BuildOptions = { ...lambdaBuildOptions(ROOT), logLevel: 'silent' };
@@ -61,7 +64,13 @@ export interface ColdStartFigures {
   /** The authorizer bundle's bytes by origin (esbuild's metafile). */
   composition_bytes: Record<string, number>;
   runs: number;
-  variants: Array<{ name: string; bundle_bytes: number; load_ms: number; ratio: number }>;
+  variants: Array<{
+    name: string;
+    bundle_bytes: number;
+    load_ms: number;
+    ratio: number;
+    vs_sdk_floor: number;
+  }>;
 }
 
 interface Variant {
@@ -93,6 +102,18 @@ const VARIANTS: Variant[] = [
     options: { ...CDK_BUNDLING, external: ['@aws-sdk/*', '@smithy/*'] },
     entry: ENTRY,
     check: 'allow',
+  },
+  {
+    name: 'same without Powertools’ logger (a JSON-line stand-in, for its cost only)',
+    options: { ...CDK_BUNDLING, alias: { ...CDK_BUNDLING.alias, [POWERTOOLS_LOGGER]: LOGGER_STAND_IN } },
+    entry: ENTRY,
+    check: 'allow',
+  },
+  {
+    name: 'SDK floor + reading the two secrets at load (a second client, Secrets Manager)',
+    options: CDK_BUNDLING,
+    entry: FLOOR_SECRETS_ENTRY,
+    check: 'item',
   },
   {
     name: 'SDK floor: the same DynamoDB client, one GetItem (bundled as CDK builds it)',
@@ -215,6 +236,8 @@ export async function benchColdStart(bench: Bench, options: { runs: number }): P
       BENCH_FLOOR_TABLE: local.tableName,
       BENCH_FLOOR_PK: keyPk(key.id),
       BENCH_FLOOR_SK: SORT_KEYS.key,
+      BENCH_FLOOR_SECRETS_ENDPOINT: local.secretsEndpoint,
+      BENCH_FLOOR_SECRET_IDS: `${ADMIN_KEY_SECRET_NAME},${SIGNING_SECRET_NAME}`,
     };
 
     const bundles: Array<{ variant: Variant; file: string; bytes: number }> = [];
@@ -254,6 +277,7 @@ export async function benchColdStart(bench: Bench, options: { runs: number }): P
       if (run % 5 === 0) progress('cold start', `${run}/${options.runs} runs`);
     }
     const nodeBaseline = median(baseline);
+    const floorLoad = median(walls[walls.length - 1] ?? []);
     const variants = bundles.map((bundle, i) => {
       const load = median(walls[i] ?? []);
       return {
@@ -261,6 +285,7 @@ export async function benchColdStart(bench: Bench, options: { runs: number }): P
         bundle_bytes: bundle.bytes,
         load_ms: round(load, 1),
         ratio: round(load / nodeBaseline, 2),
+        vs_sdk_floor: round(load / floorLoad, 2),
       };
     });
     const main = variants[0] as (typeof variants)[number];
@@ -273,7 +298,7 @@ export async function benchColdStart(bench: Bench, options: { runs: number }): P
       authorizer_load_ms: main.load_ms,
       sdk_floor_ms: floor.load_ms,
       sdk_floor_bundle_bytes: floor.bundle_bytes,
-      floor_ratio: round(median(walls[0] ?? []) / median(walls[walls.length - 1] ?? []), 2),
+      floor_ratio: main.vs_sdk_floor,
       node_baseline_ms: round(nodeBaseline, 1),
       ratio: main.ratio,
       sdk_floor_node_ratio: floor.ratio,

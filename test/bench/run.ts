@@ -318,20 +318,22 @@ function printReport(r: Results): void {
   say('\ncold start (fresh node: load the bundle + answer one verification)');
   say(
     table([
-      ['bundle', 'KB', 'load ms', '× bare node'],
+      ['bundle', 'KB', 'load ms', '× bare node', '× SDK floor'],
       ...cs.variants.map((x) => [
         x.name,
         (x.bundle_bytes / 1024).toFixed(0),
         x.load_ms.toFixed(1),
         x.ratio.toFixed(2),
+        x.vs_sdk_floor.toFixed(2),
       ]),
       [
         'SDK floor: the same DynamoDB client, one GetItem',
         (cs.sdk_floor_bundle_bytes / 1024).toFixed(0),
         cs.sdk_floor_ms.toFixed(1),
         cs.sdk_floor_node_ratio.toFixed(2),
+        '1.00',
       ],
-      ['bare node (empty ES module)', '', cs.node_baseline_ms.toFixed(1), '1.00'],
+      ['bare node (empty ES module)', '', cs.node_baseline_ms.toFixed(1), '1.00', ''],
     ]),
   );
   say(

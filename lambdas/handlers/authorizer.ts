@@ -24,6 +24,7 @@ import { type VerifierDeps, verifyRequest } from '#core/verify';
 import { DynamoUsageStore } from '../dynamo/usage';
 
 import { headerLineCount, lowerCaseHeaders } from '../runtime/http';
+import { initAtColdStart } from '../runtime/init';
 import { logger } from '../runtime/logger';
 import { defaultRuntime, type Runtime } from '../runtime/runtime';
 
@@ -109,7 +110,11 @@ export function createAuthorizerHandler(runtime: Runtime) {
   };
 }
 
-let instance: ReturnType<typeof createAuthorizerHandler> | undefined;
+// INIT, in a Lambda: runtime built, secrets fetched, DynamoDB connection open before the handler is exported.
+const initialized = await initAtColdStart();
+let instance: ReturnType<typeof createAuthorizerHandler> | undefined = initialized
+  ? createAuthorizerHandler(initialized)
+  : undefined;
 
 export const handler = (event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerResult> => {
   instance ??= createAuthorizerHandler(defaultRuntime());

@@ -33,6 +33,7 @@ import {
   fromProxyEvent,
   jsonResponse,
 } from '../runtime/http';
+import { initAtColdStart } from '../runtime/init';
 import { audit, logger } from '../runtime/logger';
 import { defaultRuntime, type Runtime } from '../runtime/runtime';
 
@@ -161,7 +162,11 @@ function isUsageRollUpEvent(event: unknown): boolean {
   return typeof e === 'object' && e !== null && e.latchkey === USAGE_ROLL_UP_EVENT.latchkey;
 }
 
-let instance: ReturnType<typeof createManagementHandler> | undefined;
+// INIT, in a Lambda: runtime built, secret fetched, DynamoDB connection open before the handler is exported.
+const initialized = await initAtColdStart();
+let instance: ReturnType<typeof createManagementHandler> | undefined = initialized
+  ? createManagementHandler(initialized)
+  : undefined;
 let rollUp: ReturnType<typeof createUsageRollUpHandler> | undefined;
 
 export function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult>;

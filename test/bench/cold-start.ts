@@ -1,6 +1,8 @@
 /**
  * cold_start: the authorizer bundled as the CDK stack bundles it, its size, and how long a fresh
- * `node` process takes to load it and answer one verification, next to bare `node` startup.
+ * `node` process takes to load it (its INIT) and answer one verification, next to two references
+ * measured in the same rounds: bare `node` startup, and the floor latchkey's dependencies set — the same
+ * AWS SDK DynamoDB client, bundled the same way, doing one GetItem (`test/bench/sdk-floor.ts`).
  *
  * The bundling options come from `lib/cdk/bundling.ts`, with which `npm run build` prebundles the Lambdas
  * that `lib/cdk/latchkey-function.ts` deploys: `esbuild --bundle <entry> --target=node24 --platform=node
@@ -12,16 +14,10 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BuildOptions, build } from 'esbuild';
-import {
-  CREDENTIAL_PROVIDER,
-  ENV_CREDENTIALS_ENTRY,
-  LAMBDA_ENTRIES,
-  LRU_CACHE_ENTRY,
-  LRU_CACHE_MODULE,
-  lambdaBuildOptions,
-} from '#cdk/bundling';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { LAMBDA_ENTRIES, LRU_CACHE_ENTRY, LRU_CACHE_MODULE, lambdaBuildOptions } from '#cdk/bundling';
 import { SETTINGS } from '#core/settings';
+import { keyPk, SORT_KEYS } from '#core/table';
 
 import { ADMIN_KEY_SECRET_NAME, SIGNING_SECRET_NAME } from '#local/constants';
 import { median, nowMs, progress, round } from './lib';
@@ -29,52 +25,101 @@ import { authorizerEvent, type Bench } from './setup';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = LAMBDA_ENTRIES.authorizer;
+const FLOOR_ENTRY = 'test/bench/sdk-floor.ts';
+const FLOOR_SECRETS_ENTRY = 'test/bench/sdk-floor-secrets.ts';
+const POWERTOOLS_LOGGER = '@aws-lambda-powertools/logger';
+const LOGGER_STAND_IN = './test/bench/logger-stand-in.ts';
 
 /** What `npm run build` bundles each Lambda with (lib/cdk/bundling.ts), quiet. */
 export const CDK_BUNDLING: BuildOptions = { ...lambdaBuildOptions(ROOT), logLevel: 'silent' };
 
 export interface ColdStartFigures {
   authorizer_bundle_bytes: number;
-  /** Median wall time: spawn a fresh node, import the bundle, answer one bearer verification, exit. */
+  /** Median wall time: spawn a fresh node, import the bundle (INIT), answer one bearer verification, exit. */
   authorizer_load_ms: number;
+  /**
+   * Median wall time of the floor latchkey's dependencies set: a fresh node, a script bundled the same
+   * way that builds the same AWS SDK DynamoDB client and does one GetItem (test/bench/sdk-floor.ts), exit.
+   */
+  sdk_floor_ms: number;
+  sdk_floor_bundle_bytes: number;
+  /** authorizer_load_ms / sdk_floor_ms, both from this run. */
+  floor_ratio: number;
   /** Median wall time: spawn a fresh node on an empty ES module and exit. */
   node_baseline_ms: number;
+  /** authorizer_load_ms / node_baseline_ms. */
   ratio: number;
+  /** sdk_floor_ms / node_baseline_ms. */
+  sdk_floor_node_ratio: number;
   /** Inside the child: process start → first line of user code (Node's own bootstrap). */
   bootstrap_ms: number;
-  /** Inside the child: process start → bundle imported, and the first verification itself. */
+  /** Inside the child: process start → bundle imported (its INIT done). */
   import_ms: number;
+  /** Inside the child: the import alone (module load and INIT work), then the first verification. */
+  init_ms: number;
   first_verify_ms: number;
+  /** The same two for the floor: its import, then its one GetItem. */
+  sdk_floor_init_ms: number;
+  sdk_floor_first_call_ms: number;
+  /** The authorizer bundle's bytes by origin (esbuild's metafile). */
+  composition_bytes: Record<string, number>;
   runs: number;
-  variants: Array<{ name: string; bundle_bytes: number; load_ms: number; ratio: number }>;
+  variants: Array<{
+    name: string;
+    bundle_bytes: number;
+    load_ms: number;
+    ratio: number;
+    vs_sdk_floor: number;
+  }>;
 }
 
 interface Variant {
   name: string;
   options: BuildOptions;
+  entry: string;
+  /** What the child checks the first call returned. */
+  check: 'allow' | 'item';
 }
 
 const VARIANTS: Variant[] = [
-  { name: 'as CDK builds it (ESM, minified, SDK bundled, env-only credentials)', options: CDK_BUNDLING },
+  {
+    name: 'as CDK builds it (ESM, minified, SDK bundled, env-only credentials)',
+    options: CDK_BUNDLING,
+    entry: ENTRY,
+    check: 'allow',
+  },
   {
     name: 'same with the SDK’s full credential chain',
     options: { ...CDK_BUNDLING, alias: { [LRU_CACHE_MODULE]: LRU_CACHE_ENTRY } },
+    entry: ENTRY,
+    check: 'allow',
   },
-  { name: 'ESM, not minified', options: { ...CDK_BUNDLING, minify: false } },
-  {
-    // The SDK's CommonJS build requires mnemonist's LRU cache as a CommonJS class: no stand-in here.
-    name: 'CJS, default main fields',
-    options: {
-      ...CDK_BUNDLING,
-      format: 'cjs',
-      mainFields: undefined,
-      banner: undefined,
-      alias: { [CREDENTIAL_PROVIDER]: ENV_CREDENTIALS_ENTRY },
-    },
-  },
+  { name: 'ESM, not minified', options: { ...CDK_BUNDLING, minify: false }, entry: ENTRY, check: 'allow' },
+  // No CommonJS variant: the handlers wait for their INIT work with a top-level await, which only an ES
+  // module has (CommonJS measured 321 ms against ESM's 209 ms before that, in docs/performance.md's history).
   {
     name: 'ESM, SDK external (runtime copy)',
     options: { ...CDK_BUNDLING, external: ['@aws-sdk/*', '@smithy/*'] },
+    entry: ENTRY,
+    check: 'allow',
+  },
+  {
+    name: 'same without Powertools’ logger (a JSON-line stand-in, for its cost only)',
+    options: { ...CDK_BUNDLING, alias: { ...CDK_BUNDLING.alias, [POWERTOOLS_LOGGER]: LOGGER_STAND_IN } },
+    entry: ENTRY,
+    check: 'allow',
+  },
+  {
+    name: 'SDK floor + reading the two secrets at load (a second client, Secrets Manager)',
+    options: CDK_BUNDLING,
+    entry: FLOOR_SECRETS_ENTRY,
+    check: 'item',
+  },
+  {
+    name: 'SDK floor: the same DynamoDB client, one GetItem (bundled as CDK builds it)',
+    options: CDK_BUNDLING,
+    entry: FLOOR_ENTRY,
+    check: 'item',
   },
 ];
 
@@ -85,12 +130,39 @@ const imported = performance.now();
 let verified = imported;
 if (process.env.BENCH_EVENT) {
   const result = await handler(JSON.parse(process.env.BENCH_EVENT));
-  if (result.policyDocument.Statement[0].Effect !== 'Allow') throw new Error('not allowed');
+  const ok = process.env.BENCH_CHECK === 'item'
+    ? result.Item !== undefined
+    : result.policyDocument.Statement[0].Effect === 'Allow';
+  if (!ok) throw new Error('the first call did not succeed');
   verified = performance.now();
 }
 process.stderr.write('BENCH ' + JSON.stringify({ started, imported, verified }) + '\\n');
 process.exit(0);
 `;
+
+/** Output bytes of a bundle by origin, largest first. */
+function compositionOf(metafile: Metafile): Record<string, number> {
+  const totals = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [file, input] of Object.entries(output.inputs)) {
+      const o = origin(file);
+      totals.set(o, (totals.get(o) ?? 0) + input.bytesInOutput);
+    }
+  }
+  return Object.fromEntries([...totals].sort((a, b) => b[1] - a[1]));
+}
+
+/** Which part of the bundle an input file belongs to. */
+function origin(file: string): string {
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
+  if (!m) return 'latchkey';
+  const pkg = m[1] as string;
+  if (pkg === '@aws-sdk/client-dynamodb' || pkg === '@aws-sdk/client-secrets-manager') return pkg;
+  if (pkg.startsWith('@aws-sdk/')) return '@aws-sdk/* (shared)';
+  if (pkg.startsWith('@smithy/')) return '@smithy/*';
+  if (pkg.startsWith('@aws-lambda-powertools/')) return '@aws-lambda-powertools/*';
+  return 'other';
+}
 
 interface ChildTiming {
   wall: number;
@@ -141,6 +213,9 @@ export async function benchColdStart(bench: Bench, options: { runs: number }): P
     const key = await bench.createKey({ name: 'bench cold start' });
     const env: Record<string, string> = {
       AWS_REGION: 'us-east-1',
+      // Lambda sets it in every function's environment; where it is set, the handler modules do their
+      // INIT work (secrets, clients, the DynamoDB connection) while they load (lambdas/runtime/init.ts).
+      AWS_LAMBDA_FUNCTION_NAME: 'latchkey-bench-authorizer',
       // The bench's one credential (test/bench/setup.ts): the secrets endpoint's and DynamoDB Local's.
       AWS_ACCESS_KEY_ID: local.secretsCredential.accessKeyId,
       AWS_SECRET_ACCESS_KEY: local.secretsCredential.secretAccessKey,
@@ -156,37 +231,53 @@ export async function benchColdStart(bench: Bench, options: { runs: number }): P
     writeFileSync(join(dir, 'child.mjs'), CHILD);
     writeFileSync(join(dir, 'empty.mjs'), '');
 
+    const floorEnv: Record<string, string> = {
+      BENCH_FLOOR_ENDPOINT: local.dynamodbEndpoint,
+      BENCH_FLOOR_TABLE: local.tableName,
+      BENCH_FLOOR_PK: keyPk(key.id),
+      BENCH_FLOOR_SK: SORT_KEYS.key,
+      BENCH_FLOOR_SECRETS_ENDPOINT: local.secretsEndpoint,
+      BENCH_FLOOR_SECRET_IDS: `${ADMIN_KEY_SECRET_NAME},${SIGNING_SECRET_NAME}`,
+    };
+
     const bundles: Array<{ variant: Variant; file: string; bytes: number }> = [];
+    let composition: Record<string, number> = {};
     for (const [i, variant] of VARIANTS.entries()) {
-      const ext = variant.options.format === 'cjs' ? 'cjs' : 'mjs';
-      const outfile = join(dir, `v${i}`, `index.${ext}`);
-      await build({ ...variant.options, entryPoints: [ENTRY], outfile });
+      const outfile = join(dir, `v${i}`, 'index.mjs');
+      const out = await build({
+        ...variant.options,
+        entryPoints: [variant.entry],
+        outfile,
+        metafile: i === 0,
+      });
+      if (out.metafile) composition = compositionOf(out.metafile);
       bundles.push({ variant, file: outfile, bytes: statSync(outfile).size });
     }
 
     const baseline: number[] = [];
     const walls: number[][] = bundles.map(() => []);
-    const imports: number[] = [];
-    const bootstraps: number[] = [];
-    const verifies: number[] = [];
+    const inner: ChildTiming[][] = bundles.map(() => []);
     const script = join(dir, 'child.mjs');
     for (let run = 0; run < options.runs + 1; run++) {
       const record = run > 0; // the first round warms the page cache
       const b = await runNode(join(dir, 'empty.mjs'), env, dir);
       if (record) baseline.push(b.wall);
       for (const [i, bundle] of bundles.entries()) {
-        const t = await runNode(script, { ...env, BENCH_BUNDLE: bundle.file }, dir);
+        const childEnv = {
+          ...env,
+          ...floorEnv,
+          BENCH_BUNDLE: bundle.file,
+          BENCH_CHECK: bundle.variant.check,
+        };
+        const t = await runNode(script, childEnv, dir);
         if (!record) continue;
         walls[i]?.push(t.wall);
-        if (i === 0) {
-          bootstraps.push(t.started);
-          imports.push(t.imported);
-          verifies.push(t.verify);
-        }
+        inner[i]?.push(t);
       }
       if (run % 5 === 0) progress('cold start', `${run}/${options.runs} runs`);
     }
     const nodeBaseline = median(baseline);
+    const floorLoad = median(walls[walls.length - 1] ?? []);
     const variants = bundles.map((bundle, i) => {
       const load = median(walls[i] ?? []);
       return {
@@ -194,19 +285,32 @@ export async function benchColdStart(bench: Bench, options: { runs: number }): P
         bundle_bytes: bundle.bytes,
         load_ms: round(load, 1),
         ratio: round(load / nodeBaseline, 2),
+        vs_sdk_floor: round(load / floorLoad, 2),
       };
     });
     const main = variants[0] as (typeof variants)[number];
+    const floor = variants[variants.length - 1] as (typeof variants)[number];
+    const mainInner = inner[0] ?? [];
+    const floorInner = inner[inner.length - 1] ?? [];
+    const med = (timings: ChildTiming[], f: (t: ChildTiming) => number) => round(median(timings.map(f)), 1);
     return {
       authorizer_bundle_bytes: main.bundle_bytes,
       authorizer_load_ms: main.load_ms,
+      sdk_floor_ms: floor.load_ms,
+      sdk_floor_bundle_bytes: floor.bundle_bytes,
+      floor_ratio: main.vs_sdk_floor,
       node_baseline_ms: round(nodeBaseline, 1),
       ratio: main.ratio,
-      bootstrap_ms: round(median(bootstraps), 1),
-      import_ms: round(median(imports), 1),
-      first_verify_ms: round(median(verifies), 1),
+      sdk_floor_node_ratio: floor.ratio,
+      bootstrap_ms: med(mainInner, (t) => t.started),
+      import_ms: med(mainInner, (t) => t.imported),
+      init_ms: med(mainInner, (t) => t.imported - t.started),
+      first_verify_ms: med(mainInner, (t) => t.verify),
+      sdk_floor_init_ms: med(floorInner, (t) => t.imported - t.started),
+      sdk_floor_first_call_ms: med(floorInner, (t) => t.verify),
+      composition_bytes: composition,
       runs: options.runs,
-      variants,
+      variants: variants.slice(0, -1),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -235,6 +235,7 @@ export class ManagementService {
       limit: input.limit,
       cursor: input.cursor,
       status: input.status,
+      name: input.name,
       nowMs: this.deps.now(),
     });
     return { keys: page.records.map((r) => this.view(r)), next_cursor: page.nextCursor };

@@ -168,6 +168,8 @@ export interface ListKeysQuery {
   limit?: number;
   cursor?: string | null;
   status?: KeyStatus;
+  /** Only keys whose name contains this text (case-sensitive), 1–100 characters. */
+  name?: string;
   /** Admin key only. */
   org_id?: string;
 }

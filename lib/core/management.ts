@@ -56,6 +56,7 @@ import {
   type ListKeysResponse,
   type ListOrgsResponse,
   type NewKeyResponse,
+  type PlansResponse,
   type RevokeResponse,
   type RolesResponse,
   type Whoami,
@@ -447,6 +448,12 @@ export class ManagementService {
     requirePermission(principal, 'keys:read');
     const record = await this.visibleKey(principal, id);
     return { key_id: record.id, days: await this.deps.repo.keyUsage(record.id, days, this.deps.now()) };
+  }
+
+  /** The deployment's plans and their key limits (the `plans` setting), for the admin key. */
+  listPlans(principal: Principal): PlansResponse {
+    requireAdmin(principal);
+    return { plans: { ...(this.deps.plans ?? {}) } };
   }
 
   /** The deployment's role matrix and default role, for any valid credential. */

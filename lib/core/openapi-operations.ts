@@ -205,6 +205,12 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     tag: 'identity',
     responses: { 200: { description: 'Role → permissions, and the default role.', body: 'RolesResponse' } },
   },
+  listPlans: {
+    summary: "The deployment's plans",
+    description: 'The plans `PUT /v1/orgs/{org_id}` `{plan}` accepts, from the `plans` setting (admin key).',
+    tag: 'orgs',
+    responses: { 200: { description: 'Plan → key limit.', body: 'PlansResponse' } },
+  },
   putOrg: {
     summary: "Set an organization's key limit or plan",
     description: 'Either {max_keys} or {plan} (a plan of the deployment), not both.',

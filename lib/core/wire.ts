@@ -259,6 +259,14 @@ export interface ListOrgsResponse {
   next_cursor: string | null;
 }
 
+/**
+ * `GET /v1/plans` (admin key): the deployment's `plans` setting, plan name → key limit (null =
+ * unlimited); `{}` when it defines none. `PUT /v1/orgs/{org_id}` `{plan}` takes one of these names.
+ */
+export interface PlansResponse {
+  plans: Record<string, number | null>;
+}
+
 /** `GET /v1/whoami`. `org_id` is null for the admin key; `key` is present for an API key only. */
 export interface Whoami {
   principal: 'admin' | 'key';

@@ -57,6 +57,13 @@ async function signIn(page: Page, credential: string): Promise<void> {
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
+/** Opens a key row's "Actions" menu and chooses one of its items. */
+async function rowAction(page: Page, name: RegExp, action: string): Promise<void> {
+  const row = page.getByRole('row', { name });
+  await row.getByRole('button', { name: 'Actions' }).click();
+  await row.getByRole('menuitem', { name: action, exact: true }).click();
+}
+
 async function seriousViolations(page: Page): Promise<string[]> {
   // evaluate() runs through the DevTools protocol, so the page's CSP stays in force for the page itself.
   await page.evaluate(axe.source);
@@ -147,10 +154,7 @@ describe('the web console', () => {
     const reveal = page.getByRole('region', { name: /New key “reveal-then-revoke”/ });
     expect(await reveal.textContent()).toContain('cannot show it again');
     expect(await page.locator('body').textContent()).not.toContain('raw_key');
-    await page
-      .getByRole('row', { name: /reveal-then-revoke/ })
-      .getByRole('button', { name: 'Revoke' })
-      .click();
+    await rowAction(page, /reveal-then-revoke/, 'Revoke');
     await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
     await page.getByRole('status').filter({ hasText: 'Revoked “reveal-then-revoke”.' }).waitFor();
     await page.getByText('The new token for “reveal-then-revoke” was revoked; it no longer works.').waitFor();
@@ -230,10 +234,7 @@ describe('the web console', () => {
     const old = await createKey(call, latchkey.adminKey, { name: 'rotate-me' });
     const page = await openConsole();
     await signIn(page, latchkey.adminKey);
-    await page
-      .getByRole('row', { name: /rotate-me/ })
-      .getByRole('button', { name: 'Rotate' })
-      .click();
+    await rowAction(page, /rotate-me/, 'Rotate');
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('heading', { name: /Rotate “rotate-me”/ }).waitFor();
     await dialog.getByLabel('Now').check();
@@ -287,7 +288,10 @@ describe('the web console', () => {
     await rotating.waitFor();
     await rotated.waitFor();
     for (const row of [rotating, rotated]) {
-      expect(await row.getByRole('button').allTextContents()).toEqual(['Revoke']);
+      expect(await row.getByRole('button').count()).toBe(1);
+      await row.getByRole('button', { name: 'Actions' }).click();
+      expect(await row.getByRole('menuitem').allTextContents()).toEqual(['Revoke']);
+      await page.keyboard.press('Escape');
     }
     expect(await page.getByLabel('Status').locator('option').allTextContents()).toEqual(
       expect.arrayContaining(['Rotating', 'Rotated']),
@@ -303,7 +307,7 @@ describe('the web console', () => {
     const page = await openConsole();
     await signIn(page, latchkey.adminKey);
     const row = page.getByRole('row', { name: /revoke-me/ });
-    await row.getByRole('button', { name: 'Revoke' }).click();
+    await rowAction(page, /revoke-me/, 'Revoke');
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('heading', { name: 'Revoke “revoke-me”?' }).waitFor();
     // Cancel is the default for a destructive dialog.
@@ -314,12 +318,71 @@ describe('the web console', () => {
     expect(await whoamiStatus(key.token)).toBe(401);
   });
 
+  it("puts a row's actions in one keyboard-operable Actions menu of what the key's status allows", async () => {
+    const active = await createKey(call, latchkey.adminKey, { name: 'menu-active' });
+    const paused = await createKey(call, latchkey.adminKey, { name: 'menu-disabled' });
+    await call('PATCH', `/v1/keys/${paused.id}`, { token: latchkey.adminKey, body: { enabled: false } });
+    const page = await openConsole();
+    await signIn(page, latchkey.adminKey);
+    const row = page.getByRole('row', { name: /menu-active/ });
+    await row.waitFor();
+    // One button per row, and the actions column stays narrow.
+    expect(await row.getByRole('button').count()).toBe(1);
+    const cell = await row.locator('td[data-label="Actions"]').boundingBox();
+    expect(cell?.width).toBeLessThan(140);
+    const button = row.getByRole('button', { name: 'Actions for menu-active' });
+    expect(await button.getAttribute('aria-haspopup')).toBe('menu');
+    expect(await button.getAttribute('aria-expanded')).toBe('false');
+    const menu = row.getByRole('menu');
+    expect(await menu.count()).toBe(0);
+    const focused = () => page.evaluate('document.activeElement.textContent');
+    await button.focus();
+    await page.keyboard.press('Enter');
+    await menu.waitFor();
+    expect(await button.getAttribute('aria-expanded')).toBe('true');
+    expect(await menu.getByRole('menuitem').allTextContents()).toEqual([
+      'Edit',
+      'Rotate',
+      'Disable',
+      'Revoke',
+    ]);
+    expect(await focused()).toBe('Edit');
+    await page.keyboard.press('ArrowDown');
+    expect(await focused()).toBe('Rotate');
+    await page.keyboard.press('End');
+    expect(await focused()).toBe('Revoke');
+    await page.keyboard.press('ArrowDown');
+    expect(await focused()).toBe('Edit');
+    await page.keyboard.press('ArrowUp');
+    expect(await focused()).toBe('Revoke');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.keyboard.press('Escape');
+    await menu.waitFor({ state: 'hidden' });
+    expect(await button.getAttribute('aria-expanded')).toBe('false');
+    expect(await focused()).toContain('Actions');
+    // ArrowUp opens on the last item; choosing one runs it, and its dialog returns focus to the button.
+    await page.keyboard.press('ArrowUp');
+    expect(await focused()).toBe('Revoke');
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('heading', { name: 'Revoke “menu-active”?' }).waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await focused()).toContain('Actions');
+    expect(await whoamiStatus(active.token)).toBe(200);
+    // A disabled key offers Enable instead of Rotate and Disable; a click outside closes its menu.
+    const pausedRow = page.getByRole('row', { name: /menu-disabled/ });
+    await pausedRow.getByRole('button', { name: 'Actions' }).click();
+    expect(await pausedRow.getByRole('menuitem').allTextContents()).toEqual(['Edit', 'Enable', 'Revoke']);
+    await page.getByRole('heading', { name: 'Keys', level: 1 }).click();
+    await pausedRow.getByRole('menu').waitFor({ state: 'hidden' });
+  });
+
   it('edits a key: the dialog lists the change before saving, and the API holds it after', async () => {
     const key = await createKey(call, latchkey.adminKey, { name: 'edit-me' });
     const page = await openConsole();
     await signIn(page, latchkey.adminKey);
-    const row = page.getByRole('row', { name: /edit-me/ });
-    await row.getByRole('button', { name: 'Edit' }).click();
+    await rowAction(page, /edit-me/, 'Edit');
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('Rate limit per minute').fill('120');
     await dialog.getByLabel('Metadata').fill('plan=pro');
@@ -344,10 +407,7 @@ describe('the web console', () => {
     });
     const page = await openConsole();
     await signIn(page, latchkey.adminKey);
-    await page
-      .getByRole('row', { name: /keep-expiry/ })
-      .getByRole('button', { name: 'Edit' })
-      .click();
+    await rowAction(page, /keep-expiry/, 'Edit');
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('Name').fill('keep-expiry-renamed');
     await dialog.getByText('Name: keep-expiry → keep-expiry-renamed').waitFor();
@@ -373,7 +433,7 @@ describe('the web console', () => {
     const page = await openConsole();
     await signIn(page, latchkey.adminKey);
     const row = page.getByRole('row', { name: /pause-me/ });
-    await row.getByRole('button', { name: 'Disable' }).click();
+    await rowAction(page, /pause-me/, 'Disable');
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('heading', { name: /Disable “pause-me”/ }).waitFor();
     await dialog.getByRole('button', { name: 'Disable' }).click();
@@ -391,7 +451,7 @@ describe('the web console', () => {
         ).getComputedStyle(el, '::before').content,
     );
     expect(before).toBe('none');
-    await row.getByRole('button', { name: 'Enable' }).click();
+    await rowAction(page, /pause-me/, 'Enable');
     await row.getByText('Active').waitFor();
     expect(await whoamiStatus(key.token)).toBe(200);
   });
@@ -567,10 +627,16 @@ describe('the web console', () => {
     const row = page.getByRole('row', { name: /narrow-screen key/ });
     await row.waitFor();
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
-    const revoke = row.getByRole('button', { name: 'Revoke' });
+    const menu = row.getByRole('button', { name: 'Actions' });
+    const menuBox = await menu.boundingBox();
+    expect(menuBox && menuBox.x >= 0 && menuBox.x + menuBox.width <= 360).toBe(true);
+    expect(menuBox && menuBox.height >= 44).toBe(true);
+    await menu.click();
+    const revoke = row.getByRole('menuitem', { name: 'Revoke' });
     const box = await revoke.boundingBox();
     expect(box && box.x >= 0 && box.x + box.width <= 360).toBe(true);
     expect(box && box.height >= 44).toBe(true);
+    await page.keyboard.press('Escape');
     await page.getByRole('button', { name: 'Create key' }).click();
     await page.getByRole('dialog').getByLabel('Key name').waitFor();
   });

@@ -6,7 +6,7 @@
  */
 
 import type { ListKeysResponse } from '#core/wire';
-import { actionButtons } from './actions';
+import { type ActionHooks, actionMenu } from './actions';
 import { api } from './api';
 import { createDialog } from './create';
 import { h, replace, uid } from './dom';
@@ -33,7 +33,7 @@ function expiresCell(iso: string | null): Parameters<typeof h>[2] {
   return timeEl(iso, near ? 'absolute' : 'date');
 }
 
-function keyRow(key: ShownKey, hooks: Parameters<typeof actionButtons>[1]): HTMLElement {
+function keyRow(key: ShownKey, hooks: ActionHooks): HTMLElement {
   const cell = (label: string, ...content: Parameters<typeof h>[2][]) =>
     h('td', { 'data-label': label }, ...content);
   return h(
@@ -52,7 +52,7 @@ function keyRow(key: ShownKey, hooks: Parameters<typeof actionButtons>[1]): HTML
     cell('Calls', h('span', { class: 'num' }, num(key.calls))),
     cell('Last used', timeEl(key.last_used_at, 'relative')),
     cell('Expires', expiresCell(key.expires_at)),
-    cell('Actions', actionButtons(key, hooks, showError)),
+    cell('Actions', actionMenu(key, hooks, showError)),
   );
 }
 

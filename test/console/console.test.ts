@@ -326,11 +326,10 @@ describe('the web console', () => {
     await signIn(page, latchkey.adminKey);
     const row = page.getByRole('row', { name: /menu-active/ });
     await row.waitFor();
-    // One button per row, and the actions column stays narrow.
+    // One narrow button per row (Edit, Rotate, Disable and Revoke side by side took about 290 px).
     expect(await row.getByRole('button').count()).toBe(1);
-    const cell = await row.locator('td[data-label="Actions"]').boundingBox();
-    expect(cell?.width).toBeLessThan(140);
     const button = row.getByRole('button', { name: 'Actions for menu-active' });
+    expect((await button.boundingBox())?.width).toBeLessThan(120);
     expect(await button.getAttribute('aria-haspopup')).toBe('menu');
     expect(await button.getAttribute('aria-expanded')).toBe('false');
     const menu = row.getByRole('menu');
@@ -396,6 +395,46 @@ describe('the web console', () => {
     );
     expect(after.body.key.rate_limit_per_minute).toBe(120);
     expect(after.body.key.metadata).toEqual({ plan: 'pro' });
+  });
+
+  it('offers expiry presets (30 days, 90 days, Never) beside the date field, in create and edit', async () => {
+    const page = await openConsole({ width: 1280, height: 800 });
+    await signIn(page, latchkey.adminKey);
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Key name').fill('preset-90');
+    const presets = dialog.getByRole('group', { name: 'Expiry presets' });
+    expect(await presets.getByRole('button').allTextContents()).toEqual(['30 days', '90 days', 'Never']);
+    // Beside the date field: on the same line.
+    const fieldBox = await dialog.getByLabel('Expires (UTC)').boundingBox();
+    const presetBox = await presets.getByRole('button', { name: '90 days' }).boundingBox();
+    expect(fieldBox && presetBox && Math.abs(fieldBox.y - presetBox.y)).toBeLessThan(8);
+    await presets.getByRole('button', { name: '90 days' }).click();
+    const before = Date.now();
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const listed = await call<{ keys: { id: string; expires_at: string | null }[] }>(
+      'GET',
+      '/v1/keys?name=preset-90',
+      { token: latchkey.adminKey },
+    );
+    const created = listed.body.keys[0];
+    const ninety = before + 90 * 86_400_000;
+    expect(Math.abs(Date.parse(created?.expires_at ?? '') - ninety)).toBeLessThan(3 * 60_000);
+
+    await rowAction(page, /preset-90/, 'Edit');
+    const edit = page.getByRole('dialog');
+    await edit.getByRole('button', { name: '30 days' }).click();
+    await edit.getByText(/^Expires: .* → \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/).waitFor();
+    await edit.getByRole('button', { name: 'Never' }).click();
+    await edit.getByText(/^Expires: .* → never$/).waitFor();
+    expect(await edit.getByLabel('Expires (UTC)').inputValue()).toBe('');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await edit.waitFor({ state: 'detached' });
+    const after = await call<{ key: { expires_at: string | null } }>('GET', `/v1/keys/${created?.id}`, {
+      token: latchkey.adminKey,
+    });
+    expect(after.body.key.expires_at).toBeNull();
   });
 
   it('renames a key without touching its seconds-precise expiry (no expiry change in the audit)', async () => {

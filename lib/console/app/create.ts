@@ -1,13 +1,14 @@
 /**
  * The "Create key" dialog: "Key name" (required), description, roles (from `GET /v1/roles`, or a text
- * field when the API has no roles endpoint), rate limit, expiry and metadata. On success the dialog
+ * field when the API has no roles endpoint), rate limit, expiry
+ * (a date, or the presets 30 days, 90 days, Never) and metadata. On success the dialog
  * closes and the page shows the once-only "New token" reveal.
  */
 
 import type { NewKeyResponse, RolesResponse } from '#core/wire';
 import { api } from './api';
 import { h } from './dom';
-import { expiryFromInput, parseMetadata } from './edit';
+import { expiryField, expiryFromInput, parseMetadata } from './edit';
 import { RATE_LIMIT_PER_MINUTE } from './limits';
 import { orgQuery } from './session';
 import { announce, field, openDialog, tokenReveal } from './ui';
@@ -60,7 +61,7 @@ export async function createDialog(reveal: (section: HTMLElement) => void, done:
       field('Description', description),
       roles.el,
       field('Rate limit per minute', limit),
-      field('Expires (UTC)', expires, 'Leave empty for a key that never expires (not recommended).'),
+      expiryField(expires, 'Empty or “Never”: the key never expires (not recommended).'),
       field('Metadata', metadata, 'Optional; one key=value per line.'),
     ],
     confirmLabel: 'Create',

@@ -230,6 +230,42 @@ describe('the web console', () => {
     expect(await page.getByRole('row', { name: /search-alpha/ }).count()).toBe(1);
   });
 
+  it('searches names on the server, finding a key past the first page, and ids without the secret', async () => {
+    const org = 'search-deep';
+    await call('PUT', `/v1/orgs/${org}`, { token: latchkey.adminKey, body: { max_keys: null } });
+    const needle = await createKey(call, latchkey.adminKey, { name: 'deep-needle', org_id: org });
+    for (let i = 0; i < 55; i++) await createKey(call, latchkey.adminKey, { name: `hay-${i}`, org_id: org });
+    const page = await openConsole();
+    const sent: string[] = [];
+    page.on('request', (request) => sent.push(request.url()));
+    await signIn(page, latchkey.adminKey);
+    const picker = page.getByRole('combobox', { name: 'Organization' });
+    await picker.selectOption(org);
+    await page.getByRole('row', { name: /hay-54/ }).waitFor();
+    expect(await page.getByRole('row', { name: /deep-needle/ }).count()).toBe(0);
+    const box = page.getByLabel('Search by name or key id');
+    await box.fill('needle');
+    await page.getByRole('row', { name: /deep-needle/ }).waitFor();
+    expect(await page.getByRole('row').count()).toBe(2); // the header and the one match
+    expect(sent.some((url) => /\/v1\/keys\?.*name=needle/.test(url))).toBe(true);
+    // Case-sensitive, as the hint says.
+    await box.fill('NEEDLE');
+    await page.getByText('No keys match.').waitFor();
+    // A pasted full token is looked up by its key id; its secret never leaves the page.
+    await box.fill(needle.token);
+    await page.getByRole('row', { name: /deep-needle/ }).waitFor();
+    const secret = needle.token.split('_').slice(2).join('_');
+    expect(sent.some((url) => url.includes(secret))).toBe(false);
+    expect(sent.some((url) => url.endsWith(`/v1/keys/${needle.id}`))).toBe(true);
+    // So is anything shaped like the admin key.
+    await box.fill(latchkey.adminKey);
+    await page.getByText(/looks like a secret/).waitFor();
+    expect(sent.some((url) => url.includes(latchkey.adminKey))).toBe(false);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await page.getByRole('row', { name: /hay-54/ }).waitFor();
+    expect(await box.inputValue()).toBe('');
+  });
+
   it('rotates a key: a new token is revealed and the old one stops at once with "Now"', async () => {
     const old = await createKey(call, latchkey.adminKey, { name: 'rotate-me' });
     const page = await openConsole();

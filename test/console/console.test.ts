@@ -5,6 +5,8 @@
  * search, rotate, revoke through the dialog, a hostile key name, reload and idle sign-out paths, the
  * organization page, security headers on every console response, axe-core and a 360 px viewport.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import axe from 'axe-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +15,7 @@ import type { LocalMode } from '#local/local-mode';
 import { type Call, client, createKey, startTestLatchkey } from '../helpers/local';
 import { type ConsoleServer, launchChromium, startConsoleServer } from './harness';
 
+const run = promisify(execFile);
 let latchkey: LocalMode;
 let server: ConsoleServer;
 let browser: Browser;
@@ -75,6 +78,12 @@ async function seriousViolations(page: Page): Promise<string[]> {
     .map((v) => `${v.id} (${v.impact}, ${v.nodes.length} nodes)`);
 }
 
+/** Runs a shell command the console offers to copy, with the given variables; resolves to its stdout. */
+async function shell(command: string, env: Record<string, string>): Promise<string> {
+  const { stdout } = await run('sh', ['-c', command], { env: { PATH: process.env.PATH, ...env } });
+  return stdout;
+}
+
 async function whoamiStatus(token: string): Promise<number> {
   return (await call('GET', '/v1/whoami', { token })).status;
 }
@@ -128,7 +137,7 @@ describe('the web console', () => {
     const token = await tokenField.inputValue();
     expect(token).toMatch(/^lk_/);
     expect(await tokenField.getAttribute('readonly')).not.toBeNull();
-    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.getByRole('button', { name: 'Copy', exact: true }).click();
     await page.getByText('Copied').waitFor();
     const copied = String(await page.evaluate('navigator.clipboard.readText()'));
     expect(copied).toBe(token);
@@ -264,6 +273,41 @@ describe('the web console', () => {
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await page.getByRole('row', { name: /hay-54/ }).waitFor();
     expect(await box.inputValue()).toBe('');
+  });
+
+  it('shows an empty organization the curl that creates its first key, then the curl that tries it', async () => {
+    const org = 'first-run';
+    await call('PUT', `/v1/orgs/${org}`, { token: latchkey.adminKey, body: { max_keys: 5 } });
+    const page = await openConsole();
+    await signIn(page, latchkey.adminKey);
+    await page.getByRole('combobox', { name: 'Organization' }).selectOption(org);
+    const first = page.getByRole('textbox', { name: 'Create a first key with curl' });
+    await first.waitFor();
+    const command = await first.inputValue();
+    expect(command).toContain(`'${server.url}/v1/keys'`);
+    expect(command).toContain('"org_id":"first-run"');
+    expect(command).toContain('$LATCHKEY_KEY');
+    expect(command).not.toContain(latchkey.adminKey);
+    await page.getByRole('button', { name: 'Copy command' }).click();
+    expect(String(await page.evaluate('navigator.clipboard.readText()'))).toBe(command);
+    expect(await seriousViolations(page)).toEqual([]);
+    // The command works as copied, given the admin key in LATCHKEY_KEY.
+    const created = JSON.parse(await shell(command, { LATCHKEY_KEY: latchkey.adminKey })) as {
+      key: { name: string; org_id: string };
+    };
+    expect(created.key).toMatchObject({ name: 'my-first-key', org_id: org });
+
+    // After "Create key", the reveal shows the next step: a call with the new token.
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Key name').fill('first-run-console');
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+    const token = await page.getByRole('textbox', { name: 'New token', exact: true }).inputValue();
+    const next = await page.getByRole('textbox', { name: 'Next: try the new key with curl' }).inputValue();
+    expect(next).toContain(`'${server.url}/v1/whoami'`);
+    expect(next).not.toContain(token);
+    const who = JSON.parse(await shell(next, { API_KEY: token })) as { key: { name: string } };
+    expect(who.key.name).toBe('first-run-console');
   });
 
   it('rotates a key: a new token is revealed and the old one stops at once with "Now"', async () => {

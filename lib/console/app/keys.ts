@@ -11,6 +11,7 @@ import { type ActionHooks, actionMenu } from './actions';
 import { api, ConsoleApiError } from './api';
 import { createDialog } from './create';
 import { h, replace, uid } from './dom';
+import { firstKeyHelp } from './first-steps';
 import { NEVER, num, type ShownKey, STATUS_LABEL, timeEl } from './format';
 import { orgPicker } from './orgs';
 import { keyPage } from './pages';
@@ -149,7 +150,12 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
         : null,
     );
     if (keys.length === 0 && !filtered && cursors.length === 1) {
-      replace(tableSlot, h('p', { class: 'empty' }, 'No keys here yet. “Create key” makes the first one.'));
+      replace(
+        tableSlot,
+        can('keys:write')
+          ? firstKeyHelp(orgQuery() ?? null)
+          : h('p', { class: 'empty' }, 'No keys here yet.'),
+      );
       return;
     }
     if (keys.length === 0) {

@@ -26,7 +26,7 @@ const browserDialogs: string[] = [];
 const cspViolations: string[] = [];
 
 beforeAll(async () => {
-  latchkey = await startTestLatchkey();
+  latchkey = await startTestLatchkey({ settings: { LATCHKEY_PLANS: '{"starter": 3, "enterprise": null}' } });
   call = client(latchkey.url);
   server = await startConsoleServer(latchkey.url);
   browser = await launchChromium();
@@ -677,6 +677,37 @@ describe('the web console', () => {
     await page.getByText(/ of 500 keys \(\d+%\)/).waitFor();
     const org = await call<{ max_keys: number }>('GET', '/v1/orgs/default', { token: latchkey.adminKey });
     expect(org.body.max_keys).toBe(500);
+  });
+
+  it("chooses the organization's plan from the deployment's plans", async () => {
+    await createKey(call, latchkey.adminKey, { name: 'plan-org key', org_id: 'plan-org' });
+    const page = await openConsole();
+    await signIn(page, latchkey.adminKey);
+    await page.getByRole('link', { name: 'Organization' }).click();
+    await page.getByRole('combobox', { name: 'Organization' }).selectOption('plan-org');
+    await page.getByRole('heading', { name: 'plan-org', level: 2 }).waitFor();
+    const plan = page.getByRole('combobox', { name: 'Plan' });
+    expect(await plan.locator('option').allTextContents()).toEqual([
+      'Choose a plan',
+      'starter (3 keys)',
+      'enterprise (unlimited)',
+    ]);
+    await plan.selectOption('starter');
+    await page.getByRole('button', { name: 'Save plan' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved the plan of plan-org.' }).waitFor();
+    await page.getByText('1 of 3 keys (33%)').waitFor();
+    const org = await call<{ plan: string; max_keys: number }>('GET', '/v1/orgs/plan-org', {
+      token: latchkey.adminKey,
+    });
+    expect(org.body).toMatchObject({ plan: 'starter', max_keys: 3 });
+    expect(await page.getByRole('combobox', { name: 'Plan' }).inputValue()).toBe('starter');
+    expect(await seriousViolations(page)).toEqual([]);
+    // A deployment without plans shows no plan field at all.
+    await page.route(/\/v1\/plans$/, (route) => route.fulfill({ json: { plans: {} } }));
+    await page.getByRole('link', { name: 'Keys' }).click();
+    await page.getByRole('link', { name: 'Organization' }).click();
+    await page.getByText('This deployment defines no plans').waitFor();
+    expect(await page.getByLabel('Plan').count()).toBe(0);
   });
 
   it('picks an organization by id when the API offers no organizations list', async () => {

@@ -710,6 +710,33 @@ describe('the web console', () => {
     expect(await page.getByLabel('Plan').count()).toBe(0);
   });
 
+  it('lists every organization in the picker for the admin key, and shows the one picked', async () => {
+    await createKey(call, latchkey.adminKey, { name: 'dropdown-a key', org_id: 'dropdown-a' });
+    await createKey(call, latchkey.adminKey, { name: 'dropdown-b key', org_id: 'dropdown-b' });
+    const page = await openConsole();
+    await signIn(page, latchkey.adminKey);
+    const picker = page.getByRole('combobox', { name: 'Organization' });
+    await picker.locator('option', { hasText: 'dropdown-b' }).waitFor({ state: 'attached' });
+    const listed = await picker.locator('option').allTextContents();
+    expect(listed).toEqual(expect.arrayContaining(['default', 'dropdown-a', 'dropdown-b']));
+    expect(listed).toEqual([...listed].sort());
+    expect(await picker.inputValue()).toBe('default');
+    await picker.selectOption('dropdown-b');
+    await page.getByRole('row', { name: /dropdown-b key/ }).waitFor();
+    expect(await page.getByRole('row', { name: /dropdown-a key/ }).count()).toBe(0);
+    expect(await page.getByRole('caption').textContent()).toContain('organization dropdown-b');
+    // The Organization page keeps the pick.
+    await page.getByRole('link', { name: 'Organization' }).click();
+    await page.getByRole('heading', { name: 'dropdown-b', level: 2 }).waitFor();
+    expect(await page.getByRole('combobox', { name: 'Organization' }).inputValue()).toBe('dropdown-b');
+    // A key-scoped session has no picker.
+    const scoped = await createKey(call, latchkey.adminKey, { name: 'no-picker', roles: ['admin'] });
+    const other = await openConsole();
+    await signIn(other, scoped.token);
+    await other.getByRole('row', { name: /no-picker/ }).waitFor();
+    expect(await other.getByRole('combobox', { name: 'Organization' }).count()).toBe(0);
+  });
+
   it('picks an organization by id when the API offers no organizations list', async () => {
     await createKey(call, latchkey.adminKey, { name: 'picked-org key', org_id: 'picker-org' });
     const page = await openConsole();

@@ -1,6 +1,7 @@
 /**
  * The management API's key listing on DynamoDB: an organization's keys newest first from GSI1
- * (`ORG#<org>`), optionally filtered by status (`KEY_STATUSES`), in pages with
+ * (`ORG#<org>`), optionally filtered by status (`KEY_STATUSES`) and by a text the name contains
+ * (`contains(name, :text)`, case-sensitive: DynamoDB compares exact characters), in pages with
  * tamper-checked cursors; a filtered page reads at most LIST_READ_BUDGET items.
  */
 import {
@@ -20,9 +21,9 @@ import { dependency } from './transact';
 const GSI1 = TABLE_SCHEMA.gsi1.name;
 
 /**
- * The most items one listing request reads. With a `status` filter, a page stops there and returns the
- * cursor reached, possibly with fewer than `limit` keys, so its cost never grows with the organization's
- * history of revoked and expired keys.
+ * The most items one listing request reads. With a `status` or `name` filter, a page stops there and
+ * returns the cursor reached, possibly with fewer than `limit` keys, so its cost never grows with the
+ * organization's history of revoked and expired keys.
  */
 export const LIST_READ_BUDGET = 200;
 
@@ -46,6 +47,21 @@ export async function listKeyRecords(
     rotated: `${ended} AND attribute_exists(rotated_to)`,
     expired: `${ended} AND attribute_not_exists(rotated_to)`,
   };
+  // DynamoDB applies a FilterExpression after it reads the items, so the filter narrows the page, not
+  // the read: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.FilterExpression.html
+  const clauses: string[] = [];
+  const values: Item = { ':org': s(listingPk) };
+  let names: Record<string, string> | undefined;
+  if (query.status !== null) {
+    clauses.push(filters[query.status]);
+    if (query.status !== 'revoked') values[':now'] = n(query.nowMs);
+  }
+  if (query.name !== null) {
+    clauses.push('contains(#name, :name)');
+    values[':name'] = s(query.name);
+    names = { '#name': 'name' };
+  }
+  const filtered = clauses.length > 0;
   const records: KeyRecord[] = [];
   let more = true;
   let read = 0;
@@ -54,16 +70,15 @@ export async function listKeyRecords(
       TableName: tableName,
       IndexName: GSI1,
       KeyConditionExpression: 'gsi1pk = :org',
-      ExpressionAttributeValues: { ':org': s(listingPk) },
+      ExpressionAttributeValues: values,
       ScanIndexForward: false,
       // A filter drops items after they are read: read the rest of the budget in one go.
-      Limit: query.status === null ? query.limit + 1 - records.length : LIST_READ_BUDGET - read,
+      Limit: filtered ? LIST_READ_BUDGET - read : query.limit + 1 - records.length,
       ExclusiveStartKey: startKey,
     };
-    if (query.status !== null) {
-      input.FilterExpression = filters[query.status];
-      if (query.status !== 'revoked')
-        input.ExpressionAttributeValues = { ...input.ExpressionAttributeValues, ':now': n(query.nowMs) };
+    if (filtered) {
+      input.FilterExpression = clauses.map((c) => `(${c})`).join(' AND ');
+      input.ExpressionAttributeNames = names;
     }
     try {
       const out = await client.send(new QueryCommand(input));

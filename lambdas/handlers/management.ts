@@ -95,6 +95,7 @@ export const ACTIONS: Record<ManagementRouteId, Action> = {
     body: await svc.getUsage(p, param(req, 'id'), validateUsageQuery(req.query).days),
   }),
   listRoles: async (svc) => ({ status: 200, body: svc.listRoles() }),
+  listPlans: async (svc, p) => ({ status: 200, body: svc.listPlans(p) }),
 };
 
 export function createManagementHandler(runtime: Runtime) {

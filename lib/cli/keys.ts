@@ -101,7 +101,7 @@ export const keysCreate = defineCommand({
 export const keysList = defineCommand({
   name: 'keys list',
   summary: 'list keys, newest first',
-  usage: `latchkey keys list [--org ORG] [--status ${KEY_STATUSES.join('|')}] [--limit N [--cursor C]]`,
+  usage: `latchkey keys list [--org ORG] [--status ${KEY_STATUSES.join('|')}] [--name TEXT] [--limit N [--cursor C]]`,
   description:
     'Lists the keys of an organization, newest first, following every page. With --limit, prints one page\n' +
     `of at most N keys (${span(LIST_PAGE_SIZE)}) and the cursor of the next one; pass it back with --cursor.`,
@@ -110,6 +110,7 @@ export const keysList = defineCommand({
   options: {
     ...ORG_OPTION,
     status: text('STATUS', `only keys that are ${STATUS_WORDS}`),
+    name: text('TEXT', 'only keys whose name contains TEXT (case-sensitive)'),
     limit: text('N', `one page of at most N keys (${span(LIST_PAGE_SIZE)})`),
     cursor: text('C', 'the page after this cursor (with --limit)'),
   },
@@ -117,6 +118,7 @@ export const keysList = defineCommand({
     'latchkey keys list',
     'latchkey keys list --status active --org acme',
     'latchkey keys list --status rotating',
+    'latchkey keys list --name billing',
     'latchkey keys list --limit 20 --json',
   ],
   async run(ctx) {
@@ -129,6 +131,7 @@ export const keysList = defineCommand({
       if (known === undefined) throw usage(`--status must be one of ${KEY_STATUSES.join(', ')}`);
       params.status = known;
     }
+    if (values.name !== undefined) params.name = values.name;
     const client = ctx.client();
     if (values.limit !== undefined || values.cursor !== undefined) {
       if (values.limit !== undefined) params.limit = integer(values.limit, '--limit');

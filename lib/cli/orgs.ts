@@ -121,4 +121,26 @@ export const roles = defineCommand({
   },
 });
 
-export const ORGS_COMMANDS = [orgsList, orgsGet, orgsSet, roles];
+export const plans = defineCommand({
+  name: 'plans',
+  summary: "list the deployment's plans and their key limits (admin key)",
+  usage: 'latchkey plans',
+  description:
+    'Shows each plan of the deployment (the plans setting) with its key limit: the names\n' +
+    '`latchkey orgs set ORG --plan NAME` accepts.',
+  args: [],
+  api: true,
+  options: {},
+  examples: ['latchkey plans', 'latchkey plans --json'],
+  async run(ctx) {
+    const res = await ctx.client().listPlans();
+    if (ctx.json) return ctx.out(toJson(res));
+    const rows = Object.entries(res.plans).map(([plan, max]): [string, string] => [
+      plan,
+      max === null ? 'unlimited' : `${max} keys`,
+    ]);
+    ctx.out(rows.length ? fields(rows) : 'No plans.');
+  },
+});
+
+export const ORGS_COMMANDS = [orgsList, orgsGet, orgsSet, roles, plans];

@@ -56,6 +56,7 @@ import {
   type ListKeysResponse,
   type ListOrgsResponse,
   type NewKeyResponse,
+  type PlansResponse,
   type RevokeResponse,
   type RolesResponse,
   type Whoami,
@@ -235,6 +236,7 @@ export class ManagementService {
       limit: input.limit,
       cursor: input.cursor,
       status: input.status,
+      name: input.name,
       nowMs: this.deps.now(),
     });
     return { keys: page.records.map((r) => this.view(r)), next_cursor: page.nextCursor };
@@ -446,6 +448,12 @@ export class ManagementService {
     requirePermission(principal, 'keys:read');
     const record = await this.visibleKey(principal, id);
     return { key_id: record.id, days: await this.deps.repo.keyUsage(record.id, days, this.deps.now()) };
+  }
+
+  /** The deployment's plans and their key limits (the `plans` setting), for the admin key. */
+  listPlans(principal: Principal): PlansResponse {
+    requireAdmin(principal);
+    return { plans: { ...(this.deps.plans ?? {}) } };
   }
 
   /** The deployment's role matrix and default role, for any valid credential. */

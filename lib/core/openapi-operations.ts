@@ -8,7 +8,7 @@
 import type { JsonSchema, SchemaName } from './schemas';
 import { KEY_ID_RE } from './token';
 import { USAGE_DAYS } from './usage';
-import { KEY_STATUSES, LIST_PAGE_SIZE, ORG_ID_RE } from './validation';
+import { KEY_STATUSES, LIST_PAGE_SIZE, NAME_LENGTH, ORG_ID_RE } from './validation';
 
 /** A JSON body (a schema name), or another media type with its schema. */
 export type ResponseDoc = SchemaName | { contentType: string | readonly string[]; schema: JsonSchema };
@@ -107,6 +107,12 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
           'Only keys with this status (`rotating`: rotated, in its grace period; `rotated`: rotated, grace over).',
         schema: { enum: [...KEY_STATUSES] },
       },
+      name: {
+        description:
+          'Only keys whose name contains this text, case-sensitively. With a filter (this or `status`) a page ' +
+          'may hold fewer than `limit` keys, even none: follow next_cursor until it is null.',
+        schema: { type: 'string', minLength: 1, maxLength: NAME_LENGTH.max },
+      },
       org_id: {
         description: 'Admin key only: the organization to list.',
         schema: { type: 'string', pattern: ORG_ID_RE.source },
@@ -198,6 +204,12 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     summary: "The deployment's roles",
     tag: 'identity',
     responses: { 200: { description: 'Role → permissions, and the default role.', body: 'RolesResponse' } },
+  },
+  listPlans: {
+    summary: "The deployment's plans",
+    description: 'The plans `PUT /v1/orgs/{org_id}` `{plan}` accepts, from the `plans` setting (admin key).',
+    tag: 'orgs',
+    responses: { 200: { description: 'Plan → key limit.', body: 'PlansResponse' } },
   },
   putOrg: {
     summary: "Set an organization's key limit or plan",

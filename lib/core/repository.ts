@@ -9,12 +9,16 @@ import type { AuditEvent, KeyRecord, OrgRecord } from './model';
 import type { UsageDay } from './usage';
 import type { ListKeysCommand } from './validation';
 
-/** One page of an organization's keys, newest first; `cursor` continues a previous page. */
+/**
+ * One page of an organization's keys, newest first; `cursor` continues a previous page. `status` and
+ * `name` (a case-sensitive substring of the key's name) narrow it; null = no filter.
+ */
 export interface ListKeysQuery {
   orgId: string;
   limit: number;
   cursor: string | null;
   status: ListKeysCommand['status'];
+  name: ListKeysCommand['name'];
   nowMs: number;
 }
 

@@ -137,6 +137,14 @@ export const ROUTES = [
     hasBody: true,
   },
   {
+    id: 'listPlans',
+    method: 'GET',
+    path: '/v1/plans',
+    needs: 'admin',
+    handler: 'management',
+    hasBody: false,
+  },
+  {
     id: 'whoami',
     method: 'GET',
     path: '/v1/whoami',

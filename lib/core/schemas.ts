@@ -35,6 +35,7 @@ import type {
   Org,
   OrgLimitRequest,
   OrgPlanRequest,
+  PlansResponse,
   RevokeResponse,
   RolesResponse,
   RotateKeyRequest,
@@ -336,6 +337,16 @@ export const SCHEMAS = {
       default_role: { type: 'string' },
     },
     ['roles', 'default_role'],
+  ),
+  PlansResponse: object<PlansResponse>(
+    {
+      plans: {
+        type: 'object',
+        description: 'Plan name → key limit (null = unlimited); {} when the deployment defines no plans.',
+        additionalProperties: nullable(integerIn(MAX_KEYS)),
+      },
+    },
+    ['plans'],
   ),
   Whoami: object<Whoami>(
     {

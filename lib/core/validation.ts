@@ -97,6 +97,8 @@ export interface ListKeysCommand {
   limit: number;
   cursor: string | null;
   status: (typeof KEY_STATUSES)[number] | null;
+  /** Only keys whose name contains this text, case-sensitively; null = any name. */
+  name: string | null;
   org_id: string | null;
 }
 
@@ -269,7 +271,13 @@ const ORG_LIMIT_FIELDS = fieldsOf<OrgLimitRequest>({ max_keys: true });
 const ORG_UPDATE_FIELDS = fieldsOf<OrgPlanRequest & OrgLimitRequest>({ plan: true, max_keys: true });
 const AUDIT_QUERY = fieldsOf<AuditQuery>({ limit: true, cursor: true, key_id: true, org_id: true });
 const USAGE_QUERY = fieldsOf<KeyUsageQuery>({ days: true });
-const LIST_KEYS_QUERY = fieldsOf<ListKeysQuery>({ limit: true, cursor: true, status: true, org_id: true });
+const LIST_KEYS_QUERY = fieldsOf<ListKeysQuery>({
+  limit: true,
+  cursor: true,
+  status: true,
+  name: true,
+  org_id: true,
+});
 const LIST_ORGS_QUERY = fieldsOf<ListOrgsQuery>({ limit: true, cursor: true });
 
 export function validateUpdateKey(input: Json, nowMs: number): UpdateKeyCommand {
@@ -381,7 +389,14 @@ export function validateListKeys(query: Readonly<Record<string, string | undefin
     status = query.status as ListKeysCommand['status'];
   }
   const cursor = query.cursor === undefined || query.cursor === '' ? null : query.cursor;
-  return { limit, cursor, status, org_id: optionalOrgId(query.org_id) };
+  const name = query.name === undefined || query.name === '' ? null : query.name;
+  if (name !== null) {
+    if (name.length > NAME_LENGTH.max) {
+      throw new ValidationError('name', `name: must be at most ${NAME_LENGTH.max} characters`);
+    }
+    assertSafeText('name', name);
+  }
+  return { limit, cursor, status, name, org_id: optionalOrgId(query.org_id) };
 }
 
 export function validateListOrgs(query: Readonly<Record<string, string | undefined>>): ListOrgsCommand {

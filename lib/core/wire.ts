@@ -168,6 +168,8 @@ export interface ListKeysQuery {
   limit?: number;
   cursor?: string | null;
   status?: KeyStatus;
+  /** Only keys whose name contains this text (case-sensitive), 1–100 characters. */
+  name?: string;
   /** Admin key only. */
   org_id?: string;
 }
@@ -255,6 +257,14 @@ export interface ListOrgsQuery {
 export interface ListOrgsResponse {
   orgs: Org[];
   next_cursor: string | null;
+}
+
+/**
+ * `GET /v1/plans` (admin key): the deployment's `plans` setting, plan name → key limit (null =
+ * unlimited); `{}` when it defines none. `PUT /v1/orgs/{org_id}` `{plan}` takes one of these names.
+ */
+export interface PlansResponse {
+  plans: Record<string, number | null>;
 }
 
 /** `GET /v1/whoami`. `org_id` is null for the admin key; `key` is present for an API key only. */

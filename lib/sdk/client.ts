@@ -35,6 +35,7 @@ import type {
   ListOrgsResponse,
   NewKeyResponse,
   Org,
+  PlansResponse,
   RevokeKeyResponse,
   RolesResponse,
   RotateKeyInput,
@@ -232,6 +233,11 @@ export class LatchkeyClient {
   /** `GET /v1/keys/{id}/usage` → `{key_id, days: [{date, calls}]}`: allowed calls per UTC day (1–90 days, default 30). */
   getUsage(id: string, days?: number, options?: RequestOptions): Promise<KeyUsageResponse> {
     return this.#call('getKeyUsage', { params: { id: nonEmpty(id, 'id') }, query: { days } }, options);
+  }
+
+  /** `GET /v1/plans` → `{plans}`: the deployment's plans and their key limits (admin key). */
+  listPlans(options?: RequestOptions): Promise<PlansResponse> {
+    return this.#call('listPlans', {}, options);
   }
 
   /** `GET /v1/roles` → `{roles, default_role}`: the deployment's role matrix (any valid credential). */

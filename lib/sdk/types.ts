@@ -37,6 +37,7 @@ export type {
   OrgPlanRequest,
   OrgUpdateRequest,
   Permission,
+  PlansResponse,
   RevokeResponse,
   RoleMatrix,
   RolesResponse,

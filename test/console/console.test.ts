@@ -5,6 +5,8 @@
  * search, rotate, revoke through the dialog, a hostile key name, reload and idle sign-out paths, the
  * organization page, security headers on every console response, axe-core and a 360 px viewport.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import axe from 'axe-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +15,7 @@ import type { LocalMode } from '#local/local-mode';
 import { type Call, client, createKey, startTestLatchkey } from '../helpers/local';
 import { type ConsoleServer, launchChromium, startConsoleServer } from './harness';
 
+const run = promisify(execFile);
 let latchkey: LocalMode;
 let server: ConsoleServer;
 let browser: Browser;
@@ -23,7 +26,7 @@ const browserDialogs: string[] = [];
 const cspViolations: string[] = [];
 
 beforeAll(async () => {
-  latchkey = await startTestLatchkey();
+  latchkey = await startTestLatchkey({ settings: { LATCHKEY_PLANS: '{"starter": 3, "enterprise": null}' } });
   call = client(latchkey.url);
   server = await startConsoleServer(latchkey.url);
   browser = await launchChromium();
@@ -57,6 +60,13 @@ async function signIn(page: Page, credential: string): Promise<void> {
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
+/** Opens a key row's "Actions" menu and chooses one of its items. */
+async function rowAction(page: Page, name: RegExp, action: string): Promise<void> {
+  const row = page.getByRole('row', { name });
+  await row.getByRole('button', { name: 'Actions' }).click();
+  await row.getByRole('menuitem', { name: action, exact: true }).click();
+}
+
 async function seriousViolations(page: Page): Promise<string[]> {
   // evaluate() runs through the DevTools protocol, so the page's CSP stays in force for the page itself.
   await page.evaluate(axe.source);
@@ -66,6 +76,12 @@ async function seriousViolations(page: Page): Promise<string[]> {
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}, ${v.nodes.length} nodes)`);
+}
+
+/** Runs a shell command the console offers to copy, with the given variables; resolves to its stdout. */
+async function shell(command: string, env: Record<string, string>): Promise<string> {
+  const { stdout } = await run('sh', ['-c', command], { env: { PATH: process.env.PATH, ...env } });
+  return stdout;
 }
 
 async function whoamiStatus(token: string): Promise<number> {
@@ -121,7 +137,7 @@ describe('the web console', () => {
     const token = await tokenField.inputValue();
     expect(token).toMatch(/^lk_/);
     expect(await tokenField.getAttribute('readonly')).not.toBeNull();
-    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.getByRole('button', { name: 'Copy', exact: true }).click();
     await page.getByText('Copied').waitFor();
     const copied = String(await page.evaluate('navigator.clipboard.readText()'));
     expect(copied).toBe(token);
@@ -147,10 +163,7 @@ describe('the web console', () => {
     const reveal = page.getByRole('region', { name: /New key “reveal-then-revoke”/ });
     expect(await reveal.textContent()).toContain('cannot show it again');
     expect(await page.locator('body').textContent()).not.toContain('raw_key');
-    await page
-      .getByRole('row', { name: /reveal-then-revoke/ })
-      .getByRole('button', { name: 'Revoke' })
-      .click();
+    await rowAction(page, /reveal-then-revoke/, 'Revoke');
     await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
     await page.getByRole('status').filter({ hasText: 'Revoked “reveal-then-revoke”.' }).waitFor();
     await page.getByText('The new token for “reveal-then-revoke” was revoked; it no longer works.').waitFor();
@@ -226,14 +239,82 @@ describe('the web console', () => {
     expect(await page.getByRole('row', { name: /search-alpha/ }).count()).toBe(1);
   });
 
+  it('searches names on the server, finding a key past the first page, and ids without the secret', async () => {
+    const org = 'search-deep';
+    await call('PUT', `/v1/orgs/${org}`, { token: latchkey.adminKey, body: { max_keys: null } });
+    const needle = await createKey(call, latchkey.adminKey, { name: 'deep-needle', org_id: org });
+    for (let i = 0; i < 55; i++) await createKey(call, latchkey.adminKey, { name: `hay-${i}`, org_id: org });
+    const page = await openConsole();
+    const sent: string[] = [];
+    page.on('request', (request) => sent.push(request.url()));
+    await signIn(page, latchkey.adminKey);
+    const picker = page.getByRole('combobox', { name: 'Organization' });
+    await picker.selectOption(org);
+    await page.getByRole('row', { name: /hay-54/ }).waitFor();
+    expect(await page.getByRole('row', { name: /deep-needle/ }).count()).toBe(0);
+    const box = page.getByLabel('Search by name or key id');
+    await box.fill('needle');
+    await page.getByRole('row', { name: /deep-needle/ }).waitFor();
+    expect(await page.getByRole('row').count()).toBe(2); // the header and the one match
+    expect(sent.some((url) => /\/v1\/keys\?.*name=needle/.test(url))).toBe(true);
+    // Case-sensitive, as the hint says.
+    await box.fill('NEEDLE');
+    await page.getByText('No keys match.').waitFor();
+    // A pasted full token is looked up by its key id; its secret never leaves the page.
+    await box.fill(needle.token);
+    await page.getByRole('row', { name: /deep-needle/ }).waitFor();
+    const secret = needle.token.split('_').slice(2).join('_');
+    expect(sent.some((url) => url.includes(secret))).toBe(false);
+    expect(sent.some((url) => url.endsWith(`/v1/keys/${needle.id}`))).toBe(true);
+    // So is anything shaped like the admin key.
+    await box.fill(latchkey.adminKey);
+    await page.getByText(/looks like a secret/).waitFor();
+    expect(sent.some((url) => url.includes(latchkey.adminKey))).toBe(false);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await page.getByRole('row', { name: /hay-54/ }).waitFor();
+    expect(await box.inputValue()).toBe('');
+  });
+
+  it('shows an empty organization the curl that creates its first key, then the curl that tries it', async () => {
+    const org = 'first-run';
+    await call('PUT', `/v1/orgs/${org}`, { token: latchkey.adminKey, body: { max_keys: 5 } });
+    const page = await openConsole();
+    await signIn(page, latchkey.adminKey);
+    await page.getByRole('combobox', { name: 'Organization' }).selectOption(org);
+    const first = page.getByRole('textbox', { name: 'Create a first key with curl' });
+    await first.waitFor();
+    const command = await first.inputValue();
+    expect(command).toContain(`'${server.url}/v1/keys'`);
+    expect(command).toContain('"org_id":"first-run"');
+    expect(command).toContain('$LATCHKEY_KEY');
+    expect(command).not.toContain(latchkey.adminKey);
+    await page.getByRole('button', { name: 'Copy command' }).click();
+    expect(String(await page.evaluate('navigator.clipboard.readText()'))).toBe(command);
+    expect(await seriousViolations(page)).toEqual([]);
+    // The command works as copied, given the admin key in LATCHKEY_KEY.
+    const created = JSON.parse(await shell(command, { LATCHKEY_KEY: latchkey.adminKey })) as {
+      key: { name: string; org_id: string };
+    };
+    expect(created.key).toMatchObject({ name: 'my-first-key', org_id: org });
+
+    // After "Create key", the reveal shows the next step: a call with the new token.
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Key name').fill('first-run-console');
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+    const token = await page.getByRole('textbox', { name: 'New token', exact: true }).inputValue();
+    const next = await page.getByRole('textbox', { name: 'Next: try the new key with curl' }).inputValue();
+    expect(next).toContain(`'${server.url}/v1/whoami'`);
+    expect(next).not.toContain(token);
+    const who = JSON.parse(await shell(next, { API_KEY: token })) as { key: { name: string } };
+    expect(who.key.name).toBe('first-run-console');
+  });
+
   it('rotates a key: a new token is revealed and the old one stops at once with "Now"', async () => {
     const old = await createKey(call, latchkey.adminKey, { name: 'rotate-me' });
     const page = await openConsole();
     await signIn(page, latchkey.adminKey);
-    await page
-      .getByRole('row', { name: /rotate-me/ })
-      .getByRole('button', { name: 'Rotate' })
-      .click();
+    await rowAction(page, /rotate-me/, 'Rotate');
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('heading', { name: /Rotate “rotate-me”/ }).waitFor();
     await dialog.getByLabel('Now').check();
@@ -287,7 +368,10 @@ describe('the web console', () => {
     await rotating.waitFor();
     await rotated.waitFor();
     for (const row of [rotating, rotated]) {
-      expect(await row.getByRole('button').allTextContents()).toEqual(['Revoke']);
+      expect(await row.getByRole('button').count()).toBe(1);
+      await row.getByRole('button', { name: 'Actions' }).click();
+      expect(await row.getByRole('menuitem').allTextContents()).toEqual(['Revoke']);
+      await page.keyboard.press('Escape');
     }
     expect(await page.getByLabel('Status').locator('option').allTextContents()).toEqual(
       expect.arrayContaining(['Rotating', 'Rotated']),
@@ -303,7 +387,7 @@ describe('the web console', () => {
     const page = await openConsole();
     await signIn(page, latchkey.adminKey);
     const row = page.getByRole('row', { name: /revoke-me/ });
-    await row.getByRole('button', { name: 'Revoke' }).click();
+    await rowAction(page, /revoke-me/, 'Revoke');
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('heading', { name: 'Revoke “revoke-me”?' }).waitFor();
     // Cancel is the default for a destructive dialog.
@@ -314,12 +398,70 @@ describe('the web console', () => {
     expect(await whoamiStatus(key.token)).toBe(401);
   });
 
+  it("puts a row's actions in one keyboard-operable Actions menu of what the key's status allows", async () => {
+    const active = await createKey(call, latchkey.adminKey, { name: 'menu-active' });
+    const paused = await createKey(call, latchkey.adminKey, { name: 'menu-disabled' });
+    await call('PATCH', `/v1/keys/${paused.id}`, { token: latchkey.adminKey, body: { enabled: false } });
+    const page = await openConsole();
+    await signIn(page, latchkey.adminKey);
+    const row = page.getByRole('row', { name: /menu-active/ });
+    await row.waitFor();
+    // One narrow button per row (Edit, Rotate, Disable and Revoke side by side took about 290 px).
+    expect(await row.getByRole('button').count()).toBe(1);
+    const button = row.getByRole('button', { name: 'Actions for menu-active' });
+    expect((await button.boundingBox())?.width).toBeLessThan(120);
+    expect(await button.getAttribute('aria-haspopup')).toBe('menu');
+    expect(await button.getAttribute('aria-expanded')).toBe('false');
+    const menu = row.getByRole('menu');
+    expect(await menu.count()).toBe(0);
+    const focused = () => page.evaluate('document.activeElement.textContent');
+    await button.focus();
+    await page.keyboard.press('Enter');
+    await menu.waitFor();
+    expect(await button.getAttribute('aria-expanded')).toBe('true');
+    expect(await menu.getByRole('menuitem').allTextContents()).toEqual([
+      'Edit',
+      'Rotate',
+      'Disable',
+      'Revoke',
+    ]);
+    expect(await focused()).toBe('Edit');
+    await page.keyboard.press('ArrowDown');
+    expect(await focused()).toBe('Rotate');
+    await page.keyboard.press('End');
+    expect(await focused()).toBe('Revoke');
+    await page.keyboard.press('ArrowDown');
+    expect(await focused()).toBe('Edit');
+    await page.keyboard.press('ArrowUp');
+    expect(await focused()).toBe('Revoke');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.keyboard.press('Escape');
+    await menu.waitFor({ state: 'hidden' });
+    expect(await button.getAttribute('aria-expanded')).toBe('false');
+    expect(await focused()).toContain('Actions');
+    // ArrowUp opens on the last item; choosing one runs it, and its dialog returns focus to the button.
+    await page.keyboard.press('ArrowUp');
+    expect(await focused()).toBe('Revoke');
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('heading', { name: 'Revoke “menu-active”?' }).waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await focused()).toContain('Actions');
+    expect(await whoamiStatus(active.token)).toBe(200);
+    // A disabled key offers Enable instead of Rotate and Disable; a click outside closes its menu.
+    const pausedRow = page.getByRole('row', { name: /menu-disabled/ });
+    await pausedRow.getByRole('button', { name: 'Actions' }).click();
+    expect(await pausedRow.getByRole('menuitem').allTextContents()).toEqual(['Edit', 'Enable', 'Revoke']);
+    await page.getByRole('heading', { name: 'Keys', level: 1 }).click();
+    await pausedRow.getByRole('menu').waitFor({ state: 'hidden' });
+  });
+
   it('edits a key: the dialog lists the change before saving, and the API holds it after', async () => {
     const key = await createKey(call, latchkey.adminKey, { name: 'edit-me' });
     const page = await openConsole();
     await signIn(page, latchkey.adminKey);
-    const row = page.getByRole('row', { name: /edit-me/ });
-    await row.getByRole('button', { name: 'Edit' }).click();
+    await rowAction(page, /edit-me/, 'Edit');
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('Rate limit per minute').fill('120');
     await dialog.getByLabel('Metadata').fill('plan=pro');
@@ -335,6 +477,46 @@ describe('the web console', () => {
     expect(after.body.key.metadata).toEqual({ plan: 'pro' });
   });
 
+  it('offers expiry presets (30 days, 90 days, Never) beside the date field, in create and edit', async () => {
+    const page = await openConsole({ width: 1280, height: 800 });
+    await signIn(page, latchkey.adminKey);
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Key name').fill('preset-90');
+    const presets = dialog.getByRole('group', { name: 'Expiry presets' });
+    expect(await presets.getByRole('button').allTextContents()).toEqual(['30 days', '90 days', 'Never']);
+    // Beside the date field: on the same line.
+    const fieldBox = await dialog.getByLabel('Expires (UTC)').boundingBox();
+    const presetBox = await presets.getByRole('button', { name: '90 days' }).boundingBox();
+    expect(fieldBox && presetBox && Math.abs(fieldBox.y - presetBox.y)).toBeLessThan(8);
+    await presets.getByRole('button', { name: '90 days' }).click();
+    const before = Date.now();
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const listed = await call<{ keys: { id: string; expires_at: string | null }[] }>(
+      'GET',
+      '/v1/keys?name=preset-90',
+      { token: latchkey.adminKey },
+    );
+    const created = listed.body.keys[0];
+    const ninety = before + 90 * 86_400_000;
+    expect(Math.abs(Date.parse(created?.expires_at ?? '') - ninety)).toBeLessThan(3 * 60_000);
+
+    await rowAction(page, /preset-90/, 'Edit');
+    const edit = page.getByRole('dialog');
+    await edit.getByRole('button', { name: '30 days' }).click();
+    await edit.getByText(/^Expires: .* → \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/).waitFor();
+    await edit.getByRole('button', { name: 'Never' }).click();
+    await edit.getByText(/^Expires: .* → never$/).waitFor();
+    expect(await edit.getByLabel('Expires (UTC)').inputValue()).toBe('');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await edit.waitFor({ state: 'detached' });
+    const after = await call<{ key: { expires_at: string | null } }>('GET', `/v1/keys/${created?.id}`, {
+      token: latchkey.adminKey,
+    });
+    expect(after.body.key.expires_at).toBeNull();
+  });
+
   it('renames a key without touching its seconds-precise expiry (no expiry change in the audit)', async () => {
     const expiresAt = new Date(Date.now() + 30 * 86_400_000);
     expiresAt.setUTCSeconds(30, 500);
@@ -344,10 +526,7 @@ describe('the web console', () => {
     });
     const page = await openConsole();
     await signIn(page, latchkey.adminKey);
-    await page
-      .getByRole('row', { name: /keep-expiry/ })
-      .getByRole('button', { name: 'Edit' })
-      .click();
+    await rowAction(page, /keep-expiry/, 'Edit');
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('Name').fill('keep-expiry-renamed');
     await dialog.getByText('Name: keep-expiry → keep-expiry-renamed').waitFor();
@@ -373,7 +552,7 @@ describe('the web console', () => {
     const page = await openConsole();
     await signIn(page, latchkey.adminKey);
     const row = page.getByRole('row', { name: /pause-me/ });
-    await row.getByRole('button', { name: 'Disable' }).click();
+    await rowAction(page, /pause-me/, 'Disable');
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('heading', { name: /Disable “pause-me”/ }).waitFor();
     await dialog.getByRole('button', { name: 'Disable' }).click();
@@ -391,7 +570,7 @@ describe('the web console', () => {
         ).getComputedStyle(el, '::before').content,
     );
     expect(before).toBe('none');
-    await row.getByRole('button', { name: 'Enable' }).click();
+    await rowAction(page, /pause-me/, 'Enable');
     await row.getByText('Active').waitFor();
     expect(await whoamiStatus(key.token)).toBe(200);
   });
@@ -500,6 +679,64 @@ describe('the web console', () => {
     expect(org.body.max_keys).toBe(500);
   });
 
+  it("chooses the organization's plan from the deployment's plans", async () => {
+    await createKey(call, latchkey.adminKey, { name: 'plan-org key', org_id: 'plan-org' });
+    const page = await openConsole();
+    await signIn(page, latchkey.adminKey);
+    await page.getByRole('link', { name: 'Organization' }).click();
+    await page.getByRole('combobox', { name: 'Organization' }).selectOption('plan-org');
+    await page.getByRole('heading', { name: 'plan-org', level: 2 }).waitFor();
+    const plan = page.getByRole('combobox', { name: 'Plan' });
+    expect(await plan.locator('option').allTextContents()).toEqual([
+      'Choose a plan',
+      'starter (3 keys)',
+      'enterprise (unlimited)',
+    ]);
+    await plan.selectOption('starter');
+    await page.getByRole('button', { name: 'Save plan' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved the plan of plan-org.' }).waitFor();
+    await page.getByText('1 of 3 keys (33%)').waitFor();
+    const org = await call<{ plan: string; max_keys: number }>('GET', '/v1/orgs/plan-org', {
+      token: latchkey.adminKey,
+    });
+    expect(org.body).toMatchObject({ plan: 'starter', max_keys: 3 });
+    expect(await page.getByRole('combobox', { name: 'Plan' }).inputValue()).toBe('starter');
+    expect(await seriousViolations(page)).toEqual([]);
+    // A deployment without plans shows no plan field at all.
+    await page.route(/\/v1\/plans$/, (route) => route.fulfill({ json: { plans: {} } }));
+    await page.getByRole('link', { name: 'Keys' }).click();
+    await page.getByRole('link', { name: 'Organization' }).click();
+    await page.getByText('This deployment defines no plans').waitFor();
+    expect(await page.getByLabel('Plan').count()).toBe(0);
+  });
+
+  it('lists every organization in the picker for the admin key, and shows the one picked', async () => {
+    await createKey(call, latchkey.adminKey, { name: 'dropdown-a key', org_id: 'dropdown-a' });
+    await createKey(call, latchkey.adminKey, { name: 'dropdown-b key', org_id: 'dropdown-b' });
+    const page = await openConsole();
+    await signIn(page, latchkey.adminKey);
+    const picker = page.getByRole('combobox', { name: 'Organization' });
+    await picker.locator('option', { hasText: 'dropdown-b' }).waitFor({ state: 'attached' });
+    const listed = await picker.locator('option').allTextContents();
+    expect(listed).toEqual(expect.arrayContaining(['default', 'dropdown-a', 'dropdown-b']));
+    expect(listed).toEqual([...listed].sort());
+    expect(await picker.inputValue()).toBe('default');
+    await picker.selectOption('dropdown-b');
+    await page.getByRole('row', { name: /dropdown-b key/ }).waitFor();
+    expect(await page.getByRole('row', { name: /dropdown-a key/ }).count()).toBe(0);
+    expect(await page.getByRole('caption').textContent()).toContain('organization dropdown-b');
+    // The Organization page keeps the pick.
+    await page.getByRole('link', { name: 'Organization' }).click();
+    await page.getByRole('heading', { name: 'dropdown-b', level: 2 }).waitFor();
+    expect(await page.getByRole('combobox', { name: 'Organization' }).inputValue()).toBe('dropdown-b');
+    // A key-scoped session has no picker.
+    const scoped = await createKey(call, latchkey.adminKey, { name: 'no-picker', roles: ['admin'] });
+    const other = await openConsole();
+    await signIn(other, scoped.token);
+    await other.getByRole('row', { name: /no-picker/ }).waitFor();
+    expect(await other.getByRole('combobox', { name: 'Organization' }).count()).toBe(0);
+  });
+
   it('picks an organization by id when the API offers no organizations list', async () => {
     await createKey(call, latchkey.adminKey, { name: 'picked-org key', org_id: 'picker-org' });
     const page = await openConsole();
@@ -567,10 +804,16 @@ describe('the web console', () => {
     const row = page.getByRole('row', { name: /narrow-screen key/ });
     await row.waitFor();
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
-    const revoke = row.getByRole('button', { name: 'Revoke' });
+    const menu = row.getByRole('button', { name: 'Actions' });
+    const menuBox = await menu.boundingBox();
+    expect(menuBox && menuBox.x >= 0 && menuBox.x + menuBox.width <= 360).toBe(true);
+    expect(menuBox && menuBox.height >= 44).toBe(true);
+    await menu.click();
+    const revoke = row.getByRole('menuitem', { name: 'Revoke' });
     const box = await revoke.boundingBox();
     expect(box && box.x >= 0 && box.x + box.width <= 360).toBe(true);
     expect(box && box.height >= 44).toBe(true);
+    await page.keyboard.press('Escape');
     await page.getByRole('button', { name: 'Create key' }).click();
     await page.getByRole('dialog').getByLabel('Key name').waitFor();
   });

@@ -155,6 +155,7 @@ export class MemoryKeyRepository implements KeyRepository {
     const all = [...this.keys.values()]
       .filter((r) => r.org_id === query.orgId)
       .filter((r) => query.status === null || apiKeyStatus(r, query.nowMs) === query.status)
+      .filter((r) => query.name === null || r.name.includes(query.name))
       .sort((a, b) => `${b.created_at}#${b.id}`.localeCompare(`${a.created_at}#${a.id}`));
     const start = query.cursor === null ? 0 : Number(query.cursor);
     const records = all.slice(start, start + query.limit).map((r) => structuredClone(r));

@@ -144,6 +144,41 @@ describe('GET /v1/keys', () => {
     expect(revoked.body.keys.map((k) => k.id)).toEqual([b.id]);
   });
 
+  it('filters by a text the name contains (case-sensitive), page after page, with status too', async () => {
+    // Newest first: a match, 4 others, then a match; with limit=2 the second match is past page one.
+    const older = await createKey(lk.call, lk.admin, { org_id: 'by-name', name: 'billing-worker' });
+    for (let i = 0; i < 4; i++) await createKey(lk.call, lk.admin, { org_id: 'by-name', name: `other-${i}` });
+    const newer = await createKey(lk.call, lk.admin, { org_id: 'by-name', name: 'ops billing cron' });
+    await createKey(lk.call, lk.admin, { org_id: 'by-name', name: 'Billing-upper' });
+    type Page = { keys: Array<{ id: string; name: string }>; next_cursor: string | null };
+    const all = async (query: string) => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const after: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+        const res = await lk.call<Page>('GET', `/v1/keys?org_id=by-name&limit=2&${query}${after}`, {
+          token: lk.admin,
+        });
+        expect(res.status).toBe(200);
+        expect(res.body.keys.length).toBeLessThanOrEqual(2);
+        ids.push(...res.body.keys.map((k) => k.id));
+        cursor = res.body.next_cursor;
+      } while (cursor !== null);
+      return ids;
+    };
+    expect(await all('name=billing')).toEqual([newer.id, older.id]);
+    const first = await lk.call<Page>('GET', '/v1/keys?org_id=by-name&limit=1&name=billing', {
+      token: lk.admin,
+    });
+    expect(first.body.keys.map((k) => k.name)).toEqual(['ops billing cron']);
+    expect(first.body.next_cursor).not.toBeNull();
+    expect(await all(`name=${encodeURIComponent('ops billing')}`)).toEqual([newer.id]);
+    expect(await all('name=nothing-like-it')).toEqual([]);
+    expect((await lk.call('DELETE', `/v1/keys/${older.id}`, { token: lk.admin })).status).toBe(200);
+    expect(await all('name=billing&status=active')).toEqual([newer.id]);
+    expect(await all('name=billing&status=revoked')).toEqual([older.id]);
+  });
+
   it('lists only the calling key’s own organization', async () => {
     const reader = await createKey(lk.call, lk.admin, { org_id: 'own-org', roles: ['admin'] });
     await createKey(lk.call, lk.admin, { org_id: 'someone-else' });

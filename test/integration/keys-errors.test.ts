@@ -51,6 +51,8 @@ describe('400 invalid_request names the offending field', () => {
       ['limit=101', 'limit'],
       ['limit=abc', 'limit'],
       ['status=gone', 'status'],
+      [`name=${'n'.repeat(101)}`, 'name'],
+      ['name=%0Aline', 'name'],
       ['cursor=bm90LWEtY3Vyc29y', 'cursor'],
       ['sort=asc', 'sort'],
     ] as const) {

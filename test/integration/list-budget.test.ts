@@ -71,7 +71,14 @@ describe('listing with a filter', () => {
     let pages = 0;
     do {
       scanned.push(0);
-      const page = await repo.listKeys({ orgId: ORG, status: 'expired', limit: 1, cursor, nowMs: NOW });
+      const page = await repo.listKeys({
+        orgId: ORG,
+        status: 'expired',
+        name: null,
+        limit: 1,
+        cursor,
+        nowMs: NOW,
+      });
       expect(page.records.length).toBeLessThanOrEqual(1);
       found.push(...page.records.map((r) => r.id));
       cursor = page.nextCursor;
@@ -84,9 +91,38 @@ describe('listing with a filter', () => {
     expect(pages).toBeGreaterThanOrEqual(Math.floor(RETAINED / LIST_READ_BUDGET));
   });
 
+  it('a name filter keeps to the same budget and pages on to its matches', async () => {
+    const pageThrough = async (name: string, status: 'expired' | null) => {
+      scanned = [];
+      const found: string[] = [];
+      let cursor: string | null = null;
+      do {
+        scanned.push(0);
+        const page = await repo.listKeys({ orgId: ORG, status, name, limit: 1, cursor, nowMs: NOW });
+        expect(page.records.length).toBeLessThanOrEqual(1);
+        found.push(...page.records.map((r) => r.id));
+        cursor = page.nextCursor;
+      } while (cursor !== null && scanned.length < 100);
+      expect(cursor).toBeNull();
+      expect(Math.max(...scanned)).toBeLessThanOrEqual(LIST_READ_BUDGET);
+      return found;
+    };
+    // Every record here is named "ci" (keyRecord's default).
+    expect(await pageThrough('x', null)).toEqual([]);
+    expect(await pageThrough('c', 'expired')).toEqual(expiredIds);
+    expect(await pageThrough('C', 'expired')).toEqual([]);
+  });
+
   it('an unfiltered page reads only what it returns (plus one)', async () => {
     scanned = [0];
-    const page = await repo.listKeys({ orgId: ORG, status: null, limit: 3, cursor: null, nowMs: NOW });
+    const page = await repo.listKeys({
+      orgId: ORG,
+      status: null,
+      name: null,
+      limit: 3,
+      cursor: null,
+      nowMs: NOW,
+    });
     expect(page.records).toHaveLength(3);
     expect(page.nextCursor).not.toBeNull();
     expect(scanned[0]).toBeLessThanOrEqual(4);

@@ -256,6 +256,10 @@ describe('keys', () => {
     const empty = await cli(['keys', 'list', '--org', `${org}-empty`]);
     expect(empty.stdout).toBe('No keys.\n');
     expectError(await cli(['keys', 'list', '--status', 'sleeping']), 2, 'usage_error');
+    const named = json<{ keys: Array<{ id: string }> }>(
+      await cli(['keys', 'list', '--org', org, '--name', 'listed 1', '--json']),
+    );
+    expect(named.keys.map((k) => k.id)).toEqual([ids[1]]);
   });
 
   it('keys get, keys revoke, then the revoked key is refused with a one-line error', async () => {

@@ -174,6 +174,9 @@ describe('pagination', () => {
     expect((await admin.listKeys({ org_id: org, status: 'revoked' })).keys.map((k) => k.id)).toEqual([
       ids[0],
     ]);
+    const named: string[] = [];
+    for await (const key of admin.iterateKeys({ org_id: org, limit: 1, name: 'key 3' })) named.push(key.id);
+    expect(named).toEqual([ids[3]]);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * The SDK's and the CLI's side of usage over time, roles and plans, against local mode over real HTTP:
  * `getUsage` / `keys usage` (bar chart and --json), `listRoles` / `roles`, `setOrgPlan` /
- * `orgs set --plan` (and its refusal of --plan with --max-keys).
+ * `orgs set --plan` (and its refusal of --plan with --max-keys), `listPlans` / `plans`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usageChart } from '#cli/usage';
@@ -65,6 +65,20 @@ describe('roles and plans', () => {
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(/^viewer +api:read$/m);
     expect(out.stdout).toMatch(/^default role +member$/m);
+  });
+
+  it("listPlans and plans show the deployment's plans (admin key only)", async () => {
+    expect(await admin.listPlans()).toEqual({ plans: { starter: 3, enterprise: null } });
+    const out = await cli(['plans']);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/^starter +3 keys$/m);
+    expect(out.stdout).toMatch(/^enterprise +unlimited$/m);
+    expect(JSON.parse((await cli(['plans', '--json'])).stdout)).toEqual({
+      plans: { starter: 3, enterprise: null },
+    });
+    const created = await admin.createKey({ name: 'plans-reader', roles: ['admin'] });
+    const key = new LatchkeyClient({ baseUrl: local.url, key: created.raw_key, retries: 0 });
+    await expect(key.listPlans()).rejects.toMatchObject({ status: 403, code: 'forbidden' });
   });
 
   it('setOrgPlan and orgs set --plan put an organization on a plan; --plan with --max-keys is a usage error', async () => {

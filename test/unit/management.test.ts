@@ -94,7 +94,8 @@ describe('permissions', () => {
     [
       'listKeys',
       'keys:read',
-      (p: Principal) => service.listKeys(p, { limit: 10, cursor: null, status: null, org_id: null }),
+      (p: Principal) =>
+        service.listKeys(p, { limit: 10, cursor: null, status: null, name: null, org_id: null }),
     ],
     ['getKey', 'keys:read', (p: Principal) => service.getKey(p, 'Key0000000000099')],
     ['getUsage', 'keys:read', (p: Principal) => service.getUsage(p, 'Key0000000000099', 7)],
@@ -154,7 +155,9 @@ describe('permissions', () => {
       code: 'forbidden',
     });
     expect(
-      await refusal(service.listKeys(caller, { limit: 10, cursor: null, status: null, org_id: 'other' })),
+      await refusal(
+        service.listKeys(caller, { limit: 10, cursor: null, status: null, name: null, org_id: 'other' }),
+      ),
     ).toMatchObject({ code: 'forbidden' });
     expect(repo.keys.size).toBe(1);
   });
@@ -236,6 +239,7 @@ describe('visibility: another organization’s key is not found', () => {
       limit: 10,
       cursor: null,
       status: null,
+      name: null,
       org_id: null,
     });
     expect(mine.keys.map((k) => k.id)).toEqual([caller.id]);
@@ -243,6 +247,7 @@ describe('visibility: another organization’s key is not found', () => {
       limit: 10,
       cursor: null,
       status: null,
+      name: null,
       org_id: 'other',
     });
     expect(theirs.keys.map((k) => k.org_id)).toEqual(['other']);

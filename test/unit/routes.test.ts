@@ -31,6 +31,7 @@ describe('ROUTES', () => {
       'GET /v1/orgs admin',
       'GET /v1/orgs/{org_id} admin',
       'PUT /v1/orgs/{org_id} admin',
+      'GET /v1/plans admin',
       'GET /v1/whoami authenticated',
       'GET /v1/audit keys:read',
       'GET /v1/roles authenticated',

@@ -350,18 +350,33 @@ describe('validateOrgId', () => {
 
 describe('validateListKeys', () => {
   it('defaults', () => {
-    expect(validateListKeys({})).toEqual({ limit: 50, cursor: null, status: null, org_id: null });
+    expect(validateListKeys({})).toEqual({ limit: 50, cursor: null, status: null, name: null, org_id: null });
   });
 
   it('accepts every parameter', () => {
     expect(
-      validateListKeys({ limit: '10', cursor: 'eyJrIjoxfQ', status: 'revoked', org_id: 'acme' }),
+      validateListKeys({
+        limit: '10',
+        cursor: 'eyJrIjoxfQ',
+        status: 'revoked',
+        name: 'bill',
+        org_id: 'acme',
+      }),
     ).toEqual({
       limit: 10,
       cursor: 'eyJrIjoxfQ',
       status: 'revoked',
+      name: 'bill',
       org_id: 'acme',
     });
+  });
+
+  it('takes name as given (an empty one is no filter); refuses one too long or with control characters', () => {
+    expect(validateListKeys({ name: 'Billing Worker' }).name).toBe('Billing Worker');
+    expect(validateListKeys({ name: '' }).name).toBeNull();
+    expect(validateListKeys({ name: 'n'.repeat(100) }).name).toHaveLength(100);
+    expectInvalid(() => validateListKeys({ name: 'n'.repeat(101) }), 'name');
+    expectInvalid(() => validateListKeys({ name: 'a\nb' }), 'name');
   });
 
   it.each([

@@ -2,14 +2,16 @@
  * Row and detail actions on one key: "Revoke" (a dialog that names the key), "Rotate" (grace choices,
  * capped at the key's own expiry, then the once-only reveal), "Disable" (confirmed) / "Enable"
  * (immediate), and "Edit" (name, description, rate limit, expiry, metadata; the changes are listed
- * before saving). `done` refreshes the page; `reveal` shows a new token on it.
+ * before saving). A key's page shows them as buttons; a row of the keys table behind one "Actions" menu
+ * button. `done` refreshes the page; `reveal` shows a new token on it.
  */
 
 import type { NewKeyResponse } from '#core/wire';
 import { api } from './api';
-import { h } from './dom';
+import { type Child, h } from './dom';
 import { editDialog } from './edit';
 import { relative, type ShownKey, utc } from './format';
+import { type MenuItem, menuButton } from './menu';
 import { can } from './session';
 import { announce, openDialog, tokenReveal } from './ui';
 
@@ -115,25 +117,41 @@ async function enable(key: ShownKey, hooks: ActionHooks, onError: (e: unknown) =
 }
 
 /**
- * The action buttons a key's status allows, for a credential with keys:write: none on a revoked or
- * expired key, only Revoke on a rotated one (in or after its grace; the API refuses the rest with 409).
+ * What a key's status allows, for a credential with keys:write: nothing on a revoked or expired key,
+ * only Revoke on a rotated one (in or after its grace; the API refuses the rest with 409).
  */
-export function actionButtons(key: ShownKey, hooks: ActionHooks, onError: (e: unknown) => void): HTMLElement {
-  const box = h('div', { class: 'actions' });
-  if (!can('keys:write') || key.status === 'revoked' || key.status === 'expired') return box;
-  const button = (label: string, run: () => void, cls = 'secondary') =>
-    h('button', { type: 'button', class: cls, on: { click: run } }, label);
-  if (key.status === 'rotating' || key.status === 'rotated') {
-    box.append(button('Revoke', () => revoke(key, hooks), 'danger'));
-    return box;
-  }
-  box.append(button('Edit', () => editDialog(key, hooks.done)));
+function keyActions(key: ShownKey, hooks: ActionHooks, onError: (e: unknown) => void): MenuItem[] {
+  if (!can('keys:write') || key.status === 'revoked' || key.status === 'expired') return [];
+  const revokeItem: MenuItem = { label: 'Revoke', run: () => revoke(key, hooks), danger: true };
+  if (key.status === 'rotating' || key.status === 'rotated') return [revokeItem];
+  const items: MenuItem[] = [{ label: 'Edit', run: () => editDialog(key, hooks.done) }];
   if (key.status === 'active') {
-    box.append(button('Rotate', () => rotate(key, hooks)));
-    box.append(button('Disable', () => disable(key, hooks)));
+    items.push({ label: 'Rotate', run: () => rotate(key, hooks) });
+    items.push({ label: 'Disable', run: () => disable(key, hooks) });
   } else {
-    box.append(button('Enable', () => void enable(key, hooks, onError)));
+    items.push({ label: 'Enable', run: () => void enable(key, hooks, onError) });
   }
-  box.append(button('Revoke', () => revoke(key, hooks), 'danger'));
-  return box;
+  items.push(revokeItem);
+  return items;
+}
+
+/** The key's allowed actions as buttons (the key's detail page). */
+export function actionButtons(key: ShownKey, hooks: ActionHooks, onError: (e: unknown) => void): HTMLElement {
+  return h(
+    'div',
+    { class: 'actions' },
+    keyActions(key, hooks, onError).map((item) =>
+      h(
+        'button',
+        { type: 'button', class: item.danger ? 'danger' : 'secondary', on: { click: item.run } },
+        item.label,
+      ),
+    ),
+  );
+}
+
+/** The key's allowed actions behind one "Actions" menu button (a row of the keys table); none → empty. */
+export function actionMenu(key: ShownKey, hooks: ActionHooks, onError: (e: unknown) => void): Child {
+  const items = keyActions(key, hooks, onError);
+  return items.length ? menuButton('Actions', ` for ${key.name}`, items) : null;
 }

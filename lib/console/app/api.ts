@@ -61,6 +61,11 @@ function pathOf(id: ManagementRouteId, call: ApiCall): string {
   return qs === '' ? path : `${path}?${qs}`;
 }
 
+/** A route's absolute URL on this deployment (origin and stage from the page's own address). */
+export function apiUrl(id: ManagementRouteId, call: ApiCall = {}): string {
+  return new URL(pathOf(id, call), document.baseURI).href;
+}
+
 interface ErrorBody {
   error?: { code?: unknown; message?: unknown; request_id?: unknown };
 }

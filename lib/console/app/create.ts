@@ -1,13 +1,16 @@
 /**
  * The "Create key" dialog: "Key name" (required), description, roles (from `GET /v1/roles`, or a text
- * field when the API has no roles endpoint), rate limit, expiry and metadata. On success the dialog
- * closes and the page shows the once-only "New token" reveal.
+ * field when the API has no roles endpoint), rate limit, expiry
+ * (a date, or the presets 30 days, 90 days, Never) and metadata. On success the dialog
+ * closes and the page shows the once-only "New token" reveal with the next step, a `curl` that tries
+ * the new key.
  */
 
 import type { NewKeyResponse, RolesResponse } from '#core/wire';
 import { api } from './api';
 import { h } from './dom';
-import { expiryFromInput, parseMetadata } from './edit';
+import { expiryField, expiryFromInput, parseMetadata } from './edit';
+import { tryKeyHelp } from './first-steps';
 import { RATE_LIMIT_PER_MINUTE } from './limits';
 import { orgQuery } from './session';
 import { announce, field, openDialog, tokenReveal } from './ui';
@@ -60,7 +63,7 @@ export async function createDialog(reveal: (section: HTMLElement) => void, done:
       field('Description', description),
       roles.el,
       field('Rate limit per minute', limit),
-      field('Expires (UTC)', expires, 'Leave empty for a key that never expires (not recommended).'),
+      expiryField(expires, 'Empty or “Never”: the key never expires (not recommended).'),
       field('Metadata', metadata, 'Optional; one key=value per line.'),
     ],
     confirmLabel: 'Create',
@@ -77,7 +80,15 @@ export async function createDialog(reveal: (section: HTMLElement) => void, done:
       const org = orgQuery();
       if (org) body.org_id = org;
       const res = await api<NewKeyResponse>('createKey', { body });
-      reveal(tokenReveal(res.raw_key, res.key.id, `New key “${res.key.name}” (${res.key.key_prefix})`));
+      reveal(
+        tokenReveal(
+          res.raw_key,
+          res.key.id,
+          `New key “${res.key.name}” (${res.key.key_prefix})`,
+          null,
+          tryKeyHelp(),
+        ),
+      );
       announce(`Created “${res.key.name}”.`);
       done();
     },

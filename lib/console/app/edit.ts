@@ -1,6 +1,6 @@
 /**
  * The "Edit" dialog (`PATCH /v1/keys/{id}`): name, description, rate limit, expiry (UTC; empty =
- * never) and metadata (`key=value` lines). Only changed fields are sent, and the changes are listed
+ * never; presets 30 days, 90 days, Never) and metadata (`key=value` lines). Only changed fields are sent, and the changes are listed
  * ("Rate limit: 60 → 120/min") before saving; the expiry is sent only when the operator changed the
  * field. Also home of the expiry and metadata field helpers the create form shares.
  */
@@ -21,6 +21,46 @@ export function expiryFromInput(value: string): string | null {
 
 export function expiryToInput(iso: string | null): string {
   return iso ? new Date(iso).toISOString().slice(0, 16) : '';
+}
+
+const DAY_MS = 86_400_000;
+/** The expiry presets beside the date field: days from now, or null for never. */
+const EXPIRY_PRESETS: [string, number | null][] = [
+  ['30 days', 30],
+  ['90 days', 90],
+  ['Never', null],
+];
+
+/**
+ * The "Expires (UTC)" field with its presets: "30 days" and "90 days" fill in that many days from now
+ * (to the minute), "Never" empties it. Each fires `input`, so the edit dialog's change list follows.
+ */
+export function expiryField(input: HTMLInputElement, hint: string): HTMLElement {
+  const presets = h(
+    'div',
+    { class: 'presets', role: 'group', 'aria-label': 'Expiry presets' },
+    EXPIRY_PRESETS.map(([label, days]) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary',
+          on: {
+            click: () => {
+              input.value =
+                days === null ? '' : expiryToInput(new Date(Date.now() + days * DAY_MS).toISOString());
+              input.dispatchEvent(new Event('input', { bubbles: true }));
+            },
+          },
+        },
+        label,
+      ),
+    ),
+  );
+  const box = field('Expires (UTC)', input, hint);
+  box.classList.add('expiry');
+  input.after(presets);
+  return box;
 }
 
 /** `key=value` lines → a string map; blank lines are ignored. */
@@ -94,7 +134,7 @@ export function editDialog(key: ShownKey, done: () => void): void {
       field('Name', name),
       field('Description', description),
       field('Rate limit per minute', limit),
-      field('Expires (UTC)', expires, 'Leave empty for a key that never expires.'),
+      expiryField(expires, 'Empty or “Never”: the key never expires.'),
       field('Metadata', metadata, 'One key=value per line.'),
       h('h3', {}, 'Changes'),
       summary,

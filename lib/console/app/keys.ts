@@ -1,15 +1,17 @@
 /**
- * The Keys page: an organization picker for the admin, a status filter, a search box (name or key id;
- * a pasted full token is cut down to its `lk_<keyId>` part and never sent anywhere), the keys table
- * (Name, Token prefix, Roles, Status, Created, Calls, Last used, Expires, and the row actions), pages
- * through cursors, and the slot where a new token is revealed once.
+ * The Keys page: an organization picker for the admin, a status filter, a search box that asks the API
+ * (a name through `GET /v1/keys?name=`, so keys past the first page are found; a key id, token prefix
+ * or pasted token through `GET /v1/keys/{id}`, sending only the id), the keys table (Name, Token
+ * prefix, Roles, Status, Created, Calls, Last used, Expires, and the row actions), pages through
+ * cursors, and the slot where a new token is revealed once.
  */
 
-import type { ListKeysResponse } from '#core/wire';
-import { actionButtons } from './actions';
-import { api } from './api';
+import type { KeyResponse, ListKeysResponse } from '#core/wire';
+import { type ActionHooks, actionMenu } from './actions';
+import { api, ConsoleApiError } from './api';
 import { createDialog } from './create';
 import { h, replace, uid } from './dom';
+import { firstKeyHelp } from './first-steps';
 import { NEVER, num, type ShownKey, STATUS_LABEL, timeEl } from './format';
 import { orgPicker } from './orgs';
 import { keyPage } from './pages';
@@ -18,12 +20,33 @@ import { errorNote, keyStatus, showError, showPageError } from './ui';
 
 const COLUMNS = ['Name', 'Token prefix', 'Roles', 'Status', 'Created', 'Calls', 'Last used', 'Expires'];
 const PAGE_SIZE = 50;
+/** At most this many listing requests fill one filtered page (the API reads up to 200 keys each). */
+const MAX_READS = 10;
+/** How long typing pauses before the search is sent. */
+const SEARCH_DELAY_MS = 300;
 
-/** The search text a person means: a pasted token keeps only its public `prefix_keyId` part. */
-export function searchTerm(raw: string): string {
-  const text = raw.trim().toLowerCase();
-  const token = /^([a-z0-9]{1,16}_[a-z0-9]+)_[a-z0-9]{20,}$/i.exec(raw.trim());
-  return token?.[1] ? token[1].toLowerCase() : text;
+/**
+ * What a search box's text asks for. A key id (`3hQx9TmP2wLk8ZrA`), a token prefix (`lk_3hQx…`) or a
+ * pasted full token is looked up by its key id alone: the secret part of a token is never sent. Any
+ * other text searches names server-side (`GET /v1/keys?name=`, case-sensitive), except text with 32 or
+ * more letters and digits in a row, which may be a secret (the admin key is such a run) and is not sent.
+ */
+export type Search =
+  | { kind: 'none' }
+  | { kind: 'id'; id: string; orName: string | null }
+  | { kind: 'name'; text: string }
+  | { kind: 'secret' };
+
+const ID_SEARCH_RE = /^(?:([a-z0-9]{1,16})_)?([0-9A-Za-z]{16})(_[0-9A-Za-z]+)?$/;
+const SECRET_RUN_RE = /[0-9A-Za-z]{32,}/;
+
+export function parseSearch(raw: string): Search {
+  const text = raw.trim();
+  if (text === '') return { kind: 'none' };
+  const id = ID_SEARCH_RE.exec(text);
+  if (id?.[2]) return { kind: 'id', id: id[2], orName: id[3] === undefined ? text : null };
+  if (SECRET_RUN_RE.test(text)) return { kind: 'secret' };
+  return { kind: 'name', text };
 }
 
 /** The date of an expiry, or its time as well when it is less than a day away (or just past). */
@@ -33,7 +56,7 @@ function expiresCell(iso: string | null): Parameters<typeof h>[2] {
   return timeEl(iso, near ? 'absolute' : 'date');
 }
 
-function keyRow(key: ShownKey, hooks: Parameters<typeof actionButtons>[1]): HTMLElement {
+function keyRow(key: ShownKey, hooks: ActionHooks): HTMLElement {
   const cell = (label: string, ...content: Parameters<typeof h>[2][]) =>
     h('td', { 'data-label': label }, ...content);
   return h(
@@ -52,7 +75,7 @@ function keyRow(key: ShownKey, hooks: Parameters<typeof actionButtons>[1]): HTML
     cell('Calls', h('span', { class: 'num' }, num(key.calls))),
     cell('Last used', timeEl(key.last_used_at, 'relative')),
     cell('Expires', expiresCell(key.expires_at)),
-    cell('Actions', actionButtons(key, hooks, showError)),
+    cell('Actions', actionMenu(key, hooks, showError)),
   );
 }
 
@@ -62,6 +85,9 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
   const cursors: (string | null)[] = [null];
   let keys: ShownKey[] = [];
   let next: string | null = null;
+  let searched: Search = { kind: 'none' };
+  /** Each load's number: an answer for an older one (the search text has moved on) is dropped. */
+  let loads = 0;
 
   const statusId = uid('status');
   const status = h(
@@ -71,7 +97,12 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
     Object.entries(STATUS_LABEL).map(([value, label]) => h('option', { value }, label)),
   );
   const searchId = uid('search');
-  const search = h('input', { id: searchId, type: 'search', autocomplete: 'off' });
+  const search = h('input', {
+    id: searchId,
+    type: 'search',
+    autocomplete: 'off',
+    'aria-describedby': `${searchId}-hint`,
+  });
 
   const hooks = {
     done: () => void load(cursors[cursors.length - 1] ?? null),
@@ -92,124 +123,170 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
     );
   };
 
+  const restart = () => {
+    cursors.splice(1);
+    void load(null);
+  };
+  const button = (label: string, click: () => void) =>
+    h('button', { type: 'button', class: 'secondary', on: { click } }, label);
+
   const draw = () => {
     retireReveal();
-    const term = searchTerm(search.value);
-    const shown = term
-      ? keys.filter((k) => k.name.toLowerCase().includes(term) || k.key_prefix.toLowerCase().includes(term))
-      : keys;
-    if (keys.length === 0) {
-      replace(tableSlot, h('p', { class: 'empty' }, 'No keys here yet. “Create key” makes the first one.'));
-      return;
-    }
+    const filtered = searched.kind !== 'none' || status.value !== '';
     const pager = h(
       'div',
       { class: 'pager' },
       cursors.length > 1
-        ? h(
-            'button',
-            {
-              type: 'button',
-              class: 'secondary',
-              on: {
-                click: () => {
-                  cursors.pop();
-                  void load(cursors[cursors.length - 1] ?? null);
-                },
-              },
-            },
-            'Previous page',
-          )
+        ? button('Previous page', () => {
+            cursors.pop();
+            void load(cursors[cursors.length - 1] ?? null);
+          })
         : null,
       next
-        ? h(
-            'button',
-            {
-              type: 'button',
-              class: 'secondary',
-              on: {
-                click: () => {
-                  cursors.push(next);
-                  void load(next);
-                },
-              },
-            },
-            'Next page',
-          )
+        ? button('Next page', () => {
+            cursors.push(next);
+            void load(next);
+          })
         : null,
     );
+    if (keys.length === 0 && !filtered && cursors.length === 1) {
+      replace(
+        tableSlot,
+        can('keys:write')
+          ? firstKeyHelp(orgQuery() ?? null)
+          : h('p', { class: 'empty' }, 'No keys here yet.'),
+      );
+      return;
+    }
+    if (keys.length === 0) {
+      const why =
+        searched.kind === 'secret'
+          ? 'That looks like a secret, so it was not sent. Search takes a key name or a key id. '
+          : next
+            ? 'No matching keys among those read so far; “Next page” searches on. '
+            : 'No keys match. ';
+      replace(
+        tableSlot,
+        h(
+          'p',
+          { class: 'empty' },
+          why,
+          button('Clear filters', () => {
+            search.value = '';
+            status.value = '';
+            restart();
+          }),
+        ),
+        pager,
+      );
+      return;
+    }
     replace(
       tableSlot,
-      shown.length === 0
-        ? h(
-            'p',
-            { class: 'empty' },
-            'No keys on this page match. ',
-            h(
-              'button',
-              {
-                type: 'button',
-                class: 'secondary',
-                on: {
-                  click: () => {
-                    search.value = '';
-                    draw();
-                  },
-                },
-              },
-              'Clear search',
-            ),
-          )
-        : h(
-            'table',
-            { class: 'keys' },
-            h('caption', {}, `Keys of organization ${session()?.org ?? ''}: ${shown.length} shown`),
-            h(
-              'thead',
-              {},
-              h(
-                'tr',
-                {},
-                COLUMNS.map((c) => h('th', { scope: 'col' }, c)),
-                h('th', { scope: 'col' }, 'Actions'),
-              ),
-            ),
-            h(
-              'tbody',
-              {},
-              shown.map((k) => keyRow(k, hooks)),
-            ),
+      h(
+        'table',
+        { class: 'keys' },
+        h('caption', {}, `Keys of organization ${session()?.org ?? ''}: ${keys.length} shown`),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            COLUMNS.map((c) => h('th', { scope: 'col' }, c)),
+            h('th', { scope: 'col' }, 'Actions'),
           ),
+        ),
+        h(
+          'tbody',
+          {},
+          keys.map((k) => keyRow(k, hooks)),
+        ),
+      ),
       pager,
     );
   };
 
-  const load = async (cursor: string | null) => {
-    tableSlot.setAttribute('aria-busy', 'true');
+  /** A key looked up by its id: shown when it is in this organization and passes the status filter. */
+  const byId = async (id: string): Promise<ShownKey | null> => {
     try {
-      const page = await api<ListKeysResponse>('listKeys', {
-        query: { limit: PAGE_SIZE, cursor, status: status.value, org_id: orgQuery() },
-      });
-      keys = page.keys;
-      next = page.next_cursor;
-      draw();
+      const { key } = await api<KeyResponse>('getKey', { params: { id } });
+      const org = session()?.org;
+      if (org !== undefined && key.org_id !== org) return null;
+      return status.value === '' || key.status === status.value ? key : null;
     } catch (error) {
-      replace(tableSlot, errorNote(error));
-      showPageError(main, error);
-    } finally {
-      tableSlot.setAttribute('aria-busy', 'false');
+      if (error instanceof ConsoleApiError && error.status === 404) return null;
+      throw error;
     }
   };
 
-  status.addEventListener('change', () => {
-    cursors.splice(1);
-    void load(null);
+  /**
+   * One page of the listing. A filtered page (status or name) may come back short with a cursor — the
+   * API reads a bounded number of keys per request — so this follows the cursor until the page is
+   * full, the listing ends, or MAX_READS requests were made.
+   */
+  const listPage = async (cursor: string | null, name: string | null) => {
+    const found: ShownKey[] = [];
+    let at = cursor;
+    for (let reads = 0; reads < MAX_READS; reads++) {
+      const page = await api<ListKeysResponse>('listKeys', {
+        query: {
+          limit: PAGE_SIZE - found.length,
+          cursor: at,
+          status: status.value,
+          name,
+          org_id: orgQuery(),
+        },
+      });
+      found.push(...page.keys);
+      at = page.next_cursor;
+      if (at === null || found.length >= PAGE_SIZE || (name === null && status.value === '')) break;
+    }
+    return { found, at };
+  };
+
+  const load = async (cursor: string | null) => {
+    const mine = ++loads;
+    tableSlot.setAttribute('aria-busy', 'true');
+    const wanted = parseSearch(search.value);
+    try {
+      let found: ShownKey[] = [];
+      let at: string | null = null;
+      if (wanted.kind === 'id') {
+        const key = await byId(wanted.id);
+        if (key) found = [key];
+        else if (wanted.orName !== null) ({ found, at } = await listPage(cursor, wanted.orName));
+      } else if (wanted.kind !== 'secret') {
+        ({ found, at } = await listPage(cursor, wanted.kind === 'name' ? wanted.text : null));
+      }
+      if (mine !== loads) return;
+      searched = wanted;
+      keys = found;
+      next = at;
+      draw();
+    } catch (error) {
+      if (mine !== loads) return;
+      replace(tableSlot, errorNote(error));
+      showPageError(main, error);
+    } finally {
+      if (mine === loads) tableSlot.setAttribute('aria-busy', 'false');
+    }
+  };
+
+  status.addEventListener('change', restart);
+  let typing: ReturnType<typeof setTimeout> | undefined;
+  search.addEventListener('input', () => {
+    clearTimeout(typing);
+    typing = setTimeout(restart, SEARCH_DELAY_MS);
   });
-  search.addEventListener('input', draw);
+  search.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter') return;
+    clearTimeout(typing);
+    restart();
+  });
   const orgForm = orgPicker('Show keys', () => {
-    cursors.splice(1);
     replace(revealSlot);
-    void load(null);
+    restart();
   });
 
   main.replaceChildren(
@@ -231,7 +308,13 @@ export async function renderKeys(main: HTMLElement): Promise<void> {
       { class: 'filters' },
       isAdmin() ? orgForm : null,
       h('div', { class: 'field' }, h('label', { for: statusId }, 'Status'), status),
-      h('div', { class: 'field' }, h('label', { for: searchId }, 'Search by name or key id'), search),
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: searchId }, 'Search by name or key id'),
+        search,
+        h('p', { id: `${searchId}-hint`, class: 'hint' }, 'Names match case-sensitively, across every page.'),
+      ),
     ),
     tableSlot,
   );

@@ -1,10 +1,12 @@
 /**
  * The Organization page (admin key only): plan, key limit and active keys for the picked organization
  * (`GET /v1/orgs/{org_id}`), a meter "17 of 20 keys (85%)", and forms that change the key limit
- * (`PUT {max_keys}`, empty = unlimited; lowering it below current use asks first) and the plan (`PUT {plan}`).
+ * (`PUT {max_keys}`, empty = unlimited; lowering it below current use asks first) and the plan
+ * (`PUT {plan}`): a select of the deployment's plans from `GET /v1/plans`, left out when the deployment
+ * defines none, and a text field when the API does not list them.
  */
 
-import { DEFAULT_ORG, type Org } from '#core/wire';
+import { DEFAULT_ORG, type Org, type PlansResponse } from '#core/wire';
 import { api } from './api';
 import { h, replace } from './dom';
 import { num } from './format';
@@ -37,10 +39,45 @@ function meter(org: Org): HTMLElement {
   );
 }
 
+/** The deployment's plans, or null when the API does not list them (an older API answers 404). */
+async function listPlans(): Promise<PlansResponse['plans'] | null> {
+  try {
+    return (await api<PlansResponse>('listPlans')).plans;
+  } catch {
+    return null;
+  }
+}
+
+/** The plan control: a select of the deployment's plans with their limits, or a text field. */
+function planControl(
+  plans: PlansResponse['plans'] | null,
+  current: string | null,
+): HTMLSelectElement | HTMLInputElement {
+  if (plans === null) return h('input', { type: 'text', value: current ?? '' });
+  const names = Object.keys(plans);
+  return h(
+    'select',
+    {},
+    current === null || !names.includes(current)
+      ? h(
+          'option',
+          { value: '', selected: true },
+          current === null ? 'Choose a plan' : `${current} (no longer defined)`,
+        )
+      : null,
+    names.map((name) => {
+      const limit = plans[name];
+      const text = `${name} (${limit === null || limit === undefined ? 'unlimited' : `${num(limit)} keys`})`;
+      return h('option', { value: name, selected: name === current }, text);
+    }),
+  );
+}
+
 export async function renderOrg(main: HTMLElement): Promise<void> {
   const body = h('div', { 'aria-live': 'polite' });
   const pick = orgPicker('Show', () => void load());
   main.replaceChildren(h('h1', {}, 'Organization'), pick, body);
+  const plans = listPlans();
 
   const load = async () => {
     const id = session()?.org ?? DEFAULT_ORG;
@@ -54,7 +91,8 @@ export async function renderOrg(main: HTMLElement): Promise<void> {
       return;
     }
     const limit = h('input', { type: 'number', min: 0, value: org.max_keys ?? '' });
-    const plan = h('input', { type: 'text', value: org.plan ?? '' });
+    const offered = await plans;
+    const plan = planControl(offered, org.plan);
     const save = async (payload: Record<string, unknown>) => {
       try {
         await api('putOrg', { params, body: payload });
@@ -87,15 +125,19 @@ export async function renderOrg(main: HTMLElement): Promise<void> {
         });
       } else void save({ max_keys: maxKeys });
     });
-    const planForm = h(
-      'form',
-      { class: 'inline-form' },
-      field('Plan', plan),
-      h('button', { type: 'submit' }, 'Save plan'),
-    );
+    const planForm =
+      offered !== null && Object.keys(offered).length === 0
+        ? h('p', { class: 'hint' }, 'This deployment defines no plans (the plans setting).')
+        : h(
+            'form',
+            { class: 'inline-form' },
+            field('Plan', plan, 'The organization follows its plan’s key limit.'),
+            h('button', { type: 'submit' }, 'Save plan'),
+          );
     planForm.addEventListener('submit', (event) => {
       event.preventDefault();
-      void save({ plan: plan.value });
+      if (plan.value === '') showError(new Error('Choose a plan first.'));
+      else void save({ plan: plan.value });
     });
     replace(
       body,

@@ -1,7 +1,7 @@
 /**
  * Shared pieces of the console's pages: the role="alert" error banner (the API's message, the HTTP
- * status and the request id), inline error notes for one section, status badges, the Copy button, the
- * once-only token reveal, and native `<dialog>` confirmations (Cancel focused for destructive ones,
+ * status and the request id), inline error notes for one section, status badges, the Copy button,
+ * copyable commands, the once-only token reveal, and native `<dialog>` confirmations (Cancel focused for destructive ones,
  * labelled by their title, focus returned to the opener).
  */
 import { ConsoleApiError } from './api';
@@ -125,7 +125,7 @@ export function keyStatus(key: ShownKey): HTMLElement {
 }
 
 /** A "Copy" button for the text of `field`; announces the result through a live region. */
-export function copyButton(field: HTMLInputElement, label = 'Copy'): HTMLElement {
+export function copyButton(field: HTMLInputElement | HTMLTextAreaElement, label = 'Copy'): HTMLElement {
   const status = h('span', { class: 'copy-status', 'aria-live': 'polite' });
   const button = h(
     'button',
@@ -157,7 +157,13 @@ export function copyButton(field: HTMLInputElement, label = 'Copy'): HTMLElement
  * The once-only reveal of a new token: a read-only "New token" field, Copy, and a plain warning. The
  * section carries its key's id, so a page that sees the key revoked can take the token away.
  */
-export function tokenReveal(raw: string, keyId: string, heading: string, extra: Child = null): HTMLElement {
+export function tokenReveal(
+  raw: string,
+  keyId: string,
+  heading: string,
+  extra: Child = null,
+  after: Child = null,
+): HTMLElement {
   const id = uid('new-token');
   const field = h('input', {
     id,
@@ -180,9 +186,37 @@ export function tokenReveal(raw: string, keyId: string, heading: string, extra: 
     extra,
     h('label', { for: id }, 'New token'),
     h('div', { class: 'token-row' }, field, copyButton(field)),
+    after,
     h('button', { type: 'button', on: { click: () => section.remove() } }, "Done: I've stored it"),
   );
   return section;
+}
+
+/**
+ * A shell command to copy: a labelled read-only monospace box and a "Copy command" button. Commands
+ * hold placeholders such as `$LATCHKEY_KEY`, never a credential.
+ */
+export function commandBlock(label: string, command: string): HTMLElement {
+  const id = uid('command');
+  const box = h(
+    'textarea',
+    {
+      id,
+      readonly: true,
+      class: 'command',
+      rows: command.split('\n').length,
+      spellcheck: 'false',
+      autocomplete: 'off',
+    },
+    command,
+  );
+  return h(
+    'div',
+    { class: 'command-block' },
+    h('label', { for: id }, label),
+    box,
+    copyButton(box, 'Copy command'),
+  );
 }
 
 export interface DialogOptions {

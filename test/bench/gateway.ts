@@ -162,11 +162,11 @@ export async function benchGateway(
   };
   let staticPolicy: AuthorizerResult | undefined;
   const baseline = await startLocalGateway({
-    authorizer: async (event: APIGatewayRequestAuthorizerEvent) => {
+    authorizer: async (event) => {
       staticPolicy ??= buildAllowPolicy(
         fixed,
         fixed.keyId,
-        event.methodArn,
+        (event as APIGatewayRequestAuthorizerEvent).methodArn,
         principalContext(fixed, 'bearer'),
       );
       return staticPolicy;

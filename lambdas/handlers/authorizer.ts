@@ -1,29 +1,33 @@
 /**
- * The Lambda REQUEST authorizer. Allow → a policy covering every route the principal may call (a
- * signed request: its own method ARN only);
- * rate limited → an explicit Deny whose context names the reason (API Gateway answers 403 with code
- * `rate_limited`); any credential failure → `Unauthorized` (401, one body for every reason);
- * a dependency failure → any other error (API Gateway answers 5xx: fail closed). Its only storage is
- * the usage store (`lambdas/dynamo/usage.ts`).
+ * The Lambda REQUEST authorizer, for a REST API (payload format 1.0, IAM policy answers) and an HTTP API
+ * (payload format 2.0, simple answers) alike; `lambdas/runtime/events.ts` reads either event.
+ * REST API: Allow → a policy covering every route the principal may call (a signed request: its own
+ * method ARN only); rate limited → an explicit Deny whose context names the reason (API Gateway answers
+ * 403 with code `rate_limited`); any credential failure → `Unauthorized` (401, one body for every reason).
+ * HTTP API: `isAuthorized: true` with the same context when the principal may call the route its
+ * `routeKey` names, else `isAuthorized: false` (API Gateway answers 403 `Forbidden`, whatever the
+ * reason: it has no gateway responses). Either API: a dependency failure → an error (API Gateway answers
+ * 5xx: fail closed). Its only storage is the usage store (`lambdas/dynamo/usage.ts`).
  */
 
-import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { HotKeys } from '#core/hot-keys';
 import {
   type AuthorizerResult,
   allowContext,
+  allowsRoute,
   buildAllowPolicy,
   buildDenyPolicy,
   denyContext,
+  type SimpleAuthorizerResult,
 } from '#core/policy';
-import type { RateRefusal } from '#core/refusals';
+import type { RateRefusal, RouteRefusal } from '#core/refusals';
 import { ROUTES } from '#core/routes';
 import { SETTINGS } from '#core/settings';
 import type { UsageStore } from '#core/usage-store';
 import { type VerifierDeps, verifyRequest } from '#core/verify';
 import { DynamoUsageStore } from '../dynamo/usage';
-
-import { headerLineCount, lowerCaseHeaders } from '../runtime/http';
+import { type AuthorizerEvent, authorizerRequestOf, routeKeyParts } from '../runtime/events';
 import { initAtColdStart } from '../runtime/init';
 import { logger } from '../runtime/logger';
 import { defaultRuntime, type Runtime } from '../runtime/runtime';
@@ -31,7 +35,14 @@ import { defaultRuntime, type Runtime } from '../runtime/runtime';
 /** A mismatch re-reads the admin-key secret at most this often. */
 const ADMIN_KEY_REFRESH_MS = 5_000;
 
-export function createAuthorizerHandler(runtime: Runtime) {
+/** One function, two answers: an IAM policy for a REST API's event, a simple response for an HTTP API's. */
+export interface AuthorizerHandler {
+  (event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerResult>;
+  (event: APIGatewayRequestAuthorizerEventV2): Promise<SimpleAuthorizerResult>;
+  (event: AuthorizerEvent): Promise<AuthorizerResult | SimpleAuthorizerResult>;
+}
+
+export function createAuthorizerHandler(runtime: Runtime): AuthorizerHandler {
   const adminKey = runtime.adminKey;
   if (adminKey === null)
     throw new Error(`configuration: ${SETTINGS.adminKeySecretId.env} must be set for the authorizer`);
@@ -56,18 +67,17 @@ export function createAuthorizerHandler(runtime: Runtime) {
     signingSecret: runtime.signingSecret.get,
     usage,
   };
-  return async (event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerResult> => {
-    const headers = lowerCaseHeaders(event.headers);
-    const requestId = event.requestContext?.requestId;
+  const authorize = async (event: AuthorizerEvent): Promise<AuthorizerResult | SimpleAuthorizerResult> => {
+    const request = authorizerRequestOf(event);
+    const { requestId, target } = request;
     let result: Awaited<ReturnType<typeof verifyRequest>>;
     try {
       result = await verifyRequest(deps, {
-        authorization: headers.authorization,
-        method: event.httpMethod,
-        // The path as the client sent it: with the stage on execute-api URLs, as clients sign it.
-        path: event.requestContext?.path ?? event.path,
-        contentDigest: headers['content-digest'],
-        contentDigestRepeated: headerLineCount(event, 'content-digest') > 1,
+        authorization: request.headers.authorization,
+        method: request.method,
+        path: request.path,
+        contentDigest: request.headers['content-digest'],
+        contentDigestRepeated: request.contentDigestRepeated,
       });
     } catch (error) {
       logger.error('authorizer dependency failure: refusing the request', {
@@ -79,6 +89,22 @@ export function createAuthorizerHandler(runtime: Runtime) {
     if (result.ok) {
       const principal = result.principal;
       const principalId = principal.type === 'admin' ? 'admin' : principal.keyId;
+      const context = allowContext(principal, result.scheme, result.record?.metadata ?? {});
+      if (target.api === 'http') {
+        // No policy for API Gateway to evaluate: the route check happens here.
+        if (!allowsRoute(principal, routeKeyParts(target.routeKey), request.method, routes)) {
+          const reason: RouteRefusal = 'route_not_allowed';
+          logger.warn('deny', { reason, key_id: principalId, request_id: requestId });
+          return { isAuthorized: false };
+        }
+        logger.info('allow', {
+          principal: principal.type,
+          key_id: principalId,
+          scheme: result.scheme,
+          request_id: requestId,
+        });
+        return { isAuthorized: true, context };
+      }
       logger.info('allow', {
         principal: principal.type,
         key_id: principalId,
@@ -88,8 +114,8 @@ export function createAuthorizerHandler(runtime: Runtime) {
       return buildAllowPolicy(
         principal,
         principalId,
-        event.methodArn,
-        allowContext(principal, result.scheme, result.record?.metadata ?? {}),
+        target.methodArn,
+        context,
         routes,
         // A signed request authorizes itself only: with the authorizer cache on, a cached answer for its
         // Authorization value must not serve another method or path.
@@ -99,24 +125,28 @@ export function createAuthorizerHandler(runtime: Runtime) {
     if (result.kind === 'rate_limited') {
       const reason: RateRefusal = 'rate_limited';
       logger.warn('deny', { reason, key_id: result.keyId, request_id: requestId });
+      // An HTTP API has no gateway response to carry the code and Retry-After: a plain refusal.
+      if (target.api === 'http') return { isAuthorized: false };
       return buildDenyPolicy(
         result.keyId,
-        event.methodArn,
+        target.methodArn,
         denyContext(result.keyId, result.retryAfterSeconds, result.limitPerMinute),
       );
     }
     logger.warn('unauthorized', { reason: result.reason, key_id: result.keyId, request_id: requestId });
+    // An HTTP API documents 401 only for a missing identity source (before any authorizer runs); a
+    // refusal is `isAuthorized: false`, which it answers 403.
+    if (target.api === 'http') return { isAuthorized: false };
     throw new Error('Unauthorized');
   };
+  return authorize as AuthorizerHandler;
 }
 
 // INIT, in a Lambda: runtime built, secrets fetched, DynamoDB connection open before the handler is exported.
 const initialized = await initAtColdStart();
-let instance: ReturnType<typeof createAuthorizerHandler> | undefined = initialized
-  ? createAuthorizerHandler(initialized)
-  : undefined;
+let instance: AuthorizerHandler | undefined = initialized ? createAuthorizerHandler(initialized) : undefined;
 
-export const handler = (event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerResult> => {
+export const handler = ((event: AuthorizerEvent) => {
   instance ??= createAuthorizerHandler(defaultRuntime());
   return instance(event);
-};
+}) as AuthorizerHandler;

@@ -3,14 +3,15 @@
  * the authorizer. It echoes what the gateway passed on: method, path, principal (with the key's
  * metadata from the authorizer context) and body.
  */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import { ApiError, UNAUTHORIZED_MESSAGE } from '#core/errors';
 import { metadataFromContext } from '#core/policy';
 import { MAX_BODY_BYTES } from '#core/validation';
+import type { ProxyEvent } from '../runtime/events';
 import { assertBodyIntegrity, errorResponse, fromProxyEvent, jsonResponse } from '../runtime/http';
 
 /** Echoes the request as the gateway passed it on. */
-export async function echo(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+export async function echo(event: ProxyEvent): Promise<APIGatewayProxyResult> {
   const request = fromProxyEvent(event);
   try {
     if (!request.principal) throw new ApiError('unauthorized', UNAUTHORIZED_MESSAGE);
@@ -33,7 +34,7 @@ export async function echo(event: APIGatewayProxyEvent): Promise<APIGatewayProxy
                 type: 'key',
                 key_id: principal.keyId,
                 org_id: principal.orgId,
-                metadata: metadataFromContext(event.requestContext?.authorizer),
+                metadata: metadataFromContext(request.context),
               },
         body: request.body,
       },

@@ -2,10 +2,11 @@
  * The management API's Lambda: finds the route in the route table, checks a signed request's body
  * against its Content-Digest, validates the input, calls the management core with the principal the
  * authorizer established, and maps the result or error to one JSON response. Storage is the DynamoDB
- * key repository (`lambdas/dynamo/keys.ts`). The same function runs the daily usage roll-up
+ * key repository (`lambdas/dynamo/keys.ts`). It answers a REST API's and an HTTP API's proxy events
+ * alike (`lambdas/runtime/events.ts`). The same function runs the daily usage roll-up
  * when the stack's schedule invokes it with `USAGE_ROLL_UP_EVENT`.
  */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import { corsAnswerHeaders } from '#core/cors';
 import { ApiError, UNAUTHORIZED_MESSAGE } from '#core/errors';
 import { ManagementService } from '#core/management';
@@ -26,6 +27,7 @@ import {
 } from '#core/validation';
 import { DynamoKeyRepository } from '../dynamo/keys';
 import { DynamoUsageHistory } from '../dynamo/usage-history';
+import type { ProxyEvent } from '../runtime/events';
 import {
   type ApiRequest,
   assertBodyIntegrity,
@@ -132,7 +134,7 @@ export function createManagementHandler(runtime: Runtime) {
       return errorResponse(error, request.requestId);
     }
   };
-  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+  return async (event: ProxyEvent): Promise<APIGatewayProxyResult> => {
     const request = fromProxyEvent(event);
     const response = await answer(request);
     // Every answer, errors included, so that a page of the allowed origin can read them.
@@ -170,15 +172,15 @@ let instance: ReturnType<typeof createManagementHandler> | undefined = initializ
   : undefined;
 let rollUp: ReturnType<typeof createUsageRollUpHandler> | undefined;
 
-export function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult>;
+export function handler(event: ProxyEvent): Promise<APIGatewayProxyResult>;
 export function handler(event: typeof USAGE_ROLL_UP_EVENT): Promise<{ rolled_up_keys: number }>;
 export function handler(
-  event: APIGatewayProxyEvent | typeof USAGE_ROLL_UP_EVENT,
+  event: ProxyEvent | typeof USAGE_ROLL_UP_EVENT,
 ): Promise<APIGatewayProxyResult | { rolled_up_keys: number }> {
   if (isUsageRollUpEvent(event)) {
     rollUp ??= createUsageRollUpHandler(defaultRuntime());
     return rollUp();
   }
   instance ??= createManagementHandler(defaultRuntime());
-  return instance(event as APIGatewayProxyEvent);
+  return instance(event as ProxyEvent);
 }

@@ -1,23 +1,17 @@
 /**
- * The HTTP edge shared by the API's Lambdas: the API Gateway proxy event translated once into a plain
- * `ApiRequest` (with the principal the authorizer established), the signed-body check every body
+ * The HTTP edge shared by the API's Lambdas: the API Gateway proxy event, of a REST API or an HTTP API
+ * (events.ts), translated once into a plain `ApiRequest` (with the principal the authorizer established), the signed-body check every body
  * reader must make (`assertBodyIntegrity`, `signedBodyRefusal`), and the JSON and error responses.
  */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { CredentialScheme } from '#core/credentials';
 import { ApiError, DependencyError, errorBody, UNAUTHORIZED_MESSAGE } from '#core/errors';
 import { type Principal, principalFromContext } from '#core/principal';
+import { type ProxyEvent, proxyRequestOf } from './events';
 import { logger } from './logger';
-import {
-  definedValues,
-  headerLineCount,
-  jsonResponse,
-  lowerCaseHeaders,
-  rawBodyOf,
-  signedBodyRefusal,
-} from './proxy-event';
+import { jsonResponse, signedBodyRefusal } from './proxy-event';
 
-export { headerLineCount, jsonResponse, lowerCaseHeaders, rawBodyOf, signedBodyRefusal };
+export { jsonResponse, signedBodyRefusal };
 
 /**
  * A plain request, translated once from the API Gateway proxy event at the edge: nothing past this
@@ -29,6 +23,8 @@ export interface ApiRequest {
   resource: string;
   /** The path as the client sent it (includes the stage on execute-api URLs). */
   path: string;
+  /** The authorizer's context as the integration received it (null on routes without the authorizer). */
+  context: Readonly<Record<string, unknown>> | null;
   pathParameters: Record<string, string>;
   query: Record<string, string>;
   /** Header names lower-cased. */
@@ -44,24 +40,23 @@ export interface ApiRequest {
   contentDigestRepeated: boolean;
 }
 
-export function fromProxyEvent(event: APIGatewayProxyEvent): ApiRequest {
-  const rawBody = rawBodyOf(event);
-  const body = rawBody === null ? null : rawBody.toString('utf8');
-  const authorizer = event.requestContext?.authorizer as Record<string, unknown> | null | undefined;
-  const scheme = authorizer?.auth_scheme;
+export function fromProxyEvent(event: ProxyEvent): ApiRequest {
+  const parts = proxyRequestOf(event);
+  const scheme = parts.authorizer?.auth_scheme;
   return {
-    method: event.httpMethod,
-    resource: event.resource,
-    path: event.requestContext?.path ?? event.path,
-    pathParameters: definedValues(event.pathParameters),
-    query: definedValues(event.queryStringParameters),
-    headers: lowerCaseHeaders(event.headers),
-    body,
-    requestId: event.requestContext?.requestId ?? 'unknown',
-    principal: principalFromContext(authorizer),
+    method: parts.method,
+    resource: parts.resource,
+    path: parts.path,
+    context: parts.authorizer,
+    pathParameters: parts.pathParameters,
+    query: parts.query,
+    headers: parts.headers,
+    body: parts.rawBody === null ? null : parts.rawBody.toString('utf8'),
+    requestId: parts.requestId,
+    principal: principalFromContext(parts.authorizer),
     scheme: scheme === 'armor' || scheme === 'bearer' ? scheme : null,
-    rawBody,
-    contentDigestRepeated: headerLineCount(event, 'content-digest') > 1,
+    rawBody: parts.rawBody,
+    contentDigestRepeated: parts.contentDigestRepeated,
   };
 }
 

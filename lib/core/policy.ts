@@ -149,6 +149,34 @@ function allowRoutes(
   return { principalId, policyDocument: { Version: '2012-10-17', Statement: [statement] }, context };
 }
 
+/**
+ * An HTTP API authorizer's simple response (payload format 2.0, simple responses on): a yes or no for
+ * this one request, with the context API Gateway passes to the integration: AWS, API Gateway developer
+ * guide, "Working with AWS Lambda authorizers for HTTP APIs" (Lambda function response for format 2.0).
+ */
+export interface SimpleAuthorizerResult {
+  isAuthorized: boolean;
+  context?: AuthorizerContext;
+}
+
+/**
+ * Whether the principal may call the route an HTTP API names by its route key (`ANY /v1/echo/{proxy+}`,
+ * split into `method` and `path`) with the request's own method — the decision a REST API makes itself
+ * from the Allow policy. A route key that is not in `routes` (`$default`, or a route added outside
+ * latchkey) is refused.
+ */
+export function allowsRoute(
+  principal: Principal,
+  routeKey: { method: string; path: string } | null,
+  requestMethod: string,
+  routes: readonly PolicyRoute[] = ROUTES,
+): boolean {
+  if (routeKey === null) return false;
+  const route = routes.find((r) => r.path === routeKey.path && r.method === routeKey.method);
+  if (route === undefined) return false;
+  return allowedMethods(principal, route).some((m) => m === requestMethod);
+}
+
 /** A Deny for every route of the stage, with the reason in the context for the gateway response body. */
 export function buildDenyPolicy(
   principalId: string,

@@ -10,10 +10,11 @@ import { TIMESTAMP_SKEW_SECONDS } from './armor';
 
 /**
  * Which check finds the reason: the Authorization header parser (`header`), the rest of credential
- * verification (`credential`), the key's rate limit (`rate_limit`), or the check a body reader makes
- * of a signed request's body against its Content-Digest (`body`; the authorizer never sees bodies).
+ * verification (`credential`), the key's rate limit (`rate_limit`), the route check an HTTP API leaves
+ * to the authorizer (`route`), or the check a body reader makes of a signed request's body against its
+ * Content-Digest (`body`; the authorizer never sees bodies).
  */
-export type RefusalCheck = 'header' | 'credential' | 'rate_limit' | 'body';
+export type RefusalCheck = 'header' | 'credential' | 'rate_limit' | 'route' | 'body';
 
 /**
  * Who logs it: the authorizer (its log group is the one `latchkey logs tail --stack` reads), or the
@@ -24,7 +25,10 @@ export type RefusalLogger = 'authorizer' | 'integration';
 export interface RefusalReasonInfo {
   check: RefusalCheck;
   loggedBy: RefusalLogger;
-  /** 401 `unauthorized` (every credential failure), or 403 `rate_limited`. */
+  /**
+   * What a REST API answers: 401 `unauthorized` (every credential failure), or 403 (`rate_limited`, or
+   * a route the credential may not call). An HTTP API answers 403 to all of them (docs/deploy.md).
+   */
   status: 401 | 403;
   /** One line for people: what happened, and the usual cause. */
   explanation: string;
@@ -148,6 +152,13 @@ export const REFUSAL_REASONS = {
     status: 403,
     explanation: "the key's rate_limit_per_minute is used up for this minute (logged as deny)",
   },
+  route_not_allowed: {
+    check: 'route',
+    loggedBy: 'authorizer',
+    status: 403,
+    explanation:
+      "HTTP API mode: the credential's permissions do not cover this route (REST: refused unlogged)",
+  },
   content_digest_missing: {
     check: 'body',
     loggedBy: 'integration',
@@ -175,6 +186,8 @@ export type ParseFailure = ReasonsOf<'header'>;
 export type FailureReason = ReasonsOf<'header' | 'credential'>;
 /** Why a verified key may not make this call now (403). */
 export type RateRefusal = ReasonsOf<'rate_limit'>;
+/** Why an HTTP API's authorizer refuses a verified credential this route (403). */
+export type RouteRefusal = ReasonsOf<'route'>;
 /**
  * Why a signed request's body is refused by the integration that reads it: its own checks, and the
  * repeated header, which the authorizer refuses first but a body reader checks again.

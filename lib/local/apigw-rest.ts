@@ -10,14 +10,16 @@ import type {
   APIGatewayProxyResult,
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
+import type { GatewayResponseType } from '../core/gateway-responses';
 import { evaluatePolicy } from '../core/policy';
 import type { RouteMatch } from '../core/routes';
-import type {
-  ApiIdentity,
-  AuthorizerVerdict,
-  EventTranslator,
-  GatewayRequest,
-  HttpResponse,
+import {
+  type ApiIdentity,
+  type AuthorizerVerdict,
+  type EventTranslator,
+  type GatewayRequest,
+  gatewayErrorResponse,
+  type HttpResponse,
 } from './gateway-request';
 
 type MultiValue = Record<string, string[]>;
@@ -234,11 +236,20 @@ function response(answer: unknown, requestId: string): HttpResponse | null {
   return { statusCode: result.statusCode, headers, body };
 }
 
-/** The REST API's translator (payload format 1.0). */
+/** Only an error whose message is exactly `Unauthorized` is a 401; any other is a failed authorizer. */
+function thrown(error: unknown): GatewayResponseType {
+  const message = error instanceof Error ? error.message : String(error);
+  return message === 'Unauthorized' ? 'UNAUTHORIZED' : 'AUTHORIZER_FAILURE';
+}
+
+/** The REST API's translator (payload format 1.0): its refusals are latchkey's gateway responses. */
 export const REST_API: EventTranslator<APIGatewayRequestAuthorizerEvent, APIGatewayProxyEvent> = {
   identity,
   authorizerEvent,
   verdict,
   proxyEvent,
   response,
+  refusal: gatewayErrorResponse,
+  thrown,
+  corsMethods: 'resource',
 };

@@ -14,7 +14,9 @@ import type { AddressInfo } from 'node:net';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findRoute } from '../core/routes';
+import { SETTINGS } from '../core/settings';
 import { createAccessLog } from './access-log';
+import { HTTP_API_REQUEST_ID_HEADER } from './apigw-http';
 import {
   ADMIN_KEY_SECRET_NAME,
   DYNAMODB_EXPOSURE_NOTICE,
@@ -139,6 +141,8 @@ export async function startDev(io: DevIo): Promise<DevRun> {
   out(
     `One line per request below; the handlers' log lines go to ${localLogFile(dataDir)} (${cli.npx} logs tail)`,
   );
+  if (local.apiType === 'http')
+    out(`Local gateway answers as an API Gateway HTTP API (${SETTINGS.apiType.env}=http)`);
   out(`latchkey listening on ${local.url}`);
 
   const stopAccessLog = printAccessLines(local.url, out);
@@ -153,6 +157,15 @@ export async function startDev(io: DevIo): Promise<DevRun> {
       return stopped;
     },
   };
+}
+
+/** The gateway's request id: a REST API names it `x-amzn-requestid`, an HTTP API `apigw-requestid`. */
+function requestIdOf(header: (name: string) => unknown): string | null {
+  for (const name of ['x-amzn-requestid', HTTP_API_REQUEST_ID_HEADER]) {
+    const value = header(name);
+    if (typeof value === 'string') return value;
+  }
+  return null;
 }
 
 /**
@@ -173,8 +186,8 @@ function printAccessLines(url: string, out: (line: string) => void): () => void 
     const writeHead = response.writeHead;
     response.writeHead = function (this: ServerResponse, ...args: unknown[]) {
       const headers = args.find((a) => typeof a === 'object' && a !== null && !Array.isArray(a));
-      const id = (headers as Record<string, unknown> | undefined)?.['x-amzn-requestid'];
-      if (typeof id === 'string') entry.requestId = id;
+      const id = requestIdOf((name) => (headers as Record<string, unknown> | undefined)?.[name]);
+      if (id !== null) entry.requestId = id;
       return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
     } as typeof response.writeHead;
   };
@@ -186,13 +199,13 @@ function printAccessLines(url: string, out: (line: string) => void): () => void 
     };
     if (!ours(server)) return;
     const begun = started.get(response);
-    const header = response.getHeader('x-amzn-requestid');
+    const header = requestIdOf((name) => response.getHeader(name));
     out(
       log.finished({
         method: request.method ?? '-',
         url: request.url ?? '/',
         status: response.statusCode,
-        requestId: begun?.requestId ?? (typeof header === 'string' ? header : null),
+        requestId: begun?.requestId ?? header,
         ms: begun === undefined ? 0 : Number(process.hrtime.bigint() - begun.at) / 1e6,
       }),
     );

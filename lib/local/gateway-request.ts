@@ -2,8 +2,8 @@
  * What the local gateway's server and its event translators share, whatever API Gateway flavour is
  * imitated: the plain request the server reads off the socket (`GatewayRequest`), the API it pretends
  * to be (`ApiIdentity`), the plain response it writes (`HttpResponse`), the contract a translator keeps
- * (`EventTranslator`: request → authorizer event → verdict → proxy event → response; apigw-rest.ts is
- * the REST API's, payload format 1.0), and latchkey's gateway responses rendered as responses. Pure.
+ * (`EventTranslator`: request → authorizer event → verdict → proxy event → response, and the API's own
+ * refusals; apigw-rest.ts is the REST API's, payload format 1.0, apigw-http.ts the HTTP API's, 2.0), and latchkey's gateway responses rendered as responses. Pure.
  */
 import {
   type GatewayError,
@@ -50,7 +50,8 @@ export interface HttpResponse {
 
 /** What API Gateway makes of an authorizer's answer. */
 export type AuthorizerVerdict =
-  | { kind: 'allow'; principalId: string; context: Record<string, string> }
+  /** `raw`: the context as the authorizer returned it, where the API passes it on unconverted (HTTP APIs). */
+  | { kind: 'allow'; principalId: string; context: Record<string, string>; raw?: Record<string, unknown> }
   /** A policy that does not allow this method ARN: 403 with the authorizer's context. */
   | { kind: 'deny'; context: Record<string, string> }
   /** Not an answer API Gateway accepts: 500 AUTHORIZER_CONFIGURATION_ERROR. */
@@ -69,10 +70,25 @@ export interface EventTranslator<AuthorizerEvent, ProxyEvent> {
     request: GatewayRequest,
     match: RouteMatch,
     api: ApiIdentity,
-    allowed: { principalId: string; context: Record<string, string> } | null,
+    allowed: { principalId: string; context: Record<string, string>; raw?: Record<string, unknown> } | null,
   ): ProxyEvent;
   /** The integration's answer as an HTTP response; null when API Gateway would call it a failure (502). */
   response(answer: unknown, requestId: string): HttpResponse | null;
+  /** What the API answers itself when it refuses a request (`context`: the authorizer's, on a deny). */
+  refusal(
+    type: GatewayResponseType,
+    requestId: string,
+    context?: Record<string, string>,
+    error?: GatewayError,
+    options?: GatewayResponseOptions,
+  ): HttpResponse;
+  /**
+   * Which preflights the API answers with `corsAllowOrigin`: a REST API's mock `OPTIONS` methods exist
+   * on the management resources only, with their methods; an HTTP API answers every preflight itself.
+   */
+  readonly corsMethods: 'resource' | 'any';
+  /** What an error thrown by the authorizer function means to the API. */
+  thrown(error: unknown): GatewayResponseType;
 }
 
 /**

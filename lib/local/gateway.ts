@@ -1,8 +1,9 @@
 /**
- * A local stand-in for the API Gateway REST API: a small HTTP server around the pure event translation
- * of apigw-rest.ts. It answers only loopback Host values, reads the request, matches a route, runs the
- * real authorizer and handlers in-process on the events the translator builds, and answers with the
- * same gateway responses as the deployed stack. `respond` is the pipeline, with no socket in it.
+ * A local stand-in for API Gateway, a REST API or an HTTP API (`apiType`): a small HTTP server around the
+ * pure event translation of apigw-rest.ts or apigw-http.ts. It answers only loopback Host values, reads
+ * the request, matches a route, runs the real authorizer and handlers in-process on the events the
+ * translator builds, and refuses as the deployed API does (a REST API with latchkey's gateway responses,
+ * an HTTP API with its own fixed answers). `respond` is the pipeline, with no socket in it.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -13,12 +14,9 @@ import {
   STATUS_CODES,
 } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type {
-  APIGatewayProxyEvent,
-  APIGatewayProxyResult,
-  APIGatewayRequestAuthorizerEvent,
-} from 'aws-lambda';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import { publicHandler } from '#lambda/handlers/public';
+import type { AuthorizerEvent, ProxyEvent } from '#lambda/runtime/events';
 import { corsPreflightHeaders, corsResources } from '../core/cors';
 import {
   type GatewayError,
@@ -26,6 +24,8 @@ import {
   renderGatewayResponse,
 } from '../core/gateway-responses';
 import { isPublicRoute, matchPath, matchRoute, ROUTES, type Route, type RouteHandler } from '../core/routes';
+import type { ApiType } from '../core/settings';
+import { HTTP_API } from './apigw-http';
 import { REST_API } from './apigw-rest';
 import {
   hostPort,
@@ -37,26 +37,33 @@ import {
   LOCAL_REGION,
   LOCAL_STAGE,
 } from './constants';
+
+/** An HTTP API's default stage: served at the API's root, as local URLs are (no stage segment). */
+const HTTP_DEFAULT_STAGE = '$default';
+
 import {
   type ApiIdentity,
   type EventTranslator,
   type GatewayRequest,
-  gatewayErrorResponse,
   type HttpResponse,
   parseTarget,
 } from './gateway-request';
 import { closeServer, isLoopbackHost, listen, rawHttpResponse, readBody } from './net';
 
-export type AuthorizerFn = (event: APIGatewayRequestAuthorizerEvent) => Promise<unknown>;
-export type IntegrationFn = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+/** latchkey's authorizer and handlers take either API's events (lambdas/runtime/events.ts). */
+export type AuthorizerFn = (event: AuthorizerEvent) => Promise<unknown>;
+export type IntegrationFn = (event: ProxyEvent) => Promise<APIGatewayProxyResult>;
 
 export interface LocalGatewayOptions {
+  /** Which API Gateway API to answer as: `rest` (payload format 1.0) or `http` (2.0). Default `rest`. */
+  apiType?: ApiType;
   authorizer: AuthorizerFn;
   /** The integration of each handler; `public` defaults to latchkey's own public handler. */
   integrations: Omit<Record<RouteHandler, IntegrationFn>, 'public'> & { public?: IntegrationFn };
   routes?: readonly Route[];
   port?: number;
   host?: string;
+  /** Default: `prod` for a REST API, `$default` for an HTTP API (local URLs carry no stage). */
   stage?: string;
   region?: string;
   accountId?: string;
@@ -111,11 +118,11 @@ export async function respond<A, P>(
 ): Promise<HttpResponse> {
   const { requestId } = request;
   const options = { corsAllowOrigin: targets.corsAllowOrigin };
-  /** One of latchkey's gateway responses, with this API's CORS headers. */
+  /** The API's own refusal, with its CORS headers. */
   const refuse = (type: GatewayResponseType, context: Record<string, string> = {}): HttpResponse =>
-    gatewayErrorResponse(type, requestId, context, undefined, options);
+    translator.refusal(type, requestId, context, undefined, options);
   if (targets.corsAllowOrigin !== undefined && request.method === 'OPTIONS') {
-    const preflight = corsPreflight(targets.corsAllowOrigin, targets.routes, request);
+    const preflight = corsPreflight(targets.corsAllowOrigin, targets.routes, request, translator.corsMethods);
     if (preflight !== null) return preflight;
   }
   const match = matchRoute(request.method, request.path, targets.routes);
@@ -139,8 +146,7 @@ export async function respond<A, P>(
   try {
     answer = await targets.authorizer(authorizerEvent);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return refuse(message === 'Unauthorized' ? 'UNAUTHORIZED' : 'AUTHORIZER_FAILURE');
+    return refuse(translator.thrown(error));
   }
   const verdict = translator.verdict(answer, authorizerEvent);
   if (verdict.kind === 'invalid') return refuse('AUTHORIZER_CONFIGURATION_ERROR');
@@ -156,13 +162,14 @@ function corsPreflight(
   allowOrigin: string,
   routes: readonly Route[],
   request: GatewayRequest,
+  methods: 'resource' | 'any',
 ): HttpResponse | null {
   const resource = corsResources(routes).find((r) => matchPath(r.path, request.path) !== null);
-  if (resource === undefined) return null;
+  if (resource === undefined && methods === 'resource') return null;
   return {
     statusCode: 204,
     headers: {
-      ...corsPreflightHeaders(allowOrigin, resource.methods),
+      ...corsPreflightHeaders(allowOrigin, methods === 'any' ? ['*'] : (resource?.methods ?? [])),
       'x-amzn-requestid': request.requestId,
     },
     body: '',
@@ -172,7 +179,13 @@ function corsPreflight(
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
   const host = options.host ?? LOCAL_HOST;
   const maxPayload = options.maxPayloadBytes ?? 10 * 1024 * 1024;
-  const targets: GatewayTargets<APIGatewayRequestAuthorizerEvent, APIGatewayProxyEvent> = {
+  const apiType = options.apiType ?? 'rest';
+  // Both translators' events are events latchkey's functions take (lambdas/runtime/events.ts).
+  const translator = (apiType === 'http' ? HTTP_API : REST_API) as EventTranslator<
+    AuthorizerEvent,
+    ProxyEvent
+  >;
+  const targets: GatewayTargets<AuthorizerEvent, ProxyEvent> = {
     authorizer: options.authorizer,
     integration: (route) =>
       route.handler === 'public'
@@ -187,7 +200,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     accountId: options.accountId ?? LOCAL_ACCOUNT_ID,
     apiId: options.apiId ?? LOCAL_API_ID,
     region: options.region ?? LOCAL_REGION,
-    stage: options.stage ?? LOCAL_STAGE,
+    stage: options.stage ?? (apiType === 'http' ? HTTP_DEFAULT_STAGE : LOCAL_STAGE),
     deploymentId: LOCAL_DEPLOYMENT_ID,
     domainName: '',
     domainPrefix: host,
@@ -204,16 +217,16 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     const time = new Date();
     if (!isLoopbackHost(req.headers.host)) {
       req.resume();
-      return gatewayErrorResponse('DEFAULT_4XX', requestId, {}, MISDIRECTED, responseOptions);
+      return translator.refusal('DEFAULT_4XX', requestId, {}, MISDIRECTED, responseOptions);
     }
     const target = parseTarget(req.url ?? '/');
     if (target === null) {
       req.resume();
-      return gatewayErrorResponse('DEFAULT_4XX', requestId, {}, BAD_TARGET, responseOptions);
+      return translator.refusal('DEFAULT_4XX', requestId, {}, BAD_TARGET, responseOptions);
     }
     const body = await readBody(req, maxPayload);
     if (body === null)
-      return gatewayErrorResponse('REQUEST_TOO_LARGE', requestId, {}, undefined, responseOptions);
+      return translator.refusal('REQUEST_TOO_LARGE', requestId, {}, undefined, responseOptions);
     return {
       requestId,
       time,
@@ -228,11 +241,11 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
 
   const server: Server = createServer((req, res) => {
     read(req)
-      .then((request) => ('statusCode' in request ? request : respond(REST_API, targets, api, request)))
+      .then((request) => ('statusCode' in request ? request : respond(translator, targets, api, request)))
       .then((response) => send(res, response))
       .catch(() => {
         if (!res.headersSent)
-          send(res, gatewayErrorResponse('DEFAULT_5XX', randomUUID(), {}, INTERNAL_ERROR, responseOptions));
+          send(res, translator.refusal('DEFAULT_5XX', randomUUID(), {}, INTERNAL_ERROR, responseOptions));
         else res.end();
       });
   });

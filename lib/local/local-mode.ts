@@ -3,8 +3,8 @@
  * to it with its own credential only (dynamodb/credential.ts: DynamoDB Local keeps a database per
  * access key id, so other credentials see none of local mode's data), then starts the local
  * Secrets Manager endpoint holding the admin key and the signing secret, and the local API Gateway
- * running the same authorizer and handlers as the deployed stack, and stops them again in reverse
- * order. With a data folder, the handlers' log lines are also appended to its latchkey.log
+ * (a REST API or an HTTP API, as `apiType` or LATCHKEY_API_TYPE says) running the same authorizer and
+ * handlers as the deployed stack, and stops them again in reverse order. With a data folder, the handlers' log lines are also appended to its latchkey.log
  * (lib/local/log-file.ts). `npm start` (bin/start.ts) and the test suites start it through startLocalMode.
  */
 import { chmodSync, mkdirSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { type Config, loadConfig } from '#lambda/runtime/config';
 import { createRuntime, type Runtime } from '#lambda/runtime/runtime';
 import { randomBase62 } from '../core/base62';
 import { ADMIN_KEY_RE, GENERATED_SECRET_LENGTH } from '../core/credentials';
-import { SETTINGS } from '../core/settings';
+import { type ApiType, parseSetting, SETTINGS } from '../core/settings';
 import {
   ADMIN_KEY_SECRET_NAME,
   LOCAL_ENV,
@@ -68,6 +68,11 @@ export interface LocalModeOptions {
   adminKey?: string;
   /** Extra LATCHKEY_* settings (token prefix, default limits, role matrix…), as environment values. */
   settings?: Record<string, string>;
+  /**
+   * Which API Gateway API the local gateway answers as; else `LATCHKEY_API_TYPE` in `settings`, else
+   * `rest`.
+   */
+  apiType?: ApiType;
   /** The clock the handlers use (tests move it to cross rate-limit windows and grace periods). */
   now?: () => number;
   /** Names of the environment variables that set the ports, for error messages. */
@@ -91,10 +96,21 @@ export interface LocalMode {
   adminKey: string;
   adminKeyGenerated: boolean;
   config: Config;
+  /** The API Gateway API the local gateway answers as. */
+  apiType: ApiType;
   runtime: Runtime;
   /** The DynamoDB Local process this local mode started (null when it reused one). */
   dynamodb: DynamoDbLocal | null;
   stop(): Promise<void>;
+}
+
+/** `LATCHKEY_API_TYPE` from local mode's settings (unset or empty: the default), checked against its row. */
+function localApiType(settings: Record<string, string> = {}): ApiType {
+  const raw = settings[SETTINGS.apiType.env];
+  if (raw === undefined || raw === '') return SETTINGS.apiType.default;
+  const parsed = parseSetting('apiType', raw, { as: SETTINGS.apiType.env });
+  if (!parsed.ok) throw new LocalSetupError(parsed.problem);
+  return parsed.value;
 }
 
 /** Starts DynamoDB Local, the local Secrets Manager endpoint and the local API Gateway. */
@@ -123,6 +139,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       throw new LocalSetupError(`${LOCAL_ENV.adminKey} must be 32-128 letters and digits`);
     }
     if (options.port) await assertPortFree(options.port, gatewayPortEnv);
+    const apiType = options.apiType ?? localApiType(options.settings);
 
     if (options.dynamodbEndpoint !== undefined && options.dynamodbCredential === undefined) {
       throw new LocalSetupError('dynamodbEndpoint needs dynamodbCredential: the credential of its database');
@@ -193,6 +210,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       ...(options.now ? { now: options.now } : {}),
     });
     const gateway: LocalGateway = await startLocalGateway({
+      apiType,
       host,
       port: options.port ?? 0,
       authorizer: createAuthorizerHandler(runtime),
@@ -213,6 +231,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       adminKey,
       adminKeyGenerated,
       config,
+      apiType,
       runtime,
       dynamodb,
       stop: stopAll,

@@ -1,8 +1,10 @@
 /**
  * gateway: requests/s and latency through the local API Gateway at a fixed concurrency, for
  * `GET /v1/echo/x` behind the real authorizer (bearer, and signed), and for the same route behind a
- * baseline authorizer that allows everything without looking (a static policy): the difference is
- * what authentication costs end to end on this machine.
+ * baseline authorizer that allows everything without looking (a static answer): the difference is
+ * what authentication costs end to end on this machine. The same phases run through the local gateway
+ * as a REST API (payload format 1.0, IAM policies) and as an HTTP API (2.0, simple responses), on the
+ * same runtime and table: what differs is the event translation and the answer.
  *
  * The load generator runs in a worker thread (its own event loop) with keep-alive connections.
  */
@@ -12,6 +14,7 @@ import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { type AuthorizerResult, buildAllowPolicy } from '#core/policy';
 import { type Principal, principalContext } from '#core/principal';
 import type { RouteHandler } from '#core/routes';
+import { createAuthorizerHandler } from '#lambda/handlers/authorizer';
 import { echo } from '#lambda/handlers/echo';
 import { createManagementHandler } from '#lambda/handlers/management';
 import { type IntegrationFn, startLocalGateway } from '#local/gateway';
@@ -34,6 +37,18 @@ export interface GatewayFigures {
   ddb_floor_rps: number;
   ddb_floor_p99_ms: number;
   non_200: number;
+  /** The same phases through the local gateway answering as an HTTP API (payload format 2.0). */
+  http: {
+    auth_rps: number;
+    noauth_rps: number;
+    signed_rps: number;
+    auth_p50_ms: number;
+    auth_p99_ms: number;
+    noauth_p50_ms: number;
+    noauth_p99_ms: number;
+    signed_p50_ms: number;
+    signed_p99_ms: number;
+  };
 }
 
 const LOAD_WORKER = `
@@ -161,25 +176,54 @@ export async function benchGateway(
     permissions: ['api:read'],
   };
   let staticPolicy: AuthorizerResult | undefined;
+  const integrations = { management: createManagementHandler(local.runtime), echo } as Record<
+    RouteHandler,
+    IntegrationFn
+  >;
   const baseline = await startLocalGateway({
-    authorizer: async (event: APIGatewayRequestAuthorizerEvent) => {
+    authorizer: async (event) => {
       staticPolicy ??= buildAllowPolicy(
         fixed,
         fixed.keyId,
-        event.methodArn,
+        (event as APIGatewayRequestAuthorizerEvent).methodArn,
         principalContext(fixed, 'bearer'),
       );
       return staticPolicy;
     },
     // Only the echo route is called; the cast keeps this compiling if handlers are added.
-    integrations: { management: createManagementHandler(local.runtime), echo } as Record<
-      RouteHandler,
-      IntegrationFn
-    >,
+    integrations,
+  });
+  // The HTTP API: the real authorizer on the same runtime, and a baseline that says yes without looking.
+  const httpApi = await startLocalGateway({
+    apiType: 'http',
+    authorizer: createAuthorizerHandler(local.runtime),
+    integrations,
+  });
+  const httpStatic = { isAuthorized: true, context: principalContext(fixed, 'bearer') };
+  const httpBaseline = await startLocalGateway({
+    apiType: 'http',
+    authorizer: async () => httpStatic,
+    integrations,
   });
 
-  type Phase = 'auth' | 'noauth' | 'signed' | 'ddb';
-  const samples: Record<Phase, PhaseResult[]> = { auth: [], noauth: [], signed: [], ddb: [] };
+  type Phase = 'auth' | 'noauth' | 'signed' | 'ddb' | 'http_auth' | 'http_noauth' | 'http_signed';
+  const samples: Record<Phase, PhaseResult[]> = {
+    auth: [],
+    noauth: [],
+    signed: [],
+    ddb: [],
+    http_auth: [],
+    http_noauth: [],
+    http_signed: [],
+  };
+  const urls: Record<Exclude<Phase, 'ddb'>, string> = {
+    auth: local.url,
+    signed: local.url,
+    noauth: baseline.url,
+    http_auth: httpApi.url,
+    http_signed: httpApi.url,
+    http_noauth: httpBaseline.url,
+  };
   try {
     const phase = (url: string, scheme: 'bearer' | 'armor') =>
       runPhase({
@@ -193,20 +237,20 @@ export async function benchGateway(
       });
     for (let r = 0; r < options.rounds; r++) {
       // Alternate the order between rounds so that neither side always runs on a warmer machine.
-      const order: Phase[] =
-        r % 2 === 0 ? ['auth', 'noauth', 'signed', 'ddb'] : ['ddb', 'signed', 'noauth', 'auth'];
+      const forward: Phase[] = ['auth', 'http_auth', 'noauth', 'http_noauth', 'signed', 'http_signed', 'ddb'];
+      const order = r % 2 === 0 ? forward : [...forward].reverse();
       for (const name of order) {
         progress('gateway', `round ${r + 1}/${options.rounds}: ${name}`);
         if (name === 'ddb') {
           samples.ddb.push(await ddbFloor());
           continue;
         }
-        const url = name === 'noauth' ? baseline.url : local.url;
-        samples[name].push(await phase(url, name === 'signed' ? 'armor' : 'bearer'));
+        const signed = name === 'signed' || name === 'http_signed';
+        samples[name].push(await phase(urls[name], signed ? 'armor' : 'bearer'));
       }
     }
   } finally {
-    await baseline.close();
+    await Promise.all([baseline.close(), httpApi.close(), httpBaseline.close()]);
   }
 
   const summarize = (results: PhaseResult[]) => {
@@ -225,6 +269,9 @@ export async function benchGateway(
   const noauth = summarize(samples.noauth);
   const signed = summarize(samples.signed);
   const ddb = summarize(samples.ddb);
+  const httpAuth = summarize(samples.http_auth);
+  const httpNoauth = summarize(samples.http_noauth);
+  const httpSigned = summarize(samples.http_signed);
   return {
     concurrency: options.concurrency,
     seconds_per_phase: options.seconds,
@@ -239,6 +286,18 @@ export async function benchGateway(
     signed_p99_ms: signed.p99,
     ddb_floor_rps: ddb.rps,
     ddb_floor_p99_ms: ddb.p99,
-    non_200: auth.non200 + noauth.non200 + signed.non200,
+    non_200:
+      auth.non200 + noauth.non200 + signed.non200 + httpAuth.non200 + httpNoauth.non200 + httpSigned.non200,
+    http: {
+      auth_rps: httpAuth.rps,
+      noauth_rps: httpNoauth.rps,
+      signed_rps: httpSigned.rps,
+      auth_p50_ms: httpAuth.p50,
+      auth_p99_ms: httpAuth.p99,
+      noauth_p50_ms: httpNoauth.p50,
+      noauth_p99_ms: httpNoauth.p99,
+      signed_p50_ms: httpSigned.p50,
+      signed_p99_ms: httpSigned.p99,
+    },
   };
 }

@@ -7,7 +7,8 @@
  *   peers        the same bearer check with scrypt (Node defaults) and Seam's prefixed-api-key
  *   cold_start   the production esbuild bundle: size, fresh-process INIT + one verification vs bare node
  *                and vs the SDK floor (the same DynamoDB client bundled alone, one GetItem)
- *   gateway      requests/s and p99 through the local gateway, authenticated vs a no-auth baseline
+ *   gateway      requests/s and p99 through the local gateway, authenticated vs a no-auth baseline,
+ *                answering as a REST API and as an HTTP API
  *   hot_key      one key at three times a (simulated) item write limit, in exact and bounded mode, and
  *                a rate limit under 10 instances bursting together
  *   cost         per million verifications at AWS list prices, REST API and HTTP API modes
@@ -369,13 +370,35 @@ function printReport(r: Results): void {
 
   const g = r.gateway;
   say(`\ngateway: GET /v1/echo/x through the local gateway, concurrency ${g.concurrency}`);
+  const h2 = g.http;
   say(
     table([
-      ['authorizer', 'req/s', 'p50 ms', 'p99 ms'],
-      ['latchkey, bearer', String(g.auth_rps), ms(g.auth_p50_ms), ms(g.auth_p99_ms)],
-      ['latchkey, signed', String(g.signed_rps), ms(g.signed_p50_ms), ms(g.signed_p99_ms)],
-      ['no-auth baseline (static Allow)', String(g.noauth_rps), ms(g.noauth_p50_ms), ms(g.noauth_p99_ms)],
-      ['DynamoDB Local alone: bare cond. UpdateItem', String(g.ddb_floor_rps), '', ms(g.ddb_floor_p99_ms)],
+      ['API', 'authorizer', 'req/s', 'p50 ms', 'p99 ms'],
+      ['REST', 'latchkey, bearer', String(g.auth_rps), ms(g.auth_p50_ms), ms(g.auth_p99_ms)],
+      ['REST', 'latchkey, signed', String(g.signed_rps), ms(g.signed_p50_ms), ms(g.signed_p99_ms)],
+      [
+        'REST',
+        'no-auth baseline (static Allow)',
+        String(g.noauth_rps),
+        ms(g.noauth_p50_ms),
+        ms(g.noauth_p99_ms),
+      ],
+      ['HTTP', 'latchkey, bearer', String(h2.auth_rps), ms(h2.auth_p50_ms), ms(h2.auth_p99_ms)],
+      ['HTTP', 'latchkey, signed', String(h2.signed_rps), ms(h2.signed_p50_ms), ms(h2.signed_p99_ms)],
+      [
+        'HTTP',
+        'no-auth baseline (static yes)',
+        String(h2.noauth_rps),
+        ms(h2.noauth_p50_ms),
+        ms(h2.noauth_p99_ms),
+      ],
+      [
+        '',
+        'DynamoDB Local alone: bare cond. UpdateItem',
+        String(g.ddb_floor_rps),
+        '',
+        ms(g.ddb_floor_p99_ms),
+      ],
     ]),
   );
   if (g.non_200 > 0) say(`!! ${g.non_200} responses were not 200`);

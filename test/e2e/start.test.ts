@@ -12,7 +12,7 @@ import { ROOT, startLocalProcess, waitForLine } from '../helpers/process';
 /**
  * `npm start` as a user runs it: a real process, real ports, the documented walkthroughs (the README's
  * curl walkthrough, protocol §2.2's openssl signing, the CLI's) run verbatim with curl and bash,
- * Ctrl-C, a restart on the same data, and its failure messages.
+ * Ctrl-C, a restart on the same data, and its failure messages; and once as an HTTP API.
  */
 const start = startLocalProcess;
 
@@ -134,6 +134,54 @@ describe('npm start', () => {
       await second.exited;
     }
   }, 360_000);
+
+  it("LATCHKEY_API_TYPE=http answers as an HTTP API: the same keys, the HTTP API's own refusals", async () => {
+    const httpDir = mkdtempSync(join(tmpdir(), 'latchkey-start-http-'));
+    const httpPort = await freePort();
+    const run = start({
+      PORT: String(httpPort),
+      LATCHKEY_SECRETS_PORT: String(await freePort()),
+      LATCHKEY_DYNAMODB_PORT: String(await freePort()),
+      LATCHKEY_DATA_DIR: httpDir,
+      LATCHKEY_API_TYPE: 'http',
+    });
+    try {
+      await waitForLine(run, /latchkey listening on/);
+      expect(run.output()).toContain(
+        'Local gateway answers as an API Gateway HTTP API (LATCHKEY_API_TYPE=http)',
+      );
+      const url = `http://127.0.0.1:${httpPort}`;
+      const admin = /Admin key \(generated now, shown once here\): (\S+)/.exec(run.output())?.[1] ?? '';
+      const created = await fetch(`${url}/v1/keys`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'http mode', roles: ['viewer'] }),
+      });
+      expect(created.status).toBe(201);
+      const token = ((await created.json()) as { raw_key: string }).raw_key;
+      const as = (authorization: string | null, method = 'GET', path = '/v1/echo/x') =>
+        fetch(`${url}${path}`, { method, headers: authorization === null ? {} : { authorization } });
+      const ok = await as(`Bearer ${token}`);
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('apigw-requestid')).toMatch(/\S/);
+      for (const [authorization, method, status, message] of [
+        [null, 'GET', 401, 'Unauthorized'],
+        [`Bearer ${token.slice(0, -1)}x`, 'GET', 403, 'Forbidden'],
+        [`Bearer ${token}`, 'POST', 403, 'Forbidden'],
+      ] as const) {
+        const res = await as(authorization, method);
+        expect(res.status).toBe(status);
+        expect(await res.json()).toEqual({ message });
+      }
+      // Public routes and the access lines work as in REST mode.
+      expect((await fetch(`${url}/v1/openapi.json`)).status).toBe(200);
+      expect(run.output()).toMatch(/^GET \/v1\/echo\/x 200 /m);
+    } finally {
+      run.child.kill('SIGINT');
+      await run.exited;
+      rmSync(httpDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it('explains a busy port in one line, without a stack trace', async () => {
     const blocker = createServer();

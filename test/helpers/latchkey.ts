@@ -22,7 +22,7 @@ export function useLatchkey(options: Partial<LocalModeOptions> = {}): TestLatchk
   const handle = {} as TestLatchkey;
   beforeAll(async () => {
     handle.local = await startTestLatchkey(options);
-    handle.call = client(handle.local.url);
+    handle.call = client(handle.local.url, { apiType: handle.local.apiType });
     handle.admin = handle.local.adminKey;
   });
   afterAll(() => handle.local?.stop());

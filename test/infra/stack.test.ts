@@ -198,8 +198,9 @@ describe('REST API methods', () => {
         },
         context: { principal: 'admin', key_id: '', org_id: '', permissions: '' },
       });
-      const record = (handler: string) => async (event: { httpMethod: string; resource: string }) => {
-        hits.push(`${handler} ${event.httpMethod} ${event.resource}`);
+      const record = (handler: string) => async (event: unknown) => {
+        const { httpMethod, resource } = event as { httpMethod: string; resource: string };
+        hits.push(`${handler} ${httpMethod} ${resource}`);
         return { statusCode: 200, body: '{}' };
       };
       const gateway = await startLocalGateway({

@@ -13,10 +13,11 @@ import { startDynamoDbLocal } from '#local/dynamodb/process';
 import { startLocalGateway } from '#local/gateway';
 import { type LocalMode, startLocalMode } from '#local/local-mode';
 import { client, createKey, startTestLatchkey } from '../helpers/local';
+import { API_TYPES, expectRefusal } from '../helpers/refusals';
 
 /**
  * Every dependency failure fails closed: 5xx, never 2xx, never 401, and nothing cached, in both
- * verification modes. SDK-level faults that DynamoDB Local cannot produce (throttling, timeouts,
+ * verification modes and behind both API types (a REST API answers 503, an HTTP API 500). SDK-level faults that DynamoDB Local cannot produce (throttling, timeouts,
  * internal errors) are injected with SDK middleware; an outage is produced for real by stopping
  * DynamoDB Local.
  */
@@ -74,56 +75,58 @@ describe.each(MODES)('SDK faults ($mode)', ({ mode }) => {
     named('ResourceNotFoundException', 'Requested resource not found'),
   ];
 
-  it.each(faults.map((f) => [f.name, f] as const))(
-    '%s: bearer and admin requests get 503, then recover',
-    async (_n, error) => {
+  describe.each(API_TYPES)('%s API', (apiType) => {
+    it.each(faults.map((f) => [f.name, f] as const))(
+      '%s: bearer and admin requests are refused (REST 503, HTTP 500), then recover',
+      async (_n, error) => {
+        const fault: { error: Error | null } = { error: null };
+        const runtime = createRuntime(local.config, faultyClients(local, fault));
+        const gateway = await startLocalGateway({
+          apiType,
+          authorizer: createAuthorizerHandler(runtime),
+          integrations: { management: createManagementHandler(runtime), echo },
+        });
+        try {
+          const call = client(gateway.url, { apiType });
+          const k = await createKey(call, local.adminKey);
+          fault.error = error;
+          for (const token of [k.token, local.adminKey]) {
+            expectRefusal(await call('GET', '/v1/whoami', { token }), apiType, 'dependency_failure');
+          }
+          fault.error = null;
+          expect((await call('GET', '/v1/whoami', { token: k.token })).status).toBe(200);
+          expect((await call('GET', '/v1/whoami', { token: local.adminKey })).status).toBe(200);
+        } finally {
+          await gateway.close();
+        }
+      },
+    );
+
+    it('a failure inside a management handler is a 503 in the error shape (the handler answers it)', async () => {
       const fault: { error: Error | null } = { error: null };
-      const runtime = createRuntime(local.config, faultyClients(local, fault));
+      const healthy = createRuntime(local.config, { secrets: local.secretsClient });
+      const broken = createRuntime(local.config, faultyClients(local, fault));
       const gateway = await startLocalGateway({
-        authorizer: createAuthorizerHandler(runtime),
-        integrations: { management: createManagementHandler(runtime), echo },
+        apiType,
+        authorizer: createAuthorizerHandler(healthy),
+        integrations: { management: createManagementHandler(broken), echo },
       });
       try {
-        const call = client(gateway.url);
-        const k = await createKey(call, local.adminKey);
-        fault.error = error;
-        for (const token of [k.token, local.adminKey]) {
-          const res = await call<{ error: { code: string } }>('GET', '/v1/whoami', { token });
-          expect(res.status).toBe(503);
-          expect(res.body.error.code).toBe('service_unavailable');
-        }
-        fault.error = null;
-        expect((await call('GET', '/v1/whoami', { token: k.token })).status).toBe(200);
-        expect((await call('GET', '/v1/whoami', { token: local.adminKey })).status).toBe(200);
+        fault.error = named('ThrottlingException', 'slow down');
+        const res = await client(gateway.url, { apiType })<{ error: { code: string; request_id: string } }>(
+          'GET',
+          '/v1/keys',
+          {
+            token: local.adminKey,
+          },
+        );
+        expect(res.status).toBe(503);
+        expect(res.body.error.code).toBe('service_unavailable');
+        expect(res.text).not.toContain('slow down');
       } finally {
         await gateway.close();
       }
-    },
-  );
-
-  it('a failure inside a management handler is a 503 in the error shape', async () => {
-    const fault: { error: Error | null } = { error: null };
-    const healthy = createRuntime(local.config, { secrets: local.secretsClient });
-    const broken = createRuntime(local.config, faultyClients(local, fault));
-    const gateway = await startLocalGateway({
-      authorizer: createAuthorizerHandler(healthy),
-      integrations: { management: createManagementHandler(broken), echo },
     });
-    try {
-      fault.error = named('ThrottlingException', 'slow down');
-      const res = await client(gateway.url)<{ error: { code: string; request_id: string } }>(
-        'GET',
-        '/v1/keys',
-        {
-          token: local.adminKey,
-        },
-      );
-      expect(res.status).toBe(503);
-      expect(res.body.error.code).toBe('service_unavailable');
-      expect(res.text).not.toContain('slow down');
-    } finally {
-      await gateway.close();
-    }
   });
 });
 

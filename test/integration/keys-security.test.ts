@@ -6,99 +6,109 @@ import { formatToken, newKeyId } from '#core/token';
 import type { LocalMode } from '#local/local-mode';
 import { useLatchkey } from '../helpers/latchkey';
 import { client, createKey, startTestLatchkey } from '../helpers/local';
+import { expectRefusal } from '../helpers/refusals';
 
-/** Security cases, table-driven, through the local gateway over real HTTP. */
+/**
+ * Security cases, table-driven, through the local gateway over real HTTP; the refusals a gateway makes
+ * (credentials, route permissions) through a REST API and an HTTP API (test/helpers/refusals.ts).
+ */
 const lk = useLatchkey();
+const lkHttp = useLatchkey({ apiType: 'http' });
+const GATEWAYS = [
+  { apiType: 'rest' as const, t: lk },
+  { apiType: 'http' as const, t: lkHttp },
+];
 
 function mutateChar(value: string, index: number): string {
   const c = value[index] === 'a' ? 'b' : 'a';
   return value.slice(0, index) + c + value.slice(index + 1);
 }
 
-describe('every credential failure gets the same 401', () => {
-  const cases: Array<[string, () => Promise<string | undefined>]> = [
-    ['missing', async () => undefined],
-    ['empty bearer', async () => 'Bearer '],
-    ['unsupported scheme', async () => `Basic ${Buffer.from('a:b').toString('base64')}`],
-    ['malformed', async () => 'Bearer not-a-key'],
-    ['bad checksum', async () => `Bearer ${mutateChar((await createKey(lk.call, lk.admin)).token, 70)}`],
-    ['truncated', async () => `Bearer ${(await createKey(lk.call, lk.admin)).token.slice(0, -1)}`],
-    ['unknown key id', async () => `Bearer ${formatToken('lk', newKeyId(), randomBase62(43))}`],
-    [
-      'wrong secret',
-      async () => {
-        const { id } = await createKey(lk.call, lk.admin);
-        return `Bearer ${formatToken('lk', id, randomBase62(43))}`;
-      },
-    ],
-    [
-      'revoked',
-      async () => {
-        const k = await createKey(lk.call, lk.admin);
-        await lk.call('DELETE', `/v1/keys/${k.id}`, { token: lk.admin });
-        return `Bearer ${k.token}`;
-      },
-    ],
-    [
-      'expired',
-      async () => {
-        const k = await createKey(lk.call, lk.admin, {
-          expires_at: new Date(Date.now() + 1200).toISOString(),
-        });
-        expect((await lk.call('GET', '/v1/whoami', { token: k.token })).status).toBe(200);
-        await new Promise((r) => setTimeout(r, 1300));
-        return `Bearer ${k.token}`;
-      },
-    ],
-    ['wrong lk.admin key', async () => `Bearer ${randomBase62(64)}`],
-    ['another prefix', async () => `Bearer ${formatToken('sk', newKeyId(), randomBase62(43))}`],
-  ];
+describe.each(GATEWAYS)('$apiType API', ({ apiType, t }) => {
+  describe('every credential failure gets the same refusal (REST: 401, HTTP API: 403; no header: 401)', () => {
+    const cases: Array<[string, () => Promise<string | undefined>]> = [
+      ['missing', async () => undefined],
+      ['empty bearer', async () => 'Bearer '],
+      ['unsupported scheme', async () => `Basic ${Buffer.from('a:b').toString('base64')}`],
+      ['malformed', async () => 'Bearer not-a-key'],
+      ['bad checksum', async () => `Bearer ${mutateChar((await createKey(t.call, t.admin)).token, 70)}`],
+      ['truncated', async () => `Bearer ${(await createKey(t.call, t.admin)).token.slice(0, -1)}`],
+      ['unknown key id', async () => `Bearer ${formatToken('lk', newKeyId(), randomBase62(43))}`],
+      [
+        'wrong secret',
+        async () => {
+          const { id } = await createKey(t.call, t.admin);
+          return `Bearer ${formatToken('lk', id, randomBase62(43))}`;
+        },
+      ],
+      [
+        'revoked',
+        async () => {
+          const k = await createKey(t.call, t.admin);
+          await t.call('DELETE', `/v1/keys/${k.id}`, { token: t.admin });
+          return `Bearer ${k.token}`;
+        },
+      ],
+      [
+        'expired',
+        async () => {
+          const k = await createKey(t.call, t.admin, {
+            expires_at: new Date(Date.now() + 1200).toISOString(),
+          });
+          expect((await t.call('GET', '/v1/whoami', { token: k.token })).status).toBe(200);
+          await new Promise((r) => setTimeout(r, 1300));
+          return `Bearer ${k.token}`;
+        },
+      ],
+      ['wrong lk.admin key', async () => `Bearer ${randomBase62(64)}`],
+      ['another prefix', async () => `Bearer ${formatToken('sk', newKeyId(), randomBase62(43))}`],
+    ];
 
-  it.each(cases)('%s', async (_name, credential) => {
-    const authorization = await credential();
-    const res = await lk.call<{ error: Record<string, string> }>('GET', '/v1/whoami', {
-      ...(authorization === undefined ? {} : { authorization }),
+    it.each(cases)('%s', async (_name, credential) => {
+      const authorization = await credential();
+      const res = await t.call<{ error: Record<string, string> }>('GET', '/v1/whoami', {
+        ...(authorization === undefined ? {} : { authorization }),
+      });
+      expectRefusal(res, apiType, authorization === undefined ? 'missing_credential' : 'bad_credential');
+      if (apiType === 'http') return;
+      expect(Object.keys(res.body)).toEqual(['error']);
+      expect(res.body.error.message).toBe(UNAUTHORIZED_MESSAGE);
+      expect(res.body.error.request_id).toMatch(/^[0-9a-f-]{36}$/);
     });
-    expect(res.status).toBe(401);
-    expect(Object.keys(res.body)).toEqual(['error']);
-    expect(res.body.error.code).toBe('unauthorized');
-    expect(res.body.error.message).toBe(UNAUTHORIZED_MESSAGE);
-    expect(res.body.error.request_id).toMatch(/^[0-9a-f-]{36}$/);
   });
-});
 
-describe('the scheme name is case-insensitive', () => {
-  it('accepts `bearer` and `BEARER`', async () => {
-    const k = await createKey(lk.call, lk.admin);
-    expect((await lk.call('GET', '/v1/whoami', { authorization: `bearer ${k.token}` })).status).toBe(200);
-    expect((await lk.call('GET', '/v1/whoami', { authorization: `BEARER ${lk.admin}` })).status).toBe(200);
-  });
-});
-
-describe('route permissions are enforced by the gateway policy (403 before the integration)', () => {
-  const cases: Array<[string, string, string, string]> = [
-    ['member', 'POST', '/v1/keys', 'creating keys'],
-    ['member', 'GET', '/v1/keys', 'listing keys'],
-    ['viewer', 'POST', '/v1/echo/x', 'writing to an application route'],
-    ['viewer', 'DELETE', '/v1/echo/x', 'deleting on an application route'],
-    ['admin', 'GET', '/v1/orgs/default', 'reading an organization (lk.admin key only)'],
-    ['admin', 'PUT', '/v1/orgs/default', 'changing an organization (lk.admin key only)'],
-  ];
-  it.each(cases)('a %s key: %s %s (%s) → 403 forbidden', async (role, method, path) => {
-    const k = await createKey(lk.call, lk.admin, { roles: [role] });
-    const res = await lk.call<{ error: Record<string, string> }>(method, path, {
-      token: k.token,
-      body: method === 'GET' ? undefined : { name: 'x' },
+  describe('the scheme name is case-insensitive', () => {
+    it('accepts `bearer` and `BEARER`', async () => {
+      const k = await createKey(t.call, t.admin);
+      expect((await t.call('GET', '/v1/whoami', { authorization: `bearer ${k.token}` })).status).toBe(200);
+      expect((await t.call('GET', '/v1/whoami', { authorization: `BEARER ${t.admin}` })).status).toBe(200);
     });
-    expect(res.status).toBe(403);
-    expect(res.body.error.code).toBe('forbidden');
-    expect(res.body.error.request_id).toBeTruthy();
   });
 
-  it('a viewer key may read application routes', async () => {
-    const k = await createKey(lk.call, lk.admin, { roles: ['viewer'] });
-    expect((await lk.call('GET', '/v1/echo/x', { token: k.token })).status).toBe(200);
-    expect((await lk.call('HEAD', '/v1/echo/x', { token: k.token })).status).toBe(200);
+  describe('route permissions are enforced before the integration (REST: the policy; HTTP API: the authorizer)', () => {
+    const cases: Array<[string, string, string, string]> = [
+      ['member', 'POST', '/v1/keys', 'creating keys'],
+      ['member', 'GET', '/v1/keys', 'listing keys'],
+      ['viewer', 'POST', '/v1/echo/x', 'writing to an application route'],
+      ['viewer', 'DELETE', '/v1/echo/x', 'deleting on an application route'],
+      ['admin', 'GET', '/v1/orgs/default', 'reading an organization (lk.admin key only)'],
+      ['admin', 'PUT', '/v1/orgs/default', 'changing an organization (lk.admin key only)'],
+    ];
+    it.each(cases)('a %s key: %s %s (%s) → 403', async (role, method, path) => {
+      const k = await createKey(t.call, t.admin, { roles: [role] });
+      const res = await t.call<{ error: Record<string, string> }>(method, path, {
+        token: k.token,
+        body: method === 'GET' ? undefined : { name: 'x' },
+      });
+      expectRefusal(res, apiType, 'forbidden_route');
+      if (apiType === 'rest') expect(res.body.error.request_id).toBeTruthy();
+    });
+
+    it('a viewer key may read application routes', async () => {
+      const k = await createKey(t.call, t.admin, { roles: ['viewer'] });
+      expect((await t.call('GET', '/v1/echo/x', { token: k.token })).status).toBe(200);
+      expect((await t.call('HEAD', '/v1/echo/x', { token: k.token })).status).toBe(200);
+    });
   });
 });
 

@@ -13,6 +13,7 @@ import { startDynamoDbLocal } from '#local/dynamodb/process';
 import { type LocalGateway, startLocalGateway } from '#local/gateway';
 import { type LocalMode, startLocalMode } from '#local/local-mode';
 import { type ApiResponse, type Call, client, createKey, startTestLatchkey } from '../helpers/local';
+import { API_TYPES, type ApiType, REFUSALS } from '../helpers/refusals';
 import {
   countBy,
   FAULTS,
@@ -41,9 +42,13 @@ type Integrations = Parameters<typeof startLocalGateway>[0]['integrations'];
  */
 const EXACT = { LATCHKEY_VERIFY_MODE: 'exact' };
 
-/** A gateway over `runtime` (management and echo integrations as in local mode). */
-function gatewayFor(runtime: ReturnType<typeof createRuntime>): Promise<LocalGateway> {
+/** A gateway over `runtime` (management and echo integrations as in local mode), as a REST or HTTP API. */
+function gatewayFor(
+  runtime: ReturnType<typeof createRuntime>,
+  apiType: ApiType = 'rest',
+): Promise<LocalGateway> {
   return startLocalGateway({
+    apiType,
     authorizer: createAuthorizerHandler(runtime),
     // The cast keeps this compiling if the route table grows handlers; only these two are called.
     integrations: { management: createManagementHandler(runtime), echo } as Integrations,
@@ -121,50 +126,54 @@ describe('DynamoDB errors below the SDK retry layer, under concurrent traffic', 
     },
   );
 
-  it('intermittent faults: every answer is 200 or 503, and exactly the allowed requests are counted', async () => {
-    const fault: FaultSwitch = { rate: 0.5, fault: FAULTS.throttling ?? null, attempts: 0, injected: 0 };
-    const runtime = createRuntime(local.config, {
-      secrets: local.secretsClient,
-      dynamo: faultyDynamo(local, fault),
-    });
-    const gateway = await gatewayFor(runtime);
-    try {
-      const faulty = client(gateway.url);
-      const keys = await Promise.all([createKey(call, local.adminKey), createKey(call, local.adminKey)]);
-      const before = await Promise.all(keys.map((k) => callsOf(call, local.adminKey, k.id)));
-      const mix = [
-        FAULTS.throttling,
-        FAULTS.internalServerError,
-        FAULTS.requestTimeout,
-        FAULTS.connectionReset,
-      ];
-      const deadline = Date.now() + 4_000;
-      const outcomes = await traffic(
-        6,
-        () => Date.now() > deadline,
-        async (w, n) => {
-          fault.fault = mix[n % mix.length] ?? null;
-          const k = keys[w % 2] as { id: string; token: string };
-          const res =
-            n % 2 === 0
-              ? await faulty('GET', '/v1/echo/flaky', { token: k.token })
-              : await signedCall(faulty, k.token, 'GET', '/v1/echo/flaky');
-          return { label: k.id, res };
-        },
-      );
-      fault.rate = 0;
-      expect(countBy(outcomes, (o) => String(o.status))).toEqual(
-        expect.objectContaining({ 200: expect.any(Number), 503: expect.any(Number) }),
-      );
-      for (const o of outcomes) expect([200, 503]).toContain(o.status);
-      for (const [i, k] of keys.entries()) {
-        const allowed = outcomes.filter((o) => o.label === k.id && o.status === 200).length;
-        expect(await callsOf(call, local.adminKey, k.id)).toBe((before[i] as number) + allowed);
+  it.each(API_TYPES)(
+    'intermittent faults (%s API): every answer is 200 or the dependency refusal, and exactly the allowed requests are counted',
+    async (apiType) => {
+      const refused = REFUSALS[apiType].dependency_failure.status;
+      const fault: FaultSwitch = { rate: 0.5, fault: FAULTS.throttling ?? null, attempts: 0, injected: 0 };
+      const runtime = createRuntime(local.config, {
+        secrets: local.secretsClient,
+        dynamo: faultyDynamo(local, fault),
+      });
+      const gateway = await gatewayFor(runtime, apiType);
+      try {
+        const faulty = client(gateway.url, { apiType });
+        const keys = await Promise.all([createKey(call, local.adminKey), createKey(call, local.adminKey)]);
+        const before = await Promise.all(keys.map((k) => callsOf(call, local.adminKey, k.id)));
+        const mix = [
+          FAULTS.throttling,
+          FAULTS.internalServerError,
+          FAULTS.requestTimeout,
+          FAULTS.connectionReset,
+        ];
+        const deadline = Date.now() + 4_000;
+        const outcomes = await traffic(
+          6,
+          () => Date.now() > deadline,
+          async (w, n) => {
+            fault.fault = mix[n % mix.length] ?? null;
+            const k = keys[w % 2] as { id: string; token: string };
+            const res =
+              n % 2 === 0
+                ? await faulty('GET', '/v1/echo/flaky', { token: k.token })
+                : await signedCall(faulty, k.token, 'GET', '/v1/echo/flaky');
+            return { label: k.id, res };
+          },
+        );
+        fault.rate = 0;
+        expect(countBy(outcomes, (o) => String(o.status))).toEqual(
+          expect.objectContaining({ 200: expect.any(Number), [refused]: expect.any(Number) }),
+        );
+        for (const o of outcomes) expect([200, refused]).toContain(o.status);
+        for (const [i, k] of keys.entries()) {
+          const allowed = outcomes.filter((o) => o.label === k.id && o.status === 200).length;
+          expect(await callsOf(call, local.adminKey, k.id)).toBe((before[i] as number) + allowed);
+        }
+      } finally {
+        await gateway.close();
       }
-    } finally {
-      await gateway.close();
-    }
-  });
+    },
+  );
 });
 
 describe('a stalled or refusing network path (real sockets)', () => {

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { Route, RouteMatch } from '#core/routes';
 import { REST_API, restHeaders, restQuery } from '#local/apigw-rest';
 import type { ApiIdentity, GatewayRequest } from '#local/gateway-request';
+import { shapeDifferences } from '../helpers/shape';
 
 function fixture<T>(name: string): T {
   return JSON.parse(readFileSync(new URL(`../fixtures/apigw-rest/${name}`, import.meta.url), 'utf8')) as T;
@@ -63,26 +64,6 @@ function matchOf(event: Captured): RouteMatch {
     hasBody: true,
   };
   return { route, pathParameters: {} };
-}
-
-/**
- * Where two JSON values differ in shape: a field one has and the other lacks, or a field whose JSON
- * type (null, string, number, boolean, array, object) differs. Values are not compared.
- */
-function shapeDifferences(captured: unknown, produced: unknown, path = ''): string[] {
-  const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
-  if (kind(captured) !== kind(produced)) return [`${path}: ${kind(captured)} → ${kind(produced)}`];
-  if (kind(captured) !== 'object') return [];
-  const a = captured as Record<string, unknown>;
-  const b = JSON.parse(JSON.stringify(produced)) as Record<string, unknown>;
-  const out: string[] = [];
-  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    const at = path === '' ? key : `${path}.${key}`;
-    if (!(key in b)) out.push(`${at}: missing`);
-    else if (!(key in a)) out.push(`${at}: extra`);
-    else out.push(...shapeDifferences(a[key], b[key], at));
-  }
-  return out;
 }
 
 /** Fields API Gateway's documentation shows on REST events that the captured ones happen to lack. */

@@ -153,3 +153,28 @@ describe('off by default', () => {
     }
   });
 });
+
+describe('behind an HTTP API (apiType http)', () => {
+  const http = useLatchkey({ apiType: 'http', settings: { LATCHKEY_CORS_ALLOW_ORIGIN: ALLOWED } });
+
+  it('answers every preflight itself, the sample route included, without the authorizer', async () => {
+    for (const path of ['/v1/keys', '/v1/echo/anything']) {
+      const res = await fetch(`${http.local.url}${path}`, {
+        method: 'OPTIONS',
+        headers: { origin: ALLOWED, 'access-control-request-method': 'POST' },
+      });
+      expect(res.status, path).toBe(204);
+      expect(res.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+      expect(res.headers.get('access-control-allow-methods')).toBe('*');
+    }
+  });
+
+  it("API Gateway's own refusals carry the allowed origin and the exposed headers", async () => {
+    const refused = await fetch(`${http.local.url}/v1/whoami`, {
+      headers: { origin: ALLOWED, authorization: 'Bearer lk_nope' },
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+    expect(refused.headers.get('access-control-expose-headers')).toContain('retry-after');
+  });
+});

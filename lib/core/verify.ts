@@ -38,7 +38,8 @@ export interface VerifierDeps {
   /** Which ARMOR-PSK nonces are accepted (default `compatible`: any of the published scheme). */
   signingProfile?: SigningProfile;
   now: () => number;
-  adminKey: () => Promise<string>;
+  /** The admin key. Absent: the admin key is not accepted here (refused as `wrong_admin_key`, no I/O). */
+  adminKey?: () => Promise<string>;
   /**
    * After an admin-key mismatch: the secret read again if the cached value is old enough (so a
    * just-rotated admin key works at once), or null. Optional.
@@ -124,6 +125,7 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
   const credential = parsed.credential;
 
   if (credential.kind === 'admin') {
+    if (deps.adminKey === undefined) return unauthorized('wrong_admin_key', null);
     let matches = constantTimeEqual(credential.value, await deps.adminKey());
     if (!matches && deps.adminKeyRefresh) {
       const fresh = await deps.adminKeyRefresh();

@@ -490,3 +490,17 @@ describe('verifyRequest: a signed request whose body is given (latchkey/verify)'
     ).resolves.toMatchObject({ ok: true, scheme: 'bearer' });
   });
 });
+
+describe('verifyRequest: a verifier that does not accept the admin key', () => {
+  it('refuses an admin-key credential as wrong_admin_key without any I/O', async () => {
+    const { deps, calls } = fakes({});
+    delete deps.adminKey;
+    await expect(verifyRequest(deps, request(`Bearer ${ADMIN_KEY}`))).resolves.toEqual({
+      ok: false,
+      kind: 'unauthorized',
+      reason: 'wrong_admin_key',
+      keyId: null,
+    });
+    expect(ioCalls(calls)).toBe(0);
+  });
+});

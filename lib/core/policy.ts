@@ -6,6 +6,7 @@
  * Pure.
  */
 import type { CredentialScheme } from './credentials';
+import { rateLimitedMessage } from './errors';
 import type { AuthorizerContext, Principal } from './principal';
 import { allowedMethods, principalContext } from './principal';
 import { type PolicyRoute, ROUTES } from './routes';
@@ -46,7 +47,7 @@ export function denyContext(keyId: string, retryAfterSeconds: number): Authorize
     org_id: '',
     permissions: '',
     error_code: 'rate_limited',
-    error_message: `Rate limit exceeded for this key. Retry after ${retryAfterSeconds} seconds.`,
+    error_message: rateLimitedMessage(retryAfterSeconds),
     retry_after: String(retryAfterSeconds),
     auth_scheme: '',
   };

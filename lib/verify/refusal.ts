@@ -13,16 +13,29 @@ import { ROUTE_NOT_FOUND_MESSAGE } from '#core/routes';
  * Why a request was refused: a credential reason of latchkey's refusal table (docs/protocol.md,
  * "Refusal reasons"; `rate_limited` answers 429 here), or `forbidden` (the key lacks the route's
  * permission), `route_not_found` (no route of the table matches), `dependency_failure` (DynamoDB or
- * Secrets Manager failed: fail closed).
+ * Secrets Manager failed: fail closed); and two an adapter finds before verifying: `body_too_large`
+ * (413, past the adapter's body limit) and `body_unavailable` (500: a body parser consumed the body
+ * without keeping its bytes, so a signed body cannot be checked).
  */
-export type RefusalCause = RefusalReason | 'forbidden' | 'route_not_found' | 'dependency_failure';
+export type RefusalCause =
+  | RefusalReason
+  | 'forbidden'
+  | 'route_not_found'
+  | 'dependency_failure'
+  | 'body_too_large'
+  | 'body_unavailable';
 
 /** The statuses, codes and messages `verify` refuses with. */
 const ANSWERS = {
   unauthorized: { status: 401, message: () => UNAUTHORIZED_MESSAGE },
   forbidden: { status: 403, message: () => FORBIDDEN_MESSAGE },
   not_found: { status: 404, message: () => ROUTE_NOT_FOUND_MESSAGE },
+  payload_too_large: { status: 413, message: () => 'The request body is too large.' },
   rate_limited: { status: 429, message: (seconds: number) => rateLimitedMessage(seconds) },
+  internal_error: {
+    status: 500,
+    message: () => 'The request body could not be read to verify the request.',
+  },
   service_unavailable: {
     status: 503,
     message: () => gatewayResponseSpec('AUTHORIZER_FAILURE').message,
@@ -61,6 +74,10 @@ function codeOf(reason: RefusalCause): RefusalCode {
       return 'rate_limited';
     case 'dependency_failure':
       return 'service_unavailable';
+    case 'body_too_large':
+      return 'payload_too_large';
+    case 'body_unavailable':
+      return 'internal_error';
     default:
       return 'unauthorized';
   }

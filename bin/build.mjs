@@ -6,10 +6,12 @@
  *   dist/sdk/index.js                  import { LatchkeyClient } from 'latchkey'
  *   dist/cdk/index.js                  import { LatchkeyAuthorizer } from 'latchkey/cdk'
  *   dist/integration/index.js          import { checkSignedBody } from 'latchkey/integration'
+ *   dist/verify/{index,lambda,hono,express}.js   import { createVerifier } from 'latchkey/verify' (+ adapters)
+ *   dist/verify/inputs.json            the source files and external imports of those bundles (tests read it)
  *   dist/cli.js                        the `latchkey` command (bin/latchkey-cli.mjs runs it)
  *   dist/cli.inputs.json               the source files in dist/cli.js (the launcher's freshness check)
  *   dist/local/mode/index.js           local mode for `latchkey dev`, with its dependencies (lib/local/dev.ts)
- *   dist/types/…                       declarations of the three entry points (package.json "exports")
+ *   dist/types/…                       declarations of the entry points (package.json "exports")
  *
  * The SDK, CLI and constructs keep their dependencies external (aws-cdk-lib and constructs are the
  * user's, as peer dependencies; the CLI imports its AWS SDK clients lazily, as optional extras); the
@@ -82,6 +84,35 @@ await esbuild.build({
   entryPoints: ['lambdas/integration.ts'],
   outfile: 'dist/integration/index.js',
 });
+// latchkey/verify and its adapters: latchkey's code bundled (shared chunks), the AWS SDK clients left to
+// the user's install (optional peer dependencies), the frameworks imported as types only.
+const verify = await esbuild.build({
+  ...common,
+  packages: undefined,
+  external: ['@aws-sdk/client-dynamodb', '@aws-sdk/client-secrets-manager', 'hono', 'express'],
+  entryPoints: ['lib/verify/index.ts', 'lib/verify/lambda.ts', 'lib/verify/hono.ts', 'lib/verify/express.ts'],
+  outdir: 'dist/verify',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  metafile: true,
+});
+writeFileSync(
+  join(dist, 'verify/inputs.json'),
+  `${JSON.stringify(
+    {
+      sources: Object.keys(verify.metafile.inputs),
+      external: [
+        ...new Set(
+          Object.values(verify.metafile.outputs).flatMap((o) =>
+            o.imports.filter((i) => i.external).map((i) => i.path),
+          ),
+        ),
+      ].sort(),
+    },
+    null,
+    2,
+  )}\n`,
+);
 const cli = await esbuild.build({
   ...common,
   entryPoints: ['lib/cli/run.ts'],

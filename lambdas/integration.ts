@@ -25,6 +25,7 @@
  * bundles no logger: a handler importing it stays a few kilobytes.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { type Caller, callerOf } from '#core/caller';
 import { errorBody, UNAUTHORIZED_MESSAGE } from '#core/errors';
 import { metadataFromContext } from '#core/policy';
 import { principalFromContext } from '#core/principal';
@@ -32,41 +33,8 @@ import { type ProxyEvent, proxyRequestOf } from './runtime/events';
 import { jsonResponse, signedBodyRefusal } from './runtime/proxy-event';
 
 export { verifyBodyDigest } from '#core/armor';
+export type { AdminCaller, Caller, CallerScheme, KeyCaller } from '#core/caller';
 export type { ProxyEvent } from './runtime/events';
-
-/** How the authorizer verified the caller: a bearer token (or the admin key), or an ARMOR-PSK signature. */
-export type CallerScheme = 'bearer' | 'armor';
-
-interface CallerBase {
-  /**
-   * The permissions the credential holds, frozen on the key when it was created (from its roles). The
-   * admin key lists latchkey's own permissions and may call every route, whatever it requires.
-   */
-  readonly permissions: readonly string[];
-  readonly scheme: CallerScheme;
-  /**
-   * The key's metadata (`{}` for the admin key). Entries whose name starts with `op_` were set by the
-   * admin key (docs/protocol.md, "Which context values an integration may trust"); any other entry may
-   * have been written by a key of the caller's organization: treat it as the tenant's own text.
-   */
-  readonly metadata: Readonly<Record<string, string>>;
-}
-
-/** An API key of an organization. */
-export interface KeyCaller extends CallerBase {
-  readonly principal: 'key';
-  readonly keyId: string;
-  readonly orgId: string;
-}
-
-/** The deployment's admin key: no key id and no organization. */
-export interface AdminCaller extends CallerBase {
-  readonly principal: 'admin';
-  readonly keyId: null;
-  readonly orgId: null;
-}
-
-export type Caller = KeyCaller | AdminCaller;
 
 type AuthorizerContextOf = Record<string, unknown> | null | undefined;
 
@@ -89,14 +57,7 @@ export function getCaller(event: Pick<ProxyEvent, 'requestContext'> & { version?
   const principal = principalFromContext(context);
   const scheme = context?.auth_scheme;
   if (principal === null || (scheme !== 'bearer' && scheme !== 'armor')) return null;
-  const base: CallerBase = {
-    permissions: [...principal.permissions],
-    scheme,
-    metadata: metadataFromContext(context),
-  };
-  return principal.type === 'admin'
-    ? { ...base, principal: 'admin', keyId: null, orgId: null }
-    : { ...base, principal: 'key', keyId: principal.keyId, orgId: principal.orgId };
+  return callerOf(principal, scheme, metadataFromContext(context));
 }
 
 /**

@@ -12,7 +12,7 @@ export {
   type ProtectOptions,
 } from './authorizer';
 export { propsFromContext } from './context-props';
-export { LatchkeyKeyStore, type LatchkeyKeyStoreProps } from './key-store';
+export { type GrantVerifyOptions, LatchkeyKeyStore, type LatchkeyKeyStoreProps } from './key-store';
 export { LatchkeyApi, type LatchkeyApiProps } from './latchkey-api';
 export { LatchkeyFunction, type LatchkeyFunctionProps } from './latchkey-function';
 export { LatchkeyStack, type LatchkeyStackProps } from './latchkey-stack';

@@ -75,6 +75,16 @@ export interface LatchkeyKeyStoreProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
+/** What `grantVerify` and `grantVerifyTo` give beyond the authorizer's data access and the signing secret. */
+export interface GrantVerifyOptions {
+  /**
+   * Accept the deployment's admin key too: the grantee may then read the admin-key secret (full access
+   * to the management API). Leave it off unless your own routes must accept the admin key.
+   * @default false
+   */
+  readonly acceptAdminKey?: boolean;
+}
+
 /**
  * The stateful half of latchkey: the DynamoDB table (key records, organizations, replay nonces,
  * rate-limit windows and usage) and two Secrets Manager secrets — the admin key and the signing
@@ -168,6 +178,7 @@ export class LatchkeyKeyStore extends Construct {
    * A secret passed in as `existingSigningSecret` keeps its own resource policy.
    */
   private restrictSigningSecretTo(roleArn: string): void {
+    if (this.signingSecretReaders.includes(roleArn)) return;
     this.signingSecretReaders.push(roleArn);
     if (this.signingSecretReaders.length > 1) return;
     this.signingSecret.addToResourcePolicy(
@@ -221,23 +232,21 @@ export class LatchkeyKeyStore extends Construct {
   }
 
   /**
-   * The authorizer's data access: read and count on key items (usage, rate-limit windows) and put
-   * replay-protection items (nonces and signatures of signed requests) — nothing else.
+   * The authorizer's data access, as statements: read and count on key items (usage, rate-limit windows)
+   * and put replay-protection items (nonces and signatures of signed requests) — nothing else.
    * `dynamodb:LeadingKeys` confines each statement to its item kind, and `dynamodb:Attributes` confines
    * the UpdateItem to the checks and counters of `AUTHORIZER_UPDATE_ATTRIBUTES`.
    * DynamoDB authorizes the parts of a TransactWriteItems call as PutItem/UpdateItem, so signed
    * requests are covered by the same statements.
    */
-  public grantVerify(fn: lambda.Function): void {
-    fn.addToRolePolicy(
+  private verifyStatements(): iam.PolicyStatement[] {
+    return [
       new iam.PolicyStatement({
         sid: 'ReadKeyItems',
         actions: ['dynamodb:GetItem'],
         resources: [this.table.tableArn],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ITEM_PREFIXES.key}*`] } },
       }),
-    );
-    fn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'CountOnKeyItems',
         actions: ['dynamodb:UpdateItem'],
@@ -249,8 +258,6 @@ export class LatchkeyKeyStore extends Construct {
           },
         },
       }),
-    );
-    fn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'PutReplayItems',
         actions: ['dynamodb:PutItem'],
@@ -261,8 +268,40 @@ export class LatchkeyKeyStore extends Construct {
           },
         },
       }),
-    );
+    ];
+  }
+
+  /**
+   * Everything a verifier needs (the authorizer, or `latchkey/verify` in a function of yours): the
+   * authorizer's data access on the table (`verifyStatements`), reading the signing master secret (and,
+   * with `acceptAdminKey`, the admin key), and the environment variables that name them, which are set on
+   * the function. The function can then read the master secret that every API-key secret derives from:
+   * see docs/security.md, "Verifying in your own function".
+   */
+  public grantVerify(fn: lambda.Function, options: GrantVerifyOptions = {}): void {
+    for (const statement of this.verifyStatements()) fn.addToRolePolicy(statement);
+    this.grantReadSigningSecret(fn);
+    if (options.acceptAdminKey) this.grantReadAdminKey(fn);
     this.setTableEnvironment(fn);
+  }
+
+  /**
+   * `grantVerify` for any role (an ECS task role, an App Runner instance role, …): the same statements
+   * and secret reads, given to `role`. Returns the environment variables the verifier reads, to set on
+   * the container yourself.
+   */
+  public grantVerifyTo(role: iam.IRole, options: GrantVerifyOptions = {}): Record<string, string> {
+    for (const statement of this.verifyStatements()) role.addToPrincipalPolicy(statement);
+    this.signingSecret.grantRead(role);
+    this.restrictSigningSecretTo(role.roleArn);
+    if (options.acceptAdminKey) this.adminKeySecret.grantRead(role);
+    return {
+      [SETTINGS.tableName.env]: this.table.tableName,
+      [SETTINGS.tokenPrefix.env]: this.tokenPrefix,
+      [SETTINGS.signingSecretId.env]: this.signingSecret.secretArn,
+      [SETTINGS.secretCacheTtlSeconds.env]: String(this.secretCacheTtl.toSeconds()),
+      ...(options.acceptAdminKey ? { [SETTINGS.adminKeySecretId.env]: this.adminKeySecret.secretArn } : {}),
+    };
   }
 
   /**

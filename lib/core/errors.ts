@@ -20,6 +20,11 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 /** The message every credential failure gets, whatever the reason. */
 export const UNAUTHORIZED_MESSAGE = 'A valid API key or admin key is required.';
 
+/** The message of a `rate_limited` refusal, wherever it is answered (authorizer Deny, latchkey/verify). */
+export function rateLimitedMessage(retryAfterSeconds: number): string {
+  return `Rate limit exceeded for this key. Retry after ${retryAfterSeconds} seconds.`;
+}
+
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; request_id: string };
 }

@@ -6,6 +6,7 @@
  * Pure.
  */
 import type { CredentialScheme } from './credentials';
+import { rateLimitedMessage } from './errors';
 import type { AuthorizerContext, Principal } from './principal';
 import { allowedMethods, principalContext } from './principal';
 import { rateLimitField, rateLimitPolicyField } from './rate-limit-fields';
@@ -53,7 +54,7 @@ export function denyContext(
     org_id: '',
     permissions: '',
     error_code: 'rate_limited',
-    error_message: `Rate limit exceeded for this key. Retry after ${retryAfterSeconds} seconds.`,
+    error_message: rateLimitedMessage(retryAfterSeconds),
     retry_after: String(retryAfterSeconds),
     ratelimit: rateLimitField(0, retryAfterSeconds),
     ratelimit_policy: rateLimitPolicyField(limitPerMinute),

@@ -247,8 +247,11 @@ export function parseApplicationRoutes(input: unknown): PolicyRoute[] {
 /** What the authorizer's policy needs to know of a route. */
 export type PolicyRoute = Pick<Route, 'method' | 'path' | 'needs'>;
 
-export interface RouteMatch {
-  route: Route;
+/** What matching needs of a route: its method (or ANY) and resource path. */
+export type RoutePattern = Pick<Route, 'method' | 'path'>;
+
+export interface RouteMatch<R extends RoutePattern = Route> {
+  route: R;
   pathParameters: Record<string, string>;
 }
 
@@ -285,13 +288,22 @@ function decodeSegment(segment: string): string {
   }
 }
 
-/** Finds the route for a method and path; a literal method wins over ANY, as in API Gateway. */
+/**
+ * Finds the route for a method and path; a literal method wins over ANY, as in API Gateway. Any table
+ * of method and resource path will do (latchkey's own by default, or a user's, in latchkey/verify).
+ */
+export function matchRoute(method: string, requestPath: string): RouteMatch | null;
+export function matchRoute<R extends RoutePattern>(
+  method: string,
+  requestPath: string,
+  routes: readonly R[],
+): RouteMatch<R> | null;
 export function matchRoute(
   method: string,
   requestPath: string,
-  routes: readonly Route[] = ROUTES,
-): RouteMatch | null {
-  let anyMatch: RouteMatch | null = null;
+  routes: readonly RoutePattern[] = ROUTES,
+): RouteMatch<RoutePattern> | null {
+  let anyMatch: RouteMatch<RoutePattern> | null = null;
   for (const route of routes) {
     const params = matchPath(route.path, requestPath);
     if (params === null) continue;

@@ -11,21 +11,25 @@ import {
   NONCE_TTL_SECONDS,
   parseContentDigest,
   verifyArmorSignature,
+  verifyBodyDigest,
 } from './armor';
 import { parseAuthorization } from './credentials';
 import { constantTimeEqual, sha256Hex } from './crypto';
 import { type KeyRecord, keyStatus } from './model';
 import { ADMIN_PRINCIPAL, type Principal } from './principal';
-import type { FailureReason, RateRefusal } from './refusals';
+import type { BodyRefusal, FailureReason, RateRefusal } from './refusals';
 import type { SigningProfile } from './settings';
 import { deriveSecret, tokenFor } from './token';
 import { RATE_WINDOW_MS, type RecordReplayInput, rateWindowOf, type UsageStore } from './usage-store';
 
 export type Scheme = 'bearer' | 'armor';
 
+/** Why a credential does not authenticate: its own checks, or (when the body is given) the body's. */
+export type UnauthorizedReason = FailureReason | BodyRefusal;
+
 export type Verification =
   | { ok: true; principal: Principal; record: KeyRecord | null; scheme: Scheme }
-  | { ok: false; kind: 'unauthorized'; reason: FailureReason; keyId: string | null }
+  | { ok: false; kind: 'unauthorized'; reason: UnauthorizedReason; keyId: string | null }
   | {
       ok: false;
       kind: 'rate_limited';
@@ -41,7 +45,8 @@ export interface VerifierDeps {
   /** Which ARMOR-PSK nonces are accepted (default `compatible`: any of the published scheme). */
   signingProfile?: SigningProfile;
   now: () => number;
-  adminKey: () => Promise<string>;
+  /** The admin key. Absent: the admin key is not accepted here (refused as `wrong_admin_key`, no I/O). */
+  adminKey?: () => Promise<string>;
   /**
    * After an admin-key mismatch: the secret read again if the cached value is old enough (so a
    * just-rotated admin key works at once), or null. Optional.
@@ -65,6 +70,13 @@ export interface VerifyRequest {
    * `contentDigest` holds one of them and whatever else reads the request may pick another.
    */
   contentDigestRepeated?: boolean;
+  /**
+   * The raw body, where the caller has it (latchkey/verify; never the authorizer, which API Gateway shows
+   * no body): a signed request's body is then checked against its `Content-Digest` before any I/O, with
+   * the reasons a body reader logs (`content_digest_missing`, `content_digest_mismatch`). Undefined:
+   * not checked here (whatever reads the body must check it).
+   */
+  body?: Uint8Array | string | null;
 }
 
 export function retryAfterSeconds(nowMs: number): number {
@@ -91,7 +103,7 @@ export function keyPrincipal(record: KeyRecord): Principal {
 }
 
 /** The verdict for a credential that does not authenticate (401, whatever the reason). */
-const unauthorized = (reason: FailureReason, keyId: string | null): Verification => ({
+const unauthorized = (reason: UnauthorizedReason, keyId: string | null): Verification => ({
   ok: false,
   kind: 'unauthorized',
   reason,
@@ -124,7 +136,7 @@ function refusedUseVerdict(
  * Verifies a request's credential. Returns a value with a reason code for every refusal; throws
  * only when a dependency fails (and then the caller must refuse with a 5xx).
  *
- * I/O budget: malformed credentials and stale timestamps 0 calls; bearer 1 conditional write;
+ * I/O budget: malformed credentials, stale timestamps and bodies that do not match their digest 0 calls; bearer 1 conditional write;
  * signed 1 read + 1 transactional write, and a bad signature writes nothing. A verified signature is
  * consumed whatever the outcome: a key found unusable on the read costs 1 read + 1 write (the replay
  * records alone), a use the transaction refuses (rate limit) one more write for them.
@@ -135,6 +147,7 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
   const credential = parsed.credential;
 
   if (credential.kind === 'admin') {
+    if (deps.adminKey === undefined) return unauthorized('wrong_admin_key', null);
     let matches = constantTimeEqual(credential.value, await deps.adminKey());
     if (!matches && deps.adminKeyRefresh) {
       const fresh = await deps.adminKeyRefresh();
@@ -176,6 +189,10 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
     const digest = parseContentDigest(request.contentDigest);
     if (digest === null) return unauthorized('bad_content_digest', keyId);
     bodyDigest = digest;
+  }
+  if (request.body !== undefined) {
+    const body = verifyBodyDigest(request.body, request.contentDigest);
+    if (body === 'missing' || body === 'mismatch') return unauthorized(`content_digest_${body}`, keyId);
   }
 
   const record = (await deps.usage.readKey(keyId))?.record ?? null;

@@ -96,3 +96,29 @@ export function cpuCostPerMillion(cpuUs: number, memoryMb: number): number {
 export const wruOf = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
 /** Read units of a strongly consistent read of `bytes`. */
 export const rruOf = (bytes: number) => Math.max(1, Math.ceil(bytes / 4096));
+
+export interface EmbeddedCost {
+  total: number;
+  /** The Lambda time verify adds to the user's own invocation (no request fee: it is invoked anyway). */
+  lambda_duration: number;
+  dynamodb: number;
+  added_ms_mean: number;
+}
+
+/**
+ * latchkey/verify inside the user's own function: no API Gateway and no authorizer invocation, so a
+ * verification costs its DynamoDB units and the time it adds to the user's invocation (the measured
+ * wall time plus the CPU stretch at that memory, not rounded up on its own: the invocation is billed once).
+ */
+export function embeddedCostPerMillion(input: PathCostInput, memoryMb: number): EmbeddedCost {
+  const cpuStretchMs = (input.cpuUs / 1000) * Math.max(0, FULL_VCPU_MB / memoryMb - 1);
+  const addedMs = input.durationsMs.reduce((a, b) => a + b, 0) / input.durationsMs.length + cpuStretchMs;
+  const lambdaDuration = (memoryMb / 1024) * (addedMs / 1000) * 1e6 * PRICES.lambda_arm64_gb_second;
+  const dynamodb = input.wru * PRICES.ddb_wru_per_million + input.rru * PRICES.ddb_rru_per_million;
+  return {
+    total: r4(lambdaDuration + dynamodb),
+    lambda_duration: r4(lambdaDuration),
+    dynamodb: r4(dynamodb),
+    added_ms_mean: Math.round(addedMs * 100) / 100,
+  };
+}

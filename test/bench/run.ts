@@ -11,6 +11,8 @@
  *                answering as a REST API and as an HTTP API
  *   hot_key      one key at three times a (simulated) item write limit, in exact and bounded mode, and
  *                a rate limit under 10 instances bursting together
+ *   embedded     latchkey/verify in-process (your own handler, no gateway) vs the same DynamoDB floors,
+ *                for bearer, signed and a hot key, and what that costs per million
  *   cost         per million verifications at AWS list prices, REST API and HTTP API modes
  * Prints a table and writes JSON to $BENCH_OUT (default bench-results.json).
  *
@@ -22,8 +24,17 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { benchColdStart } from './cold-start';
-import { authorizerMemoryMb, costPerMillion, cpuCostPerMillion, PRICES, rruOf, wruOf } from './cost';
+import {
+  authorizerMemoryMb,
+  costPerMillion,
+  cpuCostPerMillion,
+  embeddedCostPerMillion,
+  PRICES,
+  rruOf,
+  wruOf,
+} from './cost';
 import { benchCpu } from './cpu';
+import { benchEmbedded } from './embedded';
 import { benchGateway } from './gateway';
 import { benchHotKey } from './hot-key';
 import { muteHandlerLogs, progress, round, say, table } from './lib';
@@ -85,6 +96,11 @@ async function main(): Promise<void> {
       `one key at 3x a simulated item limit, ${settings.hotKeySeconds} s per mode, both modes`,
     );
     const hotKey = await benchHotKey(bench, { seconds: settings.hotKeySeconds });
+    progress('embedded', `latchkey/verify in-process, ${settings.verifyIterations} interleaved rounds`);
+    const embedded = await benchEmbedded(bench, {
+      iterations: settings.verifyIterations,
+      warmup: settings.verifyWarmup,
+    });
 
     const memory = authorizerMemoryMb();
     const keyWru = wruOf(verify.key_item_bytes);
@@ -115,6 +131,28 @@ async function main(): Promise<void> {
       bearer: costPerMillion(paths.bearer, memory.mb, 'http'),
       signed: costPerMillion(paths.signed, memory.mb, 'http'),
       bearer_hot_key_bounded: costPerMillion(paths.bearer_hot_key_bounded, memory.mb, 'http'),
+    };
+    // latchkey/verify in the user's function: the same units, no gateway, no authorizer invocation; the
+    // time it adds to that function at the same memory as the authorizer.
+    const signedUnits = { wru: 2 * (2 * replayWru + keyWru), rru: rruOf(verify.key_item_bytes) };
+    const embeddedCost = {
+      bearer: embeddedCostPerMillion(
+        { durationsMs: embedded.durations.bearer, cpuUs: cpu.bearer, wru: keyWru, rru: 0 },
+        memory.mb,
+      ),
+      signed: embeddedCostPerMillion(
+        { durationsMs: embedded.durations.signed, cpuUs: cpu.signed, ...signedUnits },
+        memory.mb,
+      ),
+      bearer_hot_key_bounded: embeddedCostPerMillion(
+        {
+          durationsMs: embedded.durations.hot_key,
+          cpuUs: cpu.bearer,
+          wru: hotKey.bounded.wru_per_1k / 1000,
+          rru: 0,
+        },
+        memory.mb,
+      ),
     };
     const goals = {
       bearer_ratio_p50: {
@@ -189,6 +227,22 @@ async function main(): Promise<void> {
       cold_start: coldStart,
       gateway,
       hot_key: hotKey,
+      embedded: {
+        ...embedded.figures,
+        cost_per_million_usd: {
+          bearer: embeddedCost.bearer.total,
+          signed: embeddedCost.signed.total,
+          bearer_hot_key_bounded: embeddedCost.bearer_hot_key_bounded.total,
+          breakdown: embeddedCost,
+          assumptions: {
+            function_memory_mb: memory.mb,
+            duration:
+              'measured in-process wall time of verify against DynamoDB Local plus the CPU stretch at this ' +
+              'memory, added to an invocation of your own function (no request fee, no API Gateway)',
+            hot_key_wru: 'the write units per call the hot-key simulation measured in bounded mode',
+          },
+        },
+      },
       cost_per_million_usd: {
         bearer: bearerCost.total,
         signed: signedCost.total,
@@ -242,6 +296,9 @@ type Results = {
   cold_start: Awaited<ReturnType<typeof benchColdStart>>;
   gateway: Awaited<ReturnType<typeof benchGateway>>;
   hot_key: Awaited<ReturnType<typeof benchHotKey>>;
+  embedded: Awaited<ReturnType<typeof benchEmbedded>>['figures'] & {
+    cost_per_million_usd: Record<'bearer' | 'signed' | 'bearer_hot_key_bounded', number>;
+  };
   cost_per_million_usd: {
     bearer: number;
     signed: number;
@@ -447,6 +504,34 @@ function printReport(r: Results): void {
       ...(['exact', 'bounded'] as const).flatMap((mode) =>
         h[mode].fleet.map((f) => [mode, String(f.limit), String(f.allowed), f.overshoot_pct.toFixed(1)]),
       ),
+    ]),
+  );
+
+  const e = r.embedded;
+  say(
+    `\nembedded: latchkey/verify in-process (your own handler) vs the same DynamoDB floors, ${e.iterations} rounds`,
+  );
+  say(
+    table([
+      ['path', 'p50 ms', 'p99 ms', 'floor p50', 'floor p99', '× floor p50', '$ per million'],
+      ...(['bearer', 'signed'] as const).map((k) => [
+        k,
+        ms(e[k].p50_ms),
+        ms(e[k].p99_ms),
+        ms(e[k].floor_p50_ms),
+        ms(e[k].floor_p99_ms),
+        e[k].ratio_p50.toFixed(2),
+        e.cost_per_million_usd[k].toFixed(2),
+      ]),
+      [
+        'bearer_hot_key_bounded',
+        ms(e.hot_key.p50_ms),
+        ms(e.hot_key.p99_ms),
+        '',
+        '',
+        '',
+        e.cost_per_million_usd.bearer_hot_key_bounded.toFixed(2),
+      ],
     ]),
   );
 

@@ -17,6 +17,7 @@ import {
   copyFileSync,
   cpSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -30,9 +31,10 @@ import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPublicRoute, ROUTES } from '#core/routes';
+import { SIGNING_SECRET_NAME } from '#local/constants';
 import type { LocalMode } from '#local/local-mode';
 import { freePort } from '#local/net';
-import { startTestLatchkey } from '../helpers/local';
+import { client, createKey, startTestLatchkey } from '../helpers/local';
 import { fencedBlock, isExternal, markdownFiles, markdownLinks, readMarkdown } from '../helpers/markdown';
 
 const run = promisify(execFile);
@@ -41,6 +43,8 @@ const FIXTURES = join(ROOT, 'test/fixtures/package');
 const MAX_NODE_MODULES_BYTES = 10 * 1024 * 1024;
 
 let project: string;
+/** The tarball's path. */
+let tarball: string;
 /** The paths in the tarball, from the package root (`README.md`, `docs/deploy.md`, …). */
 let packedFiles: string[];
 
@@ -53,6 +57,7 @@ beforeAll(async () => {
     { filename: string; files: { path: string }[] },
   ];
   packedFiles = files.map((file) => file.path);
+  tarball = join(project, filename);
   writeFileSync(join(project, 'package.json'), '{"type": "module", "private": true}\n');
   await run(
     'npm',
@@ -186,6 +191,56 @@ describe('the packed tarball, installed in a fresh project', () => {
       ROUTES.filter(isPublicRoute).length,
     );
   }, 120_000);
+});
+
+describe('latchkey/verify from the tarball, in a project without aws-cdk-lib', () => {
+  let local: LocalMode;
+  let fresh: string;
+  beforeAll(async () => {
+    local = await startTestLatchkey();
+    fresh = mkdtempSync(join(tmpdir(), 'latchkey-verify-user-'));
+    writeFileSync(join(fresh, 'package.json'), '{"type": "module", "private": true}\n');
+    await run(
+      'npm',
+      ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'],
+      { cwd: fresh },
+    );
+    copyFileSync(join(FIXTURES, 'verify.mjs'), join(fresh, 'verify.mjs'));
+  }, 120_000);
+  afterAll(async () => {
+    await local?.stop();
+    rmSync(fresh, { recursive: true, force: true });
+  });
+
+  it('installs nothing but latchkey (its peers are optional), and verifies with the AWS SDK clients alone', async () => {
+    expect(readdirSync(join(fresh, 'node_modules')).filter((n) => !n.startsWith('.'))).toEqual(['latchkey']);
+    // The user's own AWS SDK clients: the repository's copies stand in for `npm install` of them.
+    mkdirSync(join(fresh, 'node_modules/@aws-sdk'));
+    for (const name of ['client-dynamodb', 'client-secrets-manager']) {
+      symlinkSync(
+        join(ROOT, 'node_modules/@aws-sdk', name),
+        join(fresh, 'node_modules/@aws-sdk', name),
+        'dir',
+      );
+    }
+    const key = await createKey(client(local.url), local.adminKey);
+    const { stdout } = await run(process.execPath, ['verify.mjs'], {
+      cwd: fresh,
+      env: {
+        ...process.env,
+        LOCAL: JSON.stringify({
+          tableName: local.tableName,
+          signingSecretId: SIGNING_SECRET_NAME,
+          dynamodbEndpoint: local.dynamodbEndpoint,
+          dynamodbIdentity: local.dynamodbIdentity,
+          secretsEndpoint: local.secretsEndpoint,
+          secretsCredential: local.secretsCredential,
+          token: key.token,
+        }),
+      },
+    });
+    expect(stdout.trim()).toBe('true default 401 absent');
+  }, 60_000);
 });
 
 describe('latchkey dev from the installed package', () => {

@@ -462,3 +462,59 @@ describe('verifyRequest: a bearer token is checked against the master secret too
     expect(calls.recordUse).toBe(1);
   });
 });
+
+describe('verifyRequest: a signed request whose body is given (latchkey/verify)', () => {
+  const path = '/orders';
+  const body = Buffer.from([0x7b, 0x00, 0xff, 0x7d]);
+  const signed = signRequest({ token: TOKEN, method: 'POST', path, body, timestamp: Math.floor(NOW / 1000) });
+  const input = (overrides: { body?: Uint8Array | string | null; contentDigest?: string | undefined }) => ({
+    authorization: signed.authorization,
+    method: 'POST',
+    path,
+    contentDigest: 'contentDigest' in overrides ? overrides.contentDigest : signed.contentDigest,
+    body: overrides.body,
+  });
+
+  it('the body the client signed (binary) verifies with one transactional write', async () => {
+    const { deps, writes } = signedFakes({});
+    await expect(verifyRequest(deps, input({ body }))).resolves.toMatchObject({ ok: true, scheme: 'armor' });
+    expect(writes.signedUse).toBe(1);
+  });
+
+  it.each([
+    ['another body under the signed digest', 'content_digest_mismatch', { body: Buffer.from('{}') }],
+    ['an empty body under the digest of a non-empty one', 'content_digest_mismatch', { body: '' }],
+    ['a body with no Content-Digest', 'content_digest_missing', { body, contentDigest: undefined }],
+  ])('%s → %s, refused before any I/O', async (_, reason, overrides) => {
+    const { deps, writes } = signedFakes({});
+    deps.usage.readKey = () => Promise.reject(new Error('unexpected call to readKey'));
+    await expect(verifyRequest(deps, input(overrides))).resolves.toEqual({
+      ok: false,
+      kind: 'unauthorized',
+      reason,
+      keyId: KEY_ID,
+    });
+    expect(writes.signedUse + writes.replays.length).toBe(0);
+  });
+
+  it('a bearer request is not held to its body', async () => {
+    const { deps } = fakes({ recordUse: async () => ({ updated: true, record: record() }) });
+    await expect(
+      verifyRequest(deps, { ...request(`Bearer ${TOKEN}`), body: 'anything', contentDigest: 'sha-512=:x:' }),
+    ).resolves.toMatchObject({ ok: true, scheme: 'bearer' });
+  });
+});
+
+describe('verifyRequest: a verifier that does not accept the admin key', () => {
+  it('refuses an admin-key credential as wrong_admin_key without any I/O', async () => {
+    const { deps, calls } = fakes({});
+    delete deps.adminKey;
+    await expect(verifyRequest(deps, request(`Bearer ${ADMIN_KEY}`))).resolves.toEqual({
+      ok: false,
+      kind: 'unauthorized',
+      reason: 'wrong_admin_key',
+      keyId: null,
+    });
+    expect(ioCalls(calls)).toBe(0);
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * `createVerifier`: latchkey's credential verification inside your own handler. The same core as the
+ * authorizer (`#core/verify`: token checks, ARMOR-PSK with its replay records, rate limits, usage, the
+ * hot-key layer), wired the same way from the same environment variables (`verifierDeps`), plus what an
+ * authorizer cannot do: the body of a signed request is checked against its Content-Digest here, and
+ * the answer is exact — 401, 403, 404, 429 with Retry-After, or 503 — in latchkey's error body, for the
+ * application to send. Nothing is logged: the result carries the reason, for your own logger.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { callerOf } from '#core/caller';
+import { allowedMethods, type Principal } from '#core/principal';
+import { matchRoute, parseApplicationRoutes, type RouteMethod, type RouteRequirement } from '#core/routes';
+import { verifyRequest } from '#core/verify';
+import { createDynamoClient, createSecretsClient } from '#lambda/aws/clients';
+import { loadConfig } from '#lambda/runtime/config';
+import { createRuntime } from '#lambda/runtime/runtime';
+import { verifierDeps } from '#lambda/runtime/verifier-deps';
+import { type HeaderSource, headerLines } from './headers';
+import { refusal, type VerifyRefusal } from './refusal';
+import type { VerifiedCaller } from './types';
+
+/** A route of your API: who may call it. */
+export interface VerifierRoute {
+  /** An HTTP method, or `ANY`. */
+  readonly method: string;
+  /** The path pattern, with `{param}` and `{proxy+}` segments: `/orders/{id}`. */
+  readonly path: string;
+  /**
+   * The permission a key needs (`orders:write`, or one of latchkey's). The admin key may call every route.
+   * @default - `api:read` for GET, HEAD and OPTIONS; `api:write` for any other method
+   */
+  readonly permission?: string;
+}
+
+export interface VerifierOptions {
+  /**
+   * Your API's routes. A request whose method and path match none is refused with 404 before any I/O;
+   * a key without the route's permission gets 403.
+   * @default - no route table: every valid credential passes, whatever the method and path (check
+   *   `caller.permissions` yourself)
+   */
+  readonly routes?: readonly VerifierRoute[];
+  /**
+   * Where the settings are read: `LATCHKEY_TABLE_NAME` and `LATCHKEY_SIGNING_SECRET_ID` (required),
+   * `LATCHKEY_ADMIN_KEY_SECRET_ID` (set: the admin key is accepted too), and the optional ones the
+   * authorizer reads (token prefix, signing profile, verify mode, hot-key bound, secret cache, endpoints).
+   * @default process.env
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** @default - a client for the region and credentials of the environment (and `LATCHKEY_DYNAMODB_ENDPOINT`) */
+  readonly dynamodb?: DynamoDBClient;
+  /** @default - a client for the region and credentials of the environment (and `LATCHKEY_SECRETS_ENDPOINT`) */
+  readonly secretsManager?: SecretsManagerClient;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+/** One request, as your framework has it. */
+export interface VerifyInput {
+  /** The HTTP method as sent. */
+  readonly method: string;
+  /** The URL path exactly as the client sent it (and signed it); a query string is cut off. */
+  readonly path: string;
+  /**
+   * The path the route table is matched against, when it differs from `path` (API Gateway REST: `path`
+   * holds the stage, this does not).
+   * @default path
+   */
+  readonly routePath?: string;
+  /** The request headers: a `Headers`, or an object (any name case; an array for repeated lines). */
+  readonly headers: HeaderSource;
+  /** The raw body bytes (a string is read as UTF-8); null or absent when there is none. */
+  readonly body?: Uint8Array | string | null;
+  /** Goes into a refusal's body and `x-request-id`. @default a random UUID */
+  readonly requestId?: string;
+}
+
+export interface VerifyAllowed {
+  readonly allowed: true;
+  readonly caller: VerifiedCaller;
+  /** The route matched (null without a route table) and its path parameters. */
+  readonly route: VerifierRoute | null;
+  readonly pathParameters: Readonly<Record<string, string>>;
+  readonly requestId: string;
+}
+
+export type VerifyResult = VerifyAllowed | VerifyRefusal;
+
+export interface Verifier {
+  /** Never throws for a request: a dependency failure is a 503 refusal (fail closed). */
+  verify(input: VerifyInput): Promise<VerifyResult>;
+  /** Closes the AWS SDK clients the verifier created (not the ones passed in). */
+  close(): void;
+}
+
+interface CompiledRoute {
+  method: RouteMethod;
+  path: string;
+  needs: RouteRequirement;
+  source: VerifierRoute;
+}
+
+/**
+ * A verifier, built once (at cold start): reads and checks the settings, and throws one error naming
+ * every invalid one.
+ */
+export function createVerifier(options: VerifierOptions = {}): Verifier {
+  const config = loadConfig(options.env ?? process.env);
+  const dynamo = options.dynamodb ?? createDynamoClient(config.dynamodbEndpoint);
+  const secrets = options.secretsManager ?? createSecretsClient(config.secretsEndpoint);
+  const runtime = createRuntime(config, { dynamo, secrets, ...(options.now ? { now: options.now } : {}) });
+  const deps = verifierDeps(runtime);
+  const routes = options.routes === undefined ? null : compileRoutes(options.routes);
+
+  return {
+    async verify(input) {
+      const requestId = input.requestId ?? randomUUID();
+      const path = input.path.split('?')[0] as string;
+      const method = input.method.toUpperCase();
+      const match = routes === null ? null : matchRoute(method, input.routePath ?? path, routes);
+      if (routes !== null && match === null) return refusal('route_not_found', requestId);
+      const digestLines = headerLines(input.headers, 'content-digest');
+      let result: Awaited<ReturnType<typeof verifyRequest>>;
+      try {
+        result = await verifyRequest(deps, {
+          authorization: joined(headerLines(input.headers, 'authorization')),
+          method: input.method,
+          path,
+          contentDigest: digestLines.at(-1),
+          contentDigestRepeated: digestLines.length > 1,
+          body: input.body ?? null,
+        });
+      } catch (error) {
+        return refusal('dependency_failure', requestId, { error });
+      }
+      if (!result.ok) {
+        return result.kind === 'rate_limited'
+          ? refusal('rate_limited', requestId, {
+              keyId: result.keyId,
+              retryAfterSeconds: result.retryAfterSeconds,
+            })
+          : refusal(result.reason, requestId, { keyId: result.keyId });
+      }
+      const principal = result.principal;
+      const keyId = principal.type === 'key' ? principal.keyId : null;
+      if (match !== null && !mayCall(principal, match.route, method)) {
+        return refusal('forbidden', requestId, { keyId });
+      }
+      const caller: VerifiedCaller = {
+        ...callerOf(principal, result.scheme, result.record?.metadata ?? {}),
+        roles: [...(result.record?.roles ?? [])],
+      };
+      return {
+        allowed: true,
+        caller,
+        route: match?.route.source ?? null,
+        pathParameters: match?.pathParameters ?? {},
+        requestId,
+      };
+    },
+    close() {
+      if (!options.dynamodb) dynamo.destroy();
+      if (!options.secretsManager) secrets.destroy();
+    },
+  };
+}
+
+/** Checks the table once, with the authorizer's rules for application routes. */
+function compileRoutes(routes: readonly VerifierRoute[]): CompiledRoute[] {
+  const parsed = parseApplicationRoutes(routes);
+  return parsed.map((route, i) => ({ ...route, source: routes[i] as VerifierRoute }));
+}
+
+function mayCall(principal: Principal, route: CompiledRoute, method: string): boolean {
+  return (allowedMethods(principal, { method: route.method, needs: route.needs }) as string[]).includes(
+    method,
+  );
+}
+
+/** Repeated Authorization lines as one value, which then parses as no credential. */
+function joined(lines: readonly string[]): string | undefined {
+  return lines.length === 0 ? undefined : lines.join(', ');
+}

@@ -109,7 +109,7 @@ describe('buildAllowPolicy', () => {
     );
   });
 
-  it('covers everything for the admin key, including orgs', () => {
+  it('covers everything for the admin key, including orgs and plans', () => {
     expect(policyFor(ADMIN_PRINCIPAL).policyDocument.Statement[0]?.Resource.sort()).toEqual(
       [
         arn('POST', '/v1/keys'),
@@ -122,6 +122,7 @@ describe('buildAllowPolicy', () => {
         arn('GET', '/v1/orgs'),
         arn('GET', '/v1/orgs/*'),
         arn('PUT', '/v1/orgs/*'),
+        arn('GET', '/v1/plans'),
         arn('GET', '/v1/whoami'),
         arn('GET', '/v1/audit'),
         arn('GET', '/v1/roles'),

@@ -9,9 +9,10 @@
  *   instance to allow from memory. Taking one is a conditional write that fails rather than pass the
  *   limit, so the leases of every instance together never pass it; what an instance does not use it
  *   gives back with a later write.
- * - **Unleased calls**: a few calls an instance allows from memory while a lease is on its way, counted
- *   in the pending usage's `windows` and added to the window's counter by the next write. Only while its
- *   copy shows more than half the window free (or while the item is throttled: see `chooseSpend`).
+ * - **Unleased calls**: a few calls an instance allows from memory while a lease is on its way (or
+ *   between the writes of a key it uses little), counted in the pending usage's `windows` and added to the
+ *   window's counter by the next write. Only while its copy shows more than half the window free (or
+ *   while the item is throttled: see `chooseSpend`).
  *
  * Pure: types and arithmetic.
  */
@@ -84,11 +85,24 @@ export const LEASE_SHARE = 4;
  */
 export const LEASE_PARTS = 20;
 /**
- * Unleased calls an instance may have allowed and not yet written, at most (and at most a
- * `LEASE_PARTS`th of the limit): what it allows while a lease write is on its way, or between the writes
- * of a key it uses too little to lease.
+ * Unleased calls an instance may have allowed and not yet written: at least this many, or a
+ * `UNLEASED_SHARE`th of the limit if more, and never more than a `LEASE_PARTS`th of it (`unleasedAllowance`).
  */
 export const UNLEASED_CALLS = 5;
+export const UNLEASED_SHARE = 200;
+
+/**
+ * What an instance allows unleased (while a lease write is on its way, or between the writes of a key it
+ * uses little): `UNLEASED_CALLS`, or a `UNLEASED_SHARE`th of the limit if more, at most a `LEASE_PARTS`th
+ * of it. Ten instances spending it all from copies a bound old pass the limit by 5 % at most, once the
+ * limit is 2,000 a minute or more (`UNLEASED_CALLS` each below that).
+ */
+export function unleasedAllowance(limit: number): number {
+  return Math.min(
+    Math.max(UNLEASED_CALLS, Math.floor(limit / UNLEASED_SHARE)),
+    Math.floor(limit / LEASE_PARTS),
+  );
+}
 
 /**
  * How an instance's lease should change (0: not at all). `held`: leased and not yet used; `need`: what
@@ -129,9 +143,10 @@ export interface SpendState {
 export type Spend = 'lease' | 'unleased' | 'wait' | 'exact' | 'refuse';
 
 /**
- * How to spend one call. Out of a lease when one is held. Else unleased while few are and more than half
- * the window is free, so that an instance never waits for a write to a key far from its limit, and the
- * instances that each take a few unleased calls from a copy a bound old cannot pass the limit together.
+ * How to spend one call. Out of a lease when one is held. Else unleased within `unleasedAllowance` while
+ * more than half the window is free, so that an instance never waits for a write to a key far from its
+ * limit, and the instances that each take a few unleased calls from a copy a bound old pass the limit
+ * together by little if at all.
  * Else wait for a lease (or for the unleased calls to be written), or the exact write for a key used too
  * little here to lease. While the item is throttled nothing is waited for (every write would be):
  * unleased calls are allowed until the copy shows the window within `nearLimit` of the limit, as before
@@ -142,8 +157,7 @@ export function chooseSpend(state: SpendState): Spend {
   const room = state.free - state.unleased;
   if (room <= 0) return 'refuse';
   if (state.throttled) return room > state.nearLimit ? 'unleased' : 'exact';
-  const allowance = Math.min(UNLEASED_CALLS, Math.floor(state.limit / LEASE_PARTS));
-  if (state.unleased < allowance && room > state.limit / 2) return 'unleased';
+  if (state.unleased < unleasedAllowance(state.limit) && room > state.limit / 2) return 'unleased';
   if (state.unleased > 0 || leaseChange(0, state.need, room, state.limit) > 0) return 'wait';
   return 'exact';
 }

@@ -24,7 +24,8 @@
  *   instances burst at once. A lease covers about one bound of this instance's use, at most a quarter
  *   of what is free and a twentieth of the limit; it is topped up in the background once half used, and
  *   what is not used goes back with a later write. Without a lease an instance allows a few **unleased**
- *   calls (added to the counter by its next write) while more than half the window is free; past that it
+ *   calls (5, or a 200th of the limit if more; added to the counter by its next write) while more than
+ *   half the window is free, so a key far from its limit costs no more writes than before; past that it
  *   waits for a lease, or, for a key it uses little, takes the exact conditional write; at the limit it
  *   refuses from the copy. While the item is throttled no request waits for a write: unleased calls are
  *   allowed until the copy shows the window within two bounds' use of the limit, then the exact write.
@@ -42,13 +43,13 @@ import {
   addUsage,
   chooseSpend,
   type HotKeyStore,
-  LEASE_MIN_CALLS,
   leaseChange,
   oneCall,
   type PendingUsage,
   type Spend,
   type SpendState,
   type UsageWrite,
+  unleasedAllowance,
   type WindowLease,
   windowCalls,
 } from './hot-key-store';
@@ -472,7 +473,8 @@ export class HotKeys implements UsageStore {
   /**
    * How one call at `callMs` in `window` is spent (`chooseSpend`), and, allowed from memory, counted:
    * out of the lease (topped up in the background once half used), unleased (a lease asked for in the
-   * background if this instance uses the key enough), or, for `wait`, after the key's next write (at most
+   * background once half the allowance is used, if this instance uses the key enough), or, for `wait`,
+   * after the key's next write (at most
    * `LEASE_ATTEMPTS`, then the exact write). A write waited for that is throttled is not the request's
    * failure: the next choice is made as throttled; one that fails otherwise leaves the exact write.
    */
@@ -489,7 +491,9 @@ export class HotKeys implements UsageStore {
       }
       if (spend === 'unleased') {
         this.count(entry, oneCall(window, callMs), callMs);
-        if (entry.refreshing === null && this.need(entry, nowMs) >= LEASE_MIN_CALLS) this.topUp(entry, nowMs);
+        const unleased = windowCalls(entry.pending, window);
+        const limit = entry.snapshot?.record.rate_limit_per_minute ?? 0;
+        if (entry.refreshing === null && unleased * 2 >= unleasedAllowance(limit)) this.topUp(entry, nowMs);
         return spend;
       }
       if (spend !== 'wait') return spend;

@@ -9,6 +9,7 @@ import {
   type Spend,
   type SpendState,
   UNLEASED_CALLS,
+  unleasedAllowance,
   type WindowLease,
 } from '#core/hot-key-store';
 import { HOT_KEY_RATE, HotKeys } from '#core/hot-keys';
@@ -260,6 +261,16 @@ describe('lease arithmetic (hot-key-store)', () => {
     { held: 30, need: 0, free: 500, limit: 1000, change: -30, why: 'no need: all of it goes back' },
   ])('leaseChange($held, $need, $free, $limit) = $change: $why', ({ held, need, free, limit, change }) => {
     expect(leaseChange(held, need, free, limit)).toBe(change);
+  });
+
+  it.each([
+    { limit: 19, allowance: 0 },
+    { limit: 60, allowance: 3 },
+    { limit: 600, allowance: 5 },
+    { limit: 1200, allowance: 6 },
+    { limit: 100_000, allowance: 500 },
+  ])('unleasedAllowance($limit) = $allowance', ({ limit, allowance }) => {
+    expect(unleasedAllowance(limit)).toBe(allowance);
   });
 
   const state = (over: Partial<SpendState>): SpendState => ({

@@ -6,7 +6,7 @@
  * management API's key repository lives in `keys.ts`.
  */
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { HotKeyStore, PendingUsage } from '#core/hot-key-store';
+import type { HotKeyStore, PendingUsage, UsageWrite, WindowLease } from '#core/hot-key-store';
 import { noncePk, rateWindowAttribute, signaturePk, usageDayAttribute, windowOfAttribute } from '#core/table';
 import { utcDay } from '#core/usage';
 import {
@@ -147,20 +147,34 @@ export class DynamoUsageStore implements HotKeyStore {
   }
 
   /**
-   * The hot-key path's one write per key per interval: adds the calls counted in memory (in all, per
-   * rate-limit window and per UTC day) with no check but that the key item exists (an update never
-   * creates one), drops the stale windows this instance has seen, and returns the item after it.
+   * The hot-key path's one write per key per interval: adds the calls counted in memory (in all, per UTC
+   * day, and the unleased ones per rate-limit window), and leases calls of a window or gives them back,
+   * with no check but that the key item exists (an update never creates one) and, for a lease, that the
+   * key's limit is the one the lease was sized against and the window's counter, with what this write
+   * adds to it, stays within it. A lease refused writes nothing (the item as it was comes back, so the
+   * caller can size the next one). Drops the stale windows this instance has seen, and returns the item
+   * after the write.
    */
-  async addUsage(keyId: string, usage: PendingUsage): Promise<KeySnapshot | null> {
+  async addUsage(keyId: string, usage: PendingUsage | null, lease: WindowLease | null): Promise<UsageWrite> {
     const names: Record<string, string> = {};
-    const values: Item = { ':calls': n(usage.calls) };
+    const values: Item = { ':calls': n(usage?.calls ?? 0) };
     const adds = ['calls :calls'];
-    Object.entries(usage.windows).forEach(([window, count], i) => {
-      names[`#w${i}`] = rateWindowAttribute(Number(window));
+    const windows: Record<number, number> = { ...usage?.windows };
+    if (lease !== null) windows[lease.window] = (windows[lease.window] ?? 0) + lease.calls;
+    let condition = 'attribute_exists(pk)';
+    Object.entries(windows).forEach(([key, count], i) => {
+      const window = Number(key);
+      names[`#w${i}`] = rateWindowAttribute(window);
       values[`:w${i}`] = n(count);
       adds.push(`#w${i} :w${i}`);
+      if (lease !== null && lease.calls > 0 && window === lease.window) {
+        // DynamoDB conditions have no arithmetic: the highest counter that still leaves room is a value.
+        condition += ` AND rate_limit_per_minute = :limit AND (attribute_not_exists(#w${i}) OR #w${i} <= :room)`;
+        values[':limit'] = n(lease.limit);
+        values[':room'] = n(lease.limit - count);
+      }
     });
-    Object.entries(usage.days).forEach(([day, count], i) => {
+    Object.entries(usage?.days ?? {}).forEach(([day, count], i) => {
       names[`#d${i}`] = usageDayAttribute(day);
       values[`:d${i}`] = n(count);
       adds.push(`#d${i} :d${i}`);
@@ -173,7 +187,7 @@ export class DynamoUsageStore implements HotKeyStore {
       names[`#old${i}`] = name;
     });
     let update = `ADD ${adds.join(', ')}`;
-    if (usage.lastUsedMs > 0) {
+    if (usage !== null && usage.lastUsedMs > 0) {
       update += ' SET last_used_at = :iso';
       values[':iso'] = s(new Date(usage.lastUsedMs).toISOString());
     }
@@ -183,18 +197,22 @@ export class DynamoUsageStore implements HotKeyStore {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: keyItemKey(keyId),
-          ConditionExpression: 'attribute_exists(pk)',
+          ConditionExpression: condition,
           UpdateExpression: update,
           ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       const item = out.Attributes ?? {};
       this.noteStaleWindows(keyId, item, rateWindowOf(this.now()));
-      return { record: itemToRecord(item), windows: windowsOf(item) };
+      return { snapshot: { record: itemToRecord(item), windows: windowsOf(item) }, written: true };
     } catch (error) {
-      if (isConditionFailure(error)) return null;
+      if (isConditionFailure(error)) {
+        const record = oldRecordOf(error.Item);
+        return { snapshot: record ? { record, windows: windowsOf(error.Item ?? {}) } : null, written: false };
+      }
       return dependency(error);
     }
   }

@@ -17,9 +17,18 @@
  *   fails — fail closed, never an allow on an older copy. Counts whose write was throttled are kept for
  *   the next one; after any other failure (a timeout, a 5xx) they may have been applied, so they are
  *   dropped rather than risk counting them twice.
- * - **Near the rate limit** (less left in the window than twice what the key uses in one bound, from
- *   the window's count and its observed rate), the instance adds its counts and goes back to the exact
- *   conditional write, so a limit is overshot by little; at the limit it refuses from the copy.
+ * - **Rate limits hold across instances.** A hot key's call is allowed from memory out of a **lease**:
+ *   calls of the window's budget that the same one write per interval reserved on the item's window
+ *   counter, on the condition that the counter stays within the limit (`hot-key-store.ts`). The leases
+ *   of all instances and the exact writes therefore never pass the limit together, however many
+ *   instances burst at once. A lease covers about one bound of this instance's use, at most a quarter
+ *   of what is free and a twentieth of the limit; it is topped up in the background once half used, and
+ *   what is not used goes back with a later write. Without a lease an instance allows a few **unleased**
+ *   calls (5, or a 200th of the limit if more; added to the counter by its next write) while more than
+ *   half the window is free, so a key far from its limit costs no more writes than before; past that it
+ *   waits for a lease, or, for a key it uses little, takes the exact conditional write; at the limit it
+ *   refuses from the copy. While the item is throttled no request waits for a write: unleased calls are
+ *   allowed until the copy shows the window within two bounds' use of the limit, then the exact write.
  * - A signed request's nonce and signature are always recorded in DynamoDB (a conditional put each:
  *   replays stay exact); only the key item's read and count use the copy.
  *
@@ -30,7 +39,20 @@
 
 import { constantTimeEqual } from './crypto';
 import { ThrottledError } from './errors';
-import { addUsage, type HotKeyStore, oneCall, type PendingUsage, windowCalls } from './hot-key-store';
+import {
+  addUsage,
+  chooseSpend,
+  type HotKeyStore,
+  leaseChange,
+  oneCall,
+  type PendingUsage,
+  type Spend,
+  type SpendState,
+  type UsageWrite,
+  unleasedAllowance,
+  type WindowLease,
+  windowCalls,
+} from './hot-key-store';
 import { type KeyRecord, keyStatus } from './model';
 import {
   type KeySnapshot,
@@ -59,6 +81,14 @@ export const HOT_KEY_IDLE_MS = 10_000;
 export const HOT_KEY_TRACKED = 1_000;
 /** Other keys' due work is looked for at most this often (a pass visits every tracked key). */
 const SWEEP_EVERY_MS = 100;
+/** A request waits for at most this many writes of its key before it takes the exact write instead. */
+const LEASE_ATTEMPTS = 3;
+/**
+ * A lease is sized to this instance's own use over this many bounds: topped up once half used, about
+ * one write per half bound as the copy's refresh already costs, and little is left on an instance whose
+ * requests stop.
+ */
+const LEASE_BOUNDS = 1;
 
 export interface HotKeyOptions {
   /** The oldest a copy may be when a request is verified against it, in milliseconds. */
@@ -78,6 +108,8 @@ interface Entry {
   pending: PendingUsage | null;
   pendingSince: number;
   inflight: PendingUsage | null;
+  /** Calls of one window leased on the item (against the limit it had) and not yet allowed here. */
+  lease: { window: number; limit: number; left: number } | null;
   refreshing: Promise<void> | null;
   lastSeen: number;
   /** Allowed uses in the current and the previous second on this instance. */
@@ -118,13 +150,20 @@ export class HotKeys implements UsageStore {
     if (record === null) return { updated: false, record: null };
     if (!constantTimeEqual(record.key_hash, input.tokenHash) || keyStatus(record, input.nowMs) !== 'active')
       return { updated: false, record };
-    const budget = this.budget(entry, record, input.window, input.nowMs);
-    if (budget === 'refuse') return { updated: false, record };
-    if (budget === 'exact') {
-      await this.flush(entry);
-      return this.exactUse(entry, input);
+    const spend = await this.take(entry, input.window, input.nowMs);
+    if (spend === 'refuse') return { updated: false, record };
+    if (spend === 'exact') {
+      try {
+        return await this.exactUse(entry, input);
+      } catch (error) {
+        // A throttled item: allowed unleased if the copy leaves room enough, else refused (fail closed).
+        if (!(error instanceof ThrottledError)) throw error;
+        this.throttled(entry, this.now());
+        if (chooseSpend(this.spendState(entry, input.window, this.now())) !== 'unleased') throw error;
+        this.count(entry, oneCall(input.window, input.nowMs), input.nowMs);
+        return { updated: true, record };
+      }
     }
-    this.count(entry, oneCall(input.window, input.nowMs), input.nowMs);
     return { updated: true, record };
   }
 
@@ -161,16 +200,22 @@ export class HotKeys implements UsageStore {
     }
     const record = await this.freshCopy(entry);
     if (record === null || keyStatus(record, input.nowMs) !== 'active') return { outcome: 'refused', record };
-    const budget = this.budget(entry, record, input.window, input.nowMs);
-    if (budget === 'refuse') return { outcome: 'refused', record };
-    if (budget === 'exact') {
-      await this.flush(entry);
-      return this.store.recordSignedUse(input);
+    // Counted by `take` before the replay records are written, so concurrent requests here see it.
+    const spend = await this.take(entry, input.window, input.nowMs);
+    if (spend === 'refuse') return { outcome: 'refused', record };
+    if (spend === 'exact') {
+      const result = await this.store.recordSignedUse(input);
+      if (result.outcome === 'recorded') this.used(entry, input.nowMs);
+      return result;
     }
-    // Counted before the replay records are written, so concurrent requests on this instance see it.
-    const call = oneCall(input.window, input.nowMs);
-    this.count(entry, call, input.nowMs);
-    const takeBack = () => this.count(entry, oneCall(input.window, input.nowMs, -1), input.nowMs, false);
+    const leased = spend === 'lease';
+    const takeBack = () => {
+      const lease = entry.lease;
+      if (leased && lease?.window === input.window) {
+        lease.left += 1;
+        this.count(entry, oneCall(null, input.nowMs, -1), input.nowMs, false);
+      } else this.count(entry, oneCall(input.window, input.nowMs, -1), input.nowMs, false);
+    };
     try {
       if ((await this.store.recordReplay(input)) === 'replayed') {
         takeBack();
@@ -199,9 +244,15 @@ export class HotKeys implements UsageStore {
     return this.entries.get(keyId)?.hot ?? false;
   }
 
-  /** Writes every key's pending counts now (tests, and the end of a bench run). */
+  /** Writes every key's pending counts and gives back its leases now (tests, and the end of a bench run). */
   async flushAll(): Promise<void> {
-    await Promise.all([...this.entries.values()].map((entry) => this.flush(entry)));
+    await Promise.all(
+      [...this.entries.values()].map(async (entry) => {
+        if (entry.refreshing) await entry.refreshing.catch(() => undefined);
+        if (entry.pending !== null || this.held(entry, rateWindowOf(this.now())) > 0)
+          await this.refresh(entry, true);
+      }),
+    );
   }
 
   private async exactUse(entry: Entry, input: RecordUseInput): Promise<RecordUseResult> {
@@ -225,6 +276,7 @@ export class HotKeys implements UsageStore {
         pending: null,
         pendingSince: 0,
         inflight: null,
+        lease: null,
         refreshing: null,
         lastSeen: nowMs,
         second: Math.floor(nowMs / 1000),
@@ -238,7 +290,8 @@ export class HotKeys implements UsageStore {
     entry.lastSeen = nowMs;
     if (entry.hot && nowMs > entry.throttledUntil && this.rate(entry, nowMs) < HOT_KEY_RATE / 2) {
       entry.hot = false;
-      if (entry.pending !== null) this.background(entry);
+      // Its counts go out, and its lease goes back.
+      if (entry.pending !== null || this.held(entry, rateWindowOf(nowMs)) > 0) this.background(entry, true);
     }
     return entry;
   }
@@ -268,13 +321,22 @@ export class HotKeys implements UsageStore {
     return entry.uses + entry.previousUses * (1 - (nowMs % 1000) / 1000);
   }
 
-  /** Other keys' due work (counts pending for a bound are written, idle keys forgotten); bounded table. */
+  /**
+   * Other keys' due work (counts pending for a bound are written, leases of keys not seen for a bound
+   * given back, idle keys forgotten); bounded table.
+   */
   private sweep(nowMs: number, current: Entry): void {
     if (nowMs - this.lastSweep >= SWEEP_EVERY_MS) {
       this.lastSweep = nowMs;
       for (const entry of this.entries.values()) {
         if (entry === current) continue;
-        if (entry.pending !== null && nowMs - entry.pendingSince >= this.boundMs) this.background(entry);
+        // A key not seen for a bound gives its lease back with its counts.
+        const quiet = nowMs - entry.lastSeen >= this.boundMs;
+        if (
+          (entry.pending !== null && nowMs - entry.pendingSince >= this.boundMs) ||
+          (quiet && this.held(entry, rateWindowOf(nowMs)) > 0)
+        )
+          this.background(entry, quiet);
         else if (this.idle(entry) && nowMs - entry.lastSeen > HOT_KEY_IDLE_MS)
           this.entries.delete(entry.keyId);
       }
@@ -286,7 +348,16 @@ export class HotKeys implements UsageStore {
   }
 
   private idle(entry: Entry): boolean {
-    return entry.pending === null && entry.refreshing === null;
+    return (
+      entry.pending === null && entry.refreshing === null && this.held(entry, rateWindowOf(this.now())) === 0
+    );
+  }
+
+  /** Calls leased for `window`, against the limit the copy shows, and not yet allowed here. */
+  private held(entry: Entry, window: number): number {
+    const lease = entry.lease;
+    if (lease === null || lease.window !== window) return 0;
+    return lease.limit === entry.snapshot?.record.rate_limit_per_minute ? lease.left : 0;
   }
 
   /** The copy, refreshed first when it is at the bound (a failed refresh throws: the caller fails closed). */
@@ -302,41 +373,148 @@ export class HotKeys implements UsageStore {
     return entry.snapshot?.record ?? null;
   }
 
-  private background(entry: Entry): void {
-    this.refresh(entry).catch(() => {
+  private background(entry: Entry, giveBack = false): void {
+    this.refresh(entry, giveBack).catch(() => {
       // The next request that needs this copy refreshes it again, or is refused.
     });
   }
 
-  /** Writes the pending counts, if any. */
-  private async flush(entry: Entry): Promise<void> {
-    if (entry.refreshing) await entry.refreshing.catch(() => undefined);
-    if (entry.pending !== null) await this.refresh(entry);
-  }
-
-  /** One refresh at a time per key: the pending counts added (or a read), the copy replaced. */
-  private refresh(entry: Entry): Promise<void> {
+  /**
+   * One refresh at a time per key: one write of the pending counts and the lease's change (or, with
+   * neither, a consistent read), the copy replaced. `giveBack`: the whole lease goes back.
+   */
+  private refresh(entry: Entry, giveBack = false): Promise<void> {
     if (entry.refreshing) return entry.refreshing;
     const startedAt = this.now();
     const pending = entry.pending;
     entry.pending = null;
     entry.inflight = pending;
-    const request = pending ? this.store.addUsage(entry.keyId, pending) : this.store.readKey(entry.keyId);
+    const lease = this.leaseChange(entry, pending, startedAt, giveBack);
+    // What goes back is no longer this instance's to allow, from now on.
+    if (lease !== null && lease.calls < 0 && entry.lease !== null) entry.lease.left += lease.calls;
+    const request: Promise<UsageWrite> =
+      pending !== null || lease !== null
+        ? this.store.addUsage(entry.keyId, pending, lease)
+        : this.store.readKey(entry.keyId).then((snapshot) => ({ snapshot, written: true }));
     entry.refreshing = request
-      .then((snapshot) => {
+      .then(({ snapshot, written }) => {
         entry.inflight = null;
+        // A lease refused (the window had no room for it) wrote nothing: the counts go with the next write.
+        if (!written && snapshot !== null && pending !== null) this.count(entry, pending, this.now(), false);
+        if (written && lease !== null && lease.calls > 0) {
+          const held = entry.lease;
+          const left = held?.window === lease.window && held.limit === lease.limit ? held.left : 0;
+          entry.lease = { window: lease.window, limit: lease.limit, left: left + lease.calls };
+        }
         this.adopt(entry, snapshot, startedAt);
       })
       .catch((error: unknown) => {
         entry.inflight = null;
-        // Throttled: nothing was written. Anything else may have been applied: not counted again.
-        if (pending && error instanceof ThrottledError) this.count(entry, pending, this.now(), false);
+        // Throttled: nothing was written, so the counts are kept and what was to go back is still held.
+        // Anything else may have been applied: not counted again, and calls given back stay given back.
+        if (error instanceof ThrottledError) {
+          this.throttled(entry, this.now());
+          if (pending !== null) this.count(entry, pending, this.now(), false);
+          if (lease !== null && lease.calls < 0 && entry.lease?.window === lease.window)
+            entry.lease.left -= lease.calls;
+        }
         throw error;
       })
       .finally(() => {
         entry.refreshing = null;
       });
     return entry.refreshing;
+  }
+
+  /**
+   * What this instance should hold on a lease: its own use over `LEASE_BOUNDS` bounds, once it uses the
+   * key `HOT_KEY_RATE` times a second itself (a key hot only by other instances' use takes unleased calls
+   * or the exact write here, so an instance that then goes quiet holds nothing), and as if it did while
+   * the key's item is throttled. None once the key is not hot.
+   */
+  private need(entry: Entry, nowMs: number): number {
+    if (!entry.hot) return 0;
+    const rate = this.localRate(entry, nowMs);
+    if (rate < HOT_KEY_RATE && nowMs >= entry.throttledUntil) return 0;
+    return Math.ceil(Math.max(rate, HOT_KEY_RATE) * LEASE_BOUNDS * (this.boundMs / 1000));
+  }
+
+  /** The lease's change for the current window, against what is free in it as the copy shows. */
+  private leaseChange(
+    entry: Entry,
+    pending: PendingUsage | null,
+    nowMs: number,
+    giveBack: boolean,
+  ): WindowLease | null {
+    const snapshot = entry.snapshot;
+    if (snapshot === null) return null;
+    const window = rateWindowOf(nowMs);
+    const limit = snapshot.record.rate_limit_per_minute;
+    const free = limit - (snapshot.windows[window] ?? 0) - windowCalls(pending, window);
+    const need = giveBack ? 0 : this.need(entry, nowMs);
+    const calls = leaseChange(this.held(entry, window), need, free, limit);
+    return calls === 0 ? null : { window, calls, limit };
+  }
+
+  /** What `chooseSpend` needs to know about the key on this instance. */
+  private spendState(entry: Entry, window: number, nowMs: number): SpendState {
+    const limit = entry.snapshot?.record.rate_limit_per_minute ?? 0;
+    return {
+      held: this.held(entry, window),
+      unleased: windowCalls(entry.pending, window) + windowCalls(entry.inflight, window),
+      free: limit - (entry.snapshot?.windows[window] ?? 0),
+      limit,
+      need: this.need(entry, nowMs),
+      throttled: nowMs < entry.throttledUntil,
+      nearLimit: Math.ceil(this.rate(entry, nowMs) * (this.boundMs / 1000) * 2) + 1,
+    };
+  }
+
+  /**
+   * How one call at `callMs` in `window` is spent (`chooseSpend`), and, allowed from memory, counted:
+   * out of the lease (topped up in the background once half used), unleased (a lease asked for in the
+   * background once half the allowance is used, if this instance uses the key enough), or, for `wait`,
+   * after the key's next write (at most
+   * `LEASE_ATTEMPTS`, then the exact write). A write waited for that is throttled is not the request's
+   * failure: the next choice is made as throttled; one that fails otherwise leaves the exact write.
+   */
+  private async take(entry: Entry, window: number, callMs: number): Promise<Exclude<Spend, 'wait'>> {
+    for (let attempt = 0; ; attempt++) {
+      const nowMs = this.now();
+      const spend = chooseSpend(this.spendState(entry, window, nowMs));
+      if (spend === 'lease' && entry.lease !== null) {
+        entry.lease.left -= 1;
+        this.count(entry, oneCall(null, callMs), callMs);
+        if (entry.refreshing === null && entry.lease.left * 2 < this.need(entry, nowMs))
+          this.topUp(entry, nowMs);
+        return spend;
+      }
+      if (spend === 'unleased') {
+        this.count(entry, oneCall(window, callMs), callMs);
+        const unleased = windowCalls(entry.pending, window);
+        const limit = entry.snapshot?.record.rate_limit_per_minute ?? 0;
+        if (entry.refreshing === null && unleased * 2 >= unleasedAllowance(limit)) this.topUp(entry, nowMs);
+        return spend;
+      }
+      if (spend !== 'wait') return spend;
+      if (attempt >= LEASE_ATTEMPTS) return 'exact';
+      try {
+        await this.refresh(entry);
+      } catch (error) {
+        // Any other failure: the exact write decides (and fails the request closed if it fails too).
+        if (!(error instanceof ThrottledError)) return 'exact';
+      }
+    }
+  }
+
+  /**
+   * A background write now if it would lease more. Not while the item is throttled: the write every half
+   * bound carries the lease then, and more writes would only be throttled too.
+   */
+  private topUp(entry: Entry, nowMs: number): void {
+    if (nowMs < entry.throttledUntil) return;
+    const change = this.leaseChange(entry, entry.pending, nowMs, false);
+    if (change !== null && change.calls > 0) this.background(entry);
   }
 
   /**
@@ -358,24 +536,6 @@ export class HotKeys implements UsageStore {
       entry.hot = true;
     entry.snapshot = snapshot;
     entry.copyAt = at;
-  }
-
-  /**
-   * `count` in memory, `exact` near the limit (less left than twice one bound's use, at the fastest of
-   * the window's average rate, its rate between copies and this instance's uses), or `refuse`. What is
-   * counted here and not yet written (pending, or being written) counts as used.
-   */
-  private budget(
-    entry: Entry,
-    record: KeyRecord,
-    window: number,
-    nowMs: number,
-  ): 'count' | 'exact' | 'refuse' {
-    const stored = entry.snapshot?.windows[window] ?? 0;
-    const used = stored + windowCalls(entry.pending, window) + windowCalls(entry.inflight, window);
-    const left = record.rate_limit_per_minute - used;
-    if (left <= 0) return 'refuse';
-    return left <= Math.ceil(this.rate(entry, nowMs) * (this.boundMs / 1000) * 2) + 1 ? 'exact' : 'count';
   }
 
   /** Use per second: the fastest of the window's average, its growth between copies and this instance's. */

@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOT_KEY_RATE } from '#core/hot-keys';
 import type { LocalMode } from '#local/local-mode';
 import { type Call, client, createKey, startTestLatchkey } from '../helpers/local';
-import { clockInFreshWindow, Fleet, ItemThroughput, offer, summarize } from './hot-key-sim';
+import {
+  clockInFreshWindow,
+  FLEET_BURST,
+  FLEET_BURST_LIMITS,
+  Fleet,
+  fleetBurst,
+  ItemThroughput,
+  offer,
+  summarize,
+} from './hot-key-sim';
 import { sleep } from './support';
 
 /**
@@ -135,11 +144,65 @@ describe('bounded: rate limits', () => {
     });
     const k = await createKey(call, local.adminKey, { rate_limit_per_minute: 600 });
     const figures = summarize(await offer(fleet, 300, 3000, bearer(k.token)));
-    expect(figures.status_503, JSON.stringify(figures)).toBe(0);
-    expect(figures.allowed, JSON.stringify(figures)).toBeGreaterThanOrEqual(600);
-    expect(figures.allowed, JSON.stringify(figures)).toBeLessThanOrEqual(630);
+    const shown = JSON.stringify({
+      ...figures,
+      instances: fleet.size,
+      timedOutWrites: items.timedOutWrites,
+    });
+    expect(figures.status_503, shown).toBe(0);
+    expect(figures.allowed, shown).toBeLessThanOrEqual(630);
+    // Calls leased by a write that timed out (it may have been applied), or by an instance that then
+    // gets few requests, are lost to the window rather than allowed twice. On a loaded machine the slow
+    // answers start many instances and spread the load thin (564 of 600 seen once); with a
+    // few, the window is used up within 5 %.
+    if (items.timedOutWrites === 0 && fleet.size <= 4)
+      expect(figures.allowed, shown).toBeGreaterThanOrEqual(570);
     expect(figures.allowed + figures.rate_limited).toBe(figures.offered);
   });
+
+  // Security finding N1: each instance spent a share of the window's budget before it saw the others'
+  // counts. Before leases this scenario allowed 1,285 calls at 600 (+114 %) and up to +174 % at 1,200.
+  it.each(FLEET_BURST_LIMITS)(
+    '%i a minute, %s instances, a trickle then a burst from all at once: overshoot within 5%'.replace(
+      '%s',
+      String(FLEET_BURST.instances),
+    ),
+    { timeout: 60_000 },
+    async (limit) => {
+      const items = new ItemThroughput(1000);
+      const fleet = new Fleet({
+        runtime: local.runtime,
+        dynamodbIdentity: local.dynamodbIdentity,
+        mode: 'bounded',
+        items,
+        now: clockInFreshWindow(),
+      });
+      const k = await createKey(call, local.adminKey, { rate_limit_per_minute: limit });
+      const figures = await fleetBurst(fleet, `Bearer ${k.token}`, FLEET_BURST);
+      const shown = JSON.stringify({ ...figures, timedOutWrites: items.timedOutWrites });
+      expect(figures.instances).toBeGreaterThanOrEqual(10);
+      expect(figures.unauthorized, shown).toBe(0);
+      expect(figures.status_503, shown).toBe(0);
+      // The burst reached the limit (else this proves nothing), and the limit held.
+      expect(figures.rate_limited, shown).toBeGreaterThan(0);
+      expect(figures.burst.allowed, shown).toBeGreaterThan(limit / 2);
+      expect(figures.allowed, shown).toBeLessThanOrEqual(limit * 1.05);
+      // A lease write that timed out may have been applied: its calls are lost to the window rather than
+      // allowed twice. Without one, the window's budget is spent.
+      if (items.timedOutWrites === 0) expect(figures.allowed, shown).toBeGreaterThanOrEqual(limit * 0.95);
+      // `calls` counts the allowed requests only, once each instance has written what it counted.
+      const other = await createKey(call, local.adminKey);
+      for (let round = 0; round < 2; round++) {
+        await sleep(BOUND_MS + 100);
+        expect(await fleet.onEach(`Bearer ${other.token}`)).not.toContain('unauthorized');
+      }
+      await sleep(500);
+      const key = await call<{ key: { calls: number } }>('GET', `/v1/keys/${k.id}`, {
+        token: local.adminKey,
+      });
+      if (items.timedOutWrites === 0) expect(key.body.key.calls, shown).toBe(figures.allowed);
+    },
+  );
 });
 
 describe('bounded: a dependency outage longer than the bound', () => {

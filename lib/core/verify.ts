@@ -41,7 +41,8 @@ export type Verification =
 
 /** What verification needs from the outside world. Every method may throw: the caller fails closed. */
 export interface VerifierDeps {
-  tokenPrefix: string;
+  /** The token prefixes accepted (`tokenPrefix` setting, `splitPrefixes`): a token of any other is refused. */
+  tokenPrefixes: readonly string[];
   /** Which ARMOR-PSK nonces are accepted (default `compatible`: any of the published scheme). */
   signingProfile?: SigningProfile;
   now: () => number;
@@ -142,7 +143,7 @@ function refusedUseVerdict(
  * records alone), a use the transaction refuses (rate limit) one more write for them.
  */
 export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest): Promise<Verification> {
-  const parsed = parseAuthorization(request.authorization, deps.tokenPrefix);
+  const parsed = parseAuthorization(request.authorization, deps.tokenPrefixes);
   if (!parsed.ok) return unauthorized(parsed.reason, null);
   const credential = parsed.credential;
 
@@ -197,9 +198,10 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
 
   const record = (await deps.usage.readKey(keyId))?.record ?? null;
   if (record === null) return unauthorized('unknown_key', keyId);
-  const token = tokenFor(deps.tokenPrefix, await deps.signingSecret(), record.id, record.salt);
-  // The token re-derived from the master secret must be the one whose hash was stored at creation.
-  if (!constantTimeEqual(sha256Hex(token), record.key_hash)) return unauthorized('key_mismatch', keyId);
+  // The token re-derived from the master secret must be the one whose hash was stored at creation,
+  // under one of the accepted prefixes (the signature names no prefix; a dropped one matches none).
+  const token = issuedToken(deps.tokenPrefixes, await deps.signingSecret(), record);
+  if (token === null) return unauthorized('key_mismatch', keyId);
   if (!verifyArmorSignature(token, armor, { method: request.method, path: request.path, bodyDigest })) {
     return unauthorized('bad_signature', keyId);
   }
@@ -221,6 +223,24 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
     return written.consumed ? verdict : consumeThenRefuse(deps, replay, verdict);
   }
   return { ok: true, principal: keyPrincipal(record), record, scheme: 'armor' };
+}
+
+/**
+ * The key's token re-derived from the master secret under the accepted prefix whose hash is the stored
+ * one, or null when none is (a key of a prefix no longer accepted, or a record the master secret did
+ * not make). Every prefix is tried, so the time taken does not depend on which one matches.
+ */
+export function issuedToken(
+  prefixes: readonly string[],
+  masterSecret: string,
+  record: Pick<KeyRecord, 'id' | 'salt' | 'key_hash'>,
+): string | null {
+  let found: string | null = null;
+  for (const prefix of prefixes) {
+    const token = tokenFor(prefix, masterSecret, record.id, record.salt);
+    if (constantTimeEqual(sha256Hex(token), record.key_hash) && found === null) found = token;
+  }
+  return found;
 }
 
 /**

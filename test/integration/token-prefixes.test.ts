@@ -50,6 +50,7 @@ function refusal(res: { status: number; body: unknown }) {
 const UNAUTHORIZED = { status: 401, error: { code: 'unauthorized', message: UNAUTHORIZED_MESSAGE } };
 
 let lkKey: { id: string; token: string };
+let lkSpare: { id: string; token: string };
 let acmeKey: { id: string; token: string };
 
 describe('issued under lk', () => {
@@ -57,6 +58,7 @@ describe('issued under lk', () => {
 
   it('a new key gets lk_ and works', async () => {
     lkKey = await createKey(d.call, d.admin);
+    lkSpare = await createKey(d.call, d.admin);
     expect(lkKey.token.startsWith(`lk_${lkKey.id}_`)).toBe(true);
     expect((await bearer(d.call, lkKey.token)).status).toBe(200);
   });
@@ -75,6 +77,17 @@ describe('LATCHKEY_TOKEN_PREFIX=acme,lk', () => {
     expect(acmeKey.token.startsWith(`acme_${acmeKey.id}_`)).toBe(true);
     expect((await bearer(d.call, acmeKey.token)).body).toMatchObject({ key: { id: acmeKey.id } });
     expect((await signed(d.call, acmeKey.token)).body).toMatchObject({ key: { id: acmeKey.id } });
+  });
+
+  it('rotating the lk key gives a successor under acme', async () => {
+    expect(lkSpare.token.startsWith('lk_')).toBe(true);
+    const res = await d.call<{ raw_key: string }>('POST', `/v1/keys/${lkSpare.id}/rotate`, {
+      token: d.admin,
+      body: {},
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.raw_key.startsWith('acme_')).toBe(true);
+    expect((await bearer(d.call, res.body.raw_key)).status).toBe(200);
   });
 
   it('a token of the new key under the other listed prefix is refused (the prefix is part of the key)', async () => {

@@ -13,6 +13,7 @@ import { SETTINGS } from '#core/settings';
 import { signRequest } from '#core/signer';
 import type { LocalMode } from '#local/local-mode';
 import { type Call, client, createKey, startTestLatchkey } from '../helpers/local';
+import { localVerifier } from '../helpers/verify';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-prefixes-'));
 const tableName = `latchkey-prefixes-${process.pid}-${Date.now()}`;
@@ -93,6 +94,37 @@ describe('LATCHKEY_TOKEN_PREFIX=acme,lk', () => {
   it('a token of the new key under the other listed prefix is refused (the prefix is part of the key)', async () => {
     const swapped = `lk${acmeKey.token.slice('acme'.length)}`;
     expect(refusal(await bearer(d.call, swapped))).toEqual(UNAUTHORIZED);
+  });
+});
+
+/** latchkey/verify on the same table, reading `prefixes`: the caller's key id, or the refusal's status. */
+async function embedded(local: LocalMode, prefixes: string, token: string) {
+  const verifier = localVerifier(local, { env: { [SETTINGS.tokenPrefix.env]: prefixes } });
+  try {
+    const body = '{"sku":"A-1"}';
+    const headers = signRequest({ token, method: 'POST', path: '/orders', body });
+    const signedHeaders = { authorization: headers.authorization, 'content-digest': headers.contentDigest };
+    const results = [
+      await verifier.verify({
+        method: 'GET',
+        path: '/orders',
+        headers: { authorization: `Bearer ${token}` },
+      }),
+      await verifier.verify({ method: 'POST', path: '/orders', headers: signedHeaders, body }),
+    ];
+    return results.map((r) => (r.allowed ? r.caller.keyId : r.status));
+  } finally {
+    verifier.close();
+  }
+}
+
+describe('latchkey/verify reads the same list', () => {
+  const d = deployment('acme,lk');
+
+  it('acme,lk: the lk and acme keys pass, bearer and signed; acme alone: the lk key gets 401', async () => {
+    expect(await embedded(d.local, 'acme,lk', lkKey.token)).toEqual([lkKey.id, lkKey.id]);
+    expect(await embedded(d.local, 'acme,lk', acmeKey.token)).toEqual([acmeKey.id, acmeKey.id]);
+    expect(await embedded(d.local, 'acme', lkKey.token)).toEqual([401, 401]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { encodeBase62, encodeBase62Number, isBase62, randomBase62 } from './base62';
 import { crc32 } from './crc32';
+import { constantTimeEqual, sha256Hex } from './crypto';
 
 /**
  * API-key tokens: `<prefix>_<keyId>_<secret><checksum>`.
@@ -89,6 +90,24 @@ export function formatToken(prefix: string, keyId: string, secret: string): stri
 /** The full token for a key, re-derived from the master secret and the key's non-secret salt. */
 export function tokenFor(prefix: string, masterSecret: string, keyId: string, salt: string): string {
   return formatToken(prefix, keyId, deriveSecret(masterSecret, keyId, salt));
+}
+
+/**
+ * The key's token re-derived from the master secret under the prefix of `prefixes` whose hash is the
+ * stored one, or null when none is (a key of a prefix no longer accepted, or a record the master secret
+ * did not make). Every prefix is tried, so the time taken does not depend on which one matches.
+ */
+export function issuedToken(
+  prefixes: readonly string[],
+  masterSecret: string,
+  record: { readonly id: string; readonly salt: string; readonly key_hash: string },
+): { prefix: string; token: string } | null {
+  let found: { prefix: string; token: string } | null = null;
+  for (const prefix of prefixes) {
+    const token = tokenFor(prefix, masterSecret, record.id, record.salt);
+    if (constantTimeEqual(sha256Hex(token), record.key_hash) && found === null) found = { prefix, token };
+  }
+  return found;
 }
 
 export function keyPrefixOf(prefix: string, keyId: string): string {

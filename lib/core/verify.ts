@@ -19,7 +19,7 @@ import { type KeyRecord, keyStatus } from './model';
 import { ADMIN_PRINCIPAL, type Principal } from './principal';
 import type { BodyRefusal, FailureReason, RateRefusal } from './refusals';
 import type { SigningProfile } from './settings';
-import { deriveSecret, tokenFor } from './token';
+import { deriveSecret, issuedToken } from './token';
 import { RATE_WINDOW_MS, type RecordReplayInput, rateWindowOf, type UsageStore } from './usage-store';
 
 export type Scheme = 'bearer' | 'armor';
@@ -200,8 +200,9 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
   if (record === null) return unauthorized('unknown_key', keyId);
   // The token re-derived from the master secret must be the one whose hash was stored at creation,
   // under one of the accepted prefixes (the signature names no prefix; a dropped one matches none).
-  const token = issuedToken(deps.tokenPrefixes, await deps.signingSecret(), record);
-  if (token === null) return unauthorized('key_mismatch', keyId);
+  const issued = issuedToken(deps.tokenPrefixes, await deps.signingSecret(), record);
+  if (issued === null) return unauthorized('key_mismatch', keyId);
+  const token = issued.token;
   if (!verifyArmorSignature(token, armor, { method: request.method, path: request.path, bodyDigest })) {
     return unauthorized('bad_signature', keyId);
   }
@@ -223,24 +224,6 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
     return written.consumed ? verdict : consumeThenRefuse(deps, replay, verdict);
   }
   return { ok: true, principal: keyPrincipal(record), record, scheme: 'armor' };
-}
-
-/**
- * The key's token re-derived from the master secret under the accepted prefix whose hash is the stored
- * one, or null when none is (a key of a prefix no longer accepted, or a record the master secret did
- * not make). Every prefix is tried, so the time taken does not depend on which one matches.
- */
-export function issuedToken(
-  prefixes: readonly string[],
-  masterSecret: string,
-  record: Pick<KeyRecord, 'id' | 'salt' | 'key_hash'>,
-): string | null {
-  let found: string | null = null;
-  for (const prefix of prefixes) {
-    const token = tokenFor(prefix, masterSecret, record.id, record.salt);
-    if (constantTimeEqual(sha256Hex(token), record.key_hash) && found === null) found = token;
-  }
-  return found;
 }
 
 /**

@@ -80,6 +80,20 @@ describe('LATCHKEY_TOKEN_PREFIX=acme,lk', () => {
     expect((await signed(d.call, acmeKey.token)).body).toMatchObject({ key: { id: acmeKey.id } });
   });
 
+  it('the management API shows each key with the prefix it was issued under', async () => {
+    const shown = async (id: string) =>
+      (await d.call<{ key: { key_prefix: string } }>('GET', `/v1/keys/${id}`, { token: d.admin })).body.key
+        .key_prefix;
+    expect(await shown(lkKey.id)).toBe(`lk_${lkKey.id}`);
+    expect(await shown(acmeKey.id)).toBe(`acme_${acmeKey.id}`);
+    const listed = await d.call<{ keys: { id: string; key_prefix: string }[] }>('GET', '/v1/keys', {
+      token: d.admin,
+    });
+    const byId = new Map(listed.body.keys.map((k) => [k.id, k.key_prefix]));
+    expect(byId.get(lkKey.id)).toBe(`lk_${lkKey.id}`);
+    expect(byId.get(acmeKey.id)).toBe(`acme_${acmeKey.id}`);
+  });
+
   it('rotating the lk key gives a successor under acme', async () => {
     expect(lkSpare.token.startsWith('lk_')).toBe(true);
     const res = await d.call<{ raw_key: string }>('POST', `/v1/keys/${lkSpare.id}/rotate`, {

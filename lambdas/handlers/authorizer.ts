@@ -58,7 +58,7 @@ export function createAuthorizerHandler(runtime: Runtime): AuthorizerHandler {
       ? new HotKeys(store, { boundMs: runtime.config.hotKeyBoundMs, now: runtime.now })
       : store;
   const deps: VerifierDeps = {
-    tokenPrefix: runtime.config.tokenPrefix,
+    tokenPrefixes: runtime.config.tokenPrefixes,
     signingProfile: runtime.config.signingProfile,
     now: runtime.now,
     adminKey: adminKey.get,

@@ -111,6 +111,7 @@ export function createManagementHandler(runtime: Runtime) {
       plans: runtime.config.plans,
     }),
     tokenPrefix: runtime.config.tokenPrefix,
+    tokenPrefixes: runtime.config.tokenPrefixes,
     defaultRateLimit: runtime.config.defaultRateLimit,
     roleMatrix: runtime.config.roleMatrix,
     defaultRole: runtime.config.defaultRole,

@@ -20,13 +20,17 @@ import {
   type ValueOf,
   type VerifyMode,
 } from '#core/settings';
+import { splitPrefixes, type TokenPrefixes } from '#core/token';
 
 export interface Config {
   tableName: string;
   /** Only the authorizer reads the admin key; the other functions do not get this variable. */
   adminKeySecretId: string | undefined;
   signingSecretId: string;
+  /** The prefix new keys get: the first of `tokenPrefixes`. */
   tokenPrefix: string;
+  /** Every prefix whose tokens are accepted (`LATCHKEY_TOKEN_PREFIX=acme,lk`), the first for new keys. */
+  tokenPrefixes: TokenPrefixes;
   defaultMaxKeys: number;
   defaultRateLimit: number;
   roleMatrix: RoleMatrix;
@@ -115,11 +119,13 @@ export function loadConfig(env: Env = process.env): Config {
       `${SETTINGS.defaultRole.env} ${JSON.stringify(defaultRole)} is not a role of the matrix (${Object.keys(roleMatrix).join(', ')})`,
     );
   }
+  const tokenPrefixes = splitPrefixes(read(env, 'tokenPrefix', problems));
   const config: Config = {
     tableName: required(env, SETTINGS.tableName.env, problems),
     adminKeySecretId: env[SETTINGS.adminKeySecretId.env] || undefined,
     signingSecretId: required(env, SETTINGS.signingSecretId.env, problems),
-    tokenPrefix: read(env, 'tokenPrefix', problems),
+    tokenPrefix: tokenPrefixes[0],
+    tokenPrefixes,
     defaultMaxKeys: read(env, 'defaultMaxKeys', problems),
     defaultRateLimit: read(env, 'defaultRateLimit', problems),
     roleMatrix,

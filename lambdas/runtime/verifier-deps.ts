@@ -21,7 +21,7 @@ export function verifierDeps(runtime: Runtime): VerifierDeps {
     config.verifyMode === 'bounded' ? new HotKeys(store, { boundMs: config.hotKeyBoundMs, now }) : store;
   const adminKey = runtime.adminKey;
   return {
-    tokenPrefix: config.tokenPrefix,
+    tokenPrefixes: config.tokenPrefixes,
     signingProfile: config.signingProfile,
     now,
     ...(adminKey === null

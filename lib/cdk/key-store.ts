@@ -49,11 +49,13 @@ export interface LatchkeyKeyStoreProps {
    */
   readonly tableProps?: Partial<dynamodb.TableProps>;
   /**
-   * Token prefix: 1–16 lowercase letters or digits. Tokens look like `<prefix>_<keyId>_<secret>`.
-   * Changing it later invalidates every key issued under the old prefix.
+   * Token prefixes: 1–4 distinct prefixes of 1–16 lowercase letters or digits, as a list or
+   * comma-separated (`'acme,lk'`). Tokens look like `<prefix>_<keyId>_<secret>`. New keys get the first;
+   * tokens of every listed prefix are accepted, so a prefix can be changed by putting the new one first
+   * and dropping the old one once its keys are gone. A key of a prefix no longer listed stops working.
    * @default 'lk'
    */
-  readonly tokenPrefix?: string;
+  readonly tokenPrefix?: string | readonly string[];
   /**
    * How long a Lambda keeps a secret value in memory before reading it again (0–3600 s). A rotated
    * admin key is honoured everywhere within this time.
@@ -98,6 +100,7 @@ export class LatchkeyKeyStore extends Construct {
   public readonly table: dynamodb.ITable;
   public readonly adminKeySecret: secretsmanager.ISecret;
   public readonly signingSecret: secretsmanager.ISecret;
+  /** The accepted token prefixes, comma-separated, as the functions read them (`LATCHKEY_TOKEN_PREFIX`). */
   public readonly tokenPrefix: string;
   public readonly secretCacheTtl: Duration;
   /** The function that rotates the admin key, when `adminKeyRotation` is set. */
@@ -108,7 +111,8 @@ export class LatchkeyKeyStore extends Construct {
 
   constructor(scope: Construct, id: string, props: LatchkeyKeyStoreProps = {}) {
     super(scope, id);
-    this.tokenPrefix = props.tokenPrefix ?? SETTINGS.tokenPrefix.default;
+    const prefixes = props.tokenPrefix ?? SETTINGS.tokenPrefix.default;
+    this.tokenPrefix = typeof prefixes === 'string' ? prefixes : prefixes.join(',');
     this.secretCacheTtl = props.secretCacheTtl ?? Duration.seconds(SETTINGS.secretCacheTtlSeconds.default);
     const cacheSeconds = this.secretCacheTtl.toSeconds({ integral: false });
     throwProblems(this.node.path, [

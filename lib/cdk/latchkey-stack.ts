@@ -23,8 +23,11 @@ import { LatchkeyApi } from './latchkey-api';
  * construct for the details.
  */
 export interface LatchkeyStackProps extends StackProps {
-  /** Token prefix, 1–16 lowercase letters/digits. @default 'lk' */
-  readonly tokenPrefix?: string;
+  /**
+   * Token prefixes, 1–4 of 1–16 lowercase letters/digits, as a list or comma-separated (`'acme,lk'`):
+   * new keys get the first, tokens of every one are accepted. @default 'lk'
+   */
+  readonly tokenPrefix?: string | readonly string[];
   /** Active keys per organization when no per-org limit is set. @default 50 */
   readonly defaultMaxKeys?: number;
   /** `rate_limit_per_minute` of keys created without one. @default 60 */

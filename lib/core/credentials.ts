@@ -30,11 +30,15 @@ export type ParsedCredential =
 export type ParseResult = { ok: true; credential: ParsedCredential } | { ok: false; reason: ParseFailure };
 
 /**
- * Parses an Authorization header value (`Bearer …` or `ARMOR-PSK …`, scheme case-insensitive).
- * Pure and total: never throws, never does I/O, so a malformed credential is refused before any
- * database call.
+ * Parses an Authorization header value (`Bearer …` or `ARMOR-PSK …`, scheme case-insensitive). A
+ * bearer token must be of one of `prefixes` (the deployment's accepted prefixes, or one prefix): a
+ * token of any other prefix is `malformed`. Pure and total: never throws, never does I/O, so a
+ * malformed credential is refused before any database call.
  */
-export function parseAuthorization(header: string | undefined | null, prefix: string): ParseResult {
+export function parseAuthorization(
+  header: string | undefined | null,
+  prefixes: string | readonly string[],
+): ParseResult {
   if (header === undefined || header === null || /^[ \t\r\n]*$/.test(header))
     return { ok: false, reason: 'missing' };
   // Padding is space and tab (a trailing CR/LF is tolerated); the separator is space or tab only.
@@ -49,7 +53,11 @@ export function parseAuthorization(header: string | undefined | null, prefix: st
       : { ok: false, reason: 'malformed' };
   }
   if (scheme !== 'bearer') return { ok: false, reason: 'unsupported_scheme' };
-  if (value.startsWith(`${prefix}_`)) {
+  // A prefix has no `_`, so at most one accepted prefix is followed by one at the start of the value.
+  const prefix = (typeof prefixes === 'string' ? [prefixes] : prefixes).find((p) =>
+    value.startsWith(`${p}_`),
+  );
+  if (prefix !== undefined) {
     const parts = parseToken(value, prefix);
     if (parts === null)
       return { ok: false, reason: looksLikeToken(value, prefix) ? 'bad_checksum' : 'malformed' };

@@ -35,7 +35,7 @@ import { assertNoEscalation, type RoleMatrix, resolvePermissions } from './permi
 import { type PlanTable, planLimit } from './plans';
 import { type Principal, requireAdmin, requirePermission } from './principal';
 import type { KeyRepository } from './repository';
-import { KEY_ID_RE, newKeyId, newSalt, tokenFor } from './token';
+import { issuedToken, KEY_ID_RE, newKeyId, newSalt, tokenFor } from './token';
 import { metadataOnCreate, metadataOnEdit } from './trusted-metadata';
 import type {
   CreateKeyCommand,
@@ -75,7 +75,13 @@ export type AuditSink = (event: AuditEvent) => void;
 
 export interface ManagementDeps {
   repo: KeyRepository;
+  /** The prefix new keys get. */
   tokenPrefix: string;
+  /**
+   * Every accepted prefix (`tokenPrefix` first): a key is shown with the one it was issued under.
+   * @default [tokenPrefix]
+   */
+  tokenPrefixes?: readonly string[];
   defaultRateLimit: number;
   roleMatrix: RoleMatrix;
   defaultRole: string;
@@ -95,8 +101,19 @@ export class ManagementService {
     this.deps = deps;
   }
 
-  private view(record: KeyRecord): ApiKey {
-    return toApiKey(record, this.deps.tokenPrefix, this.deps.now());
+  private async view(record: KeyRecord): Promise<ApiKey> {
+    return toApiKey(record, await this.prefixOf(record), this.deps.now());
+  }
+
+  /**
+   * The prefix a key was issued under: with several accepted, the one whose token re-derived from the
+   * master secret has the stored hash (one HMAC each); a key of a prefix no longer accepted shows the
+   * prefix new keys get.
+   */
+  private async prefixOf(record: KeyRecord): Promise<string> {
+    const prefixes = this.deps.tokenPrefixes ?? [];
+    if (prefixes.length <= 1) return this.deps.tokenPrefix;
+    return issuedToken(prefixes, await this.deps.signingSecret(), record)?.prefix ?? this.deps.tokenPrefix;
   }
 
   private context(principal: Principal, nowMs: number): AuditContext {
@@ -225,7 +242,7 @@ export class ManagementService {
     Object.assign(record, headFields(this.sequence(events, record, nowMs)));
     await this.deps.repo.createKey(record, nowMs, events);
     this.logged(events);
-    return { key: this.view(record), raw_key: token, warning: NEW_KEY_WARNING };
+    return { key: await this.view(record), raw_key: token, warning: NEW_KEY_WARNING };
   }
 
   async listKeys(principal: Principal, input: ListKeysCommand): Promise<ListKeysResponse> {
@@ -239,12 +256,12 @@ export class ManagementService {
       name: input.name,
       nowMs: this.deps.now(),
     });
-    return { keys: page.records.map((r) => this.view(r)), next_cursor: page.nextCursor };
+    return { keys: await Promise.all(page.records.map((r) => this.view(r))), next_cursor: page.nextCursor };
   }
 
   async getKey(principal: Principal, id: string): Promise<KeyResponse> {
     requirePermission(principal, 'keys:read');
-    return { key: this.view(await this.visibleKey(principal, id)) };
+    return { key: await this.view(await this.visibleKey(principal, id)) };
   }
 
   /**
@@ -275,13 +292,13 @@ export class ManagementService {
     if (input.rate_limit_per_minute !== undefined) raised.rate_limit_per_minute = input.rate_limit_per_minute;
     if (Object.keys(raised).length > 0) assertWithinCeiling(caller, raised, 'give');
     const events = keyEditEvents(this.context(principal, nowMs), old, next);
-    if (events.length === 0) return { key: this.view(old) };
+    if (events.length === 0) return { key: await this.view(old) };
     Object.assign(next, headFields(this.sequence(events, old, nowMs)));
     if (!(await this.deps.repo.updateKey(old, next, nowMs, events))) {
       throw new ApiError('conflict', `Key ${id} changed while it was being edited; read it and try again.`);
     }
     this.logged(events);
-    return { key: this.view(next) };
+    return { key: await this.view(next) };
   }
 
   /**
@@ -295,7 +312,7 @@ export class ManagementService {
       const record = await this.visibleKey(principal, id);
       // As for PATCH and rotate: a key that may not disable a key may not revoke it either.
       this.assertMayModify(principal, record, 'revoke');
-      if (record.revoked_at !== null) return { revoked: true, key: this.view(record) };
+      if (record.revoked_at !== null) return { revoked: true, key: await this.view(record) };
       const nowMs = this.deps.now();
       const revokedAt = new Date(nowMs).toISOString();
       const events = [
@@ -311,7 +328,7 @@ export class ManagementService {
       };
       if (await this.deps.repo.revokeKey(record, revoked, nowMs, events)) {
         this.logged(events);
-        return { revoked: true, key: this.view(revoked) };
+        return { revoked: true, key: await this.view(revoked) };
       }
     }
     throw new ApiError('conflict', `Key ${id} kept changing while it was being revoked; try again.`);
@@ -365,7 +382,7 @@ export class ManagementService {
       throw new ApiError('conflict', `Key ${id} changed while it was being rotated; read it and try again.`);
     }
     this.logged(events);
-    return { key: this.view(record), raw_key: token, warning: NEW_KEY_WARNING };
+    return { key: await this.view(record), raw_key: token, warning: NEW_KEY_WARNING };
   }
 
   /** Every organization that has keys or a limit or plan of its own, by org id, a page at a time. */
@@ -468,7 +485,7 @@ export class ManagementService {
     const record = await this.visibleKey(principal, principal.keyId);
     return {
       principal: 'key',
-      key: this.view(record),
+      key: await this.view(record),
       org_id: principal.orgId,
       permissions: [...principal.permissions],
     };

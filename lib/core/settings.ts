@@ -14,7 +14,7 @@ import { DEFAULT_ROLE, DEFAULT_ROLE_MATRIX } from './permissions';
 export { MAX_KEYS, RATE_LIMIT_PER_MINUTE };
 
 import { CORS_ORIGIN_RE, CORS_ORIGIN_RULE } from './cors';
-import { PREFIX_RE, PREFIX_RULE } from './token';
+import { hasDistinctPrefixes, PREFIX_LIST_RE, PREFIX_LIST_RULE } from './token';
 
 /** Context keys are `latchkey:<name>`: `npx cdk deploy -c latchkey:defaultRateLimit=120`. */
 export const CONTEXT_PREFIX = 'latchkey:';
@@ -65,7 +65,9 @@ export interface StringSetting extends SettingBase {
   /** The only values allowed, when there is a fixed list. */
   readonly values?: readonly string[];
   readonly pattern?: RegExp;
-  /** What `pattern` allows, in words (error messages, the help and the docs). */
+  /** A check a value matching `pattern` must pass too (one a pattern cannot say: no duplicates). */
+  readonly check?: (value: string) => boolean;
+  /** What `pattern` and `check` allow, in words (error messages, the help and the docs). */
   readonly rule?: string;
 }
 
@@ -128,8 +130,9 @@ export const SETTINGS = {
     env: 'LATCHKEY_TOKEN_PREFIX',
     kind: 'string',
     default: 'lk',
-    pattern: PREFIX_RE,
-    rule: PREFIX_RULE,
+    pattern: PREFIX_LIST_RE,
+    check: hasDistinctPrefixes,
+    rule: PREFIX_LIST_RULE,
   },
   defaultMaxKeys: {
     context: true,
@@ -257,7 +260,7 @@ export type SettingName = keyof typeof SETTINGS;
  */
 export const SETTING_DOCS: { readonly [K in SettingName]: SettingDoc } = {
   tokenPrefix: {
-    doc: 'token prefix; changing it invalidates every key issued under the old one',
+    doc: 'token prefixes: new keys get the first, tokens of every listed one are accepted; a key of a prefix dropped from the list stops working',
   },
   defaultMaxKeys: {
     unit: 'keys',
@@ -454,7 +457,8 @@ function fits(row: Setting, value: unknown): boolean {
     case 'string':
       if (typeof value !== 'string' || value === '') return false;
       if (row.values) return row.values.includes(value);
-      return row.pattern === undefined || row.pattern.test(value);
+      if (row.pattern !== undefined && !row.pattern.test(value)) return false;
+      return row.check === undefined || row.check(value);
     case 'boolean':
       return typeof value === 'boolean';
     case 'json':

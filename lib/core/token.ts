@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { encodeBase62, encodeBase62Number, isBase62, randomBase62 } from './base62';
 import { crc32 } from './crc32';
+import { constantTimeEqual, sha256Hex } from './crypto';
 
 /**
  * API-key tokens: `<prefix>_<keyId>_<secret><checksum>`.
@@ -19,6 +20,21 @@ export const PREFIX_MAX_LENGTH = 16;
 export const PREFIX_RE = new RegExp(`^[a-z0-9]{1,${PREFIX_MAX_LENGTH}}$`);
 /** `PREFIX_RE` in words, for error messages, the help and the docs. */
 export const PREFIX_RULE = `1-${PREFIX_MAX_LENGTH} lowercase letters or digits`;
+/**
+ * A deployment accepts at most this many prefixes at once: the one new keys get and the ones it is
+ * moving away from (changing the prefix needs two).
+ */
+export const MAX_TOKEN_PREFIXES = 4;
+/** The `tokenPrefix` setting: prefixes separated by commas, the first for new keys (duplicates: `hasDistinctPrefixes`). */
+export const PREFIX_LIST_RE = new RegExp(
+  `^[a-z0-9]{1,${PREFIX_MAX_LENGTH}}(?:,[a-z0-9]{1,${PREFIX_MAX_LENGTH}}){0,${MAX_TOKEN_PREFIXES - 1}}$`,
+);
+/** `PREFIX_LIST_RE` and `hasDistinctPrefixes` in words. */
+export const PREFIX_LIST_RULE =
+  `1-${MAX_TOKEN_PREFIXES} distinct prefixes separated by commas (the first for new keys), ` +
+  `each ${PREFIX_RULE}`;
+/** The prefixes a deployment accepts, the first being the one new keys get. */
+export type TokenPrefixes = readonly [string, ...string[]];
 export const KEY_ID_RE = new RegExp(`^[0-9A-Za-z]{${KEY_ID_LENGTH}}$`);
 
 export interface TokenParts {
@@ -32,6 +48,18 @@ export function assertValidPrefix(prefix: string): void {
   if (!PREFIX_RE.test(prefix)) {
     throw new Error(`token prefix must be ${PREFIX_RULE}, got ${JSON.stringify(prefix)}`);
   }
+}
+
+/** True when no prefix of a comma-separated list appears twice. */
+export function hasDistinctPrefixes(list: string): boolean {
+  const prefixes = list.split(',');
+  return new Set(prefixes).size === prefixes.length;
+}
+
+/** The prefixes of a `tokenPrefix` value already checked against `PREFIX_LIST_RE`, in order. */
+export function splitPrefixes(list: string): TokenPrefixes {
+  const [first = '', ...rest] = list.split(',');
+  return [first, ...rest];
 }
 
 export function checksumOf(body: string): string {
@@ -64,6 +92,24 @@ export function tokenFor(prefix: string, masterSecret: string, keyId: string, sa
   return formatToken(prefix, keyId, deriveSecret(masterSecret, keyId, salt));
 }
 
+/**
+ * The key's token re-derived from the master secret under the prefix of `prefixes` whose hash is the
+ * stored one, or null when none is (a key of a prefix no longer accepted, or a record the master secret
+ * did not make). Every prefix is tried, so the time taken does not depend on which one matches.
+ */
+export function issuedToken(
+  prefixes: readonly string[],
+  masterSecret: string,
+  record: { readonly id: string; readonly salt: string; readonly key_hash: string },
+): { prefix: string; token: string } | null {
+  let found: { prefix: string; token: string } | null = null;
+  for (const prefix of prefixes) {
+    const token = tokenFor(prefix, masterSecret, record.id, record.salt);
+    if (constantTimeEqual(sha256Hex(token), record.key_hash) && found === null) found = { prefix, token };
+  }
+  return found;
+}
+
 export function keyPrefixOf(prefix: string, keyId: string): string {
   return `${prefix}_${keyId}`;
 }
@@ -84,4 +130,14 @@ export function parseToken(token: string, prefix: string): TokenParts | null {
   const checksum = tail.slice(SECRET_LENGTH);
   if (checksumOf(token.slice(0, token.length - CHECKSUM_LENGTH)) !== checksum) return null;
   return { prefix, keyId, secret, checksum };
+}
+
+/**
+ * Parses a token of any of the accepted prefixes (the one it starts with, followed by `_`: a prefix has
+ * no `_`, so at most one can), checksum included. Null as `parseToken`.
+ */
+export function parseTokenOf(token: string, prefixes: readonly string[]): TokenParts | null {
+  if (typeof token !== 'string') return null;
+  const prefix = prefixes.find((candidate) => token.startsWith(`${candidate}_`));
+  return prefix === undefined ? null : parseToken(token, prefix);
 }

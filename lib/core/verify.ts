@@ -19,7 +19,7 @@ import { type KeyRecord, keyStatus } from './model';
 import { ADMIN_PRINCIPAL, type Principal } from './principal';
 import type { BodyRefusal, FailureReason, RateRefusal } from './refusals';
 import type { SigningProfile } from './settings';
-import { deriveSecret, tokenFor } from './token';
+import { deriveSecret, issuedToken } from './token';
 import { RATE_WINDOW_MS, type RecordReplayInput, rateWindowOf, type UsageStore } from './usage-store';
 
 export type Scheme = 'bearer' | 'armor';
@@ -41,7 +41,8 @@ export type Verification =
 
 /** What verification needs from the outside world. Every method may throw: the caller fails closed. */
 export interface VerifierDeps {
-  tokenPrefix: string;
+  /** The token prefixes accepted (`tokenPrefix` setting, `splitPrefixes`): a token of any other is refused. */
+  tokenPrefixes: readonly string[];
   /** Which ARMOR-PSK nonces are accepted (default `compatible`: any of the published scheme). */
   signingProfile?: SigningProfile;
   now: () => number;
@@ -142,7 +143,7 @@ function refusedUseVerdict(
  * records alone), a use the transaction refuses (rate limit) one more write for them.
  */
 export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest): Promise<Verification> {
-  const parsed = parseAuthorization(request.authorization, deps.tokenPrefix);
+  const parsed = parseAuthorization(request.authorization, deps.tokenPrefixes);
   if (!parsed.ok) return unauthorized(parsed.reason, null);
   const credential = parsed.credential;
 
@@ -197,9 +198,11 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
 
   const record = (await deps.usage.readKey(keyId))?.record ?? null;
   if (record === null) return unauthorized('unknown_key', keyId);
-  const token = tokenFor(deps.tokenPrefix, await deps.signingSecret(), record.id, record.salt);
-  // The token re-derived from the master secret must be the one whose hash was stored at creation.
-  if (!constantTimeEqual(sha256Hex(token), record.key_hash)) return unauthorized('key_mismatch', keyId);
+  // The token re-derived from the master secret must be the one whose hash was stored at creation,
+  // under one of the accepted prefixes (the signature names no prefix; a dropped one matches none).
+  const issued = issuedToken(deps.tokenPrefixes, await deps.signingSecret(), record);
+  if (issued === null) return unauthorized('key_mismatch', keyId);
+  const token = issued.token;
   if (!verifyArmorSignature(token, armor, { method: request.method, path: request.path, bodyDigest })) {
     return unauthorized('bad_signature', keyId);
   }

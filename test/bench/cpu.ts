@@ -105,7 +105,7 @@ export async function benchCpu(bench: Bench): Promise<{ cpu: CpuFigures; peers: 
   const record = itemToRecord(item);
   const master = await local.runtime.signingSecret.get();
   const deps: VerifierDeps = {
-    tokenPrefix: local.config.tokenPrefix,
+    tokenPrefixes: local.config.tokenPrefixes,
     now: Date.now,
     adminKey: async () => local.adminKey,
     signingSecret: async () => master,

@@ -46,7 +46,16 @@ describe('operator settings from CDK context (-c latchkey:<prop>=<value>)', () =
     });
   });
 
+  it('reads a list of token prefixes as given (the first for new keys)', () => {
+    expect(propsFromContext({ 'latchkey:tokenPrefix': 'acme,lk' })).toEqual({ tokenPrefix: 'acme,lk' });
+  });
+
   it.each([
+    [
+      { 'latchkey:tokenPrefix': 'acme,lk,acme' },
+      /latchkey:tokenPrefix must be .*distinct.*, got "acme,lk,acme"/,
+    ],
+    [{ 'latchkey:tokenPrefix': 'acme, lk' }, /latchkey:tokenPrefix must be .*, got "acme, lk"/],
     [{ 'latchkey:tokenPrefx': 'a' }, /unknown context key latchkey:tokenPrefx/],
     [
       { 'latchkey:defaultRateLimit': 'fast' },

@@ -8,6 +8,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LatchkeyAuthorizer } from '#cdk/authorizer';
@@ -17,6 +18,7 @@ import { LatchkeyStack, type LatchkeyStackProps } from '#cdk/latchkey-stack';
 import { GATEWAY_RESPONSES } from '#core/gateway-responses';
 import { isPublicRoute, ROUTES } from '#core/routes';
 import { SETTINGS } from '#core/settings';
+import { loadConfig } from '#lambda/runtime/config';
 
 import {
   propsOf,
@@ -43,14 +45,46 @@ function ownStack() {
   return { stack, keyStore, authorizer };
 }
 
+describe('tokenPrefix as a list', () => {
+  it.each([
+    ['comma-separated', 'acme,lk'],
+    ['an array', ['acme', 'lk']],
+  ] as const)(
+    'given %s, every function reads the same list, new keys getting the first',
+    (_, tokenPrefix) => {
+      const stack = new Stack(testApp(), 'Own');
+      const keyStore = new LatchkeyKeyStore(stack, 'KeyStore', { tokenPrefix });
+      const env = keyStore.grantVerifyTo(
+        new iam.Role(stack, 'Task', { assumedBy: new iam.AccountRootPrincipal() }),
+      );
+      expect(keyStore.tokenPrefix).toBe('acme,lk');
+      expect(env[SETTINGS.tokenPrefix.env]).toBe('acme,lk');
+      const config = loadConfig({
+        ...env,
+        [SETTINGS.signingSecretId.env]: 's',
+        [SETTINGS.tableName.env]: 't',
+      });
+      expect(config.tokenPrefixes).toEqual(['acme', 'lk']);
+      expect(config.tokenPrefix).toBe('acme');
+    },
+  );
+});
+
 describe('prop validation: clear errors at synth time', () => {
   const cases: [string, LatchkeyStackProps, RegExp][] = [
     [
       'token prefix with capitals',
       { tokenPrefix: 'LK' },
-      /tokenPrefix must be 1-16 lowercase letters or digits, got "LK"/,
+      /tokenPrefix must be 1-4 distinct prefixes separated by commas \(the first for new keys\), each 1-16 lowercase letters or digits, got "LK"/,
     ],
     ['token prefix too long', { tokenPrefix: 'a'.repeat(17) }, /tokenPrefix/],
+    [
+      'a token prefix listed twice',
+      { tokenPrefix: 'acme,lk,acme' },
+      /tokenPrefix must be .*, got "acme,lk,acme"/,
+    ],
+    ['a list of token prefixes with a duplicate', { tokenPrefix: ['lk', 'lk'] }, /got "lk,lk"/],
+    ['five token prefixes', { tokenPrefix: ['a', 'b', 'c', 'd', 'e'] }, /got "a,b,c,d,e"/],
     ['an unknown verify mode', { verifyMode: 'fast' as never }, /verifyMode must be bounded or exact/],
     [
       'a hot-key bound under 100 ms',

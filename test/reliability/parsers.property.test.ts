@@ -362,7 +362,7 @@ describe('the verifier ties them together (in-memory store)', () => {
       );
     }
     const deps: VerifierDeps = {
-      tokenPrefix: 'lk',
+      tokenPrefixes: ['lk'],
       now: () => NOW,
       adminKey: async () => 'AdminKeyThatIsNeverUsedHere0123456789',
       signingSecret: async () => MASTER,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ROLE_MATRIX } from '#core/permissions';
 import { SETTINGS } from '#core/settings';
+import { PREFIX_LIST_RULE } from '#core/token';
 import { loadConfig } from '#lambda/runtime/config';
 
 const REQUIRED = {
@@ -25,6 +26,7 @@ describe('loadConfig', () => {
       adminKeySecretId: REQUIRED.LATCHKEY_ADMIN_KEY_SECRET_ID,
       signingSecretId: REQUIRED.LATCHKEY_SIGNING_SECRET_ID,
       tokenPrefix: 'lk',
+      tokenPrefixes: ['lk'],
       defaultMaxKeys: 50,
       defaultRateLimit: 60,
       roleMatrix: DEFAULT_ROLE_MATRIX,
@@ -76,6 +78,7 @@ describe('loadConfig', () => {
     });
     expect(config).toMatchObject({
       tokenPrefix: 'acme',
+      tokenPrefixes: ['acme'],
       defaultMaxKeys: 0,
       defaultRateLimit: 100_000,
       roleMatrix: { reader: ['api:read'], writer: ['api:read', 'api:write'] },
@@ -164,7 +167,33 @@ describe('loadConfig', () => {
 
     it.each(['LK', 'l_k', 'l-k', 'a'.repeat(17), 'lk '])('rejects %j', (prefix) => {
       expect(() => loadConfig({ ...REQUIRED, LATCHKEY_TOKEN_PREFIX: prefix })).toThrow(
-        `LATCHKEY_TOKEN_PREFIX must be 1-16 lowercase letters or digits, got ${JSON.stringify(prefix)}`,
+        `LATCHKEY_TOKEN_PREFIX must be ${PREFIX_LIST_RULE}, got ${JSON.stringify(prefix)}`,
+      );
+    });
+
+    it('reads a list: the first for new keys, every one accepted', () => {
+      const config = loadConfig({ ...REQUIRED, LATCHKEY_TOKEN_PREFIX: 'acme,lk' });
+      expect(config.tokenPrefix).toBe('acme');
+      expect(config.tokenPrefixes).toEqual(['acme', 'lk']);
+      expect(loadConfig({ ...REQUIRED, LATCHKEY_TOKEN_PREFIX: 'a,b,c,d' }).tokenPrefixes).toEqual([
+        'a',
+        'b',
+        'c',
+        'd',
+      ]);
+      expect(loadConfig(REQUIRED).tokenPrefixes).toEqual(['lk']);
+    });
+
+    it.each([
+      ['a duplicate', 'acme,lk,acme'],
+      ['more than four', 'a,b,c,d,e'],
+      ['an empty entry', 'acme,,lk'],
+      ['a trailing comma', 'acme,'],
+      ['a space', 'acme, lk'],
+      ['an invalid entry', 'acme,LK'],
+    ])('rejects a list with %s (%j)', (_, list) => {
+      expect(() => loadConfig({ ...REQUIRED, LATCHKEY_TOKEN_PREFIX: list })).toThrow(
+        `LATCHKEY_TOKEN_PREFIX must be ${PREFIX_LIST_RULE}, got ${JSON.stringify(list)}`,
       );
     });
   });

@@ -49,7 +49,7 @@ function expectComparedInConstantTime(a: string, b: string): void {
 
 const unexpected = () => Promise.reject(new Error('unexpected call'));
 const deps = (over: Partial<VerifierDeps> = {}): VerifierDeps => ({
-  tokenPrefix: 'lk',
+  tokenPrefixes: ['lk'],
   now: () => NOW,
   adminKey: async () => ADMIN_KEY,
   signingSecret: async () => MASTER,

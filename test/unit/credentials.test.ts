@@ -77,6 +77,24 @@ describe('parseAuthorization', () => {
       expect(parseAuthorization(`Bearer ${acme}`, 'lk')).toEqual({ ok: false, reason: 'malformed' });
       expect(parseAuthorization(`Bearer ${TOKEN}`, 'acme')).toEqual({ ok: false, reason: 'malformed' });
     });
+
+    it('accepts a token of every listed prefix and refuses any other prefix as malformed', () => {
+      const acme = formatToken('acme', KEY_ID, deriveSecret('master', KEY_ID, 'salt'));
+      const old = formatToken('old', KEY_ID, deriveSecret('master', KEY_ID, 'salt'));
+      for (const token of [acme, TOKEN]) {
+        expect(parseAuthorization(`Bearer ${token}`, ['acme', 'lk'])).toMatchObject({
+          ok: true,
+          credential: { kind: 'token', token, parts: { keyId: KEY_ID } },
+        });
+      }
+      expect(parseAuthorization(`Bearer ${old}`, ['acme', 'lk'])).toEqual({ ok: false, reason: 'malformed' });
+      // Under a listed prefix the checksum is still checked.
+      const typo = `${acme.slice(0, -1)}${acme.endsWith('A') ? 'B' : 'A'}`;
+      expect(parseAuthorization(`Bearer ${typo}`, ['lk', 'acme'])).toEqual({
+        ok: false,
+        reason: 'bad_checksum',
+      });
+    });
   });
 
   describe('the admin key', () => {

@@ -9,14 +9,19 @@ import {
   checksumOf,
   deriveSecret,
   formatToken,
+  hasDistinctPrefixes,
   KEY_ID_LENGTH,
   KEY_ID_RE,
   keyPrefixOf,
+  MAX_TOKEN_PREFIXES,
   newKeyId,
   newSalt,
+  PREFIX_LIST_RE,
   parseToken,
+  parseTokenOf,
   SALT_LENGTH,
   SECRET_LENGTH,
+  splitPrefixes,
   tokenFor,
 } from '#core/token';
 import { base62, prefixArb } from '../helpers/arbitraries';
@@ -232,6 +237,63 @@ describe('tokenFor', () => {
     const token = tokenFor('acme', MASTER, KEY_ID, SALT);
     expect(parseToken(token, 'acme')?.keyId).toBe(KEY_ID);
     expect(parseToken(token, 'acme')?.secret).toBe(SECRET);
+  });
+});
+
+describe('the tokenPrefix list', () => {
+  it.each(['lk', 'acme,lk', 'a,b,c,d', `${'a'.repeat(16)},${'9'.repeat(16)}`])('accepts %j', (list) => {
+    expect(PREFIX_LIST_RE.test(list) && hasDistinctPrefixes(list)).toBe(true);
+    expect(splitPrefixes(list).join(',')).toBe(list);
+  });
+
+  it.each([
+    '',
+    ',',
+    'acme,',
+    ',lk',
+    'acme,,lk',
+    'acme, lk',
+    'acme;lk',
+    'ACME,lk',
+    'acme,l_k',
+    `acme,${'a'.repeat(17)}`,
+    Array.from({ length: MAX_TOKEN_PREFIXES + 1 }, (_, i) => `p${i}`).join(','),
+  ])('refuses the shape %j', (list) => {
+    expect(PREFIX_LIST_RE.test(list)).toBe(false);
+  });
+
+  it('refuses a prefix listed twice', () => {
+    expect(hasDistinctPrefixes('acme,lk,acme')).toBe(false);
+    expect(hasDistinctPrefixes('lk,lk')).toBe(false);
+    expect(hasDistinctPrefixes('lk,lk2')).toBe(true);
+  });
+
+  it('splits in order, the first being the one new keys get', () => {
+    expect(splitPrefixes('acme,lk')).toEqual(['acme', 'lk']);
+    expect(splitPrefixes('lk')).toEqual(['lk']);
+  });
+});
+
+describe('parseTokenOf', () => {
+  const ACME = formatToken('acme', KEY_ID, SECRET);
+
+  it('parses a token of any accepted prefix, with its own prefix', () => {
+    expect(parseTokenOf(TOKEN, ['acme', 'lk'])).toEqual(parseToken(TOKEN, 'lk'));
+    expect(parseTokenOf(ACME, ['acme', 'lk'])?.prefix).toBe('acme');
+    expect(parseTokenOf(ACME, ['lk', 'acme'])?.prefix).toBe('acme');
+  });
+
+  it('refuses a token of a prefix not listed, and prefixes that only start the same way', () => {
+    expect(parseTokenOf(TOKEN, ['acme'])).toBeNull();
+    expect(parseTokenOf(ACME, ['ac', 'acm', 'acmex'])).toBeNull();
+    expect(parseTokenOf(TOKEN, [])).toBeNull();
+  });
+
+  it('still checks the checksum under every prefix', () => {
+    const wrong = `${ACME.slice(0, -1)}${ACME.endsWith('A') ? 'B' : 'A'}`;
+    expect(parseTokenOf(wrong, ['acme', 'lk'])).toBeNull();
+    // The checksum covers the prefix: a token's prefix swapped for another accepted one is refused.
+    expect(parseTokenOf(`lk${ACME.slice(4)}`, ['acme', 'lk'])).toBeNull();
   });
 });
 

@@ -49,7 +49,7 @@ function fakes(options: {
   const inputs: RecordUseInput[] = [];
   const unexpected = (name: string) => () => Promise.reject(new Error(`unexpected call to ${name}`));
   const deps: VerifierDeps = {
-    tokenPrefix: 'lk',
+    tokenPrefixes: ['lk'],
     now: () => {
       calls.now++;
       return (options.now ?? (() => NOW))();
@@ -323,7 +323,7 @@ function signedFakes(options: {
 }) {
   const writes = { signedUse: 0, replays: [] as RecordReplayInput[] };
   const deps: VerifierDeps = {
-    tokenPrefix: 'lk',
+    tokenPrefixes: ['lk'],
     now: () => NOW,
     adminKey: () => Promise.reject(new Error('unexpected call to adminKey')),
     signingSecret: async () => 'master',
@@ -393,6 +393,49 @@ describe('verifyRequest: a verified signature is consumed whatever the outcome',
     const { deps, writes } = signedFakes({ record: record({ revoked_at: 'x' }) });
     const req = { ...signedRequest(), path: '/prod/v1/echo/orders/124' };
     await expect(verifyRequest(deps, req)).resolves.toMatchObject({ ok: false, reason: 'bad_signature' });
+    expect(writes).toEqual({ signedUse: 0, replays: [] });
+  });
+});
+
+describe('verifyRequest: a deployment that accepts several prefixes', () => {
+  const ACME_TOKEN = formatToken('acme', KEY_ID, deriveSecret('master', KEY_ID, 'AbCdEfGhIjKlMnOpQrStUv'));
+
+  it('bearer: a token of every listed prefix reaches the key; another prefix is refused without I/O', async () => {
+    for (const token of [TOKEN, ACME_TOKEN]) {
+      const { deps, inputs } = fakes({
+        recordUse: async () => ({ updated: true, record: record({ key_hash: sha256(token) }) }),
+      });
+      deps.tokenPrefixes = ['acme', 'lk'];
+      await expect(verifyRequest(deps, request(`Bearer ${token}`))).resolves.toMatchObject({ ok: true });
+      expect(inputs[0]?.tokenHash).toBe(sha256(token));
+    }
+    const { deps, calls } = fakes({});
+    deps.tokenPrefixes = ['acme'];
+    await expect(verifyRequest(deps, request(`Bearer ${TOKEN}`))).resolves.toEqual({
+      ok: false,
+      kind: 'unauthorized',
+      reason: 'malformed',
+      keyId: null,
+    });
+    expect(ioCalls(calls)).toBe(0);
+  });
+
+  it('ARMOR-PSK: a key issued under a listed prefix that is not the first verifies', async () => {
+    const { deps, writes } = signedFakes({});
+    deps.tokenPrefixes = ['acme', 'lk'];
+    await expect(verifyRequest(deps, signedRequest())).resolves.toMatchObject({ ok: true, scheme: 'armor' });
+    expect(writes.signedUse).toBe(1);
+  });
+
+  it('ARMOR-PSK: a key of a prefix dropped from the list is refused as key_mismatch, writing nothing', async () => {
+    const { deps, writes } = signedFakes({});
+    deps.tokenPrefixes = ['acme'];
+    await expect(verifyRequest(deps, signedRequest())).resolves.toEqual({
+      ok: false,
+      kind: 'unauthorized',
+      reason: 'key_mismatch',
+      keyId: KEY_ID,
+    });
     expect(writes).toEqual({ signedUse: 0, replays: [] });
   });
 });

@@ -262,3 +262,18 @@ describe('switched off (githubSecretScanning false)', () => {
     expect(res.status).toBe(404);
   });
 });
+
+describe('as an HTTP API (payload format 2.0)', () => {
+  const http = useLatchkey({ settings, apiType: 'http' });
+
+  it('a signed report disables the key; an unsigned one is the one 401', async () => {
+    const leaked = await createKey(http.call, http.admin);
+    const body = JSON.stringify([match(leaked.token)]);
+    expect((await report(http.call, body, { 'content-type': 'application/json' })).status).toBe(401);
+    const res = await report(http.call, body, signed(body));
+    expect(res.status).toBe(200);
+    expect(res.body[0]?.label).toBe('true_positive');
+    // An HTTP API answers every authorizer refusal 403 (docs/deploy.md, HTTP API mode).
+    expect((await http.call('GET', '/v1/whoami', { token: leaked.token })).status).toBe(403);
+  });
+});

@@ -36,6 +36,7 @@ export const LAMBDA_ENTRIES = {
   management: 'lambdas/handlers/management.ts',
   echo: 'lambdas/handlers/echo.ts',
   public: 'lambdas/handlers/public.ts',
+  leaks: 'lambdas/handlers/leaks.ts',
   'admin-key-rotation': 'lambdas/handlers/admin-key-rotation.ts',
 } as const;
 

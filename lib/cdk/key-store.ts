@@ -353,6 +353,43 @@ export class LatchkeyKeyStore extends Construct {
   }
 
   /**
+   * The GitHub secret-scanning function's data access: read key items (BatchGetItem and GetItem),
+   * edit or revoke them (UpdateItem inside a transaction, releasing the organization's slot on a
+   * revoke), and put their audit events in the same transaction. No queries, no deletes, no scans, no
+   * nonce or usage items, no secret: it never needs the signing secret, because it compares hashes.
+   */
+  public grantLeakResponse(fn: lambda.Function): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadAndChangeLeakedKeys',
+        actions: [
+          'dynamodb:BatchGetItem',
+          'dynamodb:GetItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:ConditionCheckItem',
+        ],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': [`${ITEM_PREFIXES.key}*`, `${ITEM_PREFIXES.org}*`],
+          },
+        },
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteLeakAuditItems',
+        actions: ['dynamodb:PutItem'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ITEM_PREFIXES.audit}*`] },
+        },
+      }),
+    );
+    this.setTableEnvironment(fn);
+  }
+
+  /**
    * Usage history, for the management function only: read and roll up `USAGE#` items (UpdateItem
    * inside the roll-up transaction, Query for a key's days) and scan the key listing index (`gsi1`,
    * which holds key items only) for the daily roll-up. The authorizer never touches usage history.

@@ -17,7 +17,7 @@ import { corsOriginProblem } from '../core/cors';
 import { parseRoleMatrix, type RoleMatrix } from '../core/permissions';
 import { type PlanTable, parsePlans } from '../core/plans';
 import { findRoute, ROUTES, type RouteHandler } from '../core/routes';
-import { type ApiType, checkSetting, SETTINGS, throwProblems } from '../core/settings';
+import { type ApiType, checkSetting, type LeakAction, SETTINGS, throwProblems } from '../core/settings';
 import type { LatchkeyAuthorizer } from './authorizer';
 import { addCorsPreflights } from './cors';
 import { addHttpRoutes, createHttpApi, httpStagePropsProblems } from './http-api';
@@ -121,6 +121,23 @@ export interface LatchkeyApiProps extends StageProps {
    * @default 512
    */
   readonly memorySize?: number;
+  /**
+   * Serve `POST /v1/leaks/github`, where GitHub secret scanning reports this deployment's tokens found
+   * in public, from a function of its own (no authorizer: it checks GitHub's signature itself). false:
+   * no function and no route, so the path answers like any unknown path.
+   * @default true
+   */
+  readonly githubSecretScanning?: boolean;
+  /**
+   * What a reported key's token does to its key: `disable`, `revoke` or `notify` (audit only).
+   * @default 'disable'
+   */
+  readonly leakAction?: LeakAction;
+  /**
+   * Where GitHub's list of signing keys is fetched from.
+   * @default 'https://api.github.com/meta/public_keys/secret_scanning'
+   */
+  readonly githubKeysUrl?: string;
 }
 
 /**
@@ -146,6 +163,8 @@ export class LatchkeyApi extends Construct {
   public readonly authorizerLogGroup: logs.ILogGroup;
   /** Serves the credential-free routes (the OpenAPI document and the console); no data access. */
   public readonly publicFunction: LatchkeyFunction;
+  /** The GitHub secret-scanning function (undefined with `githubSecretScanning: false`). */
+  public readonly leaksFunction?: LatchkeyFunction;
   /** The daily schedule that rolls usage counters off key items into usage history. */
   public readonly usageRollUp: LatchkeyUsageRollUp;
   /** The access log group (undefined with `existingRestApi` or `existingHttpApi`). */
@@ -215,10 +234,27 @@ export class LatchkeyApi extends Construct {
       logRetention,
     });
 
+    if (props.githubSecretScanning ?? SETTINGS.githubSecretScanning.default) {
+      this.leaksFunction = new LatchkeyFunction(this, 'Leaks', {
+        entry: 'lambdas/handlers/leaks.ts',
+        description: 'latchkey: GitHub secret-scanning reports (POST /v1/leaks/github)',
+        memorySize: 512,
+        timeout: Duration.seconds(10),
+        logRetention,
+        environment: {
+          [SETTINGS.leakAction.env]: props.leakAction ?? SETTINGS.leakAction.default,
+          [SETTINGS.githubKeysUrl.env]: props.githubKeysUrl ?? SETTINGS.githubKeysUrl.default,
+          [SETTINGS.auditRetentionDays.env]: String(settings.auditRetentionDays),
+        },
+      });
+      props.keyStore.grantLeakResponse(this.leaksFunction);
+    }
+
     const functions: Partial<Record<RouteHandler, LatchkeyFunction>> = {
       management,
       echo: this.echoFunction,
       public: this.publicFunction,
+      leaks: this.leaksFunction,
     };
     if (this.apiType === 'http') {
       const created = props.existingHttpApi ? undefined : createHttpApi(this, props, logRetention);
@@ -394,6 +430,8 @@ function validateSettings(where: string, apiType: ApiType, props: LatchkeyApiPro
   if (props.corsAllowOrigin !== undefined) {
     add(checkSetting('corsAllowOrigin', props.corsAllowOrigin) ?? corsOriginProblem(props.corsAllowOrigin));
   }
+  if (props.leakAction !== undefined) add(checkSetting('leakAction', props.leakAction));
+  if (props.githubKeysUrl !== undefined) add(checkSetting('githubKeysUrl', props.githubKeysUrl));
   throwProblems(where, problems);
   return settings;
 }

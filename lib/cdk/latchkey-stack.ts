@@ -9,6 +9,7 @@ import type { PlanTable } from '../core/plans';
 import {
   type ApiType,
   checkSetting,
+  type LeakAction,
   SETTINGS,
   type SigningProfile,
   throwProblems,
@@ -95,6 +96,12 @@ export interface LatchkeyStackProps extends StackProps {
   readonly authorizerProvisionedConcurrency?: number;
   /** Memory of the management function (MB). @default 512 */
   readonly managementMemorySize?: number;
+  /** Serve GitHub secret-scanning reports at `POST /v1/leaks/github`. @default true */
+  readonly githubSecretScanning?: boolean;
+  /** What a token GitHub reports as leaked does to its key. @default 'disable' */
+  readonly leakAction?: LeakAction;
+  /** GitHub's list of the keys that sign secret-scanning reports. @default - GitHub's own URL */
+  readonly githubKeysUrl?: string;
   /**
    * Adopt the table of an earlier deployment (kept by `cdk destroy`) by name. It must have the
    * latchkey schema. To keep its API keys working, adopt the signing secret too.
@@ -177,6 +184,9 @@ export class LatchkeyStack extends Stack {
       keyRetention: props.keyRetention,
       auditRetention: props.auditRetention,
       memorySize: props.managementMemorySize,
+      githubSecretScanning: props.githubSecretScanning,
+      leakAction: props.leakAction,
+      githubKeysUrl: props.githubKeysUrl,
       sampleRoutes: props.sampleRoutes ?? true,
     });
 

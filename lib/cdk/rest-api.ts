@@ -288,6 +288,14 @@ export function addRestRoutes(
 
 /** Why a public route (needs: 'public') may go without the authorizer, for its nag acknowledgements. */
 export function publicRouteReason(method: string, path: string): string {
+  const route = ROUTES.find((r) => r.method === method && r.path === path);
+  if (route?.handler === 'leaks') {
+    return (
+      `${method} ${path} is public by design (needs: 'public' in the route table): GitHub secret scanning ` +
+      'cannot present a latchkey credential, so the function itself refuses every request that is not ' +
+      "signed with one of GitHub's published ECDSA keys, before reading the body, with the one 401."
+    );
+  }
   return (
     `${method} ${path} is public by design (needs: 'public' in the route table): it serves ` +
     'only static documents (the OpenAPI description or the console page and assets) from a function ' +

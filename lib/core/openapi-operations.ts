@@ -18,7 +18,7 @@ export interface QueryDoc {
   schema: JsonSchema;
 }
 
-export type Tag = 'keys' | 'audit' | 'orgs' | 'identity' | 'application' | 'documents';
+export type Tag = 'keys' | 'audit' | 'orgs' | 'identity' | 'leaks' | 'application' | 'documents';
 
 /** The tags, in the document's order, with what each groups. */
 export const TAGS: Readonly<Record<Tag, string>> = {
@@ -26,6 +26,7 @@ export const TAGS: Readonly<Record<Tag, string>> = {
   audit: 'Who changed which key, and how.',
   orgs: "Organizations' key limits and plans (admin key).",
   identity: "The caller's own identity, and the deployment's roles.",
+  leaks: "Leaked tokens reported by GitHub secret scanning (GitHub's signature, not a latchkey credential).",
   application: 'Your own routes behind the authorizer; the sample echo route stands for them.',
   documents: 'This document and the web console, served without a credential.',
 };
@@ -45,6 +46,37 @@ export interface OperationDoc {
 }
 
 const TEXT: JsonSchema = { type: 'string' };
+
+/** GitHub's secret-scanning report: the matches of one or more pushes. */
+const LEAK_REPORT: JsonSchema = {
+  type: 'array',
+  maxItems: 1000,
+  items: {
+    type: 'object',
+    required: ['token', 'type'],
+    properties: {
+      token: { type: 'string' },
+      type: { type: 'string' },
+      url: { type: 'string' },
+      source: { type: 'string' },
+    },
+  },
+};
+
+/** The feedback GitHub reads back: the token's SHA-256 (hex), its type, and whether it is real. */
+const LEAK_FEEDBACK: JsonSchema = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['token_hash', 'token_type', 'label'],
+    additionalProperties: false,
+    properties: {
+      token_hash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+      token_type: { type: 'string' },
+      label: { type: 'string', enum: ['true_positive', 'false_positive'] },
+    },
+  },
+};
 
 /** Path parameters that are checked (400 when a value does not match), by name; others are strings. */
 export const PATH_PARAMETERS: Readonly<Record<string, JsonSchema>> = {
@@ -232,6 +264,28 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     tag: 'application',
     body: { contentType: '*/*', schema: {} },
     responses: { 200: { description: 'What was received.', body: 'EchoResponse' } },
+  },
+  reportGithubLeaks: {
+    summary: 'Report leaked tokens (GitHub secret scanning)',
+    description:
+      "Called by GitHub only: the body must be signed with one of GitHub's published ECDSA P-256 keys " +
+      '(`Github-Public-Key-Identifier`, `Github-Public-Key-Signature`), or the answer is 401 whatever the ' +
+      "body holds. Each token of this deployment that matches a live key applies the deployment's " +
+      '`leakAction` (disable, revoke or notify) and writes `key.leaked` to its audit trail. No latchkey ' +
+      'credential; the route is absent when `githubSecretScanning` is off.',
+    tag: 'leaks',
+    body: { contentType: 'application/json', schema: LEAK_REPORT },
+    bodyRequired: true,
+    responses: {
+      200: {
+        description: "GitHub's feedback: one entry per reported token, in order.",
+        body: { contentType: 'application/json', schema: LEAK_FEEDBACK },
+      },
+      401: {
+        description: 'Not signed by GitHub (missing, unknown key id, or a bad signature).',
+        body: 'Error',
+      },
+    },
   },
   getOpenApi: {
     summary: 'This document',

@@ -32,16 +32,17 @@ export const ROUTE_NOT_FOUND_MESSAGE = 'No route matches this method and path.';
  * - `application`: api:read for GET/HEAD/OPTIONS, api:write for any other method;
  * - `public`: no credential at all. The gateway runs no authorizer for it (API Gateway: authorization
  *   type NONE; the local gateway skips it), so its handler must serve only what anyone may read — the
- *   OpenAPI document and the console's static files. The `public` handler is the only one that serves
- *   such routes, and it has no data access.
+ *   OpenAPI document and the console's static files (the `public` handler, with no data access) — or
+ *   authenticate the caller itself: the `leaks` handler answers only requests GitHub signed.
  */
 export type RouteRequirement = Permission | 'admin' | 'authenticated' | 'application' | 'public';
 
 /**
  * `management`: the management API; `echo`: the sample application route; `public`: the credential-free
- * documents (OpenAPI and console), a function with no data access.
+ * documents (OpenAPI and console), a function with no data access; `leaks`: GitHub secret-scanning
+ * reports (`lambdas/handlers/leaks.ts`), signed by GitHub and checked by the function itself.
  */
-export type RouteHandler = 'management' | 'echo' | 'public';
+export type RouteHandler = 'management' | 'echo' | 'public' | 'leaks';
 
 export interface Route {
   /** Stable identifier used by the handlers' dispatch tables. */
@@ -174,6 +175,14 @@ export const ROUTES = [
     path: '/v1/echo/{proxy+}',
     needs: 'application',
     handler: 'echo',
+    hasBody: true,
+  },
+  {
+    id: 'reportGithubLeaks',
+    method: 'POST',
+    path: '/v1/leaks/github',
+    needs: 'public',
+    handler: 'leaks',
     hasBody: true,
   },
   {

@@ -103,6 +103,15 @@ export type VerifyMode = (typeof VERIFY_MODES)[number];
  */
 export const API_TYPES = ['rest', 'http'] as const;
 export type ApiType = (typeof API_TYPES)[number];
+/**
+ * What the GitHub secret-scanning endpoint does with a key whose token GitHub found in public:
+ * `disable` it (refused like a revoked key, re-enabled with PATCH `enabled: true`), `revoke` it for
+ * good, or only `notify` (an audit event, nothing changed).
+ */
+export const LEAK_ACTIONS = ['disable', 'revoke', 'notify'] as const;
+export type LeakAction = (typeof LEAK_ACTIONS)[number];
+/** Where GitHub publishes the keys it signs secret-scanning reports with. */
+export const GITHUB_KEYS_URL = 'https://api.github.com/meta/public_keys/secret_scanning';
 /** Lambda memory in MB (AWS's own limits); CPU scales with it. */
 export const LAMBDA_MEMORY_MB = { default: 512, min: 128, max: 10_240 } as const;
 /** With scheduled admin-key rotation, a rotated key must be honoured everywhere within a minute. */
@@ -226,6 +235,22 @@ export const SETTINGS = {
     pattern: CORS_ORIGIN_RE,
     rule: CORS_ORIGIN_RULE,
   },
+  githubSecretScanning: { context: true, kind: 'boolean', default: true },
+  leakAction: {
+    context: true,
+    env: 'LATCHKEY_LEAK_ACTION',
+    kind: 'string',
+    default: 'disable',
+    values: LEAK_ACTIONS,
+  },
+  githubKeysUrl: {
+    context: true,
+    env: 'LATCHKEY_GITHUB_KEYS_URL',
+    kind: 'string',
+    default: GITHUB_KEYS_URL,
+    pattern: /^https?:\/\/[^\s]+$/,
+    rule: 'an http:// or https:// URL',
+  },
   authorizerMemorySize: { context: true, kind: 'integer', ...LAMBDA_MEMORY_MB },
   authorizerProvisionedConcurrency: { context: true, kind: 'integer', default: 0, min: 0, max: 1000 },
   managementMemorySize: { context: true, kind: 'integer', ...LAMBDA_MEMORY_MB },
@@ -329,6 +354,14 @@ export const SETTING_DOCS: { readonly [K in SettingName]: SettingDoc } = {
     defaultText: 'off',
     doc: 'the one origin (or *) whose pages may call the management API from a browser: OPTIONS preflights and Access-Control-Allow-Origin',
   },
+  githubSecretScanning: {
+    defaultText: 'on',
+    doc: 'serve POST /v1/leaks/github, where GitHub secret scanning reports leaked tokens (off: no route)',
+  },
+  leakAction: {
+    doc: 'what a token GitHub reports as leaked does to its key: disable, revoke or notify (audit only)',
+  },
+  githubKeysUrl: { doc: "GitHub's list of the keys that sign secret-scanning reports" },
   authorizerMemorySize: { unit: 'MB', doc: 'memory of the authorizer function (CPU scales with it)' },
   authorizerProvisionedConcurrency: {
     defaultText: 'off',

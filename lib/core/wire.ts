@@ -64,6 +64,7 @@ export const AUDIT_EVENT_TYPES = [
   'key.enabled',
   'key.revoked',
   'key.rotated',
+  'key.leaked',
   'org.updated',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -58,8 +58,14 @@ export interface LocalGatewayOptions {
   /** Which API Gateway API to answer as: `rest` (payload format 1.0) or `http` (2.0). Default `rest`. */
   apiType?: ApiType;
   authorizer: AuthorizerFn;
-  /** The integration of each handler; `public` defaults to latchkey's own public handler. */
-  integrations: Omit<Record<RouteHandler, IntegrationFn>, 'public'> & { public?: IntegrationFn };
+  /**
+   * The integration of each handler; `public` defaults to latchkey's own public handler; without
+   * `leaks` the GitHub secret-scanning route is not served.
+   */
+  integrations: Omit<Record<RouteHandler, IntegrationFn>, 'public' | 'leaks'> & {
+    public?: IntegrationFn;
+    leaks?: IntegrationFn;
+  };
   routes?: readonly Route[];
   port?: number;
   host?: string;
@@ -190,8 +196,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     integration: (route) =>
       route.handler === 'public'
         ? (options.integrations.public ?? publicHandler)
-        : options.integrations[route.handler],
-    routes: options.routes ?? ROUTES,
+        : (options.integrations[route.handler] as IntegrationFn),
+    // Without a leaks integration its route is not served: the path answers like any unknown path.
+    routes: options.routes ?? ROUTES.filter((r) => r.handler !== 'leaks' || options.integrations.leaks),
     ...(options.corsAllowOrigin === undefined ? {} : { corsAllowOrigin: options.corsAllowOrigin }),
   };
   const responseOptions = { corsAllowOrigin: options.corsAllowOrigin };

@@ -12,6 +12,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createDynamoClient, createSecretsClient, type FixedIdentity } from '#lambda/aws/clients';
 import { createAuthorizerHandler } from '#lambda/handlers/authorizer';
 import { echo } from '#lambda/handlers/echo';
+import { createLeaksHandler, leakSettingsFrom } from '#lambda/handlers/leaks';
 import { createManagementHandler } from '#lambda/handlers/management';
 import { type Config, loadConfig } from '#lambda/runtime/config';
 import { createRuntime, type Runtime } from '#lambda/runtime/runtime';
@@ -68,6 +69,11 @@ export interface LocalModeOptions {
   adminKey?: string;
   /** Extra LATCHKEY_* settings (token prefix, default limits, role matrix…), as environment values. */
   settings?: Record<string, string>;
+  /**
+   * Serve `POST /v1/leaks/github` (GitHub secret-scanning reports; point `LATCHKEY_GITHUB_KEYS_URL` in
+   * `settings` at a stand-in for GitHub's key list). false: the route is not served. Default true.
+   */
+  githubSecretScanning?: boolean;
   /**
    * Which API Gateway API the local gateway answers as; else `LATCHKEY_API_TYPE` in `settings`, else
    * `rest`.
@@ -209,12 +215,26 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       dynamo: dynamoClient,
       ...(options.now ? { now: options.now } : {}),
     });
+    const githubSecretScanning = options.githubSecretScanning ?? SETTINGS.githubSecretScanning.default;
     const gateway: LocalGateway = await startLocalGateway({
       apiType,
       host,
       port: options.port ?? 0,
       authorizer: createAuthorizerHandler(runtime),
-      integrations: { management: createManagementHandler(runtime), echo },
+      integrations: {
+        management: createManagementHandler(runtime),
+        echo,
+        ...(githubSecretScanning
+          ? {
+              leaks: createLeaksHandler({
+                ...leakSettingsFrom({ ...options.settings, [SETTINGS.tokenPrefix.env]: config.tokenPrefix }),
+                dynamo: dynamoClient,
+                tableName,
+                now: runtime.now,
+              }),
+            }
+          : {}),
+      },
       portEnvName: gatewayPortEnv,
       ...(config.corsAllowOrigin === undefined ? {} : { corsAllowOrigin: config.corsAllowOrigin }),
     });

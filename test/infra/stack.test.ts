@@ -121,8 +121,9 @@ describe('REST API methods', () => {
     const authorizerId = logicalIdOf(stack.authorizer.authorizer);
     const methods = resourcesOf(template, 'AWS::ApiGateway::Method');
     expect(methods.length).toBe(ROUTES.length);
-    // The only methods without a credential: the OpenAPI document and the console's static files.
-    const PUBLIC = ['getOpenApi', 'console', 'consoleAsset'];
+    // The only methods without a credential: GitHub's leak report (checked against GitHub's signature by
+    // its function), the OpenAPI document and the console's static files.
+    const PUBLIC = ['reportGithubLeaks', 'getOpenApi', 'console', 'consoleAsset'];
     expect(ROUTES.filter((r) => r.needs === 'public').map((r) => r.id)).toEqual(PUBLIC);
     for (const [id, method] of methods) {
       const p = propsOf(method);
@@ -130,7 +131,7 @@ describe('REST API methods', () => {
       if (PUBLIC.includes(p.OperationName as string)) {
         expect(p.AuthorizationType, id).toBe('NONE');
         expect(p.AuthorizerId, id).toBeUndefined();
-        expect(p.HttpMethod, id).toBe('GET');
+        expect(p.HttpMethod, id).toBe(p.OperationName === 'reportGithubLeaks' ? 'POST' : 'GET');
         continue;
       }
       expect(p.AuthorizationType, id).toBe('CUSTOM');
@@ -166,8 +167,15 @@ describe('REST API methods', () => {
     };
     const echoFn = logicalIdOf(echoFunction());
     const publicFn = logicalIdOf(stack.api.publicFunction);
+    const leaksFn = logicalIdOf(stack.api.leaksFunction as IConstruct);
     const handlerOf = (uri: string) =>
-      uri.includes(echoFn) ? 'echo' : uri.includes(publicFn) ? 'public' : 'management';
+      uri.includes(echoFn)
+        ? 'echo'
+        : uri.includes(publicFn)
+          ? 'public'
+          : uri.includes(leaksFn)
+            ? 'leaks'
+            : 'management';
     return resourcesOf(template, 'AWS::ApiGateway::Method')
       .map(([, m]) => propsOf(m))
       .filter((p) => p.HttpMethod !== 'OPTIONS')
@@ -205,7 +213,12 @@ describe('REST API methods', () => {
       };
       const gateway = await startLocalGateway({
         authorizer: allowAll,
-        integrations: { management: record('management'), echo: record('echo'), public: record('public') },
+        integrations: {
+          management: record('management'),
+          echo: record('echo'),
+          public: record('public'),
+          leaks: record('leaks'),
+        },
         port: 0,
       });
       try {
@@ -233,6 +246,7 @@ describe('REST API methods', () => {
       management: managementFn,
       echo: logicalIdOf(echoFunction()),
       public: logicalIdOf(stack.api.publicFunction),
+      leaks: logicalIdOf(stack.api.leaksFunction as IConstruct),
     };
     for (const [, method] of resourcesOf(template, 'AWS::ApiGateway::Method')) {
       const p = propsOf(method);
@@ -559,7 +573,7 @@ describe('IAM least privilege', () => {
     );
   });
 
-  it('only the management function writes audit items, and only puts and queries them', () => {
+  it('only the management and leaks functions write audit items; only management queries them', () => {
     const leadingKeys = (s: Json): string[] =>
       list(
         ((s.Condition as Json | undefined)?.['ForAllValues:StringLike'] as Json | undefined)?.[
@@ -567,12 +581,20 @@ describe('IAM least privilege', () => {
         ] as string[] | undefined,
       );
     const management = roleIdOfFunction(stack.api.managementFunction);
-    const onAudit = statements().filter(
+    const leaks = roleIdOfFunction(stack.api.leaksFunction ?? {});
+    const allOnAudit = statements().filter(
       ({ statement }) =>
         list(statement.Action as string | string[]).some((a) => a.startsWith('dynamodb:')) &&
         leadingKeys(statement).some((k) => k.startsWith('AUDIT#')),
     );
-    expect(onAudit.length).toBe(1);
+    expect(allOnAudit.length).toBe(2);
+    // The leaks function puts a leaked key's events in its change's transaction, and nothing else.
+    const leaksAudit = allOnAudit.filter(({ roles }) => roles.includes(leaks));
+    expect(leaksAudit.map(({ roles, statement }) => [roles, statement.Action])).toEqual([
+      [[leaks], 'dynamodb:PutItem'],
+    ]);
+    expect(leadingKeys(leaksAudit[0]?.statement ?? {})).toEqual(['AUDIT#*']);
+    const onAudit = allOnAudit.filter((s) => s !== leaksAudit[0]);
     expect(onAudit[0]?.roles).toEqual([management]);
     expect(list(onAudit[0]?.statement.Action as string[]).sort()).toEqual([
       'dynamodb:PutItem',
@@ -585,7 +607,8 @@ describe('IAM least privilege', () => {
       if (!actions.some((a) => /^dynamodb:(PutItem|UpdateItem)$/.test(a))) continue;
       const keys = leadingKeys(statement);
       expect(keys.length, JSON.stringify(statement)).toBeGreaterThan(0);
-      if (statement !== onAudit[0]?.statement) expect(keys.some((k) => k.startsWith('AUDIT'))).toBe(false);
+      if (statement !== onAudit[0]?.statement && statement !== leaksAudit[0]?.statement)
+        expect(keys.some((k) => k.startsWith('AUDIT'))).toBe(false);
     }
   });
 
@@ -660,10 +683,42 @@ describe('IAM least privilege', () => {
   });
 });
 
+describe('GitHub secret scanning', () => {
+  it('its function reads no secret, and its environment names the action and the key list', () => {
+    const leaks = roleIdOfFunction(stack.api.leaksFunction ?? {});
+    const mine = statements().filter(({ roles }) => roles.includes(leaks));
+    expect(mine.length).toBeGreaterThan(0);
+    for (const { statement } of mine) {
+      expect(JSON.stringify(statement.Action)).not.toContain('secretsmanager:');
+    }
+    const fns = template.findResources('AWS::Lambda::Function') as Record<string, Json>;
+    const env = (
+      propsOf(fns[logicalIdOf(stack.api.leaksFunction as IConstruct)] ?? {}).Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    expect(env).toMatchObject({
+      LATCHKEY_LEAK_ACTION: 'disable',
+      LATCHKEY_GITHUB_KEYS_URL: 'https://api.github.com/meta/public_keys/secret_scanning',
+    });
+    expect(Object.keys(env).some((name) => name.includes('SECRET'))).toBe(false);
+  });
+
+  it('switched off: no function and no method for the route', SYNTH_TIMEOUT, () => {
+    const off = synthLatchkey({ githubSecretScanning: false });
+    expect((off.stack as LatchkeyStack).api.leaksFunction).toBeUndefined();
+    const operations = resourcesOf(off.template, 'AWS::ApiGateway::Method').map(
+      ([, m]) => propsOf(m).OperationName,
+    );
+    expect(operations).toContain('getOpenApi');
+    expect(operations).not.toContain('reportGithubLeaks');
+  });
+});
+
 describe('Lambda functions', () => {
   it('run Node.js 24 on arm64 with explicit memory, timeout, tracing and a retained log group', () => {
     const functions = resourcesOf(template, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(4);
+    expect(functions).toHaveLength(5);
     const logGroups = template.findResources('AWS::Logs::LogGroup') as Record<string, Json>;
     for (const [id, fn] of functions) {
       const p = propsOf(fn);

@@ -36,6 +36,7 @@ describe('ROUTES', () => {
       'GET /v1/audit keys:read',
       'GET /v1/roles authenticated',
       'ANY /v1/echo/{proxy+} application',
+      'POST /v1/leaks/github public',
       'GET /v1/openapi.json public',
       'GET /console public',
       'GET /console/{proxy+} public',
@@ -52,12 +53,19 @@ describe('ROUTES', () => {
       ROUTES.filter((r) => r.hasBody)
         .map((r) => r.id)
         .sort(),
-    ).toEqual(['createKey', 'echo', 'putOrg', 'rotateKey', 'updateKey']);
+    ).toEqual(['createKey', 'echo', 'putOrg', 'reportGithubLeaks', 'rotateKey', 'updateKey']);
   });
 
-  it('sends echo to the echo handler, public routes (and only they) to the public one, the rest to management', () => {
+  it('sends echo to echo, GitHub leak reports to leaks, other public routes to public, the rest to management', () => {
     for (const r of ROUTES) {
-      const expected = r.id === 'echo' ? 'echo' : r.needs === 'public' ? 'public' : 'management';
+      const expected =
+        r.id === 'echo'
+          ? 'echo'
+          : r.id === 'reportGithubLeaks'
+            ? 'leaks'
+            : r.needs === 'public'
+              ? 'public'
+              : 'management';
       expect(r.handler, r.id).toBe(expected);
     }
   });

@@ -28,6 +28,7 @@ import {
 } from '#core/github-leaks';
 import { ROUTE_NOT_FOUND_MESSAGE, routeFor } from '#core/routes';
 import { type LeakAction, parseSetting, SETTINGS, throwProblems } from '#core/settings';
+import { splitPrefixes } from '#core/token';
 import { createDynamoClient } from '../aws/clients';
 import { DynamoKeyRepository } from '../dynamo/keys';
 import { batchGetKeys } from '../dynamo/leaks';
@@ -179,7 +180,8 @@ export function leakSettingsFrom(env: Readonly<Record<string, string | undefined
     return row.default;
   };
   const settings: LeakSettings = {
-    tokenPrefixes: [read('tokenPrefix') as string],
+    // Every accepted prefix: a leaked token of a prefix still accepted is a live credential.
+    tokenPrefixes: splitPrefixes(read('tokenPrefix') as string),
     action: read('leakAction') as LeakAction,
     keysUrl: read('githubKeysUrl') as string,
     auditRetentionSeconds: (read('auditRetentionDays') as number) * 86_400,

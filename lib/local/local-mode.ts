@@ -227,7 +227,10 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
         ...(githubSecretScanning
           ? {
               leaks: createLeaksHandler({
-                ...leakSettingsFrom({ ...options.settings, [SETTINGS.tokenPrefix.env]: config.tokenPrefix }),
+                ...leakSettingsFrom({
+                  ...options.settings,
+                  [SETTINGS.tokenPrefix.env]: config.tokenPrefixes.join(','),
+                }),
                 dynamo: dynamoClient,
                 tableName,
                 now: runtime.now,

@@ -16,6 +16,7 @@ import {
   verifyGithubSignature,
 } from '#core/github-leaks';
 import { formatToken } from '#core/token';
+import { leakSettingsFrom } from '#lambda/handlers/leaks';
 import { keyRecord } from '../helpers/records';
 
 const pair = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -176,5 +177,12 @@ describe('leakChange', () => {
     );
     expect(rotating.kind).toBe('revoke');
     expect(leakChange(leak({ revoked_at: '2025-06-01T00:00:00.000Z' }), 'disable', ctx).kind).toBe('none');
+  });
+});
+
+describe('leakSettingsFrom', () => {
+  it('checks leaked tokens against every accepted prefix, not only the one new keys get', () => {
+    expect(leakSettingsFrom({ LATCHKEY_TOKEN_PREFIX: 'acme,lk' }).tokenPrefixes).toEqual(['acme', 'lk']);
+    expect(leakSettingsFrom({}).tokenPrefixes).toEqual(['lk']);
   });
 });

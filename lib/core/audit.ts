@@ -106,6 +106,7 @@ export function auditFields(record: KeyRecord): Record<string, AuditValue> {
     expires_at: iso(record.expires_at_ms),
     enabled: record.disabled_at === null,
     metadata: { ...record.metadata },
+    allowed_cidrs: [...record.allowed_cidrs],
   };
 }
 

@@ -220,6 +220,7 @@ export class ManagementService {
       created_by: actorOf(principal),
       rotated_from: null,
       metadata: metadataOnCreate(caller, input.metadata),
+      allowed_cidrs: input.allowed_cidrs,
     });
     const events = [keyCreatedEvent(this.context(principal, nowMs), record)];
     Object.assign(record, headFields(this.sequence(events, record, nowMs)));
@@ -267,6 +268,7 @@ export class ManagementService {
     if (input.rate_limit_per_minute !== undefined) next.rate_limit_per_minute = input.rate_limit_per_minute;
     if (input.expires_at_ms !== undefined) next.expires_at_ms = input.expires_at_ms;
     if (input.metadata !== undefined) next.metadata = metadataOnEdit(caller, old, input.metadata);
+    if (input.allowed_cidrs !== undefined) next.allowed_cidrs = input.allowed_cidrs;
     if (input.enabled !== undefined && input.enabled !== (old.disabled_at === null)) {
       next.disabled_at = input.enabled ? null : new Date(nowMs).toISOString();
     }
@@ -348,6 +350,7 @@ export class ManagementService {
       expires_at_ms: old.expires_at_ms,
       rotated_from: old.id,
       metadata: old.metadata,
+      allowed_cidrs: old.allowed_cidrs,
     });
     const ctx = this.context(principal, nowMs);
     const grace = input.grace_period_seconds;

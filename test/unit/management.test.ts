@@ -70,6 +70,7 @@ const create = (overrides: Partial<CreateKeyCommand> = {}): CreateKeyCommand => 
   description: null,
   roles: null,
   rate_limit_per_minute: null,
+  allowed_cidrs: [],
   expires_at_ms: null,
   org_id: null,
   metadata: {},

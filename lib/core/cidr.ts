@@ -152,3 +152,35 @@ export function addressAllowed(allowedCidrs: readonly string[], sourceIp: string
   const allowed = new Set(allowedCidrs);
   return containingNetworks(sourceIp).some((network) => allowed.has(network));
 }
+
+/** A canonical CIDR's parts, or null when it is not one. */
+function networkOf(cidr: string): { family: 4 | 6; value: bigint; length: number } | null {
+  const parsed = parseCidr(cidr);
+  if (!parsed.ok) return null;
+  const [address, length] = parsed.cidr.split('/') as [string, string];
+  const family = isIPv4(address) ? 4 : 6;
+  return { family, value: family === 4 ? parseV4(address) : parseV6(address), length: Number(length) };
+}
+
+/**
+ * Whether every network of `inner` lies inside one of `outer`'s: what a key restricted to `outer` may
+ * hand on (an empty `outer` is anywhere, so anything; an empty `inner` is anywhere, so only that).
+ */
+export function networksWithin(inner: readonly string[], outer: readonly string[]): boolean {
+  if (outer.length === 0) return true;
+  if (inner.length === 0) return false;
+  const outers = outer.map(networkOf);
+  return inner.every((cidr) => {
+    const a = networkOf(cidr);
+    return (
+      a !== null &&
+      outers.some(
+        (b) =>
+          b !== null &&
+          b.family === a.family &&
+          b.length <= a.length &&
+          (a.value & maskOf(a.family, b.length)) === b.value,
+      )
+    );
+  });
+}

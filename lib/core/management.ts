@@ -203,6 +203,9 @@ export class ManagementService {
     const permissions = resolvePermissions(roles, this.deps.roleMatrix);
     if (principal.type === 'key') assertNoEscalation(principal.permissions, permissions);
     const limits = {
+      // Omitted: the calling key's own list (a restricted key hands on its restriction).
+      allowed_cidrs:
+        input.allowed_cidrs.length > 0 ? input.allowed_cidrs : [...(caller?.allowed_cidrs ?? [])],
       expires_at_ms: input.expires_at_ms ?? caller?.expires_at_ms ?? null,
       rate_limit_per_minute:
         input.rate_limit_per_minute ??
@@ -220,7 +223,6 @@ export class ManagementService {
       created_by: actorOf(principal),
       rotated_from: null,
       metadata: metadataOnCreate(caller, input.metadata),
-      allowed_cidrs: input.allowed_cidrs,
     });
     const events = [keyCreatedEvent(this.context(principal, nowMs), record)];
     Object.assign(record, headFields(this.sequence(events, record, nowMs)));
@@ -272,7 +274,8 @@ export class ManagementService {
     if (input.enabled !== undefined && input.enabled !== (old.disabled_at === null)) {
       next.disabled_at = input.enabled ? null : new Date(nowMs).toISOString();
     }
-    const raised: Partial<Pick<KeyRecord, 'expires_at_ms' | 'rate_limit_per_minute'>> = {};
+    const raised: Partial<Pick<KeyRecord, 'expires_at_ms' | 'rate_limit_per_minute' | 'allowed_cidrs'>> = {};
+    if (input.allowed_cidrs !== undefined) raised.allowed_cidrs = input.allowed_cidrs;
     if (input.expires_at_ms !== undefined) raised.expires_at_ms = input.expires_at_ms;
     if (input.rate_limit_per_minute !== undefined) raised.rate_limit_per_minute = input.rate_limit_per_minute;
     if (Object.keys(raised).length > 0) assertWithinCeiling(caller, raised, 'give');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressAllowed, containingNetworks, parseCidr } from '#core/cidr';
+import { addressAllowed, containingNetworks, networksWithin, parseCidr } from '#core/cidr';
 
 describe('parseCidr', () => {
   it.each([
@@ -111,5 +111,25 @@ describe('addressAllowed', () => {
   it('refuses an unknown or unparsable source address when there is a list', () => {
     expect(addressAllowed(v4, undefined)).toBe(false);
     expect(addressAllowed(v4, 'not-an-ip')).toBe(false);
+  });
+});
+
+describe('networksWithin', () => {
+  it('holds for equal and narrower networks of the same family', () => {
+    expect(networksWithin(['10.0.0.0/8'], ['10.0.0.0/8'])).toBe(true);
+    expect(networksWithin(['10.255.0.0/16', '10.0.0.1/32'], ['10.0.0.0/8'])).toBe(true);
+    expect(networksWithin(['2001:db8:ffff::/48'], ['2001:db8::/32'])).toBe(true);
+  });
+
+  it('fails for wider, neighbouring or other-family networks, and for anywhere', () => {
+    expect(networksWithin(['10.0.0.0/7'], ['10.0.0.0/8'])).toBe(false);
+    expect(networksWithin(['11.0.0.0/8'], ['10.0.0.0/8'])).toBe(false);
+    expect(networksWithin(['::/0'], ['0.0.0.0/0'])).toBe(false);
+    expect(networksWithin([], ['10.0.0.0/8'])).toBe(false);
+  });
+
+  it('anything is within no list (anywhere)', () => {
+    expect(networksWithin([], [])).toBe(true);
+    expect(networksWithin(['::/0'], [])).toBe(true);
   });
 });

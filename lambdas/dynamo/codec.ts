@@ -76,6 +76,7 @@ export function recordToItem(r: KeyRecord): Item {
   if (r.rotated_to !== null) item.rotated_to = s(r.rotated_to);
   if (r.disabled_at !== null) item.disabled_at = s(r.disabled_at);
   if (Object.keys(r.metadata).length > 0) item.metadata = metadataValue(r.metadata);
+  if (r.allowed_cidrs.length > 0) item.allowed_cidrs = cidrsValue(r.allowed_cidrs);
   if (r.audit_version > 0) item.audit_version = n(r.audit_version);
   if (r.audit_at_ms !== null) item.audit_at_ms = n(r.audit_at_ms);
   return item;
@@ -108,6 +109,7 @@ export function itemToRecord(item: Item): KeyRecord {
     rotated_to: str(item, 'rotated_to'),
     disabled_at: str(item, 'disabled_at'),
     metadata: metadataOf(item),
+    allowed_cidrs: item.allowed_cidrs?.SS ? [...item.allowed_cidrs.SS].sort() : [],
     audit_version: num(item, 'audit_version') ?? 0,
     audit_at_ms: num(item, 'audit_at_ms'),
   };
@@ -116,6 +118,14 @@ export function itemToRecord(item: Item): KeyRecord {
 /** A key's metadata as a DynamoDB map of strings. */
 export function metadataValue(metadata: Readonly<Record<string, string>>): AttributeValue {
   return { M: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, s(v)])) };
+}
+
+/**
+ * A key's allowed CIDRs as a DynamoDB string set (never empty: no list is no attribute), which the
+ * authorizer's condition reads with `contains` (`lambdas/dynamo/usage.ts`).
+ */
+export function cidrsValue(cidrs: readonly string[]): AttributeValue {
+  return { SS: [...cidrs] };
 }
 
 function metadataOf(item: Item): Record<string, string> {
@@ -167,16 +177,20 @@ export function keyEdit(old: KeyRecord, next: KeyRecord) {
     ['expires_at_ms', old.expires_at_ms, next.expires_at_ms],
     ['disabled_at', old.disabled_at, next.disabled_at],
     ['metadata', old.metadata, next.metadata],
+    ['allowed_cidrs', old.allowed_cidrs, next.allowed_cidrs],
   ] as const;
   const value = (name: string, v: unknown): Item[string] =>
     name === 'metadata'
       ? metadataValue(v as Record<string, string>)
-      : typeof v === 'number'
-        ? n(v)
-        : s(v as string);
+      : name === 'allowed_cidrs'
+        ? cidrsValue(v as string[])
+        : typeof v === 'number'
+          ? n(v)
+          : s(v as string);
   const isEmpty = (name: string, v: unknown) =>
     v === null ||
     (name === 'metadata' && Object.keys(v as object).length === 0) ||
+    (name === 'allowed_cidrs' && (v as string[]).length === 0) ||
     (name === 'audit_version' && v === 0);
   const names: Record<string, string> = {};
   const values: Item = {};

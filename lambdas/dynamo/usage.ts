@@ -6,6 +6,7 @@
  * management API's key repository lives in `keys.ts`.
  */
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { containingNetworks } from '#core/cidr';
 import type { HotKeyStore, PendingUsage, UsageWrite, WindowLease } from '#core/hot-key-store';
 import { noncePk, rateWindowAttribute, signaturePk, usageDayAttribute, windowOfAttribute } from '#core/table';
 import { utcDay } from '#core/usage';
@@ -55,7 +56,7 @@ export class DynamoUsageStore implements HotKeyStore {
    * rate-limit window, and counts the call. Nothing is written when any check fails.
    */
   async recordUse(input: RecordUseInput): Promise<RecordUseResult> {
-    const usage = this.usageUpdate(input.keyId, input.window, input.nowMs);
+    const usage = this.usageUpdate(input.keyId, input.window, input.nowMs, input.sourceIp);
     try {
       const out = await this.client.send(
         new UpdateItemCommand({
@@ -88,7 +89,7 @@ export class DynamoUsageStore implements HotKeyStore {
    * records the nonce and the signature alone with `recordReplay`).
    */
   async recordSignedUse(input: RecordSignedUseInput): Promise<RecordSignedUseResult> {
-    const usage = this.usageUpdate(input.keyId, input.window, input.nowMs);
+    const usage = this.usageUpdate(input.keyId, input.window, input.nowMs, input.sourceIp);
     const outcome = await transact(this.client, {
       ...this.replayPuts(input),
       key: {
@@ -223,12 +224,17 @@ export class DynamoUsageStore implements HotKeyStore {
    * `u_<YYYYMMDD>` (rolled into usage history later by the management function); the previous window's counter
    * and any stale ones this instance has seen are removed in the same write.
    */
-  private usageUpdate(keyId: string, window: number, nowMs: number) {
+  private usageUpdate(keyId: string, window: number, nowMs: number, sourceIp: string | undefined) {
     const current = rateWindowAttribute(window);
+    const network = networkCondition(sourceIp);
     const remove = [...new Set([rateWindowAttribute(window - 1), ...(this.staleWindows.get(keyId) ?? [])])]
       .filter((name) => name !== current)
       .slice(0, STALE_WINDOWS_PER_WRITE);
-    const names: Record<string, string> = { '#cur': current, '#day': usageDayAttribute(utcDay(nowMs)) };
+    const names: Record<string, string> = {
+      '#cur': current,
+      '#day': usageDayAttribute(utcDay(nowMs)),
+      '#ac': 'allowed_cidrs',
+    };
     remove.forEach((name, i) => {
       names[`#old${i}`] = name;
     });
@@ -237,7 +243,8 @@ export class DynamoUsageStore implements HotKeyStore {
       condition:
         'attribute_not_exists(revoked_at) AND attribute_not_exists(disabled_at) AND ' +
         '(attribute_not_exists(expires_at_ms) OR expires_at_ms > :now) AND ' +
-        '(attribute_not_exists(#cur) OR #cur < rate_limit_per_minute)',
+        '(attribute_not_exists(#cur) OR #cur < rate_limit_per_minute) AND ' +
+        network.condition,
       update:
         'SET #cur = if_not_exists(#cur, :zero) + :one, calls = calls + :one, last_used_at = :iso, ' +
         '#day = if_not_exists(#day, :zero) + :one ' +
@@ -247,6 +254,7 @@ export class DynamoUsageStore implements HotKeyStore {
         ':zero': n(0),
         ':one': n(1),
         ':iso': s(new Date(nowMs).toISOString()),
+        ...network.values,
       } as Item,
     };
   }
@@ -274,4 +282,23 @@ function windowsOf(item: Item): Record<number, number> {
     if (window !== null && value.N !== undefined) windows[window] = Number(value.N);
   }
   return windows;
+}
+
+/**
+ * The key's network allowlist, checked inside the write: the item has no `allowed_cidrs` (anywhere), or
+ * its string set holds one of the networks that contain the source address (`#core/cidr`: 33 for IPv4,
+ * 129 for IPv6, in the canonical text the list is stored in). An IPv6 source makes 129 `contains` terms
+ * (about 2.9 KB and 259 operators; the whole condition about 3.2 KB and 270), within DynamoDB's 4 KB
+ * expression length and 300 operators per expression
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Constraints.html, "Expression parameters");
+ * DynamoDB Local accepts it in the tests.
+ */
+function networkCondition(sourceIp: string | undefined): { condition: string; values: Item } {
+  const networks = sourceIp === undefined ? [] : containingNetworks(sourceIp);
+  const values: Item = {};
+  const terms = networks.map((network, i) => {
+    values[`:n${i}`] = s(network);
+    return `contains(#ac,:n${i})`;
+  });
+  return { condition: `(${['attribute_not_exists(#ac)', ...terms].join(' OR ')})`, values };
 }

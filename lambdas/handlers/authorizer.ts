@@ -2,8 +2,8 @@
  * The Lambda REQUEST authorizer, for a REST API (payload format 1.0, IAM policy answers) and an HTTP API
  * (payload format 2.0, simple answers) alike; `lambdas/runtime/events.ts` reads either event.
  * REST API: Allow → a policy covering every route the principal may call (a signed request: its own
- * method ARN only); rate limited → an explicit Deny whose context names the reason (API Gateway answers
- * 403 with code `rate_limited`); any credential failure → `Unauthorized` (401, one body for every reason).
+ * method ARN only); rate limited, or a key used from outside its `allowed_cidrs` → an explicit Deny whose
+ * context names the reason (API Gateway answers 403 with code `rate_limited` or `ip_not_allowed`); any credential failure → `Unauthorized` (401, one body for every reason).
  * HTTP API: `isAuthorized: true` with the same context when the principal may call the route its
  * `routeKey` names, else `isAuthorized: false` (API Gateway answers 403 `Forbidden`, whatever the
  * reason: it has no gateway responses). Either API: a dependency failure → an error (API Gateway answers
@@ -19,9 +19,10 @@ import {
   buildAllowPolicy,
   buildDenyPolicy,
   denyContext,
+  ipDeniedContext,
   type SimpleAuthorizerResult,
 } from '#core/policy';
-import type { RateRefusal, RouteRefusal } from '#core/refusals';
+import type { NetworkRefusal, RateRefusal, RouteRefusal } from '#core/refusals';
 import { ROUTES } from '#core/routes';
 import { SETTINGS } from '#core/settings';
 import type { UsageStore } from '#core/usage-store';
@@ -78,6 +79,7 @@ export function createAuthorizerHandler(runtime: Runtime): AuthorizerHandler {
         path: request.path,
         contentDigest: request.headers['content-digest'],
         contentDigestRepeated: request.contentDigestRepeated,
+        ...(request.sourceIp === undefined ? {} : { sourceIp: request.sourceIp }),
       });
     } catch (error) {
       logger.error('authorizer dependency failure: refusing the request', {
@@ -132,6 +134,17 @@ export function createAuthorizerHandler(runtime: Runtime): AuthorizerHandler {
         target.methodArn,
         denyContext(result.keyId, result.retryAfterSeconds, result.limitPerMinute),
       );
+    }
+    if (result.kind === 'ip_not_allowed') {
+      const reason: NetworkRefusal = 'ip_not_allowed';
+      logger.warn('deny', {
+        reason,
+        key_id: result.keyId,
+        source_ip: request.sourceIp ?? null,
+        request_id: requestId,
+      });
+      if (target.api === 'http') return { isAuthorized: false };
+      return buildDenyPolicy(result.keyId, target.methodArn, ipDeniedContext(result.keyId));
     }
     logger.warn('unauthorized', { reason: result.reason, key_id: result.keyId, request_id: requestId });
     // An HTTP API documents 401 only for a missing identity source (before any authorizer runs); a

@@ -85,6 +85,12 @@ export interface AuthorizerRequest {
   contentDigestRepeated: boolean;
   requestId: string | undefined;
   /**
+   * The address API Gateway saw the request come from: REST `requestContext.identity.sourceIp`, HTTP API
+   * `requestContext.http.sourceIp` (the TCP peer of API Gateway; behind CloudFront, CloudFront's
+   * address — docs/security.md). Undefined when the event has none.
+   */
+  sourceIp: string | undefined;
+  /**
    * Where API Gateway will apply the answer: a REST API evaluates a policy against `methodArn`; an HTTP
    * API with simple responses takes a yes or no for the route `routeKey` names (`ANY /v1/echo/{proxy+}`).
    */
@@ -100,6 +106,7 @@ export function authorizerRequestOf(event: AuthorizerEvent): AuthorizerRequest {
       path: event.rawPath,
       contentDigestRepeated: joinedHeaderIsRepeated(headers['content-digest']),
       requestId: event.requestContext?.requestId,
+      sourceIp: nonEmpty(event.requestContext?.http?.sourceIp),
       target: { api: 'http', routeKey: event.routeKey },
     };
   }
@@ -110,9 +117,13 @@ export function authorizerRequestOf(event: AuthorizerEvent): AuthorizerRequest {
     path: event.requestContext?.path ?? event.path,
     contentDigestRepeated: headerLineCount(event, 'content-digest') > 1,
     requestId: event.requestContext?.requestId,
+    sourceIp: nonEmpty(event.requestContext?.identity?.sourceIp),
     target: { api: 'rest', methodArn: event.methodArn },
   };
 }
+
+const nonEmpty = (value: string | null | undefined): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined;
 
 /**
  * The route a payload 2.0 `routeKey` names, split (`GET /v1/keys/{id}` → `GET`, `/v1/keys/{id}`); null

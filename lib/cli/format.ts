@@ -72,6 +72,7 @@ export function keyFields(key: ApiKey): Field[] {
     ['last used', date(key.last_used_at)],
     ['calls', String(key.calls)],
     ['metadata', metadataText(key.metadata)],
+    ['allowed from', key.allowed_cidrs.length === 0 ? 'anywhere' : key.allowed_cidrs.join(', ')],
   ];
 }
 

@@ -29,13 +29,14 @@ function printKey(
 
 export const keysUpdate = defineCommand({
   name: 'keys update',
-  summary: "change a key's name, description, rate limit, expiry or metadata",
+  summary: "change a key's name, description, rate limit, expiry, metadata or allowed networks",
   usage:
-    'latchkey keys update ID [--name NAME] [--description TEXT] [--rate-limit N] [--expires-at ISO | --no-expiry] [--meta K=V]…',
+    'latchkey keys update ID [--name NAME] [--description TEXT] [--rate-limit N] [--expires-at ISO | --no-expiry] [--meta K=V]… [--allowed-cidr CIDR… | --any-address]',
   description:
     'Changes the given fields of a key and prints it. --description "" clears the description; --no-expiry\n' +
-    'removes the expiry; --meta replaces the whole metadata map (repeat it for several entries). A key cannot\n' +
-    'change itself, nor give another key a higher rate limit or later expiry than its own.',
+    'removes the expiry; --meta replaces the whole metadata map (repeat it for several entries);\n' +
+    '--allowed-cidr replaces the list of networks the key may be used from, --any-address clears it. A key\n' +
+    'cannot change itself, nor give another key a higher rate limit or later expiry than its own.',
   ...ONE_KEY,
   options: {
     name: text('NAME', `new name, ${span(NAME_LENGTH)} characters`),
@@ -44,11 +45,17 @@ export const keysUpdate = defineCommand({
     'expires-at': text('ISO', 'new expiry, a future ISO 8601 time'),
     'no-expiry': flag('the key never expires'),
     meta: list('K=V', 'a metadata entry; repeat for several (replaces the map)'),
+    'allowed-cidr': list(
+      'CIDR',
+      'a network the key may be used from; repeat for several (replaces the list)',
+    ),
+    'any-address': flag('the key may be used from any address (clears the list)'),
   },
   examples: [
     'latchkey keys update 3hQx9TmP2wLk8ZrA --name billing-v2 --rate-limit 120',
     'latchkey keys update 3hQx9TmP2wLk8ZrA --meta customer=acme --meta plan=gold',
     'latchkey keys update 3hQx9TmP2wLk8ZrA --no-expiry',
+    'latchkey keys update 3hQx9TmP2wLk8ZrA --allowed-cidr 10.0.0.0/8',
   ],
   async run(ctx) {
     const [id]: OneKey = ctx.args;
@@ -65,6 +72,11 @@ export const keysUpdate = defineCommand({
     if (values['expires-at'] !== undefined) changes.expires_at = values['expires-at'];
     if (values['no-expiry']) changes.expires_at = null;
     if (values.meta !== undefined) changes.metadata = parseMeta(values.meta);
+    if (values['allowed-cidr'] !== undefined && values['any-address']) {
+      throw usage('give --allowed-cidr or --any-address, not both');
+    }
+    if (values['allowed-cidr'] !== undefined) changes.allowed_cidrs = values['allowed-cidr'];
+    if (values['any-address']) changes.allowed_cidrs = null;
     if (Object.keys(changes).length === 0) throw usage('nothing to change (see latchkey keys update --help)');
     const res = await ctx.client().updateKey(id, changes);
     printKey(ctx, res, `Updated key ${res.key.id}.`);

@@ -55,7 +55,7 @@ export const keysCreate = defineCommand({
   name: 'keys create',
   summary: 'create an API key (prints its raw key once)',
   usage:
-    'latchkey keys create --name NAME [--role ROLE]… [--rate-limit N] [--expires-at ISO] [--org ORG] [--description TEXT] [--meta K=V]… [--quiet]',
+    'latchkey keys create --name NAME [--role ROLE]… [--rate-limit N] [--expires-at ISO] [--org ORG] [--description TEXT] [--meta K=V]… [--allowed-cidr CIDR]… [--quiet]',
   description:
     'Creates an API key. Its raw key is printed once, here, and can never be read again: store it now.\n' +
     'The key details go to stdout and the warning to stderr; with --quiet only the raw key is printed.',
@@ -75,12 +75,17 @@ export const keysCreate = defineCommand({
     ...ORG_OPTION,
     description: text('TEXT', `free text, up to ${DESCRIPTION_LENGTH.max} characters`),
     meta: list('K=V', 'a metadata entry; repeat for several'),
+    'allowed-cidr': list(
+      'CIDR',
+      'a network the key may be used from (IPv4 or IPv6; repeat for several, default: anywhere)',
+    ),
     quiet: flag('print only the raw key', 'q'),
   },
   examples: [
     'latchkey keys create --name billing',
     'latchkey keys create --name ci --role viewer --rate-limit 600 --expires-at 2030-01-01T00:00:00Z',
     'latchkey keys create --name acme-bot --meta customer=acme --meta tier=gold',
+    'latchkey keys create --name office --allowed-cidr 203.0.113.0/24 --allowed-cidr 2001:db8::/32',
     'KEY=$(latchkey keys create --name deploy --quiet)',
   ],
   async run(ctx) {
@@ -93,6 +98,7 @@ export const keysCreate = defineCommand({
     if (values.org !== undefined) input.org_id = values.org;
     if (values.description !== undefined) input.description = values.description;
     if (values.meta !== undefined) input.metadata = parseMeta(values.meta);
+    if (values['allowed-cidr'] !== undefined) input.allowed_cidrs = values['allowed-cidr'];
     const created = await ctx.client().createKey(input);
     printNewKey(ctx, created, `Created key ${created.key.id}.`);
   },

@@ -5,6 +5,7 @@
  * changed fields' old and new values. Also the limits a key may pass on to keys it creates, rotates or
  * edits (`assertWithinCeiling`): no later expiry and no higher rate limit than its own. Pure: no I/O.
  */
+import { networksWithin } from './cidr';
 import { ApiError } from './errors';
 import type { AuditChange, AuditEvent, AuditEventType, AuditValue, KeyRecord } from './model';
 import type { Principal } from './principal';
@@ -106,6 +107,7 @@ export function auditFields(record: KeyRecord): Record<string, AuditValue> {
     expires_at: iso(record.expires_at_ms),
     enabled: record.disabled_at === null,
     metadata: { ...record.metadata },
+    allowed_cidrs: [...record.allowed_cidrs],
   };
 }
 
@@ -149,12 +151,14 @@ export function keyEditEvents(ctx: AuditContext, before: KeyRecord, after: KeyRe
 
 /**
  * A key may not hand on more than it holds: the key it creates, rotates or edits may not expire later
- * than the calling key (nor never, when the caller expires) nor have a higher rate limit. `caller` is
- * the calling key's record, null for the admin key (exempt); only the fields given are checked.
+ * than the calling key (nor never, when the caller expires) nor have a higher rate limit, nor be usable
+ * from a network outside the calling key's `allowed_cidrs` (nor from anywhere, when the caller has a
+ * list). `caller` is the calling key's record, null for the admin key (exempt); only the fields given
+ * are checked.
  */
 export function assertWithinCeiling(
   caller: KeyRecord | null,
-  target: Partial<Pick<KeyRecord, 'expires_at_ms' | 'rate_limit_per_minute'>>,
+  target: Partial<Pick<KeyRecord, 'expires_at_ms' | 'rate_limit_per_minute' | 'allowed_cidrs'>>,
   verb: string,
 ): void {
   if (caller === null) return;
@@ -171,6 +175,13 @@ export function assertWithinCeiling(
     throw new ApiError(
       'forbidden',
       `The calling key's rate limit is ${caller.rate_limit_per_minute} per minute: it cannot ${verb} a key with a higher one.`,
+    );
+  }
+  const networks = target.allowed_cidrs;
+  if (networks !== undefined && !networksWithin(networks, caller.allowed_cidrs)) {
+    throw new ApiError(
+      'forbidden',
+      `The calling key may be used only from ${caller.allowed_cidrs.join(', ')}: it cannot ${verb} a key usable from elsewhere.`,
     );
   }
 }

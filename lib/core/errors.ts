@@ -5,6 +5,7 @@ export const ERROR_STATUS = {
   invalid_request: 400,
   unauthorized: 401,
   forbidden: 403,
+  ip_not_allowed: 403,
   not_found: 404,
   conflict: 409,
   key_limit_reached: 409,
@@ -16,6 +17,9 @@ export const ERROR_STATUS = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** The message of an `ip_not_allowed` refusal: the key's network allowlist does not hold the source address. */
+export const IP_NOT_ALLOWED_MESSAGE = 'This API key may not be used from this network address.';
 
 /** The message every credential failure gets, whatever the reason. */
 export const UNAUTHORIZED_MESSAGE = 'A valid API key or admin key is required.';

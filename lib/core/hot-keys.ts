@@ -9,8 +9,8 @@
  *   or by all instances as its item shows), or once DynamoDB throttles a write to its item; it cools
  *   down below half that rate. Other keys go to the store exactly as in `exact` mode.
  * - A hot key is verified against this instance's **copy** of its item, never older than the bound:
- *   hash, revocation, disabling and expiry are checked on the copy exactly as the conditional write
- *   would, and an allowed call is counted in memory. The counts go to DynamoDB in one unconditional
+ *   hash, revocation, disabling, expiry and the key's network allowlist are checked on the copy exactly
+ *   as the conditional write would, and an allowed call is counted in memory. The counts go to DynamoDB in one unconditional
  *   `ADD` per key per interval (started in the background once the copy is half the bound old), whose
  *   returned item is the next copy; with nothing to add, a consistent read refreshes it. A request that
  *   finds the copy at the bound waits for the refresh, and is refused (a dependency error: 503) if it
@@ -37,6 +37,7 @@
  * (or the request refused) before use. Pure: the store is injected.
  */
 
+import { addressAllowed } from './cidr';
 import { constantTimeEqual } from './crypto';
 import { ThrottledError } from './errors';
 import {
@@ -120,6 +121,14 @@ interface Entry {
   observedRate: number;
 }
 
+/**
+ * What the store's conditional write checks besides the hash: the key is active and, when it has a
+ * network allowlist, the request comes from inside it.
+ */
+function usableFrom(record: KeyRecord, nowMs: number, sourceIp: string | undefined): boolean {
+  return keyStatus(record, nowMs) === 'active' && addressAllowed(record.allowed_cidrs, sourceIp);
+}
+
 /** The usage store with a hot-key layer in front (the handler's choice in bounded mode). */
 export class HotKeys implements UsageStore {
   private readonly entries = new Map<string, Entry>();
@@ -148,7 +157,10 @@ export class HotKeys implements UsageStore {
     }
     const record = await this.freshCopy(entry);
     if (record === null) return { updated: false, record: null };
-    if (!constantTimeEqual(record.key_hash, input.tokenHash) || keyStatus(record, input.nowMs) !== 'active')
+    if (
+      !constantTimeEqual(record.key_hash, input.tokenHash) ||
+      !usableFrom(record, input.nowMs, input.sourceIp)
+    )
       return { updated: false, record };
     const spend = await this.take(entry, input.window, input.nowMs);
     if (spend === 'refuse') return { updated: false, record };
@@ -199,7 +211,8 @@ export class HotKeys implements UsageStore {
       }
     }
     const record = await this.freshCopy(entry);
-    if (record === null || keyStatus(record, input.nowMs) !== 'active') return { outcome: 'refused', record };
+    if (record === null || !usableFrom(record, input.nowMs, input.sourceIp))
+      return { outcome: 'refused', record };
     // Counted by `take` before the replay records are written, so concurrent requests here see it.
     const spend = await this.take(entry, input.window, input.nowMs);
     if (spend === 'refuse') return { outcome: 'refused', record };
@@ -223,7 +236,7 @@ export class HotKeys implements UsageStore {
       }
       // The replay records may have taken a while: the key is judged on a copy within the bound.
       const now = await this.freshCopy(entry);
-      if (now === null || keyStatus(now, this.now()) !== 'active') {
+      if (now === null || !usableFrom(now, this.now(), input.sourceIp)) {
         takeBack();
         return { outcome: 'refused', record: now, consumed: true };
       }

@@ -220,6 +220,9 @@ export class ManagementService {
     const permissions = resolvePermissions(roles, this.deps.roleMatrix);
     if (principal.type === 'key') assertNoEscalation(principal.permissions, permissions);
     const limits = {
+      // Omitted: the calling key's own list (a restricted key hands on its restriction).
+      allowed_cidrs:
+        input.allowed_cidrs.length > 0 ? input.allowed_cidrs : [...(caller?.allowed_cidrs ?? [])],
       expires_at_ms: input.expires_at_ms ?? caller?.expires_at_ms ?? null,
       rate_limit_per_minute:
         input.rate_limit_per_minute ??
@@ -284,10 +287,12 @@ export class ManagementService {
     if (input.rate_limit_per_minute !== undefined) next.rate_limit_per_minute = input.rate_limit_per_minute;
     if (input.expires_at_ms !== undefined) next.expires_at_ms = input.expires_at_ms;
     if (input.metadata !== undefined) next.metadata = metadataOnEdit(caller, old, input.metadata);
+    if (input.allowed_cidrs !== undefined) next.allowed_cidrs = input.allowed_cidrs;
     if (input.enabled !== undefined && input.enabled !== (old.disabled_at === null)) {
       next.disabled_at = input.enabled ? null : new Date(nowMs).toISOString();
     }
-    const raised: Partial<Pick<KeyRecord, 'expires_at_ms' | 'rate_limit_per_minute'>> = {};
+    const raised: Partial<Pick<KeyRecord, 'expires_at_ms' | 'rate_limit_per_minute' | 'allowed_cidrs'>> = {};
+    if (input.allowed_cidrs !== undefined) raised.allowed_cidrs = input.allowed_cidrs;
     if (input.expires_at_ms !== undefined) raised.expires_at_ms = input.expires_at_ms;
     if (input.rate_limit_per_minute !== undefined) raised.rate_limit_per_minute = input.rate_limit_per_minute;
     if (Object.keys(raised).length > 0) assertWithinCeiling(caller, raised, 'give');
@@ -365,6 +370,7 @@ export class ManagementService {
       expires_at_ms: old.expires_at_ms,
       rotated_from: old.id,
       metadata: old.metadata,
+      allowed_cidrs: old.allowed_cidrs,
     });
     const ctx = this.context(principal, nowMs);
     const grace = input.grace_period_seconds;

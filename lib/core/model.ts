@@ -39,6 +39,11 @@ export interface KeyRecord {
   disabled_at: string | null;
   /** Flat string map passed to integrations (limits: `METADATA_LIMITS` in validation.ts); {} when none. */
   metadata: Record<string, string>;
+  /**
+   * Canonical CIDRs (`#core/cidr`) a request must come from; [] when the key may be used from anywhere.
+   * Checked by the authorizer inside its one conditional write (no extra read).
+   */
+  allowed_cidrs: string[];
   /** The `version` of the key's last audit event (0: none versioned yet); each change's transaction is conditional on it. */
   audit_version: number;
   /** Epoch milliseconds of the key's last audit event (null: none versioned yet); the next is dated after it. */
@@ -109,6 +114,7 @@ export function toApiKey(record: KeyRecord, tokenPrefix: string, nowMs: number):
     last_used_at: record.last_used_at,
     calls: record.calls,
     metadata: { ...record.metadata },
+    allowed_cidrs: [...record.allowed_cidrs],
     rotated_to: record.rotated_to,
     rotated_from: record.rotated_from,
   };

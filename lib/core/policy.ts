@@ -6,7 +6,7 @@
  * Pure.
  */
 import type { CredentialScheme } from './credentials';
-import { rateLimitedMessage } from './errors';
+import { IP_NOT_ALLOWED_MESSAGE, rateLimitedMessage } from './errors';
 import type { AuthorizerContext, Principal } from './principal';
 import { allowedMethods, principalContext } from './principal';
 import { rateLimitField, rateLimitPolicyField } from './rate-limit-fields';
@@ -58,6 +58,25 @@ export function denyContext(
     retry_after: String(retryAfterSeconds),
     ratelimit: rateLimitField(0, retryAfterSeconds),
     ratelimit_policy: rateLimitPolicyField(limitPerMinute),
+    auth_scheme: '',
+  };
+}
+
+/**
+ * The context of the Deny for a key used from outside its `allowed_cidrs`: code `ip_not_allowed` and its
+ * message for the gateway response; no organization, permissions, scheme or rate-limit fields.
+ */
+export function ipDeniedContext(keyId: string): AuthorizerContext {
+  return {
+    principal: 'key',
+    key_id: keyId,
+    org_id: '',
+    permissions: '',
+    error_code: 'ip_not_allowed',
+    error_message: IP_NOT_ALLOWED_MESSAGE,
+    retry_after: '',
+    ratelimit: '',
+    ratelimit_policy: '',
     auth_scheme: '',
   };
 }

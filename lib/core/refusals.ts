@@ -11,10 +11,10 @@ import { TIMESTAMP_SKEW_SECONDS } from './armor';
 /**
  * Which check finds the reason: the Authorization header parser (`header`), the rest of credential
  * verification (`credential`), the key's rate limit (`rate_limit`), the route check an HTTP API leaves
- * to the authorizer (`route`), or the check a body reader makes of a signed request's body against its
+ * to the authorizer (`route`), the key's network allowlist (`network`), or the check a body reader makes of a signed request's body against its
  * Content-Digest (`body`; the authorizer never sees bodies).
  */
-export type RefusalCheck = 'header' | 'credential' | 'rate_limit' | 'route' | 'body';
+export type RefusalCheck = 'header' | 'credential' | 'rate_limit' | 'route' | 'network' | 'body';
 
 /**
  * Who logs it: the authorizer (its log group is the one `latchkey logs tail --stack` reads), or the
@@ -26,8 +26,8 @@ export interface RefusalReasonInfo {
   check: RefusalCheck;
   loggedBy: RefusalLogger;
   /**
-   * What a REST API answers: 401 `unauthorized` (every credential failure), or 403 (`rate_limited`, or
-   * a route the credential may not call). An HTTP API answers 403 to all of them (docs/deploy.md).
+   * What a REST API answers: 401 `unauthorized` (every credential failure), or 403 (`rate_limited`,
+   * `ip_not_allowed`, or a route the credential may not call). An HTTP API answers 403 to all of them (docs/deploy.md).
    */
   status: 401 | 403;
   /** One line for people: what happened, and the usual cause. */
@@ -159,6 +159,12 @@ export const REFUSAL_REASONS = {
     explanation:
       "HTTP API mode: the credential's permissions do not cover this route (REST: refused unlogged)",
   },
+  ip_not_allowed: {
+    check: 'network',
+    loggedBy: 'authorizer',
+    status: 403,
+    explanation: "the key has allowed_cidrs and the request's source address is outside them (not counted)",
+  },
   content_digest_missing: {
     check: 'body',
     loggedBy: 'integration',
@@ -186,6 +192,8 @@ export type ParseFailure = ReasonsOf<'header'>;
 export type FailureReason = ReasonsOf<'header' | 'credential'>;
 /** Why a verified key may not make this call now (403). */
 export type RateRefusal = ReasonsOf<'rate_limit'>;
+/** Why a verified key may not be used from this source address (403). */
+export type NetworkRefusal = ReasonsOf<'network'>;
 /** Why an HTTP API's authorizer refuses a verified credential this route (403). */
 export type RouteRefusal = ReasonsOf<'route'>;
 /**

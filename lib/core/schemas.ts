@@ -7,6 +7,7 @@
  * (openapi.ts) puts these under `components.schemas`; test/unit/schemas.test.ts checks that they
  * accept what the validators accept and refuse what they refuse. Pure data: no I/O.
  */
+import { MAX_ALLOWED_CIDRS } from './cidr';
 import { ERROR_STATUS, type ErrorCode } from './errors';
 import { statusesOfCode } from './gateway-responses';
 import { type ApiKey, AUDIT_EVENT_TYPES, type AuditEvent } from './model';
@@ -112,6 +113,16 @@ export const FIELDS = {
     propertyNames: { pattern: METADATA_LIMITS.keyPattern.source },
     additionalProperties: { type: 'string', maxLength: METADATA_LIMITS.maxValueChars },
   },
+  allowed_cidrs: {
+    type: 'array',
+    items: { type: 'string', maxLength: 64 },
+    maxItems: MAX_ALLOWED_CIDRS,
+    description:
+      `At most ${MAX_ALLOWED_CIDRS} IPv4 or IPv6 CIDRs (\`10.0.0.0/8\`, \`2001:db8::/32\`; a bare address is its ` +
+      '/32 or /128). A request from an address outside every one is refused with 403 `ip_not_allowed` and ' +
+      'not counted. Stored normalised (IPv6 compressed, IPv4-mapped IPv6 as IPv4); host bits set after ' +
+      'the prefix are refused.',
+  },
 } as const satisfies Record<string, JsonSchema>;
 
 const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
@@ -135,6 +146,11 @@ const apiKey = object<ApiKey>(
     last_used_at: nullable(timestamp),
     calls: { type: 'integer', minimum: 0, description: 'Allowed requests over the lifetime of the key.' },
     metadata: { type: 'object', additionalProperties: { type: 'string' } },
+    allowed_cidrs: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'The networks a request with this key must come from (canonical CIDRs); [] = anywhere.',
+    },
     rotated_to: nullable({
       type: 'string',
       description: 'The id of the key this one was rotated to; null when it was not rotated.',
@@ -162,6 +178,7 @@ const apiKey = object<ApiKey>(
     'last_used_at',
     'calls',
     'metadata',
+    'allowed_cidrs',
     'rotated_to',
     'rotated_from',
   ],
@@ -233,6 +250,10 @@ export const SCHEMAS = {
         description: 'Admin key only; a key creates keys in its own organization.',
       }),
       metadata: nullable(FIELDS.metadata),
+      allowed_cidrs: nullable({
+        ...FIELDS.allowed_cidrs,
+        description: `${FIELDS.allowed_cidrs.description} Default: anywhere.`,
+      }),
     },
     ['name'],
   ),
@@ -247,6 +268,10 @@ export const SCHEMAS = {
         metadata: nullable({
           ...FIELDS.metadata,
           description: 'Replaces the whole map; null or {} clears it.',
+        }),
+        allowed_cidrs: nullable({
+          ...FIELDS.allowed_cidrs,
+          description: `${FIELDS.allowed_cidrs.description} Replaces the whole list; null or [] allows anywhere.`,
         }),
       },
       [],

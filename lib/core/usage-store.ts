@@ -24,6 +24,11 @@ export interface RecordUseInput {
   tokenHash: string;
   nowMs: number;
   window: number;
+  /**
+   * The request's source address: a key with `allowed_cidrs` is used (and counted) only from inside
+   * them; undefined is outside every list (a key with none is unaffected).
+   */
+  sourceIp?: string | undefined;
 }
 
 /**
@@ -54,6 +59,8 @@ export interface RecordReplayInput {
 export interface RecordSignedUseInput extends RecordReplayInput {
   nowMs: number;
   window: number;
+  /** As for `RecordUseInput.sourceIp`. */
+  sourceIp?: string | undefined;
 }
 
 /** One atomic write: the nonce, the signature, and the key's usage and rate-limit window. */

@@ -5,6 +5,7 @@
  * server's validated form; the wire types (`wire.ts`) are what a client sends, and each request's
  * field list here is checked against them by the compiler.
  */
+import { type CidrProblem, MAX_ALLOWED_CIDRS, parseCidr } from './cidr';
 import { ApiError, ValidationError } from './errors';
 import { integerRangeText, MAX_KEYS, RATE_LIMIT_PER_MINUTE } from './settings';
 import { assertSafeText, validateMetadata } from './text-rules';
@@ -47,6 +48,8 @@ export interface CreateKeyCommand {
   org_id: string | null;
   /** {} when none was given. */
   metadata: Record<string, string>;
+  /** Canonical CIDRs; [] when none was given. */
+  allowed_cidrs: string[];
 }
 
 /** `PATCH /v1/keys/{id}`: only the fields present change (at least one is). */
@@ -59,6 +62,8 @@ export interface UpdateKeyCommand {
   enabled?: boolean;
   /** Replaces the whole map; {} (or null in the body) clears it. */
   metadata?: Record<string, string>;
+  /** Replaces the whole list (canonical CIDRs); [] clears it. */
+  allowed_cidrs?: string[];
 }
 
 /** `GET /v1/audit`. */
@@ -212,6 +217,7 @@ const CREATE_FIELDS = fieldsOf<CreateKeyRequest>({
   expires_at: true,
   org_id: true,
   metadata: true,
+  allowed_cidrs: true,
 });
 
 export function validateCreateKey(input: Json, nowMs: number): CreateKeyCommand {
@@ -255,6 +261,7 @@ export function validateCreateKey(input: Json, nowMs: number): CreateKeyCommand 
     expires_at_ms: expiresAtMs,
     org_id: optionalOrgId(input.org_id),
     metadata: validateMetadata(input.metadata),
+    allowed_cidrs: validateAllowedCidrs(input.allowed_cidrs),
   };
 }
 
@@ -265,6 +272,7 @@ const UPDATE_FIELDS = fieldsOf<UpdateKeyRequest>({
   expires_at: true,
   enabled: true,
   metadata: true,
+  allowed_cidrs: true,
 });
 const ROTATE_FIELDS = fieldsOf<RotateKeyRequest>({ grace_period_seconds: true });
 const ORG_LIMIT_FIELDS = fieldsOf<OrgLimitRequest>({ max_keys: true });
@@ -315,7 +323,45 @@ export function validateUpdateKey(input: Json, nowMs: number): UpdateKeyCommand 
     command.enabled = input.enabled;
   }
   if ('metadata' in input) command.metadata = validateMetadata(input.metadata);
+  if ('allowed_cidrs' in input) command.allowed_cidrs = validateAllowedCidrs(input.allowed_cidrs);
   return command;
+}
+
+const CIDR_PROBLEMS: Record<CidrProblem, string> = {
+  not_an_address: 'is not an IPv4 or IPv6 address or CIDR',
+  bad_prefix_length: 'has a prefix length out of range (0–32 for IPv4, 0–128 for IPv6)',
+  host_bits_set: 'has bits set after its prefix',
+};
+
+/**
+ * `allowed_cidrs`: a list of at most `MAX_ALLOWED_CIDRS` IPv4 or IPv6 CIDRs (a bare address is its
+ * /32 or /128), each normalised (`#core/cidr`), duplicates dropped, sorted; null or absent is []
+ * (anywhere).
+ */
+export function validateAllowedCidrs(value: Json[string]): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.length > MAX_ALLOWED_CIDRS) {
+    throw new ValidationError(
+      'allowed_cidrs',
+      `allowed_cidrs: must be a list of at most ${MAX_ALLOWED_CIDRS} IPv4 or IPv6 CIDRs`,
+    );
+  }
+  const out = new Set<string>();
+  for (const item of value) {
+    if (typeof item !== 'string' || item.length > 64) {
+      throw new ValidationError('allowed_cidrs', 'allowed_cidrs: each entry must be a CIDR string');
+    }
+    const parsed = parseCidr(item);
+    if (!parsed.ok) {
+      const hint = parsed.hint === undefined ? '' : ` (did you mean ${parsed.hint}?)`;
+      throw new ValidationError(
+        'allowed_cidrs',
+        `allowed_cidrs: ${JSON.stringify(item)} ${CIDR_PROBLEMS[parsed.problem]}${hint}`,
+      );
+    }
+    out.add(parsed.cidr);
+  }
+  return [...out].sort();
 }
 
 export function validateRotateKey(input: Json): RotateKeyCommand {

@@ -13,11 +13,12 @@ import {
   verifyArmorSignature,
   verifyBodyDigest,
 } from './armor';
+import { addressAllowed } from './cidr';
 import { parseAuthorization } from './credentials';
 import { constantTimeEqual, sha256Hex } from './crypto';
 import { type KeyRecord, keyStatus } from './model';
 import { ADMIN_PRINCIPAL, type Principal } from './principal';
-import type { BodyRefusal, FailureReason, RateRefusal } from './refusals';
+import type { BodyRefusal, FailureReason, NetworkRefusal, RateRefusal } from './refusals';
 import type { SigningProfile } from './settings';
 import { deriveSecret, issuedToken } from './token';
 import { RATE_WINDOW_MS, type RecordReplayInput, rateWindowOf, type UsageStore } from './usage-store';
@@ -37,7 +38,9 @@ export type Verification =
       keyId: string;
       /** The key's `rate_limit_per_minute`, for the `RateLimit-Policy` field of the refusal. */
       limitPerMinute: number;
-    };
+    }
+  /** The credential is valid but the key may not be used from this address; nothing was counted. */
+  | { ok: false; kind: 'ip_not_allowed'; keyId: string };
 
 /** What verification needs from the outside world. Every method may throw: the caller fails closed. */
 export interface VerifierDeps {
@@ -78,24 +81,35 @@ export interface VerifyRequest {
    * not checked here (whatever reads the body must check it).
    */
   body?: Uint8Array | string | null;
+  /**
+   * The address the request came from, as the platform reports it (API Gateway's `sourceIp`, or what an
+   * embedded verifier's adapter supplies). Checked against a key's `allowed_cidrs`; undefined is outside
+   * every list, so a key with a list is refused (a key without one is unaffected).
+   */
+  sourceIp?: string;
 }
 
 export function retryAfterSeconds(nowMs: number): number {
   return Math.max(1, Math.ceil(((rateWindowOf(nowMs) + 1) * RATE_WINDOW_MS - nowMs) / 1000));
 }
 
-/** Why a conditional use-write was refused, decided from the record as it was. */
+/**
+ * Why a conditional use-write was refused, decided from the record as it was: a credential failure
+ * first (the same 401 whatever else is wrong), then the network allowlist, then the rate limit.
+ */
 export function classifyRefusal(
   record: KeyRecord | null,
   tokenHash: string,
   nowMs: number,
-): FailureReason | RateRefusal {
+  sourceIp?: string,
+): FailureReason | NetworkRefusal | RateRefusal {
   if (record === null) return 'unknown_key';
   if (!constantTimeEqual(record.key_hash, tokenHash)) return 'wrong_secret';
   const status = keyStatus(record, nowMs);
   if (status === 'revoked') return 'revoked';
   if (status === 'expired') return 'expired';
   if (status === 'disabled') return 'disabled';
+  if (!addressAllowed(record.allowed_cidrs, sourceIp)) return 'ip_not_allowed';
   return 'rate_limited';
 }
 
@@ -116,11 +130,12 @@ const unauthorized = (reason: UnauthorizedReason, keyId: string | null): Verific
  * `record` (never null when the reason is `rate_limited`).
  */
 function refusedUseVerdict(
-  reason: FailureReason | RateRefusal,
+  reason: FailureReason | NetworkRefusal | RateRefusal,
   record: KeyRecord | null,
   keyId: string,
   nowMs: number,
 ): Verification {
+  if (reason === 'ip_not_allowed') return { ok: false, kind: 'ip_not_allowed', keyId };
   if (reason !== 'rate_limited') return unauthorized(reason, keyId);
   // classifyRefusal answers rate_limited only for a record it was given.
   if (record === null) return unauthorized('unknown_key', keyId);
@@ -163,17 +178,31 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
   if (credential.kind === 'token') {
     const keyId = credential.parts.keyId;
     const tokenHash = sha256Hex(credential.token);
-    const result = await deps.usage.recordUse({ keyId, tokenHash, nowMs, window: rateWindowOf(nowMs) });
+    const result = await deps.usage.recordUse({
+      keyId,
+      tokenHash,
+      nowMs,
+      window: rateWindowOf(nowMs),
+      sourceIp: request.sourceIp,
+    });
     if (result.updated && result.record && constantTimeEqual(result.record.key_hash, tokenHash)) {
       // The stored hash alone is not trusted: the secret must also be the one the master secret derives
       // (one HMAC), so a key item written by someone without the master secret never verifies. The salt
       // comes with the one write, so the check follows it; a mismatch has been counted on that item.
       const expected = deriveSecret(await deps.signingSecret(), keyId, result.record.salt);
       if (!constantTimeEqual(credential.parts.secret, expected)) return unauthorized('key_mismatch', keyId);
+      // The store's write checks the list; a store that did not is refused all the same (fail closed).
+      if (!addressAllowed(result.record.allowed_cidrs, request.sourceIp))
+        return { ok: false, kind: 'ip_not_allowed', keyId };
       return { ok: true, principal: keyPrincipal(result.record), record: result.record, scheme: 'bearer' };
     }
     const refused = result.updated ? null : result.record;
-    return refusedUseVerdict(classifyRefusal(refused, tokenHash, nowMs), refused, keyId, nowMs);
+    return refusedUseVerdict(
+      classifyRefusal(refused, tokenHash, nowMs, request.sourceIp),
+      refused,
+      keyId,
+      nowMs,
+    );
   }
 
   // ARMOR-PSK: everything that needs no I/O first.
@@ -215,11 +244,19 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
   };
   const status = keyStatus(record, nowMs);
   if (status !== 'active') return consumeThenRefuse(deps, replay, unauthorized(status, keyId));
+  if (!addressAllowed(record.allowed_cidrs, request.sourceIp)) {
+    return consumeThenRefuse(deps, replay, { ok: false, kind: 'ip_not_allowed', keyId });
+  }
 
-  const written = await deps.usage.recordSignedUse({ ...replay, nowMs, window: rateWindowOf(nowMs) });
+  const written = await deps.usage.recordSignedUse({
+    ...replay,
+    nowMs,
+    window: rateWindowOf(nowMs),
+    sourceIp: request.sourceIp,
+  });
   if (written.outcome === 'replayed') return unauthorized('replayed', keyId);
   if (written.outcome === 'refused') {
-    const reason = classifyRefusal(written.record, record.key_hash, nowMs);
+    const reason = classifyRefusal(written.record, record.key_hash, nowMs, request.sourceIp);
     const verdict = refusedUseVerdict(reason, written.record, keyId, nowMs);
     return written.consumed ? verdict : consumeThenRefuse(deps, replay, verdict);
   }

@@ -50,6 +50,8 @@ export interface ApiKey {
   last_used_at: string | null;
   calls: number;
   metadata: Record<string, string>;
+  /** The networks (canonical CIDRs) a request with this key must come from; [] = anywhere. */
+  allowed_cidrs: string[];
   /** The successor's key id once this key was rotated, else null. */
   rotated_to: string | null;
   /** The predecessor's key id when this key was made by a rotation, else null. */
@@ -119,6 +121,8 @@ export interface CreateKeyRequest {
   org_id?: string;
   /** Flat string map passed to integrations (≤ 10 entries, keys `[a-z0-9_]{1,32}`, values ≤ 256 chars, ≤ 512 bytes). */
   metadata?: Record<string, string>;
+  /** IPv4 and IPv6 CIDRs (≤ 16) a request must come from; a bare address is its /32 or /128. Default: anywhere. */
+  allowed_cidrs?: string[];
 }
 
 /**
@@ -138,6 +142,8 @@ export interface UpdateKeyRequest {
   enabled?: boolean;
   /** Replaces the whole map; null or {} clears it. */
   metadata?: Record<string, string> | null;
+  /** Replaces the whole list; null or [] lets the key be used from anywhere. */
+  allowed_cidrs?: string[] | null;
 }
 
 /** `GET /v1/audit` query, as sent. */

@@ -23,6 +23,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
+import { forwardedFor } from './headers';
 import { refusal, type VerifyRefusal } from './refusal';
 import type { VerifiedCaller } from './types';
 import type { Verifier } from './verifier';
@@ -46,6 +47,14 @@ export interface LatchkeyExpressOptions {
   readonly maxBodyBytes?: number;
   /** Called with every refusal before it is answered: log `reason` and `keyId` here (never the headers). */
   readonly onRefused?: (refusal: VerifyRefusal) => void;
+  /**
+   * How many proxies you run in front of the app and trust to append to `X-Forwarded-For` (a load
+   * balancer: 1). Set, the source address for `allowed_cidrs` is that entry of the header, never the
+   * socket's; leave it unset when clients reach the app directly, or they can claim any address.
+   * Express's own `trust proxy` setting is not read.
+   * @default 0 - the socket's peer address (`req.socket.remoteAddress`)
+   */
+  readonly trustForwardedFor?: number;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -111,6 +120,11 @@ export function latchkey(verifier: Verifier, options: LatchkeyExpressOptions = {
         // One entry per header line, so a repeated Content-Digest is seen as repeated.
         headers: req.headersDistinct,
         body: read.body,
+        ...optional(
+          options.trustForwardedFor
+            ? forwardedFor(req.headersDistinct, options.trustForwardedFor)
+            : req.socket.remoteAddress,
+        ),
       });
       if (!result.allowed) {
         answer(res, result);
@@ -123,3 +137,5 @@ export function latchkey(verifier: Verifier, options: LatchkeyExpressOptions = {
     }
   };
 }
+
+const optional = (sourceIp: string | undefined) => (sourceIp === undefined ? {} : { sourceIp });

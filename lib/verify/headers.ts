@@ -27,3 +27,18 @@ export function headerLines(headers: HeaderSource, name: string): string[] {
   }
   return lines;
 }
+
+/**
+ * The client address a chain of trusted proxies reports in `X-Forwarded-For`: each proxy appends the
+ * address it received the request from, so with `trustedHops` proxies in front of you the client is the
+ * `trustedHops`-th entry from the right; whatever lies further left was sent by the client and proves
+ * nothing. Undefined when the header has fewer entries (a request that bypassed the proxies).
+ */
+export function forwardedFor(headers: HeaderSource, trustedHops: number): string | undefined {
+  const entries = headerLines(headers, 'x-forwarded-for')
+    .flatMap((line) => line.split(','))
+    .map((entry) => entry.trim());
+  if (trustedHops < 1 || entries.length < trustedHops) return undefined;
+  const entry = entries[entries.length - trustedHops];
+  return entry === '' ? undefined : entry;
+}

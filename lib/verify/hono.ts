@@ -16,7 +16,8 @@
  *
  * Hono is a peer dependency: this module imports only its types.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { forwardedFor } from './headers';
 import type { VerifyRefusal } from './refusal';
 import type { VerifiedCaller } from './types';
 import type { Verifier } from './verifier';
@@ -29,6 +30,25 @@ export interface LatchkeyVariables {
 export interface LatchkeyHonoOptions {
   /** Called with every refusal before it is answered: log `reason` and `keyId` here (never the headers). */
   readonly onRefused?: (refusal: VerifyRefusal) => void;
+  /**
+   * How many proxies you run in front of the app and trust to append to `X-Forwarded-For` (a load
+   * balancer: 1). Set, the source address for `allowed_cidrs` is that entry of the header, never the
+   * socket's; leave it unset when clients reach the app directly, or they can claim any address.
+   * @default 0 - the socket's peer address (Node's `@hono/node-server`: `c.env.incoming.socket`)
+   */
+  readonly trustForwardedFor?: number;
+  /**
+   * The source address, from whatever your runtime offers (Hono's `getConnInfo(c).remote.address`).
+   * Takes precedence over both defaults.
+   */
+  readonly sourceIp?: (c: Context) => string | undefined;
+}
+
+/** The peer address `@hono/node-server` exposes through its bindings, if this is that server. */
+function nodeSocketAddress(c: Context): string | undefined {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: unknown } } } | undefined;
+  const address = env?.incoming?.socket?.remoteAddress;
+  return typeof address === 'string' ? address : undefined;
 }
 
 /** The URL's path exactly as received: no normalising, no decoding, no query. */
@@ -50,6 +70,13 @@ export function latchkey(
       path: rawPathOf(c.req.url),
       headers: c.req.raw.headers,
       body: hasBody ? new Uint8Array(await c.req.arrayBuffer()) : null,
+      ...optional(
+        options.sourceIp
+          ? options.sourceIp(c)
+          : options.trustForwardedFor
+            ? forwardedFor(c.req.raw.headers, options.trustForwardedFor)
+            : nodeSocketAddress(c),
+      ),
     });
     if (!result.allowed) {
       options.onRefused?.(result);
@@ -60,3 +87,5 @@ export function latchkey(
     return undefined;
   };
 }
+
+const optional = (sourceIp: string | undefined) => (sourceIp === undefined ? {} : { sourceIp });

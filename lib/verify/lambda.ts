@@ -25,6 +25,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { forwardedFor } from './headers';
 import type { VerifyRefusal } from './refusal';
 import type { VerifiedCaller } from './types';
 import type { Verifier, VerifyInput } from './verifier';
@@ -86,6 +87,7 @@ export function requestOf(event: LatchkeyHttpEvent, context: Pick<Context, 'awsR
       headers: event.headers ?? {},
       body: bodyOf(event),
       requestId,
+      ...optional(http.sourceIp),
     };
   }
   if (isAlb(event)) {
@@ -97,6 +99,10 @@ export function requestOf(event: LatchkeyHttpEvent, context: Pick<Context, 'awsR
       headers: event.multiValueHeaders ?? event.headers ?? {},
       body: bodyOf(event),
       requestId: context.awsRequestId,
+      // An ALB event has no source address but the X-Forwarded-For entry the load balancer appends, the
+      // last one (AWS, Elastic Load Balancing user guide, "HTTP headers and Application Load Balancers",
+      // X-Forwarded-For; its default "append" processing mode). Not verified on AWS.
+      ...optional(forwardedFor(event.multiValueHeaders ?? event.headers ?? {}, 1)),
     };
   }
   return {
@@ -108,6 +114,7 @@ export function requestOf(event: LatchkeyHttpEvent, context: Pick<Context, 'awsR
     headers: event.multiValueHeaders ?? event.headers ?? {},
     body: bodyOf(event),
     requestId: event.requestContext?.requestId ?? context.awsRequestId,
+    ...optional(event.requestContext?.identity?.sourceIp),
   };
 }
 
@@ -148,3 +155,6 @@ export function refusalResult(event: LatchkeyHttpEvent, refusal: VerifyRefusal):
   }
   return { ...base, statusDescription, headers: { ...refusal.headers } };
 }
+
+const optional = (sourceIp: string | null | undefined) =>
+  typeof sourceIp === 'string' && sourceIp !== '' ? { sourceIp } : {};

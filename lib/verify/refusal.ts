@@ -3,7 +3,13 @@
  * code and body, and the headers to send — `Retry-After` on 429. Every credential failure is the same
  * 401; the reason is for your logs only, never for the response.
  */
-import { type ErrorBody, errorBody, rateLimitedMessage, UNAUTHORIZED_MESSAGE } from '#core/errors';
+import {
+  type ErrorBody,
+  errorBody,
+  IP_NOT_ALLOWED_MESSAGE,
+  rateLimitedMessage,
+  UNAUTHORIZED_MESSAGE,
+} from '#core/errors';
 import { API_JSON_HEADERS, gatewayResponseSpec } from '#core/gateway-responses';
 import { FORBIDDEN_MESSAGE } from '#core/principal';
 import type { RefusalReason } from '#core/refusals';
@@ -11,7 +17,7 @@ import { ROUTE_NOT_FOUND_MESSAGE } from '#core/routes';
 
 /**
  * Why a request was refused: a credential reason of latchkey's refusal table (docs/protocol.md,
- * "Refusal reasons"; `rate_limited` answers 429 here), or `forbidden` (the key lacks the route's
+ * "Refusal reasons"; `rate_limited` answers 429 here, `ip_not_allowed` 403), or `forbidden` (the key lacks the route's
  * permission), `route_not_found` (no route of the table matches), `dependency_failure` (DynamoDB or
  * Secrets Manager failed: fail closed); and two an adapter finds before verifying: `body_too_large`
  * (413, past the adapter's body limit) and `body_unavailable` (500: a body parser consumed the body
@@ -29,6 +35,7 @@ export type RefusalCause =
 const ANSWERS = {
   unauthorized: { status: 401, message: () => UNAUTHORIZED_MESSAGE },
   forbidden: { status: 403, message: () => FORBIDDEN_MESSAGE },
+  ip_not_allowed: { status: 403, message: () => IP_NOT_ALLOWED_MESSAGE },
   not_found: { status: 404, message: () => ROUTE_NOT_FOUND_MESSAGE },
   payload_too_large: { status: 413, message: () => 'The request body is too large.' },
   rate_limited: { status: 429, message: (seconds: number) => rateLimitedMessage(seconds) },
@@ -68,6 +75,8 @@ function codeOf(reason: RefusalCause): RefusalCode {
   switch (reason) {
     case 'forbidden':
       return 'forbidden';
+    case 'ip_not_allowed':
+      return 'ip_not_allowed';
     case 'route_not_found':
       return 'not_found';
     case 'rate_limited':

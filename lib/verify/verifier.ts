@@ -73,6 +73,12 @@ export interface VerifyInput {
   readonly headers: HeaderSource;
   /** The raw body bytes (a string is read as UTF-8); null or absent when there is none. */
   readonly body?: Uint8Array | string | null;
+  /**
+   * The address the request came from, for keys with `allowed_cidrs`: the socket's peer, or — only
+   * behind a proxy you trust to set it — the address it reports (the adapters' `trustForwardedFor`).
+   * @default - unknown: a key with `allowed_cidrs` is refused (403 `ip_not_allowed`); others pass
+   */
+  readonly sourceIp?: string;
   /** Goes into a refusal's body and `x-request-id`. @default a random UUID */
   readonly requestId?: string;
 }
@@ -131,17 +137,20 @@ export function createVerifier(options: VerifierOptions = {}): Verifier {
           contentDigest: digestLines.at(-1),
           contentDigestRepeated: digestLines.length > 1,
           body: input.body ?? null,
+          ...(input.sourceIp === undefined ? {} : { sourceIp: input.sourceIp }),
         });
       } catch (error) {
         return refusal('dependency_failure', requestId, { error });
       }
       if (!result.ok) {
-        return result.kind === 'rate_limited'
-          ? refusal('rate_limited', requestId, {
-              keyId: result.keyId,
-              retryAfterSeconds: result.retryAfterSeconds,
-            })
-          : refusal(result.reason, requestId, { keyId: result.keyId });
+        if (result.kind === 'rate_limited')
+          return refusal('rate_limited', requestId, {
+            keyId: result.keyId,
+            retryAfterSeconds: result.retryAfterSeconds,
+          });
+        if (result.kind === 'ip_not_allowed')
+          return refusal('ip_not_allowed', requestId, { keyId: result.keyId });
+        return refusal(result.reason, requestId, { keyId: result.keyId });
       }
       const principal = result.principal;
       const keyId = principal.type === 'key' ? principal.keyId : null;

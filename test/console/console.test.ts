@@ -477,6 +477,26 @@ describe('the web console', () => {
     expect(after.body.key.metadata).toEqual({ plan: 'pro' });
   });
 
+  it('sets allowed networks in the edit dialog and shows them on the key page', async () => {
+    const key = await createKey(call, latchkey.adminKey, { name: 'networks-me' });
+    const page = await openConsole();
+    await signIn(page, latchkey.adminKey);
+    await rowAction(page, /networks-me/, 'Edit');
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Allowed networks').fill('2001:DB8::/32\n10.0.0.0/8');
+    await dialog.getByText('Allowed networks: changed').waitFor();
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const after = await call<{ key: { allowed_cidrs: string[] } }>('GET', `/v1/keys/${key.id}`, {
+      token: latchkey.adminKey,
+    });
+    expect(after.body.key.allowed_cidrs).toEqual(['10.0.0.0/8', '2001:db8::/32']);
+    await page.getByRole('link', { name: 'networks-me' }).click();
+    const details = page.getByRole('region', { name: 'Details' });
+    await details.getByText('2001:db8::/32').waitFor();
+    expect(await details.textContent()).toContain('10.0.0.0/8');
+  });
+
   it('offers expiry presets (30 days, 90 days, Never) beside the date field, in create and edit', async () => {
     const page = await openConsole({ width: 1280, height: 800 });
     await signIn(page, latchkey.adminKey);

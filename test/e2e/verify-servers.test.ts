@@ -136,6 +136,17 @@ describe.each(Object.keys(FRAMEWORKS))('examples/%s over HTTP', (framework) => {
     expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   });
 
+  it('allowed_cidrs: the socket peer (127.0.0.1) decides; a client-sent X-Forwarded-For is not trusted', async () => {
+    const inside = await createKey(latchkey.call, latchkey.admin, { allowed_cidrs: ['127.0.0.0/8'] });
+    const outside = await createKey(latchkey.call, latchkey.admin, { allowed_cidrs: ['10.0.0.0/8'] });
+    expect((await send('GET', '/orders/1', bearer(inside.token))).status).toBe(200);
+    const refused = await send('GET', '/orders/1', {
+      ...bearer(outside.token),
+      'x-forwarded-for': '10.1.2.3',
+    });
+    expect(refused).toMatchObject({ status: 403, body: { error: { code: 'ip_not_allowed' } } });
+  });
+
   it('a revoked key is refused on its next request', async () => {
     const key = await createKey(latchkey.call, latchkey.admin);
     expect((await send('GET', '/orders/1', bearer(key.token))).status).toBe(200);

@@ -86,6 +86,7 @@ export class MemoryKeyRepository implements KeyRepository {
       'expires_at_ms',
       'disabled_at',
       'metadata',
+      'allowed_cidrs',
       'audit_version',
       'audit_at_ms',
     ] as const;

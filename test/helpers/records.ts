@@ -27,6 +27,7 @@ export function keyRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
     rotated_to: null,
     disabled_at: null,
     metadata: {},
+    allowed_cidrs: [],
     audit_version: 0,
     audit_at_ms: null,
     ...overrides,

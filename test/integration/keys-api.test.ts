@@ -6,6 +6,7 @@ import { createKey } from '../helpers/local';
 const lk = useLatchkey();
 
 const KEY_FIELDS = [
+  'allowed_cidrs',
   'calls',
   'created_at',
   'created_by',

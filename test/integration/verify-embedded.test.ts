@@ -177,6 +177,47 @@ describe('refused: the same 401 for every credential failure', () => {
   });
 });
 
+describe('allowed_cidrs: the sourceIp the adapter supplies', () => {
+  it('inside → allowed; outside or unknown → 403 ip_not_allowed, one write, nothing counted', async () => {
+    const key = await createKey(latchkey.call, latchkey.admin, {
+      allowed_cidrs: ['198.51.100.0/24', '2001:db8::/32'],
+    });
+    const from = (sourceIp?: string) =>
+      verifier.verify({
+        method: 'GET',
+        path: '/orders/1',
+        headers: bearer(key.token),
+        ...(sourceIp === undefined ? {} : { sourceIp }),
+      });
+    expect((await from('198.51.100.255')).allowed).toBe(true);
+    expect((await from('2001:db8::1')).allowed).toBe(true);
+    expect((await from('::ffff:198.51.100.1')).allowed).toBe(true);
+    for (const outside of ['198.51.101.0', '2001:db9::1', undefined]) {
+      ddbCalls = [];
+      const result = refused(await from(outside));
+      expect(result).toMatchObject({ status: 403, code: 'ip_not_allowed', reason: 'ip_not_allowed' });
+      expect(ddbCalls).toEqual(['UpdateItemCommand']);
+    }
+    const shown = await latchkey.call<{ key: { calls: number } }>('GET', `/v1/keys/${key.id}`, {
+      token: latchkey.admin,
+    });
+    expect(shown.body.key.calls).toBe(3);
+  });
+
+  it('a key with no list is allowed from any address, and from an unknown one', async () => {
+    const key = await createKey(latchkey.call, latchkey.admin);
+    for (const sourceIp of ['203.0.113.9', '2001:db8::9', undefined]) {
+      const result = await verifier.verify({
+        method: 'GET',
+        path: '/orders/1',
+        headers: bearer(key.token),
+        ...(sourceIp === undefined ? {} : { sourceIp }),
+      });
+      expect(result.allowed).toBe(true);
+    }
+  });
+});
+
 describe('refused: exact statuses for what the application answers', () => {
   it('a route the table does not have → 404, before any DynamoDB call', async () => {
     ddbCalls = [];

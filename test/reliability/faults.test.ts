@@ -366,7 +366,10 @@ describe('DynamoDB Local stopped and restarted in the middle of a stream of requ
       const checks = await Promise.all(
         created.map((k) => call('GET', '/v1/echo/after', { token: k.token }).then((r) => r.status)),
       );
-      expect(checks.every((s) => s === 200), JSON.stringify(checks)).toBe(true);
+      expect(
+        checks.every((s) => s === 200),
+        JSON.stringify(checks),
+      ).toBe(true);
     } finally {
       done = true;
       await run.catch(() => undefined);

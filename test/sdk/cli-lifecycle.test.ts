@@ -55,6 +55,31 @@ describe('keys update, disable, enable, delete', () => {
     expect(JSON.parse(deleted.stdout)).toMatchObject({ revoked: true, key: { id: key.id } });
   });
 
+  it('--allowed-cidr sets the list on create and replaces it on update; --any-address clears it', async () => {
+    const created = await cli([
+      'keys',
+      'create',
+      '--name',
+      'cli-networks',
+      '--allowed-cidr',
+      '2001:DB8::/32',
+      '--allowed-cidr',
+      '10.0.0.0/8',
+      '--json',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const { key } = JSON.parse(created.stdout);
+    expect(key.allowed_cidrs).toEqual(['10.0.0.0/8', '2001:db8::/32']);
+    const shown = await cli(['keys', 'get', key.id]);
+    expect(shown.stdout).toMatch(/allowed from\s+10\.0\.0\.0\/8, 2001:db8::\/32/);
+    const replaced = await cli(['keys', 'update', key.id, '--allowed-cidr', '192.0.2.0/24', '--json']);
+    expect(JSON.parse(replaced.stdout).key.allowed_cidrs).toEqual(['192.0.2.0/24']);
+    const cleared = await cli(['keys', 'update', key.id, '--any-address', '--json']);
+    expect(JSON.parse(cleared.stdout).key.allowed_cidrs).toEqual([]);
+    const both = await cli(['keys', 'update', key.id, '--allowed-cidr', '10.0.0.0/8', '--any-address']);
+    expect(both.code).toBe(2);
+  });
+
   it('refuses nothing to change, and --expires-at with --no-expiry, before calling the API', async () => {
     const none = await cli(['keys', 'update', 'K1aaaaaaaaaaaaaa']);
     expect(none.code).toBe(2);

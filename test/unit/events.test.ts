@@ -81,6 +81,19 @@ describe('authorizerRequestOf', () => {
     });
   });
 
+  it('reads the source address API Gateway reports, from either real event shape', () => {
+    expect(authorizerRequestOf(httpAuthorizer).sourceIp).toBe('15.248.3.126');
+    expect(authorizerRequestOf(restAuthorizer).sourceIp).toBe('15.248.3.126');
+    const none = {
+      ...restAuthorizer,
+      requestContext: {
+        ...restAuthorizer.requestContext,
+        identity: { ...restAuthorizer.requestContext.identity, sourceIp: '' },
+      },
+    } as APIGatewayRequestAuthorizerEvent;
+    expect(authorizerRequestOf(none).sourceIp).toBeUndefined();
+  });
+
   it('takes a comma in an HTTP API Content-Digest for a repeated header (lines are joined with commas)', () => {
     const digest = (value: string) =>
       authorizerRequestOf({

@@ -232,6 +232,32 @@ describe('HotKeys', () => {
     expect(store.record.calls).toBe(1);
   });
 
+  it('a hot key with allowed_cidrs is refused from the copy outside them, counted nowhere', async () => {
+    const { store, hot } = setup();
+    store.record.allowed_cidrs = ['192.0.2.0/24', '2001:db8::/32'];
+    store.exactFails = new ThrottledError('throttled');
+    const now = Date.parse('2026-11-30T10:00:05Z');
+    const from = (sourceIp: string | undefined) =>
+      hot.recordUse({
+        keyId: store.record.id,
+        tokenHash: sha256Hex(TOKEN),
+        nowMs: now,
+        window: rateWindowOf(now),
+        sourceIp,
+      });
+    expect((await from('192.0.2.255')).updated).toBe(true);
+    expect(hot.isHot(store.record.id)).toBe(true);
+    expect((await from('2001:db8::7')).updated).toBe(true);
+    expect((await from('::ffff:192.0.2.1')).updated).toBe(true);
+    for (const outside of ['192.0.3.0', '2001:db9::', '127.0.0.1', undefined]) {
+      const refused = await from(outside);
+      expect(refused.updated).toBe(false);
+      expect(refused.record?.allowed_cidrs).toEqual(store.record.allowed_cidrs);
+    }
+    await hot.flushAll();
+    expect(store.record.calls).toBe(3);
+  });
+
   it('near the rate limit it goes back to the exact write, and refuses at the limit', async () => {
     const { store, hot, use, tick } = setup(40);
     for (let i = 0; i < HOT_KEY_RATE; i++) await use();

@@ -70,6 +70,7 @@ const create = (overrides: Partial<CreateKeyCommand> = {}): CreateKeyCommand => 
   description: null,
   roles: null,
   rate_limit_per_minute: null,
+  allowed_cidrs: [],
   expires_at_ms: null,
   org_id: null,
   metadata: {},
@@ -164,6 +165,39 @@ describe('permissions', () => {
 });
 
 describe('escalation: a key cannot grant what it does not hold', () => {
+  it('a key with allowed_cidrs hands on its list, and no wider one, on create, edit and rotate', async () => {
+    const caller = keyPrincipal(stored({ allowed_cidrs: ['10.0.0.0/8', '2001:db8::/32'] }));
+    const inherited = await service.createKey(caller, create());
+    expect(inherited.key.allowed_cidrs).toEqual(['10.0.0.0/8', '2001:db8::/32']);
+    const narrower = await service.createKey(
+      caller,
+      create({ allowed_cidrs: ['10.1.0.0/16', '2001:db8:1::/48'] }),
+    );
+    expect(narrower.key.allowed_cidrs).toEqual(['10.1.0.0/16', '2001:db8:1::/48']);
+    for (const wider of [
+      ['0.0.0.0/0'],
+      ['10.0.0.0/7'],
+      ['192.0.2.0/24'],
+      ['::ffff:0:0/96'],
+      ['2001:db8::/31'],
+    ]) {
+      expect(await refusal(service.createKey(caller, create({ allowed_cidrs: wider })))).toMatchObject({
+        code: 'forbidden',
+      });
+    }
+    const open = stored();
+    expect(await refusal(service.updateKey(caller, open.id, { allowed_cidrs: [] }))).toMatchObject({
+      code: 'forbidden',
+    });
+    expect(await refusal(service.rotateKey(caller, open.id, { grace_period_seconds: 0 }))).toMatchObject({
+      code: 'forbidden',
+    });
+    const edited = await service.updateKey(caller, open.id, { allowed_cidrs: ['10.9.9.9/32'] });
+    expect(edited.key.allowed_cidrs).toEqual(['10.9.9.9/32']);
+    const free = keyPrincipal(stored());
+    expect((await service.updateKey(free, open.id, { allowed_cidrs: [] })).key.allowed_cidrs).toEqual([]);
+  });
+
   it('creating a key with a role beyond the caller is refused and stores nothing', async () => {
     const caller = stored({ roles: ['custom'], permissions: ['keys:write', 'api:read'] });
     const error = await refusal(service.createKey(keyPrincipal(caller), create({ roles: ['member'] })));

@@ -105,6 +105,7 @@ describe('toApiKey', () => {
       last_used_at: '2025-05-31T23:59:59.000Z',
       calls: 42,
       metadata: {},
+      allowed_cidrs: [],
       rotated_to: null,
       rotated_from: 'OldOldOldOldOld1',
     });

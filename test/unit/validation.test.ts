@@ -100,6 +100,7 @@ describe('validateCreateKey', () => {
       expires_at_ms: null,
       org_id: null,
       metadata: {},
+      allowed_cidrs: [],
     });
   });
 
@@ -114,6 +115,7 @@ describe('validateCreateKey', () => {
           expires_at: '2030-01-01T00:00:00Z',
           org_id: 'acme',
           metadata: { plan: 'pro' },
+          allowed_cidrs: ['192.0.2.0/24', '2001:DB8::/32', '192.0.2.0/24'],
         },
         NOW,
       ),
@@ -125,6 +127,7 @@ describe('validateCreateKey', () => {
       expires_at_ms: Date.UTC(2030, 0, 1),
       org_id: 'acme',
       metadata: { plan: 'pro' },
+      allowed_cidrs: ['192.0.2.0/24', '2001:db8::/32'],
     });
   });
 

@@ -42,7 +42,12 @@ const rest = {
   resource: '/orders/{id}',
   headers: { Authorization: 'Bearer y' },
   multiValueHeaders: { Authorization: ['Bearer y'], 'Content-Digest': ['one', 'two'] },
-  requestContext: { path: '/prod/orders/42', requestId: 'rest-request-1', stage: 'prod' },
+  requestContext: {
+    path: '/prod/orders/42',
+    requestId: 'rest-request-1',
+    stage: 'prod',
+    identity: { sourceIp: '198.51.100.7' },
+  },
   body: '{"a":1}',
   isBase64Encoded: false,
 } as unknown as APIGatewayProxyEvent;
@@ -73,6 +78,7 @@ describe('requestOf', () => {
       headers: functionUrl.headers,
       body,
       requestId: 'url-request-1',
+      sourceIp: '127.0.0.1',
     });
   });
 
@@ -91,6 +97,7 @@ describe('requestOf', () => {
       headers: rest.multiValueHeaders,
       body: Buffer.from('{"a":1}'),
       requestId: 'rest-request-1',
+      sourceIp: '198.51.100.7',
     });
   });
 
@@ -103,6 +110,16 @@ describe('requestOf', () => {
       requestId: 'lambda-request-1',
     });
     expect(requestOf(albMulti, context).headers).toEqual(albMulti.multiValueHeaders);
+  });
+
+  it('an ALB event: the source address is the last X-Forwarded-For entry, the one the load balancer appends', () => {
+    const forwarded = { ...alb, headers: { ...alb.headers, 'x-forwarded-for': '10.9.9.9, 203.0.113.5' } };
+    expect(requestOf(forwarded as ALBEvent, context).sourceIp).toBe('203.0.113.5');
+    const multi = {
+      ...albMulti,
+      multiValueHeaders: { ...albMulti.multiValueHeaders, 'X-Forwarded-For': ['10.9.9.9', '203.0.113.5'] },
+    };
+    expect(requestOf(multi as unknown as ALBEvent, context).sourceIp).toBe('203.0.113.5');
   });
 });
 

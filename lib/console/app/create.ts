@@ -9,7 +9,7 @@
 import type { NewKeyResponse, RolesResponse } from '#core/wire';
 import { api } from './api';
 import { h } from './dom';
-import { expiryField, expiryFromInput, parseMetadata } from './edit';
+import { expiryField, expiryFromInput, parseCidrs, parseMetadata } from './edit';
 import { tryKeyHelp } from './first-steps';
 import { RATE_LIMIT_PER_MINUTE } from './limits';
 import { orgQuery } from './session';
@@ -55,6 +55,7 @@ export async function createDialog(reveal: (section: HTMLElement) => void, done:
   const limit = h('input', { type: 'number', ...RATE_LIMIT_PER_MINUTE, placeholder: 'default' });
   const expires = h('input', { type: 'datetime-local' });
   const metadata = h('textarea', { rows: 3 });
+  const networks = h('textarea', { rows: 2 });
   const roles = await rolesControl();
   openDialog({
     title: 'Create key',
@@ -65,6 +66,11 @@ export async function createDialog(reveal: (section: HTMLElement) => void, done:
       field('Rate limit per minute', limit),
       expiryField(expires, 'Empty or “Never”: the key never expires (not recommended).'),
       field('Metadata', metadata, 'Optional; one key=value per line.'),
+      field(
+        'Allowed networks',
+        networks,
+        'Optional; IPv4 or IPv6 CIDRs, one per line. Empty: the key works from any address.',
+      ),
     ],
     confirmLabel: 'Create',
     onConfirm: async () => {
@@ -77,6 +83,8 @@ export async function createDialog(reveal: (section: HTMLElement) => void, done:
       if (exp) body.expires_at = exp;
       const meta = parseMetadata(metadata.value);
       if (Object.keys(meta).length) body.metadata = meta;
+      const cidrs = parseCidrs(networks.value);
+      if (cidrs.length) body.allowed_cidrs = cidrs;
       const org = orgQuery();
       if (org) body.org_id = org;
       const res = await api<NewKeyResponse>('createKey', { body });

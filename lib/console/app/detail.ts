@@ -30,6 +30,17 @@ function fields(key: ShownKey): HTMLElement {
     ['Calls', num(key.calls)],
     ['Last used', timeEl(key.last_used_at, 'relative')],
   ];
+  const networks = key.allowed_cidrs ?? [];
+  rows.push([
+    'Allowed networks',
+    networks.length
+      ? h(
+          'ul',
+          { class: 'meta' },
+          networks.map((cidr) => h('li', {}, h('code', {}, cidr))),
+        )
+      : 'Any address',
+  ]);
   const meta = Object.entries(key.metadata ?? {});
   rows.push([
     'Metadata',

@@ -81,12 +81,25 @@ export function formatMetadata(metadata: Record<string, string> | undefined): st
     .join('\n');
 }
 
+/** The "Allowed networks" field: one CIDR per line (or separated by commas or spaces); empty = anywhere. */
+export function parseCidrs(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
+
+export function formatCidrs(cidrs: readonly string[] | undefined): string {
+  return (cidrs ?? []).join('\n');
+}
+
 export function editDialog(key: ShownKey, done: () => void): void {
   const name = h('input', { type: 'text', required: true, maxlength: 100, value: key.name });
   const description = h('textarea', { maxlength: 500, rows: 2 }, key.description ?? '');
   const limit = h('input', { type: 'number', ...RATE_LIMIT_PER_MINUTE, value: key.rate_limit_per_minute });
   const expires = h('input', { type: 'datetime-local', value: expiryToInput(key.expires_at) });
   const metadata = h('textarea', { rows: 3 }, formatMetadata(key.metadata));
+  const networks = h('textarea', { rows: 2 }, formatCidrs(key.allowed_cidrs));
   const summary = h('ul', { class: 'changes', 'aria-live': 'polite' });
 
   const changes = (): { body: Record<string, unknown>; lines: string[] } => {
@@ -117,6 +130,11 @@ export function editDialog(key: ShownKey, done: () => void): void {
       body.metadata = parseMetadata(metadata.value);
       lines.push('Metadata: changed');
     }
+    const cidrs = parseCidrs(networks.value);
+    if (cidrs.join('\n') !== formatCidrs(key.allowed_cidrs)) {
+      body.allowed_cidrs = cidrs;
+      lines.push(cidrs.length === 0 ? 'Allowed networks: anywhere' : 'Allowed networks: changed');
+    }
     return { body, lines };
   };
   const refreshSummary = () => {
@@ -136,6 +154,7 @@ export function editDialog(key: ShownKey, done: () => void): void {
       field('Rate limit per minute', limit),
       expiryField(expires, 'Empty or “Never”: the key never expires.'),
       field('Metadata', metadata, 'One key=value per line.'),
+      field('Allowed networks', networks, 'IPv4 or IPv6 CIDRs, one per line; empty: any address.'),
       h('h3', {}, 'Changes'),
       summary,
     ],

@@ -53,7 +53,8 @@ export const REFUSAL_REASONS = {
     check: 'header',
     loggedBy: 'authorizer',
     status: 401,
-    explanation: 'the credential is not a token, an admin key or ARMOR-PSK parameters of the right shape',
+    explanation:
+      'the credential is not a token of an accepted prefix, an admin key or ARMOR-PSK parameters of the right shape',
   },
   bad_checksum: {
     check: 'header',
@@ -102,7 +103,7 @@ export const REFUSAL_REASONS = {
     loggedBy: 'authorizer',
     status: 401,
     explanation:
-      "the key's record does not derive from this deployment's signing secret (a copied item or a replaced secret)",
+      "the record does not derive from this deployment's secret and prefixes (a copied item, a dropped prefix)",
   },
   nonce_not_strict: {
     check: 'credential',

@@ -74,7 +74,7 @@ export const USAGE_DAY_PREFIX = 'u_';
 /**
  * Every attribute the authorizer's UpdateItem on a key item may name, in its update or its condition
  * expression (IAM `dynamodb:Attributes` patterns, `*` a wildcard): the key, the checks it evaluates
- * (hash, revocation, disabling, expiry, rate limit) and the counters it writes. The stack allows the
+ * (hash, revocation, disabling, expiry, rate limit, network allowlist) and the counters it writes. The stack allows the
  * authorizer's UpdateItem only within this list, so its role cannot touch a key's permissions, roles,
  * organization, salt, name or metadata; IAM cannot tell an evaluated attribute from a written one, so
  * the evaluated ones are in the list too. A test holds the store's requests against it.
@@ -87,6 +87,7 @@ export const AUTHORIZER_UPDATE_ATTRIBUTES = [
   'disabled_at',
   'expires_at_ms',
   'rate_limit_per_minute',
+  'allowed_cidrs',
   'calls',
   'last_used_at',
   `${RATE_WINDOW_PREFIX}*`,

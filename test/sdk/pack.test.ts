@@ -136,9 +136,9 @@ describe('the packed tarball, installed in a fresh project', () => {
     expect(summary.methods.filter((m) => m === 'NONE')).toHaveLength(publicRoutes);
     expect(summary.methods.filter((m) => m !== 'NONE' && m !== 'CUSTOM')).toEqual([]);
     expect(summary.methods.filter((m) => m === 'CUSTOM').length).toBeGreaterThan(publicRoutes);
-    // The user's function and latchkey's prebundled ones (authorizer, management, public; no sample
-    // echo route in a stack of your own, and no rotation).
-    expect(summary.functions).toHaveLength(4);
+    // The user's function and latchkey's prebundled ones (authorizer, management, public, GitHub leak
+    // reports; no sample echo route in a stack of your own, and no rotation).
+    expect(summary.functions).toHaveLength(5);
     const assets = readdirSync(join(project, 'cdk.out')).filter((f) => f.startsWith('asset.'));
     for (const asset of assets) {
       const files = readdirSync(join(project, 'cdk.out', asset));
@@ -173,8 +173,9 @@ describe('the packed tarball, installed in a fresh project', () => {
     const resources = Object.values(template.Resources);
     const functions = resources.filter((r) => r.Type === 'AWS::Lambda::Function');
     const descriptions = functions.map((f) => String(f.Properties.Description ?? ''));
-    // The orders function, and latchkey's authorizer, management and public functions: no sample route.
-    expect(functions).toHaveLength(4);
+    // The orders function, and latchkey's authorizer, management, public and leak-report functions: no
+    // sample route.
+    expect(functions).toHaveLength(5);
     expect(descriptions.filter((d) => d.includes('sample application route'))).toEqual([]);
     const authorizer = functions.find((f) => String(f.Properties.Description).includes('REQUEST authorizer'));
     const env = authorizer?.Properties.Environment as { Variables: Record<string, string> } | undefined;

@@ -11,7 +11,6 @@
  */
 
 import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import { HotKeys } from '#core/hot-keys';
 import {
   type AuthorizerResult,
   allowContext,
@@ -25,16 +24,12 @@ import {
 import type { NetworkRefusal, RateRefusal, RouteRefusal } from '#core/refusals';
 import { ROUTES } from '#core/routes';
 import { SETTINGS } from '#core/settings';
-import type { UsageStore } from '#core/usage-store';
-import { type VerifierDeps, verifyRequest } from '#core/verify';
-import { DynamoUsageStore } from '../dynamo/usage';
+import { verifyRequest } from '#core/verify';
 import { type AuthorizerEvent, authorizerRequestOf, routeKeyParts } from '../runtime/events';
 import { initAtColdStart } from '../runtime/init';
 import { logger } from '../runtime/logger';
 import { defaultRuntime, type Runtime } from '../runtime/runtime';
-
-/** A mismatch re-reads the admin-key secret at most this often. */
-const ADMIN_KEY_REFRESH_MS = 5_000;
+import { verifierDeps } from '../runtime/verifier-deps';
 
 /** One function, two answers: an IAM policy for a REST API's event, a simple response for an HTTP API's. */
 export interface AuthorizerHandler {
@@ -48,26 +43,8 @@ export function createAuthorizerHandler(runtime: Runtime): AuthorizerHandler {
   if (adminKey === null)
     throw new Error(`configuration: ${SETTINGS.adminKeySecretId.env} must be set for the authorizer`);
   const routes = [...ROUTES, ...runtime.config.applicationRoutes];
-  const store = new DynamoUsageStore({
-    client: runtime.dynamo,
-    tableName: runtime.config.tableName,
-    now: runtime.now,
-  });
-  // Bounded mode puts the hot-key layer between verification and the store (exact mode: the store alone).
-  const usage: UsageStore =
-    runtime.config.verifyMode === 'bounded'
-      ? new HotKeys(store, { boundMs: runtime.config.hotKeyBoundMs, now: runtime.now })
-      : store;
-  const deps: VerifierDeps = {
-    tokenPrefixes: runtime.config.tokenPrefixes,
-    signingProfile: runtime.config.signingProfile,
-    now: runtime.now,
-    adminKey: adminKey.get,
-    // A mismatch re-reads the secret at most every 5 s, so a rotated admin key works at once.
-    adminKeyRefresh: () => adminKey.refresh(ADMIN_KEY_REFRESH_MS),
-    signingSecret: runtime.signingSecret.get,
-    usage,
-  };
+  // The authorizer requires the admin key (checked above), so the deps always carry it.
+  const deps = verifierDeps(runtime);
   const authorize = async (event: AuthorizerEvent): Promise<AuthorizerResult | SimpleAuthorizerResult> => {
     const request = authorizerRequestOf(event);
     const { requestId, target } = request;

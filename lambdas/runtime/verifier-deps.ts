@@ -2,7 +2,7 @@
  * What credential verification (`#core/verify`) needs, built from a runtime the way the authorizer
  * wires it: the usage store on the key table, behind the hot-key layer in bounded mode; the signing
  * secret; the admin key when the runtime has one (its variable is set), re-read at most every 5 s after
- * a mismatch so that a rotated admin key works at once. latchkey/verify builds its verifier with it.
+ * a mismatch so that a rotated admin key works at once. The authorizer and latchkey/verify both use it.
  */
 import { HotKeys } from '#core/hot-keys';
 import type { UsageStore } from '#core/usage-store';

@@ -235,6 +235,16 @@ export class LatchkeyKeyStore extends Construct {
     fn.addEnvironment(SETTINGS.tokenPrefix.env, this.tokenPrefix);
   }
 
+  /** A statement allowing `actions` on the table's items whose partition key starts with one of `leadingKeys`. */
+  private onItems(sid: string, actions: string[], leadingKeys: string[]): iam.PolicyStatement {
+    return new iam.PolicyStatement({
+      sid,
+      actions,
+      resources: [this.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys } },
+    });
+  }
+
   /**
    * The authorizer's data access, as statements: read and count on key items (usage, rate-limit windows)
    * and put replay-protection items (nonces and signatures of signed requests) — nothing else.
@@ -245,12 +255,7 @@ export class LatchkeyKeyStore extends Construct {
    */
   private verifyStatements(): iam.PolicyStatement[] {
     return [
-      new iam.PolicyStatement({
-        sid: 'ReadKeyItems',
-        actions: ['dynamodb:GetItem'],
-        resources: [this.table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ITEM_PREFIXES.key}*`] } },
-      }),
+      this.onItems('ReadKeyItems', ['dynamodb:GetItem'], [`${ITEM_PREFIXES.key}*`]),
       new iam.PolicyStatement({
         sid: 'CountOnKeyItems',
         actions: ['dynamodb:UpdateItem'],
@@ -262,16 +267,11 @@ export class LatchkeyKeyStore extends Construct {
           },
         },
       }),
-      new iam.PolicyStatement({
-        sid: 'PutReplayItems',
-        actions: ['dynamodb:PutItem'],
-        resources: [this.table.tableArn],
-        conditions: {
-          'ForAllValues:StringLike': {
-            'dynamodb:LeadingKeys': [`${ITEM_PREFIXES.nonce}*`, `${ITEM_PREFIXES.signature}*`],
-          },
-        },
-      }),
+      this.onItems(
+        'PutReplayItems',
+        ['dynamodb:PutItem'],
+        [`${ITEM_PREFIXES.nonce}*`, `${ITEM_PREFIXES.signature}*`],
+      ),
     ];
   }
 
@@ -316,31 +316,18 @@ export class LatchkeyKeyStore extends Construct {
    */
   public grantManage(fn: lambda.Function): void {
     fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'ManageKeyAndOrgItems',
-        actions: [
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:ConditionCheckItem',
-        ],
-        resources: [this.table.tableArn],
-        conditions: {
-          'ForAllValues:StringLike': {
-            'dynamodb:LeadingKeys': [`${ITEM_PREFIXES.key}*`, `${ITEM_PREFIXES.org}*`],
-          },
-        },
-      }),
+      this.onItems(
+        'ManageKeyAndOrgItems',
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+        [`${ITEM_PREFIXES.key}*`, `${ITEM_PREFIXES.org}*`],
+      ),
     );
     fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteAndListAuditItems',
-        actions: ['dynamodb:PutItem', 'dynamodb:Query'],
-        resources: [this.table.tableArn],
-        conditions: {
-          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ITEM_PREFIXES.audit}*`] },
-        },
-      }),
+      this.onItems(
+        'WriteAndListAuditItems',
+        ['dynamodb:PutItem', 'dynamodb:Query'],
+        [`${ITEM_PREFIXES.audit}*`],
+      ),
     );
     fn.addToRolePolicy(
       new iam.PolicyStatement({
@@ -360,31 +347,14 @@ export class LatchkeyKeyStore extends Construct {
    */
   public grantLeakResponse(fn: lambda.Function): void {
     fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadAndChangeLeakedKeys',
-        actions: [
-          'dynamodb:BatchGetItem',
-          'dynamodb:GetItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:ConditionCheckItem',
-        ],
-        resources: [this.table.tableArn],
-        conditions: {
-          'ForAllValues:StringLike': {
-            'dynamodb:LeadingKeys': [`${ITEM_PREFIXES.key}*`, `${ITEM_PREFIXES.org}*`],
-          },
-        },
-      }),
+      this.onItems(
+        'ReadAndChangeLeakedKeys',
+        ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+        [`${ITEM_PREFIXES.key}*`, `${ITEM_PREFIXES.org}*`],
+      ),
     );
     fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'WriteLeakAuditItems',
-        actions: ['dynamodb:PutItem'],
-        resources: [this.table.tableArn],
-        conditions: {
-          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ITEM_PREFIXES.audit}*`] },
-        },
-      }),
+      this.onItems('WriteLeakAuditItems', ['dynamodb:PutItem'], [`${ITEM_PREFIXES.audit}*`]),
     );
     this.setTableEnvironment(fn);
   }
@@ -396,14 +366,11 @@ export class LatchkeyKeyStore extends Construct {
    */
   public grantUsageHistory(fn: lambda.Function): void {
     fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadAndRollUpUsageHistory',
-        actions: ['dynamodb:UpdateItem', 'dynamodb:Query'],
-        resources: [this.table.tableArn],
-        conditions: {
-          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ITEM_PREFIXES.usage}*`] },
-        },
-      }),
+      this.onItems(
+        'ReadAndRollUpUsageHistory',
+        ['dynamodb:UpdateItem', 'dynamodb:Query'],
+        [`${ITEM_PREFIXES.usage}*`],
+      ),
     );
     fn.addToRolePolicy(
       new iam.PolicyStatement({

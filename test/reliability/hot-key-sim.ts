@@ -25,13 +25,16 @@ import {
   ProvisionedThroughputExceededException,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import type { VerifyMode } from '#core/settings';
+import type { ApiType, VerifyMode } from '#core/settings';
 import { RATE_WINDOW_MS } from '#core/usage-store';
 import { createDynamoClient, type FixedIdentity } from '#lambda/aws/clients';
 import { createAuthorizerHandler } from '#lambda/handlers/authorizer';
 import type { Runtime } from '#lambda/runtime/runtime';
-import { authorizerEvent } from '../helpers/authorizer-event';
+import { authorizerEvent, httpAuthorizerEvent } from '../helpers/authorizer-event';
 import { onDynamoCommand } from '../helpers/dynamo-commands';
+
+/** The sample application's route, as an HTTP API's `routeKey` names it (lib/core/routes.ts). */
+const ECHO_ROUTE_KEY = 'ANY /v1/echo/{proxy+}';
 
 /** Read units per write unit (DynamoDB: 1,000 WCU and 3,000 RCU per partition). */
 const RRU_PER_WRU = 3;
@@ -148,7 +151,11 @@ export function limitThroughput(
   );
 }
 
-export type Answer = 'allow' | 'rate_limited' | 'unauthorized' | 'unavailable';
+/**
+ * An authorizer's answer. Behind a REST API a refusal says why (a Deny for the rate limit, `Unauthorized`
+ * for a credential); behind an HTTP API every refusal is the same `isAuthorized: false`: `refused`.
+ */
+export type Answer = 'allow' | 'rate_limited' | 'unauthorized' | 'refused' | 'unavailable';
 
 export interface FleetOptions {
   /** The runtime of local mode (config, secrets); each instance gets its own DynamoDB client. */
@@ -156,6 +163,8 @@ export interface FleetOptions {
   /** Local mode's DynamoDB identity (its database in DynamoDB Local), for those clients. */
   dynamodbIdentity: FixedIdentity;
   mode: VerifyMode;
+  /** The API in front of the instances, whose event shape they are sent (default `rest`). */
+  apiType?: ApiType;
   boundMs?: number;
   items: ItemThroughput;
   maxInstances?: number;
@@ -174,6 +183,10 @@ export class Fleet {
 
   constructor(private readonly options: FleetOptions) {}
 
+  get apiType(): ApiType {
+    return this.options.apiType ?? 'rest';
+  }
+
   get size(): number {
     return this.instances.length;
   }
@@ -182,7 +195,7 @@ export class Fleet {
   async authorize(authorization: string, method = 'GET', path = '/v1/echo/hot'): Promise<Answer> {
     const instance = await this.acquire();
     try {
-      return await answerOf(instance, authorization, method, path);
+      return await answerOf(instance, this.apiType, authorization, method, path);
     } finally {
       this.release(instance);
     }
@@ -194,17 +207,14 @@ export class Fleet {
    */
   authorizeOn(index: number, authorization: string): Promise<Answer> {
     while (this.instances.length <= index) this.instances.push({ busy: false, authorize: this.start() });
-    return answerOf(this.instances[index] as Instance, authorization, 'GET', '/v1/echo/hot');
+    return answerOf(this.instances[index] as Instance, this.apiType, authorization, 'GET', '/v1/echo/hot');
   }
 
   /** One request on every instance in turn (each then writes what it had counted, as traffic would make it). */
   async onEach(authorization: string): Promise<Answer[]> {
     const answers: Answer[] = [];
     for (const instance of this.instances) {
-      const result = await instance
-        .authorize(authorizerEvent(authorization, 'GET', '/v1/echo/hot'))
-        .catch(() => null);
-      answers.push(result === null ? 'unauthorized' : 'allow');
+      answers.push(await answerOf(instance, this.apiType, authorization, 'GET', '/v1/echo/hot'));
     }
     return answers;
   }
@@ -244,11 +254,19 @@ export class Fleet {
 
 async function answerOf(
   instance: Instance,
+  apiType: ApiType,
   authorization: string,
   method: string,
   path: string,
 ): Promise<Answer> {
   try {
+    if (apiType === 'http') {
+      // The HTTP API names the route that matched: every path here is under the sample application's.
+      const simple = await instance.authorize(
+        httpAuthorizerEvent(authorization, method, path, ECHO_ROUTE_KEY),
+      );
+      return simple.isAuthorized ? 'allow' : 'refused';
+    }
     const result = await instance.authorize(authorizerEvent(authorization, method, path));
     return result.policyDocument.Statement.some((s) => s.Effect === 'Allow') ? 'allow' : 'rate_limited';
   } catch (error) {
@@ -298,6 +316,7 @@ export interface FleetBurstFigures {
   allowed: number;
   rate_limited: number;
   unauthorized: number;
+  refused: number;
   status_503: number;
   burst: { offered: number; allowed: number };
 }
@@ -313,7 +332,7 @@ export async function fleetBurst(
   authorization: string,
   options: FleetBurstOptions,
 ): Promise<FleetBurstFigures> {
-  const counts = { allow: 0, rate_limited: 0, unauthorized: 0, unavailable: 0 } satisfies Record<
+  const counts = { allow: 0, rate_limited: 0, unauthorized: 0, refused: 0, unavailable: 0 } satisfies Record<
     Answer,
     number
   >;
@@ -323,7 +342,8 @@ export async function fleetBurst(
   const send = async (index: number) => {
     const answer = await fleet.authorizeOn(index, authorization);
     counts[answer]++;
-    if (answer === 'rate_limited') end = Math.min(end, performance.now() + options.burstMs);
+    if (answer === 'rate_limited' || answer === 'refused')
+      end = Math.min(end, performance.now() + options.burstMs);
     if (bursting) {
       burst.offered++;
       if (answer === 'allow') burst.allowed++;
@@ -354,10 +374,11 @@ export async function fleetBurst(
   });
   return {
     instances: fleet.size,
-    offered: counts.allow + counts.rate_limited + counts.unauthorized + counts.unavailable,
+    offered: Object.values(counts).reduce((a, b) => a + b, 0),
     allowed: counts.allow,
     rate_limited: counts.rate_limited,
     unauthorized: counts.unauthorized,
+    refused: counts.refused,
     status_503: counts.unavailable,
     burst,
   };
@@ -407,6 +428,7 @@ export function summarize(served: readonly Served[]) {
     allowed: count('allow'),
     rate_limited: count('rate_limited'),
     unauthorized: count('unauthorized'),
+    refused: count('refused'),
     status_503: count('unavailable'),
     p50_ms: Number(pick(0.5).toFixed(1)),
     p99_ms: Number(pick(0.99).toFixed(1)),

@@ -16,6 +16,7 @@ import {
   tokenFor,
 } from '#core/token';
 import { type VerifierDeps, type VerifyRequest, verifyRequest } from '#core/verify';
+import { authorizerRequestOf } from '#lambda/runtime/events';
 import {
   base62,
   methodArb,
@@ -25,12 +26,15 @@ import {
   RUNS,
   strictNonceArb,
 } from '../helpers/arbitraries';
+import { authorizerEvent, httpAuthorizerEvent } from '../helpers/authorizer-event';
 import { keyRecord } from '../helpers/records';
+import { API_TYPES } from '../helpers/refusals';
 
 /**
  * Property-based reliability of everything that reads attacker-controlled input before any I/O:
  * the token parser, the Authorization header parser, the canonical string, and the verifier that
- * ties them together (with in-memory dependencies). Each property runs at least 1,000 cases:
+ * ties them together (with in-memory dependencies), and the authorizer's reading of each API type's event.
+ * Each property runs at least 1,000 cases:
  *  - never throws, whatever the input;
  *  - what is accepted round-trips exactly;
  *  - any single-field mutation of a valid credential is refused, and refused before any write.
@@ -536,6 +540,62 @@ describe('the verifier ties them together (in-memory store)', () => {
           expect(writes).toEqual([]);
         },
       ),
+      RUNS,
+    );
+  });
+});
+
+describe.each(API_TYPES)('the %s API authorizer event, read by the adapter', (apiType) => {
+  const eventFor = (authorization: string | undefined, method: string, path: string) =>
+    apiType === 'http'
+      ? httpAuthorizerEvent(authorization, method, path)
+      : authorizerEvent(authorization, method, path);
+  /** The path a client signs: behind a REST API's execute-api URL it carries the stage. */
+  const sentPath = (path: string) => (apiType === 'http' ? path : `/prod${path}`);
+
+  it('never throws, and reads the Authorization value, the method and the path exactly as sent', () => {
+    fc.assert(
+      fc.property(
+        fc.option(tricky, { nil: undefined }),
+        methodArb,
+        pathArb,
+        (authorization, method, path) => {
+          const request = authorizerRequestOf(eventFor(authorization, method, path));
+          expect(request.headers.authorization).toBe(authorization);
+          expect(request.method).toBe(method);
+          expect(request.path).toBe(sentPath(path));
+          expect(request.target.api).toBe(apiType);
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('keeps every header name a plain header, __proto__ included, and never touches a prototype', () => {
+    const nameArb = fc.oneof(
+      fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'),
+      fc.stringMatching(/^x-[a-z]{1,12}$/),
+    );
+    fc.assert(
+      fc.property(fc.dictionary(nameArb, tricky, { maxKeys: 6 }), (extra) => {
+        const event = eventFor('Bearer x', 'GET', '/v1/whoami');
+        const headers: Record<string, string | undefined> = { ...event.headers };
+        for (const [name, value] of Object.entries(extra))
+          Object.defineProperty(headers, name, {
+            value,
+            enumerable: true,
+            configurable: true,
+            writable: true,
+          });
+        const request = authorizerRequestOf({ ...event, headers } as typeof event);
+        expect(Object.getPrototypeOf(request.headers)).toBeNull();
+        for (const [name, value] of Object.entries(extra)) {
+          // Names are lower-cased (`valueOf` is read as `valueof`), values kept as sent.
+          expect(Object.hasOwn(request.headers, name.toLowerCase())).toBe(true);
+          expect(request.headers[name.toLowerCase()]).toBe(value);
+        }
+        expect(request.headers.authorization).toBe('Bearer x');
+      }),
       RUNS,
     );
   });

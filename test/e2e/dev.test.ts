@@ -15,6 +15,7 @@ import { main } from '#cli/index';
 import { localLogFile } from '#local/constants';
 import { freePort } from '#local/net';
 import { ROOT } from '../helpers/process';
+import { API_TYPES, REFUSALS } from '../helpers/refusals';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-dev-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -69,14 +70,17 @@ function launchWithoutSecretsSdk(args: string[], env: Record<string, string>) {
   );
 }
 
-describe('latchkey dev', () => {
+describe.each(API_TYPES)('latchkey dev (%s API)', (apiType) => {
   it('runs local mode with an access log, serves admin-key --local without the AWS SDK, and stops cleanly', async () => {
+    const modeDir = join(dataDir, apiType);
     const env = {
       PORT: String(await freePort()),
       LATCHKEY_SECRETS_PORT: String(await freePort()),
       LATCHKEY_DYNAMODB_PORT: String(await freePort()),
-      LATCHKEY_DATA_DIR: dataDir,
+      LATCHKEY_DATA_DIR: modeDir,
+      LATCHKEY_API_TYPE: apiType,
     };
+    const refusedStatus = REFUSALS[apiType].bad_credential.status;
     let stdout = '';
     let stderr = '';
     const stop = new AbortController();
@@ -110,18 +114,20 @@ describe('latchkey dev', () => {
       const ok = await fetch(`${url}/v1/whoami`, { headers: { authorization: `Bearer ${adminKey}` } });
       expect(ok.status).toBe(200);
       const refused = await fetch(`${url}/v1/whoami?token=x`, { headers: { authorization: 'Bearer nope' } });
-      expect(refused.status).toBe(401);
-      const requestId = refused.headers.get('x-amzn-requestid');
+      expect(refused.status).toBe(refusedStatus);
+      // Each API's own request-id header (an HTTP API's is apigw-requestid).
+      const requestId = refused.headers.get(apiType === 'http' ? 'apigw-requestid' : 'x-amzn-requestid');
+      expect(requestId).toMatch(/\S/);
 
-      await until(() => (/ 401 /.test(stdout) ? true : null), 'the access lines');
+      await until(() => (stdout.includes(` ${refusedStatus} `) ? true : null), 'the access lines');
       const access = stdout.split('\n').filter((l) => /^[A-Z]+ \//.test(l));
       expect(access[0]).toMatch(/^GET \/v1\/whoami 200 admin \d+ ms$/);
       // The reason the authorizer logged; the query string is not printed.
-      expect(access[1]).toMatch(/^GET \/v1\/whoami 401 [a-z_]+ \d+ ms$/);
+      expect(access[1]).toMatch(new RegExp(`^GET /v1/whoami ${refusedStatus} [a-z_]+ \\d+ ms$`));
       expect(stdout).not.toContain('{"level"');
       expect(access.join('\n')).not.toContain(adminKey);
       // The handlers' JSON lines still go to the log file, for latchkey logs tail.
-      const log = readFileSync(localLogFile(dataDir), 'utf8');
+      const log = readFileSync(localLogFile(modeDir), 'utf8');
       expect(log).toContain(`"request_id":"${requestId}"`);
 
       const read = await launchWithoutSecretsSdk(['admin-key', '--local'], env);

@@ -12,7 +12,8 @@ import { ROOT, startLocalProcess, waitForLine } from '../helpers/process';
 /**
  * `npm start` as a user runs it: a real process, real ports, the documented walkthroughs (the README's
  * curl walkthrough, protocol §2.2's openssl signing, the CLI's) run verbatim with curl and bash,
- * Ctrl-C, a restart on the same data, and its failure messages; and once as an HTTP API.
+ * Ctrl-C, a restart on the same data, and its failure messages; and as an HTTP API, where the README's
+ * walkthrough and the openssl signing run verbatim too.
  */
 const start = startLocalProcess;
 
@@ -28,11 +29,11 @@ async function portIsFree(port: number): Promise<boolean> {
  * The README's walkthrough, then the signed-requests example of the protocol reference, then the CLI's
  * walkthrough, exactly as written, with only the base URL pointed at this run.
  */
-function walkthrough(url: string): string {
+function walkthrough(url: string, { cli = true } = {}): string {
   const blocks = [
     fencedBlock('README.md', 'bash walkthrough'),
     fencedBlock('docs/protocol.md', 'bash signed'),
-    fencedBlock('docs/cli.md', 'bash cli'),
+    ...(cli ? [fencedBlock('docs/cli.md', 'bash cli')] : []),
   ];
   const script = blocks.join('\n');
   return script.replace(/^export LATCHKEY_URL=.*$/gm, `export LATCHKEY_URL=${url}`);
@@ -138,13 +139,14 @@ describe('npm start', () => {
   it("LATCHKEY_API_TYPE=http answers as an HTTP API: the same keys, the HTTP API's own refusals", async () => {
     const httpDir = mkdtempSync(join(tmpdir(), 'latchkey-start-http-'));
     const httpPort = await freePort();
-    const run = start({
+    const httpEnv = {
       PORT: String(httpPort),
       LATCHKEY_SECRETS_PORT: String(await freePort()),
       LATCHKEY_DYNAMODB_PORT: String(await freePort()),
       LATCHKEY_DATA_DIR: httpDir,
       LATCHKEY_API_TYPE: 'http',
-    });
+    };
+    const run = start(httpEnv);
     try {
       await waitForLine(run, /latchkey listening on/);
       expect(run.output()).toContain(
@@ -173,6 +175,20 @@ describe('npm start', () => {
         expect(res.status).toBe(status);
         expect(await res.json()).toEqual({ message });
       }
+      // The README's walkthrough and the protocol's openssl signing, verbatim, behind the HTTP API: the
+      // same answers, and the revoked key's refusal is the HTTP API's own.
+      const transcript = execFileSync('bash', ['-euo', 'pipefail', '-c', walkthrough(url, { cli: false })], {
+        cwd: ROOT,
+        env: { ...process.env, ...httpEnv },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 120_000,
+      });
+      expect(transcript).toMatch(/"principal":"key"/);
+      expect(transcript).toMatch(/"method":"GET","path":"\/v1\/echo\/orders"/);
+      expect(transcript).toContain('"body":"{\\"sku\\": \\"A-1\\", \\"qty\\": 2}"');
+      expect(transcript).toContain('{"message":"Forbidden"}');
+      expect(transcript).not.toContain('"code":"unauthorized"');
       // Public routes and the access lines work as in REST mode.
       expect((await fetch(`${url}/v1/openapi.json`)).status).toBe(200);
       expect(run.output()).toMatch(/^GET \/v1\/echo\/x 200 /m);

@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DependencyError } from '#core/errors';
+import { failureName } from './access-denied';
 
 export interface SecretCacheOptions {
   client: SecretsManagerClient;
@@ -51,8 +52,7 @@ export class SecretCache {
       );
       secret = out.SecretString;
     } catch (error) {
-      const name = error instanceof Error ? error.name : 'UnknownError';
-      throw new DependencyError(`Secrets Manager request failed: ${name}`, { cause: error });
+      throw new DependencyError(`Secrets Manager request failed: ${failureName(error)}`, { cause: error });
     }
     if (!secret) throw new DependencyError('Secrets Manager returned an empty secret');
     this.value = secret;

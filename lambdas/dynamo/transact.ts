@@ -12,6 +12,7 @@ import {
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { ApiError, DependencyError, ThrottledError } from '#core/errors';
+import { failureName } from '../aws/access-denied';
 import type { Item } from './codec';
 
 const MAX_TRANSACTION_ATTEMPTS = 12;
@@ -39,7 +40,7 @@ export function dependency(error: unknown): never {
   if (error instanceof ApiError || error instanceof DependencyError) throw error;
   const name = error instanceof Error ? error.name : 'UnknownError';
   if (isThrottling(error)) throw new ThrottledError(`DynamoDB request throttled: ${name}`, { cause: error });
-  throw new DependencyError(`DynamoDB request failed: ${name}`, { cause: error });
+  throw new DependencyError(`DynamoDB request failed: ${failureName(error)}`, { cause: error });
 }
 
 /**

@@ -21,7 +21,7 @@ import { toJson } from './format';
 import { flag, text } from './options';
 
 /** The stack output naming the admin-key secret (lib/cdk/latchkey-stack.ts). */
-const ADMIN_KEY_OUTPUT = 'AdminKeySecretArn';
+export const ADMIN_KEY_OUTPUT = 'AdminKeySecretArn';
 const CLOUDFORMATION_PACKAGE = '@aws-sdk/client-cloudformation';
 
 /** The AWS SDK client configuration both clients here take. */
@@ -116,7 +116,7 @@ function localEndpoint(endpointUrl: string | undefined, env: Env): string {
 }
 
 /** `--local`: the credential the running `npm start` wrote to its data folder, or one line saying why not. */
-function localCredential(env: Env) {
+export function localCredential(env: Env) {
   const file = localDataPaths(localDataDir(env)).credentials;
   const credential = readCredentialFile(file);
   if (!credential) {
@@ -146,7 +146,7 @@ export function localSecretsPort(env: Env): string {
 }
 
 /** `--local`: a secret (the admin key) from local mode's endpoint, without the AWS SDK. */
-async function readLocalSecret(
+export async function readLocalSecret(
   endpoint: string,
   credential: ReturnType<typeof localCredential>,
   secretId: string,
@@ -168,7 +168,7 @@ async function readLocalSecret(
   return value;
 }
 
-async function readSecret(id: string, clientConfig: AwsClientConfig, endpoint: string | undefined) {
+export async function readSecret(id: string, clientConfig: AwsClientConfig, endpoint: string | undefined) {
   let sm: typeof import('@aws-sdk/client-secrets-manager');
   try {
     sm = await import('@aws-sdk/client-secrets-manager');

@@ -7,6 +7,7 @@ import { AUDIT_COMMANDS } from './audit';
 import type { Command } from './command';
 import { completion } from './completion';
 import { dev } from './dev';
+import { doctor } from './doctor';
 import { KEYS_COMMANDS } from './keys';
 import { KEYS_EDIT_COMMANDS } from './keys-edit';
 import { LOGS_COMMANDS } from './logs';
@@ -22,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
   ...AUDIT_COMMANDS,
   whoami,
   request,
+  doctor,
   adminKey,
   dev,
   ...TOKEN_COMMANDS,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DYNAMODB_EXPOSURE_NOTICE, localDataPaths, localLogFile } from '#local/constants';
 import { freePort } from '#local/net';
+import { runCli } from '../helpers/cli';
 import { fencedBlock } from '../helpers/markdown';
 import { ROOT, startLocalProcess, waitForLine } from '../helpers/process';
 
@@ -85,6 +86,11 @@ describe('npm start', () => {
       expect(transcript).toMatch(/^active keys +1$/m);
       firstKey = /lk_[A-Za-z0-9]{16}_[A-Za-z0-9]{49}/.exec(transcript)?.[0] ?? '';
       expect(firstKey).not.toBe('');
+      // latchkey doctor --local passes against it, from the same environment npm start was given.
+      const doctor = await runCli(['doctor', '--local'], env);
+      expect(doctor.stderr).toBe('');
+      expect(doctor.stdout).toContain('16 passed, 0 failed, 0 skipped (REST API)');
+      expect(doctor.code).toBe(0);
     } finally {
       first.child.kill('SIGINT');
     }

@@ -32,7 +32,8 @@ describe('completion scripts', () => {
   });
 
   it('bash completes commands, subcommands and the options of the command being typed', () => {
-    expect(complete(['latchkey', 'd'])).toEqual(['dev']);
+    expect(complete(['latchkey', 'de'])).toEqual(['dev']);
+    expect(complete(['latchkey', 'do'])).toEqual(['doctor']);
     expect(complete(['latchkey', ''])).toEqual(
       expect.arrayContaining([...Object.keys(GROUPS), 'whoami', 'request', 'completion']),
     );

@@ -103,6 +103,7 @@ describe('cdk-nag (AwsSolutions) and acknowledgements', () => {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
       'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-SMG4',
+      'AwsSolutions-SQS3',
     ]);
     // Nothing is acknowledged for a whole stack or construct tree: only on the resource concerned.
     expect(acks.map((a) => a.path)).not.toContain(stack.node.path);

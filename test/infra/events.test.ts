@@ -148,7 +148,9 @@ describe('least privilege', () => {
       ].sort(),
     );
     const stream = statementsOf(roleId(events().publisherFunction)).find((s) => s.Sid === 'ReadTableStream');
-    expect(stream?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^KeyStoreTable/), 'StreamArn'] });
+    expect(stream?.Resource).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^KeyStoreTable/), 'StreamArn'],
+    });
   });
 
   it('the expiry scan scans the key index and marks key items only', () => {

@@ -567,7 +567,8 @@ describe('IAM least privilege', () => {
     const expiring = roleIdOfFunction(stack.events?.expiringFunction as never);
     const scans = statements().filter(
       (s) =>
-        list(s.statement.Action as string | string[]).includes('dynamodb:Scan') && !s.roles.includes(expiring),
+        list(s.statement.Action as string | string[]).includes('dynamodb:Scan') &&
+        !s.roles.includes(expiring),
     );
     expect(scans).toHaveLength(1);
     expect(scans[0]?.roles).toEqual([management]);

@@ -38,6 +38,9 @@ export const LAMBDA_ENTRIES = {
   public: 'lambdas/handlers/public.ts',
   leaks: 'lambdas/handlers/leaks.ts',
   'admin-key-rotation': 'lambdas/handlers/admin-key-rotation.ts',
+  events: 'lambdas/handlers/events.ts',
+  expiring: 'lambdas/handlers/expiring.ts',
+  webhooks: 'lambdas/handlers/webhooks.ts',
 } as const;
 
 export type LambdaName = keyof typeof LAMBDA_ENTRIES;

@@ -12,6 +12,7 @@ export {
   type ProtectOptions,
 } from './authorizer';
 export { propsFromContext } from './context-props';
+export { LatchkeyEvents, type LatchkeyEventsProps } from './events';
 export { type GrantVerifyOptions, LatchkeyKeyStore, type LatchkeyKeyStoreProps } from './key-store';
 export { LatchkeyApi, type LatchkeyApiProps } from './latchkey-api';
 export { LatchkeyFunction, type LatchkeyFunctionProps } from './latchkey-function';

@@ -27,7 +27,7 @@ export interface LatchkeyKeyStoreProps {
    * Use a table you already have instead of creating one. It must have the latchkey schema
    * (`TABLE_SCHEMA`): string keys `pk`/`sk`, a GSI `gsi1` on `gsi1pk`/`gsi1sk` projecting ALL, and
    * TTL on `ttl`. Cannot be combined with `tableProps`.
-   * @default - a new table: on-demand, PITR, deletion protection, TTL, RETAIN
+   * @default - a new table: on-demand, PITR, deletion protection, TTL, a NEW_IMAGE stream, RETAIN
    */
   readonly existingTable?: dynamodb.ITable;
   /**
@@ -217,6 +217,8 @@ export class LatchkeyKeyStore extends Construct {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
       timeToLiveAttribute: TABLE_SCHEMA.ttlAttribute,
+      // New images of changed items, for lifecycle events (lib/cdk/events.ts): no charge unless read.
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
       ...overrides,
       partitionKey: { name: TABLE_SCHEMA.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: TABLE_SCHEMA.sortKey, type: dynamodb.AttributeType.STRING },

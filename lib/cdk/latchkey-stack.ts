@@ -1,6 +1,7 @@
 import { Aws, CfnOutput, type Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as eventbridge from 'aws-cdk-lib/aws-events';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -16,6 +17,7 @@ import {
   type VerifyMode,
 } from '../core/settings';
 import { LatchkeyAuthorizer } from './authorizer';
+import { LatchkeyEvents } from './events';
 import { LatchkeyKeyStore } from './key-store';
 import { LatchkeyApi } from './latchkey-api';
 
@@ -119,6 +121,19 @@ export interface LatchkeyStackProps extends StackProps {
    * @default - a new generated signing secret
    */
   readonly existingSigningSecretArn?: string;
+  /**
+   * Lifecycle events (`LatchkeyEvents`, docs/events.md): the table's stream to an EventBridge bus, the
+   * daily `key.expiring` scan, and the webhook when `webhookUrl` is set. Needs the table the stack
+   * creates: with `existingTableName` it is off and cannot be turned on.
+   * @default true (false with existingTableName)
+   */
+  readonly events?: boolean;
+  /** Publish events to this EventBridge bus (its ARN). @default - a new bus */
+  readonly eventBusArn?: string;
+  /** `key.expiring` is raised for keys that expire within this many days. @default 7 */
+  readonly expiringWithinDays?: number;
+  /** POST every event to this https:// URL, Standard Webhooks format. @default - no webhook */
+  readonly webhookUrl?: string;
 }
 
 /**
@@ -130,6 +145,8 @@ export class LatchkeyStack extends Stack {
   public readonly keyStore: LatchkeyKeyStore;
   public readonly authorizer: LatchkeyAuthorizer;
   public readonly api: LatchkeyApi;
+  /** Lifecycle events, unless `events` is false. */
+  public readonly events?: LatchkeyEvents;
 
   constructor(scope: Construct, id: string, props: LatchkeyStackProps = {}) {
     super(scope, id, {
@@ -189,6 +206,45 @@ export class LatchkeyStack extends Stack {
       githubKeysUrl: props.githubKeysUrl,
       sampleRoutes: props.sampleRoutes ?? true,
     });
+
+    const eventsOn = props.events ?? props.existingTableName === undefined;
+    const streamArn = this.keyStore.table.tableStreamArn;
+    if (eventsOn && (props.existingTableName !== undefined || streamArn === undefined)) {
+      throwProblems(this.node.path, [
+        'events need the stream of the table the stack creates: set events to false with existingTableName',
+      ]);
+    }
+    if (eventsOn && streamArn !== undefined) {
+      if (props.eventBusArn !== undefined)
+        throwProblems(this.node.path, [checkSetting('eventBusArn', props.eventBusArn)]);
+      this.events = new LatchkeyEvents(this, 'Events', {
+        table: this.keyStore.table,
+        tableStreamArn: streamArn,
+        eventBus:
+          props.eventBusArn === undefined
+            ? undefined
+            : eventbridge.EventBus.fromEventBusArn(this, 'ExistingEventBus', props.eventBusArn),
+        expiringWithinDays: props.expiringWithinDays,
+        webhookUrl: props.webhookUrl,
+        logRetention: props.logRetention,
+      });
+      new CfnOutput(this, 'EventBusArn', {
+        description: 'The EventBridge bus latchkey publishes lifecycle events to (source "latchkey")',
+        value: this.events.eventBus.eventBusArn,
+      });
+      new CfnOutput(this, 'EventsDeadLetterQueueUrl', {
+        description: 'Stream records whose events could not be published after every retry',
+        value: this.events.deadLetterQueue.queueUrl,
+      });
+      if (this.events.webhookSecret) {
+        new CfnOutput(this, 'WebhookSecretArn', {
+          description: 'The webhook signing secret: receivers verify with whsec_<its value>',
+          value: this.events.webhookSecret.secretArn,
+        });
+      }
+    } else if (props.webhookUrl !== undefined || props.eventBusArn !== undefined) {
+      throwProblems(this.node.path, ['webhookUrl and eventBusArn need events']);
+    }
 
     const secretArn = this.api.adminKeySecret.secretArn;
     new CfnOutput(this, 'ApiUrl', {

@@ -1,6 +1,6 @@
 /**
  * The command table: every `latchkey` command in the order help lists them, and the command groups
- * (`keys`, `orgs`, `audit`, `token`, `logs`) with their one-line summaries.
+ * (`keys`, `orgs`, `audit`, `token`, `logs`, `events`) with their one-line summaries.
  */
 import { adminKey } from './admin-key';
 import { AUDIT_COMMANDS } from './audit';
@@ -8,6 +8,7 @@ import type { Command } from './command';
 import { completion } from './completion';
 import { dev } from './dev';
 import { doctor } from './doctor';
+import { EVENTS_COMMANDS } from './events';
 import { KEYS_COMMANDS } from './keys';
 import { KEYS_EDIT_COMMANDS } from './keys-edit';
 import { LOGS_COMMANDS } from './logs';
@@ -28,6 +29,7 @@ export const COMMANDS: readonly Command[] = [
   dev,
   ...TOKEN_COMMANDS,
   ...LOGS_COMMANDS,
+  ...EVENTS_COMMANDS,
   completion,
 ];
 
@@ -37,6 +39,7 @@ export const GROUPS: Readonly<Record<string, string>> = {
   audit: 'the audit trail of key and organization changes',
   token: 'inspect a token offline (prefix, shape, checksum, key id)',
   logs: "follow the authorizer's refusals and their reasons (why was I refused?)",
+  events: 'follow lifecycle events in local mode (key created, revoked, expiring…)',
 };
 
 export function isGroup(word: string): boolean {

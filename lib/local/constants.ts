@@ -140,3 +140,14 @@ export const LOG_FILE_MAX_BYTES = 10 * 1024 * 1024;
 export function localLogFile(dataDir: string): string {
   return join(dataDir, LOG_FILE_NAME);
 }
+
+/** Local mode's event log: one delivered event (EventBridge's envelope) per line, read by `latchkey events tail`. */
+export const EVENTS_FILE_NAME = 'events.log';
+
+/** The event log in a data folder; like the log file, its previous part is this name plus `.1`. */
+export function localEventsFile(dataDir: string): string {
+  return join(dataDir, EVENTS_FILE_NAME);
+}
+
+/** The local secret holding the webhook signing secret (`whsec_<base64>`), when none is given. */
+export const WEBHOOK_SECRET_NAME = 'latchkey-webhook-secret';

@@ -7,6 +7,7 @@
  * handlers as the deployed stack, and stops them again in reverse order. With a data folder, the handlers' log lines are also appended to its latchkey.log
  * (lib/local/log-file.ts). `npm start` (bin/start.ts) and the test suites start it through startLocalMode.
  */
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync } from 'node:fs';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createDynamoClient, createSecretsClient, type FixedIdentity } from '#lambda/aws/clients';
@@ -19,6 +20,7 @@ import { createRuntime, type Runtime } from '#lambda/runtime/runtime';
 import { randomBase62 } from '../core/base62';
 import { ADMIN_KEY_RE, GENERATED_SECRET_LENGTH } from '../core/credentials';
 import { type ApiType, parseSetting, SETTINGS } from '../core/settings';
+import { WEBHOOK_SECRET_PREFIX, type WebhookRetryPolicy, webhookKey } from '../core/webhooks';
 import {
   ADMIN_KEY_SECRET_NAME,
   LOCAL_ENV,
@@ -26,8 +28,10 @@ import {
   LOCAL_REGION,
   LOCAL_TABLE_NAME,
   localDataPaths,
+  localEventsFile,
   localLogFile,
   SIGNING_SECRET_NAME,
+  WEBHOOK_SECRET_NAME,
 } from './constants';
 import {
   dataFolderDynamoDbCredential,
@@ -37,6 +41,7 @@ import {
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb/process';
 import { createTable } from './dynamodb/table';
 import { LocalSetupError } from './errors';
+import { type LocalEvents, startLocalEvents } from './events';
 import { type LocalGateway, startLocalGateway } from './gateway';
 import { openLogFile } from './log-file';
 import { assertPortFree } from './net';
@@ -81,6 +86,11 @@ export interface LocalModeOptions {
   apiType?: ApiType;
   /** The clock the handlers use (tests move it to cross rate-limit windows and grace periods). */
   now?: () => number;
+  /**
+   * Lifecycle events (lib/local/events.ts): the event log, `LATCHKEY_WEBHOOK_URL` delivery and the expiry
+   * scan. Default: on with a data folder or a webhook URL, off otherwise (most tests need none).
+   */
+  events?: boolean | { pollMs?: number; webhookPolicy?: WebhookRetryPolicy };
   /** Names of the environment variables that set the ports, for error messages. */
   portEnvNames?: { gateway?: string; secrets?: string; dynamodb?: string };
 }
@@ -107,6 +117,10 @@ export interface LocalMode {
   runtime: Runtime;
   /** The DynamoDB Local process this local mode started (null when it reused one). */
   dynamodb: DynamoDbLocal | null;
+  /** Lifecycle events, when on. */
+  events: LocalEvents | null;
+  /** The webhook signing secret (`whsec_<base64>`) when a webhook URL is set. */
+  webhookSecret: string | null;
   stop(): Promise<void>;
 }
 
@@ -243,6 +257,46 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     });
     stops.push(() => gateway.close());
 
+    const webhookUrl = options.settings?.[SETTINGS.webhookUrl.env] || null;
+    let webhookSecret: string | null = null;
+    if (webhookUrl !== null) {
+      const parsed = parseSetting('webhookUrl', webhookUrl, { as: SETTINGS.webhookUrl.env });
+      if (!parsed.ok) throw new LocalSetupError(parsed.problem);
+      webhookSecret =
+        options.settings?.[SETTINGS.webhookSecret.env] || secrets.getSecret(WEBHOOK_SECRET_NAME) || null;
+      if (webhookSecret === null) {
+        webhookSecret = `${WEBHOOK_SECRET_PREFIX}${randomBytes(32).toString('base64')}`;
+        secrets.putSecret(WEBHOOK_SECRET_NAME, webhookSecret);
+      }
+    }
+    const webhookSecretKey = webhookSecret === null ? null : webhookKey(webhookSecret);
+    if (webhookSecret !== null && webhookSecretKey === null)
+      throw new LocalSetupError(`${SETTINGS.webhookSecret.env} must be whsec_<base64> of at least 24 bytes`);
+    const eventsOption = options.events ?? (options.dataDir !== null || webhookUrl !== null);
+    let events: LocalEvents | null = null;
+    if (eventsOption !== false) {
+      const withinRaw = options.settings?.[SETTINGS.expiringWithinDays.env];
+      const within = withinRaw
+        ? parseSetting('expiringWithinDays', withinRaw, { as: SETTINGS.expiringWithinDays.env })
+        : null;
+      if (within !== null && !within.ok) throw new LocalSetupError(within.problem);
+      const started = await startLocalEvents({
+        dynamo: dynamoClient,
+        tableName,
+        eventsFile: options.dataDir === null ? null : localEventsFile(options.dataDir),
+        webhook:
+          webhookUrl === null || webhookSecretKey === null
+            ? null
+            : { url: webhookUrl, key: webhookSecretKey },
+        expiringWithinDays: within?.ok ? within.value : SETTINGS.expiringWithinDays.default,
+        now: runtime.now,
+        ...(typeof eventsOption === 'object' ? eventsOption : {}),
+      });
+      events = started;
+      // Stops run in reverse: the gateway closes first, then a last poll delivers its final changes.
+      stops.splice(stops.length - 1, 0, () => started.stop());
+    }
+
     return {
       url: gateway.url,
       secretsEndpoint: secrets.endpoint,
@@ -257,6 +311,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       apiType,
       runtime,
       dynamodb,
+      events,
+      webhookSecret,
       stop: stopAll,
     };
   } catch (error) {

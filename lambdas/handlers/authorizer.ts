@@ -11,6 +11,7 @@
  */
 
 import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import { HotKeys } from '#core/hot-keys';
 import {
   type AuthorizerResult,
   allowContext,
@@ -29,6 +30,7 @@ import { type AuthorizerEvent, authorizerRequestOf, routeKeyParts } from '../run
 import { initAtColdStart } from '../runtime/init';
 import { logger } from '../runtime/logger';
 import { defaultRuntime, type Runtime } from '../runtime/runtime';
+import { flushCountsAtShutdown } from '../runtime/shutdown';
 import { verifierDeps } from '../runtime/verifier-deps';
 
 /** One function, two answers: an IAM policy for a REST API's event, a simple response for an HTTP API's. */
@@ -36,6 +38,8 @@ export interface AuthorizerHandler {
   (event: APIGatewayRequestAuthorizerEvent): Promise<AuthorizerResult>;
   (event: APIGatewayRequestAuthorizerEventV2): Promise<SimpleAuthorizerResult>;
   (event: AuthorizerEvent): Promise<AuthorizerResult | SimpleAuthorizerResult>;
+  /** Writes the calls bounded mode counted in memory and has not written yet (exact mode: nothing). */
+  flush(): Promise<void>;
 }
 
 export function createAuthorizerHandler(runtime: Runtime): AuthorizerHandler {
@@ -129,14 +133,21 @@ export function createAuthorizerHandler(runtime: Runtime): AuthorizerHandler {
     if (target.api === 'http') return { isAuthorized: false };
     throw new Error('Unauthorized');
   };
-  return authorize as AuthorizerHandler;
+  const handler = authorize as AuthorizerHandler;
+  handler.flush = () => (deps.usage instanceof HotKeys ? deps.usage.flushAll() : Promise.resolve());
+  return handler;
 }
 
 // INIT, in a Lambda: runtime built, secrets fetched, DynamoDB connection open before the handler is exported.
 const initialized = await initAtColdStart();
 let instance: AuthorizerHandler | undefined = initialized ? createAuthorizerHandler(initialized) : undefined;
+// Bounded mode: the calls counted and not yet written go out when Lambda shuts the environment down.
+if (initialized && instance) await flushCountsAtShutdown(initialized, instance.flush);
 
-export const handler = ((event: AuthorizerEvent) => {
-  instance ??= createAuthorizerHandler(defaultRuntime());
-  return instance(event);
-}) as AuthorizerHandler;
+export const handler = Object.assign(
+  (event: AuthorizerEvent) => {
+    instance ??= createAuthorizerHandler(defaultRuntime());
+    return instance(event);
+  },
+  { flush: () => instance?.flush() ?? Promise.resolve() },
+) as AuthorizerHandler;

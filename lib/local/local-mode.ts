@@ -72,6 +72,11 @@ export interface LocalModeOptions {
   secretsCredential?: LocalSecretsCredential;
   /** The admin key to use; else the stored one, else a new one is generated and stored. */
   adminKey?: string;
+  /**
+   * The signing master secret to use (every key's ARMOR-PSK secret derives from it); else the stored
+   * one, else a new one is generated and stored. The upgrade test loads a previous release's keys with it.
+   */
+  signingSecret?: string;
   /** Extra LATCHKEY_* settings (token prefix, default limits, role matrix…), as environment values. */
   settings?: Record<string, string>;
   /**
@@ -200,7 +205,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       secrets.putSecret(ADMIN_KEY_SECRET_NAME, randomBase62(GENERATED_SECRET_LENGTH));
       adminKeyGenerated = true;
     }
-    if (secrets.getSecret(SIGNING_SECRET_NAME) === undefined)
+    if (options.signingSecret !== undefined) secrets.putSecret(SIGNING_SECRET_NAME, options.signingSecret);
+    else if (secrets.getSecret(SIGNING_SECRET_NAME) === undefined)
       secrets.putSecret(SIGNING_SECRET_NAME, randomBase62(GENERATED_SECRET_LENGTH));
     const adminKey = secrets.getSecret(ADMIN_KEY_SECRET_NAME) as string;
 

@@ -20,12 +20,15 @@ import { SETTINGS } from '#core/settings';
 import { keyPk, SORT_KEYS } from '#core/table';
 
 import { ADMIN_KEY_SECRET_NAME, SIGNING_SECRET_NAME } from '#local/constants';
+import { startRuntimeApi } from '../helpers/runtime-api';
 import { median, nowMs, progress, round } from './lib';
 import { authorizerEvent, type Bench } from './setup';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = LAMBDA_ENTRIES.authorizer;
 const FLOOR_ENTRY = 'test/bench/sdk-floor.ts';
+/** Verifications after the first in each shutdown-extension run (the per-call figure's sample). */
+const SHUTDOWN_REPEAT = 200;
 const FLOOR_SECRETS_ENTRY = 'test/bench/sdk-floor-secrets.ts';
 const POWERTOOLS_LOGGER = '@aws-lambda-powertools/logger';
 const LOGGER_STAND_IN = './test/bench/logger-stand-in.ts';
@@ -63,6 +66,23 @@ export interface ColdStartFigures {
   sdk_floor_first_call_ms: number;
   /** The authorizer bundle's bytes by origin (esbuild's metafile). */
   composition_bytes: Record<string, number>;
+  /**
+   * The shutdown flush's extension (lambdas/runtime/shutdown.ts), bounded mode: the production bundle
+   * in the same rounds with `AWS_LAMBDA_RUNTIME_API` pointing at a stand-in Extensions API on loopback
+   * (registered during INIT) and without it (the baseline: nothing registered), each followed by
+   * `SHUTDOWN_REPEAT` verifications of the same key (hot after ten) whose median is the per-call figure.
+   */
+  shutdown_extension: {
+    init_ms_baseline: number;
+    init_ms_registered: number;
+    init_ratio: number;
+    load_ms_baseline: number;
+    load_ms_registered: number;
+    call_us_baseline: number;
+    call_us_registered: number;
+    call_ratio: number;
+    calls_per_run: number;
+  };
   runs: number;
   variants: Array<{
     name: string;
@@ -136,7 +156,15 @@ if (process.env.BENCH_EVENT) {
   if (!ok) throw new Error('the first call did not succeed');
   verified = performance.now();
 }
-process.stderr.write('BENCH ' + JSON.stringify({ started, imported, verified }) + '\\n');
+const perCall = [];
+for (let i = 0; i < Number(process.env.BENCH_REPEAT ?? 0); i++) {
+  const t0 = performance.now();
+  await handler(JSON.parse(process.env.BENCH_EVENT));
+  perCall.push(performance.now() - t0);
+}
+perCall.sort((a, b) => a - b);
+const callUs = perCall.length ? perCall[Math.floor(perCall.length / 2)] * 1000 : 0;
+process.stderr.write('BENCH ' + JSON.stringify({ started, imported, verified, callUs }) + '\\n');
 process.exit(0);
 `;
 
@@ -169,6 +197,8 @@ interface ChildTiming {
   started: number;
   imported: number;
   verify: number;
+  /** Median of the BENCH_REPEAT calls after the first, in microseconds (0 without). */
+  callUs: number;
 }
 
 function runNode(script: string, env: Record<string, string>, cwd: string): Promise<ChildTiming> {
@@ -191,12 +221,15 @@ function runNode(script: string, env: Record<string, string>, cwd: string): Prom
         return;
       }
       const line = /^BENCH (.*)$/m.exec(err)?.[1];
-      const t = line ? (JSON.parse(line) as { started: number; imported: number; verified: number }) : null;
+      const t = line
+        ? (JSON.parse(line) as { started: number; imported: number; verified: number; callUs: number })
+        : null;
       resolve({
         wall,
         started: t?.started ?? 0,
         imported: t?.imported ?? 0,
         verify: t ? t.verified - t.imported : 0,
+        callUs: t?.callUs ?? 0,
       });
     });
   });
@@ -209,6 +242,7 @@ export async function benchColdStart(bench: Bench, options: { runs: number }): P
   const cacheRoot = fileURLToPath(new URL('../../node_modules/.cache/', import.meta.url));
   mkdirSync(cacheRoot, { recursive: true });
   const dir = mkdtempSync(join(cacheRoot, 'latchkey-bench-bundle-'));
+  const runtimeApi = await startRuntimeApi();
   try {
     const key = await bench.createKey({ name: 'bench cold start' });
     const env: Record<string, string> = {
@@ -258,10 +292,31 @@ export async function benchColdStart(bench: Bench, options: { runs: number }): P
     const walls: number[][] = bundles.map(() => []);
     const inner: ChildTiming[][] = bundles.map(() => []);
     const script = join(dir, 'child.mjs');
+    const shutdownRuns: { baseline: ChildTiming[]; registered: ChildTiming[] } = {
+      baseline: [],
+      registered: [],
+    };
     for (let run = 0; run < options.runs + 1; run++) {
       const record = run > 0; // the first round warms the page cache
       const b = await runNode(join(dir, 'empty.mjs'), env, dir);
       if (record) baseline.push(b.wall);
+      const production = bundles[0] as (typeof bundles)[number];
+      const shutdownEnv = {
+        ...env,
+        BENCH_BUNDLE: production.file,
+        BENCH_CHECK: 'allow',
+        BENCH_REPEAT: String(SHUTDOWN_REPEAT),
+      };
+      const without = await runNode(script, shutdownEnv, dir);
+      const withExtension = await runNode(
+        script,
+        { ...shutdownEnv, AWS_LAMBDA_RUNTIME_API: runtimeApi.address },
+        dir,
+      );
+      if (record) {
+        shutdownRuns.baseline.push(without);
+        shutdownRuns.registered.push(withExtension);
+      }
       for (const [i, bundle] of bundles.entries()) {
         const childEnv = {
           ...env,
@@ -309,10 +364,42 @@ export async function benchColdStart(bench: Bench, options: { runs: number }): P
       sdk_floor_init_ms: med(floorInner, (t) => t.imported - t.started),
       sdk_floor_first_call_ms: med(floorInner, (t) => t.verify),
       composition_bytes: composition,
+      shutdown_extension: shutdownFigures(shutdownRuns, runtimeApi.registrations.length),
       runs: options.runs,
       variants: variants.slice(0, -1),
     };
   } finally {
+    await runtimeApi.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function shutdownFigures(
+  runs: { baseline: ChildTiming[]; registered: ChildTiming[] },
+  registrations: number,
+): ColdStartFigures['shutdown_extension'] {
+  if (registrations < runs.registered.length) throw new Error('the shutdown extension did not register');
+  const med = (timings: ChildTiming[], f: (t: ChildTiming) => number) => median(timings.map(f));
+  const init = (t: ChildTiming) => t.imported - t.started;
+  const initBaseline = med(runs.baseline, init);
+  const initRegistered = med(runs.registered, init);
+  const callBaseline = med(runs.baseline, (t) => t.callUs);
+  const callRegistered = med(runs.registered, (t) => t.callUs);
+  return {
+    init_ms_baseline: round(initBaseline, 1),
+    init_ms_registered: round(initRegistered, 1),
+    init_ratio: round(initRegistered / initBaseline, 2),
+    load_ms_baseline: round(
+      med(runs.baseline, (t) => t.wall),
+      1,
+    ),
+    load_ms_registered: round(
+      med(runs.registered, (t) => t.wall),
+      1,
+    ),
+    call_us_baseline: round(callBaseline, 1),
+    call_us_registered: round(callRegistered, 1),
+    call_ratio: round(callRegistered / callBaseline, 2),
+    calls_per_run: SHUTDOWN_REPEAT,
+  };
 }

@@ -419,6 +419,13 @@ function printReport(r: Results): void {
     `inside the child (ms): user code runs at ${cs.bootstrap_ms}; import (INIT) ${cs.init_ms} then first ` +
       `verification ${cs.first_verify_ms}; the floor: import ${cs.sdk_floor_init_ms} then GetItem ${cs.sdk_floor_first_call_ms}`,
   );
+  const se = cs.shutdown_extension;
+  say(
+    `shutdown flush extension (bounded mode, same runs): INIT ${se.init_ms_registered} ms registered vs ` +
+      `${se.init_ms_baseline} ms not (${se.init_ratio}×); fresh process ${se.load_ms_registered} vs ` +
+      `${se.load_ms_baseline} ms; per verification after the first (median of ${se.calls_per_run}) ` +
+      `${se.call_us_registered} µs vs ${se.call_us_baseline} µs (${se.call_ratio}×)`,
+  );
   say(
     `authorizer bundle by origin (KB): ${Object.entries(cs.composition_bytes)
       .map(([k, v]) => `${k} ${(v / 1024).toFixed(0)}`)

@@ -147,6 +147,30 @@ describe('the packed tarball, installed in a fresh project', () => {
     expect(assets.length).toBeGreaterThanOrEqual(3);
   }, 120_000);
 
+  it('every export of package.json imports from the installed package, each with its own names', async () => {
+    linkFromRepository('aws-cdk-lib', 'constructs', 'hono', 'express');
+    mkdirSync(join(project, 'node_modules/@aws-sdk'), { recursive: true });
+    linkFromRepository('@aws-sdk/client-dynamodb', '@aws-sdk/client-secrets-manager');
+    const { exports } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      exports: Record<string, unknown>;
+    };
+    const specifiers = Object.keys(exports).map((k) => (k === '.' ? 'latchkey' : `latchkey/${k.slice(2)}`));
+    const script = `for (const s of ${JSON.stringify(specifiers)}) {
+      const m = await import(s, s.endsWith('.json') ? { with: { type: 'json' } } : undefined);
+      console.log(s, Object.keys(m).filter((k) => k !== 'default').length || Object.keys(m.default).length);
+    }`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: project });
+    const counts = Object.fromEntries(
+      stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' ')),
+    );
+    expect(Object.keys(counts)).toEqual(specifiers);
+    for (const [specifier, count] of Object.entries(counts))
+      expect(Number(count), specifier).toBeGreaterThan(0);
+  }, 60_000);
+
   it('examples/cdk-app: the complete example app synthesizes offline from the tarball', async () => {
     linkFromRepository('aws-cdk-lib', 'constructs', 'tsx', 'esbuild');
     const example = join(project, 'cdk-app');

@@ -18,6 +18,7 @@ import {
 import { LatchkeyAuthorizer } from './authorizer';
 import { LatchkeyKeyStore } from './key-store';
 import { LatchkeyApi } from './latchkey-api';
+import { LatchkeyMonitoring } from './monitoring';
 
 /**
  * Everything an operator configures. Each prop is passed to the construct that owns it; see that
@@ -85,6 +86,8 @@ export interface LatchkeyStackProps extends StackProps {
   readonly cloudWatchRole?: boolean;
   /** WAFv2 web ACL (REGIONAL) for the stage (REST API only). @default - none */
   readonly webAclArn?: string;
+  /** An email address subscribed to the alarm topic (`LatchkeyMonitoring`). @default - none */
+  readonly alarmEmail?: string;
   /**
    * The one origin (or `*`) whose browser pages may call the management API (see
    * `LatchkeyApiProps.corsAllowOrigin`). @default - no CORS
@@ -130,6 +133,8 @@ export class LatchkeyStack extends Stack {
   public readonly keyStore: LatchkeyKeyStore;
   public readonly authorizer: LatchkeyAuthorizer;
   public readonly api: LatchkeyApi;
+  /** The dashboard, alarms and alarm topic. */
+  public readonly monitoring: LatchkeyMonitoring;
 
   constructor(scope: Construct, id: string, props: LatchkeyStackProps = {}) {
     super(scope, id, {
@@ -190,6 +195,12 @@ export class LatchkeyStack extends Stack {
       sampleRoutes: props.sampleRoutes ?? true,
     });
 
+    this.monitoring = new LatchkeyMonitoring(this, 'Monitoring', {
+      api: this.api,
+      authorizerFunction: this.authorizer.function,
+      alarmEmail: props.alarmEmail,
+    });
+
     const secretArn = this.api.adminKeySecret.secretArn;
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the API (stage included); management routes are under v1/',
@@ -225,6 +236,14 @@ export class LatchkeyStack extends Stack {
     new CfnOutput(this, 'AuthorizerLogGroupName', {
       description: "The authorizer's log group: every refusal with its reason (latchkey logs tail --stack)",
       value: this.api.authorizerLogGroup.logGroupName,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'SNS topic every latchkey alarm notifies (subscribe to it, or set alarmEmail)',
+      value: this.monitoring.alarmTopic.topicArn,
+    });
+    new CfnOutput(this, 'DashboardName', {
+      description: 'CloudWatch dashboard of verifications, refusals, latency, errors and throttles',
+      value: this.monitoring.dashboard.dashboardName,
     });
     new CfnOutput(this, 'TableName', {
       description: 'DynamoDB table with key records, organizations, nonces and counters',

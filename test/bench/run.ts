@@ -374,7 +374,10 @@ function printReport(r: Results): void {
       ['signed, verifyRequest only', c.signed_core.toFixed(1)],
       ['floor: one SHA-256 of a token', c.sha256_floor.toFixed(2)],
       ['floor: one HMAC-SHA512 of a canonical string', c.hmac_floor.toFixed(2)],
-      ['metrics: one invocation counted and written as EMF (in the handler figures)', c.metrics_emit.toFixed(2)],
+      [
+        'metrics: one invocation counted and written as EMF (in the handler figures)',
+        c.metrics_emit.toFixed(2),
+      ],
     ]),
   );
   say('\npeers: the same bearer check, no I/O');

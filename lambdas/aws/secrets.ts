@@ -10,6 +10,9 @@ export interface SecretCacheOptions {
   now?: () => number;
 }
 
+/** A Secrets Manager read failed (a `DependencyError`, refused as any; metrics count it apart). */
+export class SecretsManagerError extends DependencyError {}
+
 /**
  * A secret read from Secrets Manager and kept in memory briefly. Failures are never cached: every
  * call after a failure tries again, and the failure propagates so the caller refuses the request.
@@ -52,9 +55,11 @@ export class SecretCache {
       );
       secret = out.SecretString;
     } catch (error) {
-      throw new DependencyError(`Secrets Manager request failed: ${failureName(error)}`, { cause: error });
+      throw new SecretsManagerError(`Secrets Manager request failed: ${failureName(error)}`, {
+        cause: error,
+      });
     }
-    if (!secret) throw new DependencyError('Secrets Manager returned an empty secret');
+    if (!secret) throw new SecretsManagerError('Secrets Manager returned an empty secret');
     this.value = secret;
     this.fetchedAt = this.now();
     return secret;

@@ -29,6 +29,7 @@ import { verifyRequest } from '#core/verify';
 import { type AuthorizerEvent, authorizerRequestOf, routeKeyParts } from '../runtime/events';
 import { initAtColdStart } from '../runtime/init';
 import { logger } from '../runtime/logger';
+import { countDependencyFailure, type MetricsWriter, metricsWriterFor } from '../runtime/metrics';
 import { defaultRuntime, type Runtime } from '../runtime/runtime';
 import { flushCountsAtShutdown } from '../runtime/shutdown';
 import { verifierDeps } from '../runtime/verifier-deps';
@@ -42,13 +43,17 @@ export interface AuthorizerHandler {
   flush(): Promise<void>;
 }
 
-export function createAuthorizerHandler(runtime: Runtime): AuthorizerHandler {
+export function createAuthorizerHandler(
+  runtime: Runtime,
+  metrics: MetricsWriter = metricsWriterFor('authorizer'),
+): AuthorizerHandler {
   const adminKey = runtime.adminKey;
   if (adminKey === null)
     throw new Error(`configuration: ${SETTINGS.adminKeySecretId.env} must be set for the authorizer`);
   const routes = [...ROUTES, ...runtime.config.applicationRoutes];
   // The authorizer requires the admin key (checked above), so the deps always carry it.
-  const deps = verifierDeps(runtime);
+  const deps = verifierDeps(runtime, { onMemoryAnswer: () => metrics.count('hotKeyMemoryAnswers') });
+  let coldStart = true;
   const authorize = async (event: AuthorizerEvent): Promise<AuthorizerResult | SimpleAuthorizerResult> => {
     const request = authorizerRequestOf(event);
     const { requestId, target } = request;
@@ -63,6 +68,7 @@ export function createAuthorizerHandler(runtime: Runtime): AuthorizerHandler {
         ...(request.sourceIp === undefined ? {} : { sourceIp: request.sourceIp }),
       });
     } catch (error) {
+      countDependencyFailure(metrics, error);
       logger.error('authorizer dependency failure: refusing the request', {
         error: error instanceof Error ? error.message : 'unknown',
         request_id: requestId,
@@ -77,9 +83,11 @@ export function createAuthorizerHandler(runtime: Runtime): AuthorizerHandler {
         // No policy for API Gateway to evaluate: the route check happens here.
         if (!allowsRoute(principal, routeKeyParts(target.routeKey), request.method, routes)) {
           const reason: RouteRefusal = 'route_not_allowed';
+          metrics.count('verifications', { outcome: 'refused', reason });
           logger.warn('deny', { reason, key_id: principalId, request_id: requestId });
           return { isAuthorized: false };
         }
+        metrics.count('verifications', { outcome: 'allowed' });
         logger.info('allow', {
           principal: principal.type,
           key_id: principalId,
@@ -88,6 +96,7 @@ export function createAuthorizerHandler(runtime: Runtime): AuthorizerHandler {
         });
         return { isAuthorized: true, context };
       }
+      metrics.count('verifications', { outcome: 'allowed' });
       logger.info('allow', {
         principal: principal.type,
         key_id: principalId,
@@ -107,6 +116,7 @@ export function createAuthorizerHandler(runtime: Runtime): AuthorizerHandler {
     }
     if (result.kind === 'rate_limited') {
       const reason: RateRefusal = 'rate_limited';
+      metrics.count('verifications', { outcome: 'refused', reason });
       logger.warn('deny', { reason, key_id: result.keyId, request_id: requestId });
       // An HTTP API has no gateway response to carry the code and Retry-After: a plain refusal.
       if (target.api === 'http') return { isAuthorized: false };
@@ -118,6 +128,7 @@ export function createAuthorizerHandler(runtime: Runtime): AuthorizerHandler {
     }
     if (result.kind === 'ip_not_allowed') {
       const reason: NetworkRefusal = 'ip_not_allowed';
+      metrics.count('verifications', { outcome: 'refused', reason });
       logger.warn('deny', {
         reason,
         key_id: result.keyId,
@@ -127,13 +138,24 @@ export function createAuthorizerHandler(runtime: Runtime): AuthorizerHandler {
       if (target.api === 'http') return { isAuthorized: false };
       return buildDenyPolicy(result.keyId, target.methodArn, ipDeniedContext(result.keyId));
     }
+    metrics.count('verifications', { outcome: 'refused', reason: result.reason });
     logger.warn('unauthorized', { reason: result.reason, key_id: result.keyId, request_id: requestId });
     // An HTTP API documents 401 only for a missing identity source (before any authorizer runs); a
     // refusal is `isAuthorized: false`, which it answers 403.
     if (target.api === 'http') return { isAuthorized: false };
     throw new Error('Unauthorized');
   };
-  const handler = authorize as AuthorizerHandler;
+  // Every invocation's counts are written as it ends, whatever it answers (one EMF line, no API call).
+  const authorizeAndCount = async (event: AuthorizerEvent) => {
+    if (coldStart) metrics.count('coldStarts');
+    coldStart = false;
+    try {
+      return await authorize(event);
+    } finally {
+      metrics.flush();
+    }
+  };
+  const handler = authorizeAndCount as AuthorizerHandler;
   handler.flush = () => (deps.usage instanceof HotKeys ? deps.usage.flushAll() : Promise.resolve());
   return handler;
 }

@@ -37,6 +37,7 @@ import {
 } from '../runtime/http';
 import { initAtColdStart } from '../runtime/init';
 import { audit, logger } from '../runtime/logger';
+import { countDependencyFailure, type MetricsWriter, metricsWriterFor } from '../runtime/metrics';
 import { defaultRuntime, type Runtime } from '../runtime/runtime';
 
 type Action = (
@@ -100,7 +101,11 @@ export const ACTIONS: Record<ManagementRouteId, Action> = {
   listPlans: async (svc, p) => ({ status: 200, body: svc.listPlans(p) }),
 };
 
-export function createManagementHandler(runtime: Runtime) {
+export function createManagementHandler(
+  runtime: Runtime,
+  metrics: MetricsWriter = metricsWriterFor('management'),
+) {
+  let coldStart = true;
   const deps = {
     repo: new DynamoKeyRepository({
       client: runtime.dynamo,
@@ -132,12 +137,15 @@ export function createManagementHandler(runtime: Runtime) {
       const result = await action(service, request.principal, request, runtime.now());
       return jsonResponse(result.status, result.body, request.requestId);
     } catch (error) {
+      countDependencyFailure(metrics, error);
       return errorResponse(error, request.requestId);
     }
   };
   return async (event: ProxyEvent): Promise<APIGatewayProxyResult> => {
+    if (coldStart) metrics.count('coldStarts');
+    coldStart = false;
     const request = fromProxyEvent(event);
-    const response = await answer(request);
+    const response = await answer(request).finally(() => metrics.flush());
     // Every answer, errors included, so that a page of the allowed origin can read them.
     const cors = corsAnswerHeaders(runtime.config.corsAllowOrigin, request.headers.origin);
     return { ...response, headers: { ...response.headers, ...cors } };

@@ -10,15 +10,27 @@ import type { VerifierDeps } from '#core/verify';
 import { DynamoUsageStore } from '../dynamo/usage';
 import type { Runtime } from './runtime';
 
+/** Hooks for the caller's metrics. */
+export interface VerifierObservers {
+  /** Bounded mode: a call answered from the hot-key layer's memory. */
+  onMemoryAnswer?: () => void;
+}
+
 /** A mismatch re-reads the admin-key secret at most this often. */
 export const ADMIN_KEY_REFRESH_MS = 5_000;
 
-export function verifierDeps(runtime: Runtime): VerifierDeps {
+export function verifierDeps(runtime: Runtime, observe: VerifierObservers = {}): VerifierDeps {
   const { config, now } = runtime;
   const store = new DynamoUsageStore({ client: runtime.dynamo, tableName: config.tableName, now });
   // Bounded mode puts the hot-key layer between verification and the store (exact mode: the store alone).
   const usage: UsageStore =
-    config.verifyMode === 'bounded' ? new HotKeys(store, { boundMs: config.hotKeyBoundMs, now }) : store;
+    config.verifyMode === 'bounded'
+      ? new HotKeys(store, {
+          boundMs: config.hotKeyBoundMs,
+          now,
+          ...(observe.onMemoryAnswer ? { onMemoryAnswer: observe.onMemoryAnswer } : {}),
+        })
+      : store;
   const adminKey = runtime.adminKey;
   return {
     tokenPrefixes: config.tokenPrefixes,

@@ -17,4 +17,5 @@ export { type GrantVerifyOptions, LatchkeyKeyStore, type LatchkeyKeyStoreProps }
 export { LatchkeyApi, type LatchkeyApiProps } from './latchkey-api';
 export { LatchkeyFunction, type LatchkeyFunctionProps } from './latchkey-function';
 export { LatchkeyStack, type LatchkeyStackProps } from './latchkey-stack';
+export { type LatchkeyAlarmThresholds, LatchkeyMonitoring, type LatchkeyMonitoringProps } from './monitoring';
 export type { StageProps } from './rest-api';

@@ -20,6 +20,7 @@ import { LatchkeyAuthorizer } from './authorizer';
 import { LatchkeyEvents } from './events';
 import { LatchkeyKeyStore } from './key-store';
 import { LatchkeyApi } from './latchkey-api';
+import { LatchkeyMonitoring } from './monitoring';
 
 /**
  * Everything an operator configures. Each prop is passed to the construct that owns it; see that
@@ -87,6 +88,8 @@ export interface LatchkeyStackProps extends StackProps {
   readonly cloudWatchRole?: boolean;
   /** WAFv2 web ACL (REGIONAL) for the stage (REST API only). @default - none */
   readonly webAclArn?: string;
+  /** An email address subscribed to the alarm topic (`LatchkeyMonitoring`). @default - none */
+  readonly alarmEmail?: string;
   /**
    * The one origin (or `*`) whose browser pages may call the management API (see
    * `LatchkeyApiProps.corsAllowOrigin`). @default - no CORS
@@ -147,6 +150,8 @@ export class LatchkeyStack extends Stack {
   public readonly api: LatchkeyApi;
   /** Lifecycle events, unless `events` is false. */
   public readonly events?: LatchkeyEvents;
+  /** The dashboard, alarms and alarm topic. */
+  public readonly monitoring: LatchkeyMonitoring;
 
   constructor(scope: Construct, id: string, props: LatchkeyStackProps = {}) {
     super(scope, id, {
@@ -245,6 +250,11 @@ export class LatchkeyStack extends Stack {
     } else if (props.webhookUrl !== undefined || props.eventBusArn !== undefined) {
       throwProblems(this.node.path, ['webhookUrl and eventBusArn need events']);
     }
+    this.monitoring = new LatchkeyMonitoring(this, 'Monitoring', {
+      api: this.api,
+      authorizerFunction: this.authorizer.function,
+      alarmEmail: props.alarmEmail,
+    });
 
     const secretArn = this.api.adminKeySecret.secretArn;
     new CfnOutput(this, 'ApiUrl', {
@@ -281,6 +291,14 @@ export class LatchkeyStack extends Stack {
     new CfnOutput(this, 'AuthorizerLogGroupName', {
       description: "The authorizer's log group: every refusal with its reason (latchkey logs tail --stack)",
       value: this.api.authorizerLogGroup.logGroupName,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'SNS topic every latchkey alarm notifies (subscribe to it, or set alarmEmail)',
+      value: this.monitoring.alarmTopic.topicArn,
+    });
+    new CfnOutput(this, 'DashboardName', {
+      description: 'CloudWatch dashboard of verifications, refusals, latency, errors and throttles',
+      value: this.monitoring.dashboard.dashboardName,
     });
     new CfnOutput(this, 'TableName', {
       description: 'DynamoDB table with key records, organizations, nonces and counters',

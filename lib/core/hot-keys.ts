@@ -95,6 +95,8 @@ export interface HotKeyOptions {
   /** The oldest a copy may be when a request is verified against it, in milliseconds. */
   boundMs: number;
   now: () => number;
+  /** Called for each allowed call counted in memory (copy and lease), not by a write to the key item. */
+  onMemoryAnswer?: () => void;
 }
 
 interface Entry {
@@ -135,6 +137,7 @@ export class HotKeys implements UsageStore {
   private lastSweep = 0;
   private readonly boundMs: number;
   private readonly now: () => number;
+  private readonly onMemoryAnswer: () => void;
 
   constructor(
     private readonly store: HotKeyStore,
@@ -142,6 +145,7 @@ export class HotKeys implements UsageStore {
   ) {
     this.boundMs = options.boundMs;
     this.now = options.now;
+    this.onMemoryAnswer = options.onMemoryAnswer ?? (() => undefined);
   }
 
   /** The bearer path. */
@@ -173,9 +177,11 @@ export class HotKeys implements UsageStore {
         this.throttled(entry, this.now());
         if (chooseSpend(this.spendState(entry, input.window, this.now())) !== 'unleased') throw error;
         this.count(entry, oneCall(input.window, input.nowMs), input.nowMs);
+        this.onMemoryAnswer();
         return { updated: true, record };
       }
     }
+    this.onMemoryAnswer();
     return { updated: true, record };
   }
 
@@ -244,6 +250,7 @@ export class HotKeys implements UsageStore {
       takeBack();
       throw error;
     }
+    this.onMemoryAnswer();
     return { outcome: 'recorded' };
   }
 

@@ -228,6 +228,12 @@ export const SETTINGS = {
   executionLogLevel: { context: true, kind: 'string', default: 'ERROR', values: ['ERROR', 'INFO'] },
   cloudWatchRole: { context: true, kind: 'boolean', default: true },
   webAclArn: { context: true, kind: 'string' },
+  alarmEmail: {
+    context: true,
+    kind: 'string',
+    pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/,
+    rule: 'an email address',
+  },
   corsAllowOrigin: {
     context: true,
     env: 'LATCHKEY_CORS_ALLOW_ORIGIN',
@@ -375,6 +381,10 @@ export const SETTING_DOCS: { readonly [K in SettingName]: SettingDoc } = {
     doc: "create API Gateway's account-wide CloudWatch Logs role; false if the account has one",
   },
   webAclArn: { defaultText: 'none', doc: 'a regional WAFv2 web ACL to attach to the stage' },
+  alarmEmail: {
+    defaultText: 'none',
+    doc: 'an email address subscribed to the alarm topic (it must confirm the subscription)',
+  },
   corsAllowOrigin: {
     defaultText: 'off',
     doc: 'the one origin (or *) whose pages may call the management API from a browser: OPTIONS preflights and Access-Control-Allow-Origin',

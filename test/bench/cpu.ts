@@ -17,6 +17,7 @@ import { signRequest } from '#core/signer';
 import { type VerifierDeps, verifyRequest } from '#core/verify';
 import { itemToRecord } from '#lambda/dynamo/codec';
 import { createAuthorizerHandler } from '#lambda/handlers/authorizer';
+import { MetricsWriter } from '#lambda/runtime/metrics';
 import { createRuntime } from '#lambda/runtime/runtime';
 import { cpuPerCall, cpuPerCallSync, round } from './lib';
 import { authorizerEvent, type Bench, signedPath } from './setup';
@@ -34,6 +35,11 @@ export interface CpuFigures {
   hmac_floor: number;
   /** One HMAC-SHA256 (the token re-derivation on the signed path). */
   hmac_sha256: number;
+  /**
+   * One invocation's metrics: a verification counted and flushed as its EMF line (serialization; the
+   * line's one stdout write is not in it). The whole-handler figures above include it.
+   */
+  metrics_emit: number;
 }
 
 export interface PeerFigures {
@@ -176,6 +182,12 @@ export async function benchCpu(bench: Bench): Promise<{ cpu: CpuFigures; peers: 
     { warmup: 2, perBatch: 6, batches: 3 },
   );
 
+  const metrics = new MetricsWriter({ functionName: 'latchkey-bench', write: () => undefined });
+  const metricsEmit = cpuPerCallSync(() => {
+    metrics.count('verifications', { outcome: 'refused', reason: 'wrong_secret' });
+    metrics.flush();
+  }, FLOOR);
+
   return {
     cpu: {
       bearer: round(bearer, 1),
@@ -185,6 +197,7 @@ export async function benchCpu(bench: Bench): Promise<{ cpu: CpuFigures; peers: 
       sha256_floor: round(sha256Floor, 2),
       hmac_floor: round(hmacFloor, 2),
       hmac_sha256: round(hmacSha256, 2),
+      metrics_emit: round(metricsEmit, 2),
     },
     peers: {
       latchkey_verify_us: round(latchkeyVerify, 2),

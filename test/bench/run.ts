@@ -374,6 +374,10 @@ function printReport(r: Results): void {
       ['signed, verifyRequest only', c.signed_core.toFixed(1)],
       ['floor: one SHA-256 of a token', c.sha256_floor.toFixed(2)],
       ['floor: one HMAC-SHA512 of a canonical string', c.hmac_floor.toFixed(2)],
+      [
+        'metrics: one invocation counted and written as EMF (in the handler figures)',
+        c.metrics_emit.toFixed(2),
+      ],
     ]),
   );
   say('\npeers: the same bearer check, no I/O');
@@ -394,13 +398,15 @@ function printReport(r: Results): void {
   say('\ncold start (fresh node: load the bundle + answer one verification)');
   say(
     table([
-      ['bundle', 'KB', 'load ms', '× bare node', '× SDK floor'],
+      ['bundle', 'KB', 'load ms', '× bare node', '× SDK floor', 'CPU ms', 'CPU × SDK floor'],
       ...cs.variants.map((x) => [
         x.name,
         (x.bundle_bytes / 1024).toFixed(0),
         x.load_ms.toFixed(1),
         x.ratio.toFixed(2),
         x.vs_sdk_floor.toFixed(2),
+        x.cpu_ms.toFixed(1),
+        x.cpu_vs_sdk_floor.toFixed(2),
       ]),
       [
         'SDK floor: the same DynamoDB client, one GetItem',
@@ -408,12 +414,15 @@ function printReport(r: Results): void {
         cs.sdk_floor_ms.toFixed(1),
         cs.sdk_floor_node_ratio.toFixed(2),
         '1.00',
+        cs.sdk_floor_cpu_ms.toFixed(1),
+        '1.00',
       ],
-      ['bare node (empty ES module)', '', cs.node_baseline_ms.toFixed(1), '1.00', ''],
+      ['bare node (empty ES module)', '', cs.node_baseline_ms.toFixed(1), '1.00', '', '', ''],
     ]),
   );
   say(
-    `latchkey / SDK floor: ${cs.floor_ratio.toFixed(2)}× (${cs.authorizer_load_ms} ms vs ${cs.sdk_floor_ms} ms)`,
+    `latchkey / SDK floor: ${cs.floor_ratio.toFixed(2)}× (${cs.authorizer_load_ms} ms vs ${cs.sdk_floor_ms} ms); ` +
+      `CPU ${cs.floor_cpu_ratio.toFixed(2)}× (${cs.authorizer_cpu_ms} ms vs ${cs.sdk_floor_cpu_ms} ms)`,
   );
   say(
     `inside the child (ms): user code runs at ${cs.bootstrap_ms}; import (INIT) ${cs.init_ms} then first ` +

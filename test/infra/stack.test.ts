@@ -769,13 +769,15 @@ describe('Lambda functions', () => {
 });
 
 describe('outputs', () => {
-  it('publishes the API, console and OpenAPI URLs, the admin-key secret ARN, the command to read it, the table and signing secret', () => {
+  it('publishes the API, console and OpenAPI URLs, the admin-key secret ARN, the command to read it, the table and signing secret, the alarm topic and dashboard', () => {
     const outputs = template.findOutputs('*');
     expect(Object.keys(outputs).sort()).toEqual([
       'AdminKeySecretArn',
+      'AlarmTopicArn',
       'ApiUrl',
       'AuthorizerLogGroupName',
       'ConsoleUrl',
+      'DashboardName',
       'EventBusArn',
       'EventsDeadLetterQueueUrl',
       'OpenApiUrl',

@@ -140,6 +140,30 @@ describe('HotKeys', () => {
     for (const write of store.log) expect(write).toMatch(/^add \d+ lease \d+$/);
   });
 
+  it('reports each call it answers from memory (the HotKeyMemoryAnswers metric), and no exact write', async () => {
+    const { store } = setup();
+    let answers = 0;
+    const hot = new HotKeys(store, {
+      boundMs: BOUND,
+      now: () => Date.parse('2026-11-30T10:00:05Z'),
+      onMemoryAnswer: () => answers++,
+    });
+    const use = () =>
+      hot.recordUse({
+        keyId: store.record.id,
+        tokenHash: sha256Hex(TOKEN),
+        nowMs: Date.parse('2026-11-30T10:00:05Z'),
+        window: rateWindowOf(Date.parse('2026-11-30T10:00:05Z')),
+      });
+    for (let i = 0; i < HOT_KEY_RATE; i++) await use();
+    expect(hot.isHot(store.record.id)).toBe(true);
+    const before = answers;
+    store.log = [];
+    for (let i = 0; i < 20; i++) expect((await use()).updated).toBe(true);
+    expect(answers - before).toBe(20);
+    expect(store.log).not.toContain('exact');
+  });
+
   it('a throttled exact write makes the key hot and the request is answered from a fresh copy', async () => {
     const { store, hot, use } = setup();
     store.exactFails = new ThrottledError(

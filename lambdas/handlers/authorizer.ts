@@ -29,6 +29,7 @@ import { type AuthorizerEvent, authorizerRequestOf, routeKeyParts } from '../run
 import { initAtColdStart } from '../runtime/init';
 import { logger } from '../runtime/logger';
 import { defaultRuntime, type Runtime } from '../runtime/runtime';
+import { httpSignatureOf } from '../runtime/signed-message';
 import { verifierDeps } from '../runtime/verifier-deps';
 
 /** One function, two answers: an IAM policy for a REST API's event, a simple response for an HTTP API's. */
@@ -56,6 +57,7 @@ export function createAuthorizerHandler(runtime: Runtime): AuthorizerHandler {
         path: request.path,
         contentDigest: request.headers['content-digest'],
         contentDigestRepeated: request.contentDigestRepeated,
+        httpSignature: httpSignatureOf(event),
         ...(request.sourceIp === undefined ? {} : { sourceIp: request.sourceIp }),
       });
     } catch (error) {
@@ -98,7 +100,7 @@ export function createAuthorizerHandler(runtime: Runtime): AuthorizerHandler {
         routes,
         // A signed request authorizes itself only: with the authorizer cache on, a cached answer for its
         // Authorization value must not serve another method or path.
-        result.scheme === 'armor' ? 'method' : 'routes',
+        result.scheme === 'bearer' ? 'routes' : 'method',
       );
     }
     if (result.kind === 'rate_limited') {

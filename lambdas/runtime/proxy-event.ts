@@ -8,7 +8,7 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { verifyBodyDigest } from '#core/armor';
 import { API_JSON_HEADERS } from '#core/gateway-responses';
-import { verifyRfc9530Body } from '#core/http-signatures';
+import { verifyRfc9530Body } from '#core/rfc9530';
 import type { BodyRefusal } from '#core/refusals';
 
 /**

@@ -9,7 +9,7 @@
  * in constant time) and `ed25519`. Also RFC 9530 `Content-Digest` (`sha-256` or `sha-512`) against a body.
  * Pure and total: no I/O, no environment, and nothing throws on any input.
  */
-import { createHash, createHmac, createPublicKey, timingSafeEqual, verify } from 'node:crypto';
+import { createHmac, createPublicKey, timingSafeEqual, verify } from 'node:crypto';
 import { checkTimestamp } from './armor';
 import type { FailureReason } from './refusals';
 import {
@@ -34,8 +34,6 @@ export const SIGNATURE_INPUT_MAX_LENGTH = 1024;
 export const SIGNATURE_MAX_LENGTH = 256;
 /** The most covered components accepted. */
 export const MAX_COVERED_COMPONENTS = 12;
-/** The longest `Content-Digest` value accepted. */
-const CONTENT_DIGEST_MAX_LENGTH = 1024;
 /** 1–128 of `[A-Za-z0-9_-]`: the nonce is part of a DynamoDB key. */
 const NONCE_RE = /^[A-Za-z0-9_-]{1,128}$/;
 /** The components every signature must cover. */
@@ -302,43 +300,4 @@ export function publicKeyBytes(stored: string | null | undefined): Buffer | null
   return raw.length === 32 && raw.toString('base64url') === stored ? raw : null;
 }
 
-/** RFC 9530 digests this profile reads, with their lengths in bytes. */
-const DIGESTS = { 'sha-256': ['sha256', 32], 'sha-512': ['sha512', 64] } as const;
-
-/**
- * The `sha-256` and `sha-512` members of a `Content-Digest` field (RFC 9530), each a byte sequence of
- * the right length without parameters; other algorithms are ignored. Null when the field is malformed
- * or has neither.
- */
-export function parseRfc9530Digest(header: string | undefined): Map<'sha-256' | 'sha-512', Buffer> | null {
-  if (header === undefined) return null;
-  const dict = parseDictionary(header, CONTENT_DIGEST_MAX_LENGTH);
-  if (dict === null) return null;
-  const out = new Map<'sha-256' | 'sha-512', Buffer>();
-  for (const [key, member] of dict) {
-    if (key !== 'sha-256' && key !== 'sha-512') continue;
-    if (member.kind !== 'item' || member.item.type !== 'bytes' || member.params.length > 0) return null;
-    if (member.item.value.length !== DIGESTS[key][1]) return null;
-    out.set(key, member.item.value);
-  }
-  return out.size === 0 ? null : out;
-}
-
-/**
- * For code that sees the body of an RFC 9421 request: every `sha-256`/`sha-512` digest its
- * `Content-Digest` holds must match the body. `not_expected`: no body and no field.
- */
-export function verifyRfc9530Body(
-  body: string | Uint8Array | null,
-  header: string | undefined,
-): 'ok' | 'missing' | 'mismatch' | 'not_expected' {
-  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : (body ?? new Uint8Array());
-  if (header === undefined) return bytes.length === 0 ? 'not_expected' : 'missing';
-  const digests = parseRfc9530Digest(header);
-  if (digests === null) return 'mismatch';
-  for (const [name, claimed] of digests) {
-    const actual = createHash(DIGESTS[name][0]).update(bytes).digest();
-    if (!timingSafeEqual(actual, claimed)) return 'mismatch';
-  }
-  return 'ok';
-}
+export { parseRfc9530Digest, verifyRfc9530Body } from './rfc9530';

@@ -8,8 +8,8 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { verifyBodyDigest } from '#core/armor';
 import { API_JSON_HEADERS } from '#core/gateway-responses';
-import { verifyRfc9530Body } from '#core/rfc9530';
 import type { BodyRefusal } from '#core/refusals';
+import { verifyRfc9530Body } from '#core/rfc9530';
 
 /**
  * Why a signed request's body must be refused (no, a wrong or a repeated Content-Digest), or null:

@@ -11,6 +11,7 @@ import { NONCE_TTL_SECONDS } from './armor';
 import {
   checkSignatureProfile,
   DEFAULT_SIGNATURE_ALGORITHM,
+  parseRfc9530Digest,
   publicKeyBytes,
   type SignedMessage,
   verifyRfc9530Body,
@@ -87,6 +88,10 @@ export async function verifyHttpSignature(
   const sig = checked.signature;
   const keyId = sig.keyId;
   if (request.contentDigestRepeated === true) return { ok: false, reason: 'content_digest_repeated', keyId };
+  // The authorizer cannot see the body, but a digest that is not one it could check is refused all the same.
+  const digest = input.field('content-digest');
+  if (digest !== undefined && parseRfc9530Digest(digest) === null)
+    return { ok: false, reason: 'bad_content_digest', keyId };
   if (request.body !== undefined) {
     const body = verifyRfc9530Body(request.body, input.field('content-digest'));
     if (body === 'missing' || body === 'mismatch')

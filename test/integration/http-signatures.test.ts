@@ -228,6 +228,19 @@ describe.each(API_TYPES)('%s API', (apiType) => {
       expect((await send({ ...o, body: '{"a":2}' }, headers)).status).toBe(refused);
     });
 
+    it('a Content-Digest changed after signing to one of another algorithm', async () => {
+      const o = { method: 'POST', target: '/v1/echo/md5', body: '{}' };
+      const md5 = await signedHeaders({
+        ...o,
+        key: hmacKey(token),
+        keyId,
+        extraHeaders: {},
+        fields: ['@method', '@authority', '@path', '@query', 'content-digest'],
+      });
+      md5['content-digest'] = 'md5=:AAAAAAAAAAAAAAAAAAAAAA==:';
+      expect((await send(o, md5)).status).toBe(refused);
+    });
+
     it.each([
       ['@query missing', ['@method', '@authority', '@path']],
       ['@authority missing', ['@method', '@path', '@query']],

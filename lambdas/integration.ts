@@ -56,7 +56,7 @@ export function getCaller(event: Pick<ProxyEvent, 'requestContext'> & { version?
   const context = authorizerContextOf(event);
   const principal = principalFromContext(context);
   const scheme = context?.auth_scheme;
-  if (principal === null || (scheme !== 'bearer' && scheme !== 'armor')) return null;
+  if (principal === null || (scheme !== 'bearer' && scheme !== 'armor' && scheme !== 'rfc9421')) return null;
   return callerOf(principal, scheme, metadataFromContext(context));
 }
 

@@ -6,6 +6,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DependencyError } from '#core/errors';
+import { DEFAULT_SIGNATURE_ALGORITHM, isSignatureAlgorithm } from '#core/http-signatures';
 import type { KeyRecord, OrgRecord } from '#core/model';
 import { isPermission } from '#core/permissions';
 import { effectiveMaxKeys, type PlanTable } from '#core/plans';
@@ -58,7 +59,6 @@ export function recordToItem(r: KeyRecord): Item {
     id: s(r.id),
     org_id: s(r.org_id),
     name: s(r.name),
-    key_hash: s(r.key_hash),
     salt: s(r.salt),
     roles: { L: r.roles.map(s) },
     permissions: { L: r.permissions.map(s) },
@@ -68,6 +68,10 @@ export function recordToItem(r: KeyRecord): Item {
     calls: n(r.calls),
     released: { BOOL: r.released },
   };
+  // A public-key key has no token, so no hash (bearer and ARMOR-PSK never match it).
+  if (r.key_hash !== '') item.key_hash = s(r.key_hash);
+  if (r.sig_alg !== undefined && r.sig_alg !== DEFAULT_SIGNATURE_ALGORITHM) item.sig_alg = s(r.sig_alg);
+  if (r.public_key) item.public_key = s(r.public_key);
   if (r.description !== null) item.description = s(r.description);
   if (r.expires_at_ms !== null) item.expires_at_ms = n(r.expires_at_ms);
   if (r.revoked_at !== null) item.revoked_at = s(r.revoked_at);
@@ -85,7 +89,12 @@ export function recordToItem(r: KeyRecord): Item {
 export function itemToRecord(item: Item): KeyRecord {
   const id = str(item, 'id');
   const orgId = str(item, 'org_id');
-  const hash = str(item, 'key_hash');
+  const sigAlg = str(item, 'sig_alg');
+  if (sigAlg !== null && !isSignatureAlgorithm(sigAlg))
+    throw new DependencyError('key item has an unknown sig_alg');
+  const publicKey = str(item, 'public_key');
+  // Only a public-key key has no hash: it must then have the public key.
+  const hash = str(item, 'key_hash') ?? (sigAlg === 'ed25519' && publicKey !== null ? '' : null);
   if (id === null || orgId === null || hash === null)
     throw new DependencyError('key item is missing id, org_id or key_hash');
   return {
@@ -112,6 +121,8 @@ export function itemToRecord(item: Item): KeyRecord {
     allowed_cidrs: item.allowed_cidrs?.SS ? [...item.allowed_cidrs.SS].sort() : [],
     audit_version: num(item, 'audit_version') ?? 0,
     audit_at_ms: num(item, 'audit_at_ms'),
+    ...(sigAlg === null ? {} : { sig_alg: sigAlg }),
+    ...(publicKey === null ? {} : { public_key: publicKey }),
   };
 }
 

@@ -5,7 +5,12 @@
  * signature and counts the call. This is all the authorizer bundle carries of DynamoDB; the
  * management API's key repository lives in `keys.ts`.
  */
-import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBClient,
+  GetItemCommand,
+  type TransactWriteItem,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { containingNetworks } from '#core/cidr';
 import type { HotKeyStore, PendingUsage, UsageWrite, WindowLease } from '#core/hot-key-store';
 import { noncePk, rateWindowAttribute, signaturePk, usageDayAttribute, windowOfAttribute } from '#core/table';
@@ -90,7 +95,7 @@ export class DynamoUsageStore implements HotKeyStore {
    */
   async recordSignedUse(input: RecordSignedUseInput): Promise<RecordSignedUseResult> {
     const usage = this.usageUpdate(input.keyId, input.window, input.nowMs, input.sourceIp);
-    const outcome = await transact(this.client, {
+    const outcome = await transact<string>(this.client, {
       ...this.replayPuts(input),
       key: {
         Update: {
@@ -118,8 +123,11 @@ export class DynamoUsageStore implements HotKeyStore {
     return outcome.written ? 'recorded' : 'replayed';
   }
 
-  /** The two replay records of a signed request, each written only if it does not exist yet. */
-  private replayPuts(input: RecordReplayInput) {
+  /**
+   * The replay records of a signed request, each written only if it does not exist yet: the nonce, and
+   * the signature's hash when there is one (ARMOR-PSK; an RFC 9421 request records its nonce alone).
+   */
+  private replayPuts(input: RecordReplayInput): Record<string, TransactWriteItem> {
     const put = (pk: string) => ({
       Put: {
         TableName: this.tableName,
@@ -127,10 +135,9 @@ export class DynamoUsageStore implements HotKeyStore {
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     });
-    return {
-      nonce: put(noncePk(input.keyId, input.nonce)),
-      signature: put(signaturePk(input.keyId, input.signatureHash)),
-    };
+    const nonce = put(noncePk(input.keyId, input.nonce));
+    if (input.signatureHash === undefined) return { nonce };
+    return { nonce, signature: put(signaturePk(input.keyId, input.signatureHash)) };
   }
 
   /** The key item, read consistently, with its rate-limit counters; null when there is none. */

@@ -32,6 +32,7 @@ import { logger } from '../runtime/logger';
 import { countDependencyFailure, type MetricsWriter, metricsWriterFor } from '../runtime/metrics';
 import { defaultRuntime, type Runtime } from '../runtime/runtime';
 import { flushCountsAtShutdown } from '../runtime/shutdown';
+import { httpSignatureOf } from '../runtime/signed-message';
 import { verifierDeps } from '../runtime/verifier-deps';
 
 /** One function, two answers: an IAM policy for a REST API's event, a simple response for an HTTP API's. */
@@ -65,6 +66,7 @@ export function createAuthorizerHandler(
         path: request.path,
         contentDigest: request.headers['content-digest'],
         contentDigestRepeated: request.contentDigestRepeated,
+        httpSignature: httpSignatureOf(event),
         ...(request.sourceIp === undefined ? {} : { sourceIp: request.sourceIp }),
       });
     } catch (error) {
@@ -111,7 +113,7 @@ export function createAuthorizerHandler(
         routes,
         // A signed request authorizes itself only: with the authorizer cache on, a cached answer for its
         // Authorization value must not serve another method or path.
-        result.scheme === 'armor' ? 'method' : 'routes',
+        result.scheme === 'bearer' ? 'routes' : 'method',
       );
     }
     if (result.kind === 'rate_limited') {

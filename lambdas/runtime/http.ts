@@ -54,7 +54,7 @@ export function fromProxyEvent(event: ProxyEvent): ApiRequest {
     body: parts.rawBody === null ? null : parts.rawBody.toString('utf8'),
     requestId: parts.requestId,
     principal: principalFromContext(parts.authorizer),
-    scheme: scheme === 'armor' || scheme === 'bearer' ? scheme : null,
+    scheme: scheme === 'armor' || scheme === 'bearer' || scheme === 'rfc9421' ? scheme : null,
     rawBody: parts.rawBody,
     contentDigestRepeated: parts.contentDigestRepeated,
   };

@@ -9,17 +9,22 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { verifyBodyDigest } from '#core/armor';
 import { API_JSON_HEADERS } from '#core/gateway-responses';
 import type { BodyRefusal } from '#core/refusals';
+import { verifyRfc9530Body } from '#core/rfc9530';
 
-/** Why a signed request's body must be refused (no, a wrong or a repeated Content-Digest), or null. */
+/**
+ * Why a signed request's body must be refused (no, a wrong or a repeated Content-Digest), or null:
+ * ARMOR-PSK's `sha-512` digest, or an RFC 9421 request's `sha-256`/`sha-512` digests.
+ */
 export function signedBodyRefusal(
   scheme: unknown,
   rawBody: Buffer | null,
   contentDigest: string | undefined,
   contentDigestRepeated = false,
 ): BodyRefusal | null {
-  if (scheme !== 'armor') return null;
+  if (scheme !== 'armor' && scheme !== 'rfc9421') return null;
   if (contentDigestRepeated) return 'content_digest_repeated';
-  const outcome = verifyBodyDigest(rawBody, contentDigest);
+  const outcome =
+    scheme === 'armor' ? verifyBodyDigest(rawBody, contentDigest) : verifyRfc9530Body(rawBody, contentDigest);
   return outcome === 'missing' || outcome === 'mismatch' ? `content_digest_${outcome}` : null;
 }
 

@@ -33,7 +33,11 @@ import {
 import type { LatchkeyKeyStore } from './key-store';
 import { LatchkeyFunction } from './latchkey-function';
 
-/** The header API Gateway passes to the authorizer, and keys its result cache on. */
+/**
+ * The header API Gateway keys the REST authorizer's result cache on, when the cache is on (its identity
+ * source). With the cache off (the default) the authorizer has no identity source, so a request that
+ * authenticates with an RFC 9421 signature and no `Authorization` header reaches it too.
+ */
 export const IDENTITY_HEADER = 'Authorization';
 
 /**
@@ -84,6 +88,10 @@ export interface LatchkeyAuthorizerProps {
   readonly apiType?: ApiType;
   /**
    * How long API Gateway caches the authorizer's answer per `Authorization` value (0–3600 s).
+   *
+   * Above 0 the `Authorization` header becomes the authorizer's identity source (a cache needs one), so
+   * API Gateway answers 401 itself to a request without it: RFC 9421 signed requests, which have none,
+   * are then refused. At 0 there is no identity source and every request reaches the authorizer.
    *
    * Keep 0 unless you accept the trade-offs: while a result is cached, a revoked or expired key keeps
    * working, the per-key rate limit and usage counters are skipped (the authorizer is not called),
@@ -171,6 +179,11 @@ export class LatchkeyAuthorizer extends Construct {
   public readonly verifyMode: VerifyMode;
   /** Routes of your own API registered with `protect`, covered by the authorizer's policy. */
   public readonly applicationRoutes: ApplicationRoute[] = [];
+  /**
+   * The headers a request must carry for API Gateway to invoke the authorizer (its identity sources):
+   * `Authorization` with the REST result cache on, else none.
+   */
+  public readonly identityHeaders: readonly string[];
   private readonly roleMatrix?: RoleMatrix;
   private apiRoleMatrix?: RoleMatrix;
   private readonly restAuthorizer?: apigateway.RequestAuthorizer;
@@ -233,21 +246,34 @@ export class LatchkeyAuthorizer extends Construct {
     props.keyStore.grantReadAdminKey(fn);
     props.keyStore.grantReadSigningSecret(fn);
 
+    // No identity source unless a cache needs one: an RFC 9421 request has no Authorization header, and
+    // API Gateway answers 401 without invoking the authorizer when an identity source is missing. AWS, API
+    // Gateway API reference, Authorizer `identitySource` (REST): "For the REQUEST authorizer, this is
+    // required when authorization caching is enabled. [...] When the authorization caching is not
+    // enabled, this property is optional" (https://docs.aws.amazon.com/apigateway/latest/api/API_Authorizer.html);
+    // API Gateway V2 API reference, Authorizer `identitySource` (HTTP API): "For a REQUEST authorizer, this
+    // is optional" (https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-authorizers-authorizerid.html).
+    // Not verified on AWS.
+    this.identityHeaders = cacheSeconds > 0 ? [IDENTITY_HEADER] : [];
     if (this.apiType === 'rest') {
       this.restAuthorizer = new apigateway.RequestAuthorizer(this, 'Authorizer', {
         handler,
-        identitySources: [apigateway.IdentitySource.header(IDENTITY_HEADER)],
+        identitySources: this.identityHeaders.map((h) => apigateway.IdentitySource.header(h)),
         resultsCacheTtl: this.resultsCacheTtl,
       });
+      // The CDK writes no sources as an empty string; CloudFormation's own form of "none" is no property.
+      if (this.identityHeaders.length === 0)
+        (this.restAuthorizer.node.defaultChild as apigateway.CfnAuthorizer).addPropertyDeletionOverride(
+          'IdentitySource',
+        );
     } else {
       // Simple responses imply payload format 2.0 (the CDK sets both). CDK's default cache is 5 minutes:
-      // it is set to 0 here, and an HTTP API then invokes the authorizer on every request. A request
-      // without the identity source gets 401 without an invocation. AWS: "Working with AWS Lambda
-      // authorizers for HTTP APIs" (http-api-lambda-authorizer.html); not verified on AWS.
+      // it is set to 0 here, and an HTTP API then invokes the authorizer on every request. AWS: "Working
+      // with AWS Lambda authorizers for HTTP APIs" (http-api-lambda-authorizer.html); not verified on AWS.
       this.httpLambdaAuthorizer = new HttpLambdaAuthorizer('LatchkeyAuthorizer', handler, {
         responseTypes: [HttpLambdaResponseType.SIMPLE],
         resultsCacheTtl: Duration.seconds(0),
-        identitySource: [`$request.header.${IDENTITY_HEADER}`],
+        identitySource: [],
       });
     }
   }

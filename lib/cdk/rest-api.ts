@@ -20,7 +20,7 @@ import {
 } from '../core/gateway-responses';
 import { isPublicRoute, ROUTES, type RouteHandler } from '../core/routes';
 import { checkSetting, SETTINGS } from '../core/settings';
-import { IDENTITY_HEADER, type LatchkeyAuthorizer } from './authorizer';
+import type { LatchkeyAuthorizer } from './authorizer';
 import type { LatchkeyFunction } from './latchkey-function';
 
 /**
@@ -245,9 +245,11 @@ export function addRestRoutes(
     if (target === undefined) continue;
     const resource = restApi.root.resourceForPath(route.path);
     const open = isPublicRoute(route);
-    const requestParameters: Record<string, boolean> = open
-      ? {}
-      : { [`method.request.header.${IDENTITY_HEADER}`]: true };
+    // The authorizer's identity sources are required parameters (none with its cache off: RFC 9421
+    // requests carry no Authorization header).
+    const requestParameters: Record<string, boolean> = {};
+    if (!open)
+      for (const h of authorizer.identityHeaders) requestParameters[`method.request.header.${h}`] = true;
     for (const match of route.path.matchAll(/\{([A-Za-z0-9_]+)\+?\}/g)) {
       requestParameters[`method.request.path.${match[1]}`] = true;
     }

@@ -6,8 +6,11 @@
  */
 import type { Principal } from './principal';
 
-/** How the caller was verified: a bearer token (or the admin key), or an ARMOR-PSK signature. */
-export type CallerScheme = 'bearer' | 'armor';
+/**
+ * How the caller was verified: a bearer token (or the admin key), an ARMOR-PSK signature, or an RFC 9421
+ * HTTP Message Signature.
+ */
+export type CallerScheme = 'bearer' | 'armor' | 'rfc9421';
 
 interface CallerBase {
   /**

@@ -16,11 +16,11 @@ export const ADMIN_KEY_RE = /^[A-Za-z0-9]{32,128}$/;
 export const GENERATED_SECRET_LENGTH = 64;
 
 /**
- * How a request proved who it is: `bearer` (a token or the admin key) or `armor` (an ARMOR-PSK
- * signature). The authorizer context and the integrations read it; the Authorization header's own
+ * How a request proved who it is: `bearer` (a token or the admin key), `armor` (an ARMOR-PSK
+ * signature) or `rfc9421` (an RFC 9421 HTTP Message Signature, docs/protocol.md §2.7). The authorizer context and the integrations read it; the Authorization header's own
  * spellings of the schemes are `AuthScheme` in wire.ts.
  */
-export type CredentialScheme = 'bearer' | 'armor';
+export type CredentialScheme = 'bearer' | 'armor' | 'rfc9421';
 
 export type ParsedCredential =
   | { scheme: 'bearer'; kind: 'token'; token: string; parts: TokenParts }

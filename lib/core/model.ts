@@ -4,6 +4,7 @@
  * `KeyStatus`, the audit event: who changed what, written in the same transaction as the change) are
  * wire vocabulary, defined in wire.ts and re-exported here. Pure: no I/O.
  */
+import type { SignatureAlgorithm } from './http-signatures';
 import type { Permission } from './permissions';
 import { keyPrefixOf } from './token';
 import type { ApiKey, AuditChange, AuditEvent, AuditEventType, AuditValue, KeyStatus } from './wire';
@@ -17,7 +18,7 @@ export interface KeyRecord {
   org_id: string;
   name: string;
   description: string | null;
-  /** SHA-256 (hex) of the full token. */
+  /** SHA-256 (hex) of the full token; '' for a public-key key, which has no token. */
   key_hash: string;
   /** Non-secret input to re-derive the token from the signing master secret. */
   salt: string;
@@ -44,6 +45,13 @@ export interface KeyRecord {
    * Checked by the authorizer inside its one conditional write (no extra read).
    */
   allowed_cidrs: string[];
+  /**
+   * The algorithm the key signs RFC 9421 requests with (item attribute `sig_alg`; absent or undefined:
+   * `hmac-sha256`, keyed with the token). `ed25519`: a public-key key (`public_key`, no token).
+   */
+  sig_alg?: SignatureAlgorithm;
+  /** An Ed25519 key's raw 32-byte public key, base64url without padding; absent on token keys. */
+  public_key?: string | null;
   /** The `version` of the key's last audit event (0: none versioned yet); each change's transaction is conditional on it. */
   audit_version: number;
   /** Epoch milliseconds of the key's last audit event (null: none versioned yet); the next is dated after it. */

@@ -52,7 +52,7 @@ export interface AuthorizerContext {
   /** The `RateLimit` and `RateLimit-Policy` field values of a rate-limited Deny (`rate-limit-fields.ts`). */
   ratelimit: string;
   ratelimit_policy: string;
-  /** `bearer` or `armor`: integrations check Content-Digest against the body for `armor`. */
+  /** `bearer`, `armor` or `rfc9421`: integrations check Content-Digest against the body for the signed two. */
   auth_scheme: string;
 }
 

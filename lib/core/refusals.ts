@@ -41,7 +41,7 @@ export const REFUSAL_REASONS = {
     check: 'header',
     loggedBy: 'authorizer',
     status: 401,
-    explanation: 'an empty Authorization header (without the header API Gateway answers 401 unlogged)',
+    explanation: 'no credential: no Authorization header and no RFC 9421 signature, or an empty header',
   },
   unsupported_scheme: {
     check: 'header',
@@ -61,6 +61,24 @@ export const REFUSAL_REASONS = {
     loggedBy: 'authorizer',
     status: 401,
     explanation: "the token's checksum is wrong: a character was lost or changed in copying",
+  },
+  sig_malformed: {
+    check: 'header',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation: 'RFC 9421: Signature-Input or Signature is not one well-formed member (or is too long)',
+  },
+  sig_label_mismatch: {
+    check: 'header',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation: 'RFC 9421: Signature-Input and Signature name different labels',
+  },
+  two_credentials: {
+    check: 'header',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation: 'the request carries both an Authorization header and an RFC 9421 signature',
   },
   wrong_admin_key: {
     check: 'credential',
@@ -127,13 +145,44 @@ export const REFUSAL_REASONS = {
     check: 'credential',
     loggedBy: 'authorizer',
     status: 401,
-    explanation: "a signed request's Content-Digest header is not one sha-512 digest",
+    explanation: "a signed request's Content-Digest is not one sha-512 digest (RFC 9421: sha-256 or sha-512)",
   },
   content_digest_repeated: {
     check: 'credential',
     loggedBy: 'authorizer',
     status: 401,
     explanation: 'a signed request sent Content-Digest more than once (a body reader refuses it too)',
+  },
+  sig_components: {
+    check: 'credential',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation:
+      'RFC 9421: a required component is not covered, one is repeated, or one is unknown or absent',
+  },
+  sig_params: {
+    check: 'credential',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation: 'RFC 9421: created, nonce, keyid or tag is missing or malformed, or a parameter is unknown',
+  },
+  sig_tag: {
+    check: 'credential',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation: 'RFC 9421: the tag parameter is not "latchkey"',
+  },
+  sig_expired: {
+    check: 'credential',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation: "RFC 9421: the signature's expires time has passed",
+  },
+  sig_alg_mismatch: {
+    check: 'credential',
+    loggedBy: 'authorizer',
+    status: 401,
+    explanation: "RFC 9421: the alg parameter is not the key's signature algorithm",
   },
   bad_signature: {
     check: 'credential',

@@ -46,12 +46,19 @@ export interface RecordUseResult {
   windows?: Record<number, number>;
 }
 
-/** The replay records of one verified signature: its nonce and the hash of the signature. */
+/**
+ * The replay records of one verified signature: its nonce, and for ARMOR-PSK the hash of the signature.
+ * An RFC 9421 signature has no signature record: its base covers the nonce unambiguously, so one nonce
+ * record is enough (docs/protocol.md §2.7).
+ */
 export interface RecordReplayInput {
   keyId: string;
   nonce: string;
-  /** SHA-256 of the presented signature: a signature is accepted once, whatever nonce it claims. */
-  signatureHash: string;
+  /**
+   * SHA-256 of the presented signature (ARMOR-PSK): a signature is accepted once, whatever nonce it
+   * claims. Undefined: the nonce record alone.
+   */
+  signatureHash?: string;
   /** Unix seconds after which the replay records may be deleted. */
   replayTtl: number;
 }

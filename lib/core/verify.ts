@@ -22,8 +22,9 @@ import type { BodyRefusal, FailureReason, NetworkRefusal, RateRefusal } from './
 import type { SigningProfile } from './settings';
 import { deriveSecret, issuedToken } from './token';
 import { RATE_WINDOW_MS, type RecordReplayInput, rateWindowOf, type UsageStore } from './usage-store';
+import { type HttpSignatureInput, hasHttpSignature, verifyHttpSignature } from './verify-http-signature';
 
-export type Scheme = 'bearer' | 'armor';
+export type Scheme = 'bearer' | 'armor' | 'rfc9421';
 
 /** Why a credential does not authenticate: its own checks, or (when the body is given) the body's. */
 export type UnauthorizedReason = FailureReason | BodyRefusal;
@@ -87,6 +88,12 @@ export interface VerifyRequest {
    * every list, so a key with a list is refused (a key without one is unaffected).
    */
   sourceIp?: string;
+  /**
+   * The request's RFC 9421 fields and what its signature base is built from (docs/protocol.md §2.7).
+   * With either field present the request is verified as an RFC 9421 request (and refused if it also
+   * has an Authorization header: one credential per request).
+   */
+  httpSignature?: HttpSignatureInput;
 }
 
 export function retryAfterSeconds(nowMs: number): number {
@@ -158,6 +165,13 @@ function refusedUseVerdict(
  * records alone), a use the transaction refuses (rate limit) one more write for them.
  */
 export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest): Promise<Verification> {
+  if (hasHttpSignature(request.httpSignature)) {
+    if (request.authorization !== undefined) return unauthorized('two_credentials', null);
+    const nowMs = deps.now();
+    const signed = await verifyHttpSignature(deps, request, request.httpSignature, nowMs);
+    if (!signed.ok) return unauthorized(signed.reason, signed.keyId);
+    return completeSignedUse(deps, signed.record, signed.replay, nowMs, request.sourceIp, 'rfc9421');
+  }
   const parsed = parseAuthorization(request.authorization, deps.tokenPrefixes);
   if (!parsed.ok) return unauthorized(parsed.reason, null);
   const credential = parsed.credential;
@@ -242,9 +256,26 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
     signatureHash: sha256Hex(armor.signature),
     replayTtl: armor.timestamp + NONCE_TTL_SECONDS,
   };
+  return completeSignedUse(deps, record, replay, nowMs, request.sourceIp, 'armor');
+}
+
+/**
+ * The rest of a signed request once its signature is verified (ARMOR-PSK and RFC 9421 alike): the
+ * signature is consumed whatever the outcome; the key's status and allowlist are checked on the record
+ * read, then one transaction records the replay records and counts the use (refused over the rate limit).
+ */
+async function completeSignedUse(
+  deps: VerifierDeps,
+  record: KeyRecord,
+  replay: RecordReplayInput,
+  nowMs: number,
+  sourceIp: string | undefined,
+  scheme: 'armor' | 'rfc9421',
+): Promise<Verification> {
+  const keyId = replay.keyId;
   const status = keyStatus(record, nowMs);
   if (status !== 'active') return consumeThenRefuse(deps, replay, unauthorized(status, keyId));
-  if (!addressAllowed(record.allowed_cidrs, request.sourceIp)) {
+  if (!addressAllowed(record.allowed_cidrs, sourceIp)) {
     return consumeThenRefuse(deps, replay, { ok: false, kind: 'ip_not_allowed', keyId });
   }
 
@@ -252,15 +283,15 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
     ...replay,
     nowMs,
     window: rateWindowOf(nowMs),
-    sourceIp: request.sourceIp,
+    sourceIp,
   });
   if (written.outcome === 'replayed') return unauthorized('replayed', keyId);
   if (written.outcome === 'refused') {
-    const reason = classifyRefusal(written.record, record.key_hash, nowMs, request.sourceIp);
+    const reason = classifyRefusal(written.record, record.key_hash, nowMs, sourceIp);
     const verdict = refusedUseVerdict(reason, written.record, keyId, nowMs);
     return written.consumed ? verdict : consumeThenRefuse(deps, replay, verdict);
   }
-  return { ok: true, principal: keyPrincipal(record), record, scheme: 'armor' };
+  return { ok: true, principal: keyPrincipal(record), record, scheme };
 }
 
 /**

@@ -88,7 +88,10 @@ export function routeKeyOf(match: RouteMatch): string {
   return `${match.route.method} ${match.route.path}`;
 }
 
-/** The identity source is the Authorization header: without a value API Gateway answers 401 itself. */
+/**
+ * The Authorization header's value, listed as the event's identity source (null when absent or blank).
+ * The authorizer has no identity source configured (lib/cdk/authorizer.ts), so nothing is refused on it.
+ */
 function identity(request: GatewayRequest): string | null {
   const value = httpApiHeaders(request.rawHeaders).headers.authorization;
   return value === undefined || value.trim() === '' ? null : value;

@@ -145,7 +145,7 @@ function shared(request: GatewayRequest, match: RouteMatch) {
   };
 }
 
-/** The identity source is the Authorization header: without a value API Gateway answers 401 itself. */
+/** The Authorization header's value (null when absent or blank); the authorizer has no identity source. */
 function identity(request: GatewayRequest): string | null {
   const { headers } = restHeaders(request.rawHeaders);
   const value = Object.entries(headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];

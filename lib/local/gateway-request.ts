@@ -58,11 +58,12 @@ export type AuthorizerVerdict =
   | { kind: 'invalid' };
 
 /**
- * One API Gateway event format, as pure functions. The server runs them in this order: `identity`
- * (null: 401 without calling the authorizer), `authorizerEvent`, the authorizer, `verdict`,
+ * One API Gateway event format, as pure functions. The server runs them in this order:
+ * `authorizerEvent`, the authorizer, `verdict`,
  * `proxyEvent` (`allowed` null on routes without an authorizer), the integration, `response`.
  */
 export interface EventTranslator<AuthorizerEvent, ProxyEvent> {
+  /** The Authorization header's value (null when absent or blank). */
   identity(request: GatewayRequest): string | null;
   authorizerEvent(request: GatewayRequest, match: RouteMatch, api: ApiIdentity): AuthorizerEvent;
   verdict(answer: unknown, event: AuthorizerEvent): AuthorizerVerdict;

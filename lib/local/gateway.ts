@@ -145,7 +145,8 @@ export async function respond<A, P>(
 
   // Public routes have no authorizer (authorization type NONE): straight to the integration.
   if (isPublicRoute(match.route)) return integrate(translator.proxyEvent(request, match, api, null));
-  if (translator.identity(request) === null) return refuse('UNAUTHORIZED');
+  // The authorizer has no identity source (its cache is off, as local mode always runs it): API Gateway
+  // invokes it for every request, with or without an Authorization header (lib/cdk/authorizer.ts).
 
   const authorizerEvent = translator.authorizerEvent(request, match, api);
   let answer: unknown;

@@ -101,6 +101,13 @@ function pathOf(req: Request): string {
   return end === -1 ? url : url.slice(0, end);
 }
 
+/** The query exactly as the client sent it, without its `?` ('' when none). */
+function queryOf(req: Request): string {
+  const url = req.originalUrl || req.url;
+  const start = url.indexOf('?');
+  return start === -1 ? '' : url.slice(start + 1);
+}
+
 export function latchkey(verifier: Verifier, options: LatchkeyExpressOptions = {}) {
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const answer = (res: Response, refused: VerifyRefusal) => {
@@ -117,6 +124,7 @@ export function latchkey(verifier: Verifier, options: LatchkeyExpressOptions = {
       const result = await verifier.verify({
         method: req.method,
         path: pathOf(req),
+        query: queryOf(req),
         // One entry per header line, so a repeated Content-Digest is seen as repeated.
         headers: req.headersDistinct,
         body: read.body,

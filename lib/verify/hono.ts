@@ -59,6 +59,14 @@ function rawPathOf(url: string): string {
   return end === -1 ? url.slice(start) : url.slice(start, end);
 }
 
+/** The URL's query exactly as received, without its `?` ('' when none). */
+function rawQueryOf(url: string): string {
+  const start = url.indexOf('?');
+  if (start === -1) return '';
+  const end = url.indexOf('#', start);
+  return end === -1 ? url.slice(start + 1) : url.slice(start + 1, end);
+}
+
 export function latchkey(
   verifier: Verifier,
   options: LatchkeyHonoOptions = {},
@@ -68,6 +76,7 @@ export function latchkey(
     const result = await verifier.verify({
       method: c.req.method,
       path: rawPathOf(c.req.url),
+      query: rawQueryOf(c.req.url),
       headers: c.req.raw.headers,
       body: hasBody ? new Uint8Array(await c.req.arrayBuffer()) : null,
       ...optional(

@@ -25,6 +25,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { canonicalQuery } from '#lambda/runtime/signed-message';
 import { forwardedFor } from './headers';
 import type { VerifyRefusal } from './refusal';
 import type { VerifiedCaller } from './types';
@@ -81,6 +82,7 @@ export function requestOf(event: LatchkeyHttpEvent, context: Pick<Context, 'awsR
     return {
       method: http.method,
       path: event.rawPath,
+      query: event.rawQueryString ?? '',
       routePath: withoutStage(event.rawPath, stage),
       // Payload 2.0 joins repeated headers with commas (AWS, API Gateway developer guide, "Create AWS
       // Lambda proxy integrations for HTTP APIs", payload format differences).
@@ -94,6 +96,11 @@ export function requestOf(event: LatchkeyHttpEvent, context: Pick<Context, 'awsR
     return {
       method: event.httpMethod,
       path: event.path,
+      // An ALB passes the query parameters as sent, not decoded (AWS, Elastic Load Balancing user guide,
+      // "Lambda functions as targets", query string parameters): the query is them, joined again.
+      query: Object.entries(event.multiValueQueryStringParameters ?? wrap(event.queryStringParameters))
+        .flatMap(([k, values]) => (values ?? []).map((v) => `${k}=${v}`))
+        .join('&'),
       // With multi-value headers on the target group the event has multiValueHeaders and no headers
       // (AWS, Elastic Load Balancing user guide, "Lambda functions as targets", multi-value headers).
       headers: event.multiValueHeaders ?? event.headers ?? {},
@@ -110,6 +117,8 @@ export function requestOf(event: LatchkeyHttpEvent, context: Pick<Context, 'awsR
     // requestContext.path is what the client sent (with the stage on execute-api URLs), as it signed it;
     // event.path is the path the resources match.
     path: event.requestContext?.path ?? event.path,
+    // A REST API gives the parameters only, decoded: the query rebuilt as the authorizer rebuilds it.
+    query: canonicalQuery(event.multiValueQueryStringParameters ?? wrap(event.queryStringParameters)),
     routePath: event.path,
     headers: event.multiValueHeaders ?? event.headers ?? {},
     body: bodyOf(event),
@@ -158,3 +167,10 @@ export function refusalResult(event: LatchkeyHttpEvent, refusal: VerifyRefusal):
 
 const optional = (sourceIp: string | null | undefined) =>
   typeof sourceIp === 'string' && sourceIp !== '' ? { sourceIp } : {};
+
+/** Single-value parameters as multi-value ones. */
+function wrap(
+  params: Readonly<Record<string, string | undefined>> | null | undefined,
+): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(params ?? {}).map(([k, v]) => [k, v === undefined ? [] : [v]]));
+}

@@ -64,6 +64,11 @@ export interface VerifyInput {
   /** The URL path exactly as the client sent it (and signed it); a query string is cut off. */
   readonly path: string;
   /**
+   * The query exactly as the client sent it, without its `?`, for RFC 9421 signatures (`@query`).
+   * @default - the part of `path` after a `?`, else none
+   */
+  readonly query?: string;
+  /**
    * The path the route table is matched against, when it differs from `path` (API Gateway REST: `path`
    * holds the stage, this does not).
    * @default path
@@ -123,7 +128,7 @@ export function createVerifier(options: VerifierOptions = {}): Verifier {
   return {
     async verify(input) {
       const requestId = input.requestId ?? randomUUID();
-      const path = input.path.split('?')[0] as string;
+      const [path = '', queryInPath = ''] = splitOnce(input.path, '?');
       const method = input.method.toUpperCase();
       const match = routes === null ? null : matchRoute(method, input.routePath ?? path, routes);
       if (routes !== null && match === null) return refusal('route_not_found', requestId);
@@ -137,6 +142,15 @@ export function createVerifier(options: VerifierOptions = {}): Verifier {
           contentDigest: digestLines.at(-1),
           contentDigestRepeated: digestLines.length > 1,
           body: input.body ?? null,
+          httpSignature: {
+            signatureInput: joined(headerLines(input.headers, 'signature-input')),
+            signature: joined(headerLines(input.headers, 'signature')),
+            host: joined(headerLines(input.headers, 'host')),
+            query: input.query ?? queryInPath,
+            field: (name) => joined(headerLines(input.headers, name)),
+            // The body itself is given: verification reads it.
+            hasBody: false,
+          },
           ...(input.sourceIp === undefined ? {} : { sourceIp: input.sourceIp }),
         });
       } catch (error) {
@@ -188,7 +202,16 @@ function mayCall(principal: Principal, route: CompiledRoute, method: string): bo
   );
 }
 
-/** Repeated Authorization lines as one value, which then parses as no credential. */
+/** `value` split at the first `separator`: [before, after], or [value] when there is none. */
+function splitOnce(value: string, separator: string): [string, string?] {
+  const at = value.indexOf(separator);
+  return at === -1 ? [value] : [value.slice(0, at), value.slice(at + 1)];
+}
+
+/**
+ * Repeated lines of a field as one value, combined as RFC 9110 §5.3 does: an Authorization header sent
+ * twice then parses as no credential, a Signature sent twice as two members (refused).
+ */
 function joined(lines: readonly string[]): string | undefined {
   return lines.length === 0 ? undefined : lines.join(', ');
 }

@@ -40,6 +40,7 @@ import { benchHotKey } from './hot-key';
 import { muteHandlerLogs, progress, round, say, table } from './lib';
 import { startBench } from './setup';
 import { benchVerify } from './verify';
+import { benchRfc9421 } from './verify-rfc9421';
 
 // The SDK warns once that it will need Node >= 22 in 2027; not a benchmark finding.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -78,6 +79,11 @@ async function main(): Promise<void> {
       `${settings.verifyIterations} interleaved rounds after ${settings.verifyWarmup} warm-up`,
     );
     const { figures: verify, durations } = await benchVerify(bench, {
+      iterations: settings.verifyIterations,
+      warmup: settings.verifyWarmup,
+    });
+    progress('verify', 'RFC 9421: HMAC and Ed25519 signatures, interleaved with their floor');
+    const rfc9421 = await benchRfc9421(bench, {
       iterations: settings.verifyIterations,
       warmup: settings.verifyWarmup,
     });
@@ -219,6 +225,7 @@ async function main(): Promise<void> {
         dynamodb: 'DynamoDB Local (in memory), same machine',
       },
       verify,
+      verify_rfc9421: rfc9421,
       cpu_us: cpu,
       peers: {
         ...peers,
@@ -291,6 +298,7 @@ type CostPath = 'bearer' | 'signed' | 'bearer_hot_key_bounded';
 type Results = {
   meta: { node: string; cpu: string; cores: number; load_average_1m: { before: number; after: number } };
   verify: Awaited<ReturnType<typeof benchVerify>>['figures'];
+  verify_rfc9421: Awaited<ReturnType<typeof benchRfc9421>>;
   cpu_us: Awaited<ReturnType<typeof benchCpu>>['cpu'];
   peers: Awaited<ReturnType<typeof benchCpu>>['peers'] & { scrypt_cost_per_million_usd: number };
   cold_start: Awaited<ReturnType<typeof benchColdStart>>;
@@ -360,6 +368,25 @@ function printReport(r: Results): void {
     `malformed: ${v.malformed.ddb_calls} DynamoDB calls; bad signature: ${v.bad_signature.ddb_calls} call ` +
       `(${v.bad_signature.commands.join(', ')}), ${v.bad_signature.writes} writes; wrong secret: ` +
       `${v.wrong_secret.ddb_calls} (${v.wrong_secret.commands.join(', ')}, refused by its condition)`,
+  );
+
+  say('\nverify, RFC 9421 (authorizer in-process; floor: GetItem + TransactWriteItems, bare, interleaved)');
+  say(
+    table([
+      ['algorithm', 'p50 ms', 'p99 ms', 'floor p50', 'ratio', 'ddb calls', 'cpu µs (pure)'],
+      ...(['hmac_sha256', 'ed25519'] as const).map((name) => {
+        const f = r.verify_rfc9421[name];
+        return [
+          name.replace('_', '-'),
+          ms(f.p50_ms),
+          ms(f.p99_ms),
+          ms(f.floor_p50_ms),
+          f.ratio_p50.toFixed(2),
+          `${f.ddb_calls} (${f.ddb_commands.join(', ')})`,
+          f.cpu_us.toFixed(1),
+        ];
+      }),
+    ]),
   );
 
   const c = r.cpu_us;

@@ -13,7 +13,7 @@ export { API_TYPES, type ApiType };
 
 /** Why the API refuses a request before any integration runs. */
 export type RefusalKind =
-  /** No Authorization header (the identity source): API Gateway answers without the authorizer. */
+  /** No credential at all: the authorizer (which has no identity source) refuses it as `missing`. */
   | 'missing_credential'
   /** Any credential failure: malformed, unknown, revoked, expired, bad signature, replayed… */
   | 'bad_credential'
@@ -54,7 +54,7 @@ export const REFUSALS: Readonly<Record<ApiType, Readonly<Record<RefusalKind, Exp
     dependency_failure: rest(503, 'service_unavailable'),
   },
   http: {
-    missing_credential: http('UNAUTHORIZED'),
+    missing_credential: http('ACCESS_DENIED'),
     bad_credential: http('ACCESS_DENIED'),
     forbidden_route: http('ACCESS_DENIED'),
     rate_limited: http('ACCESS_DENIED'),

@@ -126,9 +126,10 @@ describe('routes', () => {
       AuthorizerType: 'REQUEST',
       AuthorizerPayloadFormatVersion: '2.0',
       EnableSimpleResponses: true,
-      IdentitySource: ['$request.header.Authorization'],
       AuthorizerResultTtlInSeconds: 0,
     });
+    // No identity source: an RFC 9421 request, which has no Authorization header, reaches the authorizer.
+    expect(propsOf(authorizer).IdentitySource ?? []).toEqual([]);
     expect(JSON.stringify(propsOf(authorizer).AuthorizerUri)).toContain(
       logicalIdOf(stack.authorizer.function),
     );

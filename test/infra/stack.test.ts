@@ -4,7 +4,7 @@
  * them, IAM least privilege, Lambda settings and outputs; cdk-nag clean.
  */
 
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
@@ -138,18 +138,41 @@ describe('REST API methods', () => {
       expect(p.AuthorizationType, id).toBe('CUSTOM');
       expect(p.AuthorizerId, id).toEqual(ref(authorizerId));
       expect(p.RequestValidatorId, id).toBeDefined();
-      expect(p.RequestParameters, id).toMatchObject({ 'method.request.header.Authorization': true });
+      // No identity source with the cache off: an RFC 9421 request has no Authorization header.
+      expect(Object.keys((p.RequestParameters ?? {}) as Json), id).not.toContain(
+        'method.request.header.Authorization',
+      );
     }
   });
 
-  it('the authorizer reads the Authorization header and caches nothing by default', () => {
+  it('the authorizer caches nothing by default and so has no identity source: every request reaches it', () => {
     const [[, authorizer]] = resourcesOf(template, 'AWS::ApiGateway::Authorizer') as [[string, Json]];
-    expect(propsOf(authorizer)).toMatchObject({
-      Type: 'REQUEST',
-      IdentitySource: 'method.request.header.Authorization',
-      AuthorizerResultTtlInSeconds: 0,
-    });
+    expect(propsOf(authorizer)).toMatchObject({ Type: 'REQUEST', AuthorizerResultTtlInSeconds: 0 });
+    expect(propsOf(authorizer)).not.toHaveProperty('IdentitySource');
   });
+
+  it(
+    'with the cache on, the cache is keyed on the Authorization header, which every method then requires',
+    SYNTH_TIMEOUT,
+    () => {
+      const cached = synthLatchkey({ authorizerCacheTtl: Duration.seconds(60) });
+      const [[, authorizer]] = resourcesOf(cached.template, 'AWS::ApiGateway::Authorizer') as [
+        [string, Json],
+      ];
+      expect(propsOf(authorizer)).toMatchObject({
+        IdentitySource: 'method.request.header.Authorization',
+        AuthorizerResultTtlInSeconds: 60,
+      });
+      const guarded = resourcesOf(cached.template, 'AWS::ApiGateway::Method').filter(
+        ([, m]) => propsOf(m).AuthorizationType === 'CUSTOM',
+      );
+      expect(guarded.length).toBeGreaterThan(0);
+      for (const [id, method] of guarded)
+        expect(propsOf(method).RequestParameters, id).toMatchObject({
+          'method.request.header.Authorization': true,
+        });
+    },
+  );
 
   it('the request validator checks parameters', () => {
     template.hasResourceProperties('AWS::ApiGateway::RequestValidator', { ValidateRequestParameters: true });

@@ -74,6 +74,7 @@ describe('requestOf', () => {
     expect(requestOf(functionUrl, context)).toEqual({
       method: 'POST',
       path: '/orders/42',
+      query: 'a=1',
       routePath: '/orders/42',
       headers: functionUrl.headers,
       body,
@@ -93,6 +94,7 @@ describe('requestOf', () => {
     expect(requestOf(rest, context)).toEqual({
       method: 'GET',
       path: '/prod/orders/42',
+      query: '',
       routePath: '/orders/42',
       headers: rest.multiValueHeaders,
       body: Buffer.from('{"a":1}'),
@@ -105,11 +107,22 @@ describe('requestOf', () => {
     expect(requestOf(alb, context)).toEqual({
       method: 'PUT',
       path: '/orders/42',
+      query: '',
       headers: alb.headers,
       body: null,
       requestId: 'lambda-request-1',
     });
     expect(requestOf(albMulti, context).headers).toEqual(albMulti.multiValueHeaders);
+  });
+
+  it('the query for RFC 9421: as sent (payload 2.0, ALB), rebuilt from decoded parameters (REST)', () => {
+    const restQuery = {
+      ...rest,
+      multiValueQueryStringParameters: { q: ['a b', 'c/d'], n: ['1'] },
+    } as unknown as APIGatewayProxyEvent;
+    expect(requestOf(restQuery, context).query).toBe('q=a%20b&q=c%2Fd&n=1');
+    const albQuery = { ...alb, queryStringParameters: { q: 'a%20b' } } as unknown as ALBEvent;
+    expect(requestOf(albQuery, context).query).toBe('q=a%20b');
   });
 
   it('an ALB event: the source address is the last X-Forwarded-For entry, the one the load balancer appends', () => {

@@ -17,12 +17,13 @@ import {
   allowsRoute,
   buildAllowPolicy,
   buildDenyPolicy,
+  creditsDeniedContext,
   denyContext,
   ipDeniedContext,
   type SimpleAuthorizerResult,
 } from '#core/policy';
-import type { NetworkRefusal, RateRefusal, RouteRefusal } from '#core/refusals';
-import { ROUTES } from '#core/routes';
+import type { CreditsRefusal, NetworkRefusal, RateRefusal, RouteRefusal } from '#core/refusals';
+import { ROUTES, routeCost } from '#core/routes';
 import { SETTINGS } from '#core/settings';
 import { verifyRequest } from '#core/verify';
 import { type AuthorizerEvent, authorizerRequestOf, routeKeyParts } from '../runtime/events';
@@ -57,6 +58,7 @@ export function createAuthorizerHandler(runtime: Runtime): AuthorizerHandler {
         contentDigest: request.headers['content-digest'],
         contentDigestRepeated: request.contentDigestRepeated,
         ...(request.sourceIp === undefined ? {} : { sourceIp: request.sourceIp }),
+        cost: routeCost(routes, request.method, request.resource),
       });
     } catch (error) {
       logger.error('authorizer dependency failure: refusing the request', {
@@ -122,6 +124,12 @@ export function createAuthorizerHandler(runtime: Runtime): AuthorizerHandler {
       });
       if (target.api === 'http') return { isAuthorized: false };
       return buildDenyPolicy(result.keyId, target.methodArn, ipDeniedContext(result.keyId));
+    }
+    if (result.kind === 'credits_exhausted') {
+      const reason: CreditsRefusal = 'credits_exhausted';
+      logger.warn('deny', { reason, key_id: result.keyId, request_id: requestId });
+      if (target.api === 'http') return { isAuthorized: false };
+      return buildDenyPolicy(result.keyId, target.methodArn, creditsDeniedContext(result.keyId));
     }
     logger.warn('unauthorized', { reason: result.reason, key_id: result.keyId, request_id: requestId });
     // An HTTP API documents 401 only for a missing identity source (before any authorizer runs); a

@@ -246,8 +246,9 @@ export class LatchkeyKeyStore extends Construct {
   }
 
   /**
-   * The authorizer's data access, as statements: read and count on key items (usage, rate-limit windows)
-   * and put replay-protection items (nonces and signatures of signed requests) — nothing else.
+   * The authorizer's data access, as statements: read and count on key items (usage, rate-limit windows,
+   * credits), put replay-protection items (nonces and signatures of signed requests) and the audit items
+   * of credit crossings — nothing else.
    * `dynamodb:LeadingKeys` confines each statement to its item kind, and `dynamodb:Attributes` confines
    * the UpdateItem to the checks and counters of `AUTHORIZER_UPDATE_ATTRIBUTES`.
    * DynamoDB authorizes the parts of a TransactWriteItems call as PutItem/UpdateItem, so signed
@@ -272,6 +273,9 @@ export class LatchkeyKeyStore extends Construct {
         ['dynamodb:PutItem'],
         [`${ITEM_PREFIXES.nonce}*`, `${ITEM_PREFIXES.signature}*`],
       ),
+      // A call that takes a key's credits below its threshold or to zero writes one audit item
+      // (`key.credits_low`, `key.credits_exhausted`): a conditional Put of a new item, never an update.
+      this.onItems('PutCreditAuditItems', ['dynamodb:PutItem'], [`${ITEM_PREFIXES.audit}*`]),
     ];
   }
 

@@ -7,14 +7,18 @@
  * and a key without credits still verified by one DynamoDB call.
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CREDITS_EXHAUSTED_MESSAGE } from '#core/errors';
 import { signRequest } from '#core/signer';
 import { keyPk, SORT_KEYS } from '#core/table';
 import type { ApiCredits, AuditEvent } from '#core/wire';
+import { createAuthorizerHandler } from '#lambda/handlers/authorizer';
+import { authorizerEvent, httpAuthorizerEvent } from '../helpers/authorizer-event';
 import { onDynamoCommand } from '../helpers/dynamo-commands';
 import { type TestLatchkey, useLatchkey } from '../helpers/latchkey';
 import { createKey } from '../helpers/local';
+import { expectRefusal } from '../helpers/refusals';
 
 type ErrorBody = { error: { code: string; message: string } };
 type Key = { id: string; calls: number; credits: ApiCredits | null };
@@ -23,6 +27,17 @@ let nowMs = Date.parse('2026-03-31T23:50:00Z');
 const clock = () => nowMs;
 const exact = useLatchkey({ now: clock, settings: { LATCHKEY_VERIFY_MODE: 'exact' } });
 const bounded = useLatchkey({ now: clock, settings: { LATCHKEY_VERIFY_MODE: 'bounded' } });
+// Routes of your own with a cost, as protect(…, { cost }) writes them for the authorizer.
+const costed = useLatchkey({
+  now: clock,
+  settings: {
+    LATCHKEY_VERIFY_MODE: 'exact',
+    LATCHKEY_APPLICATION_ROUTES: JSON.stringify([
+      { method: 'POST', path: '/reports', cost: 5 },
+      { method: 'GET', path: '/reports' },
+    ]),
+  },
+});
 
 let ddbCalls: string[] = [];
 beforeAll(() => {
@@ -91,10 +106,37 @@ describe('exact under 50 concurrent calls against a balance of 20', () => {
   it('refuses with the credits_exhausted body on the REST API, and nothing is spent', async () => {
     const k = await createKey(exact.call, exact.admin, { credits: { remaining: 0 } });
     const res = await bearer(exact, k.token);
-    expect(res.status).toBe(403);
+    expectRefusal(res, 'rest', 'credits_exhausted');
     expect(res.body.error).toMatchObject({ code: 'credits_exhausted', message: CREDITS_EXHAUSTED_MESSAGE });
     expect(await storedBalance(exact, k.id)).toBe(0);
     expect((await keyOf(exact, k.id)).calls).toBe(0);
+  });
+});
+
+describe('route cost', () => {
+  it('spends the cost the route declares, refuses below it, and 1 elsewhere (REST and HTTP API events)', async () => {
+    nowMs = Date.parse('2026-04-01T09:00:00Z');
+    const authorize = createAuthorizerHandler(costed.local.runtime);
+    const k = await createKey(costed.call, costed.admin, { credits: { remaining: 7 } });
+    const rest = async (method: string) => {
+      const event = { ...authorizerEvent(`Bearer ${k.token}`, method, '/reports'), resource: '/reports' };
+      return (await authorize(event)) as APIGatewayAuthorizerResult;
+    };
+    const post = await rest('POST');
+    expect(post.policyDocument.Statement.some((s) => s.Effect === 'Allow')).toBe(true);
+    expect(await storedBalance(costed, k.id)).toBe(2);
+    const refused = await rest('POST');
+    expect(refused.policyDocument.Statement.every((s) => s.Effect === 'Deny')).toBe(true);
+    expect(refused.context).toMatchObject({ error_code: 'credits_exhausted' });
+    expect(await storedBalance(costed, k.id)).toBe(2);
+    expect((await rest('GET')).context).not.toHaveProperty('error_code', 'credits_exhausted');
+    expect(await storedBalance(costed, k.id)).toBe(1);
+    const http = (method: string) =>
+      authorize(httpAuthorizerEvent(`Bearer ${k.token}`, method, '/reports', `${method} /reports`));
+    expect(await http('POST')).toEqual({ isAuthorized: false });
+    expect(await storedBalance(costed, k.id)).toBe(1);
+    expect(await http('GET')).toMatchObject({ isAuthorized: true });
+    expect(await storedBalance(costed, k.id)).toBe(0);
   });
 });
 

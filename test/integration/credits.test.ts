@@ -14,6 +14,7 @@ import { signRequest } from '#core/signer';
 import { keyPk, SORT_KEYS } from '#core/table';
 import type { ApiCredits, AuditEvent } from '#core/wire';
 import { createAuthorizerHandler } from '#lambda/handlers/authorizer';
+import { LatchkeyClient, LatchkeyError } from '#sdk/index';
 import { authorizerEvent, httpAuthorizerEvent } from '../helpers/authorizer-event';
 import { onDynamoCommand } from '../helpers/dynamo-commands';
 import { type TestLatchkey, useLatchkey } from '../helpers/latchkey';
@@ -232,6 +233,20 @@ describe('top-up, PATCH and the audit trail', () => {
     const added = (await auditOf(exact, k.id)).filter((e) => e.type === 'key.credits_added');
     expect(added).toHaveLength(10);
     expect(added[0]?.changes).toEqual({ credits_added: { old: null, new: 5 } });
+  });
+
+  it('the SDK sets credits, tops them up and tells credits_exhausted apart', async () => {
+    nowMs = Date.parse('2026-06-01T11:00:00Z');
+    const admin = new LatchkeyClient({ baseUrl: exact.local.url, key: exact.admin, retries: 0 });
+    const { key, raw_key } = await admin.createKey({ name: 'sdk', credits: { remaining: 0 } });
+    const asKey = new LatchkeyClient({ baseUrl: exact.local.url, key: raw_key, retries: 0 });
+    const refused = await asKey.whoami().catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(LatchkeyError);
+    expect((refused as LatchkeyError).isCreditsExhausted).toBe(true);
+    expect((refused as LatchkeyError).isRateLimited).toBe(false);
+    expect((await admin.addCredits(key.id, 2)).key.credits?.remaining).toBe(2);
+    expect((await asKey.whoami()).principal).toBe('key');
+    expect((await admin.getKey(key.id)).key.credits?.remaining).toBe(1);
   });
 
   it('validates the top-up and refuses one for a key without credits', async () => {

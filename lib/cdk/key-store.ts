@@ -316,7 +316,8 @@ export class LatchkeyKeyStore extends Construct {
    * The management API's data access: key and organization items (get, put, update, condition
    * checks inside transactions), audit events (put, inside the transaction of each change, and
    * queried by organization), and queries on `gsi1` (keys by organization, events by key). No
-   * deletes, no scans, no nonce items. Only this function may write audit items.
+   * deletes, no scans, no nonce items. Only this function (and, for credit crossings, the authorizer's
+   * conditional Puts of new items) may write audit items.
    */
   public grantManage(fn: lambda.Function): void {
     fn.addToRolePolicy(

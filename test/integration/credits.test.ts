@@ -20,6 +20,7 @@ import { onDynamoCommand } from '../helpers/dynamo-commands';
 import { type TestLatchkey, useLatchkey } from '../helpers/latchkey';
 import { createKey } from '../helpers/local';
 import { expectRefusal } from '../helpers/refusals';
+import { localVerifier } from '../helpers/verify';
 
 type ErrorBody = { error: { code: string; message: string } };
 type Key = { id: string; calls: number; credits: ApiCredits | null };
@@ -138,6 +139,33 @@ describe('route cost', () => {
     expect(await storedBalance(costed, k.id)).toBe(1);
     expect(await http('GET')).toMatchObject({ isAuthorized: true });
     expect(await storedBalance(costed, k.id)).toBe(0);
+  });
+});
+
+describe('latchkey/verify', () => {
+  it('spends the route cost and answers credits_exhausted with 429', async () => {
+    nowMs = Date.parse('2026-04-01T10:00:00Z');
+    const verifier = localVerifier(exact.local, {
+      now: clock,
+      routes: [{ method: 'POST', path: '/reports', cost: 3 }],
+    });
+    try {
+      const k = await createKey(exact.call, exact.admin, { credits: { remaining: 4 } });
+      const post = () =>
+        verifier.verify({
+          method: 'POST',
+          path: '/reports',
+          headers: { authorization: `Bearer ${k.token}` },
+        });
+      expect((await post()).allowed).toBe(true);
+      expect(await storedBalance(exact, k.id)).toBe(1);
+      const refused = await post();
+      expect(refused).toMatchObject({ allowed: false, status: 429, code: 'credits_exhausted' });
+      expect(refused.allowed ? null : refused.headers['retry-after']).toBeUndefined();
+      expect(await storedBalance(exact, k.id)).toBe(1);
+    } finally {
+      verifier.close();
+    }
   });
 });
 

@@ -5,12 +5,21 @@
  * repository; no I/O.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { CreditRefill, KeyCredits } from '#core/credits';
 import { DependencyError } from '#core/errors';
 import { DEFAULT_SIGNATURE_ALGORITHM, isSignatureAlgorithm } from '#core/http-signatures';
 import type { KeyRecord, OrgRecord } from '#core/model';
 import { isPermission } from '#core/permissions';
 import { effectiveMaxKeys, type PlanTable } from '#core/plans';
-import { keyListingSk, keyPk, ORG_ATTRIBUTES, orgPk, SORT_KEYS, TABLE_SCHEMA } from '#core/table';
+import {
+  CREDIT_ATTRIBUTES,
+  keyListingSk,
+  keyPk,
+  ORG_ATTRIBUTES,
+  orgPk,
+  SORT_KEYS,
+  TABLE_SCHEMA,
+} from '#core/table';
 
 export type Item = Record<string, AttributeValue>;
 
@@ -81,6 +90,7 @@ export function recordToItem(r: KeyRecord): Item {
   if (r.disabled_at !== null) item.disabled_at = s(r.disabled_at);
   if (Object.keys(r.metadata).length > 0) item.metadata = metadataValue(r.metadata);
   if (r.allowed_cidrs.length > 0) item.allowed_cidrs = cidrsValue(r.allowed_cidrs);
+  if (r.credits !== null) Object.assign(item, creditsAttributes(r.credits));
   if (r.audit_version > 0) item.audit_version = n(r.audit_version);
   if (r.audit_at_ms !== null) item.audit_at_ms = n(r.audit_at_ms);
   return item;
@@ -119,10 +129,48 @@ export function itemToRecord(item: Item): KeyRecord {
     disabled_at: str(item, 'disabled_at'),
     metadata: metadataOf(item),
     allowed_cidrs: item.allowed_cidrs?.SS ? [...item.allowed_cidrs.SS].sort() : [],
+    credits: creditsOf(item),
     audit_version: num(item, 'audit_version') ?? 0,
     audit_at_ms: num(item, 'audit_at_ms'),
     ...(sigAlg === null ? {} : { sig_alg: sigAlg }),
     ...(publicKey === null ? {} : { public_key: publicKey }),
+  };
+}
+
+/** A key's credits as item attributes (`CREDIT_ATTRIBUTES`), each present only when it has a value. */
+export function creditsAttributes(credits: KeyCredits): Item {
+  const item: Item = { [CREDIT_ATTRIBUTES.remaining]: n(credits.remaining) };
+  if (credits.next_refill_ms !== null) item[CREDIT_ATTRIBUTES.nextRefill] = n(credits.next_refill_ms);
+  const refill = credits.refill;
+  if (refill !== null) {
+    const m: Item = { amount: n(refill.amount), every: s(refill.every), mode: s(refill.mode) };
+    if (refill.day !== null) m.day = n(refill.day);
+    if (refill.max !== null) m.max = n(refill.max);
+    item[CREDIT_ATTRIBUTES.refill] = { M: m };
+  }
+  if (credits.low_threshold !== null) item[CREDIT_ATTRIBUTES.lowThreshold] = n(credits.low_threshold);
+  return item;
+}
+
+/** The credits on a key item, or null (unlimited) when it has no balance. */
+export function creditsOf(item: Item): KeyCredits | null {
+  const remaining = num(item, CREDIT_ATTRIBUTES.remaining);
+  if (remaining === null) return null;
+  const m = item[CREDIT_ATTRIBUTES.refill]?.M;
+  let refill: CreditRefill | null = null;
+  if (m !== undefined) {
+    const every = str(m, 'every');
+    const mode = str(m, 'mode');
+    const amount = num(m, 'amount');
+    if ((every !== 'day' && every !== 'month') || (mode !== 'add' && mode !== 'replace') || amount === null)
+      throw new DependencyError('key item has an unreadable credits refill');
+    refill = { amount, every, mode, day: num(m, 'day'), max: num(m, 'max') };
+  }
+  return {
+    remaining,
+    refill,
+    next_refill_ms: num(item, CREDIT_ATTRIBUTES.nextRefill),
+    low_threshold: num(item, CREDIT_ATTRIBUTES.lowThreshold),
   };
 }
 
@@ -222,6 +270,20 @@ export function keyEdit(old: KeyRecord, next: KeyRecord) {
       set.push(`#f${i} = :new${i}`);
     }
   });
+  // Credits are set whole, with no condition on the balance read: calls spend from it meanwhile, and
+  // the audit head already guarantees that no other change came between.
+  if (JSON.stringify(old.credits) !== JSON.stringify(next.credits)) {
+    const attributes = next.credits === null ? {} : creditsAttributes(next.credits);
+    Object.values(CREDIT_ATTRIBUTES).forEach((name, i) => {
+      names[`#c${i}`] = name;
+      const v = attributes[name];
+      if (v === undefined) remove.push(`#c${i}`);
+      else {
+        values[`:c${i}`] = v;
+        set.push(`#c${i} = :c${i}`);
+      }
+    });
+  }
   const update = [
     set.length ? `SET ${set.join(', ')}` : '',
     remove.length ? `REMOVE ${remove.join(', ')}` : '',

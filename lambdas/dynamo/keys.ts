@@ -14,7 +14,7 @@ import type { KeyRepository, ListAuditQuery, ListKeysQuery } from '#core/managem
 import type { AuditEvent, KeyRecord, OrgRecord } from '#core/model';
 import type { PlanTable } from '#core/plans';
 import type { ListOrgsQuery, OrgChange } from '#core/repository';
-import { ORG_ATTRIBUTES, TABLE_SCHEMA } from '#core/table';
+import { CREDIT_ATTRIBUTES, ORG_ATTRIBUTES, TABLE_SCHEMA } from '#core/table';
 import type { UsageDay } from '#core/usage';
 import { auditPuts, listAuditEvents } from './audit';
 import {
@@ -276,6 +276,44 @@ export class DynamoKeyRepository implements KeyRepository {
       ...this.audit(events),
     });
     return outcome.written;
+  }
+
+  /**
+   * A top-up: `cr_rem = cr_rem + :add` in one transaction with its audit events, so concurrent calls
+   * and top-ups all count; only while the key is usable, has credits and its audit head is the one read.
+   */
+  async addCredits(
+    old: KeyRecord,
+    add: number,
+    to: AuditHead,
+    nowMs: number,
+    events: readonly AuditEvent[],
+  ): Promise<KeyRecord | null> {
+    const head = headUpdate({ version: old.audit_version, atMs: old.audit_at_ms }, to);
+    const outcome = await transact(this.client, {
+      key: {
+        Update: {
+          TableName: this.tableName,
+          Key: keyItemKey(old.id),
+          ConditionExpression: [
+            'released = :false AND attribute_not_exists(revoked_at) AND attribute_exists(#rem)',
+            '(attribute_not_exists(expires_at_ms) OR expires_at_ms > :now)',
+            head.condition,
+          ].join(' AND '),
+          UpdateExpression: `SET #rem = #rem + :add, ${head.set}`,
+          ExpressionAttributeNames: { '#rem': CREDIT_ATTRIBUTES.remaining },
+          ExpressionAttributeValues: {
+            ...head.values,
+            ':false': { BOOL: false },
+            ':now': n(nowMs),
+            ':add': n(add),
+          },
+        },
+      },
+      ...this.audit(events),
+    });
+    // The balance after: read again, consistently (calls may have spent from it since).
+    return outcome.written ? this.getKey(old.id) : null;
   }
 
   async listAudit(query: ListAuditQuery): Promise<{ events: AuditEvent[]; nextCursor: string | null }> {

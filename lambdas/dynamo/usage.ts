@@ -8,11 +8,16 @@
 import {
   type DynamoDBClient,
   GetItemCommand,
+  PutItemCommand,
   type TransactWriteItem,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { containingNetworks } from '#core/cidr';
+import { addressAllowed, containingNetworks } from '#core/cidr';
+import { spendRetry } from '#core/credits';
+import { constantTimeEqual } from '#core/crypto';
+import { DependencyError } from '#core/errors';
 import type { HotKeyStore, PendingUsage, UsageWrite, WindowLease } from '#core/hot-key-store';
+import { type KeyRecord, keyStatus } from '#core/model';
 import { noncePk, rateWindowAttribute, signaturePk, usageDayAttribute, windowOfAttribute } from '#core/table';
 import { utcDay } from '#core/usage';
 import {
@@ -25,6 +30,7 @@ import {
   rateWindowOf,
 } from '#core/usage-store';
 import { type Item, itemToRecord, keyItemKey, n, oldRecordOf, replayItem, s } from './codec';
+import { crossingEvents, crossingPut, refillInput, spendTerms } from './credits';
 import { dependency, isConditionFailure, transact } from './transact';
 
 export interface DynamoUsageStoreOptions {
@@ -32,7 +38,15 @@ export interface DynamoUsageStoreOptions {
   tableName: string;
   /** The clock for rate-limit windows seen on reads (default Date.now). */
   now?: () => number;
+  /** How long the audit items of credit crossings are kept (default 365 days). */
+  auditRetentionSeconds?: number;
 }
+
+/**
+ * Writes one use may take: the use, a switch between a key with and without credits, a refill, and the
+ * use again (a top-up racing the refill adds one more round). Past it: a dependency error (fail closed).
+ */
+const SPEND_ATTEMPTS = 6;
 
 /**
  * Stale rate-limit counters one write removes at most (each is one more name in its expressions): a key
@@ -49,11 +63,85 @@ export class DynamoUsageStore implements HotKeyStore {
   private readonly now: () => number;
   /** key id → rate-limit window attributes seen stale on this instance, removed on the next use. */
   private readonly staleWindows = new Map<string, string[]>();
+  /**
+   * Keys this instance has seen with credits: their use-write spends. Any other key's write checks it
+   * has none; a key whose credits were set or removed since is learnt from the refused write.
+   */
+  private readonly creditKeys = new Set<string>();
+  private readonly auditRetentionSeconds: number;
 
   constructor(options: DynamoUsageStoreOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
     this.now = options.now ?? Date.now;
+    this.auditRetentionSeconds = options.auditRetentionSeconds ?? 365 * 86_400;
+  }
+
+  private noteCredits(keyId: string, has: boolean): void {
+    if (!has) this.creditKeys.delete(keyId);
+    else {
+      if (this.creditKeys.size >= STALE_KEYS_TRACKED) this.creditKeys.clear();
+      this.creditKeys.add(keyId);
+    }
+  }
+
+  /**
+   * What to do after a use-write was refused, from the item as it was: `retry` (the credits were
+   * assumed wrong, or a due refill has now been applied by this or another writer), or `refused`.
+   * A refill is applied only for the key's own credential (`usable`), never for junk.
+   */
+  private async afterRefusal(
+    keyId: string,
+    item: Item | undefined,
+    assumed: boolean,
+    cost: number,
+    nowMs: number,
+    usable: boolean,
+  ): Promise<'retry' | 'refused'> {
+    const record = oldRecordOf(item);
+    if (record === null || !usable) return 'refused';
+    this.noteCredits(keyId, record.credits !== null);
+    const next = spendRetry(assumed, record.credits, cost, nowMs);
+    if (next === 'switch') return 'retry';
+    if (next !== 'refill' || record.credits === null) return 'refused';
+    const input = refillInput(this.tableName, keyId, record.credits, nowMs);
+    if (input === null) return 'refused';
+    try {
+      await this.client.send(new UpdateItemCommand(input));
+    } catch (error) {
+      // Another writer applied it (or topped up) first: the use is tried again on the item as it is.
+      if (!isConditionFailure(error)) return dependency(error);
+    }
+    return 'retry';
+  }
+
+  /**
+   * The audit items of the crossings a spend made (rarely any), written before the call is allowed;
+   * a failed write loses the event, never the call.
+   */
+  private async recordCrossings(item: Item, cost: number, nowMs: number): Promise<void> {
+    const record = itemToRecord(item);
+    if (record.credits === null) return;
+    const after = record.credits.remaining;
+    const events = crossingEvents({
+      keyId: record.id,
+      orgId: record.org_id,
+      before: after + cost,
+      after,
+      credits: record.credits,
+      calls: record.calls,
+      nowMs,
+    });
+    for (const event of events) {
+      try {
+        await this.client.send(
+          new PutItemCommand(crossingPut(this.tableName, event, this.auditRetentionSeconds)),
+        );
+      } catch {
+        // Written already (a retry): once is enough. Any other failure loses the event, not the call:
+        // the spend is committed, and refusing the call now would not give the credit back.
+      }
+    }
   }
 
   /**
@@ -61,30 +149,42 @@ export class DynamoUsageStore implements HotKeyStore {
    * rate-limit window, and counts the call. Nothing is written when any check fails.
    */
   async recordUse(input: RecordUseInput): Promise<RecordUseResult> {
-    const usage = this.usageUpdate(input.keyId, input.window, input.nowMs, input.sourceIp);
-    try {
-      const out = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: keyItemKey(input.keyId),
-          ConditionExpression: `key_hash = :hash AND ${usage.condition}`,
-          UpdateExpression: usage.update,
-          ExpressionAttributeNames: usage.names,
-          ExpressionAttributeValues: { ...usage.values, ':hash': s(input.tokenHash) },
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      const item = out.Attributes ?? {};
-      this.noteStaleWindows(input.keyId, item, input.window);
-      return { updated: true, record: itemToRecord(item), windows: windowsOf(item) };
-    } catch (error) {
-      if (isConditionFailure(error)) {
-        const record = oldRecordOf(error.Item);
-        return { updated: false, record, windows: record ? windowsOf(error.Item ?? {}) : {} };
+    const cost = input.cost ?? 1;
+    for (let attempt = 0; attempt < SPEND_ATTEMPTS; attempt++) {
+      const withCredits = this.creditKeys.has(input.keyId);
+      const credits = spendTerms(withCredits, cost, input.nowMs);
+      const usage = this.usageUpdate(input.keyId, input.window, input.nowMs, input.sourceIp, credits.set);
+      try {
+        const out = await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: keyItemKey(input.keyId),
+            ConditionExpression: `key_hash = :hash AND ${usage.condition} AND ${credits.condition}`,
+            UpdateExpression: usage.update,
+            ExpressionAttributeNames: { ...usage.names, ...credits.names },
+            ExpressionAttributeValues: { ...usage.values, ...credits.values, ':hash': s(input.tokenHash) },
+            ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        const item = out.Attributes ?? {};
+        this.noteStaleWindows(input.keyId, item, input.window);
+        if (withCredits) await this.recordCrossings(item, cost, input.nowMs);
+        return { updated: true, record: itemToRecord(item), windows: windowsOf(item) };
+      } catch (error) {
+        if (!isConditionFailure(error)) return dependency(error);
+        const old = error.Item;
+        const record = oldRecordOf(old);
+        const usable =
+          record !== null &&
+          constantTimeEqual(record.key_hash, input.tokenHash) &&
+          usableFrom(record, old ?? {}, input.window, input.nowMs, input.sourceIp);
+        const next = await this.afterRefusal(input.keyId, old, withCredits, cost, input.nowMs, usable);
+        if (next === 'refused')
+          return { updated: false, record, windows: record ? windowsOf(old ?? {}) : {} };
       }
-      return dependency(error);
     }
+    return dependency(new DependencyError('the key item kept changing under its use-write'));
   }
 
   /**
@@ -94,24 +194,51 @@ export class DynamoUsageStore implements HotKeyStore {
    * records the nonce and the signature alone with `recordReplay`).
    */
   async recordSignedUse(input: RecordSignedUseInput): Promise<RecordSignedUseResult> {
-    const usage = this.usageUpdate(input.keyId, input.window, input.nowMs, input.sourceIp);
-    const outcome = await transact<string>(this.client, {
-      ...this.replayPuts(input),
-      key: {
-        Update: {
-          TableName: this.tableName,
-          Key: keyItemKey(input.keyId),
-          ConditionExpression: `attribute_exists(pk) AND ${usage.condition}`,
-          UpdateExpression: usage.update,
-          ExpressionAttributeNames: usage.names,
-          ExpressionAttributeValues: usage.values,
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    const cost = input.cost ?? 1;
+    for (let attempt = 0; attempt < SPEND_ATTEMPTS; attempt++) {
+      const withCredits = this.creditKeys.has(input.keyId);
+      const credits = spendTerms(withCredits, cost, input.nowMs);
+      const usage = this.usageUpdate(input.keyId, input.window, input.nowMs, input.sourceIp, credits.set);
+      const outcome = await transact<string>(this.client, {
+        ...this.replayPuts(input),
+        key: {
+          Update: {
+            TableName: this.tableName,
+            Key: keyItemKey(input.keyId),
+            ConditionExpression: `attribute_exists(pk) AND ${usage.condition} AND ${credits.condition}`,
+            UpdateExpression: usage.update,
+            ExpressionAttributeNames: { ...usage.names, ...credits.names },
+            ExpressionAttributeValues: { ...usage.values, ...credits.values },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
         },
-      },
-    });
-    if (outcome.written) return { outcome: 'recorded' };
-    if (outcome.conditionFailed.nonce || outcome.conditionFailed.signature) return { outcome: 'replayed' };
-    return { outcome: 'refused', record: oldRecordOf(outcome.oldItems.key) };
+      });
+      if (outcome.written) {
+        // A transaction returns no item: the balance after is read only when a crossing may have happened.
+        if (withCredits) await this.crossingsAfterSignedUse(input.keyId, cost, input.nowMs);
+        return { outcome: 'recorded' };
+      }
+      if (outcome.conditionFailed.nonce || outcome.conditionFailed.signature) return { outcome: 'replayed' };
+      const old = outcome.oldItems.key;
+      const record = oldRecordOf(old);
+      const usable =
+        record !== null && usableFrom(record, old ?? {}, input.window, input.nowMs, input.sourceIp);
+      const next = await this.afterRefusal(input.keyId, old, withCredits, cost, input.nowMs, usable);
+      if (next === 'refused') return { outcome: 'refused', record };
+    }
+    return dependency(new DependencyError('the key item kept changing under its use-write'));
+  }
+
+  /**
+   * The signed path's crossings: the transaction returns no item, so the balance the spend left is
+   * known only from the read before it. The thresholds are checked against that read, and the item is
+   * read again only when this spend may have crossed one.
+   */
+  private async crossingsAfterSignedUse(keyId: string, cost: number, nowMs: number): Promise<void> {
+    const out = await this.client
+      .send(new GetItemCommand({ TableName: this.tableName, Key: keyItemKey(keyId), ConsistentRead: true }))
+      .catch(() => null);
+    if (out?.Item) await this.recordCrossings(out.Item, cost, nowMs);
   }
 
   /**
@@ -231,7 +358,14 @@ export class DynamoUsageStore implements HotKeyStore {
    * `u_<YYYYMMDD>` (rolled into usage history later by the management function); the previous window's counter
    * and any stale ones this instance has seen are removed in the same write.
    */
-  private usageUpdate(keyId: string, window: number, nowMs: number, sourceIp: string | undefined) {
+  private usageUpdate(
+    keyId: string,
+    window: number,
+    nowMs: number,
+    sourceIp: string | undefined,
+    /** A SET clause to add (the credits spend), or ''. */
+    alsoSet = '',
+  ) {
     const current = rateWindowAttribute(window);
     const network = networkCondition(sourceIp);
     const remove = [...new Set([rateWindowAttribute(window - 1), ...(this.staleWindows.get(keyId) ?? [])])]
@@ -254,7 +388,8 @@ export class DynamoUsageStore implements HotKeyStore {
         network.condition,
       update:
         'SET #cur = if_not_exists(#cur, :zero) + :one, calls = calls + :one, last_used_at = :iso, ' +
-        '#day = if_not_exists(#day, :zero) + :one ' +
+        '#day = if_not_exists(#day, :zero) + :one' +
+        (alsoSet === '' ? ' ' : `, ${alsoSet} `) +
         `REMOVE ${remove.map((_, i) => `#old${i}`).join(', ')}`,
       values: {
         ':now': n(nowMs),
@@ -279,6 +414,24 @@ export class DynamoUsageStore implements HotKeyStore {
     if (this.staleWindows.size >= STALE_KEYS_TRACKED) this.staleWindows.clear();
     this.staleWindows.set(keyId, stale);
   }
+}
+
+/**
+ * Whether everything but the credits let a use through on the item as it was: the key is active, used
+ * from inside its allowlist, and the window has room. Only then is a due refill worth applying.
+ */
+function usableFrom(
+  record: KeyRecord,
+  item: Item,
+  window: number,
+  nowMs: number,
+  sourceIp: string | undefined,
+): boolean {
+  return (
+    keyStatus(record, nowMs) === 'active' &&
+    addressAllowed(record.allowed_cidrs, sourceIp) &&
+    (windowsOf(item)[window] ?? 0) < record.rate_limit_per_minute
+  );
 }
 
 /** A key item's rate-limit counters: window (minutes since the epoch) → calls. */

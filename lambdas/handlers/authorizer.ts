@@ -18,12 +18,13 @@ import {
   allowsRoute,
   buildAllowPolicy,
   buildDenyPolicy,
+  creditsDeniedContext,
   denyContext,
   ipDeniedContext,
   type SimpleAuthorizerResult,
 } from '#core/policy';
-import type { NetworkRefusal, RateRefusal, RouteRefusal } from '#core/refusals';
-import { ROUTES } from '#core/routes';
+import type { CreditsRefusal, NetworkRefusal, RateRefusal, RouteRefusal } from '#core/refusals';
+import { ROUTES, routeCost } from '#core/routes';
 import { SETTINGS } from '#core/settings';
 import { verifyRequest } from '#core/verify';
 import { type AuthorizerEvent, authorizerRequestOf, routeKeyParts } from '../runtime/events';
@@ -68,6 +69,7 @@ export function createAuthorizerHandler(
         contentDigestRepeated: request.contentDigestRepeated,
         httpSignature: httpSignatureOf(event),
         ...(request.sourceIp === undefined ? {} : { sourceIp: request.sourceIp }),
+        cost: routeCost(routes, request.method, request.resource),
       });
     } catch (error) {
       countDependencyFailure(metrics, error);
@@ -139,6 +141,13 @@ export function createAuthorizerHandler(
       });
       if (target.api === 'http') return { isAuthorized: false };
       return buildDenyPolicy(result.keyId, target.methodArn, ipDeniedContext(result.keyId));
+    }
+    if (result.kind === 'credits_exhausted') {
+      const reason: CreditsRefusal = 'credits_exhausted';
+      metrics.count('verifications', { outcome: 'refused', reason });
+      logger.warn('deny', { reason, key_id: result.keyId, request_id: requestId });
+      if (target.api === 'http') return { isAuthorized: false };
+      return buildDenyPolicy(result.keyId, target.methodArn, creditsDeniedContext(result.keyId));
     }
     metrics.count('verifications', { outcome: 'refused', reason: result.reason });
     logger.warn('unauthorized', { reason: result.reason, key_id: result.keyId, request_id: requestId });

@@ -8,6 +8,7 @@
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { corsAnswerHeaders } from '#core/cors';
+import { validateAddCredits } from '#core/credits-validation';
 import { ApiError, UNAUTHORIZED_MESSAGE } from '#core/errors';
 import { ManagementService } from '#core/management';
 import type { Principal } from '#core/principal';
@@ -71,6 +72,10 @@ export const ACTIONS: Record<ManagementRouteId, Action> = {
   rotateKey: async (svc, p, req) => ({
     status: 201,
     body: await svc.rotateKey(p, param(req, 'id'), validateRotateKey(parseJsonObject(req.body))),
+  }),
+  addCredits: async (svc, p, req) => ({
+    status: 200,
+    body: await svc.addCredits(p, param(req, 'id'), validateAddCredits(parseJsonObject(req.body))),
   }),
   listOrgs: async (svc, p, req) => ({
     status: 200,

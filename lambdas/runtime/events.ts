@@ -91,6 +91,11 @@ export interface AuthorizerRequest {
    */
   sourceIp: string | undefined;
   /**
+   * The resource path of the route API Gateway matched (REST `resource`; HTTP API the path of
+   * `routeKey`), e.g. `/v1/echo/{proxy+}`; null when the event names none. Read for the route's credit cost.
+   */
+  resource: string | null;
+  /**
    * Where API Gateway will apply the answer: a REST API evaluates a policy against `methodArn`; an HTTP
    * API with simple responses takes a yes or no for the route `routeKey` names (`ANY /v1/echo/{proxy+}`).
    */
@@ -107,6 +112,7 @@ export function authorizerRequestOf(event: AuthorizerEvent): AuthorizerRequest {
       contentDigestRepeated: joinedHeaderIsRepeated(headers['content-digest']),
       requestId: event.requestContext?.requestId,
       sourceIp: nonEmpty(event.requestContext?.http?.sourceIp),
+      resource: routeKeyParts(event.routeKey)?.path ?? null,
       target: { api: 'http', routeKey: event.routeKey },
     };
   }
@@ -118,6 +124,7 @@ export function authorizerRequestOf(event: AuthorizerEvent): AuthorizerRequest {
     contentDigestRepeated: headerLineCount(event, 'content-digest') > 1,
     requestId: event.requestContext?.requestId,
     sourceIp: nonEmpty(event.requestContext?.identity?.sourceIp),
+    resource: nonEmpty(event.resource) ?? null,
     target: { api: 'rest', methodArn: event.methodArn },
   };
 }

@@ -21,7 +21,12 @@ export const ADMIN_KEY_REFRESH_MS = 5_000;
 
 export function verifierDeps(runtime: Runtime, observe: VerifierObservers = {}): VerifierDeps {
   const { config, now } = runtime;
-  const store = new DynamoUsageStore({ client: runtime.dynamo, tableName: config.tableName, now });
+  const store = new DynamoUsageStore({
+    client: runtime.dynamo,
+    tableName: config.tableName,
+    now,
+    auditRetentionSeconds: config.auditRetentionSeconds,
+  });
   // Bounded mode puts the hot-key layer between verification and the store (exact mode: the store alone).
   const usage: UsageStore =
     config.verifyMode === 'bounded'

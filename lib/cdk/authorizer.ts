@@ -12,6 +12,7 @@ import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-ap
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { MAX_ROUTE_COST } from '../core/credits';
 import {
   DEFAULT_ROLE_MATRIX,
   isPermission,
@@ -54,6 +55,8 @@ export interface ApplicationRoute {
   readonly path: string;
   /** The permission a key needs to call it; absent: `api:read` for GET/HEAD/OPTIONS, else `api:write`. */
   readonly permission?: string;
+  /** The credits a call spends from a key with credits; absent: 1. */
+  readonly cost?: number;
 }
 
 /** `protect`'s options: API Gateway's method options, and the permission the route requires. */
@@ -64,15 +67,23 @@ export interface ProtectOptions extends apigateway.MethodOptions {
    * @default - `api:read` for GET, HEAD and OPTIONS; `api:write` for any other method
    */
   readonly permission?: string;
+  /**
+   * The credits a call spends from a key that has credits (docs/protocol.md, "Credits"): a whole
+   * number from 1 to 1,000,000. Keys without credits are unaffected.
+   * @default 1
+   */
+  readonly cost?: number;
 }
 
-/** `protectHttp`'s options: the permission the route requires. */
+/** `protectHttp`'s options: the permission the route requires, and its credit cost. */
 export interface ProtectHttpOptions {
   /**
    * The permission a key must hold to call the route, e.g. `orders:write` (see `ProtectOptions`).
    * @default - `api:read` for GET, HEAD and OPTIONS; `api:write` for any other method
    */
   readonly permission?: string;
+  /** The credits a call spends from a key that has credits (see `ProtectOptions`). @default 1 */
+  readonly cost?: number;
 }
 
 export interface LatchkeyAuthorizerProps {
@@ -316,13 +327,13 @@ export class LatchkeyAuthorizer extends Construct {
     integration?: apigateway.Integration,
     options: ProtectOptions = {},
   ): apigateway.Method {
-    const { permission, ...methodOptions } = options;
+    const { permission, cost, ...methodOptions } = options;
     if (this.apiType !== 'rest') {
       throw new Error(
         `${this.node.path}: protect adds REST API methods; with apiType 'http' use protectHttp`,
       );
     }
-    const method = this.register('protect', httpMethod, resource.path, permission);
+    const method = this.register('protect', httpMethod, resource.path, permission, cost);
     const created = resource.addMethod(method, integration, { ...methodOptions, ...this.methodOptions });
     Validations.of(created).acknowledge({
       id: 'AwsSolutions-COG4',
@@ -348,7 +359,7 @@ export class LatchkeyAuthorizer extends Construct {
     if (this.apiType !== 'http') {
       throw new Error(`${this.node.path}: protectHttp adds HTTP API routes; set apiType 'http' to use it`);
     }
-    const method = this.register('protectHttp', httpMethod, path, options.permission);
+    const method = this.register('protectHttp', httpMethod, path, options.permission, options.cost);
     const [route] = httpApi.addRoutes({
       path,
       methods: [method as apigwv2.HttpMethod],
@@ -363,7 +374,13 @@ export class LatchkeyAuthorizer extends Construct {
    * Checks a route of your own and adds it to `applicationRoutes` (and, with the first, the environment
    * variable the function reads them from); returns the method in upper case.
    */
-  private register(caller: string, httpMethod: string, path: string, permission?: string): string {
+  private register(
+    caller: string,
+    httpMethod: string,
+    path: string,
+    permission?: string,
+    cost?: number,
+  ): string {
     const method = httpMethod.toUpperCase();
     if (!isRouteMethod(method)) {
       throw new Error(`${this.node.path}: ${caller}: unknown HTTP method ${JSON.stringify(httpMethod)}`);
@@ -373,13 +390,21 @@ export class LatchkeyAuthorizer extends Construct {
         `${this.node.path}: ${caller}: permission ${JSON.stringify(permission)} must be ${PERMISSION_RULE}`,
       );
     }
+    if (cost !== undefined && (!Number.isInteger(cost) || cost < 1 || cost > MAX_ROUTE_COST)) {
+      throw new Error(`${this.node.path}: ${caller}: cost must be an integer from 1 to ${MAX_ROUTE_COST}`);
+    }
     if (this.applicationRoutes.length === 0) {
       this.function.addEnvironment(
         APPLICATION_ROUTES_ENV,
         Lazy.string({ produce: () => JSON.stringify(this.applicationRoutes) }),
       );
     }
-    this.applicationRoutes.push({ method, path, ...(permission === undefined ? {} : { permission }) });
+    this.applicationRoutes.push({
+      method,
+      path,
+      ...(permission === undefined ? {} : { permission }),
+      ...(cost === undefined ? {} : { cost }),
+    });
     return method;
   }
 

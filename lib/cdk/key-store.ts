@@ -248,8 +248,9 @@ export class LatchkeyKeyStore extends Construct {
   }
 
   /**
-   * The authorizer's data access, as statements: read and count on key items (usage, rate-limit windows)
-   * and put replay-protection items (nonces and signatures of signed requests) — nothing else.
+   * The authorizer's data access, as statements: read and count on key items (usage, rate-limit windows,
+   * credits), put replay-protection items (nonces and signatures of signed requests) and the audit items
+   * of credit crossings — nothing else.
    * `dynamodb:LeadingKeys` confines each statement to its item kind, and `dynamodb:Attributes` confines
    * the UpdateItem to the checks and counters of `AUTHORIZER_UPDATE_ATTRIBUTES`.
    * DynamoDB authorizes the parts of a TransactWriteItems call as PutItem/UpdateItem, so signed
@@ -274,6 +275,9 @@ export class LatchkeyKeyStore extends Construct {
         ['dynamodb:PutItem'],
         [`${ITEM_PREFIXES.nonce}*`, `${ITEM_PREFIXES.signature}*`],
       ),
+      // A call that takes a key's credits below its threshold or to zero writes one audit item
+      // (`key.credits_low`, `key.credits_exhausted`): a conditional Put of a new item, never an update.
+      this.onItems('PutCreditAuditItems', ['dynamodb:PutItem'], [`${ITEM_PREFIXES.audit}*`]),
     ];
   }
 
@@ -314,7 +318,8 @@ export class LatchkeyKeyStore extends Construct {
    * The management API's data access: key and organization items (get, put, update, condition
    * checks inside transactions), audit events (put, inside the transaction of each change, and
    * queried by organization), and queries on `gsi1` (keys by organization, events by key). No
-   * deletes, no scans, no nonce items. Only this function may write audit items.
+   * deletes, no scans, no nonce items. Only this function (and, for credit crossings, the authorizer's
+   * conditional Puts of new items) may write audit items.
    */
   public grantManage(fn: lambda.Function): void {
     fn.addToRolePolicy(

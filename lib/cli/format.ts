@@ -4,7 +4,7 @@
  * them. User-supplied text always goes through `clean`, so control characters never reach the terminal
  * raw. `--json` output is `toJson` of the API's response body, unchanged.
  */
-import type { ApiKey, Org } from '../sdk';
+import type { ApiCredits, ApiKey, Org } from '../sdk';
 
 /** A label/value row of `fields`. */
 export type Field = [label: string, value: string];
@@ -73,7 +73,22 @@ export function keyFields(key: ApiKey): Field[] {
     ['calls', String(key.calls)],
     ['metadata', metadataText(key.metadata)],
     ['allowed from', key.allowed_cidrs.length === 0 ? 'anywhere' : key.allowed_cidrs.join(', ')],
+    ['credits', creditsText(key.credits)],
   ];
+}
+
+/** `480 (refills 1000/month on day 1, replace; next 2026-05-01 00:00 UTC; low below 50)`, or `unlimited`. */
+export function creditsText(credits: ApiCredits | null): string {
+  if (credits === null) return 'unlimited';
+  const notes: string[] = [];
+  const r = credits.refill;
+  if (r !== null) {
+    const when = r.every === 'day' ? 'day' : `month on day ${r.day ?? 1}`;
+    notes.push(`refills ${r.amount}/${when}, ${r.mode}${r.max === undefined ? '' : ` up to ${r.max}`}`);
+    if (credits.next_refill_at !== null) notes.push(`next ${date(credits.next_refill_at)}`);
+  }
+  if (credits.low_threshold !== null) notes.push(`low below ${credits.low_threshold}`);
+  return notes.length === 0 ? String(credits.remaining) : `${credits.remaining} (${notes.join('; ')})`;
 }
 
 /** `customer=acme, tier=gold`, sorted by key (a stored map keeps no order), or `-` for none. */

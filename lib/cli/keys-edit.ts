@@ -11,6 +11,7 @@ import { usage } from './errors';
 import { fields, keyFields, span, toJson } from './format';
 import { optionalInteger, parseMeta } from './input';
 import { keysRevoke } from './keys';
+import { CREDIT_OPTIONS, creditsFrom, keysCreditsAdd } from './keys-credits';
 import { flag, list, type OptionSpecs, text } from './options';
 import { keysUsage } from './usage';
 
@@ -31,11 +32,12 @@ export const keysUpdate = defineCommand({
   name: 'keys update',
   summary: "change a key's name, description, rate limit, expiry, metadata or allowed networks",
   usage:
-    'latchkey keys update ID [--name NAME] [--description TEXT] [--rate-limit N] [--expires-at ISO | --no-expiry] [--meta K=V]… [--allowed-cidr CIDR… | --any-address]',
+    'latchkey keys update ID [--name NAME] [--description TEXT] [--rate-limit N] [--expires-at ISO | --no-expiry] [--meta K=V]… [--allowed-cidr CIDR… | --any-address] [--credits N [--refill SPEC] [--refill-mode MODE] [--refill-max N] [--low-credits N] | --no-credits]',
   description:
     'Changes the given fields of a key and prints it. --description "" clears the description; --no-expiry\n' +
     'removes the expiry; --meta replaces the whole metadata map (repeat it for several entries);\n' +
-    '--allowed-cidr replaces the list of networks the key may be used from, --any-address clears it. A key\n' +
+    '--allowed-cidr replaces the list of networks the key may be used from, --any-address clears it;\n' +
+    "--credits N (with its refill options) replaces the key's credits, --no-credits removes them. A key\n" +
     'cannot change itself, nor give another key a higher rate limit or later expiry than its own.',
   ...ONE_KEY,
   options: {
@@ -50,6 +52,8 @@ export const keysUpdate = defineCommand({
       'a network the key may be used from; repeat for several (replaces the list)',
     ),
     'any-address': flag('the key may be used from any address (clears the list)'),
+    ...CREDIT_OPTIONS,
+    'no-credits': flag('remove the key’s credits (it becomes unlimited)'),
   },
   examples: [
     'latchkey keys update 3hQx9TmP2wLk8ZrA --name billing-v2 --rate-limit 120',
@@ -77,6 +81,11 @@ export const keysUpdate = defineCommand({
     }
     if (values['allowed-cidr'] !== undefined) changes.allowed_cidrs = values['allowed-cidr'];
     if (values['any-address']) changes.allowed_cidrs = null;
+    const credits = creditsFrom(values);
+    if (credits !== undefined && values['no-credits'])
+      throw usage('give --credits or --no-credits, not both');
+    if (credits !== undefined) changes.credits = credits;
+    if (values['no-credits']) changes.credits = null;
     if (Object.keys(changes).length === 0) throw usage('nothing to change (see latchkey keys update --help)');
     const res = await ctx.client().updateKey(id, changes);
     printKey(ctx, res, `Updated key ${res.key.id}.`);
@@ -120,4 +129,11 @@ export const keysDelete = {
   examples: ['latchkey keys delete 3hQx9TmP2wLk8ZrA'],
 };
 
-export const KEYS_EDIT_COMMANDS = [keysUpdate, keysDisable, keysEnable, keysDelete, keysUsage];
+export const KEYS_EDIT_COMMANDS = [
+  keysUpdate,
+  keysCreditsAdd,
+  keysDisable,
+  keysEnable,
+  keysDelete,
+  keysUsage,
+];

@@ -18,6 +18,7 @@ import { type Args, type Context, defineCommand } from './command';
 import { usage } from './errors';
 import { clean, date, fields, keyFields, keyTable, span, toJson } from './format';
 import { integer, optionalInteger, parseMeta, required } from './input';
+import { CREDIT_OPTIONS, creditsFrom } from './keys-credits';
 import { defineOptions, flag, list, type OptionSpecs, text } from './options';
 
 const ORG_OPTION = defineOptions({
@@ -55,7 +56,7 @@ export const keysCreate = defineCommand({
   name: 'keys create',
   summary: 'create an API key (prints its raw key once)',
   usage:
-    'latchkey keys create --name NAME [--role ROLE]… [--rate-limit N] [--expires-at ISO] [--org ORG] [--description TEXT] [--meta K=V]… [--allowed-cidr CIDR]… [--quiet]',
+    'latchkey keys create --name NAME [--role ROLE]… [--rate-limit N] [--expires-at ISO] [--org ORG] [--description TEXT] [--meta K=V]… [--allowed-cidr CIDR]… [--credits N [--refill SPEC] [--refill-mode MODE] [--refill-max N] [--low-credits N]] [--quiet]',
   description:
     'Creates an API key. Its raw key is printed once, here, and can never be read again: store it now.\n' +
     'The key details go to stdout and the warning to stderr; with --quiet only the raw key is printed.',
@@ -79,6 +80,7 @@ export const keysCreate = defineCommand({
       'CIDR',
       'a network the key may be used from (IPv4 or IPv6; repeat for several, default: anywhere)',
     ),
+    ...CREDIT_OPTIONS,
     quiet: flag('print only the raw key', 'q'),
   },
   examples: [
@@ -86,6 +88,7 @@ export const keysCreate = defineCommand({
     'latchkey keys create --name ci --role viewer --rate-limit 600 --expires-at 2030-01-01T00:00:00Z',
     'latchkey keys create --name acme-bot --meta customer=acme --meta tier=gold',
     'latchkey keys create --name office --allowed-cidr 203.0.113.0/24 --allowed-cidr 2001:db8::/32',
+    'latchkey keys create --name customer-a --credits 1000 --refill 1000/month --low-credits 100',
     'KEY=$(latchkey keys create --name deploy --quiet)',
   ],
   async run(ctx) {
@@ -99,6 +102,8 @@ export const keysCreate = defineCommand({
     if (values.description !== undefined) input.description = values.description;
     if (values.meta !== undefined) input.metadata = parseMeta(values.meta);
     if (values['allowed-cidr'] !== undefined) input.allowed_cidrs = values['allowed-cidr'];
+    const credits = creditsFrom(values);
+    if (credits !== undefined) input.credits = credits;
     const created = await ctx.client().createKey(input);
     printNewKey(ctx, created, `Created key ${created.key.id}.`);
   },

@@ -6,6 +6,7 @@
  * edits (`assertWithinCeiling`): no later expiry and no higher rate limit than its own. Pure: no I/O.
  */
 import { networksWithin } from './cidr';
+import type { KeyCredits } from './credits';
 import { ApiError } from './errors';
 import type { AuditChange, AuditEvent, AuditEventType, AuditValue, KeyRecord } from './model';
 import type { Principal } from './principal';
@@ -108,6 +109,23 @@ export function auditFields(record: KeyRecord): Record<string, AuditValue> {
     enabled: record.disabled_at === null,
     metadata: { ...record.metadata },
     allowed_cidrs: [...record.allowed_cidrs],
+    // Credits only on a key that has them (or had them: an edit shows their removal as null).
+    ...(record.credits === null ? {} : creditAuditFields(record.credits)),
+  };
+}
+
+/** A key's credits as audit fields: the balance, the refill (its values as text) and the threshold. */
+function creditAuditFields(credits: KeyCredits): Record<string, AuditValue> {
+  const refill = credits.refill;
+  return {
+    credits_remaining: credits.remaining,
+    credits_refill:
+      refill === null
+        ? null
+        : Object.fromEntries(
+            Object.entries({ ...refill }).flatMap(([k, v]) => (v === null ? [] : [[k, String(v)]])),
+          ),
+    credits_low_threshold: credits.low_threshold,
   };
 }
 
@@ -130,8 +148,9 @@ export function keyEditEvents(ctx: AuditContext, before: KeyRecord, after: KeyRe
   const old = auditFields(before);
   const next = auditFields(after);
   const changes: Record<string, AuditChange> = {};
-  for (const [field, n] of Object.entries(next)) {
+  for (const field of new Set([...Object.keys(old), ...Object.keys(next)])) {
     const o = old[field] ?? null;
+    const n = next[field] ?? null;
     if (field !== 'enabled' && !same(o, n)) changes[field] = { old: o, new: n };
   }
   const events: AuditEvent[] = [];

@@ -12,6 +12,7 @@ export const ERROR_STATUS = {
   cannot_modify_self: 409,
   payload_too_large: 413,
   rate_limited: 429,
+  credits_exhausted: 429,
   internal_error: 500,
   service_unavailable: 503,
 } as const;
@@ -20,6 +21,10 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 
 /** The message of an `ip_not_allowed` refusal: the key's network allowlist does not hold the source address. */
 export const IP_NOT_ALLOWED_MESSAGE = 'This API key may not be used from this network address.';
+
+/** The message of a `credits_exhausted` refusal: the key's balance is below the call's cost. */
+export const CREDITS_EXHAUSTED_MESSAGE =
+  "This API key's credits are used up. Top them up, or wait for the next refill.";
 
 /** The message every credential failure gets, whatever the reason. */
 export const UNAUTHORIZED_MESSAGE = 'A valid API key or admin key is required.';

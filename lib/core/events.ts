@@ -29,6 +29,7 @@ export const EVENT_DETAIL_TYPES: Readonly<Record<AuditEventType | CreditsAuditTy
   'key.revoked': 'key.revoked',
   'key.rotated': 'key.rotated',
   'key.leaked': 'key.leaked',
+  'key.credits_added': 'key.credits_added',
   'org.updated': 'org.updated',
   'key.credits_low': 'key.credits_low',
   'key.credits_exhausted': 'key.credits_exhausted',

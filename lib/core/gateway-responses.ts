@@ -94,9 +94,14 @@ function contextHeaderParameters(spec?: GatewayResponseSpec): Record<string, str
 /**
  * The codes `ACCESS_DENIED` (403) carries from the authorizer's Deny: `forbidden` for a permission the
  * key lacks, `rate_limited` for a key over its own per-minute limit, `ip_not_allowed` for a key used from
- * outside its `allowed_cidrs`.
+ * outside its `allowed_cidrs`, `credits_exhausted` for a key whose credits are below the call's cost.
  */
-export const ACCESS_DENIED_CODES: readonly ErrorCode[] = ['forbidden', 'rate_limited', 'ip_not_allowed'];
+export const ACCESS_DENIED_CODES: readonly ErrorCode[] = [
+  'forbidden',
+  'rate_limited',
+  'ip_not_allowed',
+  'credits_exhausted',
+];
 
 /** Every status an error code comes with: its own (errors.ts) and those of the gateway responses. */
 export function statusesOfCode(code: ErrorCode): number[] {

@@ -166,6 +166,8 @@ export class HotKeys implements UsageStore {
       !usableFrom(record, input.nowMs, input.sourceIp)
     )
       return { updated: false, record };
+    // A key with credits is spent by the exact write, every call: its balance is never over-spent.
+    if (record.credits !== null) return this.exactUse(entry, input);
     const spend = await this.take(entry, input.window, input.nowMs);
     if (spend === 'refuse') return { updated: false, record };
     if (spend === 'exact') {
@@ -219,6 +221,12 @@ export class HotKeys implements UsageStore {
     const record = await this.freshCopy(entry);
     if (record === null || !usableFrom(record, input.nowMs, input.sourceIp))
       return { outcome: 'refused', record };
+    if (record.credits !== null) {
+      // As on the bearer path: a key with credits is spent by the exact write.
+      const result = await this.store.recordSignedUse(input);
+      if (result.outcome === 'recorded') this.used(entry, input.nowMs);
+      return result;
+    }
     // Counted by `take` before the replay records are written, so concurrent requests here see it.
     const spend = await this.take(entry, input.window, input.nowMs);
     if (spend === 'refuse') return { outcome: 'refused', record };

@@ -19,6 +19,8 @@ import {
   NO_EVENTS,
   sequenceEvents,
 } from './audit';
+import { effectiveCredits, newCredits } from './credits';
+import type { AddCreditsCommand } from './credits-validation';
 import { sha256Hex } from './crypto';
 import { ApiError, keyNotFound, UNAUTHORIZED_MESSAGE } from './errors';
 import {
@@ -240,6 +242,7 @@ export class ManagementService {
       created_by: actorOf(principal),
       rotated_from: null,
       metadata: metadataOnCreate(caller, input.metadata),
+      credits: input.credits === null ? null : newCredits(input.credits, nowMs),
     });
     const events = [keyCreatedEvent(this.context(principal, nowMs), record)];
     Object.assign(record, headFields(this.sequence(events, record, nowMs)));
@@ -288,6 +291,8 @@ export class ManagementService {
     if (input.expires_at_ms !== undefined) next.expires_at_ms = input.expires_at_ms;
     if (input.metadata !== undefined) next.metadata = metadataOnEdit(caller, old, input.metadata);
     if (input.allowed_cidrs !== undefined) next.allowed_cidrs = input.allowed_cidrs;
+    if (input.credits !== undefined)
+      next.credits = input.credits === null ? null : newCredits(input.credits, nowMs);
     if (input.enabled !== undefined && input.enabled !== (old.disabled_at === null)) {
       next.disabled_at = input.enabled ? null : new Date(nowMs).toISOString();
     }
@@ -340,6 +345,39 @@ export class ManagementService {
   }
 
   /**
+   * Adds credits to a key's balance in one atomic write (concurrent calls and top-ups all count), with
+   * a `key.credits_added` event in the same transaction. A key without credits is unlimited: 409.
+   */
+  async addCredits(principal: Principal, id: string, input: AddCreditsCommand): Promise<KeyResponse> {
+    requirePermission(principal, 'keys:write');
+    await this.activeCaller(principal, this.deps.now());
+    for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
+      const old = await this.visibleKey(principal, id);
+      this.assertMayModify(principal, old, 'top up');
+      const nowMs = this.deps.now();
+      const status = apiKeyStatus(old, nowMs);
+      if (status === 'revoked' || status === 'expired' || old.rotated_to !== null || old.released)
+        throw new ApiError('conflict', `Key ${id} is ${status} and cannot be topped up.`);
+      if (old.credits === null)
+        throw new ApiError(
+          'conflict',
+          `Key ${id} has no credits (it is unlimited); set credits with PATCH first.`,
+        );
+      const events = [
+        auditEvent(this.context(principal, nowMs), 'key.credits_added', old.org_id, id, {
+          credits_added: { old: null, new: input.add },
+        }),
+      ];
+      const head = this.sequence(events, old, nowMs);
+      const after = await this.deps.repo.addCredits(old, input.add, head, nowMs, events);
+      if (after === null) continue;
+      this.logged(events);
+      return { key: await this.view(after) };
+    }
+    throw new ApiError('conflict', `Key ${id} kept changing while it was being topped up; try again.`);
+  }
+
+  /**
    * A new key with the same name, description, roles, frozen permissions, rate limit, expiry,
    * metadata and organization; the old key stops working when the grace period ends (at once for 0).
    */
@@ -371,6 +409,8 @@ export class ManagementService {
       rotated_from: old.id,
       metadata: old.metadata,
       allowed_cidrs: old.allowed_cidrs,
+      // The balance as it stands now goes with the key (the old one keeps its own during the grace period).
+      credits: old.credits === null ? null : effectiveCredits(old.credits, nowMs),
     });
     const ctx = this.context(principal, nowMs);
     const grace = input.grace_period_seconds;

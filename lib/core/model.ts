@@ -4,10 +4,20 @@
  * `KeyStatus`, the audit event: who changed what, written in the same transaction as the change) are
  * wire vocabulary, defined in wire.ts and re-exported here. Pure: no I/O.
  */
+
+import { effectiveCredits, type KeyCredits } from './credits';
 import type { SignatureAlgorithm } from './http-signatures';
 import type { Permission } from './permissions';
 import { keyPrefixOf } from './token';
-import type { ApiKey, AuditChange, AuditEvent, AuditEventType, AuditValue, KeyStatus } from './wire';
+import type {
+  ApiCredits,
+  ApiKey,
+  AuditChange,
+  AuditEvent,
+  AuditEventType,
+  AuditValue,
+  KeyStatus,
+} from './wire';
 
 export { AUDIT_EVENT_TYPES } from './wire';
 export type { ApiKey, AuditChange, AuditEvent, AuditEventType, AuditValue, KeyStatus };
@@ -52,6 +62,11 @@ export interface KeyRecord {
   sig_alg?: SignatureAlgorithm;
   /** An Ed25519 key's raw 32-byte public key, base64url without padding; absent on token keys. */
   public_key?: string | null;
+  /**
+   * The key's credits (`#core/credits`): each allowed call spends from them in its one write; null: the
+   * key is unlimited.
+   */
+  credits: KeyCredits | null;
   /** The `version` of the key's last audit event (0: none versioned yet); each change's transaction is conditional on it. */
   audit_version: number;
   /** Epoch milliseconds of the key's last audit event (null: none versioned yet); the next is dated after it. */
@@ -123,8 +138,30 @@ export function toApiKey(record: KeyRecord, tokenPrefix: string, nowMs: number):
     calls: record.calls,
     metadata: { ...record.metadata },
     allowed_cidrs: [...record.allowed_cidrs],
+    credits: record.credits === null ? null : toApiCredits(record.credits, nowMs),
     rotated_to: record.rotated_to,
     rotated_from: record.rotated_from,
+  };
+}
+
+/** A key's credits as shown: the balance as it stands now (a refill due since the last call applied). */
+export function toApiCredits(credits: KeyCredits, nowMs: number): ApiCredits {
+  const now = effectiveCredits(credits, nowMs);
+  const refill = now.refill;
+  return {
+    remaining: now.remaining,
+    refill:
+      refill === null
+        ? null
+        : {
+            amount: refill.amount,
+            every: refill.every,
+            ...(refill.every === 'month' ? { day: refill.day ?? 1 } : {}),
+            mode: refill.mode,
+            ...(refill.max === null ? {} : { max: refill.max }),
+          },
+    next_refill_at: now.next_refill_ms === null ? null : new Date(now.next_refill_ms).toISOString(),
+    low_threshold: now.low_threshold,
   };
 }
 

@@ -198,6 +198,16 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     body: 'RotateKeyRequest',
     responses: { 201: { description: 'The new key.', body: 'NewKeyResponse' } },
   },
+  addCredits: {
+    summary: "Add credits to a key's balance",
+    description:
+      'Adds `add` to the balance in one atomic write, so concurrent calls and top-ups all count; a ' +
+      '`key.credits_added` audit event is written in the same transaction. 409 for a key without credits ' +
+      '(unlimited: set them with PATCH) or one revoked, rotated or expired.',
+    tag: 'keys',
+    body: 'AddCreditsRequest',
+    responses: { 200: { description: 'The key after the top-up.', body: 'KeyResponse' } },
+  },
   listOrgs: {
     summary: 'List organizations, by org id',
     description:

@@ -6,7 +6,7 @@
  * Pure.
  */
 import type { CredentialScheme } from './credentials';
-import { IP_NOT_ALLOWED_MESSAGE, rateLimitedMessage } from './errors';
+import { CREDITS_EXHAUSTED_MESSAGE, IP_NOT_ALLOWED_MESSAGE, rateLimitedMessage } from './errors';
 import type { AuthorizerContext, Principal } from './principal';
 import { allowedMethods, principalContext } from './principal';
 import { rateLimitField, rateLimitPolicyField } from './rate-limit-fields';
@@ -78,6 +78,18 @@ export function ipDeniedContext(keyId: string): AuthorizerContext {
     ratelimit: '',
     ratelimit_policy: '',
     auth_scheme: '',
+  };
+}
+
+/**
+ * The context of the Deny for a key whose credits are below the call's cost: code `credits_exhausted`
+ * and its message for the gateway response (ACCESS_DENIED, 403); nothing else.
+ */
+export function creditsDeniedContext(keyId: string): AuthorizerContext {
+  return {
+    ...ipDeniedContext(keyId),
+    error_code: 'credits_exhausted',
+    error_message: CREDITS_EXHAUSTED_MESSAGE,
   };
 }
 

@@ -10,11 +10,11 @@ import { TIMESTAMP_SKEW_SECONDS } from './armor';
 
 /**
  * Which check finds the reason: the Authorization header parser (`header`), the rest of credential
- * verification (`credential`), the key's rate limit (`rate_limit`), the route check an HTTP API leaves
+ * verification (`credential`), the key's rate limit (`rate_limit`), its credits (`credits`), the route check an HTTP API leaves
  * to the authorizer (`route`), the key's network allowlist (`network`), or the check a body reader makes of a signed request's body against its
  * Content-Digest (`body`; the authorizer never sees bodies).
  */
-export type RefusalCheck = 'header' | 'credential' | 'rate_limit' | 'route' | 'network' | 'body';
+export type RefusalCheck = 'header' | 'credential' | 'rate_limit' | 'credits' | 'route' | 'network' | 'body';
 
 /**
  * Who logs it: the authorizer (its log group is the one `latchkey logs tail --stack` reads), or the
@@ -27,7 +27,7 @@ export interface RefusalReasonInfo {
   loggedBy: RefusalLogger;
   /**
    * What a REST API answers: 401 `unauthorized` (every credential failure), or 403 (`rate_limited`,
-   * `ip_not_allowed`, or a route the credential may not call). An HTTP API answers 403 to all of them (docs/deploy.md).
+   * `credits_exhausted`, `ip_not_allowed`, or a route the credential may not call). An HTTP API answers 403 to all of them (docs/deploy.md).
    */
   status: 401 | 403;
   /** One line for people: what happened, and the usual cause. */
@@ -202,6 +202,13 @@ export const REFUSAL_REASONS = {
     status: 403,
     explanation: "the key's rate_limit_per_minute is used up for this minute (logged as deny)",
   },
+  credits_exhausted: {
+    check: 'credits',
+    loggedBy: 'authorizer',
+    status: 403,
+    explanation:
+      "the key's credits are below the call's cost (nothing spent; a top-up or the next refill restores them)",
+  },
   route_not_allowed: {
     check: 'route',
     loggedBy: 'authorizer',
@@ -242,6 +249,8 @@ export type ParseFailure = ReasonsOf<'header'>;
 export type FailureReason = ReasonsOf<'header' | 'credential'>;
 /** Why a verified key may not make this call now (403). */
 export type RateRefusal = ReasonsOf<'rate_limit'>;
+/** Why a verified key's call is refused for want of credits (403 on a REST API; 429 embedded). */
+export type CreditsRefusal = ReasonsOf<'credits'>;
 /** Why a verified key may not be used from this source address (403). */
 export type NetworkRefusal = ReasonsOf<'network'>;
 /** Why an HTTP API's authorizer refuses a verified credential this route (403). */

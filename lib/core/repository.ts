@@ -72,6 +72,18 @@ export interface KeyRepository {
    * head), only if the key is still usable and nothing was changed since `old` was read; false otherwise.
    */
   updateKey(old: KeyRecord, next: KeyRecord, nowMs: number, events: readonly AuditEvent[]): Promise<boolean>;
+  /**
+   * Adds `add` to the key's credit balance atomically, with `events` and the audit head `head`, only
+   * while the key is usable, still has credits and nothing else was changed since `old` was read;
+   * the key after the write, or null when it changed (read it again).
+   */
+  addCredits(
+    old: KeyRecord,
+    add: number,
+    head: AuditHead,
+    nowMs: number,
+    events: readonly AuditEvent[],
+  ): Promise<KeyRecord | null>;
   listKeys(query: ListKeysQuery): Promise<{ records: KeyRecord[]; nextCursor: string | null }>;
   /**
    * One page of organizations in org-id order, after the one `cursor` names: their limits and active

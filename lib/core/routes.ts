@@ -2,6 +2,7 @@
  * The one route table. The CDK stack builds API Gateway resources from it, the local gateway serves
  * it, the authorizer's policy covers it, and the management handler dispatches on it.
  */
+import { MAX_ROUTE_COST } from './credits';
 import { isPermission, PERMISSION_RULE, type Permission } from './permissions';
 
 const READ = ['GET', 'HEAD', 'OPTIONS'] as const;
@@ -54,6 +55,8 @@ export interface Route {
   handler: RouteHandler;
   /** Whether the handler reads a request body (and so checks Content-Digest on signed requests). */
   hasBody: boolean;
+  /** The credits a call spends from a key with credits (`#core/credits`); default 1. */
+  cost?: number;
 }
 
 export const ROUTES = [
@@ -101,6 +104,14 @@ export const ROUTES = [
     id: 'rotateKey',
     method: 'POST',
     path: '/v1/keys/{id}/rotate',
+    needs: 'keys:write',
+    handler: 'management',
+    hasBody: true,
+  },
+  {
+    id: 'addCredits',
+    method: 'POST',
+    path: '/v1/keys/{id}/credits',
     needs: 'keys:write',
     handler: 'management',
     hasBody: true,
@@ -236,7 +247,7 @@ const RESOURCE_PATH_RE = /^(\/([A-Za-z0-9._~-]+|\{[A-Za-z0-9_]+\+?\}))+$/;
 export function parseApplicationRoutes(input: unknown): PolicyRoute[] {
   if (!Array.isArray(input)) throw new Error('application routes must be a JSON array of {method, path}');
   return input.map((entry, i) => {
-    const e = entry as { method?: unknown; path?: unknown; permission?: unknown };
+    const e = entry as { method?: unknown; path?: unknown; permission?: unknown; cost?: unknown };
     const method = typeof e?.method === 'string' ? e.method.toUpperCase() : '';
     if (!isRouteMethod(method))
       throw new Error(`application route ${i}: method must be an HTTP method or ANY`);
@@ -248,13 +259,34 @@ export function parseApplicationRoutes(input: unknown): PolicyRoute[] {
     if (e.permission !== undefined && !isPermission(e.permission)) {
       throw new Error(`application route ${i}: permission must be ${PERMISSION_RULE}`);
     }
+    if (
+      e.cost !== undefined &&
+      (typeof e.cost !== 'number' || !Number.isInteger(e.cost) || e.cost < 1 || e.cost > MAX_ROUTE_COST)
+    ) {
+      throw new Error(`application route ${i}: cost must be an integer from 1 to ${MAX_ROUTE_COST}`);
+    }
     const needs = e.permission === undefined ? 'application' : e.permission;
-    return { method, path: e.path, needs };
+    return { method, path: e.path, needs, ...(e.cost === undefined ? {} : { cost: e.cost }) };
   });
 }
 
-/** What the authorizer's policy needs to know of a route. */
-export type PolicyRoute = Pick<Route, 'method' | 'path' | 'needs'>;
+/** What the authorizer's policy needs to know of a route (and what a call of it costs in credits). */
+export type PolicyRoute = Pick<Route, 'method' | 'path' | 'needs' | 'cost'>;
+
+/**
+ * The credits a call costs: the `cost` of the route that serves `method` on the resource path
+ * `resource` (a literal method before ANY, as API Gateway matches), else 1.
+ */
+export function routeCost(
+  routes: readonly Pick<Route, 'method' | 'path' | 'cost'>[],
+  method: string,
+  resource: string | null,
+): number {
+  if (resource === null) return 1;
+  const exact = routes.find((r) => r.path === resource && r.method === method);
+  const any = routes.find((r) => r.path === resource && r.method === 'ANY');
+  return (exact ?? any)?.cost ?? 1;
+}
 
 /** What matching needs of a route: its method (or ANY) and resource path. */
 export type RoutePattern = Pick<Route, 'method' | 'path'>;

@@ -8,6 +8,7 @@
  * accept what the validators accept and refuse what they refuse. Pure data: no I/O.
  */
 import { MAX_ALLOWED_CIDRS } from './cidr';
+import { CREDITS_SCHEMAS } from './credits-schemas';
 import { ERROR_STATUS, type ErrorCode } from './errors';
 import { statusesOfCode } from './gateway-responses';
 import { type ApiKey, AUDIT_EVENT_TYPES, type AuditEvent } from './model';
@@ -151,6 +152,7 @@ const apiKey = object<ApiKey>(
       items: { type: 'string' },
       description: 'The networks a request with this key must come from (canonical CIDRs); [] = anywhere.',
     },
+    credits: nullable({ ...ref('Credits'), description: 'null: the key is unlimited.' }),
     rotated_to: nullable({
       type: 'string',
       description: 'The id of the key this one was rotated to; null when it was not rotated.',
@@ -179,6 +181,7 @@ const apiKey = object<ApiKey>(
     'calls',
     'metadata',
     'allowed_cidrs',
+    'credits',
     'rotated_to',
     'rotated_from',
   ],
@@ -235,6 +238,7 @@ export const SCHEMAS = {
     additionalProperties: false,
   },
   ApiKey: apiKey,
+  ...CREDITS_SCHEMAS,
   CreateKeyRequest: object<CreateKeyRequest>(
     {
       name: FIELDS.name,
@@ -254,6 +258,7 @@ export const SCHEMAS = {
         ...FIELDS.allowed_cidrs,
         description: `${FIELDS.allowed_cidrs.description} Default: anywhere.`,
       }),
+      credits: nullable({ ...ref('CreditsRequest'), description: 'Default: none (unlimited).' }),
     },
     ['name'],
   ),
@@ -272,6 +277,10 @@ export const SCHEMAS = {
         allowed_cidrs: nullable({
           ...FIELDS.allowed_cidrs,
           description: `${FIELDS.allowed_cidrs.description} Replaces the whole list; null or [] allows anywhere.`,
+        }),
+        credits: nullable({
+          ...ref('CreditsRequest'),
+          description: 'Replaces the credits (balance, refill, threshold); null removes them (unlimited).',
         }),
       },
       [],

@@ -66,6 +66,18 @@ export const ORG_ATTRIBUTES = {
 /** Attributes of a usage-history item (`USAGE#<keyId>` / `<YYYY-MM-DD>`). */
 export const USAGE_ATTRIBUTES = { calls: 'calls' } as const;
 
+/**
+ * A key item's credits (`#core/credits`), each attribute absent on a key without them: the balance, when
+ * the next refill is due (epoch ms), the refill (a map: amount, every, day, mode, max) and the low
+ * threshold. The authorizer writes the first two; the other two it only reads.
+ */
+export const CREDIT_ATTRIBUTES = {
+  remaining: 'cr_rem',
+  nextRefill: 'cr_next',
+  refill: 'cr_refill',
+  lowThreshold: 'cr_low',
+} as const;
+
 /** A key item's per-minute rate-limit counter is the attribute `rl_<window>`. */
 export const RATE_WINDOW_PREFIX = 'rl_';
 /** A key item's call counter for one UTC day is the attribute `u_<YYYYMMDD>`. */
@@ -74,7 +86,7 @@ export const USAGE_DAY_PREFIX = 'u_';
 /**
  * Every attribute the authorizer's UpdateItem on a key item may name, in its update or its condition
  * expression (IAM `dynamodb:Attributes` patterns, `*` a wildcard): the key, the checks it evaluates
- * (hash, revocation, disabling, expiry, rate limit, network allowlist) and the counters it writes. The stack allows the
+ * (hash, revocation, disabling, expiry, rate limit, network allowlist, credits) and the counters it writes. The stack allows the
  * authorizer's UpdateItem only within this list, so its role cannot touch a key's permissions, roles,
  * organization, salt, name or metadata; IAM cannot tell an evaluated attribute from a written one, so
  * the evaluated ones are in the list too. A test holds the store's requests against it.
@@ -88,6 +100,8 @@ export const AUTHORIZER_UPDATE_ATTRIBUTES = [
   'expires_at_ms',
   'rate_limit_per_minute',
   'allowed_cidrs',
+  CREDIT_ATTRIBUTES.remaining,
+  CREDIT_ATTRIBUTES.nextRefill,
   'calls',
   'last_used_at',
   `${RATE_WINDOW_PREFIX}*`,

@@ -29,6 +29,11 @@ export interface RecordUseInput {
    * them; undefined is outside every list (a key with none is unaffected).
    */
   sourceIp?: string | undefined;
+  /**
+   * The credits the call spends from a key that has credits (`#core/credits`): its route's cost;
+   * default 1. A key without credits spends none.
+   */
+  cost?: number;
 }
 
 /**
@@ -68,6 +73,8 @@ export interface RecordSignedUseInput extends RecordReplayInput {
   window: number;
   /** As for `RecordUseInput.sourceIp`. */
   sourceIp?: string | undefined;
+  /** As for `RecordUseInput.cost`. */
+  cost?: number;
 }
 
 /** One atomic write: the nonce, the signature, and the key's usage and rate-limit window. */

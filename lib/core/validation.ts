@@ -6,6 +6,7 @@
  * field list here is checked against them by the compiler.
  */
 import { type CidrProblem, MAX_ALLOWED_CIDRS, parseCidr } from './cidr';
+import { type CreditsCommand, validateCredits } from './credits-validation';
 import { ApiError, ValidationError } from './errors';
 import { integerRangeText, MAX_KEYS, RATE_LIMIT_PER_MINUTE } from './settings';
 import { assertSafeText, validateMetadata } from './text-rules';
@@ -50,6 +51,8 @@ export interface CreateKeyCommand {
   metadata: Record<string, string>;
   /** Canonical CIDRs; [] when none was given. */
   allowed_cidrs: string[];
+  /** null: no credits (unlimited). */
+  credits: CreditsCommand | null;
 }
 
 /** `PATCH /v1/keys/{id}`: only the fields present change (at least one is). */
@@ -64,6 +67,8 @@ export interface UpdateKeyCommand {
   metadata?: Record<string, string>;
   /** Replaces the whole list (canonical CIDRs); [] clears it. */
   allowed_cidrs?: string[];
+  /** Replaces the key's credits; null removes them. */
+  credits?: CreditsCommand | null;
 }
 
 /** `GET /v1/audit`. */
@@ -218,6 +223,7 @@ const CREATE_FIELDS = fieldsOf<CreateKeyRequest>({
   org_id: true,
   metadata: true,
   allowed_cidrs: true,
+  credits: true,
 });
 
 export function validateCreateKey(input: Json, nowMs: number): CreateKeyCommand {
@@ -262,6 +268,7 @@ export function validateCreateKey(input: Json, nowMs: number): CreateKeyCommand 
     org_id: optionalOrgId(input.org_id),
     metadata: validateMetadata(input.metadata),
     allowed_cidrs: validateAllowedCidrs(input.allowed_cidrs),
+    credits: input.credits === undefined || input.credits === null ? null : validateCredits(input.credits),
   };
 }
 
@@ -273,6 +280,7 @@ const UPDATE_FIELDS = fieldsOf<UpdateKeyRequest>({
   enabled: true,
   metadata: true,
   allowed_cidrs: true,
+  credits: true,
 });
 const ROTATE_FIELDS = fieldsOf<RotateKeyRequest>({ grace_period_seconds: true });
 const ORG_LIMIT_FIELDS = fieldsOf<OrgLimitRequest>({ max_keys: true });
@@ -324,6 +332,7 @@ export function validateUpdateKey(input: Json, nowMs: number): UpdateKeyCommand 
   }
   if ('metadata' in input) command.metadata = validateMetadata(input.metadata);
   if ('allowed_cidrs' in input) command.allowed_cidrs = validateAllowedCidrs(input.allowed_cidrs);
+  if ('credits' in input) command.credits = input.credits === null ? null : validateCredits(input.credits);
   return command;
 }
 

@@ -15,10 +15,11 @@ import {
 } from './armor';
 import { addressAllowed } from './cidr';
 import { parseAuthorization } from './credentials';
+import { creditsExhausted } from './credits';
 import { constantTimeEqual, sha256Hex } from './crypto';
 import { type KeyRecord, keyStatus } from './model';
 import { ADMIN_PRINCIPAL, type Principal } from './principal';
-import type { BodyRefusal, FailureReason, NetworkRefusal, RateRefusal } from './refusals';
+import type { BodyRefusal, CreditsRefusal, FailureReason, NetworkRefusal, RateRefusal } from './refusals';
 import type { SigningProfile } from './settings';
 import { deriveSecret, issuedToken } from './token';
 import { RATE_WINDOW_MS, type RecordReplayInput, rateWindowOf, type UsageStore } from './usage-store';
@@ -41,7 +42,9 @@ export type Verification =
       limitPerMinute: number;
     }
   /** The credential is valid but the key may not be used from this address; nothing was counted. */
-  | { ok: false; kind: 'ip_not_allowed'; keyId: string };
+  | { ok: false; kind: 'ip_not_allowed'; keyId: string }
+  /** The credential is valid but the key's credits are below the call's cost; nothing was spent or counted. */
+  | { ok: false; kind: 'credits_exhausted'; keyId: string };
 
 /** What verification needs from the outside world. Every method may throw: the caller fails closed. */
 export interface VerifierDeps {
@@ -94,6 +97,11 @@ export interface VerifyRequest {
    * has an Authorization header: one credential per request).
    */
   httpSignature?: HttpSignatureInput;
+  /**
+   * The credits the call spends from a key with credits: the cost its route declares (the authorizer
+   * and latchkey/verify find it in their route table); default 1.
+   */
+  cost?: number;
 }
 
 export function retryAfterSeconds(nowMs: number): number {
@@ -102,14 +110,16 @@ export function retryAfterSeconds(nowMs: number): number {
 
 /**
  * Why a conditional use-write was refused, decided from the record as it was: a credential failure
- * first (the same 401 whatever else is wrong), then the network allowlist, then the rate limit.
+ * first (the same 401 whatever else is wrong), then the network allowlist, then the credits (the
+ * balance, with a refill due applied, below the cost), then the rate limit.
  */
 export function classifyRefusal(
   record: KeyRecord | null,
   tokenHash: string,
   nowMs: number,
   sourceIp?: string,
-): FailureReason | NetworkRefusal | RateRefusal {
+  cost = 1,
+): FailureReason | NetworkRefusal | CreditsRefusal | RateRefusal {
   if (record === null) return 'unknown_key';
   if (!constantTimeEqual(record.key_hash, tokenHash)) return 'wrong_secret';
   const status = keyStatus(record, nowMs);
@@ -117,6 +127,7 @@ export function classifyRefusal(
   if (status === 'expired') return 'expired';
   if (status === 'disabled') return 'disabled';
   if (!addressAllowed(record.allowed_cidrs, sourceIp)) return 'ip_not_allowed';
+  if (creditsExhausted(record.credits, cost, nowMs)) return 'credits_exhausted';
   return 'rate_limited';
 }
 
@@ -137,12 +148,13 @@ const unauthorized = (reason: UnauthorizedReason, keyId: string | null): Verific
  * `record` (never null when the reason is `rate_limited`).
  */
 function refusedUseVerdict(
-  reason: FailureReason | NetworkRefusal | RateRefusal,
+  reason: FailureReason | NetworkRefusal | CreditsRefusal | RateRefusal,
   record: KeyRecord | null,
   keyId: string,
   nowMs: number,
 ): Verification {
   if (reason === 'ip_not_allowed') return { ok: false, kind: 'ip_not_allowed', keyId };
+  if (reason === 'credits_exhausted') return { ok: false, kind: 'credits_exhausted', keyId };
   if (reason !== 'rate_limited') return unauthorized(reason, keyId);
   // classifyRefusal answers rate_limited only for a record it was given.
   if (record === null) return unauthorized('unknown_key', keyId);
@@ -170,7 +182,15 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
     const nowMs = deps.now();
     const signed = await verifyHttpSignature(deps, request, request.httpSignature, nowMs);
     if (!signed.ok) return unauthorized(signed.reason, signed.keyId);
-    return completeSignedUse(deps, signed.record, signed.replay, nowMs, request.sourceIp, 'rfc9421');
+    return completeSignedUse(
+      deps,
+      signed.record,
+      signed.replay,
+      nowMs,
+      request.sourceIp,
+      'rfc9421',
+      request.cost ?? 1,
+    );
   }
   const parsed = parseAuthorization(request.authorization, deps.tokenPrefixes);
   if (!parsed.ok) return unauthorized(parsed.reason, null);
@@ -198,6 +218,7 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
       nowMs,
       window: rateWindowOf(nowMs),
       sourceIp: request.sourceIp,
+      cost: request.cost ?? 1,
     });
     if (result.updated && result.record && constantTimeEqual(result.record.key_hash, tokenHash)) {
       // The stored hash alone is not trusted: the secret must also be the one the master secret derives
@@ -212,7 +233,7 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
     }
     const refused = result.updated ? null : result.record;
     return refusedUseVerdict(
-      classifyRefusal(refused, tokenHash, nowMs, request.sourceIp),
+      classifyRefusal(refused, tokenHash, nowMs, request.sourceIp, request.cost ?? 1),
       refused,
       keyId,
       nowMs,
@@ -256,7 +277,7 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
     signatureHash: sha256Hex(armor.signature),
     replayTtl: armor.timestamp + NONCE_TTL_SECONDS,
   };
-  return completeSignedUse(deps, record, replay, nowMs, request.sourceIp, 'armor');
+  return completeSignedUse(deps, record, replay, nowMs, request.sourceIp, 'armor', request.cost ?? 1);
 }
 
 /**
@@ -271,6 +292,7 @@ async function completeSignedUse(
   nowMs: number,
   sourceIp: string | undefined,
   scheme: 'armor' | 'rfc9421',
+  cost: number,
 ): Promise<Verification> {
   const keyId = replay.keyId;
   const status = keyStatus(record, nowMs);
@@ -284,10 +306,11 @@ async function completeSignedUse(
     nowMs,
     window: rateWindowOf(nowMs),
     sourceIp,
+    cost,
   });
   if (written.outcome === 'replayed') return unauthorized('replayed', keyId);
   if (written.outcome === 'refused') {
-    const reason = classifyRefusal(written.record, record.key_hash, nowMs, sourceIp);
+    const reason = classifyRefusal(written.record, record.key_hash, nowMs, sourceIp, cost);
     const verdict = refusedUseVerdict(reason, written.record, keyId, nowMs);
     return written.consumed ? verdict : consumeThenRefuse(deps, replay, verdict);
   }

@@ -52,10 +52,50 @@ export interface ApiKey {
   metadata: Record<string, string>;
   /** The networks (canonical CIDRs) a request with this key must come from; [] = anywhere. */
   allowed_cidrs: string[];
+  /** The key's credits (each allowed call spends from them), or null: unlimited. */
+  credits: ApiCredits | null;
   /** The successor's key id once this key was rotated, else null. */
   rotated_to: string | null;
   /** The predecessor's key id when this key was made by a rotation, else null. */
   rotated_from: string | null;
+}
+
+/** How a key's credits are refilled: daily at 00:00 UTC, or monthly on `day` (clamped to the month's length). */
+export interface ApiCreditRefill {
+  /** 1 or more. */
+  amount: number;
+  every: 'day' | 'month';
+  /** Monthly only: 1–31, default 1. */
+  day?: number;
+  /** `add`: the amount is added (up to `max`); `replace`: the balance becomes the amount. */
+  mode: 'add' | 'replace';
+  /** `add` only: the balance a refill does not go past. */
+  max?: number;
+}
+
+/** A key's credits as shown. */
+export interface ApiCredits {
+  /** The balance now (a refill due since the key's last call included). */
+  remaining: number;
+  refill: ApiCreditRefill | null;
+  /** When the next refill is due (it is applied by the first call after it), or null. */
+  next_refill_at: string | null;
+  /** A call that takes the balance below this writes `key.credits_low` to the audit trail; null: none. */
+  low_threshold: number | null;
+}
+
+/** `credits` in a create or PATCH body: the balance, and optionally a refill and a low threshold. */
+export interface CreditsRequest {
+  /** 0 or more. */
+  remaining: number;
+  refill?: ApiCreditRefill | null;
+  low_threshold?: number | null;
+}
+
+/** `POST /v1/keys/{id}/credits` body: credits added to the balance, atomically. */
+export interface AddCreditsRequest {
+  /** 1 or more. */
+  add: number;
 }
 
 /** The kinds of audit event, one per kind of change. */
@@ -67,6 +107,9 @@ export const AUDIT_EVENT_TYPES = [
   'key.revoked',
   'key.rotated',
   'key.leaked',
+  'key.credits_added',
+  'key.credits_low',
+  'key.credits_exhausted',
   'org.updated',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
@@ -123,6 +166,8 @@ export interface CreateKeyRequest {
   metadata?: Record<string, string>;
   /** IPv4 and IPv6 CIDRs (≤ 16) a request must come from; a bare address is its /32 or /128. Default: anywhere. */
   allowed_cidrs?: string[];
+  /** Credits each allowed call spends from. Default: none (unlimited). */
+  credits?: CreditsRequest;
 }
 
 /**
@@ -144,6 +189,8 @@ export interface UpdateKeyRequest {
   metadata?: Record<string, string> | null;
   /** Replaces the whole list; null or [] lets the key be used from anywhere. */
   allowed_cidrs?: string[] | null;
+  /** Replaces the key's credits (balance, refill and threshold); null removes them (unlimited). */
+  credits?: CreditsRequest | null;
 }
 
 /** `GET /v1/audit` query, as sent. */

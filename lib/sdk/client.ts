@@ -179,6 +179,14 @@ export class LatchkeyClient {
     return this.#call('updateKey', { params: { id: nonEmpty(id, 'id') }, body: { ...changes } }, options);
   }
 
+  /**
+   * `POST /v1/keys/{id}/credits` → `{key}`: adds `add` credits to the key's balance in one atomic write
+   * (409 for a key without credits). Never retried: a retry could add them twice.
+   */
+  addCredits(id: string, add: number, options?: RequestOptions): Promise<KeyResponse> {
+    return this.#call('addCredits', { params: { id: nonEmpty(id, 'id') }, body: { add } }, options);
+  }
+
   /** `updateKey(id, {enabled: false})`: the key is refused (401) from the next request on, keeping its slot. */
   disableKey(id: string, options?: RequestOptions): Promise<KeyResponse> {
     return this.updateKey(id, { enabled: false }, options);

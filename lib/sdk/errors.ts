@@ -59,7 +59,12 @@ export class LatchkeyError extends Error {
 
   /** True for 403 `rate_limited` (latchkey's per-key limit) and 429 (gateway throttling). */
   get isRateLimited(): boolean {
-    return this.code === 'rate_limited' || this.status === 429;
+    return this.code === 'rate_limited' || (this.status === 429 && this.code !== 'credits_exhausted');
+  }
+
+  /** True for `credits_exhausted`: the key's credits are below the call's cost (a retry will not help). */
+  get isCreditsExhausted(): boolean {
+    return this.code === 'credits_exhausted';
   }
 
   /**

@@ -14,6 +14,9 @@ import type {
 } from '../core/wire';
 
 export type {
+  AddCreditsRequest,
+  ApiCreditRefill,
+  ApiCredits,
   ApiKey,
   AuditChange,
   AuditEvent,
@@ -22,6 +25,7 @@ export type {
   AuditQuery,
   AuthScheme,
   CreateKeyRequest,
+  CreditsRequest,
   ErrorBody,
   ErrorCode,
   KeyResponse,

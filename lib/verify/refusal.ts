@@ -4,6 +4,7 @@
  * 401; the reason is for your logs only, never for the response.
  */
 import {
+  CREDITS_EXHAUSTED_MESSAGE,
   type ErrorBody,
   errorBody,
   IP_NOT_ALLOWED_MESSAGE,
@@ -17,7 +18,7 @@ import { ROUTE_NOT_FOUND_MESSAGE } from '#core/routes';
 
 /**
  * Why a request was refused: a credential reason of latchkey's refusal table (docs/protocol.md,
- * "Refusal reasons"; `rate_limited` answers 429 here, `ip_not_allowed` 403), or `forbidden` (the key lacks the route's
+ * "Refusal reasons"; `rate_limited` and `credits_exhausted` answer 429 here, `ip_not_allowed` 403), or `forbidden` (the key lacks the route's
  * permission), `route_not_found` (no route of the table matches), `dependency_failure` (DynamoDB or
  * Secrets Manager failed: fail closed); and two an adapter finds before verifying: `body_too_large`
  * (413, past the adapter's body limit) and `body_unavailable` (500: a body parser consumed the body
@@ -39,6 +40,7 @@ const ANSWERS = {
   not_found: { status: 404, message: () => ROUTE_NOT_FOUND_MESSAGE },
   payload_too_large: { status: 413, message: () => 'The request body is too large.' },
   rate_limited: { status: 429, message: (seconds: number) => rateLimitedMessage(seconds) },
+  credits_exhausted: { status: 429, message: () => CREDITS_EXHAUSTED_MESSAGE },
   internal_error: {
     status: 500,
     message: () => 'The request body could not be read to verify the request.',
@@ -81,6 +83,8 @@ function codeOf(reason: RefusalCause): RefusalCode {
       return 'not_found';
     case 'rate_limited':
       return 'rate_limited';
+    case 'credits_exhausted':
+      return 'credits_exhausted';
     case 'dependency_failure':
       return 'service_unavailable';
     case 'body_too_large':

@@ -32,6 +32,11 @@ export interface VerifierRoute {
    * @default - `api:read` for GET, HEAD and OPTIONS; `api:write` for any other method
    */
   readonly permission?: string;
+  /**
+   * The credits a call spends from a key that has credits (a whole number from 1 to 1,000,000).
+   * @default 1
+   */
+  readonly cost?: number;
 }
 
 export interface VerifierOptions {
@@ -110,6 +115,7 @@ interface CompiledRoute {
   method: RouteMethod;
   path: string;
   needs: RouteRequirement;
+  cost?: number;
   source: VerifierRoute;
 }
 
@@ -152,6 +158,7 @@ export function createVerifier(options: VerifierOptions = {}): Verifier {
             hasBody: false,
           },
           ...(input.sourceIp === undefined ? {} : { sourceIp: input.sourceIp }),
+          cost: match?.route.cost ?? 1,
         });
       } catch (error) {
         return refusal('dependency_failure', requestId, { error });
@@ -164,6 +171,8 @@ export function createVerifier(options: VerifierOptions = {}): Verifier {
           });
         if (result.kind === 'ip_not_allowed')
           return refusal('ip_not_allowed', requestId, { keyId: result.keyId });
+        if (result.kind === 'credits_exhausted')
+          return refusal('credits_exhausted', requestId, { keyId: result.keyId });
         return refusal(result.reason, requestId, { keyId: result.keyId });
       }
       const principal = result.principal;

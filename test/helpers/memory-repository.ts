@@ -92,8 +92,25 @@ export class MemoryKeyRepository implements KeyRepository {
     ] as const;
     if (fields.some((f) => JSON.stringify(stored[f]) !== JSON.stringify(old[f]))) return false;
     for (const f of fields) Object.assign(stored, { [f]: structuredClone(next[f]) });
+    stored.credits = structuredClone(next.credits);
     this.store(events);
     return true;
+  }
+
+  async addCredits(
+    old: KeyRecord,
+    add: number,
+    head: { version: number; atMs: number | null },
+    _nowMs: number,
+    events: readonly AuditEvent[],
+  ): Promise<KeyRecord | null> {
+    this.calls.push('addCredits');
+    const stored = this.keys.get(old.id);
+    if (!stored || stored.credits === null || stored.audit_version !== old.audit_version) return null;
+    stored.credits.remaining += add;
+    Object.assign(stored, { audit_version: head.version, audit_at_ms: head.atMs });
+    this.store(events);
+    return structuredClone(stored);
   }
 
   async listAudit(query: ListAuditQuery): Promise<{ events: AuditEvent[]; nextCursor: string | null }> {

@@ -28,6 +28,7 @@ export function keyRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
     disabled_at: null,
     metadata: {},
     allowed_cidrs: [],
+    credits: null,
     audit_version: 0,
     audit_at_ms: null,
     ...overrides,

@@ -21,6 +21,8 @@ export type RefusalKind =
   | 'forbidden_route'
   /** A key over its rate_limit_per_minute. */
   | 'rate_limited'
+  /** A key whose credits are below the call's cost. */
+  | 'credits_exhausted'
   /** DynamoDB or Secrets Manager failed while the authorizer checked the credential. */
   | 'dependency_failure';
 
@@ -51,6 +53,7 @@ export const REFUSALS: Readonly<Record<ApiType, Readonly<Record<RefusalKind, Exp
     bad_credential: rest(401, 'unauthorized'),
     forbidden_route: rest(403, 'forbidden'),
     rate_limited: rest(403, 'rate_limited', true),
+    credits_exhausted: rest(403, 'credits_exhausted'),
     dependency_failure: rest(503, 'service_unavailable'),
   },
   http: {
@@ -58,6 +61,7 @@ export const REFUSALS: Readonly<Record<ApiType, Readonly<Record<RefusalKind, Exp
     bad_credential: http('ACCESS_DENIED'),
     forbidden_route: http('ACCESS_DENIED'),
     rate_limited: http('ACCESS_DENIED'),
+    credits_exhausted: http('ACCESS_DENIED'),
     dependency_failure: http('AUTHORIZER_FAILURE'),
   },
 };

@@ -82,7 +82,12 @@ describe('grantVerify and grantVerifyTo', () => {
 
   it("a function and a role get exactly the authorizer's DynamoDB statements", () => {
     const authorizer = dynamo(statementsOf(template, ids.authorizer));
-    expect(authorizer).toHaveLength(3);
+    expect(authorizer).toHaveLength(4);
+    // Credit crossings: a Put of new audit items, nothing else on them.
+    expect(authorizer.find((s) => s.Sid === 'PutCreditAuditItems')).toMatchObject({
+      Action: 'dynamodb:PutItem',
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } },
+    });
     for (const role of [ids.user, ids.admin, ids.task])
       expect(dynamo(statementsOf(template, role))).toEqual(authorizer);
   });
@@ -152,6 +157,7 @@ describe('examples/function-url', () => {
       'ReadKeyItems',
       'CountOnKeyItems',
       'PutReplayItems',
+      'PutCreditAuditItems',
     ]);
     expect(fnId).toMatch(/^Orders/);
   }, 120_000);

@@ -106,3 +106,20 @@ describe('protect with a permission of the role matrix', () => {
     }
   });
 });
+
+describe('protect with a credit cost', () => {
+  it('writes the cost into the routes the authorizer reads, and refuses one that cannot be', () => {
+    const { authorizer, orders } = shop(MATRIX);
+    authorizer.protect(orders, 'POST', undefined, { cost: 5 });
+    authorizer.protect(orders, 'GET');
+    expect(authorizer.applicationRoutes).toEqual([
+      { method: 'POST', path: '/orders', cost: 5 },
+      { method: 'GET', path: '/orders' },
+    ]);
+    for (const cost of [0, 1.5, 1_000_001]) {
+      expect(() => authorizer.protect(orders, 'PUT', undefined, { cost }), String(cost)).toThrow(
+        'protect: cost must be an integer from 1 to 1000000',
+      );
+    }
+  });
+});

@@ -10,6 +10,7 @@ const KEY_FIELDS = [
   'calls',
   'created_at',
   'created_by',
+  'credits',
   'description',
   'enabled',
   'expires_at',

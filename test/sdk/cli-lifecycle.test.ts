@@ -80,6 +80,49 @@ describe('keys update, disable, enable, delete', () => {
     expect(both.code).toBe(2);
   });
 
+  it('--credits and --refill set credits on create, keys credits add tops up, --no-credits removes them', async () => {
+    const created = await cli([
+      'keys',
+      'create',
+      '--name',
+      'cli-credits',
+      '--credits',
+      '100',
+      '--refill',
+      '500/month@15',
+      '--refill-mode',
+      'add',
+      '--refill-max',
+      '1000',
+      '--low-credits',
+      '10',
+      '--json',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const { key } = JSON.parse(created.stdout);
+    expect(key.credits).toMatchObject({
+      remaining: 100,
+      refill: { amount: 500, every: 'month', day: 15, mode: 'add', max: 1000 },
+      low_threshold: 10,
+    });
+    const shown = await cli(['keys', 'get', key.id]);
+    expect(shown.stdout).toMatch(
+      /credits\s+100 \(refills 500\/month on day 15, add up to 1000; next .*; low below 10\)/,
+    );
+    const added = await cli(['keys', 'credits', 'add', key.id, '25', '--json']);
+    expect(added.code, added.stderr).toBe(0);
+    expect(JSON.parse(added.stdout).key.credits.remaining).toBe(125);
+    const removed = await cli(['keys', 'update', key.id, '--no-credits', '--json']);
+    expect(JSON.parse(removed.stdout).key.credits).toBeNull();
+    expect((await cli(['keys', 'get', key.id])).stdout).toMatch(/credits\s+unlimited/);
+    const orphan = await cli(['keys', 'create', '--name', 'x', '--refill', '5/day']);
+    expect(orphan.code).toBe(2);
+    expect(orphan.stderr).toContain('--refill needs --credits N');
+    const badSpec = await cli(['keys', 'create', '--name', 'x', '--credits', '5', '--refill', '5/week']);
+    expect(badSpec.code).toBe(2);
+    expect(badSpec.stderr).toContain('--refill takes AMOUNT/day');
+  });
+
   it('refuses nothing to change, and --expires-at with --no-expiry, before calling the API', async () => {
     const none = await cli(['keys', 'update', 'K1aaaaaaaaaaaaaa']);
     expect(none.code).toBe(2);

@@ -71,6 +71,7 @@ const create = (overrides: Partial<CreateKeyCommand> = {}): CreateKeyCommand => 
   roles: null,
   rate_limit_per_minute: null,
   allowed_cidrs: [],
+  credits: null,
   expires_at_ms: null,
   org_id: null,
   metadata: {},

@@ -106,6 +106,7 @@ describe('toApiKey', () => {
       calls: 42,
       metadata: {},
       allowed_cidrs: [],
+      credits: null,
       rotated_to: null,
       rotated_from: 'OldOldOldOldOld1',
     });

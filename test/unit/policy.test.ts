@@ -118,6 +118,7 @@ describe('buildAllowPolicy', () => {
         arn('PATCH', '/v1/keys/*'),
         arn('DELETE', '/v1/keys/*'),
         arn('POST', '/v1/keys/*/rotate'),
+        arn('POST', '/v1/keys/*/credits'),
         arn('GET', '/v1/keys/*/usage'),
         arn('GET', '/v1/orgs'),
         arn('GET', '/v1/orgs/*'),

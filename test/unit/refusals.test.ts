@@ -66,10 +66,15 @@ describe('the table', () => {
     }
   });
 
-  it('gives 403 only to the rate limit, the route check and the network allowlist, and the integration only body checks', () => {
+  it('gives 403 only to the rate limit, the credits, the route check and the network allowlist, and the integration only body checks', () => {
     const by = (pred: (r: (typeof REFUSAL_REASONS)[RefusalReason]) => boolean) =>
       (Object.keys(REFUSAL_REASONS) as RefusalReason[]).filter((r) => pred(REFUSAL_REASONS[r]));
-    expect(by((r) => r.status === 403)).toEqual(['rate_limited', 'route_not_allowed', 'ip_not_allowed']);
+    expect(by((r) => r.status === 403)).toEqual([
+      'rate_limited',
+      'credits_exhausted',
+      'route_not_allowed',
+      'ip_not_allowed',
+    ]);
     expect(by((r) => r.loggedBy === 'integration')).toEqual(by((r) => r.check === 'body'));
   });
 });

@@ -27,6 +27,7 @@ describe('ROUTES', () => {
       'PATCH /v1/keys/{id} keys:write',
       'DELETE /v1/keys/{id} keys:write',
       'POST /v1/keys/{id}/rotate keys:write',
+      'POST /v1/keys/{id}/credits keys:write',
       'GET /v1/keys/{id}/usage keys:read',
       'GET /v1/orgs admin',
       'GET /v1/orgs/{org_id} admin',
@@ -53,7 +54,7 @@ describe('ROUTES', () => {
       ROUTES.filter((r) => r.hasBody)
         .map((r) => r.id)
         .sort(),
-    ).toEqual(['createKey', 'echo', 'putOrg', 'reportGithubLeaks', 'rotateKey', 'updateKey']);
+    ).toEqual(['addCredits', 'createKey', 'echo', 'putOrg', 'reportGithubLeaks', 'rotateKey', 'updateKey']);
   });
 
   it('sends echo to echo, GitHub leak reports to leaks, other public routes to public, the rest to management', () => {

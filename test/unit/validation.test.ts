@@ -101,6 +101,7 @@ describe('validateCreateKey', () => {
       org_id: null,
       metadata: {},
       allowed_cidrs: [],
+      credits: null,
     });
   });
 
@@ -128,6 +129,7 @@ describe('validateCreateKey', () => {
       org_id: 'acme',
       metadata: { plan: 'pro' },
       allowed_cidrs: ['192.0.2.0/24', '2001:db8::/32'],
+      credits: null,
     });
   });
 

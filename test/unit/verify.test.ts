@@ -164,7 +164,7 @@ describe('verifyRequest: API-key tokens', () => {
     expect(calls.recordUse).toBe(1);
     expect(calls.adminKey).toBe(0);
     expect(inputs).toEqual([
-      { keyId: KEY_ID, tokenHash: sha256(TOKEN), nowMs: NOW, window: Math.floor(NOW / 60_000) },
+      { keyId: KEY_ID, tokenHash: sha256(TOKEN), nowMs: NOW, window: Math.floor(NOW / 60_000), cost: 1 },
     ]);
     const serialized = JSON.stringify(inputs[0]);
     expect(serialized).not.toContain(TOKEN);

@@ -11,6 +11,7 @@
  */
 
 import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import { countRefusal } from '#core/outcomes';
 import {
   type AuthorizerResult,
   allowContext,
@@ -18,6 +19,7 @@ import {
   buildAllowPolicy,
   buildDenyPolicy,
   denyContext,
+  evaluatePolicy,
   ipDeniedContext,
   type SimpleAuthorizerResult,
 } from '#core/policy';
@@ -45,19 +47,29 @@ export function createAuthorizerHandler(runtime: Runtime): AuthorizerHandler {
   const routes = [...ROUTES, ...runtime.config.applicationRoutes];
   // The authorizer requires the admin key (checked above), so the deps always carry it.
   const deps = verifierDeps(runtime);
+  /** Usage by outcome: a key's call to a route it may not call (its verifying write counted the call). */
+  const forbidden = async (keyId: string, nowMs: number) => {
+    const counted = await countRefusal(deps.usage, { keyId, outcome: 'forbidden', nowMs });
+    if (counted !== 'counted') deps.onRefusalCount?.(counted, keyId, 'forbidden');
+  };
   const authorize = async (event: AuthorizerEvent): Promise<AuthorizerResult | SimpleAuthorizerResult> => {
     const request = authorizerRequestOf(event);
     const { requestId, target } = request;
     let result: Awaited<ReturnType<typeof verifyRequest>>;
+    // One instant for the request: a forbidden call is taken back from the day that counted it.
+    const nowMs = deps.now();
     try {
-      result = await verifyRequest(deps, {
-        authorization: request.headers.authorization,
-        method: request.method,
-        path: request.path,
-        contentDigest: request.headers['content-digest'],
-        contentDigestRepeated: request.contentDigestRepeated,
-        ...(request.sourceIp === undefined ? {} : { sourceIp: request.sourceIp }),
-      });
+      result = await verifyRequest(
+        { ...deps, now: () => nowMs },
+        {
+          authorization: request.headers.authorization,
+          method: request.method,
+          path: request.path,
+          contentDigest: request.headers['content-digest'],
+          contentDigestRepeated: request.contentDigestRepeated,
+          ...(request.sourceIp === undefined ? {} : { sourceIp: request.sourceIp }),
+        },
+      );
     } catch (error) {
       logger.error('authorizer dependency failure: refusing the request', {
         error: error instanceof Error ? error.message : 'unknown',
@@ -74,6 +86,7 @@ export function createAuthorizerHandler(runtime: Runtime): AuthorizerHandler {
         if (!allowsRoute(principal, routeKeyParts(target.routeKey), request.method, routes)) {
           const reason: RouteRefusal = 'route_not_allowed';
           logger.warn('deny', { reason, key_id: principalId, request_id: requestId });
+          if (principal.type === 'key') await forbidden(principal.keyId, nowMs);
           return { isAuthorized: false };
         }
         logger.info('allow', {
@@ -90,7 +103,7 @@ export function createAuthorizerHandler(runtime: Runtime): AuthorizerHandler {
         scheme: result.scheme,
         request_id: requestId,
       });
-      return buildAllowPolicy(
+      const allow = buildAllowPolicy(
         principal,
         principalId,
         target.methodArn,
@@ -100,6 +113,10 @@ export function createAuthorizerHandler(runtime: Runtime): AuthorizerHandler {
         // Authorization value must not serve another method or path.
         result.scheme === 'armor' ? 'method' : 'routes',
       );
+      // API Gateway refuses (403) a route the policy does not cover: counted as forbidden here.
+      if (principal.type === 'key' && evaluatePolicy(allow.policyDocument, target.methodArn) === 'Deny')
+        await forbidden(principal.keyId, nowMs);
+      return allow;
     }
     if (result.kind === 'rate_limited') {
       const reason: RateRefusal = 'rate_limited';

@@ -46,6 +46,7 @@ import {
   type HotKeyStore,
   leaseChange,
   oneCall,
+  oneRefusal,
   type PendingUsage,
   type Spend,
   type SpendState,
@@ -57,6 +58,7 @@ import {
 import { type KeyRecord, keyStatus } from './model';
 import {
   type KeySnapshot,
+  type RecordRefusalInput,
   type RecordReplayInput,
   type RecordSignedUseInput,
   type RecordSignedUseResult,
@@ -245,6 +247,20 @@ export class HotKeys implements UsageStore {
       throw error;
     }
     return { outcome: 'recorded' };
+  }
+
+  /**
+   * A refusal of a hot key is counted in memory and written with its calls by the interval's one write
+   * (never a write of its own); any other key's is the store's write. Not a use: refusals never make a
+   * key hot, nor keep it so.
+   */
+  async recordRefusal(input: RecordRefusalInput): Promise<void> {
+    const entry = this.entries.get(input.keyId);
+    if (entry?.hot) {
+      this.count(entry, oneRefusal(input.outcome, input.nowMs), input.nowMs, false);
+      return;
+    }
+    await this.store.recordRefusal?.(input);
   }
 
   /** Replay records alone: always the store's conditional puts. */

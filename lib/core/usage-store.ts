@@ -6,6 +6,7 @@
  * window a time falls in. Pure: types only, and that arithmetic.
  */
 import type { KeyRecord } from './model';
+import type { RefusalOutcome } from './outcomes';
 
 /** Rate limits are counted in fixed windows of one minute. */
 export const RATE_WINDOW_MS = 60_000;
@@ -70,6 +71,14 @@ export type RecordSignedUseResult =
   /** `consumed`: the nonce and the signature are already recorded (the hot-key path). */
   | { outcome: 'refused'; record: KeyRecord | null; consumed?: boolean };
 
+/** One refused request of a key whose credential matched it (`outcomes.ts`). */
+export interface RecordRefusalInput {
+  keyId: string;
+  outcome: RefusalOutcome;
+  /** When it was refused: the UTC day it is counted on. */
+  nowMs: number;
+}
+
 /** A key item as the store returns it: the record and its per-minute counters by window. */
 export interface KeySnapshot {
   record: KeyRecord;
@@ -90,4 +99,10 @@ export interface UsageStore {
    * request is refused all the same (rate limit, revoked, expired): a copy must never succeed later.
    */
   recordReplay(input: RecordReplayInput): Promise<'recorded' | 'replayed'>;
+  /**
+   * Counts one refusal on the key's counter for the outcome and the day (`outcomes.ts`); nothing when no
+   * key has that id. Called only through `countRefusal`, which bounds the wait and never lets it change
+   * the refusal. A store without it (a test's stand-in) counts no refusals.
+   */
+  recordRefusal?(input: RecordRefusalInput): Promise<void>;
 }

@@ -201,8 +201,8 @@ export interface KeyUsageQuery {
 }
 
 /**
- * `GET /v1/keys/{id}/usage`: allowed calls (bearer and signed) per UTC day, exactly `days` entries,
- * oldest first, the last one today, days without calls as 0.
+ * `GET /v1/keys/{id}/usage`: allowed calls (bearer and signed) and refused requests by outcome per UTC
+ * day, exactly `days` entries, oldest first, the last one today, days without calls as 0.
  */
 export interface KeyUsageResponse {
   key_id: string;

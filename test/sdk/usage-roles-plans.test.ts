@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usageChart } from '#cli/usage';
+import { noRefusals } from '#core/outcomes';
 import type { LocalMode } from '#local/local-mode';
 import { LatchkeyClient } from '#sdk/index';
 import { runCli } from '../helpers/cli';
@@ -43,9 +44,9 @@ describe('usage', () => {
   it('the chart scales bars to the busiest day and leaves zero days empty', () => {
     expect(
       usageChart([
-        { date: '2026-11-28', calls: 0 },
-        { date: '2026-11-29', calls: 1000 },
-        { date: '2026-11-30', calls: 500 },
+        { date: '2026-11-28', calls: 0, refused: noRefusals() },
+        { date: '2026-11-29', calls: 1000, refused: noRefusals() },
+        { date: '2026-11-30', calls: 500, refused: noRefusals() },
       ]).split('\n'),
     ).toEqual([
       '2026-11-28      0',

@@ -8,11 +8,13 @@
  * own. This module reads nothing that needs Node (only type imports of the permission and usage
  * vocabulary), so browser code can import it.
  */
+
+import type { RefusalCounts, RefusalOutcome } from './outcomes';
 import type { Permission, RoleMatrix } from './permissions';
 import type { UsageDay } from './usage';
 
 export type { ErrorBody, ErrorCode } from './errors';
-export type { Permission, RoleMatrix, UsageDay };
+export type { Permission, RefusalCounts, RefusalOutcome, RoleMatrix, UsageDay };
 
 /** `Authorization: Bearer <admin key or API-key token>`. */
 export const BEARER_SCHEME = 'Bearer';

@@ -38,6 +38,8 @@ export type {
   OrgUpdateRequest,
   Permission,
   PlansResponse,
+  RefusalCounts,
+  RefusalOutcome,
   RevokeResponse,
   RoleMatrix,
   RolesResponse,

@@ -9,7 +9,6 @@
  * refusal, whatever the write does. Pure but for that timer: the store is injected.
  */
 import { REFUSAL_DAY_PREFIX } from './table';
-import type { RecordRefusalInput, UsageStore } from './usage-store';
 
 /**
  * Why a request whose credential matched a key was refused. `expired` and `revoked` are two outcomes,
@@ -27,6 +26,14 @@ export const REFUSAL_OUTCOMES = [
 ] as const;
 
 export type RefusalOutcome = (typeof REFUSAL_OUTCOMES)[number];
+
+/** One refused request of a key whose credential matched it: what `UsageStore.recordRefusal` counts. */
+export interface RecordRefusalInput {
+  keyId: string;
+  outcome: RefusalOutcome;
+  /** When it was refused: the UTC day it is counted on. */
+  nowMs: number;
+}
 
 /** Refused requests by outcome, every outcome present (0 when none). */
 export type RefusalCounts = Record<RefusalOutcome, number>;
@@ -128,7 +135,7 @@ export type RefusalCountResult = 'counted' | 'late' | 'failed';
  * the caller may log a `failed` or `late` count.
  */
 export async function countRefusal(
-  usage: Pick<UsageStore, 'recordRefusal'>,
+  usage: { recordRefusal?: (input: RecordRefusalInput) => Promise<void> },
   input: RecordRefusalInput,
   waitMs: number = REFUSAL_COUNT_WAIT_MS,
 ): Promise<RefusalCountResult> {

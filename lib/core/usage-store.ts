@@ -6,7 +6,9 @@
  * window a time falls in. Pure: types only, and that arithmetic.
  */
 import type { KeyRecord } from './model';
-import type { RefusalOutcome } from './outcomes';
+import type { RecordRefusalInput } from './outcomes';
+
+export type { RecordRefusalInput };
 
 /** Rate limits are counted in fixed windows of one minute. */
 export const RATE_WINDOW_MS = 60_000;
@@ -70,14 +72,6 @@ export type RecordSignedUseResult =
   | { outcome: 'replayed' }
   /** `consumed`: the nonce and the signature are already recorded (the hot-key path). */
   | { outcome: 'refused'; record: KeyRecord | null; consumed?: boolean };
-
-/** One refused request of a key whose credential matched it (`outcomes.ts`). */
-export interface RecordRefusalInput {
-  keyId: string;
-  outcome: RefusalOutcome;
-  /** When it was refused: the UTC day it is counted on. */
-  nowMs: number;
-}
 
 /** A key item as the store returns it: the record and its per-minute counters by window. */
 export interface KeySnapshot {

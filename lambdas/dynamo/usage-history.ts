@@ -46,13 +46,6 @@ const COUNTERS_PER_TRANSACTION = 40;
 /** Reads and retries of one key's roll-up while calls keep changing the counters being moved. */
 const MAX_ROLL_UP_ATTEMPTS = 5;
 
-/** The per-day call counters on a key item: day (`YYYY-MM-DD`) → calls. */
-export function countersOf(item: Item): Map<string, number> {
-  const counters = new Map<string, number>();
-  for (const { day, field, count } of dayCountersOf(item)) if (field === 'calls') counters.set(day, count);
-  return counters;
-}
-
 /** One per-day counter on a key item: its attribute, its day, the history attribute it adds to, its count. */
 export interface DayCounter {
   attribute: string;

@@ -8,7 +8,6 @@ import { HotKeys } from '#core/hot-keys';
 import type { UsageStore } from '#core/usage-store';
 import type { VerifierDeps } from '#core/verify';
 import { DynamoUsageStore } from '../dynamo/usage';
-import { logger } from './logger';
 import type { Runtime } from './runtime';
 
 /** A mismatch re-reads the admin-key secret at most this often. */
@@ -30,8 +29,5 @@ export function verifierDeps(runtime: Runtime): VerifierDeps {
       : { adminKey: adminKey.get, adminKeyRefresh: () => adminKey.refresh(ADMIN_KEY_REFRESH_MS) }),
     signingSecret: runtime.signingSecret.get,
     usage,
-    // The refusal stands either way; a count that failed is lost, one that was late may still land.
-    onRefusalCount: (result, keyId, outcome) =>
-      logger.warn('refusal count not written', { result, key_id: keyId, outcome }),
   };
 }

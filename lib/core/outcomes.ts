@@ -153,3 +153,15 @@ export async function countRefusal(
     clearTimeout(timer);
   }
 }
+
+/** What `recordRefusalOf` needs: the store, and who to tell of a count not written (to log it). */
+export interface RefusalCounter {
+  usage: { recordRefusal?: (input: RecordRefusalInput) => Promise<void> };
+  onRefusalCount?: (result: Exclude<RefusalCountResult, 'counted'>, keyId: string, outcome: string) => void;
+}
+
+/** `countRefusal`, then `onRefusalCount` when the count was late or failed. Never throws. */
+export async function recordRefusalOf(deps: RefusalCounter, input: RecordRefusalInput): Promise<void> {
+  const counted = await countRefusal(deps.usage, input);
+  if (counted !== 'counted') deps.onRefusalCount?.(counted, input.keyId, input.outcome);
+}

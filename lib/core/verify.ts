@@ -17,7 +17,7 @@ import { addressAllowed } from './cidr';
 import { parseAuthorization } from './credentials';
 import { constantTimeEqual, sha256Hex } from './crypto';
 import { type KeyRecord, keyStatus } from './model';
-import { countRefusal, type RefusalCountResult, refusalOutcomeOf } from './outcomes';
+import { type RefusalCountResult, recordRefusalOf, refusalOutcomeOf } from './outcomes';
 import { ADMIN_PRINCIPAL, type Principal } from './principal';
 import type { BodyRefusal, FailureReason, NetworkRefusal, RateRefusal } from './refusals';
 import type { SigningProfile } from './settings';
@@ -167,8 +167,7 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
   // Usage by outcome: a refusal of a key whose credential matched is counted, at most one write.
   const outcome = verdict.ok ? null : refusalOutcomeOf(verdict);
   if (!verdict.ok && outcome !== null && verdict.keyId !== null) {
-    const counted = await countRefusal(deps.usage, { keyId: verdict.keyId, outcome, nowMs: deps.now() });
-    if (counted !== 'counted') deps.onRefusalCount?.(counted, verdict.keyId, outcome);
+    await recordRefusalOf(deps, { keyId: verdict.keyId, outcome, nowMs: deps.now() });
   }
   return verdict;
 }

@@ -114,6 +114,8 @@ interface Entry {
   /** Calls of one window leased on the item (against the limit it had) and not yet allowed here. */
   lease: { window: number; limit: number; left: number } | null;
   refreshing: Promise<void> | null;
+  /** A pending write of rate-limited refusals counted while the key is not hot (`recordRefusal`). */
+  flushTimer: ReturnType<typeof setTimeout> | null;
   lastSeen: number;
   /** Allowed uses in the current and the previous second on this instance. */
   second: number;
@@ -260,6 +262,19 @@ export class HotKeys implements UsageStore {
       this.count(entry, oneRefusal(input.outcome, input.nowMs), input.nowMs, false);
       return;
     }
+    if (entry !== undefined && input.outcome === 'rate_limited') {
+      // A key at its limit is busy: a write per refusal would take the item's throughput from its calls.
+      // Counted here and written within the bound (one write per key per bound on this instance).
+      this.count(entry, oneRefusal(input.outcome, input.nowMs), input.nowMs, false);
+      if (entry.flushTimer === null) {
+        entry.flushTimer = setTimeout(() => {
+          entry.flushTimer = null;
+          if (entry.pending !== null) this.background(entry);
+        }, this.boundMs);
+        (entry.flushTimer as { unref?: () => void }).unref?.();
+      }
+      return;
+    }
     await this.store.recordRefusal?.(input);
   }
 
@@ -307,6 +322,7 @@ export class HotKeys implements UsageStore {
         inflight: null,
         lease: null,
         refreshing: null,
+        flushTimer: null,
         lastSeen: nowMs,
         second: Math.floor(nowMs / 1000),
         uses: 0,

@@ -18,10 +18,12 @@ import { constantTimeEqual } from '#core/crypto';
 import { DependencyError } from '#core/errors';
 import type { HotKeyStore, PendingUsage, UsageWrite, WindowLease } from '#core/hot-key-store';
 import { type KeyRecord, keyStatus } from '#core/model';
+import { type RefusalOutcome, refusalDayAttribute } from '#core/outcomes';
 import { noncePk, rateWindowAttribute, signaturePk, usageDayAttribute, windowOfAttribute } from '#core/table';
 import { utcDay } from '#core/usage';
 import {
   type KeySnapshot,
+  type RecordRefusalInput,
   type RecordReplayInput,
   type RecordSignedUseInput,
   type RecordSignedUseResult,
@@ -251,6 +253,39 @@ export class DynamoUsageStore implements HotKeyStore {
   }
 
   /**
+   * One refused request of a key whose credential matched (`#core/outcomes`): `ADD` 1 to the key item's
+   * counter of the outcome and the day, and for `forbidden` take back the call its verifying write counted
+   * (`calls` and the day's counter). One write, 1 WRU while the item stays under 1 KB; on the condition that
+   * the key item exists (an update never creates one), so a key deleted meanwhile counts nothing.
+   */
+  async recordRefusal(input: RecordRefusalInput): Promise<void> {
+    const day = utcDay(input.nowMs);
+    const names: Record<string, string> = { '#o': refusalDayAttribute(input.outcome, day) };
+    const values: Item = { ':one': n(1) };
+    let update = 'ADD #o :one';
+    if (input.outcome === 'forbidden') {
+      names['#day'] = usageDayAttribute(day);
+      values[':back'] = n(-1);
+      update += ', calls :back, #day :back';
+    }
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: keyItemKey(input.keyId),
+          ConditionExpression: 'attribute_exists(pk)',
+          UpdateExpression: update,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) return;
+      return dependency(error);
+    }
+  }
+
+  /**
    * The replay records of a signed request, each written only if it does not exist yet: the nonce, and
    * the signature's hash when there is one (ARMOR-PSK; an RFC 9421 request records its nonce alone).
    */
@@ -283,7 +318,7 @@ export class DynamoUsageStore implements HotKeyStore {
 
   /**
    * The hot-key path's one write per key per interval: adds the calls counted in memory (in all, per UTC
-   * day, and the unleased ones per rate-limit window), and leases calls of a window or gives them back,
+   * day, and the unleased ones per rate-limit window) and the refusals (per outcome and day), and leases calls of a window or gives them back,
    * with no check but that the key item exists (an update never creates one) and, for a lease, that the
    * key's limit is the one the lease was sized against and the window's counter, with what this write
    * adds to it, stays within it. A lease refused writes nothing (the item as it was comes back, so the
@@ -314,6 +349,15 @@ export class DynamoUsageStore implements HotKeyStore {
       values[`:d${i}`] = n(count);
       adds.push(`#d${i} :d${i}`);
     });
+    let r = 0;
+    for (const [day, counts] of Object.entries(usage?.refused ?? {})) {
+      for (const [outcome, count] of Object.entries(counts) as [RefusalOutcome, number][]) {
+        names[`#r${r}`] = refusalDayAttribute(outcome, day);
+        values[`:r${r}`] = n(count);
+        adds.push(`#r${r} :r${r}`);
+        r++;
+      }
+    }
     const keep = new Set(Object.values(names));
     const remove = (this.staleWindows.get(keyId) ?? [])
       .filter((name) => !keep.has(name))

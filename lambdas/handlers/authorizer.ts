@@ -12,6 +12,7 @@
 
 import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { HotKeys } from '#core/hot-keys';
+import { recordRefusalOf } from '#core/outcomes';
 import {
   type AuthorizerResult,
   allowContext,
@@ -20,6 +21,7 @@ import {
   buildDenyPolicy,
   creditsDeniedContext,
   denyContext,
+  evaluatePolicy,
   ipDeniedContext,
   type SimpleAuthorizerResult,
 } from '#core/policy';
@@ -54,23 +56,36 @@ export function createAuthorizerHandler(
     throw new Error(`configuration: ${SETTINGS.adminKeySecretId.env} must be set for the authorizer`);
   const routes = [...ROUTES, ...runtime.config.applicationRoutes];
   // The authorizer requires the admin key (checked above), so the deps always carry it.
-  const deps = verifierDeps(runtime, { onMemoryAnswer: () => metrics.count('hotKeyMemoryAnswers') });
+  const deps = {
+    ...verifierDeps(runtime, { onMemoryAnswer: () => metrics.count('hotKeyMemoryAnswers') }),
+    // Usage by outcome: the refusal stands either way; a count that failed is lost, a late one may land.
+    onRefusalCount: (result: string, keyId: string, outcome: string) =>
+      logger.warn('refusal count not written', { result, key_id: keyId, outcome }),
+  };
+  /** Usage by outcome: a key's call to a route it may not call (its verifying write counted the call). */
+  const forbidden = (keyId: string, nowMs: number) =>
+    recordRefusalOf(deps, { keyId, outcome: 'forbidden', nowMs });
   let coldStart = true;
   const authorize = async (event: AuthorizerEvent): Promise<AuthorizerResult | SimpleAuthorizerResult> => {
     const request = authorizerRequestOf(event);
     const { requestId, target } = request;
     let result: Awaited<ReturnType<typeof verifyRequest>>;
+    // One instant for the request: a forbidden call is taken back from the day that counted it.
+    const nowMs = deps.now();
     try {
-      result = await verifyRequest(deps, {
-        authorization: request.headers.authorization,
-        method: request.method,
-        path: request.path,
-        contentDigest: request.headers['content-digest'],
-        contentDigestRepeated: request.contentDigestRepeated,
-        httpSignature: httpSignatureOf(event),
-        ...(request.sourceIp === undefined ? {} : { sourceIp: request.sourceIp }),
-        cost: routeCost(routes, request.method, request.resource),
-      });
+      result = await verifyRequest(
+        { ...deps, now: () => nowMs },
+        {
+          authorization: request.headers.authorization,
+          method: request.method,
+          path: request.path,
+          contentDigest: request.headers['content-digest'],
+          contentDigestRepeated: request.contentDigestRepeated,
+          httpSignature: httpSignatureOf(event),
+          ...(request.sourceIp === undefined ? {} : { sourceIp: request.sourceIp }),
+          cost: routeCost(routes, request.method, request.resource),
+        },
+      );
     } catch (error) {
       countDependencyFailure(metrics, error);
       logger.error('authorizer dependency failure: refusing the request', {
@@ -89,6 +104,7 @@ export function createAuthorizerHandler(
           const reason: RouteRefusal = 'route_not_allowed';
           metrics.count('verifications', { outcome: 'refused', reason });
           logger.warn('deny', { reason, key_id: principalId, request_id: requestId });
+          if (principal.type === 'key') await forbidden(principal.keyId, nowMs);
           return { isAuthorized: false };
         }
         metrics.count('verifications', { outcome: 'allowed' });
@@ -107,7 +123,7 @@ export function createAuthorizerHandler(
         scheme: result.scheme,
         request_id: requestId,
       });
-      return buildAllowPolicy(
+      const allow = buildAllowPolicy(
         principal,
         principalId,
         target.methodArn,
@@ -117,6 +133,10 @@ export function createAuthorizerHandler(
         // Authorization value must not serve another method or path.
         result.scheme === 'bearer' ? 'routes' : 'method',
       );
+      // API Gateway refuses (403) a route the policy does not cover: counted as forbidden here.
+      if (principal.type === 'key' && evaluatePolicy(allow.policyDocument, target.methodArn) === 'Deny')
+        await forbidden(principal.keyId, nowMs);
+      return allow;
     }
     if (result.kind === 'rate_limited') {
       const reason: RateRefusal = 'rate_limited';

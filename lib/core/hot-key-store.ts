@@ -16,6 +16,7 @@
  *
  * Pure: types and arithmetic.
  */
+import { addRefused, type RefusalOutcome, type RefusedCounts, takesBackCall } from './outcomes';
 import { utcDay } from './usage';
 import type { KeySnapshot, UsageStore } from './usage-store';
 
@@ -27,6 +28,8 @@ export interface PendingUsage {
   days: Record<string, number>;
   /** Epoch milliseconds of the latest use counted; 0 when none. */
   lastUsedMs: number;
+  /** UTC day `YYYY-MM-DD` → refused requests by outcome (`outcomes.ts`), written with the counts. */
+  refused?: Record<string, RefusedCounts>;
 }
 
 /**
@@ -42,6 +45,22 @@ export function oneCall(window: number | null, nowMs: number, sign: 1 | -1 = 1):
   };
 }
 
+/**
+ * One refusal at `nowMs`: its outcome counted on the day, and for `forbidden` the call its verifying write
+ * counted taken back (not from the rate-limit window: `takesBackCall`).
+ */
+export function oneRefusal(outcome: RefusalOutcome, nowMs: number): PendingUsage {
+  const day = utcDay(nowMs);
+  const back = takesBackCall(outcome);
+  return {
+    calls: back ? -1 : 0,
+    windows: {},
+    days: back ? { [day]: -1 } : {},
+    lastUsedMs: 0,
+    refused: { [day]: { [outcome]: 1 } },
+  };
+}
+
 /** `a + b`, or null when every count of the sum is zero. */
 export function addUsage(a: PendingUsage | null, b: PendingUsage): PendingUsage | null {
   const sum: PendingUsage = a
@@ -51,8 +70,16 @@ export function addUsage(a: PendingUsage | null, b: PendingUsage): PendingUsage 
   for (const [w, c] of Object.entries(b.windows)) sum.windows[Number(w)] = (sum.windows[Number(w)] ?? 0) + c;
   for (const [d, c] of Object.entries(b.days)) sum.days[d] = (sum.days[d] ?? 0) + c;
   sum.lastUsedMs = Math.max(sum.lastUsedMs, b.lastUsedMs);
+  if (a?.refused !== undefined || b.refused !== undefined) {
+    const refused: Record<string, RefusedCounts> = {};
+    for (const day of new Set([...Object.keys(a?.refused ?? {}), ...Object.keys(b.refused ?? {})])) {
+      const counts = addRefused(a?.refused?.[day], b.refused?.[day]);
+      if (Object.keys(counts).length > 0) refused[day] = counts;
+    }
+    if (Object.keys(refused).length > 0) sum.refused = refused;
+  }
   const zero = (counts: Record<string | number, number>) => Object.values(counts).every((c) => c === 0);
-  return sum.calls === 0 && zero(sum.windows) && zero(sum.days) ? null : sum;
+  return sum.calls === 0 && zero(sum.windows) && zero(sum.days) && sum.refused === undefined ? null : sum;
 }
 
 /** Unleased calls of `usage` in one rate-limit window (0 for none). */

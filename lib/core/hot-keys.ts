@@ -46,6 +46,7 @@ import {
   type HotKeyStore,
   leaseChange,
   oneCall,
+  oneRefusal,
   type PendingUsage,
   type Spend,
   type SpendState,
@@ -57,6 +58,7 @@ import {
 import { type KeyRecord, keyStatus } from './model';
 import {
   type KeySnapshot,
+  type RecordRefusalInput,
   type RecordReplayInput,
   type RecordSignedUseInput,
   type RecordSignedUseResult,
@@ -114,6 +116,8 @@ interface Entry {
   /** Calls of one window leased on the item (against the limit it had) and not yet allowed here. */
   lease: { window: number; limit: number; left: number } | null;
   refreshing: Promise<void> | null;
+  /** A pending write of rate-limited refusals counted while the key is not hot (`recordRefusal`). */
+  flushTimer: ReturnType<typeof setTimeout> | null;
   lastSeen: number;
   /** Allowed uses in the current and the previous second on this instance. */
   second: number;
@@ -262,6 +266,33 @@ export class HotKeys implements UsageStore {
     return { outcome: 'recorded' };
   }
 
+  /**
+   * A refusal of a hot key is counted in memory and written with its calls by the interval's one write
+   * (never a write of its own); any other key's is the store's write. Not a use: refusals never make a
+   * key hot, nor keep it so.
+   */
+  async recordRefusal(input: RecordRefusalInput): Promise<void> {
+    const entry = this.entries.get(input.keyId);
+    if (entry?.hot) {
+      this.count(entry, oneRefusal(input.outcome, input.nowMs), input.nowMs, false);
+      return;
+    }
+    if (entry !== undefined && input.outcome === 'rate_limited') {
+      // A key at its limit is busy: a write per refusal would take the item's throughput from its calls.
+      // Counted here and written within the bound (one write per key per bound on this instance).
+      this.count(entry, oneRefusal(input.outcome, input.nowMs), input.nowMs, false);
+      if (entry.flushTimer === null) {
+        entry.flushTimer = setTimeout(() => {
+          entry.flushTimer = null;
+          if (entry.pending !== null) this.background(entry);
+        }, this.boundMs);
+        (entry.flushTimer as { unref?: () => void }).unref?.();
+      }
+      return;
+    }
+    await this.store.recordRefusal?.(input);
+  }
+
   /** Replay records alone: always the store's conditional puts. */
   recordReplay(input: RecordReplayInput): Promise<'recorded' | 'replayed'> {
     return this.store.recordReplay(input);
@@ -306,6 +337,7 @@ export class HotKeys implements UsageStore {
         inflight: null,
         lease: null,
         refreshing: null,
+        flushTimer: null,
         lastSeen: nowMs,
         second: Math.floor(nowMs / 1000),
         uses: 0,

@@ -226,8 +226,9 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     responses: { 200: { description: 'The organization.', body: 'Org' } },
   },
   getKeyUsage: {
-    summary: "A key's calls per day",
-    description: 'Allowed requests per UTC day, exactly `days` entries ending today; same visibility as GET.',
+    summary: "A key's calls per day, and its refusals by outcome",
+    description:
+      'Allowed requests and refused ones by outcome per UTC day, exactly `days` entries ending today; same visibility as GET.',
     tag: 'keys',
     query: {
       days: {

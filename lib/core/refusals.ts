@@ -220,7 +220,8 @@ export const REFUSAL_REASONS = {
     check: 'network',
     loggedBy: 'authorizer',
     status: 403,
-    explanation: "the key has allowed_cidrs and the request's source address is outside them (not counted)",
+    explanation:
+      "the key has allowed_cidrs and the request's source address is outside them (counted as network, not as a call)",
   },
   content_digest_missing: {
     check: 'body',

@@ -12,6 +12,7 @@ import { CREDITS_SCHEMAS } from './credits-schemas';
 import { ERROR_STATUS, type ErrorCode } from './errors';
 import { statusesOfCode } from './gateway-responses';
 import { type ApiKey, AUDIT_EVENT_TYPES, type AuditEvent } from './model';
+import { REFUSAL_OUTCOMES } from './outcomes';
 import { PERMISSION_PATTERN, PERMISSIONS } from './permissions';
 import { MAX_KEYS, RATE_LIMIT_PER_MINUTE } from './settings';
 import { TRUSTED_METADATA_PREFIX } from './trusted-metadata';
@@ -355,15 +356,25 @@ export const SCHEMAS = {
           type: 'object',
           properties: {
             date: { type: 'string', format: 'date' },
-            calls: { type: 'integer', minimum: 0 },
+            calls: { type: 'integer', minimum: 0, description: 'Requests allowed.' },
+            refused: {
+              type: 'object',
+              description:
+                "Requests refused, by outcome, counted only when the credential matched the key (never for junk): every outcome, 0 when none. rate_limited: over rate_limit_per_minute; credits_exhausted: no credits left; forbidden: a route the key's permissions do not cover; disabled, expired, revoked: the key's state; network: from outside allowed_cidrs.",
+              properties: Object.fromEntries(
+                REFUSAL_OUTCOMES.map((o) => [o, { type: 'integer', minimum: 0 }]),
+              ),
+              required: [...REFUSAL_OUTCOMES],
+              additionalProperties: false,
+            },
           },
-          required: ['date', 'calls'],
+          required: ['date', 'calls', 'refused'],
           additionalProperties: false,
         },
       },
     },
     ['key_id', 'days'],
-    'Allowed calls per UTC day, oldest first, the last entry today; zeros included.',
+    'Allowed calls and refused requests by outcome per UTC day, oldest first, the last entry today; zeros included.',
   ),
   RolesResponse: object<RolesResponse>(
     {

@@ -82,6 +82,8 @@ export const CREDIT_ATTRIBUTES = {
 export const RATE_WINDOW_PREFIX = 'rl_';
 /** A key item's call counter for one UTC day is the attribute `u_<YYYYMMDD>`. */
 export const USAGE_DAY_PREFIX = 'u_';
+/** A key item's counter of one refusal outcome on one UTC day is `o_<code>_<YYYYMMDD>` (`outcomes.ts`). */
+export const REFUSAL_DAY_PREFIX = 'o_';
 
 /**
  * Every attribute the authorizer's UpdateItem on a key item may name, in its update or its condition
@@ -106,6 +108,7 @@ export const AUTHORIZER_UPDATE_ATTRIBUTES = [
   'last_used_at',
   `${RATE_WINDOW_PREFIX}*`,
   `${USAGE_DAY_PREFIX}*`,
+  `${REFUSAL_DAY_PREFIX}*`,
 ] as const;
 
 export const keyPk = (keyId: string): string => `${ITEM_PREFIXES.key}${keyId}`;

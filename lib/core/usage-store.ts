@@ -6,6 +6,9 @@
  * window a time falls in. Pure: types only, and that arithmetic.
  */
 import type { KeyRecord } from './model';
+import type { RecordRefusalInput } from './outcomes';
+
+export type { RecordRefusalInput };
 
 /** Rate limits are counted in fixed windows of one minute. */
 export const RATE_WINDOW_MS = 60_000;
@@ -104,4 +107,10 @@ export interface UsageStore {
    * request is refused all the same (rate limit, revoked, expired): a copy must never succeed later.
    */
   recordReplay(input: RecordReplayInput): Promise<'recorded' | 'replayed'>;
+  /**
+   * Counts one refusal on the key's counter for the outcome and the day (`outcomes.ts`); nothing when no
+   * key has that id. Called only through `countRefusal`, which bounds the wait and never lets it change
+   * the refusal. A store without it (a test's stand-in) counts no refusals.
+   */
+  recordRefusal?(input: RecordRefusalInput): Promise<void>;
 }

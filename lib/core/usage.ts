@@ -6,6 +6,7 @@
  * due for roll-up, how long history is kept, and the exact N-day series (oldest first, zeros included,
  * the last entry today) built from per-day counts. No I/O.
  */
+import { addRefused, noRefusals, type RefusalCounts, type RefusedCounts } from './outcomes';
 import { USAGE_DAY_PREFIX } from './table';
 
 /** `GET /v1/keys/{id}/usage?days=N`: 1 ≤ N ≤ 90, default 30. */
@@ -21,7 +22,10 @@ const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 export interface UsageDay {
   /** UTC day, `YYYY-MM-DD`. */
   date: string;
+  /** Requests allowed. */
   calls: number;
+  /** Requests refused, by outcome (every outcome, 0 when none): only keys whose credential matched (`outcomes.ts`). */
+  refused: RefusalCounts;
 }
 
 /** The UTC day of an instant, `YYYY-MM-DD`. */
@@ -61,20 +65,27 @@ export function windowStart(nowMs: number, days: number): string {
 
 /**
  * Exactly `days` entries, oldest first, the last one the UTC day of `nowMs`, each the sum of the counts
- * given for that day (history and unrolled counters may both hold a day); days without counts are 0
- * and counts outside the window are ignored.
+ * (calls, and refusals by outcome) given for that day (history and unrolled counters may both hold a
+ * day); days without counts are 0 and counts outside the window are ignored.
  */
 export function usageSeries(
   nowMs: number,
   days: number,
   counts: Iterable<readonly [string, number]>,
+  refusals: Iterable<readonly [string, RefusedCounts]> = [],
 ): UsageDay[] {
   const byDay = new Map<string, number>();
   for (const [day, calls] of counts) byDay.set(day, (byDay.get(day) ?? 0) + calls);
+  const refusedByDay = new Map<string, RefusedCounts>();
+  for (const [day, refused] of refusals) refusedByDay.set(day, addRefused(refusedByDay.get(day), refused));
   const series: UsageDay[] = [];
   for (let i = days - 1; i >= 0; i--) {
     const date = utcDay(nowMs - i * DAY_MS);
-    series.push({ date, calls: byDay.get(date) ?? 0 });
+    series.push({
+      date,
+      calls: byDay.get(date) ?? 0,
+      refused: { ...noRefusals(), ...refusedByDay.get(date) },
+    });
   }
   return series;
 }

@@ -18,6 +18,7 @@ import { parseAuthorization } from './credentials';
 import { creditsExhausted } from './credits';
 import { constantTimeEqual, sha256Hex } from './crypto';
 import { type KeyRecord, keyStatus } from './model';
+import { type RefusalCountResult, recordRefusalOf, refusalOutcomeOf } from './outcomes';
 import { ADMIN_PRINCIPAL, type Principal } from './principal';
 import type { BodyRefusal, CreditsRefusal, FailureReason, NetworkRefusal, RateRefusal } from './refusals';
 import type { SigningProfile } from './settings';
@@ -63,6 +64,8 @@ export interface VerifierDeps {
   signingSecret: () => Promise<string>;
   /** The key item: checked, counted, read (bounded mode: the hot-key layer in front of the store). */
   usage: UsageStore;
+  /** Told when a refusal's count was not written in time or failed (`outcomes.ts`), to log it. Optional. */
+  onRefusalCount?: (result: Exclude<RefusalCountResult, 'counted'>, keyId: string, outcome: string) => void;
 }
 
 export interface VerifyRequest {
@@ -172,11 +175,23 @@ function refusedUseVerdict(
  * only when a dependency fails (and then the caller must refuse with a 5xx).
  *
  * I/O budget: malformed credentials, stale timestamps and bodies that do not match their digest 0 calls; bearer 1 conditional write;
+ * a refusal of a key whose credential matched (rate limit, revoked, expired, disabled, network) one more
+ * write that counts it (`outcomes.ts`; in bounded mode a hot key's is counted in memory);
  * signed 1 read + 1 transactional write, and a bad signature writes nothing. A verified signature is
  * consumed whatever the outcome: a key found unusable on the read costs 1 read + 1 write (the replay
  * records alone), a use the transaction refuses (rate limit) one more write for them.
  */
 export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest): Promise<Verification> {
+  const verdict = await verifyCredential(deps, request);
+  // Usage by outcome: a refusal of a key whose credential matched is counted, at most one write.
+  const outcome = verdict.ok ? null : refusalOutcomeOf(verdict);
+  if (!verdict.ok && outcome !== null && verdict.keyId !== null) {
+    await recordRefusalOf(deps, { keyId: verdict.keyId, outcome, nowMs: deps.now() });
+  }
+  return verdict;
+}
+
+async function verifyCredential(deps: VerifierDeps, request: VerifyRequest): Promise<Verification> {
   if (hasHttpSignature(request.httpSignature)) {
     if (request.authorization !== undefined) return unauthorized('two_credentials', null);
     const nowMs = deps.now();

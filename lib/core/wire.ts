@@ -8,11 +8,13 @@
  * own. This module reads nothing that needs Node (only type imports of the permission and usage
  * vocabulary), so browser code can import it.
  */
+
+import type { RefusalCounts, RefusalOutcome } from './outcomes';
 import type { Permission, RoleMatrix } from './permissions';
 import type { UsageDay } from './usage';
 
 export type { ErrorBody, ErrorCode } from './errors';
-export type { Permission, RoleMatrix, UsageDay };
+export type { Permission, RefusalCounts, RefusalOutcome, RoleMatrix, UsageDay };
 
 /** `Authorization: Bearer <admin key or API-key token>`. */
 export const BEARER_SCHEME = 'Bearer';
@@ -248,8 +250,8 @@ export interface KeyUsageQuery {
 }
 
 /**
- * `GET /v1/keys/{id}/usage`: allowed calls (bearer and signed) per UTC day, exactly `days` entries,
- * oldest first, the last one today, days without calls as 0.
+ * `GET /v1/keys/{id}/usage`: allowed calls (bearer and signed) and refused requests by outcome per UTC
+ * day, exactly `days` entries, oldest first, the last one today, days without calls as 0.
  */
 export interface KeyUsageResponse {
   key_id: string;

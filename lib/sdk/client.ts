@@ -238,7 +238,10 @@ export class LatchkeyClient {
     return this.#call('getOrg', { params: { org_id: nonEmpty(orgId, 'orgId') } }, options);
   }
 
-  /** `GET /v1/keys/{id}/usage` → `{key_id, days: [{date, calls}]}`: allowed calls per UTC day (1–90 days, default 30). */
+  /**
+   * `GET /v1/keys/{id}/usage` → `{key_id, days: [{date, calls, refused}]}`: allowed calls and refusals by
+   * outcome (`refused.rate_limited`, …) per UTC day (1–90 days, default 30).
+   */
   getUsage(id: string, days?: number, options?: RequestOptions): Promise<KeyUsageResponse> {
     return this.#call('getKeyUsage', { params: { id: nonEmpty(id, 'id') }, query: { days } }, options);
   }

@@ -42,6 +42,8 @@ export type {
   OrgUpdateRequest,
   Permission,
   PlansResponse,
+  RefusalCounts,
+  RefusalOutcome,
   RevokeResponse,
   RoleMatrix,
   RolesResponse,

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { callerOf } from '#core/caller';
+import { recordRefusalOf } from '#core/outcomes';
 import { allowedMethods, type Principal } from '#core/principal';
 import { matchRoute, parseApplicationRoutes, type RouteMethod, type RouteRequirement } from '#core/routes';
 import { verifyRequest } from '#core/verify';
@@ -140,26 +141,32 @@ export function createVerifier(options: VerifierOptions = {}): Verifier {
       if (routes !== null && match === null) return refusal('route_not_found', requestId);
       const digestLines = headerLines(input.headers, 'content-digest');
       let result: Awaited<ReturnType<typeof verifyRequest>>;
+      // One instant for the request: a forbidden call is taken back from the day that counted it.
+      const nowMs = deps.now();
       try {
-        result = await verifyRequest(deps, {
-          authorization: joined(headerLines(input.headers, 'authorization')),
-          method: input.method,
-          path,
-          contentDigest: digestLines.at(-1),
-          contentDigestRepeated: digestLines.length > 1,
-          body: input.body ?? null,
-          httpSignature: {
-            signatureInput: joined(headerLines(input.headers, 'signature-input')),
-            signature: joined(headerLines(input.headers, 'signature')),
-            host: joined(headerLines(input.headers, 'host')),
-            query: input.query ?? queryInPath,
-            field: (name) => joined(headerLines(input.headers, name)),
-            // The body itself is given: verification reads it.
-            hasBody: false,
+        result = await verifyRequest(
+          { ...deps, now: () => nowMs },
+          {
+            authorization: joined(headerLines(input.headers, 'authorization')),
+            method: input.method,
+            path,
+            contentDigest: digestLines.at(-1),
+            contentDigestRepeated: digestLines.length > 1,
+            body: input.body ?? null,
+            httpSignature: {
+              signatureInput: joined(headerLines(input.headers, 'signature-input')),
+              signature: joined(headerLines(input.headers, 'signature')),
+              host: joined(headerLines(input.headers, 'host')),
+              query: input.query ?? queryInPath,
+              field: (name) => joined(headerLines(input.headers, name)),
+              // The body itself is given: verification reads it.
+              hasBody: false,
+            },
+            ...(input.sourceIp === undefined ? {} : { sourceIp: input.sourceIp }),
+            ...(input.sourceIp === undefined ? {} : { sourceIp: input.sourceIp }),
+            cost: match?.route.cost ?? 1,
           },
-          ...(input.sourceIp === undefined ? {} : { sourceIp: input.sourceIp }),
-          cost: match?.route.cost ?? 1,
-        });
+        );
       } catch (error) {
         return refusal('dependency_failure', requestId, { error });
       }
@@ -178,6 +185,8 @@ export function createVerifier(options: VerifierOptions = {}): Verifier {
       const principal = result.principal;
       const keyId = principal.type === 'key' ? principal.keyId : null;
       if (match !== null && !mayCall(principal, match.route, method)) {
+        // Usage by outcome: the verifying write counted the call; it is moved to `forbidden`.
+        if (keyId !== null) await recordRefusalOf(deps, { keyId, outcome: 'forbidden', nowMs });
         return refusal('forbidden', requestId, { keyId });
       }
       const caller: VerifiedCaller = {

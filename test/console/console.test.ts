@@ -611,6 +611,31 @@ describe('the web console', () => {
     expect(await seriousViolations(page)).toEqual([]);
   });
 
+  it("stacks a key's refusals by outcome on its chart, with a legend and the same numbers in the table", async () => {
+    const key = await createKey(call, latchkey.adminKey, { name: 'refused-chart', rate_limit_per_minute: 2 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push(await whoamiStatus(key.token));
+    // Two allowed, three over the limit (unless the minute turned between them: then more allowed).
+    const allowed = statuses.filter((s) => s === 200).length;
+    const limited = statuses.filter((s) => s === 403).length;
+    expect(allowed + limited).toBe(5);
+    const page = await openConsole();
+    await signIn(page, latchkey.adminKey);
+    await page.getByRole('link', { name: 'refused-chart', exact: true }).click();
+    const chart = page.getByRole('img', {
+      name: new RegExp(`${allowed} calls .*; ${limited} refused \\(rate limited ${limited}\\)`),
+    });
+    await chart.waitFor();
+    const legend = page.getByRole('list', { name: 'Chart legend' });
+    await legend.getByText('Refused: Rate limited').waitFor();
+    await page.getByRole('button', { name: 'Show as table' }).click();
+    const table = page.getByRole('table', { name: /calls/i });
+    await table.getByRole('columnheader', { name: 'Refused: Rate limited' }).waitFor();
+    const today = table.getByRole('row').last();
+    expect(await today.getByRole('cell').allTextContents()).toEqual([String(allowed), String(limited)]);
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+
   it('renders a hostile key name as text and runs nothing', async () => {
     const hostile = '<img src=x onerror=alert(1)>';
     const key = await createKey(call, latchkey.adminKey, {

@@ -45,6 +45,11 @@ try {
   const old = await createKey(call, admin, { name: 'legacy-sync', roles: ['member'] });
   for (let i = 0; i < 7; i++) await call('GET', '/v1/whoami', { token: billing.token });
   for (let i = 0; i < 3; i++) await call('GET', '/v1/whoami', { token: ops.token });
+  // Refusals on its chart, stacked by outcome: a while disabled, and a route its role does not cover.
+  await call('PATCH', `/v1/keys/${billing.id}`, { token: admin, body: { enabled: false } });
+  for (let i = 0; i < 2; i++) await call('GET', '/v1/whoami', { token: billing.token });
+  await call('PATCH', `/v1/keys/${billing.id}`, { token: admin, body: { enabled: true } });
+  await call('GET', '/v1/orgs', { token: billing.token });
   await call('DELETE', `/v1/keys/${old.id}`, { token: admin });
   const paused = await createKey(call, admin, { name: 'staging-smoke', roles: ['viewer'] });
   await call('PATCH', `/v1/keys/${paused.id}`, { token: admin, body: { enabled: false } });

@@ -92,21 +92,28 @@ describe('a request from 127.0.0.1 (REST API)', () => {
     expect((await signedEcho(lk, k.token)).status).toBe(status);
   });
 
-  it('outside the list: 403 ip_not_allowed, one DynamoDB write, nothing counted', async () => {
+  it('outside the list: 403 ip_not_allowed, no call counted, the refusal counted as network', async () => {
     const k = await createKey(lk.call, lk.admin, { allowed_cidrs: ['10.0.0.0/8'] });
     ddbCalls = [];
     const res = await echo(lk, k.token);
-    expect(ddbCalls).toEqual(['UpdateItemCommand']);
+    // The refused use-write, then the one write that counts the refusal (usage by outcome).
+    expect(ddbCalls).toEqual(['UpdateItemCommand', 'UpdateItemCommand']);
     expect(res.status).toBe(403);
     expect(res.body.error).toMatchObject({ code: 'ip_not_allowed', message: IP_NOT_ALLOWED_MESSAGE });
     ddbCalls = [];
     const signed = await signedEcho(lk, k.token);
     expect(signed.status).toBe(403);
     expect(signed.body.error.code).toBe('ip_not_allowed');
-    // The read, then the nonce and signature recorded alone (no use counted).
-    expect(ddbCalls).toEqual(['GetItemCommand', 'TransactWriteItemsCommand']);
+    // The read, then the nonce and signature recorded alone (no use counted), then the refusal counted.
+    expect(ddbCalls).toEqual(['GetItemCommand', 'TransactWriteItemsCommand', 'UpdateItemCommand']);
     const key = await keyOf(lk, k.id);
     expect(key.calls).toBe(0);
+    const usage = await lk.call<{ days: { calls: number; refused: { network: number } }[] }>(
+      'GET',
+      `/v1/keys/${k.id}/usage?days=1`,
+      { token: lk.admin },
+    );
+    expect(usage.body.days[0]).toMatchObject({ calls: 0, refused: { network: 2 } });
   });
 
   it('a key with no list is used from anywhere, and counted', async () => {

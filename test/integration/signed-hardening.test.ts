@@ -49,8 +49,14 @@ describe.each(API_TYPES)('%s API', (apiType) => {
         authorization: second.authorization,
       });
       expectRefusal(limited, apiType, 'rate_limited');
-      // One read, the refused transaction, and the write that consumes the nonce and the signature.
-      expect(ddbCalls).toEqual(['GetItemCommand', 'TransactWriteItemsCommand', 'TransactWriteItemsCommand']);
+      // One read, the refused transaction, the write that consumes the nonce and the signature, and the
+      // one that counts the refusal (usage by outcome).
+      expect(ddbCalls).toEqual([
+        'GetItemCommand',
+        'TransactWriteItemsCommand',
+        'TransactWriteItemsCommand',
+        'UpdateItemCommand',
+      ]);
 
       nextMinute();
       const copy = await call('GET', '/v1/echo/two', { authorization: second.authorization });
@@ -60,7 +66,7 @@ describe.each(API_TYPES)('%s API', (apiType) => {
       expect((await call('GET', '/v1/echo/three', { authorization: fresh.authorization })).status).toBe(200);
     });
 
-    it('refused because the key is revoked: one read and one write, and nothing is counted', async () => {
+    it('refused because the key is revoked: one read, the replay write and the refusal counted', async () => {
       offsetMs = 0;
       const k = await createKey(call, local.adminKey);
       expect((await call('DELETE', `/v1/keys/${k.id}`, { token: local.adminKey })).status).toBe(200);
@@ -69,7 +75,7 @@ describe.each(API_TYPES)('%s API', (apiType) => {
       expect((await call('GET', '/v1/echo/revoked', { authorization: headers.authorization })).status).toBe(
         refused,
       );
-      expect(ddbCalls).toEqual(['GetItemCommand', 'TransactWriteItemsCommand']);
+      expect(ddbCalls).toEqual(['GetItemCommand', 'TransactWriteItemsCommand', 'UpdateItemCommand']);
     });
 
     it('an unverified signature writes nothing', async () => {

@@ -1,5 +1,6 @@
 import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { noRefusals, type RefusalCounts } from '#core/outcomes';
 import { signRequest } from '#core/signer';
 import { keyPk, SORT_KEYS, usageDayAttribute, usagePk } from '#core/table';
 import { DynamoUsageHistory } from '#lambda/dynamo/usage-history';
@@ -21,7 +22,13 @@ let nowMs = Date.parse('2026-03-10T09:00:00Z');
 // hot-key bound (test/reliability/hot-keys.test.ts covers that path).
 const lk = useLatchkey({ now: () => nowMs, settings: { LATCHKEY_VERIFY_MODE: 'exact' } });
 
-type Usage = { key_id: string; days: { date: string; calls: number }[] };
+type Usage = { key_id: string; days: { date: string; calls: number; refused: RefusalCounts }[] };
+/** A usage entry: its calls, and refusals by outcome (every other outcome 0). */
+const day = (date: string, calls: number, refused: Partial<RefusalCounts> = {}) => ({
+  date,
+  calls,
+  refused: { ...noRefusals(), ...refused },
+});
 
 const bearer = (token: string) => lk.call('GET', '/v1/echo/ping', { token });
 const signed = (token: string) => {
@@ -75,19 +82,19 @@ describe('counts', () => {
     expect(res.status).toBe(200);
     expect(res.body.key_id).toBe(k.id);
     expect(res.body.days).toHaveLength(30);
-    expect(res.body.days.at(-1)).toEqual({ date: '2026-03-10', calls: 6 });
+    expect(res.body.days.at(-1)).toEqual(day('2026-03-10', 6, { rate_limited: 1 }));
     expect(res.body.days[0]?.date).toBe('2026-02-09');
     expect(res.body.days.slice(0, -1).every((d) => d.calls === 0)).toBe(true);
     const key = await lk.call<{ key: { calls: number } }>('GET', `/v1/keys/${k.id}`, { token: lk.admin });
     expect(key.body.key.calls).toBe(6);
   });
 
-  it('a revoked key is refused and not counted', async () => {
+  it('a revoked key is refused, and counted as revoked, not as a call', async () => {
     const k = await createKey(lk.call, lk.admin);
     await bearer(k.token);
     await lk.call('DELETE', `/v1/keys/${k.id}`, { token: lk.admin });
     expect((await bearer(k.token)).status).toBe(401);
-    expect((await usage(k.id, '?days=1')).body.days).toEqual([{ date: '2026-03-10', calls: 1 }]);
+    expect((await usage(k.id, '?days=1')).body.days).toEqual([day('2026-03-10', 1, { revoked: 1 })]);
   });
 });
 
@@ -103,11 +110,11 @@ describe('over days', () => {
     expect(counterNames(await keyItem(k.id)).sort()).toEqual(['u_20260401', 'u_20260402', 'u_20260404']);
 
     const expected = [
-      { date: '2026-03-31', calls: 0 },
-      { date: '2026-04-01', calls: 2 },
-      { date: '2026-04-02', calls: 3 },
-      { date: '2026-04-03', calls: 0 },
-      { date: '2026-04-04', calls: 1 },
+      day('2026-03-31', 0),
+      day('2026-04-01', 2),
+      day('2026-04-02', 3),
+      day('2026-04-03', 0),
+      day('2026-04-04', 1),
     ];
     const first = await usage(k.id, '?days=5');
     expect(first.body.days).toEqual(expected);
@@ -125,8 +132,8 @@ describe('over days', () => {
     const rolled = await createUsageRollUpHandler(lk.local.runtime)();
     expect(rolled.rolled_up_keys).toBeGreaterThanOrEqual(1);
     expect(counterNames(await keyItem(k.id))).toEqual(['u_20260405']);
-    expect((await usage(k.id, '?days=6')).body.days).toEqual([...expected, { date: '2026-04-05', calls: 1 }]);
-    expect((await usage(k.id, '?days=1')).body.days).toEqual([{ date: '2026-04-05', calls: 1 }]);
+    expect((await usage(k.id, '?days=6')).body.days).toEqual([...expected, day('2026-04-05', 1)]);
+    expect((await usage(k.id, '?days=1')).body.days).toEqual([day('2026-04-05', 1)]);
     expect((await usage(k.id, '?days=90')).body.days).toHaveLength(90);
   });
 

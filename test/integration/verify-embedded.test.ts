@@ -196,7 +196,8 @@ describe('allowed_cidrs: the sourceIp the adapter supplies', () => {
       ddbCalls = [];
       const result = refused(await from(outside));
       expect(result).toMatchObject({ status: 403, code: 'ip_not_allowed', reason: 'ip_not_allowed' });
-      expect(ddbCalls).toEqual(['UpdateItemCommand']);
+      // The refused use-write, and the write that counts the refusal as `network` (usage by outcome).
+      expect(ddbCalls).toEqual(['UpdateItemCommand', 'UpdateItemCommand']);
     }
     const shown = await latchkey.call<{ key: { calls: number } }>('GET', `/v1/keys/${key.id}`, {
       token: latchkey.admin,

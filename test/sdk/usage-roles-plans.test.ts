@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usageChart } from '#cli/usage';
+import { noRefusals } from '#core/outcomes';
 import type { LocalMode } from '#local/local-mode';
 import { LatchkeyClient } from '#sdk/index';
 import { runCli } from '../helpers/cli';
@@ -43,9 +44,9 @@ describe('usage', () => {
   it('the chart scales bars to the busiest day and leaves zero days empty', () => {
     expect(
       usageChart([
-        { date: '2026-11-28', calls: 0 },
-        { date: '2026-11-29', calls: 1000 },
-        { date: '2026-11-30', calls: 500 },
+        { date: '2026-11-28', calls: 0, refused: noRefusals() },
+        { date: '2026-11-29', calls: 1000, refused: noRefusals() },
+        { date: '2026-11-30', calls: 500, refused: noRefusals() },
       ]).split('\n'),
     ).toEqual([
       '2026-11-28      0',
@@ -53,6 +54,43 @@ describe('usage', () => {
       `2026-11-30    500  ${'█'.repeat(20)}`,
       'total 1,500 calls in 3 days (UTC)',
     ]);
+  });
+});
+
+describe('usage by outcome', () => {
+  it('the chart adds a column per refusal outcome that occurred, and the refusals to the total', () => {
+    const day = (date: string, calls: number, refused: Partial<ReturnType<typeof noRefusals>>) => ({
+      date,
+      calls,
+      refused: { ...noRefusals(), ...refused },
+    });
+    expect(
+      usageChart([
+        day('2026-11-28', 0, {}),
+        day('2026-11-29', 1000, { rate_limited: 1200 }),
+        day('2026-11-30', 500, { rate_limited: 3, revoked: 2 }),
+      ]).split('\n'),
+    ).toEqual([
+      'date        allowed  rate_limited  revoked',
+      '2026-11-28        0             0        0',
+      `2026-11-29    1,000         1,200        0  ${'█'.repeat(40)}`,
+      `2026-11-30      500             3        2  ${'█'.repeat(20)}`,
+      'total 1,500 calls in 3 days (UTC); refused 1,205: rate_limited 1,203, revoked 2',
+    ]);
+  });
+
+  it('getUsage and keys usage show a refusal of the key counted by its outcome', async () => {
+    const created = await admin.createKey({ name: 'refused', rate_limit_per_minute: 1 });
+    await admin.updateKey(created.key.id, { enabled: false });
+    const res = await fetch(`${local.url}/v1/echo/ping`, {
+      headers: { authorization: `Bearer ${created.raw_key}` },
+    });
+    expect(res.status).toBe(401);
+    const usage = await admin.getUsage(created.key.id, 1);
+    expect(usage.days[0]?.refused).toEqual({ ...noRefusals(), disabled: 1 });
+    const chart = await cli(['keys', 'usage', created.key.id, '--days', '1']);
+    expect(chart.stdout).toContain('disabled');
+    expect(chart.stdout).toContain('refused 1: disabled 1');
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { noRefusals } from '#core/outcomes';
 import { effectiveMaxKeys, parsePlans } from '#core/plans';
 import { usageDayAttribute } from '#core/table';
 import {
@@ -82,9 +83,9 @@ describe('usageSeries', () => {
       ['2026-03-02', 100],
     ]);
     expect(series).toEqual([
-      { date: '2026-02-27', calls: 2 },
-      { date: '2026-02-28', calls: 6 },
-      { date: '2026-03-01', calls: 7 },
+      { date: '2026-02-27', calls: 2, refused: noRefusals() },
+      { date: '2026-02-28', calls: 6, refused: noRefusals() },
+      { date: '2026-03-01', calls: 7, refused: noRefusals() },
     ]);
   });
 

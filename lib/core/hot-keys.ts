@@ -38,7 +38,6 @@
  */
 
 import { addressAllowed } from './cidr';
-import { constantTimeEqual } from './crypto';
 import { ThrottledError } from './errors';
 import {
   addUsage,
@@ -55,6 +54,7 @@ import {
   windowCalls,
 } from './hot-key-store';
 import { type KeyRecord, keyStatus } from './model';
+import { hashMatches } from './token';
 import {
   type KeySnapshot,
   type RecordReplayInput,
@@ -157,10 +157,7 @@ export class HotKeys implements UsageStore {
     }
     const record = await this.freshCopy(entry);
     if (record === null) return { updated: false, record: null };
-    if (
-      !constantTimeEqual(record.key_hash, input.tokenHash) ||
-      !usableFrom(record, input.nowMs, input.sourceIp)
-    )
+    if (!hashMatches(record.key_hash, input.tokenHash) || !usableFrom(record, input.nowMs, input.sourceIp))
       return { updated: false, record };
     const spend = await this.take(entry, input.window, input.nowMs);
     if (spend === 'refuse') return { updated: false, record };

@@ -7,6 +7,7 @@
  */
 import { type CidrProblem, MAX_ALLOWED_CIDRS, parseCidr } from './cidr';
 import { ApiError, ValidationError } from './errors';
+import { type KeySignature, optionalPublicKey, validateKeySignature } from './public-key';
 import { integerRangeText, MAX_KEYS, RATE_LIMIT_PER_MINUTE } from './settings';
 import { assertSafeText, validateMetadata } from './text-rules';
 import { KEY_ID_RE } from './token';
@@ -50,6 +51,11 @@ export interface CreateKeyCommand {
   metadata: Record<string, string>;
   /** Canonical CIDRs; [] when none was given. */
   allowed_cidrs: string[];
+  /**
+   * A token key and its HMAC, or a public-key key and its public key (`signature_algorithm`,
+   * `public_key`). @default a token key signing with `hmac-sha256`
+   */
+  signature?: KeySignature;
 }
 
 /** `PATCH /v1/keys/{id}`: only the fields present change (at least one is). */
@@ -76,6 +82,8 @@ export interface ListAuditCommand {
 
 export interface RotateKeyCommand {
   grace_period_seconds: number;
+  /** A public-key key's new public key (stored form); absent or null when none was given. */
+  public_key?: string | null;
 }
 
 export interface OrgLimitCommand {
@@ -218,6 +226,8 @@ const CREATE_FIELDS = fieldsOf<CreateKeyRequest>({
   org_id: true,
   metadata: true,
   allowed_cidrs: true,
+  signature_algorithm: true,
+  public_key: true,
 });
 
 export function validateCreateKey(input: Json, nowMs: number): CreateKeyCommand {
@@ -262,6 +272,7 @@ export function validateCreateKey(input: Json, nowMs: number): CreateKeyCommand 
     org_id: optionalOrgId(input.org_id),
     metadata: validateMetadata(input.metadata),
     allowed_cidrs: validateAllowedCidrs(input.allowed_cidrs),
+    signature: validateKeySignature(input),
   };
 }
 
@@ -274,7 +285,7 @@ const UPDATE_FIELDS = fieldsOf<UpdateKeyRequest>({
   metadata: true,
   allowed_cidrs: true,
 });
-const ROTATE_FIELDS = fieldsOf<RotateKeyRequest>({ grace_period_seconds: true });
+const ROTATE_FIELDS = fieldsOf<RotateKeyRequest>({ grace_period_seconds: true, public_key: true });
 const ORG_LIMIT_FIELDS = fieldsOf<OrgLimitRequest>({ max_keys: true });
 const ORG_UPDATE_FIELDS = fieldsOf<OrgPlanRequest & OrgLimitRequest>({ plan: true, max_keys: true });
 const AUDIT_QUERY = fieldsOf<AuditQuery>({ limit: true, cursor: true, key_id: true, org_id: true });
@@ -368,7 +379,10 @@ export function validateRotateKey(input: Json): RotateKeyCommand {
   rejectUnknown(input, ROTATE_FIELDS);
   const { min, max } = GRACE_PERIOD_SECONDS;
   const seconds = optionalInteger(input, 'grace_period_seconds', min, max);
-  return { grace_period_seconds: seconds ?? GRACE_PERIOD_SECONDS.default };
+  return {
+    grace_period_seconds: seconds ?? GRACE_PERIOD_SECONDS.default,
+    public_key: optionalPublicKey(input.public_key),
+  };
 }
 
 export function validateOrgLimit(input: Json): OrgLimitCommand {

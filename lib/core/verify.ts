@@ -20,7 +20,7 @@ import { type KeyRecord, keyStatus } from './model';
 import { ADMIN_PRINCIPAL, type Principal } from './principal';
 import type { BodyRefusal, FailureReason, NetworkRefusal, RateRefusal } from './refusals';
 import type { SigningProfile } from './settings';
-import { deriveSecret, issuedToken } from './token';
+import { deriveSecret, hashMatches, issuedToken } from './token';
 import { RATE_WINDOW_MS, type RecordReplayInput, rateWindowOf, type UsageStore } from './usage-store';
 
 export type Scheme = 'bearer' | 'armor';
@@ -104,7 +104,7 @@ export function classifyRefusal(
   sourceIp?: string,
 ): FailureReason | NetworkRefusal | RateRefusal {
   if (record === null) return 'unknown_key';
-  if (!constantTimeEqual(record.key_hash, tokenHash)) return 'wrong_secret';
+  if (!hashMatches(record.key_hash, tokenHash)) return 'wrong_secret';
   const status = keyStatus(record, nowMs);
   if (status === 'revoked') return 'revoked';
   if (status === 'expired') return 'expired';
@@ -185,7 +185,7 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
       window: rateWindowOf(nowMs),
       sourceIp: request.sourceIp,
     });
-    if (result.updated && result.record && constantTimeEqual(result.record.key_hash, tokenHash)) {
+    if (result.updated && result.record && hashMatches(result.record.key_hash, tokenHash)) {
       // The stored hash alone is not trusted: the secret must also be the one the master secret derives
       // (one HMAC), so a key item written by someone without the master secret never verifies. The salt
       // comes with the one write, so the check follows it; a mismatch has been counted on that item.
@@ -256,7 +256,7 @@ export async function verifyRequest(deps: VerifierDeps, request: VerifyRequest):
   });
   if (written.outcome === 'replayed') return unauthorized('replayed', keyId);
   if (written.outcome === 'refused') {
-    const reason = classifyRefusal(written.record, record.key_hash, nowMs, request.sourceIp);
+    const reason = classifyRefusal(written.record, record.key_hash ?? '', nowMs, request.sourceIp);
     const verdict = refusedUseVerdict(reason, written.record, keyId, nowMs);
     return written.consumed ? verdict : consumeThenRefuse(deps, replay, verdict);
   }

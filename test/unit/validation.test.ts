@@ -101,6 +101,7 @@ describe('validateCreateKey', () => {
       org_id: null,
       metadata: {},
       allowed_cidrs: [],
+      signature: { sig_alg: 'hmac-sha256', public_key: null },
     });
   });
 
@@ -116,6 +117,7 @@ describe('validateCreateKey', () => {
           org_id: 'acme',
           metadata: { plan: 'pro' },
           allowed_cidrs: ['192.0.2.0/24', '2001:DB8::/32', '192.0.2.0/24'],
+          signature_algorithm: 'hmac-sha512',
         },
         NOW,
       ),
@@ -128,6 +130,7 @@ describe('validateCreateKey', () => {
       org_id: 'acme',
       metadata: { plan: 'pro' },
       allowed_cidrs: ['192.0.2.0/24', '2001:db8::/32'],
+      signature: { sig_alg: 'hmac-sha512', public_key: null },
     });
   });
 
@@ -306,7 +309,7 @@ describe('validateRotateKey', () => {
     [{ grace_period_seconds: 3600 }, 3600],
     [{ grace_period_seconds: 86_400 }, 86_400],
   ])('%j → %i', (body, expected) => {
-    expect(validateRotateKey(body)).toEqual({ grace_period_seconds: expected });
+    expect(validateRotateKey(body)).toEqual({ grace_period_seconds: expected, public_key: null });
   });
 
   it.each([-1, 86_401, 1.5, '60', true])('rejects grace_period_seconds %j', (value) => {

@@ -73,6 +73,8 @@ export function keyFields(key: ApiKey): Field[] {
     ['calls', String(key.calls)],
     ['metadata', metadataText(key.metadata)],
     ['allowed from', key.allowed_cidrs.length === 0 ? 'anywhere' : key.allowed_cidrs.join(', ')],
+    ['signature', key.signature_algorithm],
+    ...(key.public_key === null ? [] : ([['public key', key.public_key]] as Field[])),
   ];
 }
 

@@ -5,12 +5,16 @@
  * audit trail, and no bearer or ARMOR-PSK credential ever authenticating as such a key.
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { UNAUTHORIZED_MESSAGE } from '#core/errors';
 import { signRequest } from '#core/signer';
 import { deriveSecret, formatToken } from '#core/token';
 import type { ApiKey, AuditPage } from '#core/wire';
+import { runCli } from '../helpers/cli';
 import { useLatchkey } from '../helpers/latchkey';
 import { createKey } from '../helpers/local';
 
@@ -266,5 +270,36 @@ describe('a public-key key never authenticates with a token', () => {
     const signed = signRequest({ token, method: 'GET', path: '/v1/echo/x' });
     expectUnauthorized(await lk.call('GET', '/v1/echo/x', { authorization: signed.authorization }));
     expect((await item(id)).calls).toEqual(before.calls);
+  });
+});
+
+describe('the CLI', () => {
+  it('keys create --public-key FILE (prints the id with --quiet), keys get, keys rotate --public-key VALUE', async () => {
+    const env = { LATCHKEY_URL: lk.local.url, LATCHKEY_KEY: lk.admin };
+    const first = ed25519();
+    const file = join(mkdtempSync(join(tmpdir(), 'latchkey-pub-')), 'signer.pub.pem');
+    writeFileSync(file, first.pem);
+    const created = await runCli(
+      ['keys', 'create', '--name', 'cli-signer', '--public-key', file, '--quiet'],
+      env,
+    );
+    expect(created.code).toBe(0);
+    const id = created.stdout.trim();
+    expect(id).toMatch(/^[A-Za-z0-9]{16}$/);
+    const shown = await runCli(['keys', 'get', id], env);
+    expect(shown.stdout).toMatch(/signature\s+ed25519/);
+    expect(shown.stdout).toContain(first.raw);
+    const second = ed25519();
+    const rotated = await runCli(['keys', 'rotate', id, '--public-key', second.raw, '--json'], env);
+    expect(rotated.code).toBe(0);
+    expect(JSON.parse(rotated.stdout)).toMatchObject({ key: { public_key: second.raw, rotated_from: id } });
+    const strong = await runCli(
+      ['keys', 'create', '--name', 'cli-512', '--signature-algorithm', 'hmac-sha512', '--json'],
+      env,
+    );
+    expect(JSON.parse(strong.stdout).key.signature_algorithm).toBe('hmac-sha512');
+    const wrong = await runCli(['keys', 'create', '--name', 'x', '--signature-algorithm', 'rsa'], env);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--signature-algorithm must be one of');
   });
 });

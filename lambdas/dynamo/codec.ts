@@ -7,8 +7,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { CreditRefill, KeyCredits } from '#core/credits';
 import { DependencyError } from '#core/errors';
-import { DEFAULT_SIGNATURE_ALGORITHM, isSignatureAlgorithm } from '#core/http-signatures';
-import type { KeyRecord, OrgRecord } from '#core/model';
+import { type KeyRecord, type OrgRecord, SIGNATURE_ALGORITHMS, type SignatureAlgorithm } from '#core/model';
 import { isPermission } from '#core/permissions';
 import { effectiveMaxKeys, type PlanTable } from '#core/plans';
 import {
@@ -68,7 +67,6 @@ export function recordToItem(r: KeyRecord): Item {
     id: s(r.id),
     org_id: s(r.org_id),
     name: s(r.name),
-    salt: s(r.salt),
     roles: { L: r.roles.map(s) },
     permissions: { L: r.permissions.map(s) },
     rate_limit_per_minute: n(r.rate_limit_per_minute),
@@ -77,10 +75,11 @@ export function recordToItem(r: KeyRecord): Item {
     calls: n(r.calls),
     released: { BOOL: r.released },
   };
-  // A public-key key has no token, so no hash (bearer and ARMOR-PSK never match it).
-  if (r.key_hash !== '') item.key_hash = s(r.key_hash);
-  if (r.sig_alg !== undefined && r.sig_alg !== DEFAULT_SIGNATURE_ALGORITHM) item.sig_alg = s(r.sig_alg);
-  if (r.public_key) item.public_key = s(r.public_key);
+  // A public-key key has no hash and no salt: absent, so the bearer write's `key_hash = :hash` never holds.
+  if (r.key_hash !== null) item.key_hash = s(r.key_hash);
+  if (r.salt !== '') item.salt = s(r.salt);
+  if (r.sig_alg !== 'hmac-sha256') item.sig_alg = s(r.sig_alg);
+  if (r.public_key !== null) item.public_key = s(r.public_key);
   if (r.description !== null) item.description = s(r.description);
   if (r.expires_at_ms !== null) item.expires_at_ms = n(r.expires_at_ms);
   if (r.revoked_at !== null) item.revoked_at = s(r.revoked_at);
@@ -99,14 +98,8 @@ export function recordToItem(r: KeyRecord): Item {
 export function itemToRecord(item: Item): KeyRecord {
   const id = str(item, 'id');
   const orgId = str(item, 'org_id');
-  const sigAlg = str(item, 'sig_alg');
-  if (sigAlg !== null && !isSignatureAlgorithm(sigAlg))
-    throw new DependencyError('key item has an unknown sig_alg');
-  const publicKey = str(item, 'public_key');
-  // Only a public-key key has no hash: it must then have the public key.
-  const hash = str(item, 'key_hash') ?? (sigAlg === 'ed25519' && publicKey !== null ? '' : null);
-  if (id === null || orgId === null || hash === null)
-    throw new DependencyError('key item is missing id, org_id or key_hash');
+  if (id === null || orgId === null) throw new DependencyError('key item is missing id or org_id');
+  const { hash, sigAlg, publicKey } = credentialOf(item);
   return {
     id,
     org_id: orgId,
@@ -114,6 +107,8 @@ export function itemToRecord(item: Item): KeyRecord {
     description: str(item, 'description'),
     key_hash: hash,
     salt: str(item, 'salt') ?? '',
+    sig_alg: sigAlg,
+    public_key: publicKey,
     roles: strList(item, 'roles'),
     permissions: strList(item, 'permissions').filter(isPermission),
     rate_limit_per_minute: num(item, 'rate_limit_per_minute') ?? 0,
@@ -172,6 +167,33 @@ export function creditsOf(item: Item): KeyCredits | null {
     next_refill_ms: num(item, CREDIT_ATTRIBUTES.nextRefill),
     low_threshold: num(item, CREDIT_ATTRIBUTES.lowThreshold),
   };
+}
+
+/**
+ * What a key item holds to authenticate with: a token key its hash (and `sig_alg`, absent for
+ * `hmac-sha256`), a public-key key (`sig_alg` `ed25519`) its public key and no hash. An item that fits
+ * neither is refused as a dependency fault, never read as a key (fail closed).
+ */
+function credentialOf(item: Item): {
+  hash: string | null;
+  sigAlg: SignatureAlgorithm;
+  publicKey: string | null;
+} {
+  const stored = str(item, 'sig_alg') ?? 'hmac-sha256';
+  const sigAlg = SIGNATURE_ALGORITHMS.find((alg) => alg === stored);
+  if (sigAlg === undefined) throw new DependencyError('key item has an unknown sig_alg');
+  const hash = str(item, 'key_hash');
+  const publicKey = str(item, 'public_key');
+  if (sigAlg === 'ed25519') {
+    if (publicKey === null || hash !== null) {
+      throw new DependencyError('ed25519 key item must have a public_key and no key_hash');
+    }
+    return { hash: null, sigAlg, publicKey };
+  }
+  if (hash === null || publicKey !== null) {
+    throw new DependencyError('token key item must have a key_hash and no public_key');
+  }
+  return { hash, sigAlg, publicKey: null };
 }
 
 /** A key's metadata as a DynamoDB map of strings. */

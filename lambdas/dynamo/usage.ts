@@ -14,12 +14,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { addressAllowed, containingNetworks } from '#core/cidr';
 import { spendRetry } from '#core/credits';
-import { constantTimeEqual } from '#core/crypto';
 import { DependencyError } from '#core/errors';
 import type { HotKeyStore, PendingUsage, UsageWrite, WindowLease } from '#core/hot-key-store';
 import { type KeyRecord, keyStatus } from '#core/model';
 import { type RefusalOutcome, refusalDayAttribute } from '#core/outcomes';
 import { noncePk, rateWindowAttribute, signaturePk, usageDayAttribute, windowOfAttribute } from '#core/table';
+import { hashMatches } from '#core/token';
 import { utcDay } from '#core/usage';
 import {
   type KeySnapshot,
@@ -179,7 +179,7 @@ export class DynamoUsageStore implements HotKeyStore {
         const record = oldRecordOf(old);
         const usable =
           record !== null &&
-          constantTimeEqual(record.key_hash, input.tokenHash) &&
+          hashMatches(record.key_hash, input.tokenHash) &&
           usableFrom(record, old ?? {}, input.window, input.nowMs, input.sourceIp);
         const next = await this.afterRefusal(input.keyId, old, withCredits, cost, input.nowMs, usable);
         if (next === 'refused')

@@ -74,6 +74,8 @@ export function keyFields(key: ApiKey): Field[] {
     ['metadata', metadataText(key.metadata)],
     ['allowed from', key.allowed_cidrs.length === 0 ? 'anywhere' : key.allowed_cidrs.join(', ')],
     ['credits', creditsText(key.credits)],
+    ['signature', key.signature_algorithm],
+    ...(key.public_key === null ? [] : ([['public key', key.public_key]] as Field[])),
   ];
 }
 

@@ -3,7 +3,10 @@
  * rotate) is printed once, on stdout, with the server's warning on stderr; `--quiet` prints the raw
  * key alone so that `KEY=$(latchkey keys create … --quiet)` works.
  */
+
+import { existsSync, readFileSync } from 'node:fs';
 import { DEFAULT_ORG } from '../core/management';
+import { SIGNATURE_ALGORITHMS } from '../core/model';
 import { DEFAULT_ROLE, DEFAULT_ROLE_MATRIX } from '../core/permissions';
 import { RATE_LIMIT_PER_MINUTE, SETTINGS } from '../core/settings';
 import {
@@ -13,7 +16,7 @@ import {
   LIST_PAGE_SIZE,
   NAME_LENGTH,
 } from '../core/validation';
-import type { ApiKey, CreateKeyInput, ListKeysParams, NewKeyResponse } from '../sdk';
+import type { ApiKey, CreateKeyInput, ListKeysParams, NewKeyResponse, RegisteredKeyResponse } from '../sdk';
 import { type Args, type Context, defineCommand } from './command';
 import { usage } from './errors';
 import { clean, date, fields, keyFields, keyTable, span, toJson } from './format';
@@ -28,16 +31,24 @@ const ORG_OPTION = defineOptions({
 /** `active, revoked, expired, disabled, rotating or rotated`. */
 const STATUS_WORDS = `${KEY_STATUSES.slice(0, -1).join(', ')} or ${KEY_STATUSES.at(-1)}`;
 
-/** Prints a new key: details and raw key (stdout), warning (stderr); the raw key alone with --quiet. */
+/**
+ * Prints a new key: details and raw key (stdout), warning (stderr); the raw key alone with --quiet. A
+ * public-key key has no raw key: its details, or its id alone with --quiet.
+ */
 function printNewKey(
   ctx: Pick<Context<OptionSpecs, readonly string[]>, 'json' | 'out' | 'err'> & {
     values: { readonly quiet?: boolean };
   },
-  created: NewKeyResponse,
+  created: NewKeyResponse | RegisteredKeyResponse,
   headline: string,
 ): void {
   if (ctx.json) {
     ctx.out(toJson(created));
+    return;
+  }
+  if (!('raw_key' in created)) {
+    if (ctx.values.quiet) ctx.out(created.key.id);
+    else ctx.out(`${headline}\n${fields(keyFields(created.key))}`);
     return;
   }
   if (ctx.values.quiet) {
@@ -56,10 +67,12 @@ export const keysCreate = defineCommand({
   name: 'keys create',
   summary: 'create an API key (prints its raw key once)',
   usage:
-    'latchkey keys create --name NAME [--role ROLE]… [--rate-limit N] [--expires-at ISO] [--org ORG] [--description TEXT] [--meta K=V]… [--allowed-cidr CIDR]… [--credits N [--refill SPEC] [--refill-mode MODE] [--refill-max N] [--low-credits N]] [--quiet]',
+    'latchkey keys create --name NAME [--role ROLE]… [--rate-limit N] [--expires-at ISO] [--org ORG] [--description TEXT] [--meta K=V]… [--allowed-cidr CIDR]… [--credits N [--refill SPEC] [--refill-mode MODE] [--refill-max N] [--low-credits N]] [--public-key FILE|VALUE | --signature-algorithm ALG] [--quiet]',
   description:
     'Creates an API key. Its raw key is printed once, here, and can never be read again: store it now.\n' +
-    'The key details go to stdout and the warning to stderr; with --quiet only the raw key is printed.',
+    'The key details go to stdout and the warning to stderr; with --quiet only the raw key is printed.\n' +
+    'With --public-key (an Ed25519 public key: a PEM file, or the key itself) the key is a public-key key:\n' +
+    'it has no raw key and signs requests with RFC 9421 using its private key; --quiet prints its id.',
   args: [],
   api: true,
   options: {
@@ -81,10 +94,20 @@ export const keysCreate = defineCommand({
       'a network the key may be used from (IPv4 or IPv6; repeat for several, default: anywhere)',
     ),
     ...CREDIT_OPTIONS,
+    'public-key': text(
+      'FILE|VALUE',
+      'an Ed25519 public key (PEM file or base64url): a public-key key, no token',
+    ),
+    'signature-algorithm': text(
+      'ALG',
+      'RFC 9421 algorithm of a token key: hmac-sha256 (default) or hmac-sha512',
+    ),
     quiet: flag('print only the raw key', 'q'),
   },
   examples: [
     'latchkey keys create --name billing',
+    'latchkey keys create --name signer --public-key signer.pub.pem',
+    'latchkey keys create --name strong --signature-algorithm hmac-sha512',
     'latchkey keys create --name ci --role viewer --rate-limit 600 --expires-at 2030-01-01T00:00:00Z',
     'latchkey keys create --name acme-bot --meta customer=acme --meta tier=gold',
     'latchkey keys create --name office --allowed-cidr 203.0.113.0/24 --allowed-cidr 2001:db8::/32',
@@ -104,6 +127,14 @@ export const keysCreate = defineCommand({
     if (values['allowed-cidr'] !== undefined) input.allowed_cidrs = values['allowed-cidr'];
     const credits = creditsFrom(values);
     if (credits !== undefined) input.credits = credits;
+    if (values['public-key'] !== undefined) input.public_key = publicKeyArg(values['public-key']);
+    const alg = values['signature-algorithm'];
+    if (alg !== undefined) {
+      const known = SIGNATURE_ALGORITHMS.find((a) => a === alg);
+      if (known === undefined)
+        throw usage(`--signature-algorithm must be one of ${SIGNATURE_ALGORITHMS.join(', ')}`);
+      input.signature_algorithm = known;
+    }
     const created = await ctx.client().createKey(input);
     printNewKey(ctx, created, `Created key ${created.key.id}.`);
   },
@@ -200,22 +231,26 @@ export const keysRevoke = defineCommand({
 export const keysRotate = defineCommand({
   name: 'keys rotate',
   summary: 'replace a key with a new one (prints the new raw key once)',
-  usage: 'latchkey keys rotate ID [--grace SECONDS] [--quiet]',
+  usage: 'latchkey keys rotate ID [--grace SECONDS] [--public-key FILE|VALUE] [--quiet]',
   description:
     'Creates a new key with the same name, roles and limits and retires the old one when the grace\n' +
-    'period ends (0, the default: at once). The new raw key is printed once; with --quiet only it is printed.',
+    'period ends (0, the default: at once). The new raw key is printed once; with --quiet only it is printed.\n' +
+    'A public-key key is rotated to the new public key --public-key names (required for one).',
   ...ONE_KEY,
   options: {
     grace: text('SECONDS', `keep the old key working this long (${span(GRACE_PERIOD_SECONDS)})`),
+    'public-key': text('FILE|VALUE', "a public-key key's new Ed25519 public key (PEM file or base64url)"),
     quiet: flag('print only the new raw key', 'q'),
   },
   examples: ['latchkey keys rotate 3hQx9TmP2wLk8ZrA', 'latchkey keys rotate 3hQx9TmP2wLk8ZrA --grace 3600'],
   async run(ctx) {
     const [id]: OneKey = ctx.args;
     const grace = optionalInteger(ctx.values.grace, '--grace');
-    const rotated = await ctx
-      .client()
-      .rotateKey(id, grace === undefined ? {} : { grace_period_seconds: grace });
+    const publicKey = ctx.values['public-key'];
+    const rotated = await ctx.client().rotateKey(id, {
+      ...(grace === undefined ? {} : { grace_period_seconds: grace }),
+      ...(publicKey === undefined ? {} : { public_key: publicKeyArg(publicKey) }),
+    });
     const until =
       grace === undefined || grace === 0
         ? 'The old key stopped working now.'
@@ -223,5 +258,16 @@ export const keysRotate = defineCommand({
     printNewKey(ctx, rotated, `Rotated key ${id}: new key ${rotated.key.id}. ${until}`);
   },
 });
+
+/** `--public-key FILE|VALUE`: a file's contents when such a file exists, else the value itself. */
+function publicKeyArg(value: string): string {
+  if (value.startsWith('-----BEGIN') || !existsSync(value)) return value;
+  try {
+    return readFileSync(value, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'error';
+    throw usage(`cannot read --public-key file ${clean(value)} (${code})`);
+  }
+}
 
 export const KEYS_COMMANDS = [keysCreate, keysList, keysGet, keysRevoke, keysRotate];

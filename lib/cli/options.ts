@@ -29,17 +29,25 @@ export interface ListOption extends OptionBase {
 /** `--json`: present or not. */
 export interface FlagOption extends OptionBase {
   type: 'boolean';
+  choices?: undefined;
 }
-export type OptionSpec = StringOption | ListOption | FlagOption;
+/** `--sign` or `--sign rfc9421`: a flag that may be followed by one of a few words, its value then. */
+export interface ChoiceFlagOption extends OptionBase {
+  type: 'boolean';
+  choices: readonly string[];
+}
+export type OptionSpec = StringOption | ListOption | FlagOption | ChoiceFlagOption;
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 /** An option table as assembled for parsing, where a spread-in table may be left out (`undefined`). */
 type OptionTable = Readonly<Record<string, OptionSpec | undefined>>;
 
-type ValueOf<S extends OptionSpec> = S extends FlagOption
-  ? boolean
-  : S extends ListOption
-    ? string[]
-    : string;
+type ValueOf<S extends OptionSpec> = S extends ChoiceFlagOption
+  ? true | S['choices'][number]
+  : S extends FlagOption
+    ? boolean
+    : S extends ListOption
+      ? string[]
+      : string;
 /** The parsed values of a set of options; an option not given is absent. */
 export type OptionValues<S extends OptionTable> = {
   readonly [K in keyof S]?: ValueOf<Exclude<S[K], undefined>>;
@@ -58,6 +66,14 @@ export function list(value: string, description: string, short?: string): ListOp
 /** `--name`: present or not. */
 export function flag(description: string, short?: string): FlagOption {
   return { type: 'boolean', description, ...(short ? { short } : {}) };
+}
+
+/** `--name` alone, or `--name WORD` with WORD one of `choices` (which is then its value). */
+export function choiceFlag<const C extends readonly string[]>(
+  choices: C,
+  description: string,
+): ChoiceFlagOption & { choices: C } {
+  return { type: 'boolean', choices, description };
 }
 
 /** Keeps an option table's literal types, so that `OptionValues` can read them. */
@@ -79,9 +95,15 @@ export function parseOptions<S extends OptionTable>(
   commandName: string,
 ): { values: OptionValues<S>; positionals: string[] } {
   try {
-    const parsed = parseArgs({ args, options: toParseArgs(specs), allowPositionals: true, strict: true });
+    const { rest, chosen } = takeChoices(args, specs);
+    const parsed = parseArgs({
+      args: rest,
+      options: toParseArgs(specs),
+      allowPositionals: true,
+      strict: true,
+    });
     // parseArgs returns, per option, exactly the kind its spec declares: the one place that is asserted.
-    return { values: parsed.values as OptionValues<S>, positionals: parsed.positionals };
+    return { values: { ...parsed.values, ...chosen } as OptionValues<S>, positionals: parsed.positionals };
   } catch (error) {
     const message = oneLine(error instanceof Error ? error.message : String(error))
       .replace(/ To specify a positional argument .*$/, '')
@@ -91,6 +113,35 @@ export function parseOptions<S extends OptionTable>(
     const hint = unknown === undefined ? '' : didYouMean(unknown, Object.keys(specs)).replace('"', '"--');
     throw usage(`${message}${hint} (see latchkey ${commandName} --help)`);
   }
+}
+
+/** The words given to choice flags (`--sign rfc9421`, `--sign=rfc9421`), taken out of the arguments. */
+function takeChoices(args: string[], specs: OptionTable): { rest: string[]; chosen: Record<string, string> } {
+  const rest: string[] = [];
+  const chosen: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const token = args[i] ?? '';
+    if (token === '--') {
+      rest.push(...args.slice(i));
+      break;
+    }
+    const [flagName = '', inline] = token.startsWith('--') ? token.slice(2).split(/=(.*)/s) : [''];
+    const spec = specs[flagName];
+    const choices = spec !== undefined && 'choices' in spec ? spec.choices : undefined;
+    if (choices === undefined) {
+      rest.push(token);
+      continue;
+    }
+    rest.push(`--${flagName}`);
+    const word = inline ?? args[i + 1];
+    if (word !== undefined && choices.includes(word)) {
+      chosen[flagName] = word;
+      if (inline === undefined) i++;
+    } else if (inline !== undefined) {
+      throw usage(`--${flagName} takes ${choices.join(' or ')}, or nothing`);
+    }
+  }
+  return { rest, chosen };
 }
 
 function toParseArgs(specs: OptionTable): NonNullable<ParseArgsConfig['options']> {
@@ -116,8 +167,10 @@ export function splitCommand(
   isGroup: (word: string) => boolean,
 ): { words: string[]; rest: string[] } {
   const takesValue = new Set<string>();
+  const choiceWords = new Map<string, readonly string[]>();
   for (const spec of specs) {
     for (const [name, option] of Object.entries(spec)) {
+      if ('choices' in option && option.choices !== undefined) choiceWords.set(`--${name}`, option.choices);
       if (option.type !== 'string') continue;
       takesValue.add(`--${name}`);
       if (option.short) takesValue.add(`-${option.short}`);
@@ -132,7 +185,10 @@ export function splitCommand(
     const next = argv[i + 1];
     if (token.startsWith('-') && token !== '-') {
       rest.push(token);
-      if (!token.includes('=') && takesValue.has(token) && next !== undefined) {
+      if (!token.includes('=') && choiceWords.get(token)?.includes(next ?? '')) {
+        rest.push(next ?? '');
+        i++;
+      } else if (!token.includes('=') && takesValue.has(token) && next !== undefined) {
         rest.push(next);
         i++;
       }

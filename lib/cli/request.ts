@@ -30,10 +30,13 @@ function requestHeaders(given: readonly string[]): Headers {
 export const request = defineCommand({
   name: 'request',
   summary: 'call any route with the key, signed with --sign (a signing curl)',
-  usage: 'latchkey request METHOD PATH [--data JSON|@file|@-] [--header "Name: value"]… [--sign] [--include]',
+  usage:
+    'latchkey request METHOD PATH [--data JSON|@file|@-] [--header "Name: value"]… [--sign [armor|rfc9421]] [--private-key FILE --key-id ID] [--include]',
   description:
     'Sends one request to PATH (relative to the base URL, query string allowed) with the key as a bearer\n' +
-    'token, or signed with ARMOR-PSK (fresh nonce, timestamp and Content-Digest) with --sign. Prints the\n' +
+    'token, or signed with ARMOR-PSK (fresh nonce, timestamp and Content-Digest) with --sign, or with\n' +
+    'RFC 9421 HTTP Message Signatures with --sign rfc9421 (HMAC with the token; Ed25519 with --private-key\n' +
+    'FILE and --key-id ID for a public-key key, which always signs with RFC 9421). Prints the\n' +
     'response body; a non-2xx status is an error (exit 1). --data sends a body (Content-Type defaults to\n' +
     'application/json): text, @file to read a file, or @- to read stdin.',
   args: ['METHOD', 'PATH'],
@@ -47,6 +50,8 @@ export const request = defineCommand({
     'latchkey request GET /v1/whoami',
     `latchkey request POST /v1/echo/orders --data '{"sku": "A-1", "qty": 2}' --sign`,
     'latchkey request PUT /v1/echo/config --data @config.json --sign',
+    'latchkey request GET "/v1/echo/orders?page=2" --sign rfc9421',
+    'latchkey request POST /v1/echo/orders --data @order.json --private-key signer.pem --key-id 3hQx9TmP2wLk8ZrA',
   ],
   async run(ctx) {
     const [rawMethod, path] = ctx.args;

@@ -10,6 +10,7 @@ import type { KeyCredits } from './credits';
 import { ApiError } from './errors';
 import type { AuditChange, AuditEvent, AuditEventType, AuditValue, KeyRecord } from './model';
 import type { Principal } from './principal';
+import { publicKeyFingerprint } from './public-key';
 import { newKeyId } from './token';
 
 /** Who, in which request, when: what every event of one request shares. */
@@ -129,12 +130,17 @@ function creditAuditFields(credits: KeyCredits): Record<string, AuditValue> {
   };
 }
 
-/** `key.created`: every shown field, from null. */
+/** `key.created`: every shown field, from null, and the key's signature algorithm. */
 export function keyCreatedEvent(ctx: AuditContext, record: KeyRecord): AuditEvent {
   const changes: Record<string, AuditChange> = {};
   for (const [field, value] of Object.entries(auditFields(record)))
     changes[field] = { old: null, new: value };
   if (record.rotated_from !== null) changes.rotated_from = { old: null, new: record.rotated_from };
+  // How the key signs; of a public key, only its fingerprint (`#core/public-key`).
+  changes.signature_algorithm = { old: null, new: record.sig_alg };
+  if (record.public_key !== null) {
+    changes.public_key_fingerprint = { old: null, new: publicKeyFingerprint(record.public_key) };
+  }
   return auditEvent(ctx, 'key.created', record.org_id, record.id, changes);
 }
 

@@ -14,10 +14,10 @@
  */
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { type AuditContext, auditEvent, headFields, keyHead, sequenceEvents } from './audit';
-import { constantTimeEqual, sha256Hex } from './crypto';
+import { sha256Hex } from './crypto';
 import { type AuditEvent, type KeyRecord, keyStatus } from './model';
 import type { LeakAction } from './settings';
-import { parseToken } from './token';
+import { hashMatches, parseToken } from './token';
 
 /** The actor of every audit event a leak report writes. */
 export const GITHUB_LEAK_ACTOR = 'github-secret-scanning';
@@ -168,7 +168,7 @@ export function assessLeaks(
     const hash = sha256Hex(match.token);
     const keyId = tokenKeyId(match.token, prefixes);
     const record = keyId === null ? undefined : records.get(keyId);
-    const real = record !== undefined && constantTimeEqual(hash, record.key_hash);
+    const real = record !== undefined && hashMatches(record.key_hash, hash);
     feedback.push({
       token_hash: hash,
       token_type: match.type,

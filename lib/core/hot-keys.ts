@@ -38,7 +38,6 @@
  */
 
 import { addressAllowed } from './cidr';
-import { constantTimeEqual } from './crypto';
 import { ThrottledError } from './errors';
 import {
   addUsage,
@@ -56,6 +55,7 @@ import {
   windowCalls,
 } from './hot-key-store';
 import { type KeyRecord, keyStatus } from './model';
+import { hashMatches } from './token';
 import {
   type KeySnapshot,
   type RecordRefusalInput,
@@ -165,10 +165,7 @@ export class HotKeys implements UsageStore {
     }
     const record = await this.freshCopy(entry);
     if (record === null) return { updated: false, record: null };
-    if (
-      !constantTimeEqual(record.key_hash, input.tokenHash) ||
-      !usableFrom(record, input.nowMs, input.sourceIp)
-    )
+    if (!hashMatches(record.key_hash, input.tokenHash) || !usableFrom(record, input.nowMs, input.sourceIp))
       return { updated: false, record };
     // A key with credits is spent by the exact write, every call: its balance is never over-spent.
     if (record.credits !== null) return this.exactUse(entry, input);

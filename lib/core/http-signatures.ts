@@ -19,12 +19,12 @@ import {
   serializeInnerList,
 } from './structured-fields';
 import { KEY_ID_RE } from './token';
+import { SIGNATURE_ALGORITHMS, type SignatureAlgorithm } from './wire';
 
 /** The `tag` parameter latchkey's profile requires (RFC 9421 §2.3). */
 export const SIGNATURE_TAG = 'latchkey';
 /** The algorithms a key may sign with; which one is the key's choice (RFC 9421 §3.3.7). */
-export const SIGNATURE_ALGORITHMS = ['hmac-sha256', 'hmac-sha512', 'ed25519'] as const;
-export type SignatureAlgorithm = (typeof SIGNATURE_ALGORITHMS)[number];
+export { SIGNATURE_ALGORITHMS, type SignatureAlgorithm };
 /** What a token key without `sig_alg` signs with. */
 export const DEFAULT_SIGNATURE_ALGORITHM: SignatureAlgorithm = 'hmac-sha256';
 

@@ -22,7 +22,7 @@ import {
 import { effectiveCredits, newCredits } from './credits';
 import type { AddCreditsCommand } from './credits-validation';
 import { sha256Hex } from './crypto';
-import { ApiError, keyNotFound, UNAUTHORIZED_MESSAGE } from './errors';
+import { ApiError, keyNotFound, UNAUTHORIZED_MESSAGE, ValidationError } from './errors';
 import {
   type ApiKey,
   type AuditEvent,
@@ -36,6 +36,7 @@ import {
 import { assertNoEscalation, type RoleMatrix, resolvePermissions } from './permissions';
 import { type PlanTable, planLimit } from './plans';
 import { type Principal, requireAdmin, requirePermission } from './principal';
+import type { KeySignature } from './public-key';
 import type { KeyRepository } from './repository';
 import { issuedToken, KEY_ID_RE, newKeyId, newSalt, tokenFor } from './token';
 import { metadataOnCreate, metadataOnEdit } from './trusted-metadata';
@@ -59,13 +60,14 @@ import {
   type ListOrgsResponse,
   type NewKeyResponse,
   type PlansResponse,
+  type RegisteredKeyResponse,
   type RevokeResponse,
   type RolesResponse,
   type Whoami,
 } from './wire';
 
 export type { KeyRepository, ListAuditQuery, ListKeysQuery, ListOrgsQuery } from './repository';
-export type { NewKeyResponse };
+export type { NewKeyResponse, RegisteredKeyResponse };
 
 export { DEFAULT_ORG };
 
@@ -96,6 +98,38 @@ export interface ManagementDeps {
   requestId: string;
 }
 
+/** A token key signing with the default algorithm, what a create that names none makes. */
+const TOKEN_KEY: KeySignature = { sig_alg: 'hmac-sha256', public_key: null };
+
+/**
+ * How a rotated key's successor signs: a token key's gets a new token and keeps the algorithm; a
+ * public-key key's takes the new public key its rotation names (required, and not the current one).
+ */
+function rotatedSignature(old: KeyRecord, publicKey: string | null): KeySignature {
+  if (old.sig_alg !== 'ed25519') {
+    if (publicKey !== null) {
+      throw new ValidationError(
+        'public_key',
+        'public_key: this key signs with a token; its rotation issues a new token and takes no public key',
+      );
+    }
+    return { sig_alg: old.sig_alg, public_key: null };
+  }
+  if (publicKey === null) {
+    throw new ValidationError(
+      'public_key',
+      'public_key: is required to rotate a public-key key (its new public key)',
+    );
+  }
+  if (publicKey === old.public_key) {
+    throw new ValidationError(
+      'public_key',
+      "public_key: is the key's current public key; rotation registers a new one",
+    );
+  }
+  return { sig_alg: 'ed25519', public_key: publicKey };
+}
+
 export class ManagementService {
   private readonly deps: ManagementDeps;
 
@@ -114,7 +148,7 @@ export class ManagementService {
    */
   private async prefixOf(record: KeyRecord): Promise<string> {
     const prefixes = this.deps.tokenPrefixes ?? [];
-    if (prefixes.length <= 1) return this.deps.tokenPrefix;
+    if (prefixes.length <= 1 || record.key_hash === null) return this.deps.tokenPrefix;
     return issuedToken(prefixes, await this.deps.signingSecret(), record)?.prefix ?? this.deps.tokenPrefix;
   }
 
@@ -188,16 +222,16 @@ export class ManagementService {
       | 'disabled_at'
       | 'audit_version'
       | 'audit_at_ms'
+      | 'sig_alg'
+      | 'public_key'
     >,
-  ): Promise<{ record: KeyRecord; token: string }> {
+    signature: KeySignature,
+  ): Promise<{ record: KeyRecord; token: string | null }> {
     const id = newKeyId();
-    const salt = newSalt();
-    const token = tokenFor(this.deps.tokenPrefix, await this.deps.signingSecret(), id, salt);
-    const record: KeyRecord = {
+    const fresh = {
       ...template,
+      ...signature,
       id,
-      salt,
-      key_hash: sha256Hex(token),
       calls: 0,
       last_used_at: null,
       revoked_at: null,
@@ -206,14 +240,30 @@ export class ManagementService {
       disabled_at: null,
       ...headFields(NO_EVENTS),
     };
-    return { record, token };
+    // A public-key key gets no token: latchkey keeps only its public key, so nothing here can sign for it.
+    if (signature.public_key !== null) return { record: { ...fresh, key_hash: null, salt: '' }, token: null };
+    const salt = newSalt();
+    const token = tokenFor(this.deps.tokenPrefix, await this.deps.signingSecret(), id, salt);
+    return { record: { ...fresh, salt, key_hash: sha256Hex(token) }, token };
+  }
+
+  /** The answer for a key just made: its token shown this once, or (a public-key key) the key alone. */
+  private async created(
+    record: KeyRecord,
+    token: string | null,
+  ): Promise<NewKeyResponse | RegisteredKeyResponse> {
+    const key = await this.view(record);
+    return token === null ? { key } : { key, raw_key: token, warning: NEW_KEY_WARNING };
   }
 
   /**
    * A new key. Created by a key, it takes at most the caller's expiry and rate limit: omitted values
    * default to them (the rate limit to the lower of the default and the caller's), larger ones are 403.
    */
-  async createKey(principal: Principal, input: CreateKeyCommand): Promise<NewKeyResponse> {
+  async createKey(
+    principal: Principal,
+    input: CreateKeyCommand,
+  ): Promise<NewKeyResponse | RegisteredKeyResponse> {
     requirePermission(principal, 'keys:write');
     const nowMs = this.deps.now();
     const caller = await this.activeCaller(principal, nowMs);
@@ -231,24 +281,27 @@ export class ManagementService {
         Math.min(this.deps.defaultRateLimit, caller?.rate_limit_per_minute ?? Number.POSITIVE_INFINITY),
     };
     assertWithinCeiling(caller, limits, 'create');
-    const { record, token } = await this.issue({
-      org_id: orgId,
-      name: input.name,
-      description: input.description,
-      roles,
-      permissions,
-      ...limits,
-      created_at: new Date(nowMs).toISOString(),
-      created_by: actorOf(principal),
-      rotated_from: null,
-      metadata: metadataOnCreate(caller, input.metadata),
-      credits: input.credits === null ? null : newCredits(input.credits, nowMs),
-    });
+    const { record, token } = await this.issue(
+      {
+        org_id: orgId,
+        name: input.name,
+        description: input.description,
+        roles,
+        permissions,
+        ...limits,
+        created_at: new Date(nowMs).toISOString(),
+        created_by: actorOf(principal),
+        rotated_from: null,
+        metadata: metadataOnCreate(caller, input.metadata),
+        credits: input.credits === null ? null : newCredits(input.credits, nowMs),
+      },
+      input.signature ?? TOKEN_KEY,
+    );
     const events = [keyCreatedEvent(this.context(principal, nowMs), record)];
     Object.assign(record, headFields(this.sequence(events, record, nowMs)));
     await this.deps.repo.createKey(record, nowMs, events);
     this.logged(events);
-    return { key: await this.view(record), raw_key: token, warning: NEW_KEY_WARNING };
+    return this.created(record, token);
   }
 
   async listKeys(principal: Principal, input: ListKeysCommand): Promise<ListKeysResponse> {
@@ -381,7 +434,11 @@ export class ManagementService {
    * A new key with the same name, description, roles, frozen permissions, rate limit, expiry,
    * metadata and organization; the old key stops working when the grace period ends (at once for 0).
    */
-  async rotateKey(principal: Principal, id: string, input: RotateKeyCommand): Promise<NewKeyResponse> {
+  async rotateKey(
+    principal: Principal,
+    id: string,
+    input: RotateKeyCommand,
+  ): Promise<NewKeyResponse | RegisteredKeyResponse> {
     requirePermission(principal, 'keys:write');
     const nowMs = this.deps.now();
     const caller = await this.activeCaller(principal, nowMs);
@@ -396,22 +453,26 @@ export class ManagementService {
         `Key ${id} is ${status === 'rotating' ? 'already rotated' : status} and cannot be rotated.`,
       );
     }
-    const { record, token } = await this.issue({
-      org_id: old.org_id,
-      name: old.name,
-      description: old.description,
-      roles: old.roles,
-      permissions: old.permissions,
-      rate_limit_per_minute: old.rate_limit_per_minute,
-      created_at: new Date(nowMs).toISOString(),
-      created_by: actorOf(principal),
-      expires_at_ms: old.expires_at_ms,
-      rotated_from: old.id,
-      metadata: old.metadata,
-      allowed_cidrs: old.allowed_cidrs,
-      // The balance as it stands now goes with the key (the old one keeps its own during the grace period).
-      credits: old.credits === null ? null : effectiveCredits(old.credits, nowMs),
-    });
+    const signature = rotatedSignature(old, input.public_key ?? null);
+    const { record, token } = await this.issue(
+      {
+        org_id: old.org_id,
+        name: old.name,
+        description: old.description,
+        roles: old.roles,
+        permissions: old.permissions,
+        rate_limit_per_minute: old.rate_limit_per_minute,
+        created_at: new Date(nowMs).toISOString(),
+        created_by: actorOf(principal),
+        expires_at_ms: old.expires_at_ms,
+        rotated_from: old.id,
+        metadata: old.metadata,
+        allowed_cidrs: old.allowed_cidrs,
+        // The balance as it stands now goes with the key (the old one keeps its own during the grace period).
+        credits: old.credits === null ? null : effectiveCredits(old.credits, nowMs),
+      },
+      signature,
+    );
     const ctx = this.context(principal, nowMs);
     const grace = input.grace_period_seconds;
     const events = [
@@ -428,7 +489,7 @@ export class ManagementService {
       throw new ApiError('conflict', `Key ${id} changed while it was being rotated; read it and try again.`);
     }
     this.logged(events);
-    return { key: await this.view(record), raw_key: token, warning: NEW_KEY_WARNING };
+    return this.created(record, token);
   }
 
   /** Every organization that has keys or a limit or plan of its own, by org id, a page at a time. */

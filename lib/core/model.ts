@@ -6,7 +6,6 @@
  */
 
 import { effectiveCredits, type KeyCredits } from './credits';
-import type { SignatureAlgorithm } from './http-signatures';
 import type { Permission } from './permissions';
 import { keyPrefixOf } from './token';
 import type {
@@ -17,21 +16,29 @@ import type {
   AuditEventType,
   AuditValue,
   KeyStatus,
+  SignatureAlgorithm,
 } from './wire';
 
-export { AUDIT_EVENT_TYPES } from './wire';
-export type { ApiKey, AuditChange, AuditEvent, AuditEventType, AuditValue, KeyStatus };
+export { AUDIT_EVENT_TYPES, SIGNATURE_ALGORITHMS } from './wire';
+export type { ApiKey, AuditChange, AuditEvent, AuditEventType, AuditValue, KeyStatus, SignatureAlgorithm };
 
-/** A key as stored. Holds a hash and a salt, never a usable secret. */
+/**
+ * A key as stored. Holds a hash and a salt, never a usable secret; a public-key key (`sig_alg`
+ * `ed25519`) holds its public key instead, and has no hash and no salt: no token matches it.
+ */
 export interface KeyRecord {
   id: string;
   org_id: string;
   name: string;
   description: string | null;
-  /** SHA-256 (hex) of the full token; '' for a public-key key, which has no token. */
-  key_hash: string;
-  /** Non-secret input to re-derive the token from the signing master secret. */
+  /** SHA-256 (hex) of the full token; null for a public-key key (it has no token). */
+  key_hash: string | null;
+  /** Non-secret input to re-derive the token from the signing master secret; '' for a public-key key. */
   salt: string;
+  /** The RFC 9421 algorithm the key signs with (item attribute `sig_alg`, absent for `hmac-sha256`). */
+  sig_alg: SignatureAlgorithm;
+  /** An `ed25519` key's public key: the raw 32 bytes, base64url without padding; else null. */
+  public_key: string | null;
   roles: string[];
   permissions: Permission[];
   rate_limit_per_minute: number;
@@ -55,13 +62,6 @@ export interface KeyRecord {
    * Checked by the authorizer inside its one conditional write (no extra read).
    */
   allowed_cidrs: string[];
-  /**
-   * The algorithm the key signs RFC 9421 requests with (item attribute `sig_alg`; absent or undefined:
-   * `hmac-sha256`, keyed with the token). `ed25519`: a public-key key (`public_key`, no token).
-   */
-  sig_alg?: SignatureAlgorithm;
-  /** An Ed25519 key's raw 32-byte public key, base64url without padding; absent on token keys. */
-  public_key?: string | null;
   /**
    * The key's credits (`#core/credits`): each allowed call spends from them in its one write; null: the
    * key is unlimited.
@@ -141,6 +141,8 @@ export function toApiKey(record: KeyRecord, tokenPrefix: string, nowMs: number):
     credits: record.credits === null ? null : toApiCredits(record.credits, nowMs),
     rotated_to: record.rotated_to,
     rotated_from: record.rotated_from,
+    signature_algorithm: record.sig_alg,
+    public_key: record.public_key,
   };
 }
 
@@ -164,6 +166,9 @@ export function toApiCredits(credits: KeyCredits, nowMs: number): ApiCredits {
     low_threshold: now.low_threshold,
   };
 }
+
+/** Whether a key is a public-key key: it has no token, so it authenticates only by RFC 9421 signatures. */
+export const isPublicKeyKey = (record: Pick<KeyRecord, 'sig_alg'>): boolean => record.sig_alg === 'ed25519';
 
 export const NEW_KEY_WARNING =
   'Store this key now: raw_key is shown only in this response and cannot be retrieved again.';

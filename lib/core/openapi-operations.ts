@@ -122,11 +122,13 @@ const listKeysLimit: QueryDoc = {
 export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   createKey: {
     summary: 'Create a key',
-    description: 'The secret (`raw_key`) is returned in this response only.',
+    description:
+      'The secret (`raw_key`) is returned in this response only. With `public_key` the key is a public-key ' +
+      'key: it has no secret, and the answer is the key alone.',
     tag: 'keys',
     body: 'CreateKeyRequest',
     bodyRequired: true,
-    responses: { 201: { description: 'Created.', body: 'NewKeyResponse' } },
+    responses: { 201: { description: 'Created.', body: 'CreatedKeyResponse' } },
   },
   listKeys: {
     summary: "List the organization's keys, newest first",
@@ -193,10 +195,12 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   },
   rotateKey: {
     summary: 'Rotate a key',
-    description: 'A new key with the same settings; the old one works for the grace period.',
+    description:
+      'A new key with the same settings; the old one works for the grace period. A public-key key is ' +
+      'rotated to the new `public_key` the body names (400 without one).',
     tag: 'keys',
     body: 'RotateKeyRequest',
-    responses: { 201: { description: 'The new key.', body: 'NewKeyResponse' } },
+    responses: { 201: { description: 'The new key.', body: 'CreatedKeyResponse' } },
   },
   addCredits: {
     summary: "Add credits to a key's balance",

@@ -11,9 +11,10 @@ import { MAX_ALLOWED_CIDRS } from './cidr';
 import { CREDITS_SCHEMAS } from './credits-schemas';
 import { ERROR_STATUS, type ErrorCode } from './errors';
 import { statusesOfCode } from './gateway-responses';
-import { type ApiKey, AUDIT_EVENT_TYPES, type AuditEvent } from './model';
+import { type ApiKey, AUDIT_EVENT_TYPES, type AuditEvent, SIGNATURE_ALGORITHMS } from './model';
 import { REFUSAL_OUTCOMES } from './outcomes';
 import { PERMISSION_PATTERN, PERMISSIONS } from './permissions';
+import { PUBLIC_KEY_MAX_LENGTH } from './public-key';
 import { MAX_KEYS, RATE_LIMIT_PER_MINUTE } from './settings';
 import { TRUSTED_METADATA_PREFIX } from './trusted-metadata';
 import { USAGE_DAYS } from './usage';
@@ -39,6 +40,7 @@ import type {
   OrgLimitRequest,
   OrgPlanRequest,
   PlansResponse,
+  RegisteredKeyResponse,
   RevokeResponse,
   RolesResponse,
   RotateKeyRequest,
@@ -115,6 +117,15 @@ export const FIELDS = {
     propertyNames: { pattern: METADATA_LIMITS.keyPattern.source },
     additionalProperties: { type: 'string', maxLength: METADATA_LIMITS.maxValueChars },
   },
+  signature_algorithm: { type: 'string', enum: [...SIGNATURE_ALGORITHMS] },
+  public_key: {
+    type: 'string',
+    maxLength: PUBLIC_KEY_MAX_LENGTH,
+    description:
+      'An Ed25519 public key: the raw 32 bytes in base64url or base64, or a PEM `-----BEGIN PUBLIC KEY-----` ' +
+      '(SPKI). Stored and shown as base64url of the raw 32 bytes. Anything else (another length, an RSA or ' +
+      'other key, a private key) is refused with 400.',
+  },
   allowed_cidrs: {
     type: 'array',
     items: { type: 'string', maxLength: 64 },
@@ -162,6 +173,17 @@ const apiKey = object<ApiKey>(
       type: 'string',
       description: 'The id of the key this one replaced by a rotation; null otherwise.',
     }),
+    signature_algorithm: {
+      ...FIELDS.signature_algorithm,
+      description:
+        'The RFC 9421 algorithm the key signs with: an HMAC for a token key, `ed25519` for a public-key key.',
+    },
+    public_key: nullable({
+      type: 'string',
+      pattern: '^[A-Za-z0-9_-]{43}$',
+      description:
+        "A public-key key's Ed25519 public key: the raw 32 bytes, base64url without padding. null for a token key.",
+    }),
   },
   [
     'id',
@@ -185,6 +207,8 @@ const apiKey = object<ApiKey>(
     'credits',
     'rotated_to',
     'rotated_from',
+    'signature_algorithm',
+    'public_key',
   ],
   'An API key as the API shows it: never its secret, hash or salt.',
 );
@@ -196,6 +220,12 @@ const newKey = object<NewKeyResponse>(
     warning: { type: 'string' },
   },
   ['key', 'raw_key', 'warning'],
+);
+
+const registeredKey = object<RegisteredKeyResponse>(
+  { key: ref('ApiKey') },
+  ['key'],
+  'A public-key key: the key alone. latchkey holds no secret of it, so there is no raw_key.',
 );
 
 /** Every schema of the document, by its `components.schemas` name. */
@@ -260,6 +290,16 @@ export const SCHEMAS = {
         description: `${FIELDS.allowed_cidrs.description} Default: anywhere.`,
       }),
       credits: nullable({ ...ref('CreditsRequest'), description: 'Default: none (unlimited).' }),
+      signature_algorithm: nullable({
+        ...FIELDS.signature_algorithm,
+        description:
+          'Default `hmac-sha256` (a token key); `hmac-sha512`: a token key whose RFC 9421 signatures use ' +
+          'HMAC-SHA512; `ed25519` only with `public_key`.',
+      }),
+      public_key: nullable({
+        ...FIELDS.public_key,
+        description: `${FIELDS.public_key.description} Makes a public-key key: no token, no raw_key; it authenticates only by RFC 9421 signatures.`,
+      }),
     },
     ['name'],
   ),
@@ -296,6 +336,10 @@ export const SCHEMAS = {
         default: GRACE_PERIOD_SECONDS.default,
         description: 'How long the old key keeps working; 0 stops it at once.',
       }),
+      public_key: nullable({
+        ...FIELDS.public_key,
+        description: `${FIELDS.public_key.description} Required to rotate a public-key key (a new one); refused for a token key.`,
+      }),
     },
     [],
   ),
@@ -306,6 +350,12 @@ export const SCHEMAS = {
     ['max_keys'],
   ),
   NewKeyResponse: newKey,
+  RegisteredKeyResponse: registeredKey,
+  CreatedKeyResponse: {
+    oneOf: [ref('NewKeyResponse'), ref('RegisteredKeyResponse')],
+    description:
+      'A token key with its raw_key (NewKeyResponse), or a public-key key alone (RegisteredKeyResponse).',
+  },
   KeyResponse: object<KeyResponse>({ key: ref('ApiKey') }, ['key']),
   ListKeysResponse: object<ListKeysResponse>(
     {

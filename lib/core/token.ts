@@ -100,14 +100,22 @@ export function tokenFor(prefix: string, masterSecret: string, keyId: string, sa
 export function issuedToken(
   prefixes: readonly string[],
   masterSecret: string,
-  record: { readonly id: string; readonly salt: string; readonly key_hash: string },
+  record: { readonly id: string; readonly salt: string; readonly key_hash: string | null },
 ): { prefix: string; token: string } | null {
   let found: { prefix: string; token: string } | null = null;
   for (const prefix of prefixes) {
     const token = tokenFor(prefix, masterSecret, record.id, record.salt);
-    if (constantTimeEqual(sha256Hex(token), record.key_hash) && found === null) found = { prefix, token };
+    if (hashMatches(record.key_hash, sha256Hex(token)) && found === null) found = { prefix, token };
   }
   return found;
+}
+
+/**
+ * Whether a token's hash is a key's stored one, in constant time. Never for a public-key key: it has no
+ * hash (null), so no token, bearer or ARMOR-PSK, authenticates as it.
+ */
+export function hashMatches(keyHash: string | null, tokenHash: string): boolean {
+  return keyHash !== null && constantTimeEqual(keyHash, tokenHash);
 }
 
 export function keyPrefixOf(prefix: string, keyId: string): string {

@@ -8,6 +8,7 @@
 import { type CidrProblem, MAX_ALLOWED_CIDRS, parseCidr } from './cidr';
 import { type CreditsCommand, validateCredits } from './credits-validation';
 import { ApiError, ValidationError } from './errors';
+import { type KeySignature, optionalPublicKey, validateKeySignature } from './public-key';
 import { integerRangeText, MAX_KEYS, RATE_LIMIT_PER_MINUTE } from './settings';
 import { assertSafeText, validateMetadata } from './text-rules';
 import { KEY_ID_RE } from './token';
@@ -53,6 +54,11 @@ export interface CreateKeyCommand {
   allowed_cidrs: string[];
   /** null: no credits (unlimited). */
   credits: CreditsCommand | null;
+  /**
+   * A token key and its HMAC, or a public-key key and its public key (`signature_algorithm`,
+   * `public_key`). @default a token key signing with `hmac-sha256`
+   */
+  signature?: KeySignature;
 }
 
 /** `PATCH /v1/keys/{id}`: only the fields present change (at least one is). */
@@ -81,6 +87,8 @@ export interface ListAuditCommand {
 
 export interface RotateKeyCommand {
   grace_period_seconds: number;
+  /** A public-key key's new public key (stored form); absent or null when none was given. */
+  public_key?: string | null;
 }
 
 export interface OrgLimitCommand {
@@ -224,6 +232,8 @@ const CREATE_FIELDS = fieldsOf<CreateKeyRequest>({
   metadata: true,
   allowed_cidrs: true,
   credits: true,
+  signature_algorithm: true,
+  public_key: true,
 });
 
 export function validateCreateKey(input: Json, nowMs: number): CreateKeyCommand {
@@ -269,6 +279,7 @@ export function validateCreateKey(input: Json, nowMs: number): CreateKeyCommand 
     metadata: validateMetadata(input.metadata),
     allowed_cidrs: validateAllowedCidrs(input.allowed_cidrs),
     credits: input.credits === undefined || input.credits === null ? null : validateCredits(input.credits),
+    signature: validateKeySignature(input),
   };
 }
 
@@ -282,7 +293,7 @@ const UPDATE_FIELDS = fieldsOf<UpdateKeyRequest>({
   allowed_cidrs: true,
   credits: true,
 });
-const ROTATE_FIELDS = fieldsOf<RotateKeyRequest>({ grace_period_seconds: true });
+const ROTATE_FIELDS = fieldsOf<RotateKeyRequest>({ grace_period_seconds: true, public_key: true });
 const ORG_LIMIT_FIELDS = fieldsOf<OrgLimitRequest>({ max_keys: true });
 const ORG_UPDATE_FIELDS = fieldsOf<OrgPlanRequest & OrgLimitRequest>({ plan: true, max_keys: true });
 const AUDIT_QUERY = fieldsOf<AuditQuery>({ limit: true, cursor: true, key_id: true, org_id: true });
@@ -377,7 +388,10 @@ export function validateRotateKey(input: Json): RotateKeyCommand {
   rejectUnknown(input, ROTATE_FIELDS);
   const { min, max } = GRACE_PERIOD_SECONDS;
   const seconds = optionalInteger(input, 'grace_period_seconds', min, max);
-  return { grace_period_seconds: seconds ?? GRACE_PERIOD_SECONDS.default };
+  return {
+    grace_period_seconds: seconds ?? GRACE_PERIOD_SECONDS.default,
+    public_key: optionalPublicKey(input.public_key),
+  };
 }
 
 export function validateOrgLimit(input: Json): OrgLimitCommand {

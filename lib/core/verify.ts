@@ -22,7 +22,7 @@ import { type RefusalCountResult, recordRefusalOf, refusalOutcomeOf } from './ou
 import { ADMIN_PRINCIPAL, type Principal } from './principal';
 import type { BodyRefusal, CreditsRefusal, FailureReason, NetworkRefusal, RateRefusal } from './refusals';
 import type { SigningProfile } from './settings';
-import { deriveSecret, issuedToken } from './token';
+import { deriveSecret, hashMatches, issuedToken } from './token';
 import { RATE_WINDOW_MS, type RecordReplayInput, rateWindowOf, type UsageStore } from './usage-store';
 import { type HttpSignatureInput, hasHttpSignature, verifyHttpSignature } from './verify-http-signature';
 
@@ -124,7 +124,7 @@ export function classifyRefusal(
   cost = 1,
 ): FailureReason | NetworkRefusal | CreditsRefusal | RateRefusal {
   if (record === null) return 'unknown_key';
-  if (!constantTimeEqual(record.key_hash, tokenHash)) return 'wrong_secret';
+  if (!hashMatches(record.key_hash, tokenHash)) return 'wrong_secret';
   const status = keyStatus(record, nowMs);
   if (status === 'revoked') return 'revoked';
   if (status === 'expired') return 'expired';
@@ -235,7 +235,7 @@ async function verifyCredential(deps: VerifierDeps, request: VerifyRequest): Pro
       sourceIp: request.sourceIp,
       cost: request.cost ?? 1,
     });
-    if (result.updated && result.record && constantTimeEqual(result.record.key_hash, tokenHash)) {
+    if (result.updated && result.record && hashMatches(result.record.key_hash, tokenHash)) {
       // The stored hash alone is not trusted: the secret must also be the one the master secret derives
       // (one HMAC), so a key item written by someone without the master secret never verifies. The salt
       // comes with the one write, so the check follows it; a mismatch has been counted on that item.
@@ -325,7 +325,7 @@ async function completeSignedUse(
   });
   if (written.outcome === 'replayed') return unauthorized('replayed', keyId);
   if (written.outcome === 'refused') {
-    const reason = classifyRefusal(written.record, record.key_hash, nowMs, sourceIp, cost);
+    const reason = classifyRefusal(written.record, record.key_hash ?? '', nowMs, sourceIp, cost);
     const verdict = refusedUseVerdict(reason, written.record, keyId, nowMs);
     return written.consumed ? verdict : consumeThenRefuse(deps, replay, verdict);
   }

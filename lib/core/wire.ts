@@ -23,6 +23,14 @@ export const ARMOR_SCHEME = 'ARMOR-PSK';
 /** The two Authorization schemes the authorizer accepts (case-insensitively). */
 export type AuthScheme = typeof BEARER_SCHEME | typeof ARMOR_SCHEME;
 
+/**
+ * How a key's requests are signed with RFC 9421 (its `alg`), fixed by the key: `hmac-sha256` (a token
+ * key's default) and `hmac-sha512` are keyed by the key's full token; `ed25519` is a public-key key's,
+ * verified with the public key registered for it (the key has no token: it can only sign).
+ */
+export const SIGNATURE_ALGORITHMS = ['hmac-sha256', 'hmac-sha512', 'ed25519'] as const;
+export type SignatureAlgorithm = (typeof SIGNATURE_ALGORITHMS)[number];
+
 /** The organization the admin key acts in when a request names none (`org_id` left out). */
 export const DEFAULT_ORG = 'default';
 
@@ -60,6 +68,10 @@ export interface ApiKey {
   rotated_to: string | null;
   /** The predecessor's key id when this key was made by a rotation, else null. */
   rotated_from: string | null;
+  /** The RFC 9421 algorithm the key signs with: `ed25519` for a public-key key, else an HMAC. */
+  signature_algorithm: SignatureAlgorithm;
+  /** A public-key key's Ed25519 public key (the raw 32 bytes, base64url without padding); else null. */
+  public_key: string | null;
 }
 
 /** How a key's credits are refilled: daily at 00:00 UTC, or monthly on `day` (clamped to the month's length). */
@@ -170,6 +182,16 @@ export interface CreateKeyRequest {
   allowed_cidrs?: string[];
   /** Credits each allowed call spends from. Default: none (unlimited). */
   credits?: CreditsRequest;
+  /**
+   * Default `hmac-sha256` for a token key; `hmac-sha512` for a token key whose RFC 9421 signatures use
+   * HMAC-SHA512; `ed25519` only together with `public_key`.
+   */
+  signature_algorithm?: SignatureAlgorithm;
+  /**
+   * An Ed25519 public key (the raw 32 bytes in base64url or base64, or a PEM `PUBLIC KEY`): the key is
+   * a public-key key, with no token; the answer carries no `raw_key`.
+   */
+  public_key?: string;
 }
 
 /**
@@ -216,6 +238,8 @@ export interface AuditPage {
 export interface RotateKeyRequest {
   /** 0–86400; default 0 (the old key stops at once). */
   grace_period_seconds?: number;
+  /** A public-key key's new Ed25519 public key: required for one, refused for a token key. */
+  public_key?: string;
 }
 
 /** `GET /v1/keys` query, as sent (each value becomes a query-string parameter). */
@@ -269,6 +293,14 @@ export interface NewKeyResponse {
   key: ApiKey;
   raw_key: string;
   warning: string;
+}
+
+/**
+ * `201` from `POST /v1/keys` and `POST /v1/keys/{id}/rotate` for a public-key key: the key alone, with
+ * its `public_key`. latchkey holds no secret of such a key, so there is nothing to reveal.
+ */
+export interface RegisteredKeyResponse {
+  key: ApiKey;
 }
 
 /** One page of `GET /v1/keys`, newest first. `next_cursor` is null on the last page. */

@@ -6,8 +6,6 @@
  * (lib/core/routes.ts), response bodies are the server's wire types, returned unchanged.
  */
 import { findRoute, type ManagementRouteId, routePath } from '../core/routes';
-import { keyIdOfToken, signRequest } from '../core/signer';
-import { BEARER_SCHEME } from '../core/wire';
 import { nonEmpty, positiveInteger, withQuery } from './args';
 import { LatchkeyError } from './errors';
 import {
@@ -21,6 +19,7 @@ import {
 } from './options';
 import { eachItem } from './pages';
 import { attemptFailure, IDEMPOTENT_METHODS, isRetriableStatus, retryAfterMs, sleep } from './retry';
+import { authorize, type ClientCredential, checkCredential, type SignMode, signModeOf } from './signing';
 import type {
   ApiKey,
   AuditEvent,
@@ -36,6 +35,7 @@ import type {
   NewKeyResponse,
   Org,
   PlansResponse,
+  RegisteredKeyResponse,
   RevokeKeyResponse,
   RolesResponse,
   RotateKeyInput,
@@ -61,7 +61,7 @@ interface Exchange {
   body?: string | Uint8Array | null | undefined;
   headers?: RequestInit['headers'];
   signal?: AbortSignal | null | undefined;
-  sign: boolean;
+  sign: SignMode;
   init?: Omit<RequestInit, 'body' | 'method' | 'headers' | 'signal'>;
 }
 
@@ -86,11 +86,14 @@ interface ApiCall {
  */
 export class LatchkeyClient {
   readonly baseUrl: string;
+  /** Whether requests are signed (ARMOR-PSK or RFC 9421) rather than sent with a bearer key. */
   readonly sign: boolean;
+  /** How requests are authorized: `bearer`, `armor` (ARMOR-PSK) or `rfc9421`. */
+  readonly signMode: SignMode;
   readonly timeoutMs: number;
   readonly retries: number;
   readonly retryDelayMs: number;
-  readonly #key: string;
+  readonly #credential: ClientCredential;
   readonly #origin: string;
   /** The base URL's path without a trailing slash: `''` locally, `/prod` with a stage. */
   readonly #basePath: string;
@@ -110,24 +113,24 @@ export class LatchkeyClient {
     if (base.search !== '' || base.hash !== '' || base.username !== '' || base.password !== '') {
       throw new TypeError('baseUrl must not contain credentials, a query string or a fragment');
     }
-    if (typeof options.key !== 'string' || !/^[\x21-\x7e]+$/.test(options.key)) {
-      throw new TypeError('key must be the admin key or an API-key token (printable characters, no spaces)');
-    }
-    const sign = options.sign === true;
-    if (sign && keyIdOfToken(options.key) === null) {
-      throw new TypeError(
-        'sign: true needs an API-key token (<prefix>_<keyId>_<secret>); the admin key can only be sent as a bearer token',
-      );
-    }
+    const credential: ClientCredential = {
+      ...(options.key !== undefined ? { key: options.key } : {}),
+      ...(options.keyId !== undefined ? { keyId: options.keyId } : {}),
+      ...(options.privateKey !== undefined ? { privateKey: options.privateKey } : {}),
+      ...(options.signatureAlgorithm !== undefined ? { signatureAlgorithm: options.signatureAlgorithm } : {}),
+    };
+    const signMode = signModeOf(options.sign, credential);
+    checkCredential(credential, signMode);
     const fetchImpl = options.fetch ?? globalThis.fetch;
     if (typeof fetchImpl !== 'function')
       throw new TypeError('no fetch implementation: use Node 20+ or pass one');
     this.#origin = base.origin;
     this.#basePath = base.pathname.replace(/\/+$/, '');
     this.baseUrl = `${this.#origin}${this.#basePath}`;
-    this.#key = options.key;
+    this.#credential = credential;
     this.#fetch = fetchImpl;
-    this.sign = sign;
+    this.signMode = signMode;
+    this.sign = signMode !== 'bearer';
     this.timeoutMs = positiveInteger(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs', 1);
     this.retries = positiveInteger(options.retries, DEFAULT_RETRIES, 'retries', 0);
     this.retryDelayMs = positiveInteger(options.retryDelayMs, DEFAULT_RETRY_DELAY_MS, 'retryDelayMs', 0);
@@ -135,8 +138,23 @@ export class LatchkeyClient {
 
   // ---- management API (docs/protocol.md §4); every method resolves to the response body, unchanged ----
 
-  /** `POST /v1/keys` → 201 `{key, raw_key, warning}`. `raw_key` is returned this once only. Never retried. */
-  createKey(input: CreateKeyInput, options?: RequestOptions): Promise<NewKeyResponse> {
+  /**
+   * `POST /v1/keys` → 201 `{key, raw_key, warning}`. `raw_key` is returned this once only. With a
+   * `public_key` (Ed25519) → 201 `{key}`: a public-key key has no token. Never retried.
+   */
+  createKey(
+    input: CreateKeyInput & { public_key: string },
+    options?: RequestOptions,
+  ): Promise<RegisteredKeyResponse>;
+  createKey(
+    input: CreateKeyInput & { public_key?: undefined },
+    options?: RequestOptions,
+  ): Promise<NewKeyResponse>;
+  createKey(input: CreateKeyInput, options?: RequestOptions): Promise<NewKeyResponse | RegisteredKeyResponse>;
+  createKey(
+    input: CreateKeyInput,
+    options?: RequestOptions,
+  ): Promise<NewKeyResponse | RegisteredKeyResponse> {
     const body: Record<string, unknown> = { ...input };
     if (input.expires_at instanceof Date) body.expires_at = input.expires_at.toISOString();
     return this.#call('createKey', { body }, options);
@@ -169,8 +187,30 @@ export class LatchkeyClient {
     return this.#call('revokeKey', { params: { id: nonEmpty(id, 'id') } }, options);
   }
 
-  /** `POST /v1/keys/{id}/rotate` → 201 `{key, raw_key, warning}` for the new key. Never retried. */
-  rotateKey(id: string, input: RotateKeyInput = {}, options?: RequestOptions): Promise<NewKeyResponse> {
+  /**
+   * `POST /v1/keys/{id}/rotate` → 201 `{key, raw_key, warning}` for the new key; a public-key key is
+   * rotated to the new `public_key` given (required) → 201 `{key}`. Never retried.
+   */
+  rotateKey(
+    id: string,
+    input: RotateKeyInput & { public_key: string },
+    options?: RequestOptions,
+  ): Promise<RegisteredKeyResponse>;
+  rotateKey(
+    id: string,
+    input?: RotateKeyInput & { public_key?: undefined },
+    options?: RequestOptions,
+  ): Promise<NewKeyResponse>;
+  rotateKey(
+    id: string,
+    input?: RotateKeyInput,
+    options?: RequestOptions,
+  ): Promise<NewKeyResponse | RegisteredKeyResponse>;
+  rotateKey(
+    id: string,
+    input: RotateKeyInput = {},
+    options?: RequestOptions,
+  ): Promise<NewKeyResponse | RegisteredKeyResponse> {
     return this.#call('rotateKey', { params: { id: nonEmpty(id, 'id') }, body: { ...input } }, options);
   }
 
@@ -287,13 +327,10 @@ export class LatchkeyClient {
     if ((upper === 'GET' || upper === 'HEAD') && body !== undefined && body !== null && body.length > 0) {
       throw new TypeError(`a ${upper} request cannot have a body`);
     }
-    if (sign === true && keyIdOfToken(this.#key) === null) {
-      throw new TypeError(
-        'sign: true needs an API-key token; the admin key can only be sent as a bearer token',
-      );
-    }
+    const mode = sign === undefined ? this.signMode : signModeOf(sign, this.#credential);
+    if (mode !== this.signMode) checkCredential(this.#credential, mode);
     return this.#exchange(
-      { method, path, body, headers, signal, sign: sign ?? this.sign, init: rest },
+      { method, path, body, headers, signal, sign: mode, init: rest },
       async (response) => response,
     );
   }
@@ -317,7 +354,7 @@ export class LatchkeyClient {
         body,
         headers,
         signal: options?.signal,
-        sign: this.sign,
+        sign: this.signMode,
       },
       async (response, attempts) => {
         const text = await response.text();
@@ -348,9 +385,8 @@ export class LatchkeyClient {
    */
   async #exchange<T>(request: Exchange, read: Reader<T>): Promise<T> {
     const method = request.method.toUpperCase();
+    /** What is signed: the URL as sent, stage included (ARMOR-PSK signs its path; RFC 9421 its query too). */
     const url = this.#url(request.path);
-    /** What is signed: the path as sent, stage included. */
-    const signedPath = url.pathname;
     /** What errors name: the path as the caller wrote it, without the query string. */
     const callerPath = request.path.split(/[?#]/)[0] ?? request.path;
     const retriable = IDEMPOTENT_METHODS.has(method);
@@ -360,7 +396,7 @@ export class LatchkeyClient {
     for (let attempt = 1; ; attempt++) {
       userSignal?.throwIfAborted();
       const headers = new Headers(request.headers);
-      this.#authorize(headers, method, signedPath, body, request.sign);
+      authorize(headers, this.#credential, request.sign, { method, url, body });
       const timeout = new AbortController();
       const timer = setTimeout(
         () => timeout.abort(new Error(`timed out after ${this.timeoutMs} ms`)),
@@ -405,22 +441,6 @@ export class LatchkeyClient {
 
   #url(path: string): URL {
     return confinedUrl(this.#origin, this.#basePath, path);
-  }
-
-  #authorize(
-    headers: Headers,
-    method: string,
-    path: string,
-    body: string | Uint8Array | undefined,
-    sign: boolean,
-  ): void {
-    if (!sign) {
-      headers.set('authorization', `${BEARER_SCHEME} ${this.#key}`);
-      return;
-    }
-    headers.delete('content-digest');
-    const signed = signRequest({ token: this.#key, method, path, body });
-    for (const [name, value] of Object.entries(signed.headers)) headers.set(name, value);
   }
 
   /** Exponential backoff with jitter: about 250, 500, 1000 ms…, capped. */

@@ -2,6 +2,18 @@
  * latchkey's client SDK: `import { LatchkeyClient, LatchkeyError } from 'latchkey'`.
  * Node 20+ (built-in fetch); only node:crypto underneath, for signing.
  */
+
+export {
+  contentDigest256,
+  LATCHKEY_SIGNATURE_TAG,
+  type MessageToSign,
+  type Rfc9421Headers,
+  type Rfc9421Signature,
+  type SignatureParameters,
+  type SignRequest9421Input,
+  signatureBase,
+  signRequest9421,
+} from '../core/http-signatures-sign';
 export {
   type ArmorHeaders,
   type ArmorSignature,
@@ -21,4 +33,5 @@ export {
   type RequestOptions,
 } from './client';
 export { LatchkeyError, type LatchkeyErrorInit, type LatchkeyErrorKind } from './errors';
+export type { SignMode, SignOption } from './signing';
 export type * from './types';

@@ -4,6 +4,10 @@
  * with the defaults the client applies.
  */
 
+import type { KeyObject } from 'node:crypto';
+import type { SignatureAlgorithm } from '../core/wire';
+import type { SignOption } from './signing';
+
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_RETRIES = 2;
 export const DEFAULT_RETRY_DELAY_MS = 250;
@@ -17,13 +21,29 @@ export interface LatchkeyClientOptions {
    * what is signed.
    */
   baseUrl: string | URL;
-  /** The admin key or an API-key token. Never logged, never part of an error message. */
-  key: string;
   /**
-   * Sign every request with ARMOR-PSK (fresh nonce and timestamp per attempt, `Content-Digest` for bodies)
-   * instead of sending the key as a bearer token. Needs an API-key token: the admin key cannot sign.
+   * The admin key or an API-key token. Never logged, never part of an error message. Left out for a
+   * public-key key, which signs with `privateKey` and `keyId` instead.
    */
-  sign?: boolean;
+  key?: string;
+  /**
+   * Sign every request instead of sending the key as a bearer token: `true` or `'armor'` with ARMOR-PSK,
+   * `'rfc9421'` with RFC 9421 HTTP Message Signatures (fresh nonce and time per attempt, `Content-Digest`
+   * for bodies). Needs an API-key token or a `privateKey`: the admin key cannot sign. Default: false.
+   */
+  sign?: SignOption;
+  /**
+   * A public-key key's Ed25519 private key (a `KeyObject` or a PEM string): every request is signed with
+   * RFC 9421 (`ed25519`). Needs `keyId`; no `key`. It stays in this process: only signatures leave it.
+   */
+  privateKey?: KeyObject | string;
+  /** The id of the public-key key `privateKey` belongs to (16 letters and digits). */
+  keyId?: string;
+  /**
+   * The key's `signature_algorithm` for RFC 9421 with a token: `hmac-sha256` (default) or `hmac-sha512`
+   * (a key created with `signature_algorithm: 'hmac-sha512'`).
+   */
+  signatureAlgorithm?: SignatureAlgorithm;
   /** A `fetch` implementation; default the global one (Node 20+). */
   fetch?: typeof globalThis.fetch;
   /** Per attempt; for API methods it covers reading the body, for `client.fetch` until the headers arrive. Default 30 s. */
@@ -47,5 +67,5 @@ export interface LatchkeyFetchInit extends Omit<RequestInit, 'body' | 'method'> 
   method?: string;
   body?: string | Uint8Array | null;
   /** Overrides the client's `sign` option for this request. */
-  sign?: boolean;
+  sign?: SignOption;
 }

@@ -6,6 +6,7 @@
  * organization page, security headers on every console response, axe-core and a 360 px viewport.
  */
 import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { promisify } from 'node:util';
 import axe from 'axe-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -149,6 +150,32 @@ describe('the web console', () => {
     await page.getByRole('heading', { name: 'Keys' }).waitFor();
     expect(await page.getByRole('textbox', { name: 'New token', exact: true }).count()).toBe(0);
     expect(await page.content()).not.toContain(token);
+  });
+
+  it('registers a public-key key from an Ed25519 public key: no token revealed, the key page shows it', async () => {
+    const { publicKey } = generateKeyPairSync('ed25519');
+    const raw = publicKey.export({ format: 'jwk' }).x as string;
+    const page = await openConsole();
+    await signIn(page, latchkey.adminKey);
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Key name').fill('ed-signer');
+    await dialog
+      .getByLabel('Public key (Ed25519)')
+      .fill(publicKey.export({ format: 'pem', type: 'spki' }).toString());
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByRole('row', { name: /ed-signer/ }).waitFor();
+    expect(await page.getByRole('textbox', { name: 'New token', exact: true }).count()).toBe(0);
+    await page.getByRole('link', { name: 'ed-signer' }).click();
+    const details = page.getByRole('region', { name: 'Details' });
+    await details.waitFor();
+    expect(await details.textContent()).toContain('Signature algorithmed25519');
+    expect(await details.textContent()).toContain(`Public key (Ed25519)${raw}`);
+    await page
+      .locator('[aria-busy]')
+      .waitFor({ state: 'detached' })
+      .catch(() => undefined);
+    expect(await seriousViolations(page)).toEqual([]);
   });
 
   it('says in plain words to store a new token, and takes it away once that key is revoked', async () => {

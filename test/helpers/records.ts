@@ -13,6 +13,8 @@ export function keyRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
     description: null,
     key_hash: 'f'.repeat(64),
     salt: 'AbCdEfGhIjKlMnOpQrStUv',
+    sig_alg: 'hmac-sha256',
+    public_key: null,
     roles: ['member'],
     permissions: ['api:read', 'api:write'],
     rate_limit_per_minute: 60,

@@ -21,11 +21,13 @@ const KEY_FIELDS = [
   'name',
   'org_id',
   'permissions',
+  'public_key',
   'rate_limit_per_minute',
   'revoked_at',
   'roles',
   'rotated_from',
   'rotated_to',
+  'signature_algorithm',
   'status',
 ];
 

@@ -83,14 +83,14 @@ describe('comparisons that must take constant time', () => {
 
   it("a bearer token's stored hash and the secret the master secret derives", async () => {
     await expect(verifyRequest(deps(), bearer(TOKEN))).resolves.toMatchObject({ ok: true });
-    expectComparedInConstantTime(record.key_hash, sha256Hex(TOKEN));
+    expectComparedInConstantTime(record.key_hash as string, sha256Hex(TOKEN));
     const secret = parseToken(TOKEN, 'lk')?.secret as string;
     expectComparedInConstantTime(secret, deriveSecret(MASTER, KEY_ID, SALT));
   });
 
   it('the stored hash when a refused use-write is explained', () => {
     expect(classifyRefusal(record, sha256Hex('another token'), NOW)).toBe('wrong_secret');
-    expectComparedInConstantTime(record.key_hash, sha256Hex('another token'));
+    expectComparedInConstantTime(record.key_hash as string, sha256Hex('another token'));
   });
 
   it("a signed request: the re-derived token's hash and the signature", async () => {
@@ -98,7 +98,7 @@ describe('comparisons that must take constant time', () => {
     const signed = signRequest({ token: TOKEN, method: 'GET', path, timestamp: Math.floor(NOW / 1000) });
     const request = { authorization: signed.authorization, method: 'GET', path, contentDigest: undefined };
     await expect(verifyRequest(deps(), request)).resolves.toMatchObject({ ok: true, scheme: 'armor' });
-    expectComparedInConstantTime(sha256Hex(TOKEN), record.key_hash);
+    expectComparedInConstantTime(sha256Hex(TOKEN), record.key_hash as string);
     const presented = parseArmorAuthorization(signed.authorization)?.signature as string;
     expectComparedInConstantTime(presented, presented);
 

@@ -6,7 +6,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ApiError, type ErrorCode } from '#core/errors';
-import { ManagementService } from '#core/management';
+import { ManagementService, type NewKeyResponse } from '#core/management';
 import type { AuditEvent, KeyRecord } from '#core/model';
 import { DEFAULT_ROLE, DEFAULT_ROLE_MATRIX, type Permission } from '#core/permissions';
 import { ADMIN_PRINCIPAL, type Principal } from '#core/principal';
@@ -220,11 +220,11 @@ describe('escalation: a key cannot grant what it does not hold', () => {
     const created = await service.createKey(keyPrincipal(caller), create({ roles: ['viewer'] }));
     expect(created.key).toMatchObject({ org_id: 'acme', roles: ['viewer'], permissions: ['api:read'] });
     expect(created.key.created_by).toBe(`key:${caller.id}`);
-    expect(created.raw_key.startsWith('lk_')).toBe(true);
+    expect((created as NewKeyResponse).raw_key.startsWith('lk_')).toBe(true);
     expect(audit).toEqual([
       expect.objectContaining({ type: 'key.created', actor: `key:${caller.id}`, key_id: created.key.id }),
     ]);
-    expect(JSON.stringify(audit)).not.toContain(created.raw_key);
+    expect(JSON.stringify(audit)).not.toContain((created as NewKeyResponse).raw_key);
   });
 
   it('rotating a key that holds more than the caller is refused and changes nothing', async () => {
@@ -599,7 +599,7 @@ describe('audit trail', () => {
   it('a refused change records nothing, and no event carries a secret', async () => {
     const created = await service.createKey(ADMIN_PRINCIPAL, create());
     const json = JSON.stringify(repo.events);
-    expect(json).not.toContain(created.raw_key);
+    expect(json).not.toContain((created as NewKeyResponse).raw_key);
     expect(json).not.toMatch(/key_hash|salt/);
   });
 });

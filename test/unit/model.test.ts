@@ -109,7 +109,19 @@ describe('toApiKey', () => {
       credits: null,
       rotated_to: null,
       rotated_from: 'OldOldOldOldOld1',
+      signature_algorithm: 'hmac-sha256',
+      public_key: null,
     });
+  });
+
+  it("shows a public-key key's algorithm and public key", () => {
+    const raw = 'JrQLj5P_89iXES9-vFgrIy29clF9CC_oPPsw3c5D0bs';
+    const key = toApiKey(
+      record({ key_hash: null, salt: '', sig_alg: 'ed25519', public_key: raw }),
+      'lk',
+      NOW,
+    );
+    expect(key).toMatchObject({ signature_algorithm: 'ed25519', public_key: raw });
   });
 
   it('never exposes a hash, a salt or internal bookkeeping', () => {

@@ -102,6 +102,7 @@ describe('validateCreateKey', () => {
       metadata: {},
       allowed_cidrs: [],
       credits: null,
+      signature: { sig_alg: 'hmac-sha256', public_key: null },
     });
   });
 
@@ -117,6 +118,7 @@ describe('validateCreateKey', () => {
           org_id: 'acme',
           metadata: { plan: 'pro' },
           allowed_cidrs: ['192.0.2.0/24', '2001:DB8::/32', '192.0.2.0/24'],
+          signature_algorithm: 'hmac-sha512',
         },
         NOW,
       ),
@@ -130,6 +132,7 @@ describe('validateCreateKey', () => {
       metadata: { plan: 'pro' },
       allowed_cidrs: ['192.0.2.0/24', '2001:db8::/32'],
       credits: null,
+      signature: { sig_alg: 'hmac-sha512', public_key: null },
     });
   });
 
@@ -308,7 +311,7 @@ describe('validateRotateKey', () => {
     [{ grace_period_seconds: 3600 }, 3600],
     [{ grace_period_seconds: 86_400 }, 86_400],
   ])('%j → %i', (body, expected) => {
-    expect(validateRotateKey(body)).toEqual({ grace_period_seconds: expected });
+    expect(validateRotateKey(body)).toEqual({ grace_period_seconds: expected, public_key: null });
   });
 
   it.each([-1, 86_401, 1.5, '60', true])('rejects grace_period_seconds %j', (value) => {

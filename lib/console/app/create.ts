@@ -1,12 +1,13 @@
 /**
  * The "Create key" dialog: "Key name" (required), description, roles (from `GET /v1/roles`, or a text
  * field when the API has no roles endpoint), rate limit, expiry
- * (a date, or the presets 30 days, 90 days, Never) and metadata. On success the dialog
+ * (a date, or the presets 30 days, 90 days, Never), metadata, allowed networks and an optional Ed25519
+ * public key (a public-key key: no token, nothing to reveal). On success the dialog
  * closes and the page shows the once-only "New token" reveal with the next step, a `curl` that tries
  * the new key.
  */
 
-import type { NewKeyResponse, RolesResponse } from '#core/wire';
+import type { NewKeyResponse, RegisteredKeyResponse, RolesResponse } from '#core/wire';
 import { api } from './api';
 import { h } from './dom';
 import { expiryField, expiryFromInput, parseCidrs, parseMetadata } from './edit';
@@ -56,6 +57,7 @@ export async function createDialog(reveal: (section: HTMLElement) => void, done:
   const expires = h('input', { type: 'datetime-local' });
   const metadata = h('textarea', { rows: 3 });
   const networks = h('textarea', { rows: 2 });
+  const publicKey = h('textarea', { rows: 3, spellcheck: false, autocomplete: 'off' });
   const roles = await rolesControl();
   openDialog({
     title: 'Create key',
@@ -70,6 +72,11 @@ export async function createDialog(reveal: (section: HTMLElement) => void, done:
         'Allowed networks',
         networks,
         'Optional; IPv4 or IPv6 CIDRs, one per line. Empty: the key works from any address.',
+      ),
+      field(
+        'Public key (Ed25519)',
+        publicKey,
+        'Optional; a PEM PUBLIC KEY or base64url. Given: the key has no token and signs with RFC 9421 using its private key, which stays with you.',
       ),
     ],
     confirmLabel: 'Create',
@@ -87,7 +94,14 @@ export async function createDialog(reveal: (section: HTMLElement) => void, done:
       if (cidrs.length) body.allowed_cidrs = cidrs;
       const org = orgQuery();
       if (org) body.org_id = org;
-      const res = await api<NewKeyResponse>('createKey', { body });
+      if (publicKey.value.trim() !== '') body.public_key = publicKey.value.trim();
+      const res = await api<NewKeyResponse | RegisteredKeyResponse>('createKey', { body });
+      if (!('raw_key' in res)) {
+        // A public-key key: latchkey holds no secret of it, so there is no token to reveal.
+        announce(`Registered “${res.key.name}”: it signs with its Ed25519 private key.`);
+        done();
+        return;
+      }
       reveal(
         tokenReveal(
           res.raw_key,

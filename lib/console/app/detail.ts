@@ -30,6 +30,10 @@ function fields(key: ShownKey): HTMLElement {
     ['Calls', num(key.calls)],
     ['Last used', timeEl(key.last_used_at, 'relative')],
   ];
+  // A console served by an older API shows no algorithm: the field is then left out.
+  if (key.signature_algorithm !== undefined)
+    rows.push(['Signature algorithm', h('code', {}, key.signature_algorithm)]);
+  if (key.public_key) rows.push(['Public key (Ed25519)', h('code', { class: 'public-key' }, key.public_key)]);
   const networks = key.allowed_cidrs ?? [];
   rows.push([
     'Allowed networks',

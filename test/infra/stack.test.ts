@@ -521,7 +521,7 @@ describe('IAM least privilege', () => {
       .filter((s) => list(s.Action as string | string[]).some((a) => a.startsWith('dynamodb:')));
   }
 
-  it('the authorizer reads and counts on key items and writes only replay items', () => {
+  it('the authorizer reads and counts on key items, and puts only replay items and credit-crossing audit items', () => {
     const role = roleIdOfFunction(stack.authorizer.function);
     const byActions = Object.fromEntries(
       dynamoStatementsOf(role).map((s) => [
@@ -548,9 +548,17 @@ describe('IAM least privilege', () => {
     for (const forbidden of ['permissions', 'roles', 'org_id', 'salt', 'name', 'metadata', 'gsi1pk', '*'])
       expect(attributes, forbidden).not.toContain(forbidden);
     expect(Object.keys(update ?? {})).toEqual(['ForAllValues:StringLike']);
-    expect(byActions['dynamodb:PutItem']?.Condition).toEqual({
-      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['NONCE#*', 'SIG#*'] },
-    });
+    // Two put statements: the replay records, and the audit items of a balance crossing its thresholds.
+    const puts = dynamoStatementsOf(role)
+      .filter((s) => list(s.Action as string | string[]).join(',') === 'dynamodb:PutItem')
+      .map((s) => s.Condition);
+    expect(puts).toEqual(
+      expect.arrayContaining([
+        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['NONCE#*', 'SIG#*'] } },
+        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } },
+      ]),
+    );
+    expect(puts).toHaveLength(2);
   });
 
   it('the management function works on key and org items, queries gsi1, rolls usage history up; nothing deletes', () => {
@@ -601,7 +609,7 @@ describe('IAM least privilege', () => {
     );
   });
 
-  it('only the management and leaks functions write audit items; only management queries them', () => {
+  it('only the management and leaks functions and the authorizer write audit items; only management queries them', () => {
     const leadingKeys = (s: Json): string[] =>
       list(
         ((s.Condition as Json | undefined)?.['ForAllValues:StringLike'] as Json | undefined)?.[
@@ -610,11 +618,19 @@ describe('IAM least privilege', () => {
       );
     const management = roleIdOfFunction(stack.api.managementFunction);
     const leaks = roleIdOfFunction(stack.api.leaksFunction ?? {});
-    const allOnAudit = statements().filter(
+    const authorizer = roleIdOfFunction(stack.authorizer.function);
+    const everyOnAudit = statements().filter(
       ({ statement }) =>
         list(statement.Action as string | string[]).some((a) => a.startsWith('dynamodb:')) &&
         leadingKeys(statement).some((k) => k.startsWith('AUDIT#')),
     );
+    // The authorizer puts the audit item of a credit balance crossing its thresholds, and nothing else.
+    const authorizerAudit = everyOnAudit.filter(({ roles }) => roles.includes(authorizer));
+    expect(authorizerAudit.map(({ roles, statement }) => [roles, statement.Action])).toEqual([
+      [[authorizer], 'dynamodb:PutItem'],
+    ]);
+    expect(leadingKeys(authorizerAudit[0]?.statement ?? {})).toEqual(['AUDIT#*']);
+    const allOnAudit = everyOnAudit.filter((s) => s !== authorizerAudit[0]);
     expect(allOnAudit.length).toBe(2);
     // The leaks function puts a leaked key's events in its change's transaction, and nothing else.
     const leaksAudit = allOnAudit.filter(({ roles }) => roles.includes(leaks));
@@ -635,12 +651,16 @@ describe('IAM least privilege', () => {
       if (!actions.some((a) => /^dynamodb:(PutItem|UpdateItem)$/.test(a))) continue;
       const keys = leadingKeys(statement);
       expect(keys.length, JSON.stringify(statement)).toBeGreaterThan(0);
-      if (statement !== onAudit[0]?.statement && statement !== leaksAudit[0]?.statement)
+      if (
+        statement !== onAudit[0]?.statement &&
+        statement !== leaksAudit[0]?.statement &&
+        statement !== authorizerAudit[0]?.statement
+      )
         expect(keys.some((k) => k.startsWith('AUDIT'))).toBe(false);
     }
   });
 
-  it('the authorizer touches only key, nonce and signature items', () => {
+  it('the authorizer touches only key, nonce and signature items, and credit-crossing audit items', () => {
     const role = roleIdOfFunction(stack.authorizer.function);
     const prefixes = dynamoStatementsOf(role).flatMap((s) =>
       list(
@@ -649,7 +669,7 @@ describe('IAM least privilege', () => {
         ] as string[] | undefined,
       ),
     );
-    expect([...new Set(prefixes)].sort()).toEqual(['KEY#*', 'NONCE#*', 'SIG#*']);
+    expect([...new Set(prefixes)].sort()).toEqual(['AUDIT#*', 'KEY#*', 'NONCE#*', 'SIG#*']);
   });
 
   it('a daily EventBridge rule invokes the management function with the roll-up event, and only it', () => {

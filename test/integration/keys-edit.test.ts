@@ -166,13 +166,14 @@ describe('disable and enable', () => {
     ddbCalls = [];
     const bearer = await lk.call('GET', '/v1/echo/x', { token: k.token });
     expect(unauthorizedShape(bearer)).toEqual(unknown);
-    expect(ddbCalls).toEqual(['UpdateItemCommand']);
+    // The refused use-write, then the refusal counted as `disabled` (usage by outcome, protocol §5.6).
+    expect(ddbCalls).toEqual(['UpdateItemCommand', 'UpdateItemCommand']);
     ddbCalls = [];
     const signed = await signedGet(k.token, '/v1/echo/x');
     expect(unauthorizedShape(signed)).toEqual(unknown);
-    // The read shows it disabled; at most the one write follows (which may consume the nonce).
+    // The read shows it disabled; the write that consumes the nonce and the refusal's count follow.
     expect(ddbCalls[0]).toBe('GetItemCommand');
-    expect(ddbCalls.length).toBeLessThanOrEqual(2);
+    expect(ddbCalls.length).toBeLessThanOrEqual(3);
 
     const listed = await lk.call<{ keys: Key[] }>('GET', '/v1/keys?status=disabled&limit=100', {
       token: lk.admin,

@@ -49,14 +49,15 @@ describe.each(API_TYPES)('%s API', (apiType) => {
         authorization: second.authorization,
       });
       expectRefusal(limited, apiType, 'rate_limited');
-      // One read, the refused transaction, the write that consumes the nonce and the signature, and the
-      // one that counts the refusal (usage by outcome).
-      expect(ddbCalls).toEqual([
+      // One read, the refused transaction and the write that consumes the nonce and the signature. The
+      // refusal's count (usage by outcome) is one more write, or, for a key this instance already keeps in
+      // `bounded` mode, counted in memory and written with its next interval write (protocol §5.6).
+      expect(ddbCalls.slice(0, 3)).toEqual([
         'GetItemCommand',
         'TransactWriteItemsCommand',
         'TransactWriteItemsCommand',
-        'UpdateItemCommand',
       ]);
+      expect(ddbCalls.slice(3)).toEqual(ddbCalls.length > 3 ? ['UpdateItemCommand'] : []);
 
       nextMinute();
       const copy = await call('GET', '/v1/echo/two', { authorization: second.authorization });

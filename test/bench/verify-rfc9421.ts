@@ -69,7 +69,7 @@ export async function benchRfc9421(
   const edRecord = keyRecord({
     id: 'BenchEd25519Key1',
     org_id: 'default',
-    key_hash: '',
+    key_hash: null,
     salt: '',
     sig_alg: 'ed25519',
     public_key: publicKey.export({ format: 'jwk' }).x as string,

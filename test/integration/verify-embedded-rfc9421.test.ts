@@ -79,7 +79,7 @@ describe('RFC 9421 in the embedded verifier', () => {
     const record = keyRecord({
       id,
       org_id: 'default',
-      key_hash: '',
+      key_hash: null,
       salt: '',
       sig_alg: 'ed25519',
       public_key: publicKey.export({ format: 'jwk' }).x as string,

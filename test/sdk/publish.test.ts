@@ -38,7 +38,7 @@ const ALLOWED = [
   /^dist\/lambda\/[a-z-]+\/index\.mjs$/,
   /^dist\/local\/mode\/index\.js$/,
   /^dist\/types\/(lib|lambdas)\/.+\.d\.ts$/,
-  /^docs\/[a-z-]+\.(md|json)$/,
+  /^docs\/[a-z-]+(\.schema)?\.(md|json)$/,
   /^docs\/images\/[a-z0-9-]+\.png$/,
   /^examples\/.+\.(ts|mjs|json|md)$/,
 ];

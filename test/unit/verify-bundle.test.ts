@@ -31,10 +31,12 @@ describe('the latchkey/verify bundles', () => {
     }
   });
 
-  it('the adapters are a few kilobytes each; the verifier under 100 KB unminified', () => {
+  it('the adapters are a few kilobytes each; the verifier under 120 KB unminified', () => {
     for (const file of ['lambda.js', 'hono.js', 'express.js']) {
       expect(statSync(new URL(file, dist)).size, file).toBeLessThan(5 * 1024);
     }
-    expect(statSync(new URL('index.js', dist)).size).toBeLessThan(100 * 1024);
+    // Three schemes (bearer, ARMOR-PSK, RFC 9421 with its structured-field parser), credits and usage by
+    // outcome: 106 KB measured when RFC 9421 landed.
+    expect(statSync(new URL('index.js', dist)).size).toBeLessThan(120 * 1024);
   });
 });

@@ -138,7 +138,13 @@ export function contentDigest256(body: string | Uint8Array): string {
  */
 export type SigningKey =
   | { algorithm: 'hmac-sha256' | 'hmac-sha512'; secret: string | Uint8Array }
-  | { algorithm: 'ed25519'; privateKey: KeyObject | string };
+  | { algorithm: 'ed25519'; privateKey: Ed25519PrivateKey };
+
+/**
+ * An Ed25519 private key: a PEM string, or a node:crypto `KeyObject` — described by the two properties
+ * checked here, so the SDK's types need no Node.js type declarations in a consumer's project.
+ */
+export type Ed25519PrivateKey = string | { readonly type: string; readonly asymmetricKeyType?: string };
 
 /** Signs a signature base with a key (RFC 9421 §3.3.3, §3.3.6). */
 export function signBase(base: string, key: SigningKey): Uint8Array {
@@ -149,10 +155,10 @@ export function signBase(base: string, key: SigningKey): Uint8Array {
   return createHmac(hash, secret).update(base, 'utf8').digest();
 }
 
-function ed25519PrivateKey(key: KeyObject | string): KeyObject {
+function ed25519PrivateKey(key: Ed25519PrivateKey): KeyObject {
   let object: KeyObject;
   try {
-    object = typeof key === 'string' ? createPrivateKey(key) : key;
+    object = typeof key === 'string' ? createPrivateKey(key) : (key as KeyObject);
   } catch {
     throw new TypeError('privateKey is not a readable PEM private key');
   }
@@ -168,7 +174,7 @@ export interface SignRequest9421Input {
   /** The full API-key token: signs with HMAC (`hmac-sha256` unless `algorithm` says `hmac-sha512`). */
   token?: string;
   /** An Ed25519 private key (a `KeyObject` or a PEM): signs with `ed25519`, for a public-key key. */
-  privateKey?: KeyObject | string;
+  privateKey?: Ed25519PrivateKey;
   method: string;
   /** The full URL as it will be sent (with the stage on execute-api URLs, and the query). */
   url: string | URL;
@@ -223,7 +229,7 @@ function signingKeyOf(input: SignRequest9421Input): { key: SigningKey; keyId: st
   if (input.keyId === undefined || !KEY_ID_RE.test(input.keyId)) {
     throw new TypeError('keyId (16 letters and digits) is required with a privateKey');
   }
-  const privateKey = ed25519PrivateKey(input.privateKey as KeyObject | string);
+  const privateKey = ed25519PrivateKey(input.privateKey as Ed25519PrivateKey);
   return { key: { algorithm: 'ed25519', privateKey }, keyId: input.keyId };
 }
 

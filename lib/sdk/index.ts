@@ -5,6 +5,7 @@
 
 export {
   contentDigest256,
+  type Ed25519PrivateKey,
   LATCHKEY_SIGNATURE_TAG,
   type MessageToSign,
   type Rfc9421Headers,

@@ -4,7 +4,7 @@
  * with the defaults the client applies.
  */
 
-import type { KeyObject } from 'node:crypto';
+import type { Ed25519PrivateKey } from '../core/http-signatures-sign';
 import type { SignatureAlgorithm } from '../core/wire';
 import type { SignOption } from './signing';
 
@@ -36,7 +36,7 @@ export interface LatchkeyClientOptions {
    * A public-key key's Ed25519 private key (a `KeyObject` or a PEM string): every request is signed with
    * RFC 9421 (`ed25519`). Needs `keyId`; no `key`. It stays in this process: only signatures leave it.
    */
-  privateKey?: KeyObject | string;
+  privateKey?: Ed25519PrivateKey;
   /** The id of the public-key key `privateKey` belongs to (16 letters and digits). */
   keyId?: string;
   /**

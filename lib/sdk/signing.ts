@@ -5,7 +5,7 @@
  * The credential is checked once, when the client is made; every attempt is then signed afresh (a new
  * nonce and time), so no retry replays another's signature.
  */
-import type { KeyObject } from 'node:crypto';
+import type { Ed25519PrivateKey } from '../core/http-signatures-sign';
 import { signRequest9421 } from '../core/http-signatures-sign';
 import { keyIdOfToken, signRequest } from '../core/signer';
 import { KEY_ID_RE } from '../core/token';
@@ -23,7 +23,7 @@ export interface ClientCredential {
   /** A public-key key's id (16 base62 characters): with `privateKey`. */
   keyId?: string;
   /** A public-key key's Ed25519 private key (a `KeyObject` or a PEM): signs every request with RFC 9421. */
-  privateKey?: KeyObject | string;
+  privateKey?: Ed25519PrivateKey;
   /** The key's `signature_algorithm` for RFC 9421: `hmac-sha256` (default) or `hmac-sha512` for a token. */
   signatureAlgorithm?: SignatureAlgorithm;
 }

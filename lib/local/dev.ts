@@ -98,6 +98,9 @@ export async function startDev(io: DevIo): Promise<DevRun> {
     ),
   );
   const adminKey = env[LOCAL_ENV.adminKey];
+  // Handler lines written while local mode starts (the expiry scan's) go to the log file, not the
+  // terminal, as every later one does.
+  const showHandlerLines = watchHandlerLines(() => undefined, { hideFromTerminal: true });
   const local = await startLocalMode({
     dataDir,
     port: ports.gateway,
@@ -110,7 +113,7 @@ export async function startDev(io: DevIo): Promise<DevRun> {
       secrets: LOCAL_ENV.secretsPort,
       dynamodb: LOCAL_ENV.dynamodbPort,
     },
-  });
+  }).finally(showHandlerLines);
 
   const out = io.out;
   const cli = cliCommands(io.cwd ?? process.cwd());

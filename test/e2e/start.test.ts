@@ -173,7 +173,8 @@ describe('npm start', () => {
       expect(ok.status).toBe(200);
       expect(ok.headers.get('apigw-requestid')).toMatch(/\S/);
       for (const [authorization, method, status, message] of [
-        [null, 'GET', 401, 'Unauthorized'],
+        // No identity source (RFC 9421 requests carry none): the authorizer refuses a missing credential.
+        [null, 'GET', 403, 'Forbidden'],
         [`Bearer ${token.slice(0, -1)}x`, 'GET', 403, 'Forbidden'],
         [`Bearer ${token}`, 'POST', 403, 'Forbidden'],
       ] as const) {

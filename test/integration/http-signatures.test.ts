@@ -9,6 +9,7 @@ import { createHash, createHmac, sign as cryptoSign, generateKeyPairSync, random
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { httpbis, type SigningKey } from 'http-message-signatures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signRequest9421 } from '#core/http-signatures-sign';
 import type { KeyRecord } from '#core/model';
 import { keyItemKey, recordToItem } from '#lambda/dynamo/codec';
 import type { LocalMode } from '#local/local-mode';
@@ -99,7 +100,7 @@ describe.each(API_TYPES)('%s API', (apiType) => {
     const record = keyRecord({
       id,
       org_id: 'default',
-      key_hash: '',
+      key_hash: null,
       salt: '',
       sig_alg: 'ed25519',
       public_key: publicKey.export({ format: 'jwk' }).x as string,
@@ -163,6 +164,105 @@ describe.each(API_TYPES)('%s API', (apiType) => {
       expect((await send(o, ok)).status).toBe(200);
       const wrong = await signedHeaders({ ...o, key: hmacKey(k.token, 'hmac-sha256'), keyId: k.id });
       expect((await send(o, wrong)).status).toBe(refused);
+    });
+  });
+
+  describe('keys made through the management API, signed by what latchkey did not write', () => {
+    it('a public-key key registered with POST /v1/keys: the package signs with its private key; rotation moves to the new one', async () => {
+      const first = generateKeyPairSync('ed25519');
+      const created = await call<{ key: { id: string; signature_algorithm: string }; raw_key?: string }>(
+        'POST',
+        '/v1/keys',
+        {
+          token: local.adminKey,
+          body: {
+            name: 'ed25519 end to end',
+            public_key: first.publicKey.export({ format: 'pem', type: 'spki' }),
+          },
+        },
+      );
+      expect(created.status, created.text).toBe(201);
+      expect(created.body.raw_key).toBeUndefined();
+      expect(created.body.key.signature_algorithm).toBe('ed25519');
+      const id = created.body.key.id;
+      const signer = (privateKey: typeof first.privateKey): SigningKey => ({
+        alg: 'ed25519',
+        sign: async (data) => cryptoSign(null, data, privateKey),
+      });
+      const get = { target: '/v1/echo/registered?x=1' };
+      expect(
+        (await send(get, await signedHeaders({ ...get, key: signer(first.privateKey), keyId: id }))).status,
+      ).toBe(200);
+      const post = { method: 'POST', target: '/v1/echo/registered', body: '{"sku":"A-1"}' };
+      const posted = await send(
+        post,
+        await signedHeaders({ ...post, key: signer(first.privateKey), keyId: id }),
+      );
+      expect(posted.status, posted.text).toBe(200);
+      // Another key pair under the same key id is refused.
+      const other = generateKeyPairSync('ed25519');
+      expect(
+        (await send(get, await signedHeaders({ ...get, key: signer(other.privateKey), keyId: id }))).status,
+      ).toBe(refused);
+
+      const rotated = await call<{ key: { id: string } }>('POST', `/v1/keys/${id}/rotate`, {
+        token: local.adminKey,
+        body: { grace_period_seconds: 0, public_key: other.publicKey.export({ format: 'jwk' }).x },
+      });
+      expect(rotated.status, rotated.text).toBe(201);
+      const next = rotated.body.key.id;
+      expect(
+        (await send(get, await signedHeaders({ ...get, key: signer(other.privateKey), keyId: next }))).status,
+      ).toBe(200);
+      // The old key stopped with the rotation (grace 0).
+      expect(
+        (await send(get, await signedHeaders({ ...get, key: signer(first.privateKey), keyId: id }))).status,
+      ).toBe(refused);
+      const used = await call<{ key: { calls: number } }>('GET', `/v1/keys/${id}`, { token: local.adminKey });
+      expect(used.body.key.calls).toBe(2);
+    });
+
+    it('a token key created with signature_algorithm hmac-sha512 verifies HMAC-SHA512 signatures only', async () => {
+      const created = await call<{ key: { id: string; signature_algorithm: string }; raw_key: string }>(
+        'POST',
+        '/v1/keys',
+        { token: local.adminKey, body: { name: 'sha512 end to end', signature_algorithm: 'hmac-sha512' } },
+      );
+      expect(created.status, created.text).toBe(201);
+      expect(created.body.key.signature_algorithm).toBe('hmac-sha512');
+      const { id } = created.body.key;
+      const o = { target: '/v1/echo/sha512' };
+      const ok = await signedHeaders({ ...o, key: hmacKey(created.body.raw_key, 'hmac-sha512'), keyId: id });
+      expect((await send(o, ok)).status).toBe(200);
+      const wrong = await signedHeaders({
+        ...o,
+        key: hmacKey(created.body.raw_key, 'hmac-sha256'),
+        keyId: id,
+      });
+      expect((await send(o, wrong)).status).toBe(refused);
+    });
+
+    it("latchkey's own SDK signer is accepted too, with a body and a query", async () => {
+      const k = await createKey(call, local.adminKey);
+      const body = '{"qty":2}';
+      const signed = signRequest9421({
+        keyId: k.id,
+        token: k.token,
+        method: 'POST',
+        url: `${local.url}/v1/echo/sdk?page=2`,
+        body,
+      });
+      const res = await call('POST', '/v1/echo/sdk?page=2', {
+        headers: { ...signed.headers },
+        rawBody: body,
+      });
+      expect(res.status, res.text).toBe(200);
+      // The query is covered: the same signature on another page is refused.
+      const moved = await call('POST', '/v1/echo/sdk?page=3', {
+        headers: { ...signed.headers },
+        rawBody: body,
+      });
+      expect(moved.status).toBe(refused);
     });
   });
 

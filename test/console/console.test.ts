@@ -568,7 +568,7 @@ describe('the web console', () => {
     await page.getByRole('button', { name: 'Add credits' }).click();
     const add = page.getByRole('dialog');
     await add.getByText('Balance now: 500 credits.').waitFor();
-    await add.getByLabel('Credits to add').fill('0');
+    await add.getByLabel('Credits to add').fill('1.5');
     await add.getByRole('button', { name: 'Add credits' }).click();
     await add
       .getByRole('alert')

@@ -42,6 +42,12 @@ export function creditsDetails(credits: ApiCredits | null): HTMLElement {
   );
 }
 
+/**
+ * A number field's attributes: `step: 'any'` keeps the browser's own step check (which would block the
+ * submit with a bubble of its own) out of the way, so `wholeNumber` can say what is wrong, by name.
+ */
+const NUMBER = { type: 'number', inputmode: 'numeric', step: 'any' } as const;
+
 /** A whole number from a field, or null when it is empty; anything else is refused naming the field. */
 function wholeNumber(input: HTMLInputElement, label: string, min: number): number | null {
   const text = input.value.trim();
@@ -81,12 +87,12 @@ export interface CreditsFields {
 
 /**
  * The "Credits" fieldset: a balance (empty: unlimited), a refill (none, every day or every month; its
- * amount, day of the month, mode and cap) and a low threshold. The day is offered only for a monthly
- * refill and the cap only for an `add` one, as the API takes them.
+ * amount, day of the month, mode and cap) and a low threshold. The rest is enabled once there is a
+ * balance; the day only for a monthly refill and the cap only for an `add` one, as the API takes them.
  */
 export function creditsFields(current: ApiCredits | null, balanceLabel: string, hint: string): CreditsFields {
   const refill = current?.refill ?? null;
-  const balance = h('input', { type: 'number', inputmode: 'numeric', value: current?.remaining ?? '' });
+  const balance = h('input', { ...NUMBER, value: current?.remaining ?? '' });
   const every = h(
     'select',
     {},
@@ -94,26 +100,31 @@ export function creditsFields(current: ApiCredits | null, balanceLabel: string, 
     h('option', { value: 'day', selected: refill?.every === 'day' }, 'Every day (00:00 UTC)'),
     h('option', { value: 'month', selected: refill?.every === 'month' }, 'Every month'),
   );
-  const amount = h('input', { type: 'number', inputmode: 'numeric', value: refill?.amount ?? '' });
-  const day = h('input', { type: 'number', inputmode: 'numeric', value: refill?.day ?? '' });
+  const amount = h('input', { ...NUMBER, value: refill?.amount ?? '' });
+  const day = h('input', { ...NUMBER, value: refill?.day ?? '' });
   const mode = h(
     'select',
     {},
     h('option', { value: 'add', selected: refill?.mode !== 'replace' }, 'Add to the balance'),
     h('option', { value: 'replace', selected: refill?.mode === 'replace' }, 'Replace the balance'),
   );
-  const max = h('input', { type: 'number', inputmode: 'numeric', value: refill?.max ?? '' });
-  const low = h('input', { type: 'number', inputmode: 'numeric', value: current?.low_threshold ?? '' });
+  const max = h('input', { ...NUMBER, value: refill?.max ?? '' });
+  const low = h('input', { ...NUMBER, value: current?.low_threshold ?? '' });
+  // Without a balance there are no credits, so the rest is off; without a refill, its details.
   const sync = () => {
-    amount.disabled = every.value === '';
-    mode.disabled = every.value === '';
-    day.disabled = every.value !== 'month';
-    max.disabled = every.value === '' || mode.value !== 'add';
+    const none = balance.value.trim() === '';
+    const noRefill = none || every.value === '';
+    every.disabled = none;
+    low.disabled = none;
+    amount.disabled = noRefill;
+    mode.disabled = noRefill;
+    day.disabled = noRefill || every.value !== 'month';
+    max.disabled = noRefill || mode.value !== 'add';
   };
   sync();
   const el = h(
     'fieldset',
-    { class: 'credits', on: { change: sync } },
+    { class: 'credits', on: { input: sync, change: sync } },
     h('legend', {}, 'Credits'),
     field(balanceLabel, balance, hint),
     field('Refill', every),
@@ -169,7 +180,7 @@ export function creditsChange(before: ApiCredits | null, after: CreditsRequest |
 
 /** The "Add credits" dialog: a number, added atomically; the new balance is said after. */
 export function addCreditsDialog(key: ShownKey, done: () => void): void {
-  const add = h('input', { type: 'number', inputmode: 'numeric' });
+  const add = h('input', { ...NUMBER });
   openDialog({
     title: `Add credits to “${key.name}”`,
     body: [

@@ -2,8 +2,8 @@
  * The console in real Chromium (Debian's package, driven by playwright-core), against local mode
  * in-process and served on the same origin as the API by the console's own serving module. Everything
  * a person does goes through accessible names: sign in, create and copy the once-only token, list and
- * search, rotate, revoke through the dialog, a hostile key name, reload and idle sign-out paths, the
- * organization page, security headers on every console response, axe-core and a 360 px viewport.
+ * search, rotate, revoke through the dialog, credits (create, add, edit, remove), a hostile key name,
+ * reload and idle sign-out paths, the organization page, security headers on every console response, axe-core and a 360 px viewport.
  */
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -522,6 +522,84 @@ describe('the web console', () => {
     const details = page.getByRole('region', { name: 'Details' });
     await details.getByText('2001:db8::/32').waitFor();
     expect(await details.textContent()).toContain('10.0.0.0/8');
+  });
+
+  it('creates a key with credits, shows them, adds credits, changes the refill and removes them', async () => {
+    const page = await openConsole();
+    await signIn(page, latchkey.adminKey);
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const create = page.getByRole('dialog');
+    await create.getByLabel('Key name').fill('credits-me');
+    await create.getByLabel('Starting balance').fill('500');
+    await create.getByLabel('Refill', { exact: true }).selectOption({ label: 'Every month' });
+    await create.getByLabel('Refill amount').fill('1000');
+    await create.getByLabel('Refill day of the month').fill('15');
+    await create.getByLabel('Refill cap').fill('5000');
+    await create.getByLabel('Low threshold').fill('50');
+    await create.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByRole('textbox', { name: 'New token', exact: true }).waitFor();
+    const listed = await call<{ keys: { id: string; credits: unknown }[] }>(
+      'GET',
+      '/v1/keys?name=credits-me',
+      {
+        token: latchkey.adminKey,
+      },
+    );
+    const id = listed.body.keys[0]?.id ?? '';
+    expect(listed.body.keys[0]?.credits).toMatchObject({
+      remaining: 500,
+      refill: { amount: 1000, every: 'month', day: 15, mode: 'add', max: 5000 },
+      low_threshold: 50,
+    });
+
+    await page.getByRole('link', { name: 'credits-me' }).click();
+    const credits = page.getByRole('region', { name: 'Credits' });
+    await credits.getByText('500 credits').waitFor();
+    const shown = await credits.textContent();
+    expect(shown).toContain('1,000 every month on day 15, added up to 5,000');
+    expect(shown).toMatch(/Next refill\d{4}-\d{2}-15 00:00 UTC/);
+    expect(shown).toContain('Below 50');
+    await page
+      .locator('[aria-busy]')
+      .waitFor({ state: 'detached' })
+      .catch(() => undefined);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.getByRole('button', { name: 'Add credits' }).click();
+    const add = page.getByRole('dialog');
+    await add.getByText('Balance now: 500 credits.').waitFor();
+    await add.getByLabel('Credits to add').fill('1.5');
+    await add.getByRole('button', { name: 'Add credits' }).click();
+    await add
+      .getByRole('alert')
+      .getByText('Credits to add: enter a whole number from 1 to 1,000,000,000,000.')
+      .waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await add.getByLabel('Credits to add').fill('250');
+    await add.getByRole('button', { name: 'Add credits' }).click();
+    await add.waitFor({ state: 'detached' });
+    await page.getByText('Added 250 credits to “credits-me”: the balance is now 750.').waitFor();
+    await credits.getByText('750 credits').waitFor();
+
+    await page.getByRole('button', { name: 'Edit', exact: true }).click();
+    const edit = page.getByRole('dialog');
+    await edit.getByLabel('Refill mode').selectOption({ label: 'Replace the balance' });
+    await edit.getByText('Credits: refill or threshold changed').waitFor();
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await edit.waitFor({ state: 'detached' });
+    await credits.getByText('1,000 every month on day 15, replacing the balance').waitFor();
+
+    await page.getByRole('button', { name: 'Edit', exact: true }).click();
+    await edit.getByLabel('Balance', { exact: true }).fill('');
+    await edit.getByText('Credits: removed (unlimited)').waitFor();
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await edit.waitFor({ state: 'detached' });
+    await credits.getByText(/^Unlimited/).waitFor();
+    expect(await page.getByRole('button', { name: 'Add credits' }).count()).toBe(0);
+    const after = await call<{ key: { credits: unknown } }>('GET', `/v1/keys/${id}`, {
+      token: latchkey.adminKey,
+    });
+    expect(after.body.key.credits).toBeNull();
   });
 
   it('offers expiry presets (30 days, 90 days, Never) beside the date field, in create and edit', async () => {

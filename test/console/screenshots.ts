@@ -36,6 +36,11 @@ try {
     roles: ['member'],
     rate_limit_per_minute: 120,
     expires_at: new Date(Date.now() + 90 * day).toISOString(),
+    credits: {
+      remaining: 5000,
+      refill: { amount: 1000, every: 'month', day: 15, mode: 'add', max: 5000 },
+      low_threshold: 500,
+    },
   });
   const ops = await createKey(call, admin, {
     name: 'ops-console',

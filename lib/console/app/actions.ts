@@ -1,13 +1,14 @@
 /**
  * Row and detail actions on one key: "Revoke" (a dialog that names the key), "Rotate" (grace choices,
  * capped at the key's own expiry, then the once-only reveal), "Disable" (confirmed) / "Enable"
- * (immediate), and "Edit" (name, description, rate limit, expiry, metadata; the changes are listed
- * before saving). A key's page shows them as buttons; a row of the keys table behind one "Actions" menu
+ * (immediate), "Edit" (name, description, rate limit, expiry, metadata, credits; the changes are
+ * listed before saving) and, on a key with credits, "Add credits". A key's page shows them as buttons; a row of the keys table behind one "Actions" menu
  * button. `done` refreshes the page; `reveal` shows a new token on it.
  */
 
 import type { NewKeyResponse } from '#core/wire';
 import { api } from './api';
+import { addCreditsDialog } from './credits';
 import { type Child, h } from './dom';
 import { editDialog } from './edit';
 import { relative, type ShownKey, utc } from './format';
@@ -131,6 +132,7 @@ function keyActions(key: ShownKey, hooks: ActionHooks, onError: (e: unknown) => 
   } else {
     items.push({ label: 'Enable', run: () => void enable(key, hooks, onError) });
   }
+  if (key.credits) items.push({ label: 'Add credits', run: () => addCreditsDialog(key, hooks.done) });
   items.push(revokeItem);
   return items;
 }

@@ -1,7 +1,8 @@
 /**
  * The "Create key" dialog: "Key name" (required), description, roles (from `GET /v1/roles`, or a text
  * field when the API has no roles endpoint), rate limit, expiry
- * (a date, or the presets 30 days, 90 days, Never), metadata, allowed networks and an optional Ed25519
+ * (a date, or the presets 30 days, 90 days, Never), metadata, allowed networks, optional credits
+ * (a starting balance, a refill and a low threshold) and an optional Ed25519
  * public key (a public-key key: no token, nothing to reveal). On success the dialog
  * closes and the page shows the once-only "New token" reveal with the next step, a `curl` that tries
  * the new key.
@@ -9,6 +10,7 @@
 
 import type { NewKeyResponse, RegisteredKeyResponse, RolesResponse } from '#core/wire';
 import { api } from './api';
+import { creditsFields } from './credits';
 import { h } from './dom';
 import { expiryField, expiryFromInput, parseCidrs, parseMetadata } from './edit';
 import { tryKeyHelp } from './first-steps';
@@ -58,6 +60,11 @@ export async function createDialog(reveal: (section: HTMLElement) => void, done:
   const metadata = h('textarea', { rows: 3 });
   const networks = h('textarea', { rows: 2 });
   const publicKey = h('textarea', { rows: 3, spellcheck: false, autocomplete: 'off' });
+  const credits = creditsFields(
+    null,
+    'Starting balance',
+    'Optional; empty: unlimited (calls spend nothing).',
+  );
   const roles = await rolesControl();
   openDialog({
     title: 'Create key',
@@ -73,6 +80,7 @@ export async function createDialog(reveal: (section: HTMLElement) => void, done:
         networks,
         'Optional; IPv4 or IPv6 CIDRs, one per line. Empty: the key works from any address.',
       ),
+      credits.el,
       field(
         'Public key (Ed25519)',
         publicKey,
@@ -92,6 +100,8 @@ export async function createDialog(reveal: (section: HTMLElement) => void, done:
       if (Object.keys(meta).length) body.metadata = meta;
       const cidrs = parseCidrs(networks.value);
       if (cidrs.length) body.allowed_cidrs = cidrs;
+      const creditsBody = credits.read();
+      if (creditsBody) body.credits = creditsBody;
       const org = orgQuery();
       if (org) body.org_id = org;
       if (publicKey.value.trim() !== '') body.public_key = publicKey.value.trim();

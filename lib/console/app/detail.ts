@@ -1,6 +1,6 @@
 /**
  * A key's detail page: its header with status and actions, a definition list of every field (metadata
- * included), the 30-day chart of daily calls (`GET /v1/keys/{id}/usage?days=30`) and the key's audit
+ * included), its credits, the 30-day chart of daily calls (`GET /v1/keys/{id}/usage?days=30`) and the key's audit
  * trail. A section whose endpoint fails shows the API's error in place; the rest of the page stays.
  */
 
@@ -9,6 +9,7 @@ import { actionButtons } from './actions';
 import { api } from './api';
 import { renderAudit } from './audit';
 import { usageChart } from './chart';
+import { creditsDetails } from './credits';
 import { type Child, h, replace } from './dom';
 import { NEVER, num, type ShownKey, timeEl } from './format';
 import { KEYS_PAGE } from './pages';
@@ -93,6 +94,12 @@ export async function renderDetail(main: HTMLElement, id: string): Promise<void>
     actionButtons(key, hooks, showError),
     revealSlot,
     h('section', { 'aria-labelledby': 'fields-h' }, h('h2', { id: 'fields-h' }, 'Details'), fields(key)),
+    h(
+      'section',
+      { 'aria-labelledby': 'credits-h' },
+      h('h2', { id: 'credits-h' }, 'Credits'),
+      creditsDetails(key.credits ?? null),
+    ),
     h('section', { 'aria-labelledby': 'usage-h' }, h('h2', { id: 'usage-h' }, 'Calls, last 30 days'), usage),
     h('section', { 'aria-labelledby': 'audit-h' }, h('h2', { id: 'audit-h' }, 'Audit trail'), audit),
   );

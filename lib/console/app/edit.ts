@@ -1,11 +1,13 @@
 /**
  * The "Edit" dialog (`PATCH /v1/keys/{id}`): name, description, rate limit, expiry (UTC; empty =
- * never; presets 30 days, 90 days, Never) and metadata (`key=value` lines). Only changed fields are sent, and the changes are listed
+ * never; presets 30 days, 90 days, Never), metadata (`key=value` lines), allowed networks and credits
+ * (set, changed, or removed by emptying the balance). Only changed fields are sent, and the changes are listed
  * ("Rate limit: 60 → 120/min") before saving; the expiry is sent only when the operator changed the
  * field. Also home of the expiry and metadata field helpers the create form shares.
  */
 
 import { api } from './api';
+import { creditsChange, creditsFields } from './credits';
 import { h } from './dom';
 import { type ShownKey, utc } from './format';
 import { RATE_LIMIT_PER_MINUTE } from './limits';
@@ -100,6 +102,11 @@ export function editDialog(key: ShownKey, done: () => void): void {
   const expires = h('input', { type: 'datetime-local', value: expiryToInput(key.expires_at) });
   const metadata = h('textarea', { rows: 3 }, formatMetadata(key.metadata));
   const networks = h('textarea', { rows: 2 }, formatCidrs(key.allowed_cidrs));
+  const credits = creditsFields(
+    key.credits ?? null,
+    'Balance',
+    'Empty: no credits (unlimited). Saving sets the balance to this number; “Add credits” adds to it instead.',
+  );
   const summary = h('ul', { class: 'changes', 'aria-live': 'polite' });
 
   const changes = (): { body: Record<string, unknown>; lines: string[] } => {
@@ -135,6 +142,12 @@ export function editDialog(key: ShownKey, done: () => void): void {
       body.allowed_cidrs = cidrs;
       lines.push(cidrs.length === 0 ? 'Allowed networks: anywhere' : 'Allowed networks: changed');
     }
+    const creditsBody = credits.read();
+    const creditsLine = creditsChange(key.credits ?? null, creditsBody);
+    if (creditsLine !== null) {
+      body.credits = creditsBody;
+      lines.push(creditsLine);
+    }
     return { body, lines };
   };
   const refreshSummary = () => {
@@ -155,6 +168,7 @@ export function editDialog(key: ShownKey, done: () => void): void {
       expiryField(expires, 'Empty or “Never”: the key never expires.'),
       field('Metadata', metadata, 'One key=value per line.'),
       field('Allowed networks', networks, 'IPv4 or IPv6 CIDRs, one per line; empty: any address.'),
+      credits.el,
       h('h3', {}, 'Changes'),
       summary,
     ],

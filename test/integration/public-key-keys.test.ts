@@ -29,6 +29,14 @@ function ed25519(): { publicKey: KeyObject; raw: string; pem: string } {
   return { publicKey, raw, pem: publicKey.export({ format: 'pem', type: 'spki' }).toString() };
 }
 
+/** A key pair whose base64url public key begins with '-', which a CLI must not read as an option. */
+function ed25519StartingWithDash(): ReturnType<typeof ed25519> {
+  for (;;) {
+    const pair = ed25519();
+    if (pair.raw.startsWith('-')) return pair;
+  }
+}
+
 async function item(id: string) {
   const out = await lk.local.runtime.dynamo.send(
     new GetItemCommand({
@@ -289,7 +297,8 @@ describe('the CLI', () => {
     const shown = await runCli(['keys', 'get', id], env);
     expect(shown.stdout).toMatch(/signature\s+ed25519/);
     expect(shown.stdout).toContain(first.raw);
-    const second = ed25519();
+    // A value that begins with '-' is still the option's value.
+    const second = ed25519StartingWithDash();
     const rotated = await runCli(['keys', 'rotate', id, '--public-key', second.raw, '--json'], env);
     expect(rotated.code).toBe(0);
     expect(JSON.parse(rotated.stdout)).toMatchObject({ key: { public_key: second.raw, rotated_from: id } });

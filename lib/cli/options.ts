@@ -189,10 +189,7 @@ export function splitCommand(
         rest.push(next ?? '');
         i++;
       } else if (!token.includes('=') && takesValue.has(token) && next !== undefined) {
-        // A value that begins with '-' (a base64url public key can) is joined to its option, which
-        // node's parseArgs would otherwise refuse as ambiguous.
-        if (token.startsWith('--') && next.startsWith('-')) rest[rest.length - 1] = `${token}=${next}`;
-        else rest.push(next);
+        rest.push(next);
         i++;
       }
       continue;

@@ -297,9 +297,12 @@ describe('the CLI', () => {
     const shown = await runCli(['keys', 'get', id], env);
     expect(shown.stdout).toMatch(/signature\s+ed25519/);
     expect(shown.stdout).toContain(first.raw);
-    // A value that begins with '-' is still the option's value.
+    // A base64url key may begin with '-': the CLI asks for the = form rather than guess, and takes it.
     const second = ed25519StartingWithDash();
-    const rotated = await runCli(['keys', 'rotate', id, '--public-key', second.raw, '--json'], env);
+    const ambiguous = await runCli(['keys', 'rotate', id, '--public-key', second.raw, '--json'], env);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain("use '--public-key=-XYZ'");
+    const rotated = await runCli(['keys', 'rotate', id, `--public-key=${second.raw}`, '--json'], env);
     expect(rotated.code).toBe(0);
     expect(JSON.parse(rotated.stdout)).toMatchObject({ key: { public_key: second.raw, rotated_from: id } });
     const strong = await runCli(
